@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# kcap top-level build. `make` builds libkcap and the kcap CLI on the host;
+# `make module KERNEL=<release|all>` builds kcap.ko through the kernel's Kbuild;
+# `make test` runs the unit tests and the guest-kernel tests; `make demo` boots a
+# guest and shows kcap capturing. Build output goes to build/.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+# Cache for kernels, chroots and other large artefacts, outside the repo.
+KCAP_CACHE ?= /var/cache/kcap
+export KCAP_CACHE
+
+.PHONY: all deps clean
+all: lib cli
+
+deps:
+	@$(TOP)/packaging/build-deps.sh host
+
+include userspace/build.mk
+include tests/vm/build.mk
+
+clean:
+	rm -rf $(BUILD)
