@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Shims over kernel API differences. Each KCAP_HAS_* macro comes from a
+ * compile-time feature probe in driver/features/ (see Kbuild), never from a
+ * kernel version comparison, so distro backports are handled too.
+ */
+#ifndef _KCAP_COMPAT_H
+#define _KCAP_COMPAT_H
+
+#include <linux/mm.h>
+
+static inline void kcap_vma_clear_maywrite(struct vm_area_struct *vma)
+{
+#ifdef KCAP_HAS_VM_FLAGS_SET
+	vm_flags_clear(vma, VM_MAYWRITE);	/* 6.3+: vm_flags is read-only */
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+#endif /* _KCAP_COMPAT_H */

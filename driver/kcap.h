@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * kcap driver internals shared by the files of driver/. Nothing here is
+ * ABI: the contract with user space is include/kcap/kcap_abi.h.
+ */
+#ifndef _KCAP_DRV_H
+#define _KCAP_DRV_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/irq_work.h>
+#include <linux/bitops.h>
+#include <linux/sched.h>
+
+#include <kcap/kcap_abi.h>
+#include <kcap/kcap_events.h>
+
+#define KCAP_MODNAME "kcap"
+
+/* One ring per possible CPU, written only by probes running on that CPU. */
+struct kcap_ring {
+	struct kcap_ring_cons *cons;	/* page 0 of area: reader's tail */
+	struct kcap_ring_prod *prod;	/* page 1 of area: head, counters */
+	u8 *data;			/* page 2 of area: data, mapped twice */
+	u64 mask;			/* data_size - 1 */
+	u64 bulk_limit;			/* fill at which bulk events are dropped */
+	u64 watermark;			/* fill at which a polling reader is woken */
+	u64 lost_bulk;			/* drops not yet reported by a marker */
+	u64 lost_protected;
+	bool wakeup_armed;		/* set by poll(), cleared by the producer */
+	struct irq_work wakeup_work;
+	struct kcap_session *session;
+	void *area;			/* vmap of all pages, data twice */
+	struct page **pages;		/* distinct pages: 2 + data pages */
+	unsigned int nr_pages;
+	unsigned int cpu;
+};
+
+/* State of the one open file of /dev/kcap. */
+struct kcap_session {
+	struct mutex lock;		/* serialises ioctl, mmap and release */
+	wait_queue_head_t wq;		/* poll() waiters */
+	struct kcap_ring **rings;	/* nr_cpu_ids entries, NULL if none */
+	u64 ring_size;
+	u64 watermark;
+	u32 snaplen;
+	bool capturing;
+	bool rings_ready;		/* rings allocated: mmap allowed */
+	pid_t reader_tgid;		/* excluded from capture */
+	u32 interest_flags;
+	bool enter_any;			/* some bit of enter_bits is set */
+	DECLARE_BITMAP(exit_bits, KCAP_SYSCALL_MAX);
+	DECLARE_BITMAP(enter_bits, KCAP_SYSCALL_MAX);
+	unsigned long registered;	/* bit per enum kcap_tp, see main.c */
+};
+
+/* ring.c */
+int kcap_rings_alloc(struct kcap_session *s);
+void kcap_rings_free(struct kcap_session *s);
+bool kcap_rings_readable(struct kcap_session *s);
+void kcap_ring_stats(struct kcap_ring *r, struct kcap_cpu_stats *st);
+
+/* main.c */
+extern unsigned long kcap_default_ring_size;
+extern unsigned int kcap_default_snaplen;
+int kcap_probes_register(struct kcap_session *s);
+void kcap_probes_unregister(struct kcap_session *s);
+
+/* dev.c */
+int kcap_dev_init(void);
+void kcap_dev_exit(void);
+
+/* probes.c: the probe functions, registered by main.c */
+void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id);
+void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret);
+void kcap_probe_fork(void *data, struct task_struct *parent,
+		     struct task_struct *child);
+struct linux_binprm;
+void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		     struct linux_binprm *bprm);
+#ifdef KCAP_HAS_SCHED_EXIT_GROUP_DEAD
+void kcap_probe_exit(void *data, struct task_struct *p, bool group_dead);
+#else
+void kcap_probe_exit(void *data, struct task_struct *p);
+#endif
+
+#endif /* _KCAP_DRV_H */

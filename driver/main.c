@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kcap module lifecycle: parameters, finding the tracepoints, registering
+ * the probes of a session.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/tracepoint.h>
+#include <linux/string.h>
+#include <linux/log2.h>
+
+#include "kcap.h"
+
+enum kcap_tp {
+	KCAP_TP_SYS_ENTER,
+	KCAP_TP_SYS_EXIT,
+	KCAP_TP_FORK,
+	KCAP_TP_EXEC,
+	KCAP_TP_EXIT,
+	KCAP_TP_NR
+};
+
+static const char *const kcap_tp_names[KCAP_TP_NR] = {
+	[KCAP_TP_SYS_ENTER] = "sys_enter",
+	[KCAP_TP_SYS_EXIT] = "sys_exit",
+	[KCAP_TP_FORK] = "sched_process_fork",
+	[KCAP_TP_EXEC] = "sched_process_exec",
+	[KCAP_TP_EXIT] = "sched_process_exit",
+};
+
+static void *const kcap_tp_probes[KCAP_TP_NR] = {
+	[KCAP_TP_SYS_ENTER] = (void *)kcap_probe_sys_enter,
+	[KCAP_TP_SYS_EXIT] = (void *)kcap_probe_sys_exit,
+	[KCAP_TP_FORK] = (void *)kcap_probe_fork,
+	[KCAP_TP_EXEC] = (void *)kcap_probe_exec,
+	[KCAP_TP_EXIT] = (void *)kcap_probe_exit,
+};
+
+static struct tracepoint *kcap_tps[KCAP_TP_NR];
+
+unsigned long kcap_default_ring_size = KCAP_RING_SIZE_DEFAULT;
+unsigned int kcap_default_snaplen = KCAP_SNAPLEN_DEFAULT;
+
+static int kcap_set_ring_size(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret = kstrtoul(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!is_power_of_2(v) || v < KCAP_RING_SIZE_MIN ||
+	    v > KCAP_RING_SIZE_MAX || v < PAGE_SIZE)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kcap_ring_size_ops = {
+	.set = kcap_set_ring_size,
+	.get = param_get_ulong,
+};
+module_param_cb(ring_size, &kcap_ring_size_ops, &kcap_default_ring_size, 0644);
+MODULE_PARM_DESC(ring_size,
+		 "Default bytes of data per CPU ring (power of two, 64 KiB to 1 GiB)");
+
+static int kcap_set_snaplen(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > KCAP_SNAPLEN_MAX)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kcap_snaplen_ops = {
+	.set = kcap_set_snaplen,
+	.get = param_get_uint,
+};
+module_param_cb(snaplen, &kcap_snaplen_ops, &kcap_default_snaplen, 0644);
+MODULE_PARM_DESC(snaplen, "Default bytes of buffer data captured per parameter");
+
+static void kcap_tp_lookup(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < KCAP_TP_NR; i++)
+		if (!strcmp(tp->name, kcap_tp_names[i]))
+			kcap_tps[i] = tp;
+}
+
+/* Register the probes the session's interest needs; all or nothing. */
+int kcap_probes_register(struct kcap_session *s)
+{
+	bool want[KCAP_TP_NR] = {
+		[KCAP_TP_SYS_ENTER] = s->enter_any,
+		[KCAP_TP_SYS_EXIT] = true,
+		[KCAP_TP_FORK] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
+		[KCAP_TP_EXEC] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
+		[KCAP_TP_EXIT] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
+	};
+	int i, ret;
+
+	for (i = 0; i < KCAP_TP_NR; i++) {
+		if (!want[i])
+			continue;
+		/* The session is the probe's data: probes read no globals. */
+		ret = tracepoint_probe_register(kcap_tps[i], kcap_tp_probes[i], s);
+		if (ret) {
+			kcap_probes_unregister(s);
+			return ret;
+		}
+		__set_bit(i, &s->registered);
+	}
+	return 0;
+}
+
+/* Unregister and wait until no probe of this session can still run. */
+void kcap_probes_unregister(struct kcap_session *s)
+{
+	int i;
+
+	if (!s->registered)
+		return;
+	for (i = 0; i < KCAP_TP_NR; i++)
+		if (__test_and_clear_bit(i, &s->registered))
+			WARN_ON_ONCE(tracepoint_probe_unregister(kcap_tps[i],
+						kcap_tp_probes[i], s));
+	tracepoint_synchronize_unregister();
+}
+
+static int __init kcap_init(void)
+{
+	int i;
+
+	for_each_kernel_tracepoint(kcap_tp_lookup, NULL);
+	for (i = 0; i < KCAP_TP_NR; i++) {
+		if (!kcap_tps[i]) {
+			pr_err(KCAP_MODNAME ": tracepoint %s not found\n",
+			       kcap_tp_names[i]);
+			return -ENOENT;
+		}
+	}
+	return kcap_dev_init();
+}
+
+static void __exit kcap_exit(void)
+{
+	kcap_dev_exit();
+}
+
+module_init(kcap_init);
+module_exit(kcap_exit);
+
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_AUTHOR("kcap developers");
+MODULE_DESCRIPTION("kcap: syscall and process lifecycle event capture");
+MODULE_VERSION(__stringify(KCAP_ABI_MAJOR) "." __stringify(KCAP_ABI_MINOR) ".0");
+MODULE_INFO(kcap_abi, __stringify(KCAP_ABI_MAJOR) "." __stringify(KCAP_ABI_MINOR));

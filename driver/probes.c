@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Tracepoint probes and the records they write.
+ *
+ * Every probe tests interest first (a bitmap for syscalls), then disables
+ * preemption itself: up to 6.12 probes already run non-preemptible, but on
+ * 7.2 the syscall tracepoints are faultable and the others run under SRCU,
+ * both preemptible, and the ring of this CPU must have one writer at a time.
+ */
+#include <linux/sched.h>
+#include <linux/binfmts.h>
+#include <linux/preempt.h>
+#include <linux/timekeeping.h>
+#include <linux/string.h>
+#include <asm/syscall.h>
+
+#include "kcap.h"
+#include "ring.h"
+
+/* Length of a record with @nparams params of @data bytes in total. */
+#define KCAP_REC_LEN(nparams, data) \
+	((u32)(sizeof(struct kcap_event_hdr) + (nparams) * sizeof(u16) + (data)))
+
+static inline bool kcap_skip_task(const struct kcap_session *s)
+{
+	return current->tgid == s->reader_tgid;
+}
+
+/* The ring of this CPU; preemption must be disabled. */
+static inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
+{
+	return s->rings[smp_processor_id()];
+}
+
+static void kcap_write_drop_marker(struct kcap_ring *r, u64 ts);
+
+/* A record being written: reserved space, lengths array, write cursor. */
+struct kcap_rec {
+	struct kcap_ring *ring;
+	struct kcap_event_hdr *hdr;
+	u16 *lens;
+	u8 *p;
+	unsigned int i;
+};
+
+/*
+ * Start a record of @np params and @len bytes on this CPU's ring, after any
+ * pending drop marker. Preemption must be disabled. False if dropped.
+ */
+static inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
+				  u16 type, u16 np, u32 len, bool protected)
+{
+	struct kcap_ring *r = kcap_this_ring(s);
+	u64 ts = ktime_get_ns();
+
+	if (unlikely(r->lost_bulk | r->lost_protected))
+		kcap_write_drop_marker(r, ts);
+	w->hdr = kcap_ring_reserve(r, len, protected);
+	if (!w->hdr)
+		return false;
+	w->ring = r;
+	w->lens = kcap_event_start(w->hdr, type, np, len, ts, r->cpu);
+	w->p = (u8 *)(w->lens + np);
+	w->i = 0;
+	return true;
+}
+
+static inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)
+{
+	w->lens[w->i++] = n;
+	memcpy(w->p, src, n);
+	w->p += n;
+}
+
+static inline void kcap_rec_commit(struct kcap_rec *w)
+{
+	kcap_ring_commit(w->ring, w->hdr->len);
+}
+
+/*
+ * Report the events this ring lost since the last marker, before the next
+ * record, so a reader sees where in the stream the gap is. Protected: it
+ * may use the reserve that bulk events cannot.
+ */
+static noinline void kcap_write_drop_marker(struct kcap_ring *r, u64 ts)
+{
+	const u32 len = KCAP_REC_LEN(2, 2 * sizeof(u64));
+	struct kcap_rec w;
+
+	w.hdr = kcap_ring_reserve(r, len, true);
+	if (!w.hdr)
+		return;
+	w.ring = r;
+	w.lens = kcap_event_start(w.hdr, KCAP_EVT_DROP, 2, len, ts, r->cpu);
+	w.p = (u8 *)(w.lens + 2);
+	w.i = 0;
+	kcap_rec_put(&w, &r->lost_bulk, sizeof(u64));
+	kcap_rec_put(&w, &r->lost_protected, sizeof(u64));
+	r->lost_bulk = 0;
+	r->lost_protected = 0;
+	kcap_rec_commit(&w);
+}
+
+static inline bool kcap_syscall_wanted(const unsigned long *bits, long nr)
+{
+	return nr >= 0 && nr < KCAP_SYSCALL_MAX && test_bit(nr, bits);
+}
+
+static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
+			       long nr, long ret, bool enter)
+{
+	const u16 np = enter ? 7 : 8;
+	const u32 len = KCAP_REC_LEN(np, sizeof(u32) + (np - 1) * sizeof(u64));
+	unsigned long args[6];
+	struct kcap_rec w;
+	u32 nr32 = nr;
+	int i;
+
+	syscall_get_arguments(current, regs, args);
+
+	preempt_disable_notrace();
+	if (kcap_rec_begin(&w, s, enter ? KCAP_EVT_SYSCALL_ENTER :
+			   KCAP_EVT_SYSCALL, np, len, false)) {
+		if (in_ia32_syscall())
+			w.hdr->flags |= KCAP_EVF_COMPAT;
+		if (enter)
+			w.hdr->flags |= KCAP_EVF_ENTER;
+		kcap_rec_put(&w, &nr32, sizeof(nr32));
+		for (i = 0; i < 6; i++) {
+			u64 a = args[i];
+
+			kcap_rec_put(&w, &a, sizeof(a));
+		}
+		if (!enter) {
+			s64 res = ret;
+
+			kcap_rec_put(&w, &res, sizeof(res));
+		}
+		kcap_rec_commit(&w);
+	}
+	preempt_enable_notrace();
+}
+
+void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct kcap_session *s = data;
+
+	if (!kcap_syscall_wanted(s->enter_bits, id) || kcap_skip_task(s))
+		return;
+	kcap_write_syscall(s, regs, id, 0, true);
+}
+
+void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	struct kcap_session *s = data;
+	long nr = syscall_get_nr(current, regs);
+
+	if (!kcap_syscall_wanted(s->exit_bits, nr) || kcap_skip_task(s))
+		return;
+	kcap_write_syscall(s, regs, nr, ret, false);
+}
+
+/* Runs in the parent, after the child is set up but before it runs. */
+void kcap_probe_fork(void *data, struct task_struct *parent,
+		     struct task_struct *child)
+{
+	struct kcap_session *s = data;
+	/* comm is a fixed array the task may rewrite: bounded copy. */
+	u16 cl = strnlen(child->comm, TASK_COMM_LEN);
+	u32 child_tid = child->pid, child_pid = child->tgid;
+	struct kcap_rec w;
+
+	if (kcap_skip_task(s))
+		return;
+	preempt_disable_notrace();
+	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_FORK, 3,
+			   KCAP_REC_LEN(3, 2 * sizeof(u32) + cl), true)) {
+		kcap_rec_put(&w, &child_tid, sizeof(u32));
+		kcap_rec_put(&w, &child_pid, sizeof(u32));
+		kcap_rec_put(&w, child->comm, cl);
+		kcap_rec_commit(&w);
+	}
+	preempt_enable_notrace();
+}
+
+/* Runs in the task after a successful exec, with the new image's comm. */
+void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		     struct linux_binprm *bprm)
+{
+	struct kcap_session *s = data;
+	u16 fl = strnlen(bprm->filename, KCAP_SNAPLEN_MAX);
+	u16 cl = strnlen(p->comm, TASK_COMM_LEN);
+	u32 old_tid = old_pid;
+	struct kcap_rec w;
+
+	if (kcap_skip_task(s))
+		return;
+	preempt_disable_notrace();
+	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXEC, 3,
+			   KCAP_REC_LEN(3, fl + sizeof(u32) + cl), true)) {
+		kcap_rec_put(&w, bprm->filename, fl);
+		kcap_rec_put(&w, &old_tid, sizeof(u32));
+		kcap_rec_put(&w, p->comm, cl);
+		kcap_rec_commit(&w);
+	}
+	preempt_enable_notrace();
+}
+
+/* Runs in the exiting task; exit_code is already set by do_exit(). */
+#ifdef KCAP_HAS_SCHED_EXIT_GROUP_DEAD
+void kcap_probe_exit(void *data, struct task_struct *p, bool group_dead)
+#else
+void kcap_probe_exit(void *data, struct task_struct *p)
+#endif
+{
+	struct kcap_session *s = data;
+	u16 cl = strnlen(p->comm, TASK_COMM_LEN);
+	s32 code = p->exit_code;
+	struct kcap_rec w;
+
+	if (kcap_skip_task(s))
+		return;
+	preempt_disable_notrace();
+	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXIT, 2,
+			   KCAP_REC_LEN(2, sizeof(s32) + cl), true)) {
+		kcap_rec_put(&w, &code, sizeof(s32));
+		kcap_rec_put(&w, p->comm, cl);
+		kcap_rec_commit(&w);
+	}
+	preempt_enable_notrace();
+}
