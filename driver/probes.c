@@ -21,6 +21,10 @@
 #define KCAP_REC_LEN(nparams, data) \
 	((u32)(sizeof(struct kcap_event_hdr) + (nparams) * sizeof(u16) + (data)))
 
+/*
+ * The reader's own syscalls would feed back into its rings; its lifecycle
+ * events (a fork of a workload, say) are rare and kept.
+ */
 static inline bool kcap_skip_task(const struct kcap_session *s)
 {
 	return current->tgid == s->reader_tgid;
@@ -170,8 +174,6 @@ void kcap_probe_fork(void *data, struct task_struct *parent,
 	u32 child_tid = child->pid, child_pid = child->tgid;
 	struct kcap_rec w;
 
-	if (kcap_skip_task(s))
-		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_FORK, 3,
 			   KCAP_REC_LEN(3, 2 * sizeof(u32) + cl), true)) {
@@ -193,8 +195,6 @@ void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 	u32 old_tid = old_pid;
 	struct kcap_rec w;
 
-	if (kcap_skip_task(s))
-		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXEC, 3,
 			   KCAP_REC_LEN(3, fl + sizeof(u32) + cl), true)) {
@@ -218,8 +218,6 @@ void kcap_probe_exit(void *data, struct task_struct *p)
 	s32 code = p->exit_code;
 	struct kcap_rec w;
 
-	if (kcap_skip_task(s))
-		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXIT, 2,
 			   KCAP_REC_LEN(2, sizeof(s32) + cl), true)) {
