@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Each test_*.c file contributes one group of cmocka tests; main.c runs them
+ * all as a single group so the last line of the output is the summary.
+ */
+#ifndef KCAP_TEST_UNIT_H
+#define KCAP_TEST_UNIT_H
+
+#define UNIT_GROUP(name, array)                                                \
+	const struct CMUnitTest *unit_##name(size_t *n)                        \
+	{                                                                      \
+		*n = sizeof(array) / sizeof((array)[0]);                       \
+		return array;                                                  \
+	}
+
+struct CMUnitTest;
+const struct CMUnitTest *unit_reader(size_t *n);
+const struct CMUnitTest *unit_event(size_t *n);
+const struct CMUnitTest *unit_open(size_t *n);
+
+#endif /* KCAP_TEST_UNIT_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libkcap: the kcap SDK. Opens /dev/kcap, maps the per-CPU rings, merges them
+ * in timestamp order and decodes events with the shared event table.
+ *
+ * Conventions (libbpf-like):
+ *  - int functions return 0 on success, a negative errno otherwise;
+ *  - constructors return NULL on error with errno set;
+ *  - option structs start with `size_t sz` and are declared with KCAP_OPTS()
+ *    so that old binaries keep working against a newer library and the
+ *    other way round;
+ *  - the library never prints, never exits; kcap_errmsg() explains the last
+ *    failure of a handle in one sentence.
+ *
+ * A handle is not thread-safe: use it from one thread at a time.
+ */
+#ifndef KCAP_KCAP_H
+#define KCAP_KCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <kcap/kcap_abi.h>
+#include <kcap/kcap_events.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef KCAP_API
+#define KCAP_API __attribute__((visibility("default")))
+#endif
+
+#define KCAP_LIB_MAJOR 1
+#define KCAP_LIB_MINOR 0
+#define KCAP_LIB_PATCH 0
+
+/* Declare an option struct NAME of type TYPE, zeroed, with sz filled in. */
+#define KCAP_OPTS(TYPE, NAME, ...)                                             \
+	struct TYPE NAME = ({                                                  \
+		memset(&NAME, 0, sizeof(struct TYPE));                         \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+	})
+
+/* The reader handle: one open /dev/kcap (or, for tests, rings in memory). */
+struct kcap;
+
+/* kcap_open_opts.flags */
+#define KCAP_OPEN_NO_LIFECYCLE 0x1 /* no fork/exec/exit events */
+#define KCAP_OPEN_ENTER 0x2 /* also an event at syscall entry */
+#define KCAP_OPEN_QUERY_ONLY 0x4 /* open and check the version, configure nothing */
+
+/* Special values of kcap_open_opts.holdback_ns and .poll_timeout_ms. */
+#define KCAP_HOLDBACK_NONE (-1LL) /* deliver events as soon as they are seen */
+#define KCAP_POLL_NONBLOCK (-1) /* kcap_next() never waits */
+
+#define KCAP_DEFAULT_DEVICE "/dev/kcap"
+#define KCAP_DEFAULT_HOLDBACK_NS 1000000LL
+#define KCAP_DEFAULT_POLL_TIMEOUT_MS 100
+
+struct kcap_open_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* device node; NULL: "/dev/kcap" */
+	const char *device;
+	/* data bytes per ring, a power of two; 0: the driver's default */
+	__u64 ring_size;
+	/* wake the reader at this ring fill in bytes; 0: the driver's default */
+	__u64 watermark;
+	/* bytes kept of each variable-size parameter; 0: the driver's default */
+	__u32 snaplen;
+	/* KCAP_OPEN_* */
+	__u32 flags;
+	/*
+	 * x86_64 syscall numbers to capture (the driver maps ia32 calls to
+	 * these). syscalls == NULL: every syscall; nr_syscalls == 0 with a
+	 * non-NULL list: no syscall at all (lifecycle events only).
+	 */
+	const unsigned int *syscalls;
+	size_t nr_syscalls;
+	/* a complete interest set; overrides syscalls, flags' event choices */
+	const struct kcap_interest *interest;
+	/*
+	 * Events younger than now - holdback_ns are held back so that a slow
+	 * CPU cannot deliver an older event after a younger one was handed
+	 * out. 0: 1 ms; KCAP_HOLDBACK_NONE: no hold-back.
+	 */
+	long long holdback_ns;
+	/* how long kcap_next() waits for data; 0: 100 ms; KCAP_POLL_NONBLOCK */
+	int poll_timeout_ms;
+	/* if non-NULL, receives the error message when kcap_open_live() fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_open_opts__last_field errbuf_sz
+
+/*
+ * kcap_open_live() - open the capture device and configure it.
+ * Checks the driver's ABI version (another major is refused), then applies
+ * ring size, snaplen, watermark and interest. Capture starts with
+ * kcap_start(). Only one process may hold the device at a time.
+ * Returns a handle, or NULL with errno set (ENOENT: driver not loaded,
+ * EACCES: not root, EBUSY: held by another process, EPROTO: ABI mismatch,
+ * EINVAL: bad options); the reason is copied to opts->errbuf if given.
+ */
+KCAP_API struct kcap *kcap_open_live(const struct kcap_open_opts *opts);
+
+/*
+ * kcap_start() - register the probes and map the rings.
+ * The rings are allocated and mapped on the first start; a handle may be
+ * started again after kcap_stop().
+ */
+KCAP_API int kcap_start(struct kcap *h);
+
+/*
+ * kcap_stop() - unregister the probes. The rings stay mapped: kcap_next()
+ * keeps delivering what was captured, then returns -ENODATA.
+ */
+KCAP_API int kcap_stop(struct kcap *h);
+
+/*
+ * kcap_next() - the next event in timestamp order across all CPUs.
+ * *ev points into the ring mapping (zero copy) and stays valid until the
+ * next call to kcap_next(), kcap_stop() or kcap_close() on this handle.
+ * Returns 0 with *ev set; -EAGAIN if nothing arrived within the poll
+ * timeout (or a signal interrupted the wait); -ENODATA once the capture is
+ * stopped and every ring is drained; -EBADMSG on a malformed record (see
+ * kcap_errmsg()); another negative errno on failure.
+ */
+KCAP_API int kcap_next(struct kcap *h, const struct kcap_event_hdr **ev);
+
+/*
+ * kcap_fd() - the device file descriptor, for poll()/epoll integration
+ * (POLLIN when a ring passed the watermark or capture stopped), -EBADF for
+ * handles without a device.
+ */
+KCAP_API int kcap_fd(const struct kcap *h);
+
+/* kcap_nr_rings() - number of rings (possible CPUs); 0 before kcap_start(). */
+KCAP_API unsigned int kcap_nr_rings(const struct kcap *h);
+
+/* kcap_driver_version() - the ABI version the driver reported. */
+KCAP_API int kcap_driver_version(const struct kcap *h, struct kcap_version *v);
+
+/* kcap_config() - the driver's current configuration (KCAP_IOC_GET_CONFIG). */
+KCAP_API int kcap_config(struct kcap *h, struct kcap_config *cfg);
+
+/*
+ * kcap_cpu_stats() - counters of ring @cpu: events, bytes, drops by cause,
+ * head, tail and whether the CPU is online. -EINVAL if cpu >= number of rings.
+ */
+KCAP_API int kcap_cpu_stats(struct kcap *h, unsigned int cpu, struct kcap_cpu_stats *st);
+
+/* kcap_errmsg() - one sentence about the last failure on @h ("" if none). */
+KCAP_API const char *kcap_errmsg(const struct kcap *h);
+
+/* kcap_close() - stop capturing, unmap the rings and close the device. */
+KCAP_API void kcap_close(struct kcap *h);
+
+/* ---- Event table and decoding -------------------------------------------- */
+
+/* kcap_event_desc() - the event table row for @type, NULL if unknown. */
+KCAP_API const struct kcap_event_desc *kcap_event_desc(unsigned int type);
+
+/* Syscall numberings known to kcap_syscall_name() and kcap_syscall_nr(). */
+enum kcap_syscall_abi {
+	KCAP_SC_X86_64 = 0,
+	KCAP_SC_IA32 = 1,
+};
+
+/*
+ * kcap_syscall_name() - name of syscall @nr ("openat"), NULL if unknown.
+ * Tables come from the kernel headers the library was built with.
+ */
+KCAP_API const char *kcap_syscall_name(unsigned int nr, enum kcap_syscall_abi abi);
+
+/*
+ * kcap_syscall_nr() - number of syscall @name; accepts "syscall_NNN" too.
+ * Returns the number (>= 0) or -ENOENT.
+ */
+KCAP_API int kcap_syscall_nr(const char *name, enum kcap_syscall_abi abi);
+
+/* kcap_syscall_max() - one past the largest known number in @abi. */
+KCAP_API unsigned int kcap_syscall_max(enum kcap_syscall_abi abi);
+
+/*
+ * kcap_event_param() - raw bytes of parameter @i of @ev.
+ * Returns 0 with *ptr and *len set, -ERANGE if i >= ev->nparams, -EBADMSG
+ * if the record's lengths do not add up. Bytes are unaligned: use memcpy
+ * or the typed getters below.
+ */
+KCAP_API int kcap_event_param(const struct kcap_event_hdr *ev, unsigned int i,
+			      const void **ptr, __u16 *len);
+
+/* kcap_event_param_index() - index of the parameter named @name, or -ENOENT. */
+KCAP_API int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name);
+
+/*
+ * kcap_event_u64() / kcap_event_s64() - parameter @i as a number. A 2, 4
+ * or 8 byte parameter is widened (kcap_event_s64() sign-extends);
+ * -EMSGSIZE for other lengths.
+ */
+KCAP_API int kcap_event_u64(const struct kcap_event_hdr *ev, unsigned int i, __u64 *out);
+KCAP_API int kcap_event_s64(const struct kcap_event_hdr *ev, unsigned int i, __s64 *out);
+
+/*
+ * kcap_event_str() - parameter @i copied into @buf as a NUL-terminated
+ * string (cut to bufsz - 1 bytes). Returns the parameter length.
+ */
+KCAP_API int kcap_event_str(const struct kcap_event_hdr *ev, unsigned int i, char *buf,
+			    size_t bufsz);
+
+/*
+ * kcap_event_syscall_nr() - the syscall number of a SYSCALL or
+ * SYSCALL_ENTER event, -EINVAL for other events.
+ */
+KCAP_API int kcap_event_syscall_nr(const struct kcap_event_hdr *ev);
+
+/*
+ * kcap_event_format() - @ev as one line of text, without a newline:
+ *   TS cpu=C pid=P tid=T NAME DETAILS [flags=...]
+ * e.g. "12.000000100 cpu=1 pid=42 tid=42 syscall openat(a0=0xffffff9c,
+ * a1=0x7ffc..., a2=0x241, a3=0x180, a4=0x0, a5=0x0) = 3" (one line) or
+ * "... = -2 ENOENT". Lifecycle and drop events print name=value pairs.
+ * @h may be NULL. Returns the length of the full line like snprintf()
+ * (output is cut to fit @len), or a negative errno.
+ */
+KCAP_API int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev,
+			       char *buf, size_t len);
+
+/* kcap_lib_version() - KCAP_LIB_MAJOR * 10000 + MINOR * 100 + PATCH. */
+KCAP_API unsigned int kcap_lib_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KCAP_KCAP_H */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The live handle: /dev/kcap, its ioctls and the ring mappings.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kcap_internal.h"
+
+/* "in use by pid N (comm)" from the driver's holder attribute. */
+static void describe_holder(const char *device, char *buf, size_t len)
+{
+	const char *base = strrchr(device, '/');
+	char path[256], line[128], comm[64];
+	unsigned int pid;
+	FILE *f;
+
+	snprintf(buf, len, "in use by another process");
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/holder", base ? base + 1 : device);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && sscanf(line, "%u %63s", &pid, comm) == 2)
+		snprintf(buf, len, "in use by pid %u (%s)", pid, comm);
+	fclose(f);
+}
+
+static int open_device(struct kcap *h)
+{
+	char holder[128];
+	int err;
+
+	h->fd = open(h->device, O_RDWR | O_CLOEXEC);
+	if (h->fd >= 0)
+		return 0;
+	err = errno;
+	switch (err) {
+	case ENOENT:
+		return kcap__err(h, err,
+				 "%s not found: the kcap driver is not loaded (try: insmod kcap.ko)",
+				 h->device);
+	case EACCES:
+	case EPERM:
+		return kcap__err(h, err, "%s: permission denied: kcap needs root (CAP_SYS_ADMIN)",
+				 h->device);
+	case EBUSY:
+		describe_holder(h->device, holder, sizeof(holder));
+		return kcap__err(h, err, "%s: %s", h->device, holder);
+	default:
+		return kcap__err(h, err, "%s: %s", h->device, strerror(err));
+	}
+}
+
+static int check_version(struct kcap *h)
+{
+	if (ioctl(h->fd, KCAP_IOC_GET_VERSION, &h->version))
+		return kcap__err(h, errno, "%s: reading the ABI version: %s", h->device,
+				 strerror(errno));
+	if (h->version.major != KCAP_ABI_MAJOR)
+		return kcap__err(h, EPROTO,
+				 "driver ABI %u.%u but libkcap speaks %u.x: load the kcap.ko shipped with this libkcap",
+				 h->version.major, h->version.minor, KCAP_ABI_MAJOR);
+	return 0;
+}
+
+static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
+			  struct kcap_interest *in)
+{
+	const unsigned int *list = OPTS_GET(opts, syscalls, NULL);
+	size_t n = OPTS_GET(opts, nr_syscalls, 0), i;
+	__u32 flags = OPTS_GET(opts, flags, 0);
+
+	memset(in, 0, sizeof(*in));
+	if (!list) {
+		memset(in->exit_bits, 0xff, sizeof(in->exit_bits));
+	} else {
+		for (i = 0; i < n; i++) {
+			if (list[i] >= KCAP_SYSCALL_MAX)
+				return kcap__err(h, EINVAL, "syscall number %u is above %u",
+						 list[i], KCAP_SYSCALL_MAX - 1);
+			in->exit_bits[list[i] / 64] |= 1ULL << (list[i] % 64);
+		}
+	}
+	if (flags & KCAP_OPEN_ENTER)
+		memcpy(in->enter_bits, in->exit_bits, sizeof(in->enter_bits));
+	if (!(flags & KCAP_OPEN_NO_LIFECYCLE))
+		in->flags |= KCAP_INTEREST_LIFECYCLE;
+	return 0;
+}
+
+static int set_u64(struct kcap *h, unsigned long req, const char *what, __u64 v)
+{
+	if (ioctl(h->fd, req, &v))
+		return kcap__err(h, errno, "%s: setting %s to %llu: %s", h->device, what,
+				 (unsigned long long)v, strerror(errno));
+	return 0;
+}
+
+static int check_opts(struct kcap *h, const struct kcap_open_opts *opts)
+{
+	__u64 rs = OPTS_GET(opts, ring_size, 0);
+	__u32 snap = OPTS_GET(opts, snaplen, 0);
+	__u32 flags = OPTS_GET(opts, flags, 0);
+
+	if (opts && opts->sz < sizeof(size_t))
+		return kcap__err(h, EINVAL, "kcap_open_opts: sz %zu is too small", opts->sz);
+	if (opts && !kcap__opts_valid(opts, sizeof(*opts), opts->sz))
+		return kcap__err(h, EINVAL,
+				 "kcap_open_opts: unknown non-zero fields (built against a newer libkcap?)");
+	if (rs && (rs & (rs - 1)))
+		return kcap__err(h, EINVAL, "ring size %llu is not a power of two",
+				 (unsigned long long)rs);
+	if (rs && (rs < KCAP_RING_SIZE_MIN || rs > KCAP_RING_SIZE_MAX))
+		return kcap__err(h, EINVAL, "ring size %llu is outside %llu..%llu",
+				 (unsigned long long)rs, KCAP_RING_SIZE_MIN, KCAP_RING_SIZE_MAX);
+	if (snap > KCAP_SNAPLEN_MAX)
+		return kcap__err(h, EINVAL, "snaplen %u is above %u", snap, KCAP_SNAPLEN_MAX);
+	if (flags & ~(__u32)(KCAP_OPEN_NO_LIFECYCLE | KCAP_OPEN_ENTER | KCAP_OPEN_QUERY_ONLY))
+		return kcap__err(h, EINVAL, "unknown open flags 0x%x", flags);
+	return kcap__apply_reader_opts(h, opts);
+}
+
+static int configure(struct kcap *h, const struct kcap_open_opts *opts)
+{
+	const struct kcap_interest *user_in = OPTS_GET(opts, interest, NULL);
+	struct kcap_interest in;
+	__u64 v;
+	__u32 snap;
+	int err;
+
+	v = OPTS_GET(opts, ring_size, 0);
+	if (v && (err = set_u64(h, KCAP_IOC_SET_RING_SIZE, "the ring size", v)))
+		return err;
+	snap = OPTS_GET(opts, snaplen, 0);
+	if (snap && ioctl(h->fd, KCAP_IOC_SET_SNAPLEN, &snap))
+		return kcap__err(h, errno, "%s: setting the snaplen to %u: %s", h->device, snap,
+				 strerror(errno));
+	v = OPTS_GET(opts, watermark, 0);
+	if (v && (err = set_u64(h, KCAP_IOC_SET_WATERMARK, "the watermark", v)))
+		return err;
+	if (user_in) {
+		in = *user_in;
+	} else {
+		err = build_interest(h, opts, &in);
+		if (err)
+			return err;
+	}
+	if (ioctl(h->fd, KCAP_IOC_SET_INTEREST, &in))
+		return kcap__err(h, errno, "%s: setting the interest set: %s", h->device,
+				 strerror(errno));
+	return 0;
+}
+
+struct kcap *kcap_open_live(const struct kcap_open_opts *opts)
+{
+	const char *dev = OPTS_GET(opts, device, NULL);
+	char *errbuf = NULL;
+	size_t errbuf_sz = 0;
+	struct kcap *h;
+	int err;
+
+	h = kcap__alloc();
+	if (!h)
+		return NULL;
+	if (OPTS_HAS(opts, errbuf_sz)) {
+		errbuf = opts->errbuf;
+		errbuf_sz = opts->errbuf_sz;
+	}
+	snprintf(h->device, sizeof(h->device), "%s", dev ? dev : KCAP_DEFAULT_DEVICE);
+	err = check_opts(h, opts);
+	if (!err)
+		err = open_device(h);
+	if (!err)
+		err = check_version(h);
+	if (!err && !(OPTS_GET(opts, flags, 0) & KCAP_OPEN_QUERY_ONLY))
+		err = configure(h, opts);
+	if (!err)
+		return h;
+	if (errbuf && errbuf_sz)
+		snprintf(errbuf, errbuf_sz, "%s", h->errmsg);
+	kcap_close(h);
+	errno = -err;
+	return NULL;
+}
+
+static int map_ring(struct kcap *h, unsigned int cpu, __u64 size)
+{
+	struct kcap_ring *r = &h->rings[cpu];
+	off_t off = (off_t)KCAP_MMAP_OFFSET(cpu);
+	size_t len = h->page_size + 2 * size;
+	void *c, *p;
+
+	c = mmap(NULL, h->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, off);
+	if (c == MAP_FAILED) {
+		if (errno == ENXIO)
+			return 0; /* not a possible CPU: no ring */
+		return kcap__err(h, errno, "%s: mapping ring %u: %s", h->device, cpu,
+				 strerror(errno));
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, h->fd, off + h->page_size);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		munmap(c, h->page_size);
+		return kcap__err(h, err, "%s: mapping ring %u data: %s", h->device, cpu,
+				 strerror(err));
+	}
+	r->cons_map = c;
+	r->prod_map = p;
+	r->prod_map_len = len;
+	r->cons = c;
+	r->prod = p;
+	r->data = (const unsigned char *)p + h->page_size;
+	r->size = size;
+	r->tail = __atomic_load_n(&r->cons->tail, __ATOMIC_RELAXED);
+	r->published = r->tail;
+	r->head = r->tail;
+	r->present = true;
+	if (r->prod->data_size != size)
+		return kcap__err(h, EPROTO, "ring %u: data size %llu, driver config says %llu", cpu,
+				 (unsigned long long)r->prod->data_size, (unsigned long long)size);
+	return 0;
+}
+
+static int map_rings(struct kcap *h)
+{
+	struct kcap_config cfg;
+	unsigned int i;
+	int err;
+
+	err = kcap_config(h, &cfg);
+	if (err)
+		return err;
+	if (!cfg.nr_rings || !cfg.page_size || !cfg.ring_size ||
+	    (cfg.ring_size & (cfg.ring_size - 1)))
+		return kcap__err(h, EPROTO, "%s: unusable config: %u rings of %llu bytes", h->device,
+				 cfg.nr_rings, (unsigned long long)cfg.ring_size);
+	h->rings = calloc(cfg.nr_rings, sizeof(*h->rings));
+	if (!h->rings)
+		return kcap__err(h, ENOMEM, "out of memory for %u rings", cfg.nr_rings);
+	h->nr_rings = cfg.nr_rings;
+	h->page_size = cfg.page_size;
+	for (i = 0; i < cfg.nr_rings; i++) {
+		err = map_ring(h, i, cfg.ring_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int kcap_start(struct kcap *h)
+{
+	int err;
+
+	if (!h)
+		return -EINVAL;
+	if (h->fd < 0) {
+		h->stopped = false;
+		return 0;
+	}
+	if (h->capturing)
+		return kcap__err(h, EALREADY, "capture is already running");
+	if (ioctl(h->fd, KCAP_IOC_START))
+		return kcap__err(h, errno, "%s: starting the capture: %s", h->device,
+				 strerror(errno));
+	h->capturing = true;
+	h->stopped = false;
+	h->draining = false;
+	if (!h->rings) {
+		err = map_rings(h);
+		if (err) {
+			kcap_stop(h);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int kcap_stop(struct kcap *h)
+{
+	if (!h)
+		return -EINVAL;
+	if (h->fd >= 0 && h->capturing) {
+		if (ioctl(h->fd, KCAP_IOC_STOP))
+			return kcap__err(h, errno, "%s: stopping the capture: %s", h->device,
+					 strerror(errno));
+	}
+	h->capturing = false;
+	h->stopped = true;
+	return 0;
+}
+
+void kcap_close(struct kcap *h)
+{
+	unsigned int i;
+
+	if (!h)
+		return;
+	if (h->fd >= 0) {
+		if (h->capturing)
+			ioctl(h->fd, KCAP_IOC_STOP);
+		for (i = 0; h->rings && i < h->nr_rings; i++) {
+			struct kcap_ring *r = &h->rings[i];
+
+			if (r->cons_map)
+				munmap(r->cons_map, h->page_size);
+			if (r->prod_map)
+				munmap(r->prod_map, r->prod_map_len);
+		}
+		close(h->fd);
+	}
+	free(h->rings);
+	free(h);
+}
+
+int kcap_fd(const struct kcap *h)
+{
+	return h && h->fd >= 0 ? h->fd : -EBADF;
+}
+
+unsigned int kcap_nr_rings(const struct kcap *h)
+{
+	return h ? h->nr_rings : 0;
+}
+
+int kcap_driver_version(const struct kcap *h, struct kcap_version *v)
+{
+	if (!h || !v || h->fd < 0)
+		return -EINVAL;
+	*v = h->version;
+	return 0;
+}
+
+int kcap_config(struct kcap *h, struct kcap_config *cfg)
+{
+	if (!h || !cfg)
+		return -EINVAL;
+	if (h->fd < 0)
+		return kcap__err(h, ENOTTY, "no device: rings in memory");
+	if (ioctl(h->fd, KCAP_IOC_GET_CONFIG, cfg))
+		return kcap__err(h, errno, "%s: reading the config: %s", h->device,
+				 strerror(errno));
+	return 0;
+}
+
+int kcap_cpu_stats(struct kcap *h, unsigned int cpu, struct kcap_cpu_stats *st)
+{
+	const struct kcap_ring *r;
+
+	if (!h || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->cpu = cpu;
+	if (h->fd >= 0) {
+		if (ioctl(h->fd, KCAP_IOC_GET_STATS, st))
+			return kcap__err(h, errno, "%s: statistics of CPU %u: %s", h->device, cpu,
+					 strerror(errno));
+		return 0;
+	}
+	if (cpu >= h->nr_rings)
+		return kcap__err(h, EINVAL, "CPU %u: there are %u rings", cpu, h->nr_rings);
+	r = &h->rings[cpu];
+	if (!r->present)
+		return 0;
+	st->online = 1;
+	st->head = __atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE);
+	st->tail = __atomic_load_n(&r->cons->tail, __ATOMIC_RELAXED);
+	st->events = r->prod->events;
+	st->bytes = r->prod->bytes;
+	memcpy(st->drops, r->prod->drops, sizeof(st->drops));
+	return 0;
+}
+
+unsigned int kcap_lib_version(void)
+{
+	return KCAP_LIB_MAJOR * 10000 + KCAP_LIB_MINOR * 100 + KCAP_LIB_PATCH;
+}
