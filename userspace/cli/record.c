@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+/* kcap record: live capture, one text line per event on stdout. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char record_usage[] =
+	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
+	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter]\n"
+	"Capture live events and print one line per event on stdout:\n"
+	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
+	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
+	"Stops after N events or on SIGINT/SIGTERM, then prints a summary of events\n"
+	"and drops on stderr.\n"
+	"\n"
+	"  -n, --count N          stop after N events\n"
+	"  -e, --syscalls LIST    capture only these syscalls (names or numbers,\n"
+	"                         comma-separated; see kcap list-syscalls); default all\n"
+	"  -s, --snaplen BYTES    bytes kept of strings and buffers (max 16384)\n"
+	"      --buffer-size SIZE ring size per CPU, a power of two, 64K..1G\n"
+	"      --no-lifecycle     no fork/exec/exit events\n"
+	"      --enter            also an event at syscall entry\n"
+	"  -h, --help             show this help\n";
+
+enum { OPT_BUFSZ = 256, OPT_NO_LIFECYCLE, OPT_ENTER };
+
+static const struct option record_opts[] = {
+	{ "count", required_argument, NULL, 'n' },
+	{ "syscalls", required_argument, NULL, 'e' },
+	{ "snaplen", required_argument, NULL, 's' },
+	{ "buffer-size", required_argument, NULL, OPT_BUFSZ },
+	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },
+	{ "enter", no_argument, NULL, OPT_ENTER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int parse_capture_opt(const char *cmd, int c, char *arg, struct kcap_open_opts *o,
+		      unsigned int *nrs)
+{
+	unsigned long long v;
+	const char *bad;
+	int n;
+
+	switch (c) {
+	case 'e':
+		n = parse_syscalls(arg, nrs, &bad);
+		if (n < 0)
+			return *bad ? usage_error(cmd, "unknown syscall '%s' in -e", bad)
+				    : usage_error(cmd, "-e needs at least one syscall");
+		o->syscalls = nrs;
+		o->nr_syscalls = (size_t)n;
+		return 0;
+	case 's':
+		if (!parse_u64(arg, 1, KCAP_SNAPLEN_MAX, &v))
+			return usage_error(cmd, "-s %s: snaplen must be 1..%u bytes", arg,
+					   KCAP_SNAPLEN_MAX);
+		o->snaplen = (__u32)v;
+		return 0;
+	case OPT_BUFSZ:
+		if (!parse_size(arg, &v) || (v & (v - 1)) || v < KCAP_RING_SIZE_MIN ||
+		    v > KCAP_RING_SIZE_MAX)
+			return usage_error(cmd,
+					   "--buffer-size %s: must be a power of two from 64K to 1G",
+					   arg);
+		o->ring_size = v;
+		return 0;
+	case OPT_NO_LIFECYCLE:
+		o->flags |= KCAP_OPEN_NO_LIFECYCLE;
+		return 0;
+	case OPT_ENTER:
+		o->flags |= KCAP_OPEN_ENTER;
+		return 0;
+	default:
+		return usage_error(cmd, "bad option");
+	}
+}
+
+/* Prints one event; false if stdout is gone (closed pipe). */
+static bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
+{
+	char line[4096];
+	int n = kcap_event_format(h, ev, line, sizeof(line));
+
+	if (n < 0)
+		return true;
+	return fputs(line, stdout) >= 0 && putchar('\n') != EOF;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	char errbuf[256] = "";
+	unsigned long long count = 0, seen = 0;
+	const struct kcap_event_hdr *ev;
+	__u64 drops[KCAP_DROP_NR_SLOTS];
+	volatile int *stop;
+	bool out_ok = true;
+	struct kcap *h;
+	int c, err, status = 0;
+	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+n:e:s:h", record_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(record_usage, stdout);
+			return 0;
+		case 'n':
+			if (!parse_u64(optarg, 1, ~0ULL, &count))
+				return usage_error("record", "-n %s: need a positive number", optarg);
+			break;
+		case '?':
+			return usage_error("record", "bad option");
+		default:
+			err = parse_capture_opt("record", c, optarg, &o, nrs);
+			if (err)
+				return err;
+		}
+	}
+	if (optind < argc)
+		return usage_error("record", "unexpected argument '%s'", argv[optind]);
+
+	stop = install_stop_signals();
+	h = kcap_open_live(&o);
+	if (!h) {
+		fprintf(stderr, "kcap: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	err = kcap_start(h);
+	if (err) {
+		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
+		kcap_close(h);
+		return EXIT_RUNTIME;
+	}
+	while (out_ok && !*stop && (!count || seen < count)) {
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN) {
+			fflush(stdout);
+			continue;
+		}
+		if (err)
+			break;
+		out_ok = print_event(h, ev);
+		seen++;
+	}
+	if (!err || err == -EAGAIN) {
+		err = kcap_stop(h);
+		/* Print what was captured before the stop, unless -n is reached. */
+		while (!err && out_ok && (!count || seen < count)) {
+			err = kcap_next(h, &ev);
+			if (!err) {
+				out_ok = print_event(h, ev);
+				seen++;
+			}
+		}
+	}
+	if (err && err != -ENODATA && err != -EAGAIN) {
+		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
+		status = EXIT_RUNTIME;
+	}
+	if (fflush(stdout) && errno != EPIPE)
+		status = EXIT_RUNTIME;
+	if (sum_drops(h, drops) == 0)
+		fprintf(stderr,
+			"kcap: %llu events, drops: full=%llu full_protected=%llu fault=%llu other=%llu\n",
+			seen, (unsigned long long)drops[KCAP_DROP_FULL],
+			(unsigned long long)drops[KCAP_DROP_FULL_PROTECTED],
+			(unsigned long long)drops[KCAP_DROP_FAULT],
+			(unsigned long long)drops[KCAP_DROP_OTHER]);
+	kcap_close(h);
+	return status;
+}
