@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# build-deps.sh [host|vm|matrix]...: install the Debian packages kcap needs.
+#   host    build libkcap, the CLI and the unit tests (default)
+#   vm      build kcap.ko for the host's kernel and boot it in a QEMU guest
+#   matrix  build and boot kcap.ko for other Debian suites' kernels
+# Each set includes the previous ones. Only missing packages are installed
+# (apt-get update runs only then); nothing is printed when all are present.
+set -euo pipefail
+
+HOST_PKGS="gcc libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
+	protobuf-c-compiler libprotobuf-c-dev zstd"
+VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
+	dwarves kmod"
+MATRIX_PKGS="debootstrap"
+
+want=""
+[ $# -gt 0 ] || set -- host
+for set in "$@"; do
+	case "$set" in
+	host) want="$want $HOST_PKGS" ;;
+	vm) want="$want $HOST_PKGS $VM_PKGS" ;;
+	matrix) want="$want $HOST_PKGS $VM_PKGS $MATRIX_PKGS" ;;
+	*) echo "usage: build-deps.sh [host|vm|matrix]..." >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for pkg in $want; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) || status=""
+	[ "$status" = installed ] || case " $missing " in
+		*" $pkg "*) ;;
+		*) missing="$missing $pkg" ;;
+		esac
+done
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "build-deps.sh: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "build-deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! apt-get update -q >"$log" 2>&1 ||
+   ! apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1; then
+	echo "build-deps.sh: apt-get failed installing$missing: $(grep -E '^(E|W):' "$log" | head -1)" >&2
+	exit 1
+fi

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# build-module.sh [--check] SUITE RELEASE: build kcap.ko for one kernel.
+#
+# Copies Kbuild, driver/ and include/ into build/kmod/RELEASE/ and runs the
+# kernel's Kbuild there with W=1 (--check: in build/kmod-check/RELEASE/ with
+# C=1, sparse). The host's suite builds on the host; any other suite builds
+# inside its chroot (with /proc mounted), with that suite's compiler. Any
+# compiler or sparse warning fails the build. Log: build.log next to kcap.ko.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+src=${KCAP_MODULE_SRC:-$top}
+
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
+[ $# -eq 2 ] || die "usage: build-module.sh [--check] SUITE RELEASE"
+suite=$1 rel=$2
+
+if [ $check = 1 ]; then
+	out=$top/build/kmod-check/$rel
+	flags="W=1 C=1"
+else
+	out=$top/build/kmod/$rel
+	flags="W=1"
+fi
+root=$(suite_root "$suite")
+headers=/usr/src/linux-headers-$rel
+[ -d "$root$headers" ] || die "$rel: no headers at $headers in the $suite system"
+for f in Kbuild driver include; do
+	[ -e "$src/$f" ] || die "$src/$f missing"
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+cp -a "$src/Kbuild" "$src/driver" "$src/include" "$out/"
+
+if [ "$root" = / ]; then
+	dir=$out
+else
+	# The chroot cannot see the repository: build in a copy inside it.
+	dir=/tmp/kcap-kmod/$rel
+	rm -rf "$root$dir"
+	mkdir -p "$root$dir"
+	cp -a "$out/." "$root$dir/"
+fi
+
+start=$(date +%s)
+rc=0
+with_proc "$suite" in_suite "$suite" make -C "$headers" M="$dir" $flags modules \
+	>"$out/build.log" 2>&1 || rc=$?
+if [ "$root" != / ]; then
+	cp "$root$dir/kcap.ko" "$out/" 2>/dev/null || true
+	rm -rf "$root$dir"
+fi
+secs=$(( $(date +%s) - start ))
+what="kcap.ko for $rel ($suite, $flags)"
+
+if [ $rc -ne 0 ] || [ ! -s "$out/kcap.ko" ]; then
+	grep -E 'error|warning:' "$out/build.log" | head -20 >&2 || true
+	die "$what: build failed, see ${out#"$top"/}/build.log"
+fi
+if grep -qE '(warning|error):' "$out/build.log"; then
+	grep -E '(warning|error):' "$out/build.log" | head -20 >&2
+	rm -f "$out/kcap.ko"
+	die "$what: $(grep -cE '(warning|error):' "$out/build.log") warning(s), see ${out#"$top"/}/build.log"
+fi
+log "$what: ok in ${secs} s"

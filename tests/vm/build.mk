@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Kernel module builds and guest-kernel tests. Included by the top-level
+# Makefile (TOP, BUILD, KCAP_CACHE). Targets:
+#   module        kcap.ko for KERNEL (host, all, a suite, a release prefix)
+#                 in build/kmod/<release>/
+#   module-check  kcap.ko for the host kernel with sparse (C=1), warnings fail
+#   test          deps, test-unit, module-check, test-vm
+#   test-vm       CLI --help check, then for each kernel of KERNELS: build
+#                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
+#                 docs/kernels.md
+#   demo          boot the host kernel's guest and show kcap recording
+# See tests/vm/README.md.
+
+# Kernels `make test` runs on unless KERNELS is given, e.g.
+# KERNELS="5.10 6.1 6.12 7.2" or KERNELS=all for the whole matrix.
+KCAP_DEFAULT_KERNELS := host
+KERNELS ?= $(KCAP_DEFAULT_KERNELS)
+KERNEL ?= host
+
+VM_DIR := $(TOP)/tests/vm
+
+.PHONY: module module-check test test-vm demo vm-deps
+
+vm-deps:
+	@$(TOP)/packaging/build-deps.sh vm
+
+module: vm-deps
+	@$(VM_DIR)/matrix.sh module $(KERNEL)
+
+module-check: vm-deps
+	@set -e; read -r suite rel <<<"$$($(VM_DIR)/kernels.sh resolve host)"; \
+	$(VM_DIR)/build-module.sh --check "$$suite" "$$rel"
+
+# In this order, also under make -j.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory module-check
+	@$(MAKE) --no-print-directory test-vm
+
+test-vm: vm-deps lib cli guest-bins
+	@$(VM_DIR)/cli-help.sh $(BUILD)/bin/kcap
+	@$(VM_DIR)/matrix.sh test $(KERNELS)
+
+demo: vm-deps lib cli
+	@$(VM_DIR)/matrix.sh module host
+	@read -r suite rel <<<"$$($(VM_DIR)/kernels.sh resolve host)"; \
+	$(VM_DIR)/run-guest.sh --demo "$$rel"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# /init of the test guest (busybox sh). Runs every case script in /cases in
+# order, each between "### CASE name BEGIN" and "### CASE name END status"
+# markers on the serial console, dumps the kernel log, then powers off.
+# run-guest.sh reads these markers; keep them in step with it.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+# Each case gets at most this long before the guest moves on.
+case_limit=${kcap_case_limit:-120}
+
+echo "### KCAP-GUEST START $(uname -r)"
+for c in /cases/[0-9]*.sh; do
+	[ -e "$c" ] || continue
+	name=$(basename "$c" .sh)
+	echo "### CASE $name BEGIN"
+	cd /tmp
+	timeout "$case_limit" sh "$c" </dev/null 2>&1
+	echo "### CASE $name END $?"
+done
+echo "### DMESG BEGIN"
+dmesg
+echo "### DMESG END"
+echo "### KCAP-GUEST DONE"
+sync
+poweroff -f

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# kernels.sh: find the kernels of the matrix and their guest images.
+#
+#   kernels.sh resolve SPEC...   print "SUITE RELEASE" for each SPEC, where
+#                                SPEC is "host", "all", a suite name or a
+#                                release prefix ("6.1", "5.10.0-35-amd64").
+#                                Chroots are created only when needed.
+#   kernels.sh image RELEASE     print the path of RELEASE's guest vmlinuz,
+#                                downloading the image package into the
+#                                cache ($KCAP_CACHE/kernels/RELEASE/) once.
+#
+# Releases are never hard-coded: each suite's is what its installed
+# linux-headers-amd64 depends on.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+host_release() {
+	suite_release "$(host_suite)" ||
+		die "linux-headers-amd64 is not installed: run packaging/build-deps.sh vm"
+}
+
+# Release of a suite, creating its chroot if asked to ($2 = create).
+release_of() {
+	local suite=$1 marker
+	if [ "$suite" = "$(host_suite)" ]; then
+		host_release
+		return
+	fi
+	marker=$(chroot_dir "$suite")/.kcap-ready
+	if [ ! -e "$marker" ]; then
+		[ "${2:-}" = create ] || return 1
+		"$here/../../packaging/build-deps.sh" matrix
+		"$here/chroot.sh" "$suite" || return 1
+	fi
+	cat "$marker"
+}
+
+resolve_one() {
+	local spec=$1 suite rel pass
+	case "$spec" in
+	host)
+		echo "$(host_suite) $(host_release)"
+		return ;;
+	all)
+		for suite in $KCAP_SUITES; do
+			rel=$(release_of "$suite" create) || die "$suite: no kernel"
+			echo "$suite $rel"
+		done
+		return ;;
+	esac
+	for suite in $KCAP_SUITES; do
+		if [ "$spec" = "$suite" ]; then
+			rel=$(release_of "$suite" create) || die "$suite: no kernel"
+			echo "$suite $rel"
+			return
+		fi
+	done
+	# A release prefix: look at the kernels known without any download
+	# first, then create missing chroots one by one until one matches.
+	for pass in known create; do
+		for suite in $KCAP_SUITES; do
+			rel=$(release_of "$suite" "$pass") || continue
+			case "$rel" in
+			"$spec"|"$spec".*|"$spec"-*)
+				echo "$suite $rel"
+				return ;;
+			esac
+		done
+	done
+	die "no suite of [$KCAP_SUITES] has a kernel matching '$spec'"
+}
+
+# Suite whose kernel is RELEASE (the host's or an existing chroot's).
+suite_of_release() {
+	local suite
+	for suite in $KCAP_SUITES; do
+		if [ "$(release_of "$suite" 2>/dev/null)" = "$1" ]; then
+			echo "$suite"
+			return
+		fi
+	done
+	return 1
+}
+
+fetch_image() {
+	local rel=$1 dest=$KCAP_CACHE/kernels/$1 suite root pkg img
+	if [ -s "$dest/vmlinuz" ]; then
+		echo "$dest/vmlinuz"
+		return
+	fi
+	suite=$(suite_of_release "$rel") || die "$rel: not the kernel of any prepared suite"
+	root=$(suite_root "$suite")
+	work=$(mktemp -d "$root/tmp/kcap-image.XXXXXX")
+	trap 'rm -rf "${work:-}"' EXIT
+	# 5.10 to 6.12 ship the image in linux-image-REL-unsigned; newer
+	# kernels in linux-binary-REL. Take the first that the suite has.
+	for pkg in "linux-image-$rel-unsigned" "linux-binary-$rel" "linux-image-$rel"; do
+		if in_suite "$suite" sh -c \
+			"cd '/${work#"$root"}' && apt-get download -q '$pkg'" \
+			>"$work/download.log" 2>&1; then
+			break
+		fi
+		pkg=""
+	done
+	[ -n "$pkg" ] || die "$rel: no image package found ($(tail -1 "$work/download.log"))"
+	in_suite "$suite" sh -c "cd '/${work#"$root"}' && dpkg-deb -x ./*.deb x" ||
+		die "$rel: cannot unpack $pkg"
+	img=$(find "$work/x" -type f \( -name "vmlinuz-$rel" -o -path "*/modules/$rel/vmlinuz" \) | head -1)
+	[ -n "$img" ] || die "$rel: $pkg holds no vmlinuz"
+	mkdir -p "$dest"
+	cp "$img" "$dest/vmlinuz.tmp"
+	echo "$pkg" >"$dest/package"
+	mv "$dest/vmlinuz.tmp" "$dest/vmlinuz"
+	log "$rel: guest image from $pkg"
+	echo "$dest/vmlinuz"
+}
+
+case "${1:-}" in
+resolve)
+	shift
+	[ $# -gt 0 ] || set -- host
+	for spec in $*; do
+		resolve_one "$spec"
+	done | awk '!seen[$0]++' ;;
+image)
+	[ $# -eq 2 ] || die "usage: kernels.sh image RELEASE"
+	fetch_image "$2" ;;
+*)
+	die "usage: kernels.sh resolve SPEC... | image RELEASE" ;;
+esac

@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Shared helpers for the guest-kernel lab scripts (sourced, not run).
+# Every suite but the host's own is served from a cached debootstrap chroot.
+
+KCAP_CACHE=${KCAP_CACHE:-/var/cache/kcap}
+# Suites of the kernel matrix, oldest first. The host's suite needs no chroot.
+KCAP_SUITES=${KCAP_SUITES:-"bullseye bookworm trixie sid"}
+# Packages a suite's chroot needs to build kcap.ko against its kernel.
+KCAP_CHROOT_PKGS="linux-headers-amd64 dwarves make gcc"
+
+die() {
+	echo "$(basename "$0"): $*" >&2
+	exit 1
+}
+
+log() {
+	echo "[$(basename "$0")] $*" >&2
+}
+
+host_suite() {
+	. /etc/os-release
+	echo "${VERSION_CODENAME}"
+}
+
+chroot_dir() {
+	echo "$KCAP_CACHE/chroots/$1"
+}
+
+# Root directory holding a suite's system: / for the host's suite.
+suite_root() {
+	if [ "$1" = "$(host_suite)" ]; then
+		echo /
+	else
+		chroot_dir "$1"
+	fi
+}
+
+# Run a command in a suite's system (the host itself for the host's suite).
+in_suite() {
+	local suite=$1
+	shift
+	if [ "$suite" = "$(host_suite)" ]; then
+		"$@"
+	else
+		chroot "$(chroot_dir "$suite")" /usr/bin/env -i \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
+			DEBIAN_FRONTEND=noninteractive "$@"
+	fi
+}
+
+# Kernel release that the suite's linux-headers-amd64 depends on, e.g.
+# "6.1.0-56-amd64", read from the installed package.
+suite_release() {
+	local deps dep
+	deps=$(in_suite "$1" dpkg-query -W -f='${Depends}' linux-headers-amd64 \
+		2>/dev/null) || return 1
+	for dep in ${deps//,/ }; do
+		case "$dep" in
+		linux-headers-*)
+			echo "${dep#linux-headers-}"
+			return ;;
+		esac
+	done
+	return 1
+}
+
+# Compiler that built a suite's kernel, and that Kbuild uses for modules
+# ("gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0").
+suite_cc() {
+	sed -n 's/^#define CONFIG_CC_VERSION_TEXT "\(.*\)"$/\1/p' \
+		"$(suite_root "$1")/usr/src/linux-headers-$2/include/generated/autoconf.h" \
+		2>/dev/null | grep . || echo unknown
+}
+
+# Mount /proc in a chroot for the duration of a command and unmount it
+# afterwards, whatever happens (7.2's objtool reads /proc).
+with_proc() {
+	local suite=$1 dir rc=0
+	shift
+	if [ "$suite" = "$(host_suite)" ]; then
+		"$@"
+		return
+	fi
+	dir=$(chroot_dir "$suite")
+	mountpoint -q "$dir/proc" || mount -t proc proc "$dir/proc"
+	trap 'umount "'"$dir"'/proc" 2>/dev/null' EXIT INT TERM
+	"$@" || rc=$?
+	umount "$dir/proc" 2>/dev/null || true
+	trap - EXIT INT TERM
+	return $rc
+}

@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run-guest.sh [--demo] RELEASE: boot kernel RELEASE in a QEMU (TCG) guest
+# with kcap.ko, the kcap CLI and the guest test programs, run the case
+# scripts of tests/vm/cases/ (--demo: tests/vm/demo/, streamed to the
+# terminal) and report.
+#
+# Prints every result line prefixed with the release, then "N passed, M
+# failed"; exits non-zero on any failure, a guest timeout, a case that never
+# reported, or a kernel panic/WARNING/BUG/Oops/Call Trace in the log.
+#
+# Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
+# (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
+# (keep the initramfs tree and image under build/vm/RELEASE/).
+# The serial log is always kept: build/vm/RELEASE/serial.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+demo=0
+if [ "${1:-}" = --demo ]; then
+	demo=1
+	shift
+fi
+[ $# -eq 1 ] || die "usage: run-guest.sh [--demo] RELEASE"
+rel=$1
+limit=${KCAP_VM_TIMEOUT:-240}
+out=$top/build/vm/$rel
+ko=$top/build/kmod/$rel/kcap.ko
+cli=$top/build/bin/kcap-static
+bins=$top/build/vm/guest
+serial=$out/serial.log
+casedir=$here/cases
+[ $demo = 0 ] || casedir=$here/demo
+
+[ -s "$ko" ] || die "$rel: no ${ko#"$top"/}: run 'make module KERNEL=$rel'"
+busybox=$(command -v busybox) || die "busybox missing: run packaging/build-deps.sh vm"
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	[ -x /bin/busybox ] && busybox=/bin/busybox
+vmlinuz=$("$here/kernels.sh" image "$rel")
+
+# ---- initramfs ----------------------------------------------------------
+mkdir -p "$out"
+root=$out/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,dev,proc,sys,tmp,cases}
+cp "$busybox" "$root/bin/busybox"
+for applet in $("$busybox" --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+cp "$here/init.sh" "$root/init"
+chmod 755 "$root/init"
+cp "$here/tap.sh" "$root/lib/tap.sh"
+cp "$ko" "$root/lib/kcap.ko"
+
+# add_bin FILE NAME: install a program as /bin/NAME, with its shared
+# libraries if it has any.
+add_bin() {
+	local lib
+	cp "$1" "$root/bin/$2"
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+if [ -x "$cli" ]; then
+	add_bin "$cli" kcap
+else
+	log "warning: no ${cli#"$top"/}; cases using kcap will fail"
+fi
+if [ -d "$bins" ]; then
+	for b in "$bins"/*; do
+		[ -f "$b" ] && [ -x "$b" ] && add_bin "$b" "$(basename "$b")"
+	done
+fi
+[ -d "$bins" ] && [ -n "$(ls -A "$bins")" ] ||
+	log "warning: no guest programs in ${bins#"$top"/}"
+
+expected=""
+for c in "$casedir"/[0-9]*.sh; do
+	[ -e "$c" ] || continue
+	name=$(basename "$c" .sh)
+	if [ -n "${KCAP_CASES:-}" ] && ! [[ " $KCAP_CASES " == *" $name "* ]]; then
+		continue
+	fi
+	cp "$c" "$root/cases/"
+	expected="$expected $name"
+done
+[ -n "$expected" ] || die "no case to run in ${casedir#"$top"/}"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -1 >"$out/initrd.gz"
+
+# ---- boot ---------------------------------------------------------------
+rm -f "$serial"
+: >"$serial"
+start=$(date +%s)
+qemu_pid=""
+stop_qemu() {
+	# Only the timeout/QEMU pair this script started.
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
+}
+trap 'stop_qemu; exit 130' INT TERM
+timeout -k 5 "$limit" qemu-system-x86_64 -m 1024 -smp 2 -display none \
+	-serial "file:$serial" -no-reboot \
+	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic" \
+	</dev/null >"$out/qemu.log" 2>&1 &
+qemu_pid=$!
+if [ $demo = 1 ]; then
+	tail -n +1 -f --pid="$qemu_pid" "$serial" | tr -d '\r' |
+		awk '/^### DEMO BEGIN/ { show = 1; next }
+		     /^### DEMO END/ { show = 0 }
+		     show { print; fflush() }'
+fi
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=""
+trap - INT TERM
+secs=$(( $(date +%s) - start ))
+
+# ---- report -------------------------------------------------------------
+timed_out=0
+[ $qemu_rc -ne 124 ] && [ $qemu_rc -ne 137 ] || timed_out=1
+tr -d '\r' <"$serial" | awk -v rel="$rel" -v expected="$expected" \
+	-v timed_out=$timed_out -v limit="$limit" -v qemu_rc=$qemu_rc '
+	function result(ok, what) {
+		n++
+		if (ok) passed++; else failed++
+		printf "[%s] %s %d - %s\n", rel, ok ? "ok" : "not ok", n, what
+	}
+	/^### CASE .* BEGIN$/ { cur = $3; began[cur] = 1; fails[cur] = 0; tests[cur] = 0; indiag = 0; next }
+	/^### CASE .* END / {
+		ended[$3] = 1
+		if ($5 != 0 && fails[$3] == 0)
+			result(0, $3 ": case exited with status " $5)
+		else if (tests[$3] == 0)
+			result(0, $3 ": case reported no result")
+		cur = ""; next
+	}
+	/^### DMESG BEGIN/ { cur = ""; next }
+	/^### KCAP-GUEST DONE/ { done = 1; next }
+	/Kernel panic|WARNING:|BUG:|Oops|Call Trace/ { if (!kbad) kbad = $0 }
+	cur != "" && /^(not )?ok( |$)/ {
+		ok = ($1 == "ok")
+		line = $0
+		sub(/^(not )?ok *[0-9]* *-? */, "", line)
+		tests[cur]++
+		if (!ok) fails[cur]++
+		result(ok, cur ": " line)
+		indiag = !ok
+		next
+	}
+	cur != "" && indiag && /^#/ { printf "[%s]   %s\n", rel, $0; next }
+	END {
+		nexp = split(expected, names, " ")
+		for (i = 1; i <= nexp; i++)
+			if (!ended[names[i]])
+				result(0, names[i] ": case never reported" \
+				       (began[names[i]] ? " (started, did not finish)" : ""))
+		if (timed_out)
+			result(0, "guest: timed out after " limit " s")
+		else if (!done)
+			result(0, "guest: stopped before the end of its run (qemu status " qemu_rc ")")
+		if (kbad != "")
+			result(0, "kernel: " kbad)
+		printf "%d passed, %d failed\n", passed, failed
+		print passed + 0, failed + 0 > "/dev/stderr"
+	}' 2>"$out/result"
+read -r passed failed <"$out/result"
+echo "$passed $failed $secs $timed_out" >"$out/result"
+log "$rel: guest ran ${secs} s; serial log: ${serial#"$top"/}"
+if [ "${KCAP_KEEP:-0}" != 1 ]; then
+	rm -rf "$root" "$out/initrd.gz"
+fi
+[ "$failed" -eq 0 ]
