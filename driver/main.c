@@ -8,6 +8,10 @@
 #include <linux/tracepoint.h>
 #include <linux/string.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/binfmts.h>
+#include <trace/events/sched.h>
+#include <trace/events/syscalls.h>
 
 #include "kcap.h"
 
@@ -37,6 +41,20 @@ static void *const kcap_tp_probes[KCAP_TP_NR] = {
 };
 
 static struct tracepoint *kcap_tps[KCAP_TP_NR];
+
+/*
+ * Never called: fails the build if a probe's prototype stops matching its
+ * tracepoint (the registration below goes through void *), so a feature
+ * probe that misfires cannot produce a module that calls probes wrongly.
+ */
+static inline int __maybe_unused kcap_probe_typecheck(void)
+{
+	return register_trace_sys_enter(kcap_probe_sys_enter, NULL) |
+	       register_trace_sys_exit(kcap_probe_sys_exit, NULL) |
+	       register_trace_sched_process_fork(kcap_probe_fork, NULL) |
+	       register_trace_sched_process_exec(kcap_probe_exec, NULL) |
+	       register_trace_sched_process_exit(kcap_probe_exit, NULL);
+}
 
 unsigned long kcap_default_ring_size = KCAP_RING_SIZE_DEFAULT;
 unsigned int kcap_default_snaplen = KCAP_SNAPLEN_DEFAULT;

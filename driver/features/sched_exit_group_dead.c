@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* sched_process_exit gained a "bool group_dead" argument (7.x). */
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <trace/events/sched.h>
 
