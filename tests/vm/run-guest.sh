@@ -12,7 +12,8 @@
 #
 # Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
 # (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
-# (keep the initramfs tree and image under build/vm/RELEASE/).
+# (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_QEMU_ARGS
+# (extra QEMU options for experiments, e.g. "-accel tcg,thread=single").
 # The serial log is always kept: build/vm/RELEASE/serial.log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,9 +37,9 @@ casedir=$here/cases
 [ $demo = 0 ] || casedir=$here/demo
 
 [ -s "$ko" ] || die "$rel: no ${ko#"$top"/}: run 'make module KERNEL=$rel'"
-busybox=$(command -v busybox) || die "busybox missing: run packaging/build-deps.sh vm"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-	[ -x /bin/busybox ] && busybox=/bin/busybox
+# busybox-static's binary: it needs no libraries in the guest.
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "busybox missing: run packaging/build-deps.sh vm"
 vmlinuz=$("$here/kernels.sh" image "$rel")
 
 # ---- initramfs ----------------------------------------------------------
@@ -106,6 +107,7 @@ timeout -k 5 "$limit" qemu-system-x86_64 -m 1024 -smp 2 -display none \
 	-serial "file:$serial" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic" \
+	${KCAP_QEMU_ARGS:-} \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
 if [ $demo = 1 ]; then
