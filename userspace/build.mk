@@ -20,6 +20,8 @@ US_OBJ := $(BUILD)/obj
 US_GEN := $(BUILD)/gen
 US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) $(EXTRA_CFLAGS)
+# Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md).
+LIB_LIBS := -lzstd -lz
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRCS := $(wildcard $(US_DIR)/lib/*.c)
@@ -74,7 +76,7 @@ $(LIB_SO_REAL): $(LIB_PIC_OBJS) $(US_DIR)/lib/libkcap.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libkcap.so.$(KCAP_SOMAJOR) \
 		-Wl,--version-script=$(US_DIR)/lib/libkcap.map -Wl,-z,defs -Wl,-z,relro,-z,now \
-		-o $@ $(LIB_PIC_OBJS)
+		-o $@ $(LIB_PIC_OBJS) $(LIB_LIBS)
 $(LIB_SO): $(LIB_SO_REAL)
 	ln -sf $(notdir $<) $(BUILD)/lib/libkcap.so.$(KCAP_SOMAJOR)
 	ln -sf libkcap.so.$(KCAP_SOMAJOR) $@
@@ -92,23 +94,23 @@ $(US_OBJ)/cli/%.o: $(US_DIR)/cli/%.c
 	$(CC) $(US_CFLAGS) -DKCAP_TOOL_VERSION='"$(KCAP_VERSION)"' -MMD -MP -c -o $@ $<
 $(BUILD)/bin/kcap: $(CLI_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib'
+	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS)
 $(BUILD)/bin/kcap-static: $(CLI_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -static -o $@ $(CLI_OBJS) $(LIB_A)
+	$(CC) -static -o $@ $(CLI_OBJS) $(LIB_A) $(LIB_LIBS)
 
 $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -MMD -MP -c -o $@ $<
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_ASAN_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka
+	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka $(LIB_LIBS)
 
 $(BUILD)/vm/guest/%: $(TOP)/tests/vm/guest/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	@mkdir -p $(US_OBJ)/guest
 	$(CC) $(US_CFLAGS) -I$(TOP)/tests/vm/guest -MMD -MP -MF $(US_OBJ)/guest/$*.d -MT $@ \
-		-static -o $@ $< $(LIB_A)
+		-static -o $@ $< $(LIB_A) $(LIB_LIBS)
 
 install-userspace: lib cli
 	install -d $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/kcap \

@@ -17,5 +17,6 @@ struct CMUnitTest;
 const struct CMUnitTest *unit_reader(size_t *n);
 const struct CMUnitTest *unit_event(size_t *n);
 const struct CMUnitTest *unit_open(size_t *n);
+const struct CMUnitTest *unit_file(size_t *n);
 
 #endif /* KCAP_TEST_UNIT_H */

@@ -272,12 +272,11 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 	struct out o = { .buf = buf, .len = len };
 	unsigned int i, sep = 0;
 
-	(void)h;
 	if (!ev || (!buf && len))
 		return -EINVAL;
 	if (len)
 		buf[0] = '\0';
-	d = kcap_event_desc(ev->type);
+	d = kcap__desc(h, ev->type);
 	put(&o, "%llu.%09llu cpu=%u pid=%u tid=%u ", (unsigned long long)(ev->ts_ns / 1000000000ULL),
 	    (unsigned long long)(ev->ts_ns % 1000000000ULL), ev->cpu, ev->pid, ev->tid);
 	if (!d) {

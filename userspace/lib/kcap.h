@@ -230,6 +230,204 @@ KCAP_API int kcap_event_syscall_nr(const struct kcap_event_hdr *ev);
 KCAP_API int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev,
 			       char *buf, size_t len);
 
+/* ---- Capture files ------------------------------------------------------- */
+
+/*
+ * A .kcap file (docs/capture-format.md) holds raw events in zstd batches,
+ * with the event table they were written with, the machine, a process
+ * snapshot, drop records and an index. kcap_open_file() returns the same
+ * handle as kcap_open_live(): kcap_next(), kcap_event_format() and
+ * kcap_cpu_stats() work on both, and the handle decodes with the file's own
+ * event table, so files written by an older kcap read without converters.
+ */
+struct kcap_file_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* deliver events with ts_ns >= start_ns only (CLOCK_MONOTONIC of the
+	 * recording machine, as printed); 0: from the first event. The index
+	 * of a cleanly closed file is used to skip batches. */
+	__u64 start_ns;
+	/* deliver events with ts_ns <= end_ns only; 0: to the last event */
+	__u64 end_ns;
+	/* if non-NULL, receives the error message when kcap_open_file() fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_file_opts__last_field errbuf_sz
+
+/*
+ * kcap_open_file() - open a capture file for reading.
+ * Reads the header and the blocks before the first event batch (machine,
+ * event table, process snapshot) and the closing index if there is one.
+ * kcap_next() then returns -ENODATA at the end of the file (or of the time
+ * window) and -EBADMSG on a corrupt block, with the byte offset and the
+ * problem in kcap_errmsg(). A file that ends inside a block (a recorder
+ * that was killed) reads up to its last complete block.
+ * Returns a handle, or NULL with errno set (ENOENT, EACCES, EBADMSG: not a
+ * kcap file or corrupt, EPROTO: a newer major format version).
+ */
+KCAP_API struct kcap *kcap_open_file(const char *path, const struct kcap_file_opts *opts);
+
+/* kcap_file_info.flags */
+#define KCAP_FILE_CLOSED 0x1 /* ends with a closing block: written completely */
+#define KCAP_FILE_INDEXED 0x2 /* the closing block's batch index was loaded */
+#define KCAP_FILE_TRUNCATED 0x4 /* ends inside a block, at end_offset */
+
+struct kcap_file_info {
+	__u16 format_major;
+	__u16 format_minor;
+	__u16 abi_major; /* ABI of the event table in the file */
+	__u16 abi_minor;
+	__u32 flags; /* KCAP_FILE_* */
+	__u32 nr_cpus;
+	__s64 boot_wall_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at capture start */
+	__u64 start_ns; /* capture start, CLOCK_MONOTONIC */
+	__u64 stop_ns; /* capture stop; 0 unless closed */
+	__u64 first_ts; /* first and last event (index, else batches read so far) */
+	__u64 last_ts;
+	__u64 nr_events; /* from the index, else counted while reading */
+	__u64 nr_batches;
+	__u64 raw_bytes; /* event bytes before compression */
+	__u64 stored_bytes; /* batch payload bytes in the file */
+	__u64 file_bytes;
+	__u64 nr_threads; /* in the process snapshot */
+	__u64 nr_fds;
+	__u64 end_offset; /* where the readable data ends */
+	__u32 snaplen;
+	__u32 reserved;
+	char hostname[256];
+	char kernel_release[128];
+	char kernel_version[256];
+	char arch[64];
+	char writer[64]; /* "libkcap 1.0.0" */
+};
+
+/*
+ * kcap_file_info() - what the file says about itself. @sz is
+ * sizeof(*info) as the caller knows it. -EINVAL for a live handle.
+ */
+KCAP_API int kcap_file_info(struct kcap *h, struct kcap_file_info *info, size_t sz);
+
+/*
+ * kcap_file_type_counts() - events per type from the closing block:
+ * counts[t] for t < n. -ENODATA if the file was not closed cleanly.
+ */
+KCAP_API int kcap_file_type_counts(struct kcap *h, __u64 *counts, unsigned int n);
+
+/* A drop record: @count events of @cause lost on @cpu before @ts_ns. */
+struct kcap_file_drop {
+	__u64 ts_ns;
+	__u32 cpu;
+	__u32 cause; /* enum kcap_drop_cause */
+	__u64 count;
+};
+
+/*
+ * kcap_file_drops() - the drop records read so far (all of them once
+ * kcap_next() returned -ENODATA without a time window). Valid until the
+ * next kcap_next() or kcap_close().
+ */
+KCAP_API int kcap_file_drops(struct kcap *h, const struct kcap_file_drop **drops, size_t *n);
+
+/*
+ * kcap_handle_event_desc() - the table row @h decodes @type with: a file's
+ * own event table, the built-in one for live handles and h == NULL.
+ */
+KCAP_API const struct kcap_event_desc *kcap_handle_event_desc(const struct kcap *h,
+							      unsigned int type);
+
+/* ---- Writing capture files ------------------------------------------------ */
+
+/* The writer handle: one capture file, or a rotating series of them. */
+struct kcap_writer;
+
+/* kcap_writer_opts.flags */
+#define KCAP_WRITER_NO_PROCS 0x1 /* no process snapshot from /proc */
+
+struct kcap_writer_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* zstd level, 1..19; 0: 3 */
+	int level;
+	/* KCAP_WRITER_* */
+	__u32 flags;
+	/* rotation: a new file when this many bytes were written; 0: never */
+	__u64 rotate_bytes;
+	/* rotation: a new file after this many seconds; 0: never */
+	__u32 rotate_secs;
+	/* with rotation, keep only the last N files (delete older); 0: all */
+	__u32 rotate_keep;
+	/* a batch is written at least this often (ms); 0: 1000 */
+	__u32 flush_ms;
+	__u32 reserved;
+	/* where the events come from: a live handle (machine, driver ABI, drop
+	 * counters are sampled at each flush) or a file handle (its machine
+	 * info and event table are copied); NULL: this machine, built-in table */
+	struct kcap *source;
+	/* if non-NULL, receives the error message when kcap_writer_open() fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_writer_opts__last_field errbuf_sz
+
+/*
+ * kcap_writer_open() - create @path (truncated if it exists) and write the
+ * header, machine info, event table and process snapshot. With rotation
+ * the files are PATH.0, PATH.1, ... Returns NULL with errno set on error.
+ */
+KCAP_API struct kcap_writer *kcap_writer_open(const char *path,
+					      const struct kcap_writer_opts *opts);
+
+/*
+ * kcap_writer_write() - append one event (its raw bytes, copied as they
+ * are). Writes a batch when it is full or older than the flush interval.
+ * After a write error (disk full) every call returns the same error; the
+ * file stays readable up to the last complete block.
+ */
+KCAP_API int kcap_writer_write(struct kcap_writer *w, const struct kcap_event_hdr *ev);
+
+/*
+ * kcap_writer_tick() - call when idle (e.g. kcap_next() said -EAGAIN):
+ * writes the pending batch if it is older than the flush interval, samples
+ * the source's drop counters and rotates if due.
+ */
+KCAP_API int kcap_writer_tick(struct kcap_writer *w);
+
+/* kcap_writer_flush() - write the pending batch now. */
+KCAP_API int kcap_writer_flush(struct kcap_writer *w);
+
+struct kcap_writer_stats {
+	__u64 events;
+	__u64 raw_bytes; /* event bytes given to the writer */
+	__u64 stored_bytes; /* compressed batch bytes */
+	__u64 file_bytes; /* bytes written, all files */
+	__u64 drops; /* drops seen in the source's counters */
+	__u32 files; /* files opened so far */
+	__u32 reserved;
+};
+
+/* kcap_writer_stats() - counters since kcap_writer_open(). */
+KCAP_API int kcap_writer_stats(const struct kcap_writer *w, struct kcap_writer_stats *st);
+
+/* kcap_writer_path() - the file being written now. */
+KCAP_API const char *kcap_writer_path(const struct kcap_writer *w);
+
+/* kcap_writer_errmsg() - one sentence about the last failure on @w. */
+KCAP_API const char *kcap_writer_errmsg(const struct kcap_writer *w);
+
+/*
+ * kcap_writer_finish() - write the pending batch, the final drop counters
+ * and the closing index, and close the file. Returns 0 or the first error
+ * met (see kcap_writer_errmsg(); the file is then readable but not closed
+ * cleanly). Later calls return the same result.
+ */
+KCAP_API int kcap_writer_finish(struct kcap_writer *w);
+
+/* kcap_writer_close() - kcap_writer_finish() if not done yet, then free @w. */
+KCAP_API void kcap_writer_close(struct kcap_writer *w);
+
 /* kcap_lib_version() - KCAP_LIB_MAJOR * 10000 + MINOR * 100 + PATCH. */
 KCAP_API unsigned int kcap_lib_version(void);
 

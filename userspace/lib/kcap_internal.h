@@ -49,6 +49,7 @@ struct kcap {
 	__u32 out_len;
 	int broken; /* sticky error after a malformed record */
 	char errmsg[KCAP_ERRMSG_LEN];
+	struct kcap_file *file; /* a capture file being read (file.c), else NULL */
 };
 
 /* A ring in memory, laid out like the driver's (see kcap_abi.h). */
@@ -83,6 +84,19 @@ KCAP_HIDDEN int kcap__ring_peek(struct kcap *h, struct kcap_ring *r,
 /* Checks a record's lengths; returns 0 or -EBADMSG with a reason in @why. */
 KCAP_HIDDEN int kcap__record_check(const struct kcap_event_hdr *ev, __u64 avail,
 				   const char **why);
+
+/* Capture files (file.c): kcap_next(), kcap_cpu_stats() and kcap_close()
+ * hand over to these when h->file is set. */
+struct kcap_file;
+KCAP_HIDDEN int kcap__file_next(struct kcap *h, const struct kcap_event_hdr **ev);
+KCAP_HIDDEN int kcap__file_cpu_stats(struct kcap *h, unsigned int cpu, struct kcap_cpu_stats *st);
+KCAP_HIDDEN void kcap__file_free(struct kcap_file *f);
+/* kcap_open_file() on an open descriptor (tests, fuzzing); takes @fd. */
+KCAP_HIDDEN struct kcap *kcap__open_file_fd(int fd, const char *name,
+					    const struct kcap_file_opts *opts);
+
+/* The event table row of @type as @h decodes it (file.c). */
+KCAP_HIDDEN const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type);
 
 #define OPTS_HAS(opts, field)                                                        \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))

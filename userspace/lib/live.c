@@ -315,6 +315,7 @@ void kcap_close(struct kcap *h)
 		}
 		close(h->fd);
 	}
+	kcap__file_free(h->file);
 	free(h->rings);
 	free(h);
 }
@@ -357,6 +358,8 @@ int kcap_cpu_stats(struct kcap *h, unsigned int cpu, struct kcap_cpu_stats *st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->cpu = cpu;
+	if (h->file)
+		return kcap__file_cpu_stats(h, cpu, st);
 	if (h->fd >= 0) {
 		if (ioctl(h->fd, KCAP_IOC_GET_STATS, st))
 			return kcap__err(h, errno, "%s: statistics of CPU %u: %s", h->device, cpu,

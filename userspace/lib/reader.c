@@ -320,6 +320,8 @@ int kcap_next(struct kcap *h, const struct kcap_event_hdr **ev)
 	*ev = NULL;
 	if (h->broken)
 		return h->broken;
+	if (h->file)
+		return kcap__file_next(h, ev);
 	if (!h->rings)
 		return kcap__err(h, EINVAL, "capture not started: call kcap_start() first");
 	release_out(h);

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Capture files (userspace/lib/writer.c, file.c): round trip, rotation,
+ * seeking by time, the file's own event table, write errors and every
+ * corruption class a reader must report by offset (or skip, for unknown
+ * blocks and a missing closing block).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_format.h"
+#include "unit.h"
+
+#define TS0 1000000000ULL
+#define STEP 1000ULL
+
+struct ftmp {
+	char dir[64];
+	char path[128];
+};
+
+static int ft_setup(void **state)
+{
+	struct ftmp *t = test_calloc(1, sizeof(*t));
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/kcap-unit-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/cap.kcap", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int ft_teardown(void **state)
+{
+	struct ftmp *t = *state;
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(t);
+	return 0;
+}
+
+/* A generic syscall event (8 params) in @buf; returns its header. */
+static const struct kcap_event_hdr *mk_event(unsigned char *buf, __u64 ts, __u32 tid, __u32 nr,
+					     __s64 res)
+{
+	struct kcap_event_hdr *h = (void *)buf;
+	__u16 lens[8] = { 4, 8, 8, 8, 8, 8, 8, 8 };
+	unsigned char *p = buf + sizeof(*h) + sizeof(lens);
+	__u64 a = 0x1000 + tid;
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	h->ts_ns = ts;
+	h->tid = tid;
+	h->pid = tid;
+	h->type = KCAP_EVT_SYSCALL;
+	h->nparams = 8;
+	h->cpu = (__u16)(tid % 2);
+	memcpy(buf + sizeof(*h), lens, sizeof(lens));
+	memcpy(p, &nr, 4);
+	p += 4;
+	for (i = 0; i < 6; i++, p += 8)
+		memcpy(p, &a, 8);
+	memcpy(p, &res, 8);
+	p += 8;
+	h->len = (__u32)(p - buf);
+	return h;
+}
+
+/* Writes @n events, a batch every @per_batch (0: writer's choice). */
+static void write_events(const char *path, unsigned int n, unsigned int per_batch,
+			 const struct kcap_writer_opts *o)
+{
+	unsigned char buf[256] __attribute__((aligned(8)));
+	char err[256] = "";
+	struct kcap_writer *w;
+	KCAP_OPTS(kcap_writer_opts, def, .flags = KCAP_WRITER_NO_PROCS, .errbuf = err,
+		  .errbuf_sz = sizeof(err));
+	unsigned int i;
+
+	w = kcap_writer_open(path, o ? o : &def);
+	assert_non_null(w);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(kcap_writer_write(w, mk_event(buf, TS0 + i * STEP, 100 + i % 7,
+							       i % 300, (__s64)i)),
+				 0);
+		if (per_batch && i % per_batch == per_batch - 1)
+			assert_int_equal(kcap_writer_flush(w), 0);
+	}
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+}
+
+static struct kcap *open_ok(const char *path, __u64 start, __u64 end)
+{
+	char err[256] = "";
+	KCAP_OPTS(kcap_file_opts, o, .start_ns = start, .end_ns = end, .errbuf = err,
+		  .errbuf_sz = sizeof(err));
+	struct kcap *h = kcap_open_file(path, &o);
+
+	if (!h)
+		fail_msg("kcap_open_file: %s", err);
+	return h;
+}
+
+/* Reads to the end; returns the count, checks order and content. */
+static unsigned int read_all(struct kcap *h, int *last_err)
+{
+	const struct kcap_event_hdr *ev;
+	unsigned int n = 0;
+	__u64 prev = 0;
+	int err;
+
+	while (!(err = kcap_next(h, &ev))) {
+		__u64 res;
+
+		assert_true(ev->ts_ns >= prev);
+		prev = ev->ts_ns;
+		assert_int_equal(kcap_event_u64(ev, 7, &res), 0);
+		assert_int_equal(res, (ev->ts_ns - TS0) / STEP);
+		n++;
+	}
+	*last_err = err;
+	return n;
+}
+
+static void test_round_trip(void **state)
+{
+	struct ftmp *t = *state;
+	struct kcap_file_info fi;
+	unsigned char buf[256] __attribute__((aligned(8)));
+	const struct kcap_event_hdr *ev;
+	__u64 counts[8];
+	char line[512];
+	struct kcap *h;
+	int err;
+	KCAP_OPTS(kcap_writer_opts, o, .level = 5);
+
+	/* With the /proc snapshot this time. */
+	write_events(t->path, 20000, 0, &o);
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_int_equal(fi.flags & (KCAP_FILE_CLOSED | KCAP_FILE_INDEXED),
+			 KCAP_FILE_CLOSED | KCAP_FILE_INDEXED);
+	assert_int_equal(fi.nr_events, 20000);
+	assert_int_equal(fi.first_ts, TS0);
+	assert_int_equal(fi.last_ts, TS0 + 19999 * STEP);
+	assert_true(fi.nr_threads > 0);
+	assert_true(fi.stored_bytes < fi.raw_bytes);
+	assert_true(fi.hostname[0]);
+	assert_int_equal(kcap_file_type_counts(h, counts, 8), 0);
+	assert_int_equal(counts[KCAP_EVT_SYSCALL], 20000);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_memory_equal(ev, mk_event(buf, TS0, 100, 0, 0), ev->len);
+	assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "syscall read("));
+	assert_int_equal(read_all(h, &err), 19999);
+	assert_int_equal(err, -ENODATA);
+	kcap_close(h);
+}
+
+static void test_seek(void **state)
+{
+	struct ftmp *t = *state;
+	const struct kcap_event_hdr *ev;
+	struct kcap *h;
+	int err;
+
+	write_events(t->path, 10000, 100, NULL);
+	h = open_ok(t->path, TS0 + 5050 * STEP, TS0 + 5149 * STEP);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(ev->ts_ns, TS0 + 5050 * STEP);
+	assert_int_equal(read_all(h, &err), 99);
+	assert_int_equal(err, -ENODATA);
+	kcap_close(h);
+	/* A window after the last event: nothing, at once. */
+	h = open_ok(t->path, TS0 + 20000 * STEP, 0);
+	assert_int_equal(kcap_next(h, &ev), -ENODATA);
+	kcap_close(h);
+}
+
+static void test_rotation(void **state)
+{
+	struct ftmp *t = *state;
+	char name[160];
+	unsigned int i, total = 0, n;
+	struct kcap *h;
+	int err;
+	KCAP_OPTS(kcap_writer_opts, o, .flags = KCAP_WRITER_NO_PROCS, .rotate_bytes = 1,
+		  .rotate_keep = 3);
+
+	write_events(t->path, 5000, 500, &o);
+	/* 10 batches, a new file after each: .0 .. .9, then .10 (empty) that
+	 * the close finishes; only the last 3 are kept. */
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "%s.%u", t->path, i);
+		if (access(name, F_OK))
+			continue;
+		h = open_ok(name, 0, 0);
+		n = read_all(h, &err);
+		assert_int_equal(err, -ENODATA);
+		total += n;
+		kcap_close(h);
+		assert_true(i >= 8 && i <= 10);
+	}
+	assert_true(access(t->path, F_OK) != 0);
+	assert_int_equal(total, 1000);
+}
+
+static void test_write_error(void **state)
+{
+	char err[256] = "";
+	KCAP_OPTS(kcap_writer_opts, o, .flags = KCAP_WRITER_NO_PROCS, .errbuf = err,
+		  .errbuf_sz = sizeof(err));
+
+	(void)state;
+	if (access("/dev/full", W_OK))
+		skip();
+	assert_null(kcap_writer_open("/dev/full", &o));
+	assert_int_equal(errno, ENOSPC);
+	assert_non_null(strstr(err, "No space left"));
+}
+
+/* ---- Corruption ------------------------------------------------------------ */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	struct stat sb;
+	unsigned char *p;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	p = test_malloc((size_t)sb.st_size + 64);
+	assert_int_equal(read(fd, p, (size_t)sb.st_size), sb.st_size);
+	close(fd);
+	*len = (size_t)sb.st_size;
+	return p;
+}
+
+static void spit(const char *path, const void *p, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Offset of the @nth block of @type, or 0. */
+static size_t find_block(const unsigned char *p, size_t len, __u32 type, unsigned int nth)
+{
+	size_t off = KCAPF_HEADER_LEN;
+	__u32 t, l;
+
+	while (off + KCAPF_BLOCK_HDR_LEN <= len) {
+		memcpy(&t, p + off, 4);
+		memcpy(&l, p + off + 4, 4);
+		if (t == type && !nth--)
+			return off;
+		off += KCAPF_BLOCK_HDR_LEN + l;
+	}
+	return 0;
+}
+
+/* Opens @path and reads to the end; returns the error of open or read. */
+static int try_read(const char *path, char *msg, size_t msglen, unsigned int *n)
+{
+	const struct kcap_event_hdr *ev;
+	KCAP_OPTS(kcap_file_opts, o, .errbuf = msg, .errbuf_sz = msglen);
+	struct kcap *h = kcap_open_file(path, &o);
+	int err;
+
+	*n = 0;
+	if (!h)
+		return -errno;
+	while (!(err = kcap_next(h, &ev)))
+		(*n)++;
+	snprintf(msg, msglen, "%s", kcap_errmsg(h));
+	kcap_close(h);
+	return err;
+}
+
+static void test_bad_magic(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char *p;
+	size_t len;
+	char msg[256];
+	unsigned int n;
+
+	write_events(t->path, 100, 0, NULL);
+	p = slurp(t->path, &len);
+	p[0] = 'X';
+	spit(t->path, p, len);
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -EBADMSG);
+	assert_non_null(strstr(msg, "offset 0: not a kcap capture file"));
+	test_free(p);
+}
+
+static void test_bad_checksum(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char *p;
+	size_t len, off;
+	char msg[256], want[64];
+	unsigned int n;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_BATCH, 2);
+	assert_true(off > 0);
+	p[off + KCAPF_BLOCK_HDR_LEN + 40] ^= 0x55;
+	spit(t->path, p, len);
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -EBADMSG);
+	assert_int_equal(n, 500);
+	snprintf(want, sizeof(want), "offset %zu: block checksum mismatch", off);
+	assert_non_null(strstr(msg, want));
+	test_free(p);
+}
+
+static void test_truncated_block(void **state)
+{
+	struct ftmp *t = *state;
+	struct kcap_file_info fi;
+	unsigned char *p;
+	size_t len, off;
+	char msg[256];
+	unsigned int n;
+	struct kcap *h;
+	int err;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_BATCH, 3);
+	spit(t->path, p, off + 100); /* a killed writer: the last batch torn */
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -ENODATA);
+	assert_int_equal(n, 750);
+	h = open_ok(t->path, 0, 0);
+	read_all(h, &err);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_int_equal(fi.flags & (KCAP_FILE_CLOSED | KCAP_FILE_TRUNCATED), KCAP_FILE_TRUNCATED);
+	assert_int_equal(fi.end_offset, off);
+	assert_int_equal(fi.nr_events, 750);
+	kcap_close(h);
+	test_free(p);
+}
+
+static void test_missing_closing_block(void **state)
+{
+	struct ftmp *t = *state;
+	struct kcap_file_info fi;
+	__u64 counts[4];
+	unsigned char *p;
+	size_t len, off;
+	struct kcap *h;
+	int err;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_END, 0);
+	assert_true(off > 0);
+	spit(t->path, p, off);
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(read_all(h, &err), 1000);
+	assert_int_equal(err, -ENODATA);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_int_equal(fi.flags, 0);
+	assert_int_equal(fi.nr_events, 1000);
+	assert_int_equal(kcap_file_type_counts(h, counts, 4), -ENODATA);
+	kcap_close(h);
+	test_free(p);
+}
+
+static void test_oversized_length(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char *p;
+	size_t len, off;
+	__u32 big = 0x7fffffff, crc;
+	char msg[256];
+	unsigned int n;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_BATCH, 1);
+	memcpy(p + off + 4, &big, 4);
+	crc = kcapf_crc(p + off, 12);
+	memcpy(p + off + 12, &crc, 4);
+	spit(t->path, p, len);
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -EBADMSG);
+	assert_int_equal(n, 250);
+	assert_non_null(strstr(msg, "above the limit"));
+	test_free(p);
+}
+
+static void test_unknown_block_skipped(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char *p, *q, hdr[KCAPF_BLOCK_HDR_LEN];
+	const char payload[] = "a block from a future kcap";
+	size_t len, off;
+	char msg[256];
+	unsigned int n;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_BATCH, 1);
+	q = test_malloc(len + sizeof(hdr) + sizeof(payload));
+	kcapf_block_hdr(hdr, 9999, payload, sizeof(payload));
+	memcpy(q, p, off);
+	memcpy(q + off, hdr, sizeof(hdr));
+	memcpy(q + off + sizeof(hdr), payload, sizeof(payload));
+	/* Cut the closing block: its index offsets moved. */
+	memcpy(q + off + sizeof(hdr) + sizeof(payload), p + off,
+	       find_block(p, len, KCAPF_BLK_END, 0) - off);
+	spit(t->path, q, find_block(p, len, KCAPF_BLK_END, 0) + sizeof(hdr) + sizeof(payload));
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -ENODATA);
+	assert_int_equal(n, 1000);
+	test_free(p);
+	test_free(q);
+}
+
+/* A file written with another event table decodes with that table. */
+static void test_own_event_table(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char hdr[KCAPF_HEADER_LEN] = { 0 }, bh[KCAPF_BLOCK_HDR_LEN];
+	unsigned char evb[256] __attribute__((aligned(8)));
+	const struct kcap_event_hdr *ev;
+	struct kbuf f = { 0 }, b = { 0 };
+	__u32 crc, v32;
+	__u16 v16;
+	char line[512];
+	struct kcap *h;
+
+	memcpy(hdr, KCAPF_MAGIC, 8);
+	v16 = 1;
+	memcpy(hdr + 8, &v16, 2);
+	v32 = KCAPF_BYTE_ORDER;
+	memcpy(hdr + 12, &v32, 4);
+	v32 = KCAPF_HEADER_LEN;
+	memcpy(hdr + 16, &v32, 4);
+	crc = kcapf_crc(hdr, 24);
+	memcpy(hdr + 24, &crc, 4);
+	kbuf_put(&f, hdr, sizeof(hdr));
+	/* Table: type 2 is "oldcall" with one parameter "x" (u32). */
+	kbuf_u16(&b, 0);
+	kbuf_u16(&b, 9);
+	kbuf_u32(&b, 1);
+	kbuf_u16(&b, KCAP_EVT_SYSCALL);
+	kbuf_u16(&b, 1);
+	kbuf_u32(&b, 0);
+	kbuf_str(&b, "oldcall");
+	kbuf_u16(&b, KCAP_PT_U32);
+	kbuf_u16(&b, KCAP_PF_HEX);
+	kbuf_str(&b, "x");
+	kcapf_block_hdr(bh, KCAPF_BLK_EVENT_TABLE, b.p, (__u32)b.len);
+	kbuf_put(&f, bh, sizeof(bh));
+	kbuf_put(&f, b.p, b.len);
+	/* One uncompressed batch with one event. */
+	ev = mk_event(evb, 5, 1, 0xabc, 0);
+	b.len = 0;
+	kbuf_u64(&b, 5);
+	kbuf_u64(&b, 5);
+	kbuf_u32(&b, 1);
+	kbuf_u32(&b, (__u32)KCAP_ALIGN(ev->len));
+	kbuf_u32(&b, KCAPF_COMP_NONE);
+	kbuf_u32(&b, 0);
+	memset(evb + ev->len, 0, KCAP_ALIGN(ev->len) - ev->len);
+	kbuf_put(&b, evb, KCAP_ALIGN(ev->len));
+	kcapf_block_hdr(bh, KCAPF_BLK_BATCH, b.p, (__u32)b.len);
+	kbuf_put(&f, bh, sizeof(bh));
+	kbuf_put(&f, b.p, b.len);
+	assert_false(f.oom || b.oom);
+	spit(t->path, f.p, f.len);
+	kbuf_free(&f);
+	kbuf_free(&b);
+
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "oldcall x=0xabc"));
+	assert_string_equal(kcap_handle_event_desc(h, KCAP_EVT_SYSCALL)->name, "oldcall");
+	assert_null(kcap_handle_event_desc(h, KCAP_EVT_PROC_FORK));
+	assert_int_equal(kcap_next(h, &ev), -ENODATA);
+	kcap_close(h);
+}
+
+static const struct CMUnitTest file_tests[] = {
+	cmocka_unit_test_setup_teardown(test_round_trip, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_seek, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_rotation, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_write_error, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_bad_magic, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_bad_checksum, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_truncated_block, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_missing_closing_block, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_oversized_length, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
+};
+
+UNIT_GROUP(file, file_tests)
