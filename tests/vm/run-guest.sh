@@ -15,6 +15,11 @@
 # (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_QEMU_ARGS
 # (extra QEMU options for experiments, e.g. "-accel tcg,thread=single").
 # The serial log is always kept: build/vm/RELEASE/serial.log.
+#
+# Files a case sends with export_file (tap.sh) travel over a second serial
+# port into build/vm/RELEASE/export/; after the guest, tests/vm/host/NAME.sh
+# (if present) checks them on the host for case NAME and reports TAP lines
+# as case "NAME-host".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +38,7 @@ ko=$top/build/kmod/$rel/kcap.ko
 cli=$top/build/bin/kcap-static
 bins=$top/build/vm/guest
 serial=$out/serial.log
+exports=$out/export.bin
 casedir=$here/cases
 [ $demo = 0 ] || casedir=$here/demo
 
@@ -76,6 +82,10 @@ if [ -d "$bins" ]; then
 		[ -f "$b" ] && [ -x "$b" ] && add_bin "$b" "$(basename "$b")"
 	done
 fi
+# strace and its libraries, for the differential test of 15-decode.
+if command -v strace >/dev/null; then
+	add_bin "$(command -v strace)" strace
+fi
 [ -d "$bins" ] && [ -n "$(ls -A "$bins")" ] ||
 	log "warning: no guest programs in ${bins#"$top"/}"
 
@@ -94,8 +104,10 @@ done
 	gzip -1 >"$out/initrd.gz"
 
 # ---- boot ---------------------------------------------------------------
-rm -f "$serial"
+rm -f "$serial" "$exports"
+rm -rf "$out/export"
 : >"$serial"
+: >"$exports"
 start=$(date +%s)
 qemu_pid=""
 stop_qemu() {
@@ -104,7 +116,7 @@ stop_qemu() {
 }
 trap 'stop_qemu; exit 130' INT TERM
 timeout -k 5 "$limit" qemu-system-x86_64 -m 1024 -smp 2 -display none \
-	-serial "file:$serial" -no-reboot \
+	-serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic" \
 	${KCAP_QEMU_ARGS:-} \
@@ -122,10 +134,46 @@ qemu_pid=""
 trap - INT TERM
 secs=$(( $(date +%s) - start ))
 
+# ---- exported files and host-side checks ----------------------------------
+# export.bin holds "KCAP-EXPORT NAME SIZE" lines, each followed by SIZE raw
+# bytes.
+split_exports() {
+	local off=0 total line tag name size hlen
+	total=$(stat -c %s "$exports")
+	mkdir -p "$out/export"
+	while [ "$off" -lt "$total" ]; do
+		# (tail gets SIGPIPE from head: not an error here)
+		line=$(tail -c +$((off + 1)) "$exports" | head -n 1) || true
+		read -r tag name size <<<"$line" || true
+		if [ "$tag" != KCAP-EXPORT ] || [[ ! "$name" =~ ^[A-Za-z0-9._-]+$ ]] ||
+		   [[ ! "$size" =~ ^[0-9]+$ ]]; then
+			log "$rel: export stream: bad record at byte $off"
+			return
+		fi
+		hlen=$(( ${#line} + 1 ))
+		tail -c +$((off + hlen + 1)) "$exports" | head -c "$size" >"$out/export/$name" || true
+		off=$((off + hlen + size))
+	done
+}
+hostlog=$out/host.log
+: >"$hostlog"
+split_exports
+for name in $expected; do
+	hc=$here/host/$name.sh
+	[ -f "$hc" ] || continue
+	expected="$expected $name-host"
+	{
+		echo "### CASE $name-host BEGIN"
+		hst=0
+		KCAP="$top/build/bin/kcap" timeout 300 bash "$hc" "$out/export" 2>&1 || hst=$?
+		echo "### CASE $name-host END $hst"
+	} >>"$hostlog"
+done
+
 # ---- report -------------------------------------------------------------
 timed_out=0
 [ $qemu_rc -ne 124 ] && [ $qemu_rc -ne 137 ] || timed_out=1
-tr -d '\r' <"$serial" | awk -v rel="$rel" -v expected="$expected" \
+tr -d '\r' <"$serial" | cat - "$hostlog" | awk -v rel="$rel" -v expected="$expected" \
 	-v timed_out=$timed_out -v limit="$limit" -v qemu_rc=$qemu_rc '
 	function result(ok, what) {
 		n++

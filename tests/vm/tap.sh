@@ -77,6 +77,20 @@ wait_for() {
 	return 1
 }
 
+# export_file NAME FILE: send FILE to the host over the second serial port
+# (raw mode); run-guest.sh stores it as build/vm/RELEASE/export/NAME for
+# the case's host-side check, tests/vm/host/CASE.sh.
+export_file() {
+	if [ ! -c /dev/ttyS1 ] || ! stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
+		fail "export $1: no usable /dev/ttyS1"
+		return 1
+	fi
+	{
+		printf 'KCAP-EXPORT %s %d\n' "$1" "$(($(wc -c <"$2")))"
+		cat "$2"
+	} >/dev/ttyS1
+}
+
 # A background workload touching getppid and openat; stop with stop_load.
 start_load() {
 	(while :; do sh -c 'cat /proc/version' >/dev/null; done) &

@@ -16,6 +16,26 @@ int cmd_record(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list_syscalls(int argc, char **argv);
 
+int cmd_read(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* kcap record -w: where and how to write (record_file.c). */
+struct record_file_opts {
+	const char *path;
+	int level; /* zstd level, 0: default */
+	unsigned long long rotate_bytes; /* -C, 0: no rotation by size */
+	unsigned int rotate_secs; /* -G */
+	unsigned int keep; /* -W */
+};
+
+/* Writes @h's events to a capture file until -n, a signal or an error;
+ * prints errors and a summary on stderr; returns the exit status. */
+int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned long long count,
+		   volatile int *stop);
+
+/* Parses -z, -C, -G, -W (record and read -w); EXIT_USAGE after a message. */
+int parse_file_opt(const char *cmd, int c, const char *arg, struct record_file_opts *ro);
+
 /* Prints "kcap CMD: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -24,6 +24,8 @@ static const char main_usage[] =
 	"  record         capture live events, one line per event on stdout\n"
 	"  stats          show the driver's configuration and per-CPU counters\n"
 	"  list-syscalls  list the syscall names kcap knows\n"
+	"  read           print or filter a capture file (kcap record -w)\n"
+	"  info           describe a capture file\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help (kcap COMMAND --help for a command)\n"
@@ -185,5 +187,9 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list-syscalls"))
 		return cmd_list_syscalls(argc - 1, argv + 1);
+	if (!strcmp(cmd, "read"))
+		return cmd_read(argc - 1, argv + 1);
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }

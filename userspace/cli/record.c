@@ -11,6 +11,7 @@
 static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
 	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter]\n"
+	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -24,6 +25,13 @@ static const char record_usage[] =
 	"      --buffer-size SIZE ring size per CPU, a power of two, 64K..1G\n"
 	"      --no-lifecycle     no fork/exec/exit events\n"
 	"      --enter            also an event at syscall entry\n"
+	"  -w, --write FILE       write a capture file instead (read it with kcap read\n"
+	"                         -r FILE); progress on stderr when it is a terminal\n"
+	"  -z, --level LEVEL      zstd level 1..19 for -w (default 3)\n"
+	"  -C MB                  with -w: a new file every MB million bytes\n"
+	"  -G SECONDS             with -w: a new file every SECONDS\n"
+	"  -W N                   with -C/-G: keep only the last N files\n"
+	"                         (rotated files are FILE.0, FILE.1, ...)\n"
 	"  -h, --help             show this help\n";
 
 enum { OPT_BUFSZ = 256, OPT_NO_LIFECYCLE, OPT_ENTER };
@@ -35,6 +43,8 @@ static const struct option record_opts[] = {
 	{ "buffer-size", required_argument, NULL, OPT_BUFSZ },
 	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },
 	{ "enter", no_argument, NULL, OPT_ENTER },
+	{ "write", required_argument, NULL, 'w' },
+	{ "level", required_argument, NULL, 'z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,9 +113,10 @@ int cmd_record(int argc, char **argv)
 	struct kcap *h;
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+	struct record_file_opts ro = { 0 };
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+n:e:s:h", record_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(record_usage, stdout);
@@ -116,6 +127,15 @@ int cmd_record(int argc, char **argv)
 			break;
 		case '?':
 			return usage_error("record", "bad option");
+		case 'w':
+		case 'z':
+		case 'C':
+		case 'G':
+		case 'W':
+			err = parse_file_opt("record", c, optarg, &ro);
+			if (err)
+				return err;
+			break;
 		default:
 			err = parse_capture_opt("record", c, optarg, &o, nrs);
 			if (err)
@@ -124,6 +144,10 @@ int cmd_record(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("record", "unexpected argument '%s'", argv[optind]);
+	if (!ro.path && (ro.level || ro.rotate_bytes || ro.rotate_secs || ro.keep))
+		return usage_error("record", "-z, -C, -G and -W need -w FILE");
+	if (ro.keep && !ro.rotate_bytes && !ro.rotate_secs)
+		return usage_error("record", "-W needs -C or -G");
 
 	stop = install_stop_signals();
 	h = kcap_open_live(&o);
@@ -136,6 +160,11 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
 		kcap_close(h);
 		return EXIT_RUNTIME;
+	}
+	if (ro.path) {
+		status = record_to_file(h, &ro, count, stop);
+		kcap_close(h);
+		return status;
 	}
 	while (out_ok && !*stop && (!count || seen < count)) {
 		err = kcap_next(h, &ev);

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: Apache-2.0
+# Capture files with the real driver: a known workload recorded with
+# kcap record -w (cleanly stopped, with forced drops, and SIGKILLed), read
+# back in the guest, then sent to the host (export_file), where
+# tests/vm/host/50-capture.sh reads them with the host's kcap.
+. /lib/tap.sh
+
+# record_bg FILE ARGS...: start kcap record -w FILE in the background and
+# wait until it writes (the file appears once capture has started).
+record_bg() {
+	f=$1
+	shift
+	rm -f "$f"
+	kcap record -w "$f" "$@" >/tmp/rec.out 2>/tmp/rec.err &
+	rec=$!
+	i=0
+	while [ ! -s "$f" ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+
+# stop_rec SIGNAL: stop the recorder, return its exit status.
+stop_rec() {
+	kill -"$1" "$rec"
+	wait "$rec"
+}
+
+check "insmod kcap.ko" insmod $KO
+
+# 1. A clean recording of a known workload.
+record_bg /tmp/cap.kcap -e getppid,openat
+capture_load 1000 50 5 >/tmp/load.out
+stop_rec INT
+st=$?
+if [ $st -eq 0 ] && [ -s /tmp/cap.kcap ]; then
+	pass "kcap record -w: stopped by SIGINT, status 0"
+else
+	fail "kcap record -w: status $st"
+	diag /tmp/rec.err
+fi
+diag /tmp/rec.err
+pid=$(sed -n 's/^pid=//p' /tmp/load.out)
+kcap read -r /tmp/cap.kcap >/tmp/read.out 2>/tmp/read.err
+n=$(grep -c " pid=$pid tid=$pid syscall getppid(" /tmp/read.out)
+if [ "$n" -eq 1000 ]; then
+	pass "guest: kcap read finds the 1000 getppid calls"
+else
+	fail "guest: kcap read finds the 1000 getppid calls (got $n)"
+	diag /tmp/read.err
+fi
+kcap info /tmp/cap.kcap >/tmp/info.out 2>&1
+if grep -q '^closed: *cleanly' /tmp/info.out; then
+	pass "guest: kcap info: closed cleanly"
+else
+	fail "guest: kcap info: closed cleanly"
+	diag /tmp/info.out
+fi
+
+# 2. Drops: a small ring and a stopped recorder.
+record_bg /tmp/drop.kcap -e getppid --buffer-size 64K
+kill -STOP "$rec"
+capture_load 30000 0 0 >/dev/null
+kill -CONT "$rec"
+usleep 300000
+stop_rec INT
+st=$?
+if [ $st -eq 0 ]; then
+	pass "kcap record -w with drops: status 0"
+else
+	fail "kcap record -w with drops: status $st"
+	diag /tmp/rec.err
+fi
+diag /tmp/rec.err
+
+# 3. A recorder killed with SIGKILL after the workload: at most the last
+# second is lost, and the workload is older than that.
+record_bg /tmp/killed.kcap -e getppid
+capture_load 1000 0 0 >/tmp/killed-load.out
+sleep 3
+stop_rec KILL
+kcap info /tmp/killed.kcap >/tmp/killed-info.out 2>&1
+if grep -q '^closed: *NOT cleanly' /tmp/killed-info.out; then
+	pass "guest: SIGKILLed recording: kcap info says not closed cleanly"
+else
+	fail "guest: SIGKILLed recording: kcap info says not closed cleanly"
+	diag /tmp/killed-info.out
+fi
+check "rmmod kcap" rmmod kcap
+
+for f in cap.kcap drop.kcap killed.kcap load.out killed-load.out read.out; do
+	export_file "$f" "/tmp/$f"
+done

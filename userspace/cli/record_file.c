@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * kcap record -w FILE: live capture into a capture file (or a rotating
+ * series of them), with a progress line on stderr when it is a terminal.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double ratio(const struct kcap_writer_stats *st)
+{
+	return st->stored_bytes ? (double)st->raw_bytes / (double)st->stored_bytes : 0.0;
+}
+
+struct progress {
+	bool on;
+	bool shown;
+	double last_t;
+	unsigned long long last_events;
+};
+
+static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
+{
+	struct kcap_writer_stats st;
+	double now = mono_s(), dt = now - p->last_t;
+
+	if (!p->on || (!force && dt < 1.0))
+		return;
+	kcap_writer_stats(w, &st);
+	fprintf(stderr, "\rkcap: %llu events (%.0f/s), drops %llu, %.1f MB written, ratio %.1fx   ",
+		(unsigned long long)st.events,
+		dt > 0 ? (double)(st.events - p->last_events) / dt : 0.0,
+		(unsigned long long)st.drops, (double)st.file_bytes / 1e6, ratio(&st));
+	p->shown = true;
+	p->last_t = now;
+	p->last_events = st.events;
+}
+
+/* Writes events until -n, a signal or an error; then drains the rings. */
+static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
+		volatile int *stop, unsigned long long *seen, struct progress *pr)
+{
+	const struct kcap_event_hdr *ev;
+	bool stopped = false;
+	int err;
+
+	for (;;) {
+		if (count && *seen >= count)
+			return 0;
+		if (!stopped && *stop) {
+			err = kcap_stop(h);
+			if (err)
+				return err;
+			stopped = true;
+		}
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN) {
+			err = kcap_writer_tick(w);
+			if (err)
+				return err;
+			show_progress(pr, w, false);
+			continue;
+		}
+		if (err == -ENODATA && stopped)
+			return 0;
+		if (err)
+			return err;
+		err = kcap_writer_write(w, ev);
+		if (err)
+			return err;
+		if (!(++*seen & 4095))
+			show_progress(pr, w, false);
+	}
+}
+
+int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned long long count,
+		   volatile int *stop)
+{
+	char errbuf[256] = "";
+	unsigned long long seen = 0;
+	struct progress pr = { .on = isatty(STDERR_FILENO) == 1, .last_t = mono_s() };
+	struct kcap_writer_stats st;
+	struct kcap_writer *w;
+	int err, ferr, status = 0;
+	KCAP_OPTS(kcap_writer_opts, o, .level = ro->level, .rotate_bytes = ro->rotate_bytes,
+		  .rotate_secs = ro->rotate_secs, .rotate_keep = ro->keep, .source = h,
+		  .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+	w = kcap_writer_open(ro->path, &o);
+	if (!w) {
+		fprintf(stderr, "kcap: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	err = pump(h, w, count, stop, &seen, &pr);
+	if (err && err != -ENODATA) {
+		/* A writer error has its message on the writer, others on h. */
+		const char *msg = kcap_writer_errmsg(w);
+
+		fprintf(stderr, "%skcap: %s\n", pr.shown ? "\n" : "", *msg ? msg : kcap_errmsg(h));
+		pr.shown = false;
+		status = EXIT_RUNTIME;
+	}
+	ferr = kcap_writer_finish(w);
+	if (ferr && !status) {
+		fprintf(stderr, "%skcap: %s\n", pr.shown ? "\n" : "", kcap_writer_errmsg(w));
+		pr.shown = false;
+		status = EXIT_RUNTIME;
+	}
+	show_progress(&pr, w, true);
+	if (pr.shown)
+		fputc('\n', stderr);
+	kcap_writer_stats(w, &st);
+	fprintf(stderr,
+		"kcap: %llu events to %s%s (%u file%s), %llu bytes, %.1f bytes/event, ratio %.1fx, drops %llu\n",
+		(unsigned long long)st.events, ro->path,
+		(ro->rotate_bytes || ro->rotate_secs) ? ".N" : "", st.files, st.files == 1 ? "" : "s",
+		(unsigned long long)st.file_bytes,
+		st.events ? (double)st.file_bytes / (double)st.events : 0.0, ratio(&st),
+		(unsigned long long)st.drops);
+	kcap_writer_close(w);
+	return status;
+}
+
+int parse_file_opt(const char *cmd, int c, const char *arg, struct record_file_opts *ro)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'w':
+		if (!*arg)
+			return usage_error(cmd, "-w needs a file name");
+		ro->path = arg;
+		return 0;
+	case 'z':
+		if (!parse_u64(arg, 1, 19, &v))
+			return usage_error(cmd, "-z %s: the zstd level is 1..19", arg);
+		ro->level = (int)v;
+		return 0;
+	case 'C':
+		if (!parse_u64(arg, 1, 1000000, &v))
+			return usage_error(cmd, "-C %s: need 1..1000000 (million bytes)", arg);
+		ro->rotate_bytes = v * 1000000ULL;
+		return 0;
+	case 'G':
+		if (!parse_u64(arg, 1, 86400 * 365, &v))
+			return usage_error(cmd, "-G %s: need a number of seconds", arg);
+		ro->rotate_secs = (unsigned int)v;
+		return 0;
+	case 'W':
+		if (!parse_u64(arg, 1, 1000000, &v))
+			return usage_error(cmd, "-W %s: need a positive number of files", arg);
+		ro->keep = (unsigned int)v;
+		return 0;
+	default:
+		return usage_error(cmd, "bad option");
+	}
+}
