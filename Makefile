@@ -20,6 +20,7 @@ deps:
 
 include userspace/build.mk
 include tests/vm/build.mk
+include tests/fuzz/build.mk
 
 clean:
 	rm -rf $(BUILD)

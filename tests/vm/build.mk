@@ -5,7 +5,7 @@
 #   module        kcap.ko for KERNEL (host, all, a suite, a release prefix)
 #                 in build/kmod/<release>/
 #   module-check  kcap.ko for the host kernel with sparse (C=1), warnings fail
-#   test          deps, test-unit, module-check, test-vm
+#   test          deps, test-unit, fuzz-smoke, module-check, test-vm
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
@@ -36,6 +36,7 @@ module-check: vm-deps
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory module-check
 	@$(MAKE) --no-print-directory test-vm
 

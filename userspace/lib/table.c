@@ -125,6 +125,12 @@ int kcapf_table_decode(struct kcap_table *t, const void *p, size_t len, const ch
 			*why = "event table: row runs past the block";
 			goto bad;
 		}
+		/* The formatter reads a syscall row's first parameter as the
+		 * syscall number. */
+		if ((flags & KCAP_EDF_SYSCALL) && !np) {
+			*why = "event table: a syscall row without parameters";
+			goto bad;
+		}
 		if (type > max_type)
 			max_type = type;
 	}

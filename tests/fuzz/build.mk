@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# libFuzzer target for the capture file reader (Debian's clang and
+# libclang-rt-dev). Included by the top-level Makefile. Targets:
+#   fuzz-smoke   run it FUZZ_SMOKE_SECONDS (30) on the seed corpus (make test)
+#   fuzz         run it FUZZ_SECONDS (600) on a copy of the corpus in
+#                build/fuzz/corpus (new inputs are kept there)
+# Crashes are written to build/fuzz/ as crash-*; tests/fuzz/README.md.
+
+FUZZ_CC ?= clang
+FUZZ_SMOKE_SECONDS ?= 30
+FUZZ_SECONDS ?= 600
+FUZZ_DIR := $(TOP)/tests/fuzz
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_file
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_ARGS := -rss_limit_mb=1024 -timeout=10 -max_len=262144 -artifact_prefix=$(BUILD)/fuzz/
+
+.PHONY: fuzz fuzz-smoke
+
+$(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h) | $(LIB_GEN_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/smoke
+	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 \
+		$(BUILD)/fuzz/smoke $(FUZZ_DIR)/corpus 2>$(BUILD)/fuzz/smoke.log || \
+		{ tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/smoke.log || true
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cp -n $(FUZZ_DIR)/corpus/* $(BUILD)/fuzz/corpus/
+	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus
