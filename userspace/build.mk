@@ -20,8 +20,9 @@ US_OBJ := $(BUILD)/obj
 US_GEN := $(BUILD)/gen
 US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) $(EXTRA_CFLAGS)
-# Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md).
-LIB_LIBS := -lzstd -lz
+# Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md); libelf reads
+# kcap.ko's .modinfo (module.c).
+LIB_LIBS := -lelf -lzstd -lz
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRCS := $(wildcard $(US_DIR)/lib/*.c)

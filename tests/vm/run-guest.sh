@@ -13,7 +13,12 @@
 # Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
 # (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
 # (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_QEMU_ARGS
-# (extra QEMU options for experiments, e.g. "-accel tcg,thread=single").
+# (extra QEMU options for experiments, e.g. "-accel tcg,thread=single"),
+# KCAP_APPEND (extra kernel arguments: runs only the cases whose header has
+# the line "# kcap-append: ARGS" with exactly these ARGS, output under
+# build/vm/RELEASE/append-ARGS/; without it those cases are left out),
+# KCAP_OTHER_KO (a kcap.ko built for another kernel, /lib/kcap-other.ko in
+# the guest; default: one of build/kmod/*/kcap.ko for another release).
 # The serial log is always kept: build/vm/RELEASE/serial.log.
 #
 # Files a case sends with export_file (tap.sh) travel over a second serial
@@ -33,7 +38,9 @@ fi
 [ $# -eq 1 ] || die "usage: run-guest.sh [--demo] RELEASE"
 rel=$1
 limit=${KCAP_VM_TIMEOUT:-240}
+append=${KCAP_APPEND:-}
 out=$top/build/vm/$rel
+[ -z "$append" ] || out=$out/append-$(printf %s "$append" | tr -c 'A-Za-z0-9.=_-' _)
 ko=$top/build/kmod/$rel/kcap.ko
 cli=$top/build/bin/kcap-static
 bins=$top/build/vm/guest
@@ -61,6 +68,14 @@ cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$here/tap.sh" "$root/lib/tap.sh"
 cp "$ko" "$root/lib/kcap.ko"
+# A module built for another kernel of the matrix, for `kcap driver check`.
+other=${KCAP_OTHER_KO:-}
+if [ -z "$other" ]; then
+	for o in "$top"/build/kmod/*/kcap.ko; do
+		[ -s "$o" ] && [ "$o" != "$ko" ] && other=$o && break
+	done
+fi
+[ -z "$other" ] || cp "$other" "$root/lib/kcap-other.ko"
 
 # add_bin FILE NAME: install a program as /bin/NAME, with its shared
 # libraries if it has any.
@@ -96,6 +111,7 @@ for c in "$casedir"/[0-9]*.sh; do
 	if [ -n "${KCAP_CASES:-}" ] && ! [[ " $KCAP_CASES " == *" $name "* ]]; then
 		continue
 	fi
+	[ "$(sed -n 's/^# kcap-append: //p' "$c")" = "$append" ] || continue
 	cp "$c" "$root/cases/"
 	expected="$expected $name"
 done
@@ -118,7 +134,7 @@ trap 'stop_qemu; exit 130' INT TERM
 timeout -k 5 "$limit" qemu-system-x86_64 -m 1024 -smp 2 -display none \
 	-serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic${append:+ $append}" \
 	${KCAP_QEMU_ARGS:-} \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!

@@ -18,6 +18,7 @@ int cmd_list_syscalls(int argc, char **argv);
 
 int cmd_read(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_driver(int argc, char **argv);
 
 /* kcap record -w: where and how to write (record_file.c). */
 struct record_file_opts {

@@ -26,6 +26,7 @@ static const char main_usage[] =
 	"  list-syscalls  list the syscall names kcap knows\n"
 	"  read           print or filter a capture file (kcap record -w)\n"
 	"  info           describe a capture file\n"
+	"  driver         status, check, load and unload the kernel module\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help (kcap COMMAND --help for a command)\n"
@@ -191,5 +192,7 @@ int main(int argc, char **argv)
 		return cmd_read(argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "driver"))
+		return cmd_driver(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }

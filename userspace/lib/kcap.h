@@ -428,6 +428,99 @@ KCAP_API int kcap_writer_finish(struct kcap_writer *w);
 /* kcap_writer_close() - kcap_writer_finish() if not done yet, then free @w. */
 KCAP_API void kcap_writer_close(struct kcap_writer *w);
 
+/* ---- The driver module: inspect, load, unload ----------------------------- */
+
+/* kcap_module_info.flags */
+#define KCAP_MODULE_SIGNED 0x1 /* ends with "~Module signature appended~\n" */
+#define KCAP_MODULE_HAS_ABI 0x2 /* .modinfo carries kcap_abi=MAJOR.MINOR */
+
+/* What a kcap.ko file says about itself (.modinfo and signature trailer). */
+struct kcap_module_info {
+	__u32 flags; /* KCAP_MODULE_* */
+	__u16 abi_major; /* kcap_abi, if KCAP_MODULE_HAS_ABI */
+	__u16 abi_minor;
+	__u32 sig_len; /* signature bytes, if signed */
+	__u8 sig_id_type; /* 2: PKCS#7 (the kernel's PKEY_ID_PKCS7) */
+	__u8 reserved[3];
+	__u64 file_size;
+	char name[64];
+	char version[32];
+	char srcversion[64];
+	char license[64];
+	char vermagic[256]; /* "6.1.0-56-amd64 SMP preempt mod_unload modversions " */
+	char release[128]; /* vermagic's first word: the kernel it was built for */
+};
+
+/*
+ * kcap_module_inspect() - read @path's .modinfo (with libelf) and look for
+ * a signature. @sz is sizeof(*info) as the caller knows it. Returns 0, or a
+ * negative errno with one sentence in @errbuf (-ENOEXEC: not an x86_64
+ * kernel module, truncated or damaged; -ENOENT, -EACCES: cannot open).
+ */
+KCAP_API int kcap_module_inspect(const char *path, struct kcap_module_info *info, size_t sz,
+				 char *errbuf, size_t errbuf_sz);
+
+/* The running kernel's module-loading policy. -1 in a field: unknown. */
+struct kcap_kernel_state {
+	char release[128]; /* uname -r */
+	int modules; /* loadable module support (/proc/modules exists) */
+	int sig_enforce; /* /sys/module/module/parameters/sig_enforce */
+	int secure_boot; /* the UEFI SecureBoot variable; 0 without EFI */
+	int modules_disabled; /* kernel.modules_disabled */
+	char lockdown[32]; /* "none", "integrity", "confidentiality"; "" unknown */
+};
+
+/* kcap_kernel_state() - fill @ks (@sz: sizeof(*ks) as the caller knows it). */
+KCAP_API int kcap_kernel_state(struct kcap_kernel_state *ks, size_t sz);
+
+/* The loaded driver, from /sys/module/kcap and /sys/class/misc/kcap. */
+struct kcap_driver_status {
+	int loaded;
+	int refcnt; /* -1 unknown */
+	char version[32];
+	char srcversion[64];
+	char holder[64]; /* "PID COMM" holding /dev/kcap, or "none" */
+	char params[512]; /* "ring_size=8388608 snaplen=256" */
+};
+
+/* kcap_driver_status() - fill @st (@sz: sizeof(*st) as the caller knows it). */
+KCAP_API int kcap_driver_status(struct kcap_driver_status *st, size_t sz);
+
+/*
+ * kcap_module_find() - where modprobe would find kcap.ko for kernel
+ * @release (NULL: the running one), from its modules.dep. 0 or -ENOENT.
+ */
+KCAP_API int kcap_module_find(const char *release, char *path, size_t len);
+
+struct kcap_module_load_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* module parameters, "ring_size=16777216 snaplen=512"; NULL: none */
+	const char *params;
+	/* if non-NULL, receives the explanation when loading fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_module_load_opts__last_field errbuf_sz
+
+/*
+ * kcap_module_load() - load kcap.ko from @path with finit_module(). A
+ * failure comes back as a negative errno and one sentence saying what to do:
+ * -ENOEXEC built for another kernel, -EKEYREJECTED unsigned or untrusted
+ * signature under module.sig_enforce or Secure Boot, -EPERM lockdown or not
+ * root, -ENOENT a missing kernel symbol, -EEXIST already loaded (which
+ * version), -EINVAL a refused parameter.
+ */
+KCAP_API int kcap_module_load(const char *path, const struct kcap_module_load_opts *opts);
+
+/*
+ * kcap_module_unload() - unload kcap (delete_module, never waiting).
+ * -EAGAIN while in use (the explanation names the process holding
+ * /dev/kcap), -ENOENT if not loaded.
+ */
+KCAP_API int kcap_module_unload(char *errbuf, size_t errbuf_sz);
+
 /* kcap_lib_version() - KCAP_LIB_MAJOR * 10000 + MINOR * 100 + PATCH. */
 KCAP_API unsigned int kcap_lib_version(void);
 
