@@ -42,6 +42,7 @@ static int kcap_open(struct inode *inode, struct file *file)
 	s->reader_tgid = current->tgid;
 	s->interest_flags = KCAP_INTEREST_LIFECYCLE;
 	bitmap_fill(s->exit_bits, KCAP_SYSCALL_MAX);
+	bitmap_fill(s->ia32_bits, KCAP_SYSCALL_MAX);
 
 	mutex_lock(&kcap_holder_lock);
 	if (kcap_holder) {
@@ -122,6 +123,8 @@ static long kcap_set_interest(struct kcap_session *s, void __user *arg)
 				in.exit_bits[i]);
 		bitmap_from_u64(s->enter_bits + i * (64 / BITS_PER_LONG),
 				in.enter_bits[i]);
+		bitmap_from_u64(s->ia32_bits + i * (64 / BITS_PER_LONG),
+				in.ia32_bits[i]);
 	}
 	s->enter_any = !bitmap_empty(s->enter_bits, KCAP_SYSCALL_MAX);
 	s->interest_flags = in.flags;

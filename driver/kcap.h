@@ -52,6 +52,7 @@ struct kcap_session {
 	bool enter_any;			/* some bit of enter_bits is set */
 	DECLARE_BITMAP(exit_bits, KCAP_SYSCALL_MAX);
 	DECLARE_BITMAP(enter_bits, KCAP_SYSCALL_MAX);
+	DECLARE_BITMAP(ia32_bits, KCAP_SYSCALL_MAX);
 	unsigned long registered;	/* bit per enum kcap_tp, see main.c */
 };
 

@@ -14,6 +14,7 @@
 #include <trace/events/syscalls.h>
 
 #include "kcap.h"
+#include "fill.h"
 
 enum kcap_tp {
 	KCAP_TP_SYS_ENTER,
@@ -162,6 +163,7 @@ static int __init kcap_init(void)
 			return -ENOENT;
 		}
 	}
+	kcap_syscall_map_init();
 	return kcap_dev_init();
 }
 

@@ -8,6 +8,7 @@
  * both preemptible, and the ring of this CPU must have one writer at a time.
  */
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/binfmts.h>
 #include <linux/preempt.h>
 #include <linux/timekeeping.h>
@@ -16,69 +17,13 @@
 
 #include "kcap.h"
 #include "ring.h"
+#include "record.h"
+#include "fill.h"
 
-/* Length of a record with @nparams params of @data bytes in total. */
-#define KCAP_REC_LEN(nparams, data) \
-	((u32)(sizeof(struct kcap_event_hdr) + (nparams) * sizeof(u16) + (data)))
-
-/*
- * The reader's own syscalls would feed back into its rings; its lifecycle
- * events (a fork of a workload, say) are rare and kept.
- */
+/* The reader's own events would feed back into its rings: none of them. */
 static inline bool kcap_skip_task(const struct kcap_session *s)
 {
 	return current->tgid == s->reader_tgid;
-}
-
-/* The ring of this CPU; preemption must be disabled. */
-static inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
-{
-	return s->rings[smp_processor_id()];
-}
-
-static void kcap_write_drop_marker(struct kcap_ring *r, u64 ts);
-
-/* A record being written: reserved space, lengths array, write cursor. */
-struct kcap_rec {
-	struct kcap_ring *ring;
-	struct kcap_event_hdr *hdr;
-	u16 *lens;
-	u8 *p;
-	unsigned int i;
-};
-
-/*
- * Start a record of @np params and @len bytes on this CPU's ring, after any
- * pending drop marker. Preemption must be disabled. False if dropped.
- */
-static inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
-				  u16 type, u16 np, u32 len, bool protected)
-{
-	struct kcap_ring *r = kcap_this_ring(s);
-	u64 ts = ktime_get_ns();
-
-	if (unlikely(r->lost_bulk | r->lost_protected))
-		kcap_write_drop_marker(r, ts);
-	w->hdr = kcap_ring_reserve(r, len, protected);
-	if (!w->hdr)
-		return false;
-	w->ring = r;
-	w->lens = kcap_event_start(w->hdr, type, np, len, ts, r->cpu);
-	w->p = (u8 *)(w->lens + np);
-	w->i = 0;
-	return true;
-}
-
-static inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)
-{
-	w->lens[w->i++] = n;
-	memcpy(w->p, src, n);
-	w->p += n;
-}
-
-static inline void kcap_rec_commit(struct kcap_rec *w)
-{
-	kcap_ring_commit(w->ring, w->hdr->len);
 }
 
 /*
@@ -86,12 +31,15 @@ static inline void kcap_rec_commit(struct kcap_rec *w)
  * record, so a reader sees where in the stream the gap is. Protected: it
  * may use the reserve that bulk events cannot.
  */
-static noinline void kcap_write_drop_marker(struct kcap_ring *r, u64 ts)
+noinline void kcap_write_drop_marker(struct kcap_ring *r, u64 ts)
 {
 	const u32 len = KCAP_REC_LEN(2, 2 * sizeof(u64));
 	struct kcap_rec w;
 
-	w.hdr = kcap_ring_reserve(r, len, true);
+	/* Not counted when it does not fit: it is retried before the next
+	 * record, and the counts it carries keep growing meanwhile.
+	 */
+	w.hdr = kcap_ring_try_reserve(r, len, true);
 	if (!w.hdr)
 		return;
 	w.ring = r;
@@ -158,10 +106,31 @@ void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	struct kcap_session *s = data;
 	long nr = syscall_get_nr(current, regs);
+	bool compat = in_ia32_syscall();
+	struct kcap_sc c;
+	u16 type;
 
-	if (!kcap_syscall_wanted(s->exit_bits, nr) || kcap_skip_task(s))
+	if (!kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ||
+	    kcap_skip_task(s))
 		return;
-	kcap_write_syscall(s, regs, nr, ret, false);
+	type = kcap_syscall_event(nr, compat);
+	if (!type) {
+		kcap_write_syscall(s, regs, nr, ret, false);
+		return;
+	}
+	syscall_get_arguments(current, regs, c.args);
+	c.ret = ret;
+	c.snaplen = s->snaplen;
+	c.compat = compat;
+	if (type == KCAP_EVT_EXECVE || type == KCAP_EVT_EXECVEAT) {
+		/* A successful exec was written by kcap_probe_exec(), with
+		 * the new image's argv; the registers now belong to it.
+		 */
+		if (ret != 0)
+			kcap_fill_exec(s, &c, type, NULL);
+		return;
+	}
+	kcap_fill_syscall(s, &c, type);
 }
 
 /* Runs in the parent, after the child is set up but before it runs. */
@@ -174,6 +143,8 @@ void kcap_probe_fork(void *data, struct task_struct *parent,
 	u32 child_tid = child->pid, child_pid = child->tgid;
 	struct kcap_rec w;
 
+	if (kcap_skip_task(s))
+		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_FORK, 3,
 			   KCAP_REC_LEN(3, 2 * sizeof(u32) + cl), true)) {
@@ -185,16 +156,48 @@ void kcap_probe_fork(void *data, struct task_struct *parent,
 	preempt_enable_notrace();
 }
 
-/* Runs in the task after a successful exec, with the new image's comm. */
+/* The decoded exec event this exec becomes, or 0 if not selected. */
+static u16 kcap_exec_event(struct kcap_session *s, bool compat)
+{
+	long nr = syscall_get_nr(current, task_pt_regs(current));
+	u16 type = kcap_syscall_event(nr, compat);
+
+	if (type != KCAP_EVT_EXECVE && type != KCAP_EVT_EXECVEAT)
+		return 0;
+	return kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ?
+	       type : 0;
+}
+
+/*
+ * Runs in the task after a successful exec, with the new image's comm and
+ * mm. Writes the rich execve/execveat event when that syscall is selected,
+ * otherwise the lifecycle proc_exec event.
+ */
 void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		     struct linux_binprm *bprm)
 {
 	struct kcap_session *s = data;
-	u16 fl = strnlen(bprm->filename, KCAP_SNAPLEN_MAX);
-	u16 cl = strnlen(p->comm, TASK_COMM_LEN);
+	bool compat = in_ia32_syscall();
+	u16 fl, cl, type;
 	u32 old_tid = old_pid;
 	struct kcap_rec w;
 
+	if (kcap_skip_task(s))
+		return;
+	type = kcap_exec_event(s, compat);
+	if (type) {
+		struct kcap_sc c = {
+			.snaplen = s->snaplen,
+			.compat = compat,
+		};
+
+		kcap_fill_exec(s, &c, type, bprm);
+		return;
+	}
+	if (!(s->interest_flags & KCAP_INTEREST_LIFECYCLE))
+		return;
+	fl = strnlen(bprm->filename, KCAP_SNAPLEN_MAX);
+	cl = strnlen(p->comm, TASK_COMM_LEN);
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXEC, 3,
 			   KCAP_REC_LEN(3, fl + sizeof(u32) + cl), true)) {
@@ -218,6 +221,8 @@ void kcap_probe_exit(void *data, struct task_struct *p)
 	s32 code = p->exit_code;
 	struct kcap_rec w;
 
+	if (kcap_skip_task(s))
+		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXIT, 2,
 			   KCAP_REC_LEN(2, sizeof(s32) + cl), true)) {

@@ -30,22 +30,34 @@ static inline u64 kcap_ring_used(const struct kcap_ring *r, u64 head)
 }
 
 /*
- * Reserve @len bytes; return where to write the record, or NULL and count
- * the drop. Bulk events may fill the ring up to bulk_limit only, keeping the
- * rest for protected (lifecycle, marker) events.
+ * Where a record of @len bytes would go, or NULL if it does not fit. Bulk
+ * events may fill the ring up to bulk_limit only, keeping the rest for
+ * protected (lifecycle, marker) events. Counts nothing.
  */
-static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
-				      bool protected)
+static inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
+					  bool protected)
 {
 	u64 head = r->prod->head;	/* only this CPU's producer writes it */
 	u64 limit = protected ? r->mask + 1 : r->bulk_limit;
+
+	if (unlikely(kcap_ring_used(r, head) + KCAP_ALIGN(len) > limit))
+		return NULL;
+	return r->data + (head & r->mask);
+}
+
+/* Reserve @len bytes for an event; on failure count the event as lost. */
+static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
+				      bool protected)
+{
+	void *rec;
 
 	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
 		r->prod->drops[KCAP_DROP_OTHER]++;
 		r->lost_bulk++;
 		return NULL;
 	}
-	if (unlikely(kcap_ring_used(r, head) + KCAP_ALIGN(len) > limit)) {
+	rec = kcap_ring_try_reserve(r, len, protected);
+	if (unlikely(!rec)) {
 		if (protected) {
 			r->prod->drops[KCAP_DROP_FULL_PROTECTED]++;
 			r->lost_protected++;
@@ -53,9 +65,8 @@ static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
 			r->prod->drops[KCAP_DROP_FULL]++;
 			r->lost_bulk++;
 		}
-		return NULL;
 	}
-	return r->data + (head & r->mask);
+	return rec;
 }
 
 /* Publish the record reserved last; it must be @len bytes long. */

@@ -9,7 +9,7 @@
 # (apt-get update runs only then); nothing is printed when all are present.
 set -euo pipefail
 
-HOST_PKGS="gcc libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
+HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
 	protobuf-c-compiler libprotobuf-c-dev zstd
 	zlib1g-dev clang libclang-rt-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse

@@ -6,6 +6,7 @@
 #   cli          build/bin/kcap (dynamic, rpath to ../lib), build/bin/kcap-static
 #   test-unit    build and run the unit tests under ASan and UBSan
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
+#   docs         docs/events.md from the event table (docs-check: is it current?)
 #   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI
 
 KCAP_VERSION := 1.0.0
@@ -44,17 +45,27 @@ UNIT_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
 UNIT_OBJS := $(addprefix $(US_OBJ)/unit/,$(notdir $(UNIT_SRCS:.c=.o)))
 UNIT_BIN := $(BUILD)/tests/unit/kcap-unit
 
-GUEST_SRCS := $(wildcard $(TOP)/tests/vm/guest/*.c)
-GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS))
+# ia32_workload.c is a 32-bit program (gcc-multilib), built on its own.
+GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.c))
+GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
+	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit guest-bins install-userspace
+.PHONY: lib cli test-unit guest-bins install-userspace docs docs-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
 guest-bins: $(GUEST_BINS)
 
-test-unit: $(UNIT_BIN)
+test-unit: $(UNIT_BIN) docs-check
 	$(UNIT_BIN)
+
+# docs/events.md is generated from the event table: `make docs` rewrites it,
+# docs-check (run by test-unit) fails when the committed copy is stale.
+docs: $(BUILD)/bin/kcap-static
+	$(BUILD)/bin/kcap-static list-events --markdown >$(TOP)/docs/events.md
+docs-check: $(BUILD)/bin/kcap-static
+	@$(BUILD)/bin/kcap-static list-events --markdown | diff -u $(TOP)/docs/events.md - || \
+		{ echo "docs/events.md is out of date with the event table: run 'make docs'"; exit 1; }
 
 $(US_GEN)/kcap_syscalls_64.h: $(KCAP_UNISTD_DIR)/unistd_64.h $(US_DIR)/lib/gen-syscalls.sh
 	@mkdir -p $(@D)
@@ -112,6 +123,10 @@ $(BUILD)/vm/guest/%: $(TOP)/tests/vm/guest/%.c $(LIB_A)
 	@mkdir -p $(US_OBJ)/guest
 	$(CC) $(US_CFLAGS) -I$(TOP)/tests/vm/guest -MMD -MP -MF $(US_OBJ)/guest/$*.d -MT $@ \
 		-static -o $@ $< $(LIB_A) $(LIB_LIBS)
+
+$(BUILD)/vm/guest/ia32_workload: $(TOP)/tests/vm/guest/ia32_workload.c
+	@mkdir -p $(@D)
+	$(CC) -m32 -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 install-userspace: lib cli
 	install -d $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/kcap \

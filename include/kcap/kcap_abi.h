@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define KCAP_ABI_MAJOR 1
+#define KCAP_ABI_MAJOR 2
 #define KCAP_ABI_MINOR 0
 
 #define KCAP_DEVICE_NAME "kcap"		/* /dev/kcap, a misc device, mode 0600 */
@@ -109,7 +109,7 @@ struct kcap_ring_prod {
 #define KCAP_SNAPLEN_MAX	16384
 #define KCAP_SNAPLEN_DEFAULT	256
 
-/* Syscall numbers covered by the interest bitmaps (x86_64 numbering). */
+/* Syscall numbers covered by the interest bitmaps. */
 #define KCAP_SYSCALL_MAX	1024
 #define KCAP_SYSCALL_WORDS	(KCAP_SYSCALL_MAX / 64)
 
@@ -119,6 +119,7 @@ struct kcap_ring_prod {
 struct kcap_interest {
 	__u64 exit_bits[KCAP_SYSCALL_WORDS];	/* event at syscall exit */
 	__u64 enter_bits[KCAP_SYSCALL_WORDS];	/* also an event at entry */
+	__u64 ia32_bits[KCAP_SYSCALL_WORDS];	/* ia32 numbers, exit side */
 	__u32 flags;				/* KCAP_INTEREST_* */
 	__u32 reserved;				/* zero */
 };

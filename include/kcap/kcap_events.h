@@ -19,6 +19,92 @@ enum kcap_event_type {
 	KCAP_EVT_PROC_FORK = 4,		/* sched_process_fork */
 	KCAP_EVT_PROC_EXEC = 5,		/* sched_process_exec */
 	KCAP_EVT_PROC_EXIT = 6,		/* sched_process_exit */
+	/* 7 .. 15 reserved for more driver and lifecycle events */
+	/* Decoded syscalls, exit side: arguments and result in one event. */
+	KCAP_EVT_EXECVE = 16,
+	KCAP_EVT_EXECVEAT = 17,
+	KCAP_EVT_CLONE = 18,
+	KCAP_EVT_CLONE3 = 19,
+	KCAP_EVT_FORK = 20,
+	KCAP_EVT_VFORK = 21,
+	KCAP_EVT_KILL = 22,
+	KCAP_EVT_TKILL = 23,
+	KCAP_EVT_TGKILL = 24,
+	KCAP_EVT_PTRACE = 25,
+	KCAP_EVT_PRCTL = 26,
+	KCAP_EVT_SETUID = 27,
+	KCAP_EVT_SETGID = 28,
+	KCAP_EVT_SETREUID = 29,
+	KCAP_EVT_SETREGID = 30,
+	KCAP_EVT_SETRESUID = 31,
+	KCAP_EVT_SETRESGID = 32,
+	KCAP_EVT_CAPSET = 33,
+	KCAP_EVT_SETNS = 34,
+	KCAP_EVT_UNSHARE = 35,
+	KCAP_EVT_CHROOT = 36,
+	KCAP_EVT_OPEN = 37,
+	KCAP_EVT_OPENAT = 38,
+	KCAP_EVT_OPENAT2 = 39,
+	KCAP_EVT_CREAT = 40,
+	KCAP_EVT_CLOSE = 41,
+	KCAP_EVT_READ = 42,
+	KCAP_EVT_WRITE = 43,
+	KCAP_EVT_PREAD64 = 44,
+	KCAP_EVT_PWRITE64 = 45,
+	KCAP_EVT_READV = 46,
+	KCAP_EVT_WRITEV = 47,
+	KCAP_EVT_UNLINK = 48,
+	KCAP_EVT_UNLINKAT = 49,
+	KCAP_EVT_RENAME = 50,
+	KCAP_EVT_RENAMEAT = 51,
+	KCAP_EVT_RENAMEAT2 = 52,
+	KCAP_EVT_MKDIR = 53,
+	KCAP_EVT_MKDIRAT = 54,
+	KCAP_EVT_RMDIR = 55,
+	KCAP_EVT_LINK = 56,
+	KCAP_EVT_LINKAT = 57,
+	KCAP_EVT_SYMLINK = 58,
+	KCAP_EVT_SYMLINKAT = 59,
+	KCAP_EVT_CHMOD = 60,
+	KCAP_EVT_FCHMOD = 61,
+	KCAP_EVT_FCHMODAT = 62,
+	KCAP_EVT_CHOWN = 63,
+	KCAP_EVT_FCHOWN = 64,
+	KCAP_EVT_FCHOWNAT = 65,
+	KCAP_EVT_LCHOWN = 66,
+	KCAP_EVT_TRUNCATE = 67,
+	KCAP_EVT_FTRUNCATE = 68,
+	KCAP_EVT_DUP = 69,
+	KCAP_EVT_DUP2 = 70,
+	KCAP_EVT_DUP3 = 71,
+	KCAP_EVT_FCNTL = 72,
+	KCAP_EVT_MOUNT = 73,
+	KCAP_EVT_UMOUNT2 = 74,
+	KCAP_EVT_MEMFD_CREATE = 75,
+	KCAP_EVT_MMAP = 76,
+	KCAP_EVT_MPROTECT = 77,
+	KCAP_EVT_CHDIR = 78,
+	KCAP_EVT_FCHDIR = 79,
+	KCAP_EVT_SOCKET = 80,
+	KCAP_EVT_CONNECT = 81,
+	KCAP_EVT_ACCEPT = 82,
+	KCAP_EVT_ACCEPT4 = 83,
+	KCAP_EVT_BIND = 84,
+	KCAP_EVT_LISTEN = 85,
+	KCAP_EVT_SENDTO = 86,
+	KCAP_EVT_RECVFROM = 87,
+	KCAP_EVT_SENDMSG = 88,
+	KCAP_EVT_RECVMSG = 89,
+	KCAP_EVT_SHUTDOWN = 90,
+	KCAP_EVT_SOCKETPAIR = 91,
+	KCAP_EVT_INIT_MODULE = 92,
+	KCAP_EVT_FINIT_MODULE = 93,
+	KCAP_EVT_DELETE_MODULE = 94,
+	KCAP_EVT_BPF = 95,
+	KCAP_EVT_PERF_EVENT_OPEN = 96,
+	KCAP_EVT_IOCTL = 97,
+	KCAP_EVT_KEXEC_LOAD = 98,
+	KCAP_EVT_USERFAULTFD = 99,
 	KCAP_EVT_NR			/* first unused type */
 };
 
@@ -56,13 +142,43 @@ enum kcap_param_fmt {
 #define KCAP_EDF_SYSCALL	0x2	/* describes a syscall */
 #define KCAP_EDF_LIFECYCLE	0x4	/* process lifecycle */
 #define KCAP_EDF_MARKER		0x8	/* written by the driver about itself */
+#define KCAP_EDF_DECODED	0x10	/* a decoded syscall (exit side) */
 
 #define KCAP_MAX_PARAMS 16
+
+/*
+ * Where the driver takes a parameter from (the filler is one generic
+ * interpreter of these). User space ignores src, arg and aux; they make a
+ * decoded syscall one table row. "arg N" is the syscall's N-th argument.
+ */
+enum kcap_param_src {
+	KCAP_SRC_CUSTOM = 0,	/* written by a dedicated filler */
+	KCAP_SRC_RES = 1,	/* the syscall result */
+	KCAP_SRC_ARG = 2,	/* arg N itself, 4 or 8 bytes by type */
+	KCAP_SRC_USTR = 3,	/* NUL-terminated string at arg N */
+	KCAP_SRC_UBUF_ARG = 4,	/* buffer at arg N, length arg aux, <= snaplen */
+	KCAP_SRC_UBUF_RES = 5,	/* buffer at arg N, length = result, <= snaplen */
+	KCAP_SRC_UIOV_ARG = 6,	/* iovec array at arg N, count arg aux */
+	KCAP_SRC_UIOV_RES = 7,	/* same, data up to the result */
+	KCAP_SRC_USOCKADDR = 8,	/* sockaddr at arg N, length arg aux */
+	KCAP_SRC_USOCKADDR_PLEN = 9,	/* sockaddr at arg N, length at *arg aux */
+	KCAP_SRC_UMSG_ARG = 10,	/* msghdr at arg N: iovec data, all of it */
+	KCAP_SRC_UMSG_RES = 11,	/* msghdr at arg N: iovec data up to result */
+	KCAP_SRC_UMSG_NAME = 12,	/* msghdr at arg N: msg_name */
+	KCAP_SRC_UINT2 = 13,	/* two ints at arg N (pipe, socketpair) */
+	KCAP_SRC_UMEM64 = 14,	/* __u64 at arg N + 8 * aux (open_how, clone_args) */
+	KCAP_SRC_FDPATH = 15,	/* path of the file at fd arg N */
+	KCAP_SRC_FDPATH_RES = 16,	/* path of the file at fd = result */
+};
 
 struct kcap_param_desc {
 	const char *name;
 	__u16 type;		/* enum kcap_param_type */
-	__u16 fmt;		/* enum kcap_param_fmt */
+	__u8 fmt;		/* enum kcap_param_fmt */
+	__u8 src;		/* enum kcap_param_src */
+	__u8 arg;
+	__u8 aux;
+	__u16 reserved;
 };
 
 struct kcap_event_desc {

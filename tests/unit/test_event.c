@@ -193,9 +193,9 @@ static void test_format_unknown_and_short(void **state)
 	int n;
 	const struct kcap_event_hdr *ev;
 
-	assert_int_equal(tring_write(&f->r, 77, 1, 1, 1, 0, 1, p), 0);
+	assert_int_equal(tring_write(&f->r, 250, 1, 1, 1, 0, 1, p), 0);
 	ev = next_line(f);
-	assert_string_equal(f->line, "0.000000001 cpu=1 pid=1 tid=1 type_77(p0=\"\\x07\\x00\")");
+	assert_string_equal(f->line, "0.000000001 cpu=1 pid=1 tid=1 type_250(p0=\"\\x07\\x00\")");
 	n = kcap_event_format(NULL, ev, small, sizeof(small));
 	assert_int_equal(n, (int)strlen(f->line));
 	assert_int_equal(strlen(small), sizeof(small) - 1);

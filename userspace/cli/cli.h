@@ -15,7 +15,7 @@
 int cmd_record(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list_syscalls(int argc, char **argv);
-
+int cmd_list_events(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_driver(int argc, char **argv);

@@ -24,6 +24,7 @@ static const char main_usage[] =
 	"  record         capture live events, one line per event on stdout\n"
 	"  stats          show the driver's configuration and per-CPU counters\n"
 	"  list-syscalls  list the syscall names kcap knows\n"
+	"  list-events    list the event types and their parameters\n"
 	"  read           print or filter a capture file (kcap record -w)\n"
 	"  info           describe a capture file\n"
 	"  driver         status, check, load and unload the kernel module\n"
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list-syscalls"))
 		return cmd_list_syscalls(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list-events"))
+		return cmd_list_events(argc - 1, argv + 1);
 	if (!strcmp(cmd, "read"))
 		return cmd_read(argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))

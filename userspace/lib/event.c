@@ -10,7 +10,7 @@
 
 #include <kcap/kcap_event_table.h>
 
-#include "kcap_internal.h"
+#include "decode.h"
 
 const struct kcap_event_desc *kcap_event_desc(unsigned int type)
 {
@@ -31,6 +31,8 @@ int kcap_event_param(const struct kcap_event_hdr *ev, unsigned int i, const void
 		return -EINVAL;
 	if (i >= ev->nparams)
 		return -ERANGE;
+	if (sizeof(*ev) + 2ULL * ev->nparams > ev->len)
+		return -EBADMSG;
 	lens = (const unsigned char *)(ev + 1);
 	off = sizeof(*ev) + 2ULL * ev->nparams;
 	for (j = 0; j <= i; j++) {
@@ -287,10 +289,16 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 		}
 		put(&o, ")");
 	} else {
-		put(&o, "%s", d->name);
-		if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
+		if (d->flags & KCAP_EDF_DECODED) {
+			/* "openat(dirfd=AT_FDCWD, ...) = 3", see decode.c */
+			size_t room = o.pos < o.len ? o.len - o.pos : 0;
+
+			o.pos += kcap__format_decoded(ev, d, room ? o.buf + o.pos : NULL, room);
+		} else if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
+			put(&o, "%s", d->name);
 			put_syscall(&o, ev, d);
 		} else {
+			put(&o, "%s", d->name);
 			for (i = 0; i < ev->nparams; i++) {
 				if (i < d->nparams)
 					put(&o, " %s=", d->params[i].name);

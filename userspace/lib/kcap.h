@@ -73,8 +73,9 @@ struct kcap_open_opts {
 	/* KCAP_OPEN_* */
 	__u32 flags;
 	/*
-	 * x86_64 syscall numbers to capture (the driver maps ia32 calls to
-	 * these). syscalls == NULL: every syscall; nr_syscalls == 0 with a
+	 * x86_64 syscall numbers to capture; 32-bit (ia32) callers' calls of
+	 * the same names are selected too (chown32 for chown, fcntl64 for
+	 * fcntl). syscalls == NULL: every syscall; nr_syscalls == 0 with a
 	 * non-NULL list: no syscall at all (lifecycle events only).
 	 */
 	const unsigned int *syscalls;
@@ -221,14 +222,76 @@ KCAP_API int kcap_event_syscall_nr(const struct kcap_event_hdr *ev);
 /*
  * kcap_event_format() - @ev as one line of text, without a newline:
  *   TS cpu=C pid=P tid=T NAME DETAILS [flags=...]
- * e.g. "12.000000100 cpu=1 pid=42 tid=42 syscall openat(a0=0xffffff9c,
- * a1=0x7ffc..., a2=0x241, a3=0x180, a4=0x0, a5=0x0) = 3" (one line) or
- * "... = -2 ENOENT". Lifecycle and drop events print name=value pairs.
+ * A decoded syscall (KCAP_EDF_DECODED) prints its parameters by name, flags
+ * symbolically, strings quoted with non-printable bytes as \xNN and a cut
+ * parameter followed by "...", addresses as 1.2.3.4:80, [::1]:80 or "/path"
+ * ("@name" for an abstract unix socket), and its result after " = ":
+ *   "12.000000100 cpu=1 pid=42 tid=43 openat(dirfd=AT_FDCWD, name="/tmp/x",
+ *   flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0644, path="/tmp/x") = 3"
+ * A parameter whose length does not fit its type prints "<bad len N>".
+ * A generic syscall prints its raw arguments: "... syscall openat(
+ * a0=0xffffff9c, a1=0x7ffc..., a2=0x241, a3=0x180, a4=0x0, a5=0x0) = 3".
+ * A negative result is followed by the errno name ("= -2 ENOENT").
+ * Lifecycle and drop events print name=value pairs.
  * @h may be NULL. Returns the length of the full line like snprintf()
  * (output is cut to fit @len), or a negative errno.
  */
 KCAP_API int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev,
 			       char *buf, size_t len);
+
+/*
+ * kcap_event_res() - the result of a decoded syscall event (parameter 0,
+ * "res"): a file descriptor, a byte count, a child tid, or -errno.
+ * -EINVAL for events without one (generic syscalls: parameter 7), -EMSGSIZE
+ * if its length is not 4 or 8 bytes.
+ */
+KCAP_API int kcap_event_res(const struct kcap_event_hdr *ev, __s64 *res);
+
+/* A socket address parameter (KCAP_PT_SOCKADDR), decoded. */
+struct kcap_sockaddr {
+	__u16 family; /* AF_* */
+	__u16 port; /* AF_INET, AF_INET6: host byte order */
+	__u32 scope_id; /* AF_INET6 */
+	__u8 addr[16]; /* AF_INET: 4 bytes, AF_INET6: 16, network byte order */
+	__u32 path_len; /* AF_UNIX: bytes in path */
+	__u8 abstract; /* AF_UNIX: 1 if path is an abstract name (shown as "@path") */
+	__u8 reserved[3];
+	char path[112]; /* AF_UNIX: NUL-terminated; an abstract name may hold NULs */
+};
+
+/*
+ * kcap_event_sockaddr() - parameter @i as a socket address.
+ * Returns 0 for AF_INET, AF_INET6 and AF_UNIX; -EAFNOSUPPORT for another
+ * family (only @sa->family is set); -ENODATA if empty (no address passed,
+ * or unreadable: see KCAP_EVF_FAULT); -EBADMSG if too short for its family.
+ */
+KCAP_API int kcap_event_sockaddr(const struct kcap_event_hdr *ev, unsigned int i,
+				 struct kcap_sockaddr *sa);
+
+/* kcap_sockaddr_format() - "1.2.3.4:80", "[::1]:80", "/path", "@name"
+ * (unix paths quoted); returns the length like snprintf(). */
+KCAP_API int kcap_sockaddr_format(const struct kcap_sockaddr *sa, char *buf, size_t len);
+
+/* An iterator over a string array parameter (KCAP_PT_STRARRAY, argv). */
+struct kcap_strarray {
+	const void *p;
+	__u32 len;
+	__u32 off;
+};
+
+/* kcap_event_strarray() - start iterating over parameter @i. */
+KCAP_API int kcap_event_strarray(const struct kcap_event_hdr *ev, unsigned int i,
+				 struct kcap_strarray *it);
+
+/*
+ * kcap_strarray_next() - the next string: *s (not NUL-terminated when it is
+ * the last one and was cut) and its length *len. Returns 1, 2 for a last
+ * string that was cut short, 0 at the end.
+ */
+KCAP_API int kcap_strarray_next(struct kcap_strarray *it, const char **s, size_t *len);
+
+/* for each string S of LEN bytes in IT (started with kcap_event_strarray()) */
+#define kcap_strarray_for_each(it, s, len) while (kcap_strarray_next((it), &(s), &(len)) > 0)
 
 /* ---- Capture files ------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kcap_internal.h"
+#include "decode.h"
 
 /* "in use by pid N (comm)" from the driver's holder attribute. */
 static void describe_holder(const char *device, char *buf, size_t len)
@@ -79,6 +79,7 @@ static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
 	memset(in, 0, sizeof(*in));
 	if (!list) {
 		memset(in->exit_bits, 0xff, sizeof(in->exit_bits));
+		memset(in->ia32_bits, 0xff, sizeof(in->ia32_bits));
 	} else {
 		for (i = 0; i < n; i++) {
 			if (list[i] >= KCAP_SYSCALL_MAX)
@@ -86,6 +87,8 @@ static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
 						 list[i], KCAP_SYSCALL_MAX - 1);
 			in->exit_bits[list[i] / 64] |= 1ULL << (list[i] % 64);
 		}
+		/* 32-bit callers: the same calls, selected by name. */
+		kcap__ia32_interest(in->exit_bits, in->ia32_bits);
 	}
 	if (flags & KCAP_OPEN_ENTER)
 		memcpy(in->enter_bits, in->exit_bits, sizeof(in->enter_bits));

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcap_internal.h"
+#include "decode.h"
 
 #include "kcap_syscalls_64.h"
 #include "kcap_syscalls_32.h"
@@ -63,4 +63,50 @@ int kcap_syscall_nr(const char *name, enum kcap_syscall_abi abi)
 			return (int)v;
 	}
 	return -ENOENT;
+}
+
+/* ia32 names whose x86_64 call has another name (besides a "32"/"64" suffix). */
+static const char *const ia32_alias[][2] = {
+	{ "mmap2", "mmap" },
+	{ "fstatat64", "newfstatat" },
+	{ "ugetrlimit", "getrlimit" },
+	{ "_llseek", "lseek" },
+	{ "_newselect", "select" },
+	{ "fadvise64_64", "fadvise64" },
+};
+
+/* The x86_64 number of the call ia32 @name stands for, or -ENOENT. */
+static int ia32_to_x86_64(const char *name)
+{
+	char base[64];
+	size_t n = strlen(name), i;
+	int nr = kcap_syscall_nr(name, KCAP_SC_X86_64);
+
+	if (nr >= 0)
+		return nr;
+	for (i = 0; i < ARRAY_SIZE(ia32_alias); i++)
+		if (!strcmp(name, ia32_alias[i][0]))
+			return kcap_syscall_nr(ia32_alias[i][1], KCAP_SC_X86_64);
+	if (n > 2 && n < sizeof(base) &&
+	    (!strcmp(name + n - 2, "32") || !strcmp(name + n - 2, "64"))) {
+		memcpy(base, name, n - 2);
+		base[n - 2] = '\0';
+		return kcap_syscall_nr(base, KCAP_SC_X86_64);
+	}
+	return -ENOENT;
+}
+
+void kcap__ia32_interest(const __u64 *exit_bits, __u64 *ia32_bits)
+{
+	unsigned int nr;
+	int nr64;
+
+	for (nr = 0; nr < ARRAY_SIZE(kcap_syscalls_32) && nr < KCAP_SYSCALL_MAX; nr++) {
+		if (!kcap_syscalls_32[nr])
+			continue;
+		nr64 = ia32_to_x86_64(kcap_syscalls_32[nr]);
+		if (nr64 >= 0 && nr64 < KCAP_SYSCALL_MAX &&
+		    (exit_bits[nr64 / 64] & (1ULL << (nr64 % 64))))
+			ia32_bits[nr / 64] |= 1ULL << (nr % 64);
+	}
 }

@@ -120,12 +120,93 @@ struct seen {
 	__u64 getppid_res;
 	bool openat, write, close, fork, exec, exit;
 	__s64 fd;
-	__u64 openat_a[4], write_a[3];
+	__s64 openat_dirfd, openat_flags, openat_mode, write_fd, write_size, close_fd;
+	char openat_name[64], openat_path[64];
+	bool write_data_ok;
 	__s64 openat_res, write_res, close_res;
 	__u64 ts_first_getppid, ts_openat, ts_write, ts_close;
 	__s64 exit_code;
 	unsigned long own, other_nr, total, order_breaks;
 };
+
+/* Decoded parameter @name of @ev as a signed number (-999 if absent). */
+static __s64 dnum(const struct kcap_event_hdr *ev, const char *name)
+{
+	int i = kcap_event_param_index(ev, name);
+	__s64 v = -999;
+
+	if (i >= 0)
+		kcap_event_s64(ev, (unsigned int)i, &v);
+	return v;
+}
+
+static void dstr(const struct kcap_event_hdr *ev, const char *name, char *buf, size_t n)
+{
+	int i = kcap_event_param_index(ev, name);
+
+	buf[0] = '\0';
+	if (i >= 0)
+		kcap_event_str(ev, (unsigned int)i, buf, n);
+}
+
+static bool write_data_is_ours(const struct kcap_event_hdr *ev)
+{
+	int i = kcap_event_param_index(ev, "data");
+	const unsigned char *p;
+	const void *vp;
+	__u16 len = 0, k;
+
+	if (i < 0 || kcap_event_param(ev, (unsigned int)i, &vp, &len) || !len)
+		return false;
+	p = vp;
+	for (k = 0; k < len; k++)
+		if (p[k] != 'k')
+			return false;
+	/* snaplen bytes at most, all of them ours */
+	return len <= WRITE_LEN;
+}
+
+static void note_decoded(struct seen *s, const struct kcap_event_hdr *ev)
+{
+	__s64 res = 0;
+
+	kcap_event_res(ev, &res);
+	switch (ev->type) {
+	case KCAP_EVT_OPENAT:
+		if (dnum(ev, "flags") != (O_CREAT | O_WRONLY))
+			return; /* not ours (process start-up) */
+		s->openat = true;
+		s->fd = res;
+		s->openat_res = res;
+		s->ts_openat = ev->ts_ns;
+		s->openat_dirfd = dnum(ev, "dirfd");
+		s->openat_flags = dnum(ev, "flags");
+		s->openat_mode = dnum(ev, "mode");
+		dstr(ev, "name", s->openat_name, sizeof(s->openat_name));
+		dstr(ev, "path", s->openat_path, sizeof(s->openat_path));
+		return;
+	case KCAP_EVT_WRITE:
+		if (dnum(ev, "size") != WRITE_LEN)
+			return;
+		s->write = true;
+		s->write_res = res;
+		s->ts_write = ev->ts_ns;
+		s->write_fd = dnum(ev, "fd");
+		s->write_size = dnum(ev, "size");
+		s->write_data_ok = write_data_is_ours(ev);
+		return;
+	case KCAP_EVT_CLOSE:
+		if (s->openat && dnum(ev, "fd") == s->fd) {
+			s->close = true;
+			s->close_res = res;
+			s->ts_close = ev->ts_ns;
+			s->close_fd = dnum(ev, "fd");
+		}
+		return;
+	default:
+		s->other_nr++;
+	}
+}
 
 static void note_event(struct seen *s, const struct kcap_event_hdr *ev, pid_t launcher,
 		       pid_t child)
@@ -147,45 +228,22 @@ static void note_event(struct seen *s, const struct kcap_event_hdr *ev, pid_t la
 		s->exit = true;
 		kcap_event_s64(ev, 0, &s->exit_code);
 	}
+	if (ev->type >= KCAP_EVT_EXECVE) {
+		note_decoded(s, ev);
+		return;
+	}
 	if (ev->type != KCAP_EVT_SYSCALL)
 		return;
 	nr = kcap_event_syscall_nr(ev);
 	kcap_event_s64(ev, 7, &res);
-	switch (nr) {
-	case SYS_getppid:
+	if (nr == SYS_getppid) {
 		if (!s->getppid++)
 			s->ts_first_getppid = ev->ts_ns;
 		s->getppid_res = (__u64)res;
 		if (res != launcher)
 			s->bad_getppid++;
-		break;
-	case SYS_openat:
-		if (arg(ev, 3) != (O_CREAT | O_WRONLY))
-			break; /* not ours (process start-up) */
-		s->openat = true;
-		s->fd = res;
-		s->openat_res = res;
-		s->ts_openat = ev->ts_ns;
-		for (int i = 0; i < 4; i++)
-			s->openat_a[i] = arg(ev, 1 + i);
-		break;
-	case SYS_write:
-		if (arg(ev, 3) != WRITE_LEN)
-			break;
-		s->write = true;
-		s->write_res = res;
-		s->ts_write = ev->ts_ns;
-		for (int i = 0; i < 3; i++)
-			s->write_a[i] = arg(ev, 1 + i);
-		break;
-	case SYS_close:
-		if (s->openat && arg(ev, 1) == (__u64)s->fd) {
-			s->close = true;
-			s->close_res = res;
-			s->ts_close = ev->ts_ns;
-		}
-		break;
-	default:
+	} else {
+		/* openat, write and close come as decoded events in ABI 2 */
 		s->other_nr++;
 	}
 }
@@ -250,21 +308,21 @@ static int test_events(const char *self)
 	snprintf(d, sizeof(d), "saw %d, %d with res != %d (last res %lld)", s.getppid,
 		 s.bad_getppid, launcher, (long long)s.getppid_res);
 	tap(s.getppid == 3 && !s.bad_getppid, d, "getppid x3 from the workload, res = its parent");
-	snprintf(d, sizeof(d), "seen %d a0=0x%llx a1=0x%llx a2=0x%llx a3=0%llo res=%lld", s.openat,
-		 (unsigned long long)s.openat_a[0], (unsigned long long)s.openat_a[1],
-		 (unsigned long long)s.openat_a[2], (unsigned long long)s.openat_a[3],
-		 (long long)s.openat_res);
-	tap(s.openat && (s.openat_a[0] & 0xffffffff) == 0xffffff9c && s.openat_a[1] &&
-		    s.openat_a[2] == (O_CREAT | O_WRONLY) && s.openat_a[3] == 0600 &&
-		    s.openat_res >= 0,
-	    d, "openat(AT_FDCWD, path, O_CREAT|O_WRONLY, 0600) with its fd");
-	snprintf(d, sizeof(d), "seen %d a0=%llu a2=%llu res=%lld (fd %lld)", s.write,
-		 (unsigned long long)s.write_a[0], (unsigned long long)s.write_a[2],
-		 (long long)s.write_res, (long long)s.fd);
-	tap(s.write && s.write_a[0] == (__u64)s.fd && s.write_a[1] && s.write_a[2] == WRITE_LEN &&
-		    s.write_res == WRITE_LEN,
-	    d, "write(fd, buf, %d) = %d", WRITE_LEN, WRITE_LEN);
-	tap(s.close && s.close_res == 0, NULL, "close(fd) = 0");
+	snprintf(d, sizeof(d), "seen %d dirfd=%lld name='%s' flags=0x%llx mode=0%llo res=%lld path='%s'",
+		 s.openat, (long long)s.openat_dirfd, s.openat_name,
+		 (unsigned long long)s.openat_flags, (unsigned long long)s.openat_mode,
+		 (long long)s.openat_res, s.openat_path);
+	tap(s.openat && s.openat_dirfd == AT_FDCWD && !strcmp(s.openat_name, path) &&
+		    s.openat_flags == (O_CREAT | O_WRONLY) && s.openat_mode == 0600 &&
+		    s.openat_res >= 0 && !strcmp(s.openat_path, path),
+	    d, "openat(AT_FDCWD, \"%s\", O_CREAT|O_WRONLY, 0600) = fd, decoded", path);
+	snprintf(d, sizeof(d), "seen %d fd=%lld size=%lld res=%lld data ok %d (fd %lld)", s.write,
+		 (long long)s.write_fd, (long long)s.write_size, (long long)s.write_res,
+		 s.write_data_ok, (long long)s.fd);
+	tap(s.write && s.write_fd == s.fd && s.write_size == WRITE_LEN && s.write_res == WRITE_LEN &&
+		    s.write_data_ok,
+	    d, "write(fd, \"kkk...\", %d) = %d, decoded with its data", WRITE_LEN, WRITE_LEN);
+	tap(s.close && s.close_res == 0 && s.close_fd == s.fd, NULL, "close(fd) = 0, decoded");
 	tap(s.ts_first_getppid && s.ts_first_getppid <= s.ts_openat && s.ts_openat <= s.ts_write &&
 		    s.ts_write <= s.ts_close,
 	    NULL, "getppid, openat, write, close in timestamp order");

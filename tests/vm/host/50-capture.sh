@@ -52,7 +52,7 @@ fi
 expect "1000 getppid events of the workload, decoded" \
 	"$(grep -c " pid=$pid tid=$pid syscall getppid(.*) = [0-9]" "$tmp/read.out")" 1000
 expect "50 openat events of the workload, = -2 ENOENT" \
-	"$(grep -c " pid=$pid tid=$pid syscall openat(.*) = -2 ENOENT" "$tmp/read.out")" 50
+	"$(grep -c " pid=$pid tid=$pid openat(.*) = -2 ENOENT" "$tmp/read.out")" 50
 expect "5 proc_fork events of the workload" \
 	"$(grep -c " pid=$pid tid=$pid proc_fork child_tid=" "$tmp/read.out")" 5
 expect "5 proc_exec events of /bin/true" \
@@ -86,7 +86,7 @@ expect "--start T: the first event is at T" "$(cut -d' ' -f1 "$tmp/seek.out")" "
 "$kcap" read -r "$dir/cap.kcap" -e openat -w "$tmp/f.kcap" 2>"$tmp/f.err"
 "$kcap" read -r "$tmp/f.kcap" >"$tmp/f.out" 2>>"$tmp/f.err"
 expect "kcap read -e openat -w: 50 openat events of the workload" \
-	"$(grep -c " pid=$pid tid=$pid syscall openat(" "$tmp/f.out")" 50
+	"$(grep -c " pid=$pid tid=$pid openat(" "$tmp/f.out")" 50
 expect "kcap read -e openat -w: no getppid event" "$(grep -c ' getppid(' "$tmp/f.out")" 0
 
 # ---- drops --------------------------------------------------------------------

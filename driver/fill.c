@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The generic syscall filler: one interpreter of the event table's parameter
+ * sources (enum kcap_param_src), so a decoded syscall is a table row, not
+ * code. Records are reserved at their upper bound and committed at the
+ * length actually written.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/compat.h>
+#include <net/compat.h>
+#include <linux/preempt.h>
+#include <asm/syscall.h>
+
+#include <kcap/kcap_event_table.h>
+
+#include "kcap.h"
+#include "record.h"
+#include "umem.h"
+#include "fill.h"
+
+#define KCAP_SOCKADDR_MAX ((u32)sizeof(struct sockaddr_storage))
+#define KCAP_IOV_MAX 64		/* iovec entries walked for data */
+
+static u32 kcap_num_size(u16 type)
+{
+	switch (type) {
+	case KCAP_PT_U16:
+		return 2;
+	case KCAP_PT_U32:
+	case KCAP_PT_S32:
+	case KCAP_PT_SYSCALL_NR:
+	case KCAP_PT_PID:
+	case KCAP_PT_UID:
+	case KCAP_PT_GID:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+static inline void __user *kcap_uptr(unsigned long v)
+{
+	return (void __user *)v;
+}
+
+/* Upper bound of the bytes a parameter takes; also its read limit. */
+static u32 kcap_param_max(const struct kcap_param_desc *p,
+			  const struct kcap_sc *c)
+{
+	u32 snap = c->snaplen;
+
+	switch (p->src) {
+	case KCAP_SRC_RES:
+	case KCAP_SRC_ARG:
+	case KCAP_SRC_UMEM64:
+		return kcap_num_size(p->type);
+	case KCAP_SRC_USTR:
+		return p->type == KCAP_PT_PATH ? KCAP_PATH_MAX : snap;
+	case KCAP_SRC_UBUF_ARG:
+		return min_t(u64, c->args[p->aux], snap);
+	case KCAP_SRC_UBUF_RES:
+		return c->ret > 0 ? min_t(u64, c->ret, snap) : 0;
+	case KCAP_SRC_UIOV_ARG:
+	case KCAP_SRC_UMSG_ARG:
+		return snap;
+	case KCAP_SRC_UIOV_RES:
+	case KCAP_SRC_UMSG_RES:
+		return c->ret > 0 ? min_t(u64, c->ret, snap) : 0;
+	case KCAP_SRC_USOCKADDR:
+	case KCAP_SRC_USOCKADDR_PLEN:
+	case KCAP_SRC_UMSG_NAME:
+		return KCAP_SOCKADDR_MAX;
+	case KCAP_SRC_UINT2:
+		return 2 * sizeof(int);
+	case KCAP_SRC_FDPATH:
+	case KCAP_SRC_FDPATH_RES:
+		return KCAP_PATH_MAX;
+	default:
+		return 0;
+	}
+}
+
+/* Write the absolute path of @fd in place; returns its length. */
+u32 kcap_put_fd_path(struct kcap_rec *w, long fd)
+{
+	struct file *f;
+	char *p;
+	u32 n = 0;
+
+	if (fd < 0)
+		return 0;
+	/* Takes a reference: the fd table keeps its own, so our fput()
+	 * is not the last one (if it is, fput() defers the release).
+	 */
+	f = fget(fd);
+	if (!f)
+		return 0;
+	p = d_path(&f->f_path, (char *)w->p, KCAP_PATH_MAX);
+	if (!IS_ERR(p)) {
+		/* d_path() builds the path at the end of the buffer. */
+		n = strlen(p);
+		memmove(w->p, p, n);
+	}
+	fput(f);
+	return n;
+}
+
+/* Copy up to @max bytes of data described by a user iovec array. */
+static u32 kcap_put_iov(struct kcap_rec *w, unsigned long uiov,
+			unsigned long cnt, u32 max, bool compat, bool *fault)
+{
+	u32 done = 0;
+	unsigned long i;
+
+	for (i = 0; i < cnt && i < KCAP_IOV_MAX && done < max; i++) {
+		unsigned long base, len;
+
+		if (IS_ENABLED(CONFIG_COMPAT) && compat) {
+			struct compat_iovec civ;
+
+			if (kcap_read_user(&civ, kcap_uptr(uiov) + i * sizeof(civ),
+					   sizeof(civ)))
+				goto fault;
+			base = civ.iov_base;
+			len = civ.iov_len;
+		} else {
+			struct iovec iv;
+
+			if (kcap_read_user(&iv, kcap_uptr(uiov) + i * sizeof(iv),
+					   sizeof(iv)))
+				goto fault;
+			base = (unsigned long)iv.iov_base;
+			len = iv.iov_len;
+		}
+		len = min_t(unsigned long, len, max - done);
+		if (kcap_read_user(w->p + done, kcap_uptr(base), len))
+			goto fault;
+		done += len;
+	}
+	return done;
+fault:
+	*fault = true;
+	return done;
+}
+
+/* The parts of a msghdr the fillers need, native or compat layout. */
+struct kcap_msg {
+	unsigned long name, iov, iovlen;
+	int namelen;
+};
+
+static int kcap_read_msghdr(unsigned long umsg, bool compat,
+			    struct kcap_msg *m)
+{
+	if (IS_ENABLED(CONFIG_COMPAT) && compat) {
+		struct compat_msghdr cm;
+
+		if (kcap_read_user(&cm, kcap_uptr(umsg), sizeof(cm)))
+			return -EFAULT;
+		m->name = cm.msg_name;
+		m->namelen = cm.msg_namelen;
+		m->iov = cm.msg_iov;
+		m->iovlen = cm.msg_iovlen;
+	} else {
+		struct user_msghdr um;
+
+		if (kcap_read_user(&um, kcap_uptr(umsg), sizeof(um)))
+			return -EFAULT;
+		m->name = (unsigned long)um.msg_name;
+		m->namelen = um.msg_namelen;
+		m->iov = (unsigned long)um.msg_iov;
+		m->iovlen = um.msg_iovlen;
+	}
+	return 0;
+}
+
+/* Write one parameter in place, at most @max bytes. */
+static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
+			   const struct kcap_sc *c, u32 max)
+{
+	unsigned long a = c->args[p->arg];
+	bool fault = false, trunc = false;
+	struct kcap_msg m;
+	u32 n = 0;
+	long len;
+	u64 v;
+	int ilen;
+
+	switch (p->src) {
+	case KCAP_SRC_RES:
+		v = c->ret;
+		memcpy(w->p, &v, max);	/* little-endian: low bytes first */
+		n = max;
+		break;
+	case KCAP_SRC_ARG:
+		/* fds are C ints: sign-extend, as the kernel reads them. */
+		v = p->type == KCAP_PT_FD ? (u64)(s64)(int)a : a;
+		memcpy(w->p, &v, max);
+		n = max;
+		break;
+	case KCAP_SRC_UMEM64:
+		v = 0;
+		if (a && kcap_read_user(&v, kcap_uptr(a) + 8 * p->aux, 8))
+			fault = true;
+		memcpy(w->p, &v, max);
+		n = max;
+		break;
+	case KCAP_SRC_USTR:
+		if (!a)
+			break;
+		len = kcap_read_ustr((char *)w->p, kcap_uptr(a), max, &trunc);
+		if (len < 0)
+			fault = true;
+		else
+			n = len;
+		break;
+	case KCAP_SRC_UBUF_ARG:
+	case KCAP_SRC_UBUF_RES:
+		if (!a || !max)
+			break;
+		trunc = (p->src == KCAP_SRC_UBUF_ARG ? c->args[p->aux] :
+			 (unsigned long)c->ret) > max;
+		if (kcap_read_user(w->p, kcap_uptr(a), max))
+			fault = true;
+		else
+			n = max;
+		break;
+	case KCAP_SRC_UIOV_ARG:
+	case KCAP_SRC_UIOV_RES:
+		if (!a || !max)
+			break;
+		n = kcap_put_iov(w, a, c->args[p->aux], max, c->compat, &fault);
+		trunc = n == max;
+		break;
+	case KCAP_SRC_USOCKADDR:
+		ilen = (int)c->args[p->aux];
+		if (!a || ilen <= 0)
+			break;
+		n = min_t(u32, ilen, max);
+		if (kcap_read_user(w->p, kcap_uptr(a), n)) {
+			n = 0;
+			fault = true;
+		}
+		break;
+	case KCAP_SRC_USOCKADDR_PLEN:
+		if (!a || !c->args[p->aux] || c->ret < 0)
+			break;
+		if (kcap_read_user(&ilen, kcap_uptr(c->args[p->aux]),
+				   sizeof(ilen))) {
+			fault = true;
+			break;
+		}
+		if (ilen <= 0)
+			break;
+		n = min_t(u32, ilen, max);
+		if (kcap_read_user(w->p, kcap_uptr(a), n)) {
+			n = 0;
+			fault = true;
+		}
+		break;
+	case KCAP_SRC_UMSG_ARG:
+	case KCAP_SRC_UMSG_RES:
+	case KCAP_SRC_UMSG_NAME:
+		if (!a || !max)
+			break;
+		if (kcap_read_msghdr(a, c->compat, &m)) {
+			fault = true;
+			break;
+		}
+		if (p->src != KCAP_SRC_UMSG_NAME) {
+			n = kcap_put_iov(w, m.iov, m.iovlen, max, c->compat,
+					 &fault);
+			trunc = n == max;
+		} else if (m.name && m.namelen > 0) {
+			n = min_t(u32, m.namelen, max);
+			if (kcap_read_user(w->p, kcap_uptr(m.name), n)) {
+				n = 0;
+				fault = true;
+			}
+		}
+		break;
+	case KCAP_SRC_UINT2:
+		if (!a || c->ret < 0)
+			break;
+		if (kcap_read_user(w->p, kcap_uptr(a), max))
+			fault = true;
+		else
+			n = max;
+		break;
+	case KCAP_SRC_FDPATH:
+		n = kcap_put_fd_path(w, (int)a);
+		break;
+	case KCAP_SRC_FDPATH_RES:
+		n = kcap_put_fd_path(w, c->ret);
+		break;
+	default:
+		break;
+	}
+	if (fault)
+		kcap_rec_fault(w);
+	if (trunc)
+		w->hdr->flags |= KCAP_EVF_TRUNCATED;
+	kcap_rec_done(w, n);
+}
+
+/* Bring the user memory the filler will read into RAM; may sleep. */
+static void kcap_prefault_params(const struct kcap_event_desc *d,
+				 const struct kcap_sc *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nparams; i++) {
+		const struct kcap_param_desc *p = &d->params[i];
+		unsigned long a = c->args[p->arg];
+
+		switch (p->src) {
+		case KCAP_SRC_USTR:
+			kcap_prefault_str(kcap_uptr(a), kcap_param_max(p, c));
+			break;
+		case KCAP_SRC_UBUF_ARG:
+		case KCAP_SRC_UBUF_RES:
+			kcap_prefault(kcap_uptr(a), kcap_param_max(p, c));
+			break;
+		case KCAP_SRC_USOCKADDR:
+			kcap_prefault(kcap_uptr(a), KCAP_SOCKADDR_MAX);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
+{
+	const struct kcap_event_desc *d = &kcap_event_table[type];
+	u32 max[KCAP_MAX_PARAMS];
+	u32 len = KCAP_REC_LEN(d->nparams, 0);
+	struct kcap_rec w;
+	unsigned int i;
+
+	for (i = 0; i < d->nparams; i++) {
+		max[i] = kcap_param_max(&d->params[i], c);
+		len += max[i];
+	}
+	if (kcap_tp_may_fault())
+		kcap_prefault_params(d, c);
+
+	preempt_disable_notrace();
+	if (kcap_rec_begin(&w, s, type, d->nparams, len,
+			   d->flags & KCAP_EDF_PROTECTED)) {
+		if (c->compat)
+			w.hdr->flags |= KCAP_EVF_COMPAT;
+		for (i = 0; i < d->nparams; i++)
+			kcap_put_param(&w, &d->params[i], c, max[i]);
+		kcap_rec_commit(&w);
+	}
+	preempt_enable_notrace();
+}

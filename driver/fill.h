@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* The fillers of decoded events: fill.c (generic), fill_exec.c (exec). */
+#ifndef _KCAP_FILL_H
+#define _KCAP_FILL_H
+
+#include <linux/limits.h>
+
+#include "kcap.h"
+#include "record.h"
+
+#define KCAP_PATH_MAX PATH_MAX		/* bytes of a path parameter */
+#define KCAP_ARGV_MAX 4096		/* bytes of an exec's argv */
+
+/* A syscall at exit, as the fillers see it. */
+struct kcap_sc {
+	unsigned long args[6];
+	long ret;
+	u32 snaplen;
+	bool compat;		/* ia32 syscall */
+};
+
+/* Whether syscall probes may fault (and sleep) on this kernel. */
+static inline bool kcap_tp_may_fault(void)
+{
+#ifdef KCAP_HAS_FAULTABLE_SYSCALL_TP
+	return true;
+#else
+	return false;
+#endif
+}
+
+void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type);
+u32 kcap_put_fd_path(struct kcap_rec *w, long fd);
+
+/* Exec: @bprm is set when called from sched_process_exec (success). */
+struct linux_binprm;
+void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
+		    struct linux_binprm *bprm);
+
+/* syscall_map.c: decoded event type of a syscall, 0 if none. */
+void kcap_syscall_map_init(void);
+u16 kcap_syscall_event(long nr, bool compat);
+
+#endif /* _KCAP_FILL_H */

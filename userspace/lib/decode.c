@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Decoded syscall events (type >= 16, KCAP_EDF_DECODED): typed accessors
+ * (result, socket address, string array) and the one-line text form
+ *   openat(dirfd=AT_FDCWD, name="/tmp/x", flags=O_WRONLY|O_CREAT, ...) = 3
+ *
+ * Every parameter is checked against its type's size before it is read: a
+ * wrong length prints "<bad len N>", never reads past the parameter.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode.h"
+
+#define AF_UNIX_ 1
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define SUN_PATH_MAX 108
+
+void kcap__put(struct kcap__out *o, const char *fmt, ...)
+{
+	size_t room = o->pos < o->len ? o->len - o->pos : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? o->buf + o->pos : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n;
+}
+
+/* Bytes of a fixed-size parameter type, 0 for variable-size ones. */
+static unsigned int type_size(unsigned int type)
+{
+	switch (type) {
+	case KCAP_PT_U16:
+		return 2;
+	case KCAP_PT_U32:
+	case KCAP_PT_S32:
+	case KCAP_PT_SYSCALL_NR:
+	case KCAP_PT_PID:
+	case KCAP_PT_UID:
+	case KCAP_PT_GID:
+		return 4;
+	case KCAP_PT_U64:
+	case KCAP_PT_S64:
+	case KCAP_PT_ERRNO:
+	case KCAP_PT_FD:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+static bool type_signed(unsigned int type)
+{
+	return type == KCAP_PT_S32 || type == KCAP_PT_S64 || type == KCAP_PT_ERRNO ||
+	       type == KCAP_PT_FD;
+}
+
+/* A fixed-size number, sign-extended if @sign; false on a wrong length. */
+static bool read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)
+{
+	__u16 v16;
+	__u32 v32;
+
+	if (len != size)
+		return false;
+	switch (size) {
+	case 2:
+		memcpy(&v16, p, 2);
+		*v = sign ? (__u64)(__s64)(__s16)v16 : v16;
+		return true;
+	case 4:
+		memcpy(&v32, p, 4);
+		*v = sign ? (__u64)(__s64)(__s32)v32 : v32;
+		return true;
+	case 8:
+		memcpy(v, p, 8);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The result of a decoded event described by @d: parameter 0. */
+static int read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d, __s64 *res)
+{
+	const void *p;
+	__u16 len;
+	__u64 v;
+	int err;
+
+	if (!d || !(d->flags & KCAP_EDF_DECODED) || !d->nparams)
+		return -EINVAL;
+	err = kcap_event_param(ev, 0, &p, &len);
+	if (err)
+		return err;
+	/* A 4-byte result (a pid) is signed too: -errno on failure. */
+	if (!read_num(p, len, len == 4 ? 4 : 8, true, &v))
+		return -EMSGSIZE;
+	*res = (__s64)v;
+	return 0;
+}
+
+int kcap_event_res(const struct kcap_event_hdr *ev, __s64 *res)
+{
+	if (!ev || !res)
+		return -EINVAL;
+	return read_res(ev, kcap_event_desc(ev->type), res);
+}
+
+/* ---- Socket addresses ------------------------------------------------------ */
+
+static int parse_sockaddr(const unsigned char *p, __u16 len, struct kcap_sockaddr *sa)
+{
+	__u16 port;
+	size_t n;
+
+	memset(sa, 0, sizeof(*sa));
+	if (!len)
+		return -ENODATA;
+	if (len < 2)
+		return -EBADMSG;
+	memcpy(&sa->family, p, 2);
+	switch (sa->family) {
+	case AF_INET_:
+		if (len < 8)
+			return -EBADMSG;
+		memcpy(&port, p + 2, 2);
+		sa->port = ntohs(port);
+		memcpy(sa->addr, p + 4, 4);
+		return 0;
+	case AF_INET6_:
+		if (len < 24)
+			return -EBADMSG;
+		memcpy(&port, p + 2, 2);
+		sa->port = ntohs(port);
+		memcpy(sa->addr, p + 8, 16);
+		if (len >= 28)
+			memcpy(&sa->scope_id, p + 24, 4);
+		return 0;
+	case AF_UNIX_:
+		n = len - 2u;
+		if (n > SUN_PATH_MAX)
+			return -EBADMSG;
+		p += 2;
+		if (n && p[0] == '\0') {
+			sa->abstract = 1;
+			p++;
+			n--;
+		} else {
+			n = strnlen((const char *)p, n);
+		}
+		memcpy(sa->path, p, n);
+		sa->path[n] = '\0';
+		sa->path_len = (__u32)n;
+		return 0;
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+int kcap_event_sockaddr(const struct kcap_event_hdr *ev, unsigned int i, struct kcap_sockaddr *sa)
+{
+	const void *p;
+	__u16 len;
+	int err;
+
+	if (!sa)
+		return -EINVAL;
+	memset(sa, 0, sizeof(*sa));
+	err = kcap_event_param(ev, i, &p, &len);
+	if (err)
+		return err;
+	return parse_sockaddr(p, len, sa);
+}
+
+static void put_escaped(struct kcap__out *o, const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\')
+			kcap__put(o, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			kcap__put(o, "%c", c);
+		else
+			kcap__put(o, "\\x%02x", c);
+	}
+}
+
+static void put_sockaddr_parsed(struct kcap__out *o, const struct kcap_sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	switch (sa->family) {
+	case AF_INET_:
+		inet_ntop(AF_INET, sa->addr, ip, sizeof(ip));
+		kcap__put(o, "%s:%u", ip, sa->port);
+		return;
+	case AF_INET6_:
+		inet_ntop(AF_INET6, sa->addr, ip, sizeof(ip));
+		if (sa->scope_id)
+			kcap__put(o, "[%s%%%u]:%u", ip, sa->scope_id, sa->port);
+		else
+			kcap__put(o, "[%s]:%u", ip, sa->port);
+		return;
+	case AF_UNIX_:
+		kcap__put(o, "\"%s", sa->abstract ? "@" : "");
+		put_escaped(o, (const unsigned char *)sa->path, sa->path_len);
+		kcap__put(o, "\"");
+		return;
+	default:
+		kcap__put(o, "{family=");
+		kcap__put_sym(o, KCAP__SYM_FAMILY, sa->family);
+		kcap__put(o, "}");
+	}
+}
+
+int kcap_sockaddr_format(const struct kcap_sockaddr *sa, char *buf, size_t len)
+{
+	struct kcap__out o = { .buf = buf, .len = len };
+
+	if (!sa || (!buf && len))
+		return -EINVAL;
+	if (len)
+		buf[0] = '\0';
+	put_sockaddr_parsed(&o, sa);
+	return o.pos > 0x7fffffff ? -EOVERFLOW : (int)o.pos;
+}
+
+static void put_sockaddr(struct kcap__out *o, const unsigned char *p, __u16 len)
+{
+	struct kcap_sockaddr sa;
+	int err = parse_sockaddr(p, len, &sa);
+
+	if (err == -ENODATA)
+		kcap__put(o, "NULL");
+	else if (err == -EBADMSG)
+		kcap__put(o, "<bad len %u>", len);
+	else
+		put_sockaddr_parsed(o, &sa);
+}
+
+/* ---- String arrays --------------------------------------------------------- */
+
+int kcap_event_strarray(const struct kcap_event_hdr *ev, unsigned int i, struct kcap_strarray *it)
+{
+	const void *p;
+	__u16 len;
+	int err;
+
+	if (!it)
+		return -EINVAL;
+	memset(it, 0, sizeof(*it));
+	err = kcap_event_param(ev, i, &p, &len);
+	if (err)
+		return err;
+	it->p = p;
+	it->len = len;
+	return 0;
+}
+
+int kcap_strarray_next(struct kcap_strarray *it, const char **s, size_t *len)
+{
+	size_t n;
+
+	if (!it || !s || !len)
+		return -EINVAL;
+	if (it->off >= it->len)
+		return 0;
+	n = strnlen((const char *)it->p + it->off, it->len - it->off);
+	*s = (const char *)it->p + it->off;
+	*len = n;
+	if (it->off + n == it->len) {
+		/* The last string has no terminating NUL: it was cut. */
+		it->off = it->len;
+		return 2;
+	}
+	it->off += (__u32)n + 1;
+	return 1;
+}
+
+static void put_strarray(struct kcap__out *o, const unsigned char *p, __u16 len, bool cut)
+{
+	struct kcap_strarray it = { .p = p, .len = len };
+	const char *s;
+	size_t n;
+	int r, k = 0;
+
+	kcap__put(o, "[");
+	while ((r = kcap_strarray_next(&it, &s, &n)) > 0) {
+		kcap__put(o, "%s\"", k++ ? ", " : "");
+		put_escaped(o, (const unsigned char *)s, n);
+		kcap__put(o, r == 2 ? "\"..." : "\"");
+		if (r == 2)
+			cut = false;
+	}
+	kcap__put(o, cut ? "%s...]" : "]", k ? ", " : "");
+}
+
+/* ---- Parameters ------------------------------------------------------------ */
+
+/* What the formatter knows about an event besides its parameters. */
+struct dctx {
+	const struct kcap_event_hdr *ev;
+	const struct kcap_event_desc *d;
+	__s64 res;
+	bool has_res;
+	__s64 size; /* the "size" parameter, -1 if none */
+	bool cut_explained; /* a BYTES parameter shows where the cut was */
+};
+
+/* Bytes a data parameter should hold if nothing was cut, -1 if unknown. */
+static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *pd)
+{
+	switch (pd->src) {
+	case KCAP_SRC_UBUF_RES:
+	case KCAP_SRC_UIOV_RES:
+	case KCAP_SRC_UMSG_RES:
+		return c->has_res ? (c->res > 0 ? c->res : 0) : -1;
+	case KCAP_SRC_UBUF_ARG:
+		return c->size;
+	case KCAP_SRC_UIOV_ARG:
+	case KCAP_SRC_UMSG_ARG:
+		return c->has_res && c->res >= 0 ? c->res : -1;
+	default:
+		return -1;
+	}
+}
+
+static void put_number(struct kcap__out *o, const struct dctx *c,
+		       const struct kcap_param_desc *pd, const void *p, __u16 len, bool is_res)
+{
+	unsigned int size = type_size(pd->type);
+	bool sign = type_signed(pd->type) || (is_res && size == 4);
+	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
+	__u64 v;
+
+	if (!read_num(p, len, size, sign, &v)) {
+		kcap__put(o, "<bad len %u>", len);
+		return;
+	}
+	if (sign && (__s64)v < 0 && (is_res || pd->type == KCAP_PT_ERRNO)) {
+		const char *e = (__s64)v >= -4095 ? strerrorname_np((int)-(__s64)v) : NULL;
+
+		kcap__put(o, e ? "%lld %s" : "%lld", (long long)v, e);
+		return;
+	}
+	if (sym != KCAP__SYM_NONE && sym != KCAP__SYM_INT_PAIR)
+		kcap__put_sym(o, sym, v);
+	else if (pd->fmt == KCAP_PF_HEX)
+		kcap__put(o, "0x%llx", (unsigned long long)v);
+	else if (pd->fmt == KCAP_PF_OCT)
+		kcap__put(o, v ? "0%llo" : "%llo", (unsigned long long)v);
+	else if (sign)
+		kcap__put(o, "%lld", (long long)v);
+	else
+		kcap__put(o, "%llu", (unsigned long long)v);
+}
+
+static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kcap_param_desc *pd,
+		      const unsigned char *p, __u16 len)
+{
+	__s64 want = bytes_expected(c, pd);
+	bool cut = want >= 0 ? len < want
+			     : (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
+	__s32 fds[2];
+	size_t i;
+
+	if (kcap__sym_of(c->ev->type, pd->name) == KCAP__SYM_INT_PAIR) {
+		if (len == 8) {
+			memcpy(fds, p, 8);
+			kcap__put(o, "[%d, %d]", fds[0], fds[1]);
+		} else if (!len) {
+			kcap__put(o, "[]");
+		} else {
+			kcap__put(o, "<bad len %u>", len);
+		}
+		return;
+	}
+	if (pd->fmt == KCAP_PF_HEX) {
+		for (i = 0; i < len; i++)
+			kcap__put(o, "%02x", p[i]);
+		if (!len)
+			kcap__put(o, "\"\"");
+	} else {
+		kcap__put(o, "\"");
+		put_escaped(o, p, len);
+		kcap__put(o, "\"");
+	}
+	if (cut)
+		kcap__put(o, "...");
+}
+
+static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i,
+		       const struct kcap_param_desc *pd)
+{
+	const unsigned char *p;
+	const void *vp;
+	__u16 len;
+	bool cut;
+
+	if (kcap_event_param(c->ev, i, &vp, &len)) {
+		kcap__put(o, "?");
+		return;
+	}
+	p = vp;
+	cut = (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
+	switch (pd->type) {
+	case KCAP_PT_STR:
+	case KCAP_PT_PATH:
+		kcap__put(o, "\"");
+		put_escaped(o, p, len);
+		kcap__put(o, cut ? "\"..." : "\"");
+		return;
+	case KCAP_PT_BYTES:
+		put_bytes(o, c, pd, p, len);
+		return;
+	case KCAP_PT_SOCKADDR:
+		put_sockaddr(o, p, len);
+		return;
+	case KCAP_PT_STRARRAY:
+		put_strarray(o, p, len, cut);
+		return;
+	default:
+		if (type_size(pd->type))
+			put_number(o, c, pd, p, len, i == 0);
+		else
+			kcap__put(o, "<%u bytes>", len);
+	}
+}
+
+static void scan_context(struct dctx *c)
+{
+	const struct kcap_event_desc *d = c->d;
+	unsigned int i, n = c->ev->nparams < d->nparams ? c->ev->nparams : d->nparams;
+	const void *p;
+	__u16 len;
+	__u64 v;
+
+	c->size = -1;
+	c->has_res = !read_res(c->ev, d, &c->res);
+	for (i = 1; i < n; i++) {
+		if (kcap_event_param(c->ev, i, &p, &len))
+			continue;
+		if (!strcmp(d->params[i].name, "size") &&
+		    read_num(p, len, type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
+			c->size = (__s64)v;
+	}
+	for (i = 1; i < n; i++) {
+		__s64 want;
+
+		if (d->params[i].type != KCAP_PT_BYTES || kcap_event_param(c->ev, i, &p, &len))
+			continue;
+		want = bytes_expected(c, &d->params[i]);
+		if (want >= 0 && len < want)
+			c->cut_explained = true;
+	}
+}
+
+size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
+			    char *buf, size_t len)
+{
+	struct kcap__out o = { .buf = buf, .len = len };
+	struct dctx c = { .ev = ev, .d = d };
+	unsigned int i, k = 0;
+
+	scan_context(&c);
+	kcap__put(&o, "%s(", d->name);
+	for (i = 1; i < ev->nparams; i++) {
+		if (i < d->nparams)
+			kcap__put(&o, "%s%s=", k++ ? ", " : "", d->params[i].name);
+		else
+			kcap__put(&o, "%sp%u=", k++ ? ", " : "", i);
+		if (i < d->nparams) {
+			put_dparam(&o, &c, i, &d->params[i]);
+		} else {
+			static const struct kcap_param_desc raw = { .name = "", .type = KCAP_PT_BYTES };
+
+			put_dparam(&o, &c, i, &raw);
+		}
+	}
+	kcap__put(&o, ")");
+	if (ev->nparams >= 1 && d->nparams >= 1) {
+		kcap__put(&o, " = ");
+		put_dparam(&o, &c, 0, &d->params[0]);
+	}
+	return o.pos;
+}
