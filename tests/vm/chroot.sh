@@ -19,7 +19,19 @@ marker=$dir/.kcap-ready
 mkdir -p "$KCAP_CACHE/chroots"
 exec 9>"$KCAP_CACHE/chroots/.$suite.lock"
 flock 9
-[ -e "$marker" ] && exit 0
+# The marker's first line is the kernel release, its second the package
+# list installed: a chroot made with an older list gets the new packages.
+if [ -e "$marker" ]; then
+	[ "$(sed -n 2p "$marker")" != "pkgs $KCAP_CHROOT_PKGS" ] || exit 0
+	log "$suite: installing $KCAP_CHROOT_PKGS into the existing chroot"
+	mount -t proc proc "$dir/proc"
+	trap 'umount "$dir/proc" 2>/dev/null || true' EXIT INT TERM
+	in_suite "$suite" apt-get install -y -q --no-install-recommends $KCAP_CHROOT_PKGS \
+		>>"$KCAP_CACHE/chroots/.$suite.log" 2>&1 ||
+		die "$suite: apt-get install failed, see $KCAP_CACHE/chroots/.$suite.log"
+	printf '%s\npkgs %s\n' "$(head -n 1 "$marker")" "$KCAP_CHROOT_PKGS" >"$marker"
+	exit 0
+fi
 
 command -v debootstrap >/dev/null || die "debootstrap missing: run packaging/build-deps.sh matrix"
 
@@ -47,5 +59,5 @@ in_suite "$suite" apt-get install -y -q --no-install-recommends $KCAP_CHROOT_PKG
 in_suite "$suite" apt-get clean
 umount "$dir/proc"
 rel=$(suite_release "$suite") || die "$suite: no kernel release found"
-echo "$rel" >"$marker"
+printf '%s\npkgs %s\n' "$rel" "$KCAP_CHROOT_PKGS" >"$marker"
 log "$suite: ready, kernel $rel, $(( $(date +%s) - start )) s"

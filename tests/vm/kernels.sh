@@ -30,12 +30,13 @@ release_of() {
 		return
 	fi
 	marker=$(chroot_dir "$suite")/.kcap-ready
-	if [ ! -e "$marker" ]; then
-		[ "${2:-}" = create ] || return 1
+	if [ "${2:-}" = create ]; then
+		# Quick when the chroot is complete and current.
 		"$here/../../packaging/build-deps.sh" matrix
 		"$here/chroot.sh" "$suite" || return 1
 	fi
-	cat "$marker"
+	[ -e "$marker" ] || return 1
+	head -n 1 "$marker"
 }
 
 resolve_one() {

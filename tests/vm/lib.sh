@@ -7,7 +7,8 @@ KCAP_CACHE=${KCAP_CACHE:-/var/cache/kcap}
 # Suites of the kernel matrix, oldest first. The host's suite needs no chroot.
 KCAP_SUITES=${KCAP_SUITES:-"bullseye bookworm trixie sid"}
 # Packages a suite's chroot needs to build kcap.ko against its kernel.
-KCAP_CHROOT_PKGS="linux-headers-amd64 dwarves make gcc"
+# perl: W=1 runs scripts/kernel-doc, which needs Pod::Usage (6.12).
+KCAP_CHROOT_PKGS="linux-headers-amd64 dwarves make gcc perl"
 
 die() {
 	echo "$(basename "$0"): $*" >&2
