@@ -13,7 +13,7 @@ KCAP_CACHE ?= /var/cache/kcap
 export KCAP_CACHE
 
 .PHONY: all deps clean
-all: lib cli
+all: lib cli examples
 
 deps:
 	@$(TOP)/packaging/build-deps.sh host
@@ -21,6 +21,8 @@ deps:
 include userspace/build.mk
 include tests/vm/build.mk
 include tests/fuzz/build.mk
+include userspace/examples/build.mk
+include tests/pkg/build.mk
 
 clean:
 	rm -rf $(BUILD)
