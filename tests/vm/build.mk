@@ -5,7 +5,8 @@
 #   module        kcap.ko for KERNEL (host, all, a suite, a release prefix)
 #                 in build/kmod/<release>/
 #   module-check  kcap.ko for the host kernel with sparse (C=1), warnings fail
-#   test          deps, test-unit, fuzz-smoke, module-check, test-vm
+#   test          deps, test-unit, fuzz-smoke, module-check, test-vm, test-pkg
+#                 (tests/pkg/build.mk)
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
@@ -39,6 +40,7 @@ test:
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory module-check
 	@$(MAKE) --no-print-directory test-vm
+	@$(MAKE) --no-print-directory test-pkg
 
 test-vm: vm-deps lib cli guest-bins
 	@$(VM_DIR)/cli-help.sh $(BUILD)/bin/kcap
