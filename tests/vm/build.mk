@@ -15,7 +15,7 @@
 
 # Kernels `make test` runs on unless KERNELS is given, e.g.
 # KERNELS="5.10 6.1 6.12 7.2" or KERNELS=all for the whole matrix.
-KCAP_DEFAULT_KERNELS := host
+KCAP_DEFAULT_KERNELS := all
 KERNELS ?= $(KCAP_DEFAULT_KERNELS)
 KERNEL ?= host
 
