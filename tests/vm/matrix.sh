@@ -31,7 +31,7 @@ append_groups() {
 	for c in "$here"/cases/[0-9]*.sh; do
 		[ -n "${KCAP_CASES:-}" ] && ! [[ " $KCAP_CASES " == *" $(basename "$c" .sh) "* ]] &&
 			continue
-		sed -n 's/^# kcap-append: //p' "$c"
+		sed -n 's/^# kcap-append: //p' "$c" | grep . || echo "(none)"
 	done | sort -u
 }
 
@@ -43,12 +43,15 @@ while read -r suite rel; do
 	passed=- failed=- secs=-
 	"$here/build-module.sh" "$suite" "$rel" </dev/null || build=failed
 	if [ $build = ok ] && [ "$mode" = test ]; then
-		"$here/run-guest.sh" "$rel" </dev/null || status=1
-		read -r passed failed secs _ <"$top/build/vm/$rel/result" || true
+		passed=0 failed=0 secs=0
+		if append_groups | grep -qx '(none)'; then
+			"$here/run-guest.sh" "$rel" </dev/null || status=1
+			read -r passed failed secs _ <"$top/build/vm/$rel/result" || true
+		fi
 		# Cases that need other kernel arguments: one more short boot
 		# per "# kcap-append:" line (run-guest.sh), results added up.
 		while read -r args; do
-			[ -n "$args" ] || continue
+			[ "$args" != "(none)" ] || continue
 			KCAP_APPEND=$args "$here/run-guest.sh" "$rel" </dev/null || status=1
 			read -r p f s _ <"$top/build/vm/$rel/append-$(printf %s "$args" | tr -c 'A-Za-z0-9.=_-' _)/result" ||
 				continue
