@@ -20,6 +20,7 @@ deps:
 
 include userspace/build.mk
 include tests/vm/build.mk
+include tests/bench/build.mk
 include tests/fuzz/build.mk
 include userspace/examples/build.mk
 include tests/pkg/build.mk

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# build-deps.sh [host|vm|matrix]...: install the Debian packages kcap needs.
+# build-deps.sh [host|vm|matrix|bench|pkg]...: install the Debian packages kcap needs.
 #   host    build libkcap, the CLI and the unit tests (default)
 #   vm      build kcap.ko for the host's kernel and boot it in a QEMU guest
 #   matrix  build and boot kcap.ko for other Debian suites' kernels
+#   bench   `make bench`: the peer (scap module via DKMS, sysdig), valgrind
+#   pkg     `make deb`, `make test-pkg`: DKMS, signing, Debian packaging, lintian
 # Each set includes the previous ones. Only missing packages are installed
 # (apt-get update runs only then); nothing is printed when all are present.
 set -euo pipefail
@@ -15,6 +17,8 @@ HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-d
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
 	dwarves kmod"
 MATRIX_PKGS="debootstrap"
+BENCH_PKGS="dkms falcosecurity-scap-dkms sysdig valgrind gzip"
+PKG_PKGS="dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl python3-yaml systemd"
 
 want=""
 [ $# -gt 0 ] || set -- host
@@ -23,7 +27,9 @@ for set in "$@"; do
 	host) want="$want $HOST_PKGS" ;;
 	vm) want="$want $HOST_PKGS $VM_PKGS" ;;
 	matrix) want="$want $HOST_PKGS $VM_PKGS $MATRIX_PKGS" ;;
-	*) echo "usage: build-deps.sh [host|vm|matrix]..." >&2; exit 2 ;;
+	bench) want="$want $HOST_PKGS $VM_PKGS $BENCH_PKGS" ;;
+	pkg) want="$want $HOST_PKGS $VM_PKGS $PKG_PKGS" ;;
+	*) echo "usage: build-deps.sh [host|vm|matrix|bench|pkg]..." >&2; exit 2 ;;
 	esac
 done
 

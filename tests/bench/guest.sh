@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# The benchmark guest's case (installed as /cases/90-bench.sh by
+# run-bench.sh; busybox sh). Runs every workload under every configuration in
+# this one boot and prints "RESULT ..." lines; capture files go to the host
+# with export_file. $kcap_bench (kernel argument): "full" or "quick" (tiny
+# sizes, for `make test`).
+. /lib/tap.sh
+
+mode=${kcap_bench:-full}
+configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-record,ftrace,peer,none}" | tr , ' ')
+ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
+
+# Operations per workload: about 20 to 60 million guest instructions each
+# without tracing.
+if [ "$mode" = quick ]; then
+	sizes="getppid:200 openclose:50 read:100 pipe:50 fork:5 exec:5 tcp:5"
+else
+	sizes="getppid:100000 openclose:10000 read:40000 pipe:10000 fork:400 exec:300 tcp:1000"
+fi
+# The producer-only ring holds a whole run.
+ring=64M
+# Capture files exported for the host part and the size comparison.
+exported="getppid openclose read"
+
+echo "RESULT kind=guest kernel=$(uname -r) version=$(uname -v | tr ' ' _) mode=$mode"
+check "insmod kcap.ko" insmod $KO
+if [ -e /lib/scap.ko ]; then
+	peer=1
+	echo "RESULT kind=peer_info module=$(modinfo -F version /lib/scap.ko 2>/dev/null | tr ' ' _)" \
+	     "sysdig=$(sysdig --version 2>/dev/null | awk '{print $NF}')"
+else
+	peer=0
+	echo "RESULT kind=peer_missing reason=no_scap.ko_in_the_guest"
+fi
+
+# wait_file FILE: until a recorder has created FILE (capture started).
+wait_file() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 200 ]; do
+		usleep 50000
+		i=$((i + 1))
+	done
+}
+
+pass_n=0
+for cfg in $configs; do
+	case $cfg in
+	ftrace)
+		mountpoint -q /sys/kernel/tracing ||
+			mount -t tracefs nodev /sys/kernel/tracing
+		;;
+	peer)
+		[ $peer = 1 ] || continue
+		if ! insmod /lib/scap.ko 2>/tmp/scap.err; then
+			echo "RESULT kind=peer_missing reason=insmod_failed:$(tr ' ' _ </tmp/scap.err | head -c 200)"
+			continue
+		fi
+		;;
+	esac
+	pass_n=$((pass_n + 1))
+	for s in $sizes; do
+		w=${s%%:*}
+		n=${s#*:}
+		case $cfg in
+		none)
+			kbench run "none$pass_n" $w $n
+			;;
+		kcap-producer)
+			kbench producer $w $n $ring
+			;;
+		kcap-record)
+			rm -f /tmp/$w.kcap
+			kcap record -w /tmp/$w.kcap >/tmp/rec.out 2>/tmp/rec.err &
+			rec=$!
+			wait_file /tmp/$w.kcap
+			kbench run kcap-record $w $n
+			kill -INT $rec
+			wait $rec
+			kcap info /tmp/$w.kcap >/tmp/info.out 2>&1
+			ev=$(awk '$1 == "events:" { print $2; exit }' /tmp/info.out)
+			dr=$(awk '/^  cpu / { d += $5 + $6 + $8 } END { print d + 0 }' /tmp/info.out)
+			echo "RESULT kind=capture cfg=kcap-record wl=$w n=$n events=$ev dropped=$dr" \
+			     "file_bytes=$(wc -c </tmp/$w.kcap)"
+			case " $exported " in
+			*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
+			esac
+			rm -f /tmp/$w.kcap
+			;;
+		ftrace)
+			t=/sys/kernel/tracing
+			echo >$t/trace
+			echo 1 >$t/events/raw_syscalls/enable
+			kbench run ftrace $w $n
+			echo 0 >$t/events/raw_syscalls/enable
+			echo "RESULT kind=capture cfg=ftrace wl=$w n=$n" \
+			     "$(awk '$1 == "entries:" { e = $2 } $1 == "overrun:" { o = $2 }
+				     $1 == "bytes:" { b = $2 }
+				     END { printf "events=%d dropped=%d ring_bytes=%d", e + o, o, b }' \
+				     $t/per_cpu/cpu0/stats)"
+			;;
+		peer)
+			rm -f /tmp/$w.scap
+			sysdig -v -w /tmp/$w.scap >/tmp/sd.out 2>&1 &
+			rec=$!
+			wait_file /tmp/$w.scap
+			kbench run peer $w $n
+			kill -INT $rec
+			wait $rec
+			ev=$(sed -n 's/.*Driver Events:\([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
+			dr=$(sed -n 's/.*Driver Drops:\([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
+			cap=$(sed -n 's/.*Captured Events: \([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
+			echo "RESULT kind=capture cfg=peer wl=$w n=$n events=${cap:-0}" \
+			     "driver_events=${ev:-0} dropped=${dr:-0} file_bytes=$(wc -c </tmp/$w.scap)"
+			[ -n "$cap" ] || diag /tmp/sd.out
+			case " $exported " in
+			*" $w "*) export_file "$w.scap" /tmp/$w.scap ;;
+			esac
+			rm -f /tmp/$w.scap
+			;;
+		esac
+	done
+	[ $cfg != peer ] || rmmod scap
+done
+
+# ---- the drop policy: a 64 KiB ring overloaded while the reader waits ------
+if [ "$mode" = quick ]; then
+	rounds=3 burst=200
+else
+	rounds=10 burst=2000
+fi
+for label in noexec all; do
+	kbench dropproof 64M $rounds $burst $label | sed 's/kind=dropproof/kind=dropref/'
+	kbench dropproof 64K $rounds $burst $label
+done
+
+rmmod kcap
+pass "benchmark ran ($mode)"

@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# report.awk: the generated tables of docs/benchmarks.md, from the RESULT
+# lines of a bench run (guest: tests/bench/guest.sh, host: host.sh).
+# Usage: awk -f report.awk RESULTS
+
+function v(k, d) { return (k in R) ? R[k] : d }
+function f1(x) { return sprintf("%.1f", x) }
+function pct(x, base) { return base > 0 ? sprintf("%+.0f%%", 100 * (x - base) / base) : "-" }
+function num(x) { return sprintf("%'d", x) }
+function ok(b) { return b ? "yes" : "**no**" }
+
+/^RESULT / {
+	kind = ""; cfg = ""; wl = ""; label = ""
+	for (i = 2; i <= NF; i++) {
+		split($i, kv, "=")
+		key = kv[1]; val = substr($i, length(key) + 2)
+		F[key] = val
+		if (key == "kind") kind = val
+		if (key == "cfg") cfg = val
+		if (key == "wl") wl = val
+		if (key == "label") label = val
+	}
+	if (kind == "run" && cfg ~ /^none/) {
+		# no tracing ran first and last: keep both, report the mean
+		none_n[wl]++
+		none_sum[wl] += F["per_op"]
+		if (none_n[wl] == 1) none_first[wl] = F["per_op"]
+		none_last[wl] = F["per_op"]
+		if (!(wl in seen)) { seen[wl] = 1; order[++nwl] = wl }
+	}
+	for (k in F) {
+		R[kind "|" cfg "|" wl "|" label "|" k] = F[k]
+		delete F[k]
+	}
+}
+
+function run(cfg, wl) { return v("run|" cfg "|" wl "||per_op", "") }
+function cap(cfg, wl, k) { return v("capture|" cfg "|" wl "||" k, "") }
+function host(wl, k) { return v("host||" wl "||" k, "") }
+function dp(kind, label, k) { return v(kind "|||" label "|" k, "") }
+
+END {
+	split("kcap-producer kcap-record ftrace peer", cfgs, " ")
+	cname["kcap-producer"] = "kcap producer only"
+	cname["kcap-record"] = "kcap record -w"
+	cname["ftrace"] = "ftrace raw_syscalls"
+	cname["peer"] = "peer: scap.ko + sysdig -w"
+	wname["getppid"] = "getppid()"
+	wname["openclose"] = "open()+close()"
+	wname["read"] = "read() 1 B of /dev/zero"
+	wname["pipe"] = "write() 4 KiB to a pipe + reader"
+	wname["fork"] = "fork()+exit+wait"
+	wname["exec"] = "fork()+execve(static true)+wait"
+	wname["tcp"] = "TCP connect+accept+close, loopback"
+	for (i = 1; i <= nwl; i++) base[order[i]] = none_sum[order[i]] / none_n[order[i]]
+
+	print "## Guest: instructions per operation"
+	print ""
+	print "Each cell: guest instructions per operation (overhead over no tracing, in"
+	print "instructions and in per cent). No tracing ran first and last in the boot;"
+	print "its column is the mean, the next one shows how much the two runs differ."
+	print ""
+	print "| workload | ops | no tracing | drift | kcap producer only | kcap record -w | ftrace raw_syscalls | peer (scap + sysdig -w) |"
+	print "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= nwl; i++) {
+		wl = order[i]; b = base[wl]
+		line = "| " wname[wl] " | " num(v("run|none1|" wl "||n", 0)) " | " f1(b) " | " \
+		       pct(none_last[wl], none_first[wl])
+		for (c = 1; c <= 4; c++) {
+			x = run(cfgs[c], wl)
+			if (x == "") { line = line " | -"; continue }
+			line = line " | " f1(x) " (+" f1(x - b) ", " pct(x, b) ")"
+		}
+		print line " |"
+	}
+	print ""
+
+	print "## Guest: events, drops and bytes"
+	print ""
+	print "kcap producer: events read back from the ring after the loop, bytes per"
+	print "event in the ring; exactness: the workload's own syscall events found"
+	print "versus `(ops + warm-up) x syscalls per op`, plus drops. kcap record and the"
+	print "peer: events in the file, counted drops, file bytes per event (kcap: zstd"
+	print "level 3; the peer's file as written, uncompressed). ftrace: entries +"
+	print "overruns of its ring, overruns as drops (two events per syscall)."
+	print ""
+	print "| workload | producer events | dropped | B/event (ring) | exact: found / expected | record events | dropped | file B/event | peer events | dropped | file B/event | ftrace events | overrun |"
+	print "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= nwl; i++) {
+		wl = order[i]
+		pe = cap("kcap-producer", wl, "events"); pb = cap("kcap-producer", wl, "bytes")
+		pd = cap("kcap-producer", wl, "dropped")
+		exp = cap("kcap-producer", wl, "wl_expected"); got = cap("kcap-producer", wl, "wl_calls")
+		if (exp + 0 > 0)
+			exact = got " + " pd " / " exp " " ((got + pd == exp) ? "(exact)" : "(**mismatch**)")
+		else
+			exact = "- (no fixed count)"
+		re = cap("kcap-record", wl, "events"); rd = cap("kcap-record", wl, "dropped")
+		rb = cap("kcap-record", wl, "file_bytes")
+		se = cap("peer", wl, "events"); sd = cap("peer", wl, "dropped"); sb = cap("peer", wl, "file_bytes")
+		fe = cap("ftrace", wl, "events"); fd = cap("ftrace", wl, "dropped")
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", wname[wl],
+		       num(pe), pd, pe > 0 ? f1(pb / pe) : "-", exact,
+		       num(re), rd, re > 0 ? f1(rb / re) : "-",
+		       se == "" ? "-" : num(se), sd == "" ? "-" : sd, se > 0 ? f1(sb / se) : "-",
+		       fe == "" ? "-" : num(fe), fd == "" ? "-" : fd
+	}
+	print ""
+
+	print "## Drop policy: an overloaded 64 KiB ring"
+	print ""
+	print "`kbench dropproof`: a child makes ROUNDS times a burst of BURST getppid()"
+	print "calls (bulk events) then fork()+execve(/bin/true)+exit+wait (lifecycle"
+	print "events), with every syscall selected and the reader reading only after"
+	print "the workload. The same run with a 64 MiB ring gives the events generated."
+	print "`noexec` leaves execve out of the selection (exec is then the lifecycle"
+	print "`proc_exec` event); `all` selects it (exec is the decoded `execve` event)."
+	print ""
+	print "| selection | rounds x burst | generated | captured | lost (markers) | counters full / full_protected | captured + lost = generated | markers = counters | fork / exec / exit survived | drop markers written |"
+	print "|---|---|---:|---:|---:|---:|---|---|---|---:|"
+	split("noexec all", labels, " ")
+	for (l = 1; l <= 2; l++) {
+		lb = labels[l]
+		if (dp("dropproof", lb, "events") == "") continue
+		gen = dp("dropref", lb, "events"); capd = dp("dropproof", lb, "events")
+		lost = dp("dropproof", lb, "lost_bulk") + dp("dropproof", lb, "lost_protected")
+		cf = dp("dropproof", lb, "drop_full"); cp = dp("dropproof", lb, "drop_full_protected")
+		co = dp("dropproof", lb, "drop_other")
+		rf = dp("dropref", lb, "forks"); re_ = dp("dropref", lb, "execs"); rx = dp("dropref", lb, "exits")
+		sf_ = dp("dropproof", lb, "forks"); se_ = dp("dropproof", lb, "execs"); sx = dp("dropproof", lb, "exits")
+		life = (sf_ == rf && se_ == re_ && sx == rx)
+		printf "| %s | %s x %s | %s | %s | %s | %s / %s | %s | %s | %s/%s, %s/%s, %s/%s %s | %s |\n", lb,
+		       dp("dropproof", lb, "rounds"), dp("dropproof", lb, "burst"), num(gen), num(capd), num(lost),
+		       cf, cp, ok(capd + lost == gen), ok(lost == cf + cp + co),
+		       sf_, rf, se_, re_, sx, rx, life ? "(all)" : "(**lost some**)",
+		       dp("dropproof", lb, "markers")
+	}
+	print ""
+
+	if (host(order[1], "kcap_events") != "" || host("getppid", "kcap_events") != "") {
+		print "## Host: decoding a capture file"
+		print ""
+		print "Instructions counted by `valgrind --tool=callgrind` on the build host, minus"
+		print "the same command stopped after its first event (start-up, the peer's /proc"
+		print "and table set-up are not decoding). `kcap read` prints every event to"
+		print "/dev/null; `kcap read -e reboot` and `sysdig -r FILE proc.name=kbench-nomatch`"
+		print "use a filter matching nothing (kcap still prints lifecycle events). libkcap:"
+		print "`next` only walks records (zstd + merge), `params` also reads every"
+		print "parameter, `format` also formats each event as text. Wall: one plain run."
+		print ""
+		print "| capture | kcap events | libkcap next ins/ev | params ins/ev | format ins/ev | kcap read ins/ev | kcap read -e none ins/ev | peer events | sysdig -r filter ins/ev | peer/kcap events per instruction (filter vs filter) | wall: kcap read -e none / sysdig |"
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		for (i = 1; i <= nwl; i++) {
+			wl = order[i]
+			ke = host(wl, "kcap_events")
+			if (ke == "") continue
+			k1 = host(wl, "kread1_ir")
+			kn = (host(wl, "lib_next_ir") - 0) / ke
+			kp = (host(wl, "lib_params_ir") - 0) / ke
+			kf = (host(wl, "lib_format_ir") - 0) / ke
+			kr = (host(wl, "kread_ir") - k1) / (ke - 1)
+			kz = (host(wl, "kreadnone_ir") - k1) / (ke - 1)
+			se = host(wl, "sd_events")
+			if (se > 1) {
+				ss = (host(wl, "sd_ir") - host(wl, "sd1_ir")) / (se - 1)
+				ratio = sprintf("%.2fx", ss / kz)
+				wr = sprintf("%.2f", host(wl, "kreadnone_ns") / host(wl, "sd_ns"))
+				sstr = f1(ss)
+			} else { ss = ""; ratio = "-"; wr = "-"; sstr = "-" }
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", wname[wl], num(ke),
+			       f1(kn), f1(kp), f1(kf), f1(kr), f1(kz), se == "" ? "-" : num(se), sstr, ratio, wr
+			H[wl] = ss > 0 ? ss / kz : 0
+		}
+		print ""
+		print "## Capture file size"
+		print ""
+		print "Same workload, same guest run. kcap: zstd (level 3, `kcap record`'s"
+		print "default); the peer: `sysdig -w` as written and gzip'd (`gzip -6`)."
+		print ""
+		print "| capture | kcap B/event | peer B/event | peer gzip'd B/event | kcap / peer gzip'd |"
+		print "|---|---:|---:|---:|---:|"
+		for (i = 1; i <= nwl; i++) {
+			wl = order[i]
+			ke = host(wl, "kcap_events"); se = host(wl, "sd_events")
+			if (ke == "" || se == "") continue
+			kb = host(wl, "kcap_file") / ke
+			printf "| %s | %.2f | %.2f | %.2f | %.2f |\n", wname[wl], kb, host(wl, "sd_file") / se,
+			       host(wl, "sd_gz") / se, kb / (host(wl, "sd_gz") / se)
+			FS_[wl] = kb / (host(wl, "sd_gz") / se)
+		}
+		print ""
+	}
+
+	print "## Targets"
+	print ""
+	print "| target | measured | met |"
+	print "|---|---|---|"
+	o = function_dummy
+	pg = run("kcap-producer", "getppid") - base["getppid"]
+	fg = run("ftrace", "getppid") - base["getppid"]
+	if (fg > 0)
+		printf "| producer only, getppid: overhead <= 1/3 of ftrace's | %s vs %s instructions (%.2f of ftrace's) | %s |\n",
+		       f1(pg), f1(fg), pg / fg, ok(pg <= fg / 3)
+	split("getppid openclose", tw, " ")
+	for (t = 1; t <= 2; t++) {
+		wl = tw[t]
+		rg = run("kcap-record", wl) - base[wl]
+		sg = run("peer", wl)
+		if (sg == "") continue
+		sg -= base[wl]
+		printf "| end to end, %s: overhead <= 1/2 of the peer's | %s vs %s instructions (%.2f of the peer's) | %s |\n",
+		       wname[wl], f1(rg), f1(sg), rg / sg, ok(rg <= sg / 2)
+	}
+	nd = 0; nl = ""
+	for (i = 1; i <= nwl; i++) {
+		d = cap("kcap-record", order[i], "dropped")
+		if (d + 0 > 0) { nd++; nl = nl " " order[i] "=" d }
+	}
+	printf "| no drops end to end with the default ring | %s | %s |\n",
+	       nd ? "drops:" nl : "0 drops in all " nwl " workloads", ok(nd == 0)
+	ex = 1
+	for (i = 1; i <= nwl; i++) {
+		wl = order[i]; exp = cap("kcap-producer", wl, "wl_expected")
+		if (exp + 0 > 0 && cap("kcap-producer", wl, "wl_calls") + cap("kcap-producer", wl, "dropped") != exp) ex = 0
+	}
+	for (l = 1; l <= 2; l++) {
+		lb = labels[l]
+		if (dp("dropproof", lb, "events") == "") continue
+		if (dp("dropproof", lb, "events") + dp("dropproof", lb, "lost_bulk") + dp("dropproof", lb, "lost_protected") != dp("dropref", lb, "events")) ex = 0
+	}
+	printf "| exact drop accounting with a ring too small | captured + lost = generated in the drop runs and the producer runs | %s |\n", ok(ex)
+	lf = 1
+	for (l = 1; l <= 2; l++) {
+		lb = labels[l]
+		if (dp("dropproof", lb, "events") == "") continue
+		if (dp("dropproof", lb, "forks") != dp("dropref", lb, "forks") || dp("dropproof", lb, "execs") != dp("dropref", lb, "execs") || dp("dropproof", lb, "exits") != dp("dropref", lb, "exits")) lf = 0
+	}
+	printf "| every lifecycle event survives an overloaded ring | see the drop policy table | %s |\n", ok(lf)
+	for (wl in FS_)
+		printf "| file bytes/event <= 1/2 of the peer's gzip'd (%s) | %.2f of the peer's | %s |\n", wname[wl], FS_[wl], ok(FS_[wl] <= 0.5)
+	for (wl in H)
+		if (H[wl] > 0)
+			printf "| host decoding >= 3x the peer's events per instruction (%s) | %.2fx | %s |\n", wname[wl], H[wl], ok(H[wl] >= 3)
+	print ""
+}
