@@ -22,8 +22,8 @@ US_GEN := $(BUILD)/gen
 US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) $(EXTRA_CFLAGS)
 # Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md); libelf reads
-# kcap.ko's .modinfo (module.c).
-LIB_LIBS := -lelf -lzstd -lz
+# kcap.ko's .modinfo (module.c); libyaml reads detection rules (rules_yaml.c).
+LIB_LIBS := -lelf -lzstd -lz -lyaml
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRCS := $(wildcard $(US_DIR)/lib/*.c)
@@ -137,5 +137,7 @@ install-userspace: lib cli
 	install -m 0644 $(LIB_PC) $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig/
 	install -m 0644 $(TOP)/include/kcap/*.h $(US_DIR)/lib/kcap.h $(DESTDIR)$(PREFIX)/include/kcap/
 	install -m 0755 $(BUILD)/bin/kcap-static $(DESTDIR)$(PREFIX)/bin/kcap
+
+include $(US_DIR)/proto.mk
 
 -include $(wildcard $(US_OBJ)/*/*.d)

@@ -28,6 +28,7 @@ static const char main_usage[] =
 	"  read           print or filter a capture file (kcap record -w)\n"
 	"  info           describe a capture file\n"
 	"  driver         status, check, load and unload the kernel module\n"
+	"  export         stream events as protobuf or JSON (file, socket, listener)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help (kcap COMMAND --help for a command)\n"
@@ -197,5 +198,7 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "driver"))
 		return cmd_driver(argc - 1, argv + 1);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * kcap export: live events (or a capture file's, -r) as a stream of
+ * kcap.v1.Event messages, protobuf or JSON, to stdout, a file or one
+ * client of a loopback TCP or unix listener (libkcap's exporter).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kcap_export.h"
+
+static const char export_usage[] =
+	"Usage: kcap export [-r FILE] [--format pb|json | -j] [-w OUT | --listen ADDR]\n"
+	"                   [-n N] [--queue SIZE] [--linger SECONDS]\n"
+	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
+	"                   [--no-lifecycle] [--enter]\n"
+	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
+	"preceded by its length as a varint, or as one JSON object per line (the\n"
+	"proto3 JSON mapping). The stream starts with a header message; drops\n"
+	"(the driver's, or the consumer's being too slow) come as drop notices.\n"
+	"\n"
+	"  -r, --read FILE        export a capture file (kcap record -w) instead of\n"
+	"                         live events; nothing is dropped, the consumer is waited for\n"
+	"      --format FMT       pb (default) or json; -j is --format json\n"
+	"  -w, --write OUT        write to OUT instead of stdout\n"
+	"      --listen ADDR      serve the stream to one client at a time:\n"
+	"                         tcp:127.0.0.1:PORT (loopback only; port 0: any, printed\n"
+	"                         on stderr), unix:PATH (stream socket), unixpacket:PATH\n"
+	"                         (seqpacket, one message per packet, no length prefix)\n"
+	"  -n, --count N          stop after N events\n"
+	"      --queue SIZE       output buffered before messages are dropped (live),\n"
+	"                         64K..4G, default 8M\n"
+	"      --linger SECONDS   at the end, wait this long for the consumer to take\n"
+	"                         what is buffered (default 5; -r: until taken)\n"
+	"  -e, -s, --buffer-size, --no-lifecycle, --enter   live capture, as kcap record\n"
+	"  -h, --help             show this help\n"
+	"Decode with: protoc --decode kcap.v1.Event -I proto kcap/v1/event.proto\n"
+	"(one message), or any protobuf library's delimited reader.\n";
+
+enum { OPT_BUFSZ = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_FORMAT, OPT_LISTEN, OPT_QUEUE,
+       OPT_LINGER };
+
+static const struct option export_opts[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "write", required_argument, NULL, 'w' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "count", required_argument, NULL, 'n' },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "syscalls", required_argument, NULL, 'e' },
+	{ "snaplen", required_argument, NULL, 's' },
+	{ "buffer-size", required_argument, NULL, OPT_BUFSZ },
+	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },
+	{ "enter", no_argument, NULL, OPT_ENTER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct export_args {
+	const char *in;
+	unsigned long long count;
+	int linger_ms;
+	bool live_opts;
+};
+
+/* Exports until -n, the end of the source, a signal or an error. */
+static int pump_events(struct kcap *h, struct kcap_exporter *x, const struct export_args *a,
+		       volatile int *stop, unsigned long long *seen)
+{
+	const struct kcap_event_hdr *ev;
+	int err = 0;
+
+	while (!*stop && (!a->count || *seen < a->count)) {
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN) {
+			err = kcap_exporter_poll(x, 0);
+			if (err)
+				break;
+			continue;
+		}
+		if (err)
+			break;
+		err = kcap_exporter_event(x, h, ev);
+		if (err)
+			break;
+		(*seen)++;
+	}
+	if (!a->in && (!err || err == -EAGAIN) && !kcap_stop(h)) {
+		/* Export what was captured before the stop, unless -n is reached. */
+		err = 0;
+		while (!err && (!a->count || *seen < a->count)) {
+			err = kcap_next(h, &ev);
+			if (!err)
+				err = kcap_exporter_event(x, h, ev);
+			if (!err)
+				(*seen)++;
+		}
+	}
+	return err == -ENODATA ? 0 : err;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	char errbuf[256] = "";
+	struct export_args a = { .linger_ms = 5000 };
+	unsigned long long v, seen = 0;
+	struct kcap_export_stats st;
+	struct kcap_exporter *x;
+	volatile int *stop;
+	struct kcap *h;
+	int c, err, status = 0;
+	bool linger_set = false;
+	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+	KCAP_OPTS(kcap_export_opts, xo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+r:jw:n:e:s:h", export_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(export_usage, stdout);
+			return 0;
+		case 'r':
+			a.in = optarg;
+			break;
+		case 'j':
+			xo.format = KCAP_EXPORT_JSON;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "pb") || !strcmp(optarg, "protobuf"))
+				xo.format = KCAP_EXPORT_PB;
+			else if (!strcmp(optarg, "json"))
+				xo.format = KCAP_EXPORT_JSON;
+			else
+				return usage_error("export", "--format %s: need pb or json", optarg);
+			break;
+		case 'w':
+			xo.path = optarg;
+			break;
+		case OPT_LISTEN:
+			if (strncmp(optarg, "tcp:", 4) && strncmp(optarg, "unix:", 5) &&
+			    strncmp(optarg, "unixpacket:", 11))
+				return usage_error("export",
+						   "--listen %s: need tcp:127.0.0.1:PORT, unix:PATH "
+						   "or unixpacket:PATH",
+						   optarg);
+			xo.listen = optarg;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, 1, ~0ULL, &a.count))
+				return usage_error("export", "-n %s: need a positive number", optarg);
+			break;
+		case OPT_QUEUE:
+			if (!parse_size(optarg, &v) || v < (64ULL << 10) || v > (4ULL << 30))
+				return usage_error("export", "--queue %s: need a size from 64K to 4G",
+						   optarg);
+			xo.buffer_bytes = v;
+			break;
+		case OPT_LINGER:
+			if (!parse_u64(optarg, 0, 86400, &v))
+				return usage_error("export", "--linger %s: need seconds (0..86400)",
+						   optarg);
+			a.linger_ms = (int)v * 1000;
+			linger_set = true;
+			break;
+		case '?':
+			return usage_error("export", "bad option");
+		default:
+			err = parse_capture_opt("export", c, optarg, &o, nrs);
+			if (err)
+				return err;
+			a.live_opts = true;
+		}
+	}
+	if (optind < argc)
+		return usage_error("export", "unexpected argument '%s'", argv[optind]);
+	if (xo.path && xo.listen)
+		return usage_error("export", "-w and --listen exclude each other");
+	if (a.in && a.live_opts)
+		return usage_error("export",
+				   "-e, -s, --buffer-size, --no-lifecycle and --enter are for live "
+				   "capture, not -r");
+
+	stop = install_stop_signals();
+	if (a.in) {
+		KCAP_OPTS(kcap_file_opts, fo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+		h = kcap_open_file(a.in, &fo);
+		/* A file waits for its consumer instead of dropping. */
+		xo.flags |= KCAP_EXPORT_BLOCK;
+		if (!linger_set)
+			a.linger_ms = -1;
+	} else {
+		h = kcap_open_live(&o);
+	}
+	if (!h) {
+		fprintf(stderr, "kcap: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	xo.source = h;
+	x = kcap_exporter_open(&xo);
+	if (!x) {
+		fprintf(stderr, "kcap: %s\n", errbuf);
+		kcap_close(h);
+		return errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (xo.listen)
+		fprintf(stderr, "kcap: export listening on %s\n", kcap_exporter_address(x));
+	err = a.in ? 0 : kcap_start(h);
+	if (err) {
+		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
+		status = EXIT_RUNTIME;
+	} else {
+		err = pump_events(h, x, &a, stop, &seen);
+		if (err) {
+			fprintf(stderr, "kcap: %s\n", *kcap_exporter_errmsg(x)
+							  ? kcap_exporter_errmsg(x)
+							  : kcap_errmsg(h));
+			status = EXIT_RUNTIME;
+		}
+	}
+	err = kcap_exporter_flush(x, a.linger_ms);
+	if (err && err != -EINTR && !status) {
+		fprintf(stderr, "kcap: %s\n", kcap_exporter_errmsg(x));
+		status = err == -ETIMEDOUT ? status : EXIT_RUNTIME;
+	}
+	kcap_exporter_stats(x, &st, sizeof(st));
+	fprintf(stderr,
+		"kcap: export: %llu events, %llu messages, %llu written (%llu bytes), "
+		"%llu dropped (slow consumer), %llu clients\n",
+		seen, (unsigned long long)st.messages, (unsigned long long)st.written,
+		(unsigned long long)st.bytes, (unsigned long long)st.dropped,
+		(unsigned long long)st.clients);
+	kcap_exporter_close(x);
+	kcap_close(h);
+	return status;
+}
