@@ -555,7 +555,7 @@ int export_event_msg(const struct export_ctx *c, struct kcap *h, const struct kc
 	msg->source = c->source;
 	msg->type = ev->type;
 	msg->flags = ev->flags;
-	if (!d) {
+	if (!d || !d->name) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "type_%u", ev->type);

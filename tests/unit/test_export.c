@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Export (userspace/lib/export*.c): every event type of the table as a
+ * kcap.v1.Event packed and unpacked again by protobuf-c, its parameters in
+ * the right family fields; JSON output checked by a strict JSON parser;
+ * Falco-format alerts; exporter options refused with a reason; and
+ * back-pressure: a consumer that reads nothing costs drops, never a wait,
+ * and the drops come back as a DropNotice in the stream.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "export.h"
+#include "unit.h"
+
+struct evbuf {
+	union {
+		struct kcap_event_hdr hdr;
+		unsigned char bytes[4096];
+	};
+};
+
+/* A plausible value of each parameter type; returns its length. */
+static unsigned int sample(__u16 type, unsigned int i, unsigned char *out)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
+	__u64 v = 1000 + i;
+
+	switch (type) {
+	case KCAP_PT_U16:
+		memcpy(out, &v, 2);
+		return 2;
+	case KCAP_PT_U32:
+	case KCAP_PT_S32:
+	case KCAP_PT_PID:
+	case KCAP_PT_UID:
+	case KCAP_PT_GID:
+	case KCAP_PT_SYSCALL_NR:
+		memcpy(out, &v, 4);
+		return 4;
+	case KCAP_PT_STR:
+	case KCAP_PT_PATH:
+		return (unsigned int)sprintf((char *)out, "/tmp/p%u", i);
+	case KCAP_PT_BYTES:
+		memcpy(out, "\x00\x01\xff", 3);
+		return 3;
+	case KCAP_PT_SOCKADDR:
+		sin.sin_addr.s_addr = htonl(0x7f000001);
+		memcpy(out, &sin, sizeof(sin));
+		return sizeof(sin);
+	case KCAP_PT_STRARRAY:
+		memcpy(out, "/bin/ls\0-l\0/tmp\0", 16);
+		return 16;
+	default:
+		memcpy(out, &v, 8);
+		return 8;
+	}
+}
+
+static const struct kcap_event_hdr *build(struct evbuf *b, unsigned int type)
+{
+	const struct kcap_event_desc *d = kcap_event_desc(type);
+	unsigned char *lens = b->bytes + sizeof(b->hdr), *data;
+	unsigned int i;
+
+	memset(b, 0, sizeof(*b));
+	b->hdr = (struct kcap_event_hdr){ .ts_ns = 5000000000ULL, .tid = 43, .pid = 42,
+					  .type = (__u16)type, .nparams = (__u16)d->nparams,
+					  .cpu = 1 };
+	data = lens + 2 * d->nparams;
+	for (i = 0; i < d->nparams; i++) {
+		__u16 l = (__u16)sample(d->params[i].type, i, data);
+
+		memcpy(lens + 2 * i, &l, 2);
+		data += l;
+	}
+	if (type != KCAP_EVT_SYSCALL && type != KCAP_EVT_SYSCALL_ENTER && d->nparams &&
+	    !strcmp(d->params[0].name, "res")) {
+		/* a successful exec returns 0; everything else 3 */
+		__s64 res = type == KCAP_EVT_EXECVE || type == KCAP_EVT_EXECVEAT ? 0 : 3;
+
+		memcpy(lens + 2 * d->nparams, &res, 8);
+	}
+	b->hdr.len = (__u32)(data - b->bytes);
+	return &b->hdr;
+}
+
+static Kcap__V1__Event *roundtrip(const struct kcap_event_hdr *ev)
+{
+	static unsigned char buf[65536];
+	int n = kcap_event_to_pb(NULL, ev, buf, sizeof(buf));
+
+	assert_true(n > 0 && n <= (int)sizeof(buf));
+	return kcap__v1__event__unpack(NULL, (size_t)n, buf);
+}
+
+/* Every parameter of a family-mapped event has a field of its name. */
+static void test_every_param_has_a_field(void **state)
+{
+	unsigned int t, i;
+	struct export_arena a = { 0 };
+	struct export_ctx c = { 0 };
+
+	(void)state;
+	assert_int_equal(export_arena_init(&a, 1 << 20), 0);
+	for (t = 1; t < KCAP_EVT_NR; t++) {
+		const struct kcap_event_desc *d = kcap_event_desc(t);
+		struct evbuf b;
+		Kcap__V1__Event msg;
+		const ProtobufCMessage *sub;
+
+		if (!d || !d->name)
+			continue;
+		a.used = 0;
+		assert_int_equal(export_event_msg(&c, NULL, build(&b, t), &a, &msg), 0);
+		if (msg.body_case == KCAP__V1__EVENT__BODY_SYSCALL ||
+		    msg.body_case == KCAP__V1__EVENT__BODY_PARAMS)
+			continue;
+		if (msg.body_case == KCAP__V1__EVENT__BODY__NOT_SET)
+			fail_msg("%s: no family", d->name);
+		sub = msg.exec ? &msg.exec->base : NULL; /* any union member */
+		for (i = 0; i < d->nparams; i++)
+			if (!protobuf_c_message_descriptor_get_field_by_name(sub->descriptor,
+									     d->params[i].name))
+				fail_msg("%s: parameter %s has no field in %s", d->name,
+					 d->params[i].name, sub->descriptor->name);
+	}
+	export_arena_free(&a);
+}
+
+/* Every event type packs, unpacks and keeps its header fields. */
+static void test_roundtrip_all_types(void **state)
+{
+	unsigned int t, n = 0;
+
+	(void)state;
+	for (t = 1; t < KCAP_EVT_NR; t++) {
+		const struct kcap_event_desc *d = kcap_event_desc(t);
+		struct evbuf b;
+		Kcap__V1__Event *m;
+
+		if (!d || !d->name)
+			continue;
+		m = roundtrip(build(&b, t));
+		if (!m)
+			fail_msg("%s: does not unpack", d->name);
+		assert_string_equal(m->name, d->name);
+		assert_int_equal(m->type, t);
+		assert_int_equal(m->pid, 42);
+		assert_int_equal(m->tid, 43);
+		assert_int_equal(m->cpu, 1);
+		assert_int_equal(m->mono_ns, 5000000000ULL);
+		if ((d->flags & KCAP_EDF_DECODED) && t > KCAP_EVT_EXECVEAT)
+			assert_int_equal(m->res, 3);
+		kcap__v1__event__free_unpacked(m, NULL);
+		n++;
+	}
+	assert_true(n >= 90);
+}
+
+static void test_family_fields(void **state)
+{
+	struct evbuf b;
+	Kcap__V1__Event *m;
+
+	(void)state;
+	m = roundtrip(build(&b, KCAP_EVT_EXECVE));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_EXEC);
+	assert_int_equal(m->exec->n_argv, 3);
+	assert_string_equal(m->exec->argv[1], "-l");
+	assert_string_equal(m->exec->filename, "/tmp/p1");
+	assert_int_equal(m->exec->uid, 1006);
+	assert_string_equal(m->process->exe, "/tmp/p4");
+	assert_int_equal(m->process->n_args, 2);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_OPENAT));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_OPEN);
+	assert_int_equal(m->open->res, 3);
+	assert_int_equal(m->open->dirfd, 1001);
+	assert_string_equal(m->open->name, "/tmp/p2");
+	assert_int_equal(m->open->flags, 1003);
+	assert_string_equal(m->open->path, "/tmp/p5");
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_CONNECT));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_NET);
+	assert_string_equal(m->net->addr->ip, "127.0.0.1");
+	assert_int_equal(m->net->addr->port, 8080);
+	assert_int_equal(m->net->addr->family, AF_INET);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_WRITE));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_IO);
+	assert_int_equal(m->io->direction, KCAP__V1__IO_EVENT__DIRECTION__DIRECTION_WRITE);
+	assert_int_equal(m->io->data.len, 3);
+	assert_memory_equal(m->io->data.data, "\x00\x01\xff", 3);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_SETRESUID));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_SETID);
+	assert_int_equal(m->setid->ruid, 1001);
+	assert_int_equal(m->setid->suid, 1003);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_MOUNT));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_MOUNT);
+	assert_string_equal(m->mount->fstype, "/tmp/p3");
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_SOCKETPAIR));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_SOCKET);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_PRCTL));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_PARAMS);
+	assert_int_equal(m->params->n_params, 3);
+	assert_string_equal(m->params->params[0]->name, "option");
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_SYSCALL));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_SYSCALL);
+	assert_int_equal(m->syscall->nr, 1000);
+	assert_int_equal(m->syscall->n_args, 6);
+	kcap__v1__event__free_unpacked(m, NULL);
+
+	m = roundtrip(build(&b, KCAP_EVT_DROP));
+	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_DROP);
+	assert_int_equal(m->drop->count, 1000 + 1001);
+	kcap__v1__event__free_unpacked(m, NULL);
+}
+
+/* ---- a strict JSON parser (RFC 8259), enough to reject bad output ---- */
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *jvalue(const char *p, int depth);
+
+static const char *jstring(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 4;
+			} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *jvalue(const char *p, int depth)
+{
+	p = ws(p);
+	if (depth > 64)
+		return NULL;
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool obj = *p == '{';
+
+		p = ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				p = jstring(ws(p));
+				if (!p || *(p = ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			p = jvalue(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return jstring(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+static bool json_valid(const char *s)
+{
+	const char *end = jvalue(s, 0);
+
+	return end && !*ws(end);
+}
+
+static void test_json_all_types(void **state)
+{
+	static char buf[65536];
+	unsigned int t;
+
+	(void)state;
+	assert_false(json_valid("{\"a\":}"));
+	assert_false(json_valid("{\"a\":\"\x01\"}"));
+	for (t = 1; t < KCAP_EVT_NR; t++) {
+		struct evbuf b;
+		int n;
+
+		if (!kcap_event_desc(t) || !kcap_event_desc(t)->name)
+			continue;
+		n = kcap_event_to_json(NULL, build(&b, t), buf, sizeof(buf));
+		assert_true(n > 0 && n < (int)sizeof(buf));
+		if (!json_valid(buf))
+			fail_msg("type %u: invalid JSON: %s", t, buf);
+		/* proto3 JSON: lowerCamelCase, 64-bit as strings */
+		assert_non_null(strstr(buf, "\"monoNs\":\"5000000000\""));
+	}
+}
+
+static void test_json_mapping(void **state)
+{
+	static char buf[65536];
+	struct evbuf b;
+	struct kcap_event_hdr *ev;
+	unsigned char *lens;
+	__u16 l;
+
+	(void)state;
+	kcap_event_to_json(NULL, build(&b, KCAP_EVT_WRITE), buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"data\":\"AAH/\"")); /* base64 */
+	assert_non_null(strstr(buf, "\"direction\":\"DIRECTION_WRITE\"")); /* enum name */
+	assert_non_null(strstr(buf, "\"io\":{"));
+	/* A path with a quote, a control byte and invalid UTF-8. */
+	ev = (struct kcap_event_hdr *)build(&b, KCAP_EVT_UNLINK);
+	lens = b.bytes + sizeof(b.hdr);
+	l = 6;
+	memcpy(lens + 2, &l, 2);
+	memcpy(lens + 4 + 8, "a\"\x01\xff\n/", 6);
+	ev->len = (__u32)(sizeof(b.hdr) + 4 + 8 + 6);
+	kcap_event_to_json(NULL, ev, buf, sizeof(buf));
+	assert_true(json_valid(buf));
+	assert_non_null(strstr(buf, "\"path\":\"a\\\"\\u0001\xef\xbf\xbd\\n/\""));
+}
+
+static void test_alert_json(void **state)
+{
+	static const char *const names[] = { "proc.name", "proc.pid", "fd.name" };
+	static const char *const vals[] = { "bash", "4242", "/etc/shadow" };
+	static const unsigned char num[] = { 0, 1, 0 };
+	static const char *const tags[] = { "filesystem", "mitre_credential_access" };
+	char buf[4096];
+	Kcap__V1__Alert *m;
+	int n;
+	KCAP_OPTS(kcap_export_alert, al, .time_ns = 1700000000123456789LL,
+		  .rule = "Read sensitive file", .priority = 4 /* Warning */,
+		  .output = "Sensitive file opened (file=/etc/shadow)", .tags = tags, .nr_tags = 2,
+		  .nr_fields = 3, .field_names = names, .field_values = vals, .field_numeric = num,
+		  .hostname = "node-1");
+
+	(void)state;
+	n = kcap_alert_to_json(&al, buf, sizeof(buf));
+	assert_true(n > 0 && n < (int)sizeof(buf));
+	assert_true(json_valid(buf));
+	assert_non_null(strstr(buf, "\"time\":\"2023-11-14T22:13:20.123456789Z\""));
+	assert_non_null(strstr(buf, "\"rule\":\"Read sensitive file\""));
+	assert_non_null(strstr(buf, "\"priority\":\"Warning\""));
+	assert_non_null(strstr(buf, "\"source\":\"syscall\""));
+	assert_non_null(strstr(buf, "\"hostname\":\"node-1\""));
+	assert_non_null(strstr(buf, "\"tags\":[\"filesystem\",\"mitre_credential_access\"]"));
+	assert_non_null(strstr(buf, "\"output_fields\":{\"proc.name\":\"bash\",\"proc.pid\":4242,"
+				    "\"fd.name\":\"/etc/shadow\"}"));
+	n = kcap_alert_to_pb(&al, buf, sizeof(buf));
+	assert_true(n > 0);
+	m = kcap__v1__alert__unpack(NULL, (size_t)n, (uint8_t *)buf);
+	assert_non_null(m);
+	assert_int_equal(m->priority, KCAP__V1__PRIORITY__PRIORITY_WARNING);
+	assert_int_equal(m->n_output_fields, 3);
+	assert_string_equal(m->output_fields[1]->key, "proc.pid");
+	kcap__v1__alert__free_unpacked(m, NULL);
+}
+
+static void expect_refused(const struct kcap_export_opts *o, const char *why)
+{
+	struct kcap_exporter *x = kcap_exporter_open(o);
+
+	assert_null(x);
+	assert_int_equal(errno, EINVAL);
+	if (!strstr(o->errbuf, why))
+		fail_msg("'%s' does not say '%s'", o->errbuf, why);
+}
+
+static void test_bad_options(void **state)
+{
+	char err[256];
+	KCAP_OPTS(kcap_export_opts, o, .errbuf = err, .errbuf_sz = sizeof(err));
+
+	(void)state;
+	o.listen = "tcp:0.0.0.0:9000";
+	expect_refused(&o, "only loopback");
+	o.listen = "tcp:127.0.0.1:99999";
+	expect_refused(&o, "bad port");
+	o.listen = "tcp:127.0.0.1";
+	expect_refused(&o, "need tcp:HOST:PORT");
+	o.listen = "udp:127.0.0.1:53";
+	expect_refused(&o, "need tcp:HOST:PORT, unix:PATH or unixpacket:PATH");
+	o.listen = "unix:";
+	expect_refused(&o, "socket path");
+	o.listen = "tcp:127.0.0.1:0";
+	o.path = "/tmp/x";
+	expect_refused(&o, "not both");
+	o.listen = NULL;
+	o.path = NULL;
+	o.format = 7;
+	expect_refused(&o, "unknown export format");
+	o.format = KCAP_EXPORT_JSON;
+	o.buffer_bytes = 1000;
+	expect_refused(&o, "must be 64K..4G");
+}
+
+/* Reads one varint-delimited frame from @p; returns its length. */
+static size_t frame_at(const unsigned char *p, size_t avail, const unsigned char **msg)
+{
+	size_t n = 0, i = 0;
+	unsigned int shift = 0;
+
+	while (i < avail) {
+		n |= (size_t)(p[i] & 0x7f) << shift;
+		shift += 7;
+		if (!(p[i++] & 0x80))
+			break;
+	}
+	*msg = p + i;
+	return i + n <= avail ? n : (size_t)-1;
+}
+
+static void test_backpressure(void **state)
+{
+	static unsigned char in[4 << 20];
+	struct kcap_export_stats st;
+	struct kcap_exporter *x;
+	const unsigned char *msg;
+	size_t got = 0, off, n;
+	__u64 notified = 0, events = 0;
+	struct evbuf b;
+	int sv[2], i;
+	ssize_t r;
+	KCAP_OPTS(kcap_export_opts, o, .buffer_bytes = 64 << 10);
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	o.fd = sv[0];
+	x = kcap_exporter_open(&o);
+	assert_non_null(x);
+	build(&b, KCAP_EVT_OPENAT);
+	/* Nobody reads: the socket buffer and the 64K fill up, then drops. */
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(kcap_exporter_event(x, NULL, &b.hdr), 0);
+	kcap_exporter_stats(x, &st, sizeof(st));
+	assert_true(st.dropped > 0);
+	assert_true(st.max_queued_bytes <= 64 << 10);
+	/* The consumer catches up: the next event is preceded by a notice. */
+	do {
+		r = read(sv[1], in + got, sizeof(in) - got);
+		if (r > 0)
+			got += (size_t)r;
+		kcap_exporter_poll(x, 10);
+	} while (r > 0 && kcap_exporter_stats(x, &st, sizeof(st)) == 0 && st.queued_bytes);
+	assert_int_equal(kcap_exporter_event(x, NULL, &b.hdr), 0);
+	assert_int_equal(kcap_exporter_flush(x, 1000), 0);
+	shutdown(sv[0], SHUT_WR);
+	while ((r = read(sv[1], in + got, sizeof(in) - got)) > 0)
+		got += (size_t)r;
+	kcap_exporter_stats(x, &st, sizeof(st));
+	for (off = 0; off < got; off = (size_t)(msg - in) + n) {
+		Kcap__V1__Event *m;
+
+		n = frame_at(in + off, got - off, &msg);
+		assert_true(n != (size_t)-1);
+		m = kcap__v1__event__unpack(NULL, n, msg);
+		assert_non_null(m);
+		if (m->body_case == KCAP__V1__EVENT__BODY_DROP) {
+			assert_int_equal(m->drop->reason,
+					 KCAP__V1__DROP_REASON__DROP_REASON_EXPORT_BACKPRESSURE);
+			notified += m->drop->count;
+		} else if (m->body_case == KCAP__V1__EVENT__BODY_OPEN) {
+			events++;
+		}
+		kcap__v1__event__free_unpacked(m, NULL);
+	}
+	assert_int_equal(notified, st.dropped);
+	assert_int_equal(events + st.dropped, 20001);
+	assert_true(st.drop_notices >= 1);
+	kcap_exporter_close(x);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static const struct CMUnitTest export_tests[] = {
+	cmocka_unit_test(test_every_param_has_a_field),
+	cmocka_unit_test(test_roundtrip_all_types),
+	cmocka_unit_test(test_family_fields),
+	cmocka_unit_test(test_json_all_types),
+	cmocka_unit_test(test_json_mapping),
+	cmocka_unit_test(test_alert_json),
+	cmocka_unit_test(test_bad_options),
+	cmocka_unit_test(test_backpressure),
+};
+
+UNIT_GROUP(export, export_tests)
