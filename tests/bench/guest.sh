@@ -8,6 +8,7 @@
 . /lib/tap.sh
 
 mode=${kcap_bench:-full}
+only=$(echo "${kcap_bench_only:-}" | tr , ' ')
 configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-record,ftrace,peer,none}" | tr , ' ')
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 
@@ -17,6 +18,13 @@ if [ "$mode" = quick ]; then
 	sizes="getppid:200 openclose:50 read:100 pipe:50 fork:5 exec:5 tcp:5"
 else
 	sizes="getppid:100000 openclose:10000 read:40000 pipe:10000 fork:400 exec:300 tcp:1000"
+fi
+if [ -n "$only" ]; then
+	keep=""
+	for s in $sizes; do
+		case " $only " in *" ${s%%:*} "*) keep="$keep $s" ;; esac
+	done
+	sizes=$keep
 fi
 # The producer-only ring holds a whole run.
 ring=64M
@@ -43,27 +51,24 @@ wait_file() {
 	done
 }
 
-pass_n=0
-for cfg in $configs; do
-	case $cfg in
-	ftrace)
-		mountpoint -q /sys/kernel/tracing ||
-			mount -t tracefs nodev /sys/kernel/tracing
-		;;
-	peer)
-		[ $peer = 1 ] || continue
-		if ! insmod /lib/scap.ko 2>/tmp/scap.err; then
-			echo "RESULT kind=peer_missing reason=insmod_failed:$(tr ' ' _ </tmp/scap.err | head -c 200)"
-			continue
-		fi
-		;;
-	esac
-	pass_n=$((pass_n + 1))
-	for s in $sizes; do
-		w=${s%%:*}
-		n=${s#*:}
+# One untimed pass first: the first run of a workload in a fresh kernel pays
+# for slab and page-cache growth that later runs do not.
+for s in $sizes; do
+	kbench run warmup ${s%%:*} $(( ${s#*:} / 10 + 1 )) >/dev/null
+done
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+
+# Workload by workload, every configuration back to back (no tracing first
+# and last), so that slow drifts of kernel state (TIME_WAIT sockets, slab)
+# hit all configurations of a workload alike.
+for s in $sizes; do
+	w=${s%%:*}
+	n=${s#*:}
+	pass_n=0
+	for cfg in $configs; do
 		case $cfg in
 		none)
+			pass_n=$((pass_n + 1))
 			kbench run "none$pass_n" $w $n
 			;;
 		kcap-producer)
@@ -98,8 +103,15 @@ for cfg in $configs; do
 				     $1 == "bytes:" { b = $2 }
 				     END { printf "events=%d dropped=%d ring_bytes=%d", e + o, o, b }' \
 				     $t/per_cpu/cpu0/stats)"
+			echo >$t/trace
 			;;
 		peer)
+			[ $peer = 1 ] || continue
+			if ! insmod /lib/scap.ko 2>/tmp/scap.err; then
+				echo "RESULT kind=peer_missing reason=insmod_failed:$(tr ' ' _ </tmp/scap.err | head -c 200)"
+				peer=0
+				continue
+			fi
 			rm -f /tmp/$w.scap
 			sysdig -v -w /tmp/$w.scap >/tmp/sd.out 2>&1 &
 			rec=$!
@@ -107,12 +119,12 @@ for cfg in $configs; do
 			kbench run peer $w $n
 			kill -INT $rec
 			wait $rec
+			rmmod scap
 			ev=$(sed -n 's/.*Driver Events:\([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
 			dr=$(sed -n 's/.*Driver Drops:\([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
-			cap=$(sed -n 's/.*Captured Events: \([0-9]*\).*/\1/p' /tmp/sd.out | tail -1)
-			echo "RESULT kind=capture cfg=peer wl=$w n=$n events=${cap:-0}" \
-			     "driver_events=${ev:-0} dropped=${dr:-0} file_bytes=$(wc -c </tmp/$w.scap)"
-			[ -n "$cap" ] || diag /tmp/sd.out
+			echo "RESULT kind=capture cfg=peer wl=$w n=$n driver_events=${ev:-0}" \
+			     "dropped=${dr:-0} file_bytes=$(wc -c </tmp/$w.scap)"
+			[ -n "$ev" ] || diag /tmp/sd.out
 			case " $exported " in
 			*" $w "*) export_file "$w.scap" /tmp/$w.scap ;;
 			esac
@@ -120,16 +132,18 @@ for cfg in $configs; do
 			;;
 		esac
 	done
-	[ $cfg != peer ] || rmmod scap
 done
 
 # ---- the drop policy: a 64 KiB ring overloaded while the reader waits ------
-if [ "$mode" = quick ]; then
+if [ "${kcap_bench_drop:-1}" = 0 ]; then
+	rounds=0
+elif [ "$mode" = quick ]; then
 	rounds=3 burst=200
 else
 	rounds=10 burst=2000
 fi
 for label in noexec all; do
+	[ "$rounds" -gt 0 ] || break
 	kbench dropproof 64M $rounds $burst $label | sed 's/kind=dropproof/kind=dropref/'
 	kbench dropproof 64K $rounds $burst $label
 done

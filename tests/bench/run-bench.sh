@@ -30,12 +30,12 @@ fi
 [ $# -eq 1 ] || die "usage: run-bench.sh [--quick] RELEASE"
 rel=$1
 limit=${KCAP_BENCH_TIMEOUT:-2400}
-out=$top/build/bench/guest
-ko=$top/build/kmod/$rel/kcap.ko
+out=${KCAP_BENCH_OUT:-$top/build/bench/guest}
+ko=${KCAP_BENCH_KO:-$top/build/kmod/$rel/kcap.ko}
 cli=$top/build/bin/kcap-static
 kbench=$top/build/bench/kbench
 ktrue=$top/build/bench/true
-[ -s "$ko" ] || die "$rel: no ${ko#"$top"/}: run 'make module KERNEL=$rel'"
+[ -s "$ko" ] || die "$rel: no $ko: run 'make module KERNEL=$rel'"
 for f in "$cli" "$kbench" "$ktrue"; do
 	[ -x "$f" ] || die "no ${f#"$top"/}: run 'make bench'"
 done
@@ -102,7 +102,7 @@ trap '[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; exit 130' INT TERM
 timeout -k 5 "$limit" qemu-system-x86_64 -m 2048 -smp 1 -icount shift=0,sleep=off \
 	-display none -serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$limit kcap_bench=$mode${KCAP_BENCH_CONFIGS:+ kcap_bench_configs=$KCAP_BENCH_CONFIGS}" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$limit kcap_bench=$mode${KCAP_BENCH_CONFIGS:+ kcap_bench_configs=$KCAP_BENCH_CONFIGS}${KCAP_BENCH_ONLY:+ kcap_bench_only=$KCAP_BENCH_ONLY}${KCAP_BENCH_DROP:+ kcap_bench_drop=$KCAP_BENCH_DROP}" \
 	${KCAP_QEMU_ARGS:-} </dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
 rc=0

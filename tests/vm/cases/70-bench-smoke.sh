@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: Apache-2.0
+# The workloads of `make bench` (tests/bench/kbench.c) once at tiny sizes, so
+# that the benchmark's code keeps working; no timing is checked here.
+. /lib/tap.sh
+
+ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up 2>/dev/null
+for w in $(kbench list | cut -f1); do
+	if kbench run smoke "$w" 5 >/tmp/kb.out 2>&1 && grep -q "^RESULT kind=run cfg=smoke wl=$w " /tmp/kb.out; then
+		pass "kbench run $w"
+	else
+		fail "kbench run $w"
+		diag /tmp/kb.out
+	fi
+done
+check "insmod kcap.ko" insmod $KO
+# Producer only: every getppid of the timed process captured, no drops.
+kbench producer getppid 200 1M >/tmp/kb.out 2>&1
+line=$(grep '^RESULT kind=capture' /tmp/kb.out)
+calls=$(echo "$line" | sed -n 's/.* wl_calls=\([0-9]*\).*/\1/p')
+want=$(echo "$line" | sed -n 's/.* wl_expected=\([0-9]*\).*/\1/p')
+if [ -n "$calls" ] && [ "$calls" = "$want" ]; then
+	pass "kbench producer getppid: $calls of $want calls captured"
+else
+	fail "kbench producer getppid: ${calls:-?} of ${want:-?} calls captured"
+	diag /tmp/kb.out
+fi
+# An overloaded 64 KiB ring: captured + lost adds up to generated.
+kbench dropproof 64M 2 300 >/tmp/ref.out 2>&1
+kbench dropproof 64K 2 300 >/tmp/drop.out 2>&1
+gen=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' /tmp/ref.out)
+got=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' /tmp/drop.out)
+full=$(sed -n 's/.* drop_full=\([0-9]*\).*/\1/p' /tmp/drop.out)
+fullp=$(sed -n 's/.* drop_full_protected=\([0-9]*\).*/\1/p' /tmp/drop.out)
+if [ -n "$gen" ] && [ -n "$got" ] && [ "$full" -gt 0 ] 2>/dev/null; then
+	pass "kbench dropproof: ring overloaded ($got of $gen events, $full + $fullp dropped)"
+else
+	fail "kbench dropproof ran"
+	diag /tmp/ref.out
+	diag /tmp/drop.out
+fi
+rmmod kcap
