@@ -19,6 +19,8 @@ int cmd_list_events(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_driver(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_list_fields(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 /* kcap record -w: where and how to write (record_file.c). */

@@ -28,6 +28,8 @@ static const char main_usage[] =
 	"  read           print or filter a capture file (kcap record -w)\n"
 	"  info           describe a capture file\n"
 	"  driver         status, check, load and unload the kernel module\n"
+	"  detect         run detection rules (Falco format) live or on a file\n"
+	"  list-fields    list the fields detection rules can use\n"
 	"  export         stream events as protobuf or JSON (file, socket, listener)\n"
 	"\n"
 	"Options:\n"
@@ -198,6 +200,10 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "driver"))
 		return cmd_driver(argc - 1, argv + 1);
+	if (!strcmp(cmd, "detect"))
+		return cmd_detect(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list-fields"))
+		return cmd_list_fields(argc - 1, argv + 1);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);

@@ -56,6 +56,7 @@ struct kcap_file {
 	size_t nr_drops;
 	size_t cap_drops;
 	bool eof;
+	struct kbuf procs; /* PROCS payloads, each after its u32 length */
 };
 
 /*
@@ -231,6 +232,8 @@ static int parse_procs(struct kcap *h, __u64 off, __u32 len)
 	if (k.bad)
 		return ferr(h, EBADMSG, off, "process snapshot: record %u runs past the block", i);
 	h->file->info.nr_threads += n;
+	kbuf_u32(&h->file->procs, len);
+	kbuf_put(&h->file->procs, h->file->blk, len);
 	return 0;
 }
 
@@ -601,6 +604,7 @@ void kcap__file_free(struct kcap_file *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	kcapf_table_free(&f->table);
+	kbuf_free(&f->procs);
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
@@ -736,6 +740,15 @@ int kcap_file_drops(struct kcap *h, const struct kcap_file_drop **drops, size_t 
 const struct kcap_table *kcapf_handle_table(const struct kcap *h)
 {
 	return h && h->file && h->file->have_table ? &h->file->table : NULL;
+}
+
+int kcapf_handle_procs(const struct kcap *h, const void **p, size_t *len)
+{
+	if (!h || !h->file || h->file->procs.oom)
+		return -ENODATA;
+	*p = h->file->procs.p;
+	*len = h->file->procs.len;
+	return 0;
 }
 
 const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type)

@@ -128,6 +128,9 @@ KCAP_HIDDEN int kcapf_table_decode(struct kcap_table *t, const void *p, size_t l
 KCAP_HIDDEN void kcapf_table_free(struct kcap_table *t);
 /* The table of a file handle, NULL for live handles (file.c). */
 KCAP_HIDDEN const struct kcap_table *kcapf_handle_table(const struct kcap *h);
+/* The PROCS payloads of a file handle, each after its u32 length (file.c);
+ * -ENODATA for live handles. */
+KCAP_HIDDEN int kcapf_handle_procs(const struct kcap *h, const void **p, size_t *len);
 
 /* ---- Process snapshot (procs.c) --------------------------------------------- */
 

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Detection (userspace/lib/container.c, state*.c, fields.c, filter.c,
+ * rules*.c): container ids of each runtime, the condition language (every
+ * operator, precedence, lists, macros, exceptions, malformed input with
+ * FILE:LINE:COL), state from fork/exec/open/connect/close and alerts.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "kcap_detect.h"
+#include "unit.h"
+
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void expect_ct(const char *cg, int ret, const char *id, const char *rt, const char *pod)
+{
+	struct kcap_container c;
+
+	assert_int_equal(kcap_container_from_cgroup(cg, &c), ret);
+	assert_string_equal(c.short_id, id);
+	assert_string_equal(c.runtime, rt);
+	assert_string_equal(c.pod_uid, pod);
+}
+
+static void test_container_ids(void **state)
+{
+	(void)state;
+	expect_ct("0::/docker/" ID64, 0, "0123456789ab", "docker", "");
+	expect_ct("0::/system.slice/docker-" ID64 ".scope", 0, "0123456789ab", "docker", "");
+	expect_ct("0::/kubepods/besteffort/pod8dd2a4c1-3c43-4a4e-9c1a-0f9a4a0b5d1e/" ID64, 0,
+		  "0123456789ab", "cri", "8dd2a4c1-3c43-4a4e-9c1a-0f9a4a0b5d1e");
+	expect_ct("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-"
+		  "pod8dd2a4c1_3c43_4a4e_9c1a_0f9a4a0b5d1e.slice/cri-containerd-" ID64 ".scope",
+		  0, "0123456789ab", "containerd", "8dd2a4c1-3c43-4a4e-9c1a-0f9a4a0b5d1e");
+	expect_ct("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
+		  "pod8dd2a4c1_3c43_4a4e_9c1a_0f9a4a0b5d1e.slice/crio-" ID64 ".scope",
+		  0, "0123456789ab", "cri-o", "8dd2a4c1-3c43-4a4e-9c1a-0f9a4a0b5d1e");
+	expect_ct("0::/machine.slice/libpod-" ID64 ".scope/container", 0, "0123456789ab", "podman",
+		  "");
+	expect_ct("12:pids:/user.slice\n0::/user.slice/user-1000.slice/session-2.scope", -ENOENT,
+		  "host", "", "");
+	expect_ct("0::/machine.slice/libpod-conmon-" ID64 ".scope", -ENOENT, "host", "", "");
+	expect_ct("0::/docker/0123", -ENOENT, "host", "", "");
+	expect_ct(NULL, -ENOENT, "host", "", "");
+}
+
+/* ---- Events built by hand ---------------------------------------------------------- */
+
+struct evb {
+	union {
+		struct kcap_event_hdr h;
+		unsigned char b[4096];
+	} u;
+};
+
+struct p {
+	const void *v;
+	unsigned int len; /* 0 with v == NULL: empty */
+};
+
+static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 tid, __u32 pid,
+				       __u64 ts, unsigned int n, const struct p *ps)
+{
+	unsigned int i, off = sizeof(struct kcap_event_hdr) + 2 * n;
+
+	memset(e, 0, sizeof(*e));
+	e->u.h.ts_ns = ts;
+	e->u.h.tid = tid;
+	e->u.h.pid = pid;
+	e->u.h.type = (__u16)type;
+	e->u.h.nparams = (__u16)n;
+	for (i = 0; i < n; i++) {
+		__u16 l = (__u16)ps[i].len;
+
+		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
+		memcpy(e->u.b + off, ps[i].v, l);
+		off += l;
+	}
+	e->u.h.len = off;
+	return &e->u.h;
+}
+
+#define S64(x) ((const void *)&(__s64){ (x) }), 8
+#define U32(x) ((const void *)&(__u32){ (x) }), 4
+#define STR(s) (s), (unsigned int)strlen(s)
+
+struct hits {
+	unsigned int n;
+	char rule[8][64];
+	char out[8][512];
+};
+
+static int on_alert(void *ctx, const struct kcap_alert *a)
+{
+	struct hits *h = ctx;
+
+	if (h->n < 8) {
+		snprintf(h->rule[h->n], sizeof(h->rule[0]), "%s", a->rule);
+		snprintf(h->out[h->n], sizeof(h->out[0]), "%s", a->output);
+	}
+	h->n++;
+	return 0;
+}
+
+/* Compiles one rule with condition @cond; returns 0 or the compile error. */
+static int one_rule(struct kcap_rules **r, const char *prefix, const char *cond,
+		    const char *output)
+{
+	char text[4096];
+
+	*r = kcap_rules_new();
+	assert_non_null(*r);
+	snprintf(text, sizeof(text),
+		 "%s- rule: t\n  desc: d\n  condition: %s\n  output: \"%s\"\n  priority: WARNING\n",
+		 prefix, cond, output ? output : "hit %proc.name");
+	if (kcap_rules_load_string(*r, "t.yaml", text))
+		return -1;
+	return kcap_rules_compile(*r);
+}
+
+/* A small world: bash (100, parent init 1) in a docker container execs cat;
+ * cat opens /etc/shadow (fd 3) and connects a socket (fd 4). */
+struct world {
+	struct kcap_state *st;
+	struct evb e;
+	const struct kcap_event_hdr *exec_ev, *open_ev, *connect_ev, *close_ev;
+	struct evb e_exec, e_open, e_conn, e_close;
+};
+
+static void world_init(struct world *w)
+{
+	static const char argv[] = "cat\0/etc/shadow";
+	struct kcap_sockaddr_in {
+		__u16 family;
+		__u16 port;
+		__u32 addr;
+		__u8 zero[8];
+	} sin = { AF_INET, htons(443), htonl(0x0a000001), { 0 } };
+	struct p fork[] = { { U32(101) }, { U32(101) }, { STR("bash") } };
+	struct p exec[] = { { S64(0) },
+			    { STR("/bin/cat") },
+			    { argv, sizeof(argv) },
+			    { STR("/root") },
+			    { STR("/bin/cat") },
+			    { STR("cat") },
+			    { U32(1000) },
+			    { U32(1000) },
+			    { U32(1000) },
+			    { U32(1000) },
+			    { U32(0x8801) },
+			    { U32(7) },
+			    { U32(7) },
+			    { STR("/system.slice/docker-" ID64 ".scope") } };
+	struct p open[] = { { S64(3) },	  { S64(-100) }, { STR("shadow") },
+			    { S64(0) },	  { U32(0) },	 { STR("/etc/shadow") } };
+	struct p sock[] = { { S64(4) }, { S64(AF_INET) }, { S64(1) }, { S64(0) } };
+	struct p conn[] = { { S64(0) }, { S64(4) }, { &sin, sizeof(sin) } };
+	struct p clos[] = { { S64(0) }, { S64(3) } };
+	struct kcap_state_opts o = { .sz = sizeof(o), .passwd = "/nonexistent" };
+
+	w->st = kcap_state_new(&o);
+	assert_non_null(w->st);
+	/* pid 100 is unknown: the table creates it on first sight */
+	assert_int_equal(kcap_state_update(w->st, NULL,
+					   mk(&w->e, KCAP_EVT_PROC_FORK, 100, 100, 10, 3, fork)),
+			 0);
+	w->exec_ev = mk(&w->e_exec, KCAP_EVT_EXECVE, 101, 101, 20, 14, exec);
+	assert_int_equal(kcap_state_update(w->st, NULL, w->exec_ev), 0);
+	w->open_ev = mk(&w->e_open, KCAP_EVT_OPENAT, 101, 101, 30, 6, open);
+	assert_int_equal(kcap_state_update(w->st, NULL, w->open_ev), 0);
+	assert_int_equal(kcap_state_update(w->st, NULL,
+					   mk(&w->e, KCAP_EVT_SOCKET, 101, 101, 40, 4, sock)),
+			 0);
+	w->connect_ev = mk(&w->e_conn, KCAP_EVT_CONNECT, 101, 101, 50, 3, conn);
+	assert_int_equal(kcap_state_update(w->st, NULL, w->connect_ev), 0);
+	w->close_ev = mk(&w->e_close, KCAP_EVT_CLOSE, 101, 101, 60, 2, clos);
+}
+
+/* Does @cond match event @ev of world @w? */
+static bool matches(struct world *w, const struct kcap_event_hdr *ev, const char *cond)
+{
+	struct kcap_rules *r;
+	struct hits h = { 0 };
+	int ret = one_rule(&r, "", cond, NULL);
+
+	if (ret)
+		fail_msg("%s: %s", cond, kcap_rules_errmsg(r));
+	assert_true(kcap_rules_eval(r, w->st, NULL, ev, on_alert, &h) >= 0);
+	kcap_rules_free(r);
+	return h.n > 0;
+}
+
+static void test_fields_and_operators(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_true(matches(&w, w.open_ev, "evt.type = openat"));
+	assert_true(matches(&w, w.open_ev, "evt.type=openat and evt.dir=<"));
+	assert_false(matches(&w, w.open_ev, "evt.type = openat and evt.dir = >"));
+	assert_true(matches(&w, w.open_ev, "fd.name = /etc/shadow and fd.num = 3"));
+	assert_true(matches(&w, w.open_ev, "fd.directory = /etc and fd.filename = shadow"));
+	assert_true(matches(&w, w.open_ev, "fd.typechar = f and fd.type = file"));
+	assert_true(matches(&w, w.open_ev, "evt.is_open_read = true and evt.is_open_write = false"));
+	assert_true(matches(&w, w.open_ev, "evt.res = SUCCESS and evt.rawres = 3 and not evt.failed = true"));
+	assert_true(matches(&w, w.open_ev, "proc.name = cat and proc.pname = bash"));
+	assert_true(matches(&w, w.open_ev, "proc.cmdline = \"cat /etc/shadow\""));
+	assert_true(matches(&w, w.open_ev, "proc.args = /etc/shadow and proc.exe = cat"));
+	assert_true(matches(&w, w.open_ev, "proc.exepath = /bin/cat and proc.cwd = /root/"));
+	assert_true(matches(&w, w.open_ev, "proc.pid = 101 and proc.ppid = 100 and proc.vpid = 7"));
+	assert_true(matches(&w, w.open_ev, "proc.aname[0] = cat and proc.aname[1] = bash"));
+	assert_true(matches(&w, w.open_ev, "proc.aname = bash and not proc.aname = cat"));
+	assert_true(matches(&w, w.open_ev, "proc.tty = 34817 and user.uid = 1000"));
+	assert_true(matches(&w, w.open_ev, "user.loginuid = 1000 and group.gid = 1000"));
+	assert_true(matches(&w, w.open_ev, "container.id = 0123456789ab and container.type = docker"));
+	assert_false(matches(&w, w.open_ev, "k8s.pod.uid exists"));
+	assert_true(matches(&w, w.open_ev, "evt.arg.name = shadow and evt.arg[2] = shadow"));
+	assert_true(matches(&w, w.open_ev, "evt.rawarg.dirfd = -100 and evt.arg.dirfd = -100"));
+	/* operators */
+	assert_true(matches(&w, w.open_ev, "fd.name != /etc/passwd"));
+	assert_true(matches(&w, w.open_ev, "fd.num < 4 and fd.num <= 3 and fd.num > 2 and fd.num >= 3"));
+	assert_false(matches(&w, w.open_ev, "fd.num > 3"));
+	assert_true(matches(&w, w.open_ev, "fd.name in (/etc/passwd, /etc/shadow)"));
+	assert_false(matches(&w, w.open_ev, "fd.name in ()"));
+	assert_true(matches(&w, w.open_ev, "fd.name contains sha and fd.name icontains SHAD"));
+	assert_true(matches(&w, w.open_ev, "fd.name startswith /etc/ and fd.name endswith dow"));
+	assert_true(matches(&w, w.open_ev, "fd.name glob '/etc/*ad?w'"));
+	assert_false(matches(&w, w.open_ev, "fd.name glob '/tmp/*'"));
+	assert_true(matches(&w, w.open_ev, "fd.name pmatch (/usr, /etc)"));
+	assert_false(matches(&w, w.open_ev, "fd.name pmatch (/et)"));
+	assert_true(matches(&w, w.open_ev, "fd.name exists and not fd.sip exists"));
+	/* precedence: and binds tighter than or; not tighter than and */
+	assert_true(matches(&w, w.open_ev, "evt.type = close or evt.type = openat and fd.num = 3"));
+	assert_false(matches(&w, w.open_ev, "(evt.type = close or evt.type = openat) and fd.num = 4"));
+	assert_true(matches(&w, w.open_ev, "not evt.type = close and not (fd.num = 4)"));
+	/* sockets */
+	assert_true(matches(&w, w.connect_ev, "fd.typechar = 4 and fd.dip = 10.0.0.1 and fd.dport = 443"));
+	assert_true(matches(&w, w.connect_ev, "fd.l4proto = tcp and fd.name = \"0.0.0.0:0->10.0.0.1:443\""));
+	assert_true(matches(&w, w.connect_ev, "evt.arg.addr = 10.0.0.1:443"));
+	/* exec */
+	assert_true(matches(&w, w.exec_ev, "evt.type = execve and proc.name = cat and container.id != host"));
+	/* close: the descriptor is still known while rules look at the close */
+	assert_int_equal(kcap_state_update(w.st, NULL, w.close_ev), 0);
+	assert_true(matches(&w, w.close_ev, "evt.type = close and fd.name = /etc/shadow"));
+	assert_int_equal(kcap_state_update(w.st, NULL, w.connect_ev), 0);
+	assert_false(matches(&w, w.open_ev, "evt.type = openat and fd.name = /etc/shadow and fd.num = 3 and fd.type = ipv4"));
+	kcap_state_free(w.st);
+}
+
+static void test_lists_macros_exceptions(void **state)
+{
+	struct world w;
+	struct kcap_rules *r;
+	struct hits h = { 0 };
+	const char *rules =
+		"- list: l1\n  items: [/etc/passwd]\n"
+		"- list: l2\n  items: [l1, \"/etc/shadow\"]\n"
+		"- macro: m1\n  condition: fd.name in (l2)\n"
+		"- macro: m2\n  condition: m1 and proc.name = cat\n"
+		"- rule: r1\n  desc: d\n  condition: evt.type = openat and m2\n"
+		"  output: \"read %fd.name by %proc.name (%proc.aname[1]) %container.name\"\n"
+		"  priority: warning\n  tags: [a, b]\n"
+		"  exceptions:\n"
+		"    - name: by_user\n      fields: [user.uid, proc.pname]\n"
+		"      comps: [=, in]\n      values:\n        - [1000, [zsh]]\n"
+		"- rule: r2\n  desc: d\n  condition: evt.type = openat\n  output: x\n  priority: debug\n"
+		"- rule: r2\n  enabled: false\n";
+
+	(void)state;
+	world_init(&w);
+	r = kcap_rules_new();
+	assert_int_equal(kcap_rules_load_string(r, "a.yaml", rules), 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 1);
+	assert_string_equal(h.rule[0], "r1");
+	assert_string_equal(h.out[0], "read /etc/shadow by cat (bash) <NA>");
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.connect_ev, on_alert, &h), 0);
+	/* an exception row that matches suppresses the alert */
+	assert_int_equal(kcap_rules_load_string(
+				 r, "b.yaml",
+				 "- rule: r1\n  exceptions:\n    - name: by_user\n"
+				 "      values:\n        - [1000, [zsh, bash]]\n  override:\n"
+				 "    exceptions: append\n"),
+			 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 0);
+	/* append to a list and a condition */
+	assert_int_equal(kcap_rules_load_string(
+				 r, "c.yaml",
+				 "- rule: r2\n  enabled: true\n"
+				 "- rule: r2\n  condition: and fd.name in (l1)\n  append: true\n"
+				 "- list: l1\n  items: [/etc/shadow]\n  append: true\n"),
+			 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	h.n = 0;
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 1);
+	assert_string_equal(h.rule[0], "r2");
+	kcap_rules_set_min_priority(r, KCAP_PRIO_WARNING);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 0);
+	kcap_rules_free(r);
+	kcap_state_free(w.st);
+}
+
+static void expect_error(const char *prefix, const char *cond, const char *msg)
+{
+	struct kcap_rules *r;
+
+	assert_int_not_equal(one_rule(&r, prefix, cond, NULL), 0);
+	if (!strstr(kcap_rules_errmsg(r), msg))
+		fail_msg("'%s': got '%s', want '%s'", cond, kcap_rules_errmsg(r), msg);
+	kcap_rules_free(r);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	/* condition errors point into the file: line 3, column of the problem */
+	expect_error("", "proc.nam = x", "t.yaml:3:14: rule 't': condition: unknown field 'proc.nam'");
+	expect_error("", "proc.name = x and", "t.yaml:3:31: rule 't': condition: unexpected end");
+	expect_error("", "proc.name = x or (fd.num = 1", "expected ')'");
+	expect_error("", "proc.name = x)", "unbalanced ')'");
+	expect_error("", "proc.name", "expected a comparison operator");
+	expect_error("", "proc.name = 'x", "unterminated string");
+	expect_error("", "proc.pid = abc", "t.yaml:3:25: rule 't': condition: proc.pid expects a number");
+	expect_error("", "proc.name in (a, b", "expected ',' or ')'");
+	expect_error("", "no_such_macro", "undefined macro 'no_such_macro'");
+	expect_error("", "evt.arg = 1", "evt.arg needs a parameter name");
+	expect_error("", "proc.aname[x] = a", "must be a number");
+	expect_error("- macro: m\n  condition: fd.nme = 1\n", "m",
+		     "t.yaml:2:14: macro 'm': condition: unknown field 'fd.nme'");
+	expect_error("- macro: m\n  condition: m\n", "m", "a macro that uses itself");
+	expect_error("- rule: x\n  desc: d\n", "a", "t.yaml:1:3: rule 'x' has no condition");
+	expect_error("- rule: x\n  condition: a\n  output: o\n  priority: LOUD\n", "a",
+		     "t.yaml:4:13: unknown priority 'LOUD'");
+	expect_error("- list: l\n  items: x\n", "a", "t.yaml:2:10: items must be a list");
+	expect_error("- nothing: x\n", "a", "t.yaml:1:3: unknown item");
+	expect_error("- rule: [\n", "a", "t.yaml:");
+	expect_error("- macro: m\n  condition: a\n  append: true\n", "a",
+		     "appends to a macro not defined before");
+	expect_error("- list: l\n  items: [a]\n  append: maybe\n", "a", "append must be true or false");
+}
+
+static void test_multiline_location(void **state)
+{
+	struct kcap_rules *r = kcap_rules_new();
+
+	(void)state;
+	assert_int_equal(kcap_rules_load_string(r, "m.yaml",
+						"- rule: x\n  desc: d\n  condition: >\n"
+						"    evt.type = openat\n    and proc.nmae = x\n"
+						"  output: o\n  priority: info\n"),
+			 0);
+	assert_int_not_equal(kcap_rules_compile(r), 0);
+	assert_string_equal(kcap_rules_errmsg(r),
+			    "m.yaml:5:9: rule 'x': condition: unknown field 'proc.nmae'");
+	kcap_rules_free(r);
+}
+
+static void test_type_index(void **state)
+{
+	struct world w;
+	struct kcap_rules *r;
+	struct hits h = { 0 };
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(one_rule(&r, "", "proc.name = cat", NULL), 0);
+	/* a rule without an event type is checked everywhere, with a warning */
+	assert_non_null(kcap_rules_warning(r, 0));
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.connect_ev, on_alert, &h), 1);
+	kcap_rules_free(r);
+	assert_int_equal(one_rule(&r, "", "evt.type in (connect, close) or evt.type = execve", NULL), 0);
+	assert_null(kcap_rules_warning(r, 0));
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.connect_ev, on_alert, &h), 1);
+	kcap_rules_free(r);
+	kcap_state_free(w.st);
+}
+
+static void test_state_lifecycle(void **state)
+{
+	struct kcap_state_opts o = { .sz = sizeof(o), .max_threads = 4, .passwd = "/nonexistent" };
+	struct kcap_state *st = kcap_state_new(&o);
+	struct kcap_state_stats s;
+	struct evb e;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(st);
+	for (i = 0; i < 10; i++) {
+		struct p fork[] = { { U32(1000 + i) }, { U32(1000 + i) }, { STR("sh") } };
+
+		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_FORK, 1, 1, 10 + i, 3, fork));
+	}
+	kcap_state_stats(st, &s);
+	assert_true(s.threads <= 4);
+	assert_true(s.threads_evicted > 0);
+	{
+		struct p ex[] = { { S64(0) }, { STR("sh") } };
+
+		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_EXIT, 1009, 1009, 50, 2, ex));
+		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_DROP, 0, 0, 51, 0, NULL));
+	}
+	kcap_state_stats(st, &s);
+	assert_int_equal(s.threads_reaped, 1);
+	kcap_state_free(st);
+}
+
+static const struct CMUnitTest detect_tests[] = {
+	cmocka_unit_test(test_container_ids),
+	cmocka_unit_test(test_fields_and_operators),
+	cmocka_unit_test(test_lists_macros_exceptions),
+	cmocka_unit_test(test_malformed),
+	cmocka_unit_test(test_multiline_location),
+	cmocka_unit_test(test_type_index),
+	cmocka_unit_test(test_state_lifecycle),
+};
+
+UNIT_GROUP(detect, detect_tests)

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libkcap detection: process snapshots, container identity, the thread and
+ * descriptor state kept current from events, Falco-compatible fields and
+ * the rule engine (Falco's YAML rules format). Installed as
+ * <kcap/kcap_detect.h>; same conventions as kcap.h.
+ *
+ * A typical consumer:
+ *
+ *	struct kcap_state *st = kcap_state_new(NULL);
+ *	struct kcap_rules *r = kcap_rules_new();
+ *	kcap_rules_load_file(r, "rules/kcap_rules.yaml");
+ *	kcap_rules_compile(r);
+ *	kcap_state_seed(st, h);
+ *	while (kcap_next(h, &ev) == 0) {
+ *		kcap_state_update(st, h, ev);
+ *		kcap_rules_eval(r, st, h, ev, on_alert, ctx);
+ *	}
+ */
+#ifndef KCAP_KCAP_DETECT_H
+#define KCAP_KCAP_DETECT_H
+
+#include "kcap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Process snapshots ----------------------------------------------------- */
+
+struct kcap_proc_fd {
+	__s32 fd;
+	const char *target; /* readlink of /proc/PID/fd/N: "/etc/passwd", "socket:[12]" */
+};
+
+/* One thread, as /proc described it. Strings are NUL-terminated. */
+struct kcap_proc_entry {
+	__u32 tid;
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid[4]; /* real, effective, saved, fs */
+	__u32 gid[4];
+	const char *comm;
+	const char *exe;
+	const char *argv; /* NUL-separated, argv_len bytes */
+	size_t argv_len;
+	const char *cwd;
+	const char *cgroup; /* /proc/PID/cgroup as read, lines joined by '\n' */
+	__u32 nr_fds; /* listed with the thread group leader only */
+	const struct kcap_proc_fd *fds;
+};
+
+typedef int (*kcap_proc_fn)(void *ctx, const struct kcap_proc_entry *p);
+
+/*
+ * kcap_procs_foreach() - call @fn for each thread of a process snapshot:
+ * the PROCS block of capture file @h, or /proc now when @h is NULL or a
+ * live handle. A non-zero return of @fn stops the walk and is returned.
+ * Returns 0, or a negative errno (-ENODATA: the file has no snapshot).
+ */
+KCAP_API int kcap_procs_foreach(struct kcap *h, kcap_proc_fn fn, void *ctx);
+
+/* ---- Containers -------------------------------------------------------------- */
+
+struct kcap_container {
+	char id[65]; /* full 64-hex id; "" on the host */
+	char short_id[16]; /* Falco's container.id: 12 hex, or "host" */
+	char runtime[16]; /* docker, containerd, cri-o, podman, cri; "" on the host */
+	char pod_uid[40]; /* Kubernetes pod UID (dashes), or "" */
+};
+
+/*
+ * kcap_container_from_cgroup() - container identity from a cgroup path or
+ * a whole /proc/PID/cgroup text (docker, containerd and CRI with cgroupfs
+ * or systemd naming, CRI-O, podman). Returns 0 when a container was found,
+ * -ENOENT otherwise (@c then says "host").
+ */
+KCAP_API int kcap_container_from_cgroup(const char *cgroup, struct kcap_container *c);
+
+/* ---- Thread and descriptor state ----------------------------------------------- */
+
+struct kcap_state;
+
+struct kcap_state_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* most threads kept; 0: 65536. Beyond it the oldest exited, then
+	 * the least recently seen thread is evicted (counted). */
+	__u32 max_threads;
+	/* most descriptors kept per process; 0: 4096 */
+	__u32 max_fds;
+	/* user names come from this passwd file; NULL: /etc/passwd */
+	const char *passwd;
+	size_t : 0;
+};
+#define kcap_state_opts__last_field passwd
+
+/* kcap_state_new() - an empty state; NULL with errno set on error. */
+KCAP_API struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts);
+
+/*
+ * kcap_state_seed() - fill the thread table from @h's process snapshot
+ * (capture files) or from /proc (live handles, @h NULL) and take the wall
+ * clock offset used for evt.time from the file or this machine.
+ */
+KCAP_API int kcap_state_seed(struct kcap_state *st, struct kcap *h);
+
+/*
+ * kcap_state_update() - apply @ev (fork, exec, exit, open, socket,
+ * connect, accept, dup, close, chdir, setuid...) to the tables. Changes an
+ * event makes to the thread it came from that rules should see as "before"
+ * (a closed descriptor, an exited thread, new credentials) take effect at
+ * the next call, so call this before evaluating rules on @ev.
+ */
+KCAP_API int kcap_state_update(struct kcap_state *st, struct kcap *h,
+			       const struct kcap_event_hdr *ev);
+
+struct kcap_state_stats {
+	__u64 threads; /* in the table now */
+	__u64 fds;
+	__u64 threads_added;
+	__u64 threads_reaped; /* exited and removed */
+	__u64 threads_evicted; /* removed because the table was full */
+	__u64 fds_evicted;
+	__u64 misses; /* events from a thread the table did not know */
+};
+
+KCAP_API int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s);
+
+KCAP_API void kcap_state_free(struct kcap_state *st);
+
+/* ---- Fields -------------------------------------------------------------------- */
+
+enum kcap_field_type {
+	KCAP_FT_STR = 0,
+	KCAP_FT_INT = 1, /* signed 64-bit */
+	KCAP_FT_BOOL = 2,
+	KCAP_FT_IP = 3, /* printed as text, compared as text */
+};
+
+/* kcap_field_info.flags */
+#define KCAP_FF_INDEX 0x1 /* takes [N] */
+#define KCAP_FF_NAME 0x2 /* takes .name or [name] (evt.arg.name) */
+#define KCAP_FF_ANY 0x4 /* without [N], a check matches any of its values */
+
+struct kcap_field_info {
+	const char *name;
+	enum kcap_field_type type;
+	__u32 flags;
+	const char *desc;
+};
+
+/* kcap_field_at() - field @i of the built-in field table, NULL past the end. */
+KCAP_API const struct kcap_field_info *kcap_field_at(unsigned int i);
+
+/* ---- Rules --------------------------------------------------------------------- */
+
+struct kcap_rules;
+
+enum kcap_priority {
+	KCAP_PRIO_EMERGENCY = 0,
+	KCAP_PRIO_ALERT,
+	KCAP_PRIO_CRITICAL,
+	KCAP_PRIO_ERROR,
+	KCAP_PRIO_WARNING,
+	KCAP_PRIO_NOTICE,
+	KCAP_PRIO_INFORMATIONAL,
+	KCAP_PRIO_DEBUG,
+};
+
+/* kcap_priority_name() - "Warning" etc.; kcap_priority_parse(): -1 if unknown. */
+KCAP_API const char *kcap_priority_name(enum kcap_priority p);
+KCAP_API int kcap_priority_parse(const char *s);
+
+/* kcap_rules_new() - an empty rule set; NULL with errno set on error. */
+KCAP_API struct kcap_rules *kcap_rules_new(void);
+
+/*
+ * kcap_rules_load_file() / kcap_rules_load_string() - add the lists,
+ * macros and rules of a Falco-format YAML document (items apply in order:
+ * append, override and enabled-only items change earlier ones). A file
+ * name that is a directory loads its *.yaml files in name order. Errors
+ * are reported as "FILE:LINE:COL: what" by kcap_rules_errmsg().
+ */
+KCAP_API int kcap_rules_load_file(struct kcap_rules *r, const char *path);
+KCAP_API int kcap_rules_load_string(struct kcap_rules *r, const char *name, const char *text);
+
+/*
+ * kcap_rules_compile() - resolve lists and macros and compile every
+ * enabled rule's condition, exceptions and output once, and index rules by
+ * event type. Unknown fields, undefined macros and syntax errors fail with
+ * FILE:LINE:COL. Warnings (a rule that matches every event type) are kept
+ * and read with kcap_rules_warning().
+ */
+KCAP_API int kcap_rules_compile(struct kcap_rules *r);
+
+/* kcap_rules_errmsg() - the last error ("" if none). */
+KCAP_API const char *kcap_rules_errmsg(const struct kcap_rules *r);
+
+/* kcap_rules_warning() - warning @i after compiling, NULL past the end. */
+KCAP_API const char *kcap_rules_warning(const struct kcap_rules *r, unsigned int i);
+
+/* kcap_rules_count() - rules loaded and, in *enabled, those enabled. */
+KCAP_API unsigned int kcap_rules_count(const struct kcap_rules *r, unsigned int *enabled);
+
+/* kcap_rules_set_min_priority() - skip rules below @p (default: debug). */
+KCAP_API void kcap_rules_set_min_priority(struct kcap_rules *r, enum kcap_priority p);
+
+/* One alert; every pointer is valid during the callback only. */
+struct kcap_alert {
+	const char *rule;
+	enum kcap_priority priority;
+	const char *output; /* the rendered output */
+	const char *const *tags;
+	unsigned int nr_tags;
+	/* the fields the output names (and evt.time), rendered as text */
+	const char *const *field_names;
+	const char *const *field_values;
+	const enum kcap_field_type *field_types;
+	unsigned int nr_fields;
+	__s64 wall_ns; /* event time, ns since the epoch */
+	const struct kcap_event_hdr *ev;
+};
+
+/* Returns 0 to go on, anything else to stop evaluating this event. */
+typedef int (*kcap_alert_fn)(void *ctx, const struct kcap_alert *a);
+
+/*
+ * kcap_rules_eval() - evaluate the rules that can match @ev's type (call
+ * kcap_state_update() first) and call @fn for each match. Returns the
+ * number of matches, or a negative errno.
+ */
+KCAP_API int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
+			     const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx);
+
+KCAP_API void kcap_rules_free(struct kcap_rules *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KCAP_KCAP_DETECT_H */
