@@ -13,7 +13,7 @@ set -euo pipefail
 
 HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf zstd
-	zlib1g-dev clang libclang-rt-dev"
+	zlib1g-dev clang libclang-rt-dev libyaml-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
 	dwarves kmod"
 MATRIX_PKGS="debootstrap"
