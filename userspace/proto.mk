@@ -46,3 +46,9 @@ LIB_GEN_HDRS += $(PROTO_GEN_H)
 install-userspace: install-export-header
 install-export-header:
 	install -D -m 0644 $(US_DIR)/lib/kcap_export.h $(DESTDIR)$(PREFIX)/include/kcap/kcap_export.h
+
+# Host check of kcap export with protoc --decode and python3-protobuf
+# (tests/export/host.sh), on the real guest captures of tests/fuzz/corpus/.
+.PHONY: test-export
+test-export: $(BUILD)/bin/kcap
+	$(TOP)/tests/export/host.sh $(BUILD)/bin/kcap $(BUILD)

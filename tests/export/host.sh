@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# kcap export checked with tools kcap did not write: protoc --decode and a
+# Python consumer on Debian's python3-protobuf (consume.py, code generated
+# by protoc --python_out at test time). Reads the real guest captures of
+# tests/fuzz/corpus/ and compares with `kcap read` of the same file; then
+# the TCP, unix stream and unix seqpacket listeners. Prints TAP.
+# Usage: host.sh KCAP BUILD_DIR
+set -u
+kcap=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+gen=$2/export-test
+corpus=$top/tests/fuzz/corpus
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi; }
+val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+rm -rf "$gen" && mkdir -p "$gen"
+protoc -I"$top/proto" --python_out="$gen" "$top"/proto/kcap/v1/*.proto || exit 1
+touch "$gen/kcap/__init__.py" "$gen/kcap/v1/__init__.py"
+py="/usr/bin/python3 $top/tests/export/consume.py $gen"
+
+# ---- a capture file, pb ----------------------------------------------------------
+f=$corpus/guest-clean.kcap
+"$kcap" read -r "$f" >"$gen/read.txt" 2>/dev/null
+"$kcap" export -r "$f" -w "$gen/clean.pb" 2>"$gen/err" && ok "kcap export -r -w: status 0" ||
+	notok "kcap export -r -w: $(cat "$gen/err")"
+$py pb "$gen/clean.pb" >"$gen/clean.sum" 2>"$gen/py.err" && ok "python3-protobuf parses every frame" ||
+	notok "python3-protobuf: $(tail -1 "$gen/py.err")"
+lines=$(wc -l <"$gen/read.txt")
+expect "one message per event plus the header" "$(val frames "$gen/clean.sum")" $((lines + 1))
+expect "seq numbers 1..N without gaps" "$(val seq.max "$gen/clean.sum")" "$lines"
+grep -q '^header.schema kcap.v1$' "$gen/clean.sum" && ok "header: schema kcap.v1" || notok "header: schema"
+grep -q '^header.kernel_release 6\.' "$gen/clean.sum" && ok "header: the recording kernel" ||
+	notok "header: kernel release"
+for sc in getppid openat; do
+	expect "$sc events: as many as kcap read prints" "$(val "syscall.$sc" "$gen/clean.sum")" \
+		"$(grep -c " syscall $sc(" "$gen/read.txt")"
+done
+pid=$(grep ' syscall getppid(' "$gen/read.txt" | sed -n '1s/.* pid=\([0-9]*\) .*/\1/p')
+expect "the workload's 1000 getppid calls, pid and result" \
+	"$(grep -c . < <(grep "^pid\.$pid\.getppid\.res" "$gen/clean.sum"))" 1
+expect "  ... 1000 of them" "$(sed -n "s/^pid\.$pid\.getppid\.res[0-9]* //p" "$gen/clean.sum")" 1000
+expect "the workload's 50 openat calls = -2 (ENOENT)" \
+	"$(val "pid.$pid.openat.res-2" "$gen/clean.sum")" 50
+expect "proc_exec of /bin/true" "$(val exec./bin/true "$gen/clean.sum")" \
+	"$(grep -c ' proc_exec filename="/bin/true"' "$gen/read.txt")"
+for ev in proc_fork proc_exec proc_exit; do
+	expect "$ev count" "$(val "name.$ev" "$gen/clean.sum")" "$(grep -c " $ev " "$gen/read.txt")"
+done
+
+# protoc --decode on single frames: the header and the first getppid.
+/usr/bin/python3 - "$gen/clean.pb" "$gen" <<'PYEOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+i = k = 0
+while i < len(d) and k < 40:
+    n = s = 0
+    while True:
+        b = d[i]; i += 1; n |= (b & 0x7F) << s; s += 7
+        if b < 0x80: break
+    open("%s/frame%d.bin" % (sys.argv[2], k), "wb").write(d[i:i + n]); i += n; k += 1
+PYEOF
+protoc -I"$top/proto" --decode kcap.v1.Event kcap/v1/event.proto <"$gen/frame0.bin" >"$gen/frame0.txt" 2>&1
+grep -q 'schema: "kcap.v1"' "$gen/frame0.txt" && ok "protoc --decode kcap.v1.Event: the header" ||
+	notok "protoc --decode: header ($(head -3 "$gen/frame0.txt"))"
+for k in $(seq 1 39); do
+	protoc -I"$top/proto" --decode kcap.v1.Event kcap/v1/event.proto <"$gen/frame$k.bin" >"$gen/dec.txt" 2>&1 ||
+		{ notok "protoc --decode frame $k"; break; }
+	grep -q 'name: "getppid"' "$gen/dec.txt" && break
+done
+if grep -q 'name: "getppid"' "$gen/dec.txt" && grep -q "^pid: $pid$" "$gen/dec.txt" &&
+	grep -q '^  nr: 110$' "$gen/dec.txt"; then
+	ok "protoc --decode kcap.v1.Event: a getppid event (pid $pid, nr 110)"
+else
+	notok "protoc --decode: no getppid event among the first frames"
+	sed 's/^/# /' "$gen/dec.txt" | head -20
+fi
+
+# ---- drops in a capture file ------------------------------------------------------
+"$kcap" export -r "$corpus/guest-drops.kcap" -w "$gen/drops.pb" 2>/dev/null
+$py pb "$gen/drops.pb" >"$gen/drops.sum"
+"$kcap" read -r "$corpus/guest-drops.kcap" >"$gen/dread.txt" 2>/dev/null
+expect "drop markers become DropNotice (RING_FULL)" \
+	"$(($(val drop.reason.DROP_REASON_RING_FULL "$gen/drops.sum") + 0))" "$(grep -c ' drop ' "$gen/dread.txt")"
+lost=$(sed -n 's/.* drop lost_bulk=\([0-9]*\) lost_protected=\([0-9]*\).*/\1 \2/p' "$gen/dread.txt" |
+	awk '{ s += $1 + $2 } END { print s + 0 }')
+expect "DropNotice counts add up to the markers' lost events" "$(val drop.count "$gen/drops.sum")" "$lost"
+
+# ---- JSON -------------------------------------------------------------------------
+"$kcap" export -r "$f" --format json -w "$gen/clean.json" 2>/dev/null
+$py json "$gen/clean.json" >"$gen/json.sum" 2>"$gen/py.err" &&
+	ok "google.protobuf.json_format parses every JSON line (proto3 JSON mapping)" ||
+	notok "json_format: $(tail -1 "$gen/py.err")"
+if diff <(grep -v '^header.format' "$gen/clean.sum") <(grep -v '^header.format' "$gen/json.sum") >/dev/null; then
+	ok "JSON and protobuf streams say the same"
+else
+	notok "JSON and protobuf streams differ"
+fi
+
+# ---- listeners ----------------------------------------------------------------------
+# listen SPEC FORMAT: serve the file, consume it with Python, compare.
+listen() {
+	"$kcap" export -r "$f" --format "$2" --listen "$1" 2>"$gen/l.err" &
+	kp=$!
+	for _ in $(seq 50); do grep -q 'listening on' "$gen/l.err" && break; sleep 0.1; done
+	addr=$(sed -n 's/.*listening on //p' "$gen/l.err")
+	case $1 in tcp:*) src="tcp:$addr" ;; *) src=$1 ;; esac
+	timeout 30 $py "$2" "$src" >"$gen/l.sum" 2>"$gen/l.pyerr"
+	wait "$kp"
+	st=$?
+	if [ $st -eq 0 ] && diff <(grep -v '^header.format' "$gen/clean.sum") \
+		<(grep -v '^header.format' "$gen/l.sum") >/dev/null; then
+		ok "--listen $1 --format $2: the whole stream to a Python client"
+	else
+		notok "--listen $1 --format $2 (status $st)"
+		sed 's/^/# /' "$gen/l.err" "$gen/l.pyerr" | head
+	fi
+}
+listen tcp:127.0.0.1:0 pb
+listen "unix:$gen/s.sock" pb
+listen "unixpacket:$gen/p.sock" pb
+listen "unixpacket:$gen/p.sock" json
+
+# ---- refused options ------------------------------------------------------------------
+"$kcap" export --listen tcp:0.0.0.0:9 -r "$f" 2>"$gen/e1"
+st=$?
+grep -q 'only loopback' "$gen/e1" && [ $st -eq 2 ] && ok "non-loopback TCP refused (exit 2)" ||
+	notok "non-loopback TCP: status $st, $(cat "$gen/e1")"
+"$kcap" export --format xml -r "$f" 2>"$gen/e2"
+grep -q -- '--format xml: need pb or json' "$gen/e2" && ok "--format xml refused" || notok "--format xml"
+"$kcap" export --listen udp:1 2>"$gen/e3"
+grep -q 'need tcp:127.0.0.1:PORT, unix:PATH or unixpacket:PATH' "$gen/e3" && ok "--listen udp:1 refused" ||
+	notok "--listen udp:1"
+"$kcap" export -w /tmp/x --listen unix:/tmp/y 2>"$gen/e4"
+grep -q 'exclude each other' "$gen/e4" && ok "-w with --listen refused" || notok "-w with --listen"
+echo "1..$n"
+[ $fails -eq 0 ]
