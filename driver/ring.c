@@ -145,6 +145,7 @@ bool kcap_rings_readable(struct kcap_session *s)
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		struct kcap_ring *r = s->rings[cpu];
+		/* Pairs with smp_store_release() in kcap_ring_commit(). */
 		u64 head = smp_load_acquire(&r->prod->head);
 
 		if (kcap_ring_used(r, head) >= r->watermark)

@@ -4,7 +4,8 @@
 # Makefile (TOP, BUILD, KCAP_CACHE). Targets:
 #   module        kcap.ko for KERNEL (host, all, a suite, a release prefix)
 #                 in build/kmod/<release>/
-#   module-check  kcap.ko for the host kernel with sparse (C=1), warnings fail
+#   module-check  kcap.ko for the host kernel with sparse (C=1), and the
+#                 kernel's checkpatch.pl over driver/; warnings fail
 #   test          deps, test-unit, fuzz-smoke, module-check, test-vm, test-pkg
 #                 (tests/pkg/build.mk)
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
@@ -32,6 +33,7 @@ module: vm-deps
 module-check: vm-deps
 	@set -e; read -r suite rel <<<"$$($(VM_DIR)/kernels.sh resolve host)"; \
 	$(VM_DIR)/build-module.sh --check "$$suite" "$$rel"
+	@$(VM_DIR)/checkpatch.sh
 
 # In this order, also under make -j.
 test:
