@@ -68,6 +68,9 @@ done
 cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$here/tap.sh" "$root/lib/tap.sh"
+# kcap detect's default rules and the scenario of 80-detect and the demo.
+cp "$top/rules/kcap_rules.yaml" "$root/lib/kcap_rules.yaml"
+cp "$here/detect-scenario.sh" "$root/lib/detect-scenario.sh"
 cp "$ko" "$root/lib/kcap.ko"
 # A module built for another kernel of the matrix, for `kcap driver check`.
 other=${KCAP_OTHER_KO:-}

@@ -285,7 +285,12 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 		lit = p;
 	}
 	if (*lit) {
-		struct koutseg s = { .text = strdup(lit) };
+		/* a folded YAML scalar ends in a newline: outputs are one line */
+		size_t n = strlen(lit);
+
+		while (n && (lit[n - 1] == '\n' || lit[n - 1] == ' '))
+			n--;
+		struct koutseg s = { .text = strndup(lit, n) };
 
 		if (!s.text || !add_seg(ru, &s))
 			return -ENOMEM;
