@@ -11,7 +11,8 @@
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
-#   demo          boot the host kernel's guest and show kcap recording
+#   demo          boot the host kernel, run kcap detect on a container-like attack,
+#                 print the alerts, leave the recording in build/vm/RELEASE/export
 # See tests/vm/README.md.
 
 # Kernels `make test` runs on unless KERNELS is given, e.g.
@@ -48,7 +49,7 @@ test-vm: vm-deps lib cli guest-bins
 	@$(VM_DIR)/cli-help.sh $(BUILD)/bin/kcap
 	@$(VM_DIR)/matrix.sh test $(KERNELS)
 
-demo: vm-deps lib cli
+demo: vm-deps lib cli guest-bins
 	@$(VM_DIR)/matrix.sh module host
 	@read -r suite rel <<<"$$($(VM_DIR)/kernels.sh resolve host)"; \
 	$(VM_DIR)/run-guest.sh --demo "$$rel"
