@@ -103,30 +103,67 @@ static unsigned long long first_ts(const char *path)
 	return ts;
 }
 
+/* Event types whose filter verdict is cached (they do not change within a
+ * file: the verdict of a type depends on the file's event table only). */
+#define FILTER_TYPES 256
+enum { TYPE_UNKNOWN, TYPE_KEEP, TYPE_DROP, TYPE_BY_NR };
+
 struct filter {
 	bool on;
 	unsigned char nrs[KCAP_SYSCALL_MAX];
+	unsigned char by_type[FILTER_TYPES]; /* TYPE_*, filled lazily */
 };
+
+/* The verdict for every event of type @d: lifecycle and marker events pass,
+ * decoded syscalls by their name, generic syscall events by number. */
+static unsigned char type_verdict(const struct filter *f, const struct kcap_event_hdr *ev,
+				  const struct kcap_event_desc *d)
+{
+	int nr;
+
+	if (!d || d->flags & (KCAP_EDF_LIFECYCLE | KCAP_EDF_MARKER))
+		return TYPE_KEEP;
+	if (ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER)
+		return TYPE_BY_NR;
+	nr = kcap_syscall_nr(d->name, KCAP_SC_X86_64);
+	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr] ? TYPE_KEEP : TYPE_DROP;
+}
 
 /* Lifecycle and marker events always pass; syscall events by number (or,
  * for events named after a syscall, by name). */
-static bool keep(struct kcap *h, const struct filter *f, const struct kcap_event_hdr *ev)
+static bool keep(struct kcap *h, struct filter *f, const struct kcap_event_hdr *ev)
 {
 	const struct kcap_event_desc *d;
+	const __u16 *lens;
 	const char *name;
+	unsigned char v;
 	int nr;
 
 	if (!f->on)
 		return true;
-	d = kcap_handle_event_desc(h, ev->type);
-	if (!d || d->flags & (KCAP_EDF_LIFECYCLE | KCAP_EDF_MARKER))
-		return true;
-	nr = kcap_event_syscall_nr(ev);
+	v = ev->type < FILTER_TYPES ? f->by_type[ev->type] : TYPE_UNKNOWN;
+	if (v == TYPE_UNKNOWN) {
+		d = kcap_handle_event_desc(h, ev->type);
+		v = type_verdict(f, ev, d);
+		if (ev->type < FILTER_TYPES)
+			f->by_type[ev->type] = v;
+	}
+	if (v != TYPE_BY_NR)
+		return v == TYPE_KEEP;
+	/* The number is parameter 0 (docs/abi.md: the lengths, then the
+	 * bytes); kcap_next() checked that the lengths add up. */
+	lens = (const __u16 *)(ev + 1);
+	if (ev->nparams >= 1 && lens[0] == sizeof(__u32)) {
+		__u32 nr32;
+
+		memcpy(&nr32, lens + ev->nparams, sizeof(nr32));
+		nr = nr32 > 0x7fffffff ? -1 : (int)nr32;
+	} else {
+		nr = kcap_event_syscall_nr(ev);
+	}
 	if (nr >= 0 && (ev->flags & KCAP_EVF_COMPAT)) {
 		name = kcap_syscall_name((unsigned int)nr, KCAP_SC_IA32);
 		nr = name ? kcap_syscall_nr(name, KCAP_SC_X86_64) : -1;
-	} else if (nr < 0) {
-		nr = kcap_syscall_nr(d->name, KCAP_SC_X86_64);
 	}
 	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr];
 }
