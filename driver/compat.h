@@ -18,4 +18,14 @@ static inline void kcap_vma_clear_maywrite(struct vm_area_struct *vma)
 #endif
 }
 
+/* A forked child of the reader does not inherit the ring mappings. */
+static inline void kcap_vma_set_dontcopy(struct vm_area_struct *vma)
+{
+#ifdef KCAP_HAS_VM_FLAGS_SET
+	vm_flags_set(vma, VM_DONTCOPY);
+#else
+	vma->vm_flags |= VM_DONTCOPY;
+#endif
+}
+
 #endif /* _KCAP_COMPAT_H */

@@ -269,6 +269,8 @@ static int kcap_mmap(struct file *file, struct vm_area_struct *vma)
 		goto out;
 	}
 	ret = remap_vmalloc_range(vma, r->area, within >> PAGE_SHIFT);
+	if (!ret)
+		kcap_vma_set_dontcopy(vma);
 out:
 	mutex_unlock(&s->lock);
 	return ret;

@@ -348,17 +348,21 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 		max[i] = kcap_param_max(&d->params[i], c);
 		len += max[i];
 	}
+	/* Paths make the bound large (8 KiB for openat) and the record
+	 * small: build it aside, reserve its exact size at commit.
+	 */
+	if (WARN_ON_ONCE(len > KCAP_EVENT_MAX_LEN))
+		return;
 	if (kcap_tp_may_fault())
 		kcap_prefault_params(d, c);
 
 	preempt_disable_notrace();
-	if (kcap_rec_begin(&w, s, type, d->nparams, len,
-			   d->flags & KCAP_EDF_PROTECTED)) {
-		if (c->compat)
-			w.hdr->flags |= KCAP_EVF_COMPAT;
-		for (i = 0; i < d->nparams; i++)
-			kcap_put_param(&w, &d->params[i], c, max[i]);
-		kcap_rec_commit(&w);
-	}
+	kcap_rec_begin_staged(&w, s, type, d->nparams,
+			      d->flags & KCAP_EDF_PROTECTED);
+	if (c->compat)
+		w.hdr->flags |= KCAP_EVF_COMPAT;
+	for (i = 0; i < d->nparams; i++)
+		kcap_put_param(&w, &d->params[i], c, max[i]);
+	kcap_rec_commit(&w);
 	preempt_enable_notrace();
 }

@@ -205,9 +205,11 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	if (!bprm && kcap_tp_may_fault())
 		kcap_prefault_str((const char __user *)ufile, KCAP_PATH_MAX);
 
+	if (WARN_ON_ONCE(len > KCAP_EVENT_MAX_LEN))
+		return;
 	preempt_disable_notrace();
-	if (!kcap_rec_begin(&w, s, type, d->nparams, len, true))
-		goto out;
+	/* Built aside: its bound (five paths) is far above its usual size. */
+	kcap_rec_begin_staged(&w, s, type, d->nparams, true);
 	if (c->compat)
 		w.hdr->flags |= KCAP_EVF_COMPAT;
 	kcap_rec_put(&w, &res, sizeof(res));
@@ -264,6 +266,5 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	if (trunc)
 		w.hdr->flags |= KCAP_EVF_TRUNCATED;
 	kcap_rec_commit(&w);
-out:
 	preempt_enable_notrace();
 }

@@ -26,11 +26,13 @@ struct kcap_ring {
 	u64 mask;			/* data_size - 1 */
 	u64 bulk_limit;			/* fill at which bulk events are dropped */
 	u64 watermark;			/* fill at which a polling reader is woken */
+	u64 fill;			/* bytes in use after the last reserve */
 	u64 lost_bulk;			/* drops not yet reported by a marker */
 	u64 lost_protected;
 	bool wakeup_armed;		/* set by poll(), cleared by the producer */
 	struct irq_work wakeup_work;
 	struct kcap_session *session;
+	u8 *scratch;			/* KCAP_EVENT_MAX_LEN, for staged records */
 	void *area;			/* vmap of all pages, data twice */
 	struct page **pages;		/* distinct pages: 2 + data pages */
 	unsigned int nr_pages;

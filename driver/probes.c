@@ -33,19 +33,15 @@ static inline bool kcap_skip_task(const struct kcap_session *s)
  */
 noinline void kcap_write_drop_marker(struct kcap_ring *r, u64 ts)
 {
-	const u32 len = KCAP_REC_LEN(2, 2 * sizeof(u64));
 	struct kcap_rec w;
+	void *hdr;
 
-	/* Not counted when it does not fit: it is retried before the next
-	 * record, and the counts it carries keep growing meanwhile.
-	 */
-	w.hdr = kcap_ring_try_reserve(r, len, true);
-	if (!w.hdr)
+	/* The caller made sure the marker fits with the record after it. */
+	hdr = kcap_ring_try_reserve(r, KCAP_MARKER_LEN, true);
+	if (WARN_ON_ONCE(!hdr))
 		return;
-	w.ring = r;
-	w.lens = kcap_event_start(w.hdr, KCAP_EVT_DROP, 2, len, ts, r->cpu);
-	w.p = (u8 *)(w.lens + 2);
-	w.i = 0;
+	kcap_rec_init(&w, r, hdr, KCAP_EVT_DROP, 2, KCAP_MARKER_LEN, ts, true);
+	w.staged = false;
 	kcap_rec_put(&w, &r->lost_bulk, sizeof(u64));
 	kcap_rec_put(&w, &r->lost_protected, sizeof(u64));
 	r->lost_bulk = 0;

@@ -24,35 +24,89 @@ static inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
 
 void kcap_write_drop_marker(struct kcap_ring *r, u64 ts);
 
-/* A record being written: reserved space, lengths array, write cursor. */
+/* Bytes of a drop marker record. */
+#define KCAP_MARKER_LEN KCAP_REC_LEN(2, 2 * sizeof(u64))
+
+/*
+ * A record being written: where it is built, its lengths array, a write
+ * cursor. A staged record is built in the ring's scratch buffer and copied
+ * into the ring at commit, at its exact size: for records whose upper bound
+ * (paths, argv) is far above their usual size.
+ */
 struct kcap_rec {
 	struct kcap_ring *ring;
 	struct kcap_event_hdr *hdr;
 	u16 *lens;
 	u8 *p;
 	unsigned int i;
+	bool staged;
+	bool protected;
 };
 
 /*
- * Start a record of @np params and @len bytes on this CPU's ring, after any
- * pending drop marker. Preemption must be disabled. False if dropped.
+ * Room for @len bytes on @r, after any pending drop marker: the marker is
+ * written only if the record fits with it, so markers never eat the space
+ * of the events they stand for. NULL (and the event counted) if no room.
+ */
+static inline void *kcap_rec_reserve(struct kcap_ring *r, u32 len,
+				     bool protected, u64 ts)
+{
+	if (unlikely(r->lost_bulk | r->lost_protected)) {
+		if (len > KCAP_EVENT_MAX_LEN ||
+		    !kcap_ring_try_reserve(r, KCAP_ALIGN(KCAP_MARKER_LEN) + len,
+					   protected)) {
+			kcap_ring_count_drop(r, protected);
+			return NULL;
+		}
+		kcap_write_drop_marker(r, ts);
+	}
+	return kcap_ring_reserve(r, len, protected);
+}
+
+static inline void kcap_rec_init(struct kcap_rec *w, struct kcap_ring *r,
+				 void *hdr, u16 type, u16 np, u32 len, u64 ts,
+				 bool protected)
+{
+	w->ring = r;
+	w->hdr = hdr;
+	w->lens = kcap_event_start(hdr, type, np, len, ts, r->cpu);
+	w->p = (u8 *)(w->lens + np);
+	w->i = 0;
+	w->protected = protected;
+}
+
+/*
+ * Start a record of @np params and at most @len bytes directly in this
+ * CPU's ring. Preemption must be disabled. False if dropped.
  */
 static inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
 				  u16 type, u16 np, u32 len, bool protected)
 {
 	struct kcap_ring *r = kcap_this_ring(s);
 	u64 ts = ktime_get_ns();
+	void *hdr = kcap_rec_reserve(r, len, protected, ts);
 
-	if (unlikely(r->lost_bulk | r->lost_protected))
-		kcap_write_drop_marker(r, ts);
-	w->hdr = kcap_ring_reserve(r, len, protected);
-	if (!w->hdr)
+	if (!hdr)
 		return false;
-	w->ring = r;
-	w->lens = kcap_event_start(w->hdr, type, np, len, ts, r->cpu);
-	w->p = (u8 *)(w->lens + np);
-	w->i = 0;
+	kcap_rec_init(w, r, hdr, type, np, len, ts, protected);
+	w->staged = false;
 	return true;
+}
+
+/*
+ * Start a staged record (built in the scratch buffer, at most
+ * KCAP_EVENT_MAX_LEN bytes). Preemption must be disabled from here to the
+ * commit: the scratch buffer belongs to this CPU.
+ */
+static inline void kcap_rec_begin_staged(struct kcap_rec *w,
+					 struct kcap_session *s, u16 type,
+					 u16 np, bool protected)
+{
+	struct kcap_ring *r = kcap_this_ring(s);
+
+	kcap_rec_init(w, r, r->scratch, type, np, 0, ktime_get_ns(),
+		      protected);
+	w->staged = true;
 }
 
 static inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)
@@ -76,11 +130,24 @@ static inline void kcap_rec_fault(struct kcap_rec *w)
 	w->ring->prod->drops[KCAP_DROP_FAULT]++;
 }
 
-/* Publish the record; its length is what was written, at most reserved. */
+/*
+ * Publish the record at the length actually written; a staged one is
+ * first copied into the ring, if it fits.
+ */
 static inline void kcap_rec_commit(struct kcap_rec *w)
 {
-	w->hdr->len = w->p - (u8 *)w->hdr;
-	kcap_ring_commit(w->ring, w->hdr->len);
+	u32 len = w->p - (u8 *)w->hdr;
+	void *dst;
+
+	w->hdr->len = len;
+	if (w->staged) {
+		dst = kcap_rec_reserve(w->ring, len, w->protected,
+				       w->hdr->ts_ns);
+		if (!dst)
+			return;
+		memcpy(dst, w->hdr, len);
+	}
+	kcap_ring_commit(w->ring, len);
 }
 
 #endif /* _KCAP_RECORD_H */

@@ -36,6 +36,7 @@ static void kcap_ring_free(struct kcap_ring *r)
 	irq_work_sync(&r->wakeup_work);
 	if (r->area)
 		vunmap(r->area);
+	kvfree(r->scratch);
 	for (i = 0; i < r->nr_pages; i++)
 		if (r->pages[i])
 			__free_page(r->pages[i]);
@@ -60,6 +61,9 @@ static struct kcap_ring *kcap_ring_alloc(struct kcap_session *s,
 	r->session = s;
 	init_irq_work(&r->wakeup_work, kcap_ring_wakeup);
 
+	r->scratch = kvmalloc_node(KCAP_EVENT_MAX_LEN, GFP_KERNEL, node);
+	if (!r->scratch)
+		goto err;
 	r->pages = kvcalloc(nr_pages, sizeof(*r->pages), GFP_KERNEL);
 	if (!r->pages)
 		goto err;

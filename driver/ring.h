@@ -39,10 +39,24 @@ static inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
 {
 	u64 head = r->prod->head;	/* only this CPU's producer writes it */
 	u64 limit = protected ? r->mask + 1 : r->bulk_limit;
+	u64 fill = kcap_ring_used(r, head) + KCAP_ALIGN(len);
 
-	if (unlikely(kcap_ring_used(r, head) + KCAP_ALIGN(len) > limit))
+	if (unlikely(fill > limit))
 		return NULL;
+	r->fill = fill;		/* for the watermark test at commit */
 	return r->data + (head & r->mask);
+}
+
+/* Count an event that found no room. */
+static inline void kcap_ring_count_drop(struct kcap_ring *r, bool protected)
+{
+	if (protected) {
+		r->prod->drops[KCAP_DROP_FULL_PROTECTED]++;
+		r->lost_protected++;
+	} else {
+		r->prod->drops[KCAP_DROP_FULL]++;
+		r->lost_bulk++;
+	}
 }
 
 /* Reserve @len bytes for an event; on failure count the event as lost. */
@@ -57,15 +71,8 @@ static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
 		return NULL;
 	}
 	rec = kcap_ring_try_reserve(r, len, protected);
-	if (unlikely(!rec)) {
-		if (protected) {
-			r->prod->drops[KCAP_DROP_FULL_PROTECTED]++;
-			r->lost_protected++;
-		} else {
-			r->prod->drops[KCAP_DROP_FULL]++;
-			r->lost_bulk++;
-		}
-	}
+	if (unlikely(!rec))
+		kcap_ring_count_drop(r, protected);
 	return rec;
 }
 
@@ -81,7 +88,8 @@ static inline void kcap_ring_commit(struct kcap_ring *r, u32 len)
 	 */
 	smp_store_release(&r->prod->head, head);
 
-	if (kcap_ring_used(r, head) < r->watermark)
+	/* The fill seen at reserve time: no second look at the tail. */
+	if (r->fill < r->watermark)
 		return;
 	/* Order the head store before the load of wakeup_armed; pairs with
 	 * smp_mb() in kcap_rings_readable(), so either the reader sees

@@ -25,8 +25,9 @@ else
 	diag /tmp/kb.out
 fi
 # An overloaded 64 KiB ring: captured + lost adds up to generated.
-kbench dropproof 64M 2 300 >/tmp/ref.out 2>&1
-kbench dropproof 64K 2 300 >/tmp/drop.out 2>&1
+# 2 x 1000 getppid records (224 KiB) overflow even two 64 KiB rings.
+kbench dropproof 64M 2 1000 >/tmp/ref.out 2>&1
+kbench dropproof 64K 2 1000 >/tmp/drop.out 2>&1
 gen=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' /tmp/ref.out)
 got=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' /tmp/drop.out)
 full=$(sed -n 's/.* drop_full=\([0-9]*\).*/\1/p' /tmp/drop.out)
@@ -37,5 +38,18 @@ else
 	fail "kbench dropproof ran"
 	diag /tmp/ref.out
 	diag /tmp/drop.out
+fi
+# Exact accounting: every generated event is captured or counted as lost,
+# and the lifecycle events (protected) all survive the overload.
+lc() { sed -n "s/.* forks=\([0-9]*\) execs=\([0-9]*\) exits=\([0-9]*\).*/\1 \2 \3/p" "$1"; }
+if [ -n "$gen" ] && [ "$((got + full + fullp))" = "$gen" ] 2>/dev/null; then
+	pass "kbench dropproof: captured + dropped = generated ($got + $full + $fullp = $gen)"
+else
+	fail "kbench dropproof: captured + dropped = generated (${got:-?} + ${full:-?} + ${fullp:-?} != ${gen:-?})"
+fi
+if [ -n "$(lc /tmp/ref.out)" ] && [ "$(lc /tmp/drop.out)" = "$(lc /tmp/ref.out)" ] && [ "$fullp" = 0 ]; then
+	pass "kbench dropproof: every fork, exec and exit survived ($(lc /tmp/drop.out))"
+else
+	fail "kbench dropproof: lifecycle events lost ($(lc /tmp/drop.out) vs $(lc /tmp/ref.out))"
 fi
 rmmod kcap
