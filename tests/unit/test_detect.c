@@ -419,6 +419,57 @@ static void test_state_lifecycle(void **state)
 	kcap_state_free(st);
 }
 
+/* kcap_state_thread(): the table's view of a thread, read-only. */
+static void test_state_thread_lookup(void **state)
+{
+	struct kcap_state_stats before, after;
+	struct kcap_thread_info t;
+	struct world w;
+	struct { __u32 tid, pid; } small;
+
+	(void)state;
+	world_init(&w);
+	kcap_state_stats(w.st, &before);
+	assert_int_equal(kcap_state_thread(w.st, 101, &t, sizeof(t)), 0);
+	assert_int_equal(t.tid, 101);
+	assert_int_equal(t.pid, 101);
+	assert_int_equal(t.ppid, 100);
+	assert_string_equal(t.comm, "cat");
+	assert_string_equal(t.exe, "/bin/cat");
+	assert_int_equal(t.argv_len, sizeof("cat\0/etc/shadow"));
+	assert_memory_equal(t.argv, "cat\0/etc/shadow", t.argv_len);
+	assert_string_equal(t.cwd, "/root");
+	assert_int_equal(t.uid, 1000);
+	assert_int_equal(t.euid, 1000);
+	assert_int_equal(t.gid, 1000);
+	assert_int_equal(t.loginuid, 1000);
+	assert_int_equal(t.tty, 0x8801);
+	assert_int_equal(t.vpid, 7);
+	assert_int_equal(t.exited, 0);
+	assert_string_equal(t.user, ""); /* no passwd file */
+	assert_string_equal(t.cgroup, "/system.slice/docker-" ID64 ".scope");
+	assert_string_equal(t.container.short_id, "0123456789ab");
+	assert_string_equal(t.container.id, ID64);
+	assert_string_equal(t.container.runtime, "docker");
+	/* the parent, known from its fork event only: its comm, no image */
+	assert_int_equal(kcap_state_thread(w.st, 100, &t, sizeof(t)), 0);
+	assert_string_equal(t.comm, "bash");
+	assert_string_equal(t.exe, "");
+	assert_string_equal(t.container.short_id, "host");
+	assert_int_equal(t.loginuid, 0xffffffffu);
+	/* unknown threads are not added by a lookup; a shorter struct works */
+	assert_int_equal(kcap_state_thread(w.st, 4242, &t, sizeof(t)), -ENOENT);
+	assert_int_equal(kcap_state_thread(w.st, 101, (struct kcap_thread_info *)&small,
+					   sizeof(small)),
+			 0);
+	assert_int_equal(small.tid, 101);
+	assert_int_equal(kcap_state_thread(NULL, 101, &t, sizeof(t)), -EINVAL);
+	kcap_state_stats(w.st, &after);
+	assert_int_equal(after.threads, before.threads);
+	assert_int_equal(after.misses, before.misses);
+	kcap_state_free(w.st);
+}
+
 static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
@@ -427,6 +478,7 @@ static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_multiline_location),
 	cmocka_unit_test(test_type_index),
 	cmocka_unit_test(test_state_lifecycle),
+	cmocka_unit_test(test_state_thread_lookup),
 };
 
 UNIT_GROUP(detect, detect_tests)

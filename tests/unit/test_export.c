@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "export.h"
+#include "kcap_detect.h"
 #include "unit.h"
 
 struct evbuf {
@@ -530,6 +531,140 @@ static void test_backpressure(void **state)
 	close(sv[1]);
 }
 
+/* ---- process context from a thread table ------------------------------------ */
+
+/* An event of @type from @tid with the parameters @v[i] of @l[i] bytes. */
+static const struct kcap_event_hdr *mkev(struct evbuf *b, unsigned int type, __u32 tid,
+					 unsigned int n, const void *const *v,
+					 const unsigned int *l)
+{
+	unsigned int i, off = sizeof(b->hdr) + 2 * n;
+
+	memset(b, 0, sizeof(*b));
+	b->hdr = (struct kcap_event_hdr){ .ts_ns = 1000 + tid, .tid = tid, .pid = tid,
+					  .type = (__u16)type, .nparams = (__u16)n };
+	for (i = 0; i < n; i++) {
+		__u16 len = (__u16)l[i];
+
+		memcpy(b->bytes + sizeof(b->hdr) + 2 * i, &len, 2);
+		memcpy(b->bytes + off, v[i], len);
+		off += len;
+	}
+	b->hdr.len = off;
+	return &b->hdr;
+}
+
+#define CG "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope"
+
+/*
+ * sh (200) forks 201, which execs "cat -n /etc/hosts" in a docker cgroup
+ * and opens /etc/hosts: with a thread table the openat, which carries no
+ * process data itself, gets the exec'd image, credentials and container,
+ * and the fork's child its parent's; without one, pid and tid only.
+ */
+static void test_process_from_state(void **state)
+{
+	static const char argv[] = "cat\0-n\0/etc/hosts";
+	__s64 zero = 0, fd = 3, dirfd = -100, flags = 0;
+	__u32 child = 201, uid = 1000, gid = 100, lu = 1000, tty = 0, vpid = 201, mode = 0;
+	const void *fork_v[] = { &child, &child, "sh" };
+	const unsigned int fork_l[] = { 4, 4, 2 };
+	const void *exec_v[] = { &zero, "/bin/cat", argv,  "/srv", "/bin/cat", "cat", &uid,
+				 &gid,	&uid,	    &lu,   &tty,   &vpid,      &vpid, CG };
+	const unsigned int exec_l[] = { 8, 8, sizeof(argv), 4, 8, 3, 4, 4, 4, 4, 4, 4, 4,
+					sizeof(CG) - 1 };
+	const void *open_v[] = { &fd, &dirfd, "/etc/hosts", &flags, &mode, "/etc/hosts" };
+	const unsigned int open_l[] = { 8, 8, 10, 8, 4, 10 };
+	struct kcap_state_opts so = { .sz = sizeof(so), .passwd = "/nonexistent" };
+	struct kcap_state *st = kcap_state_new(&so);
+	static unsigned char out[65536];
+	const unsigned char *msg;
+	struct kcap_exporter *x;
+	struct evbuf b;
+	Kcap__V1__Event *m;
+	size_t n;
+	int sv[2], k;
+	ssize_t got;
+	KCAP_OPTS(kcap_export_opts, o, .flags = KCAP_EXPORT_BLOCK, .state = st);
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	o.fd = sv[0];
+	x = kcap_exporter_open(&o);
+	assert_non_null(x);
+	mkev(&b, KCAP_EVT_PROC_FORK, 200, 3, fork_v, fork_l);
+	assert_int_equal(kcap_state_update(st, NULL, &b.hdr), 0);
+	assert_int_equal(kcap_exporter_event(x, NULL, &b.hdr), 0);
+	mkev(&b, KCAP_EVT_EXECVE, 201, 14, exec_v, exec_l);
+	assert_int_equal(kcap_state_update(st, NULL, &b.hdr), 0);
+	assert_int_equal(kcap_exporter_event(x, NULL, &b.hdr), 0);
+	mkev(&b, KCAP_EVT_OPENAT, 201, 6, open_v, open_l);
+	assert_int_equal(kcap_state_update(st, NULL, &b.hdr), 0);
+	assert_int_equal(kcap_exporter_event(x, NULL, &b.hdr), 0);
+	assert_int_equal(kcap_exporter_flush(x, 1000), 0);
+	kcap_exporter_close(x);
+	close(sv[0]);
+	got = read(sv[1], out, sizeof(out));
+	close(sv[1]);
+	assert_true(got > 0);
+
+	/* header, fork, exec, openat */
+	msg = out;
+	for (k = 0; k < 4; k++) {
+		const unsigned char *p = msg;
+
+		n = frame_at(p, (size_t)(out + got - p), &msg);
+		assert_true(n != (size_t)-1);
+		m = kcap__v1__event__unpack(NULL, n, msg);
+		assert_non_null(m);
+		msg += n;
+		if (k == 1) {
+			assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_FORK);
+			assert_string_equal(m->process->comm, "sh");
+			assert_null(m->container);
+		} else if (k == 3) {
+			Kcap__V1__Process *p = m->process;
+
+			assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_OPEN);
+			assert_non_null(p);
+			assert_int_equal(p->pid, 201);
+			assert_int_equal(p->ppid, 200);
+			assert_string_equal(p->comm, "cat");
+			assert_string_equal(p->exe, "/bin/cat");
+			assert_int_equal(p->n_args, 2);
+			assert_string_equal(p->args[0], "-n");
+			assert_string_equal(p->args[1], "/etc/hosts");
+			assert_string_equal(p->cwd, "/srv");
+			assert_int_equal(p->uid, 1000);
+			assert_int_equal(p->gid, 100);
+			assert_int_equal(p->loginuid, 1000);
+			assert_int_equal(p->vpid, 201);
+			assert_string_equal(p->cgroup, CG);
+			assert_non_null(m->container);
+			assert_string_equal(m->container->id, "0123456789ab");
+			assert_string_equal(m->container->runtime, "docker");
+			assert_int_equal(strlen(m->container->full_id), 64);
+		}
+		kcap__v1__event__free_unpacked(m, NULL);
+	}
+	assert_true(msg == out + got);
+
+	/* Without a table the openat knows its pid and tid only. */
+	m = roundtrip(mkev(&b, KCAP_EVT_OPENAT, 201, 6, open_v, open_l));
+	assert_int_equal(m->process->pid, 201);
+	assert_string_equal(m->process->comm, "");
+	assert_null(m->container);
+	kcap__v1__event__free_unpacked(m, NULL);
+	/* ... and an exec event its own image and container. */
+	m = roundtrip(mkev(&b, KCAP_EVT_EXECVE, 201, 14, exec_v, exec_l));
+	assert_string_equal(m->process->exe, "/bin/cat");
+	assert_non_null(m->container);
+	assert_string_equal(m->container->id, "0123456789ab");
+	kcap__v1__event__free_unpacked(m, NULL);
+	kcap_state_free(st);
+}
+
 static const struct CMUnitTest export_tests[] = {
 	cmocka_unit_test(test_every_param_has_a_field),
 	cmocka_unit_test(test_roundtrip_all_types),
@@ -539,6 +674,7 @@ static const struct CMUnitTest export_tests[] = {
 	cmocka_unit_test(test_alert_json),
 	cmocka_unit_test(test_bad_options),
 	cmocka_unit_test(test_backpressure),
+	cmocka_unit_test(test_process_from_state),
 };
 
 UNIT_GROUP(export, export_tests)

@@ -2,7 +2,9 @@
 /*
  * kcap export: live events (or a capture file's, -r) as a stream of
  * kcap.v1.Event messages, protobuf or JSON, to stdout, a file or one
- * client of a loopback TCP or unix listener (libkcap's exporter).
+ * client of a loopback TCP or unix listener (libkcap's exporter). A thread
+ * table (kcap_state), seeded from /proc or the file's process snapshot and
+ * updated with every event, gives each event its process and container.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kcap_detect.h"
 #include "kcap_export.h"
 
 static const char export_usage[] =
@@ -23,6 +26,8 @@ static const char export_usage[] =
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
 	"(the driver's, or the consumer's being too slow) come as drop notices.\n"
+	"Every event carries its process (comm, exe, args, cwd, ids, cgroup) and\n"
+	"container, from a thread table kept current from the events.\n"
 	"\n"
 	"  -r, --read FILE        export a capture file (kcap record -w) instead of\n"
 	"                         live events; nothing is dropped, the consumer is waited for\n"
@@ -70,8 +75,8 @@ struct export_args {
 };
 
 /* Exports until -n, the end of the source, a signal or an error. */
-static int pump_events(struct kcap *h, struct kcap_exporter *x, const struct export_args *a,
-		       volatile int *stop, unsigned long long *seen)
+static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_state *st,
+		       const struct export_args *a, volatile int *stop, unsigned long long *seen)
 {
 	const struct kcap_event_hdr *ev;
 	int err = 0;
@@ -86,7 +91,9 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, const struct exp
 		}
 		if (err)
 			break;
-		err = kcap_exporter_event(x, h, ev);
+		err = kcap_state_update(st, h, ev);
+		if (!err)
+			err = kcap_exporter_event(x, h, ev);
 		if (err)
 			break;
 		(*seen)++;
@@ -96,6 +103,8 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, const struct exp
 		err = 0;
 		while (!err && (!a->count || *seen < a->count)) {
 			err = kcap_next(h, &ev);
+			if (!err)
+				err = kcap_state_update(st, h, ev);
 			if (!err)
 				err = kcap_exporter_event(x, h, ev);
 			if (!err)
@@ -113,6 +122,7 @@ int cmd_export(int argc, char **argv)
 	unsigned long long v, seen = 0;
 	struct kcap_export_stats st;
 	struct kcap_exporter *x;
+	struct kcap_state *threads;
 	volatile int *stop;
 	struct kcap *h;
 	int c, err, status = 0;
@@ -203,10 +213,24 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "kcap: %s\n", errbuf);
 		return EXIT_RUNTIME;
 	}
+	threads = kcap_state_new(NULL);
+	if (!threads) {
+		fprintf(stderr, "kcap: thread table: %s\n", strerror(errno));
+		kcap_close(h);
+		return EXIT_RUNTIME;
+	}
+	/* Seeded before the capture starts: threads born later come from
+	 * fork events, threads missed in between from /proc on first sight. */
+	err = kcap_state_seed(threads, h);
+	if (err)
+		fprintf(stderr, "kcap: process snapshot: %s (process fields fill in as events "
+			"come)\n", strerror(-err));
 	xo.source = h;
+	xo.state = threads;
 	x = kcap_exporter_open(&xo);
 	if (!x) {
 		fprintf(stderr, "kcap: %s\n", errbuf);
+		kcap_state_free(threads);
 		kcap_close(h);
 		return errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
@@ -217,7 +241,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
 		status = EXIT_RUNTIME;
 	} else {
-		err = pump_events(h, x, &a, stop, &seen);
+		err = pump_events(h, x, threads, &a, stop, &seen);
 		if (err) {
 			fprintf(stderr, "kcap: %s\n", *kcap_exporter_errmsg(x)
 							  ? kcap_exporter_errmsg(x)
@@ -238,6 +262,7 @@ int cmd_export(int argc, char **argv)
 		(unsigned long long)st.bytes, (unsigned long long)st.dropped,
 		(unsigned long long)st.clients);
 	kcap_exporter_close(x);
+	kcap_state_free(threads);
 	kcap_close(h);
 	return status;
 }

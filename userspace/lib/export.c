@@ -406,7 +406,8 @@ int kcap_exporter_event(struct kcap_exporter *x, struct kcap *h, const struct kc
 
 	if (x->broken)
 		return x->broken;
-	err = export_arena_init(&x->arena, 16 * (size_t)ev->len + 16384);
+	err = export_arena_init(&x->arena, 16 * (size_t)ev->len + 16384 +
+						   export_process_size(&x->ctx, ev));
 	if (!err)
 		err = export_event_msg(&x->ctx, h, ev, &x->arena, &msg);
 	if (err)
@@ -727,6 +728,7 @@ struct kcap_exporter *kcap_exporter_open(const struct kcap_export_opts *o)
 		cap = KCAP_EXPORT_DEFAULT_BUFFER;
 	export_ctx_init(&x->ctx, OPTS_GET(o, source, NULL));
 	x->ctx.process = !(x->flags & KCAP_EXPORT_NO_PROCESS);
+	x->ctx.state = OPTS_GET(o, state, NULL);
 	if (x->format != KCAP_EXPORT_PB && x->format != KCAP_EXPORT_JSON) {
 		err = xerr(x, -EINVAL, "unknown export format %d", (int)x->format);
 	} else if (cap < 64 * 1024 || cap > (1ULL << 32)) {

@@ -10,6 +10,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "kcap/v1/event.pb-c.h"
+#include "kcap_detect.h"
 #include "kcap_export.h"
 #include "kcap_internal.h"
 
@@ -36,7 +37,12 @@ struct export_ctx {
 	__s64 boot_wall_ns;
 	Kcap__V1__Source source;
 	bool process; /* fill Event.process and Event.container */
+	const struct kcap_state *state; /* from which, if set */
 };
+
+/* Arena bytes the process context of @ev needs beyond the event's own. */
+KCAP_HIDDEN size_t export_process_size(const struct export_ctx *c,
+				       const struct kcap_event_hdr *ev);
 
 /*
  * export_event_msg() - @ev as a kcap.v1.Event in @msg (and the memory of

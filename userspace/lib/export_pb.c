@@ -421,84 +421,113 @@ static int fill_params(struct export_arena *a, Kcap__V1__ParamsEvent *m,
 	return 0;
 }
 
-/*
- * The container of a cgroup path: the last run of 64 hex digits, with the
- * runtime from the name around it (docker-ID.scope, /docker/ID,
- * cri-containerd-ID.scope, crio-ID, libpod-ID).
- */
-static int fill_container(struct export_arena *a, Kcap__V1__Container **out, const char *cg)
+/* The container of a cgroup path or /proc/PID/cgroup text; none on the host. */
+static int container_msg(struct export_arena *a, Kcap__V1__Container **out,
+			 const struct kcap_container *ct)
 {
-	static const struct {
-		const char *prefix;
-		const char *runtime;
-	} rt[] = { { "docker", "docker" }, { "cri-containerd", "containerd" },
-		   { "containerd", "containerd" }, { "crio", "cri-o" }, { "libpod", "podman" } };
-	const char *p, *id = NULL, *pod;
 	Kcap__V1__Container *c;
-	size_t n = 0, i;
 
-	for (p = cg; *p; p++) {
-		n = strchr("0123456789abcdef", *p) && *p ? n + 1 : 0;
-		if (n == 64 && !(p[1] && strchr("0123456789abcdef", p[1])))
-			id = p - 63;
-	}
-	if (!id)
+	if (!ct->id[0])
 		return 0;
 	c = new_msg(a, &kcap__v1__container__descriptor);
 	if (!c)
 		return -ENOMEM;
-	c->full_id = export_utf8(a, id, 64);
-	c->id = export_utf8(a, id, 12);
-	for (i = 0; i < sizeof(rt) / sizeof(rt[0]); i++) {
-		size_t l = strlen(rt[i].prefix);
-
-		if (id - cg > (ptrdiff_t)l && !strncmp(id - l - 1, rt[i].prefix, l)) {
-			c->runtime = (char *)rt[i].runtime;
-			break;
-		}
-	}
-	pod = strstr(cg, "pod");
-	if (pod && strlen(pod + 3) >= 36 && pod[3 + 8] != '\0') {
-		char uid[37];
-
-		memcpy(uid, pod + 3, 36);
-		uid[36] = '\0';
-		for (i = 0; i < 36; i++)
-			if (uid[i] == '_')
-				uid[i] = '-';
-		if (uid[8] == '-' && uid[13] == '-' && uid[23] == '-')
-			c->pod_uid = export_utf8(a, uid, 36);
-	}
-	if (!c->full_id || !c->id)
+	c->full_id = export_utf8(a, ct->id, strlen(ct->id));
+	c->id = export_utf8(a, ct->short_id, strlen(ct->short_id));
+	c->runtime = export_utf8(a, ct->runtime, strlen(ct->runtime));
+	c->pod_uid = export_utf8(a, ct->pod_uid, strlen(ct->pod_uid));
+	if (!c->full_id || !c->id || !c->runtime || !c->pod_uid)
 		return -ENOMEM;
 	*out = c;
 	return 0;
 }
 
+static char *str_of(struct export_arena *a, const char *s)
+{
+	return export_utf8(a, s, strlen(s));
+}
+
+size_t export_process_size(const struct export_ctx *c, const struct kcap_event_hdr *ev)
+{
+	struct kcap_thread_info t;
+
+	if (!c->process || !c->state || kcap_state_thread(c->state, ev->tid, &t, sizeof(t)))
+		return 0;
+	/* UTF-8 copies take up to 3 bytes per byte; argv also one pointer
+	 * per string (at most one per byte) */
+	return 3 * (strlen(t.comm) + strlen(t.exe) + strlen(t.cwd) + strlen(t.cgroup) +
+		    strlen(t.user)) +
+	       (3 + sizeof(char *)) * t.argv_len + 1024;
+}
+
+/* Event.process and .container from the thread table's view of the thread. */
+static int fill_from_thread(struct export_arena *a, Kcap__V1__Event *msg,
+			    const struct kcap_thread_info *t)
+{
+	Kcap__V1__Process *p = msg->process;
+	size_t i, n = 0, off;
+
+	p->ppid = t->ppid;
+	p->uid = t->uid;
+	p->gid = t->gid;
+	p->euid = t->euid;
+	p->loginuid = t->loginuid;
+	p->tty = t->tty;
+	p->vpid = t->vpid;
+	p->vtid = t->vtid;
+	p->comm = str_of(a, t->comm);
+	p->exe = str_of(a, t->exe);
+	p->cwd = str_of(a, t->cwd);
+	p->cgroup = str_of(a, t->cgroup);
+	p->user = str_of(a, t->user);
+	if (!p->comm || !p->exe || !p->cwd || !p->cgroup || !p->user)
+		return -ENOMEM;
+	for (i = 0; i < t->argv_len; i++)
+		n += !t->argv[i];
+	n += t->argv_len && t->argv[t->argv_len - 1]; /* last string without its NUL */
+	if (n > 1) {
+		p->args = export_alloc(a, (n - 1) * sizeof(*p->args));
+		if (!p->args)
+			return -ENOMEM;
+		off = strnlen(t->argv, t->argv_len) + 1; /* argv[0] is in comm/exe */
+		while (off < t->argv_len) {
+			size_t len = strnlen(t->argv + off, t->argv_len - off);
+
+			p->args[p->n_args] = export_utf8(a, t->argv + off, len);
+			if (!p->args[p->n_args++])
+				return -ENOMEM;
+			off += len + 1;
+		}
+	}
+	return container_msg(a, &msg->container, &t->container);
+}
+
 /*
- * The process context an event carries itself: pid and tid always, the new
- * image's comm, exe, argv, cwd, credentials and cgroup on exec, the comm
- * on fork and exit. (A thread table would fill it for every event.)
+ * The process context: from the thread table when the exporter has one,
+ * else what the event carries itself: the new image's comm, exe, argv,
+ * cwd, credentials and cgroup on exec, the comm on fork and exit. pid and
+ * tid always.
  */
-static int fill_process(struct export_arena *a, Kcap__V1__Event *msg,
-			const struct kcap_event_hdr *ev)
+static int fill_process(struct export_arena *a, const struct export_ctx *c,
+			Kcap__V1__Event *msg, const struct kcap_event_hdr *ev)
 {
 	Kcap__V1__Process *p = new_msg(a, &kcap__v1__process__descriptor);
 	Kcap__V1__ExecEvent *x = msg->exec;
-	size_t i;
+	struct kcap_container ct;
+	struct kcap_thread_info t;
 
 	if (!p)
 		return -ENOMEM;
 	p->pid = ev->pid;
 	p->tid = ev->tid;
 	msg->process = p;
+	if (c->state && kcap_state_thread(c->state, ev->tid, &t, sizeof(t)) == 0)
+		return fill_from_thread(a, msg, &t);
 	switch (msg->body_case) {
 	case KCAP__V1__EVENT__BODY_EXEC:
-		if (ev->type == KCAP_EVT_PROC_EXEC || x->res != 0) {
-			p->comm = x->comm;
-			return 0;
-		}
 		p->comm = x->comm;
+		if (ev->type == KCAP_EVT_PROC_EXEC || x->res != 0)
+			return 0;
 		p->exe = x->exe;
 		p->cwd = x->cwd;
 		p->uid = x->uid;
@@ -513,9 +542,8 @@ static int fill_process(struct export_arena *a, Kcap__V1__Event *msg,
 			p->n_args = x->n_argv - 1;
 			p->args = x->argv + 1;
 		}
-		for (i = 0; x->cgroup[i]; i++)
-			;
-		return i ? fill_container(a, &msg->container, x->cgroup) : 0;
+		kcap_container_from_cgroup(x->cgroup, &ct);
+		return container_msg(a, &msg->container, &ct);
 	case KCAP__V1__EVENT__BODY_FORK:
 		p->comm = msg->fork->comm;
 		return 0;
@@ -598,7 +626,7 @@ int export_event_msg(const struct export_ctx *c, struct kcap *h, const struct kc
 		msg->res = msg->syscall->res;
 	else if ((d->flags & KCAP_EDF_DECODED) && kcap_event_res(ev, &res) == 0)
 		msg->res = res;
-	return c->process ? fill_process(a, msg, ev) : 0;
+	return c->process ? fill_process(a, c, msg, ev) : 0;
 }
 
 void export_ctx_init(struct export_ctx *c, struct kcap *h)

@@ -127,6 +127,38 @@ struct kcap_state_stats {
 
 KCAP_API int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s);
 
+/* One thread as the table knows it. Strings are NUL-terminated ("" when
+ * unknown) and stay valid until the next call that changes the state. */
+struct kcap_thread_info {
+	__u32 tid;
+	__u32 pid;
+	__u32 ppid;
+	__u32 vpid; /* in the thread's own pid namespace */
+	__u32 vtid;
+	__u32 uid; /* real */
+	__u32 euid;
+	__u32 gid;
+	__u32 loginuid; /* (__u32)-1: not set */
+	__u32 tty; /* controlling terminal's device number, 0: none */
+	__u32 exited; /* 1 from its exit event until the next update */
+	const char *comm;
+	const char *exe;
+	const char *argv; /* NUL-separated, argv_len bytes, argv[0] first */
+	size_t argv_len;
+	const char *cwd;
+	const char *cgroup;
+	const char *user; /* name of uid, "" if unknown */
+	struct kcap_container container; /* short_id "host" outside containers */
+};
+
+/*
+ * kcap_state_thread() - what the table knows about thread @tid, into @ti;
+ * @sz: sizeof(*ti) as the caller knows it. Read-only: a lookup never adds
+ * a thread. Returns 0, -ENOENT for an unknown thread, -EINVAL.
+ */
+KCAP_API int kcap_state_thread(const struct kcap_state *st, __u32 tid,
+			       struct kcap_thread_info *ti, size_t sz);
+
 KCAP_API void kcap_state_free(struct kcap_state *st);
 
 /* ---- Fields -------------------------------------------------------------------- */

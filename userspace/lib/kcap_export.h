@@ -35,6 +35,7 @@ extern "C" {
 #endif
 
 struct kcap_exporter;
+struct kcap_state;
 
 enum kcap_export_format {
 	KCAP_EXPORT_PB = 0, /* varint length-delimited kcap.v1.Event */
@@ -75,9 +76,17 @@ struct kcap_export_opts {
 	/* if non-NULL, receives the error message when kcap_exporter_open() fails */
 	char *errbuf;
 	size_t errbuf_sz;
+	/*
+	 * thread state (<kcap/kcap_detect.h>) to fill Event.process and
+	 * Event.container of every event from; the caller keeps it current
+	 * with kcap_state_update() before each kcap_exporter_event(). NULL:
+	 * only what an event carries itself (exec: the new image; fork and
+	 * exit: the comm)
+	 */
+	struct kcap_state *state;
 	size_t : 0;
 };
-#define kcap_export_opts__last_field errbuf_sz
+#define kcap_export_opts__last_field state
 
 /*
  * kcap_exporter_open() - open the output (create the file, or bind and

@@ -528,3 +528,43 @@ int kcap_state_seed(struct kcap_state *st, struct kcap *h)
 	st->live = true;
 	return kcap_procs_foreach(NULL, seed_one, st);
 }
+
+int kcap_state_thread(const struct kcap_state *st, __u32 tid, struct kcap_thread_info *ti,
+		      size_t sz)
+{
+	const struct kthread *t;
+	struct kcap_thread_info v;
+	const char *user;
+
+	if (!st || !ti)
+		return -EINVAL;
+	t = kcap__thread(st, tid);
+	if (!t)
+		return -ENOENT;
+	user = kcap__user_name(st, t->uid);
+	v = (struct kcap_thread_info){
+		.tid = t->tid,
+		.pid = t->pid,
+		.ppid = t->ppid,
+		.vpid = t->vpid,
+		.vtid = t->vtid,
+		.uid = t->uid,
+		.euid = t->euid,
+		.gid = t->gid,
+		.loginuid = t->loginuid,
+		.tty = t->tty,
+		.exited = t->exited,
+		.comm = t->comm,
+		.exe = t->exe ? t->exe : "",
+		.argv = t->argv ? t->argv : "",
+		.argv_len = t->argv ? t->argv_len : 0,
+		.cwd = t->cwd ? t->cwd : "",
+		.cgroup = t->cgroup ? t->cgroup : "",
+		.user = user ? user : "",
+		.container = t->ct,
+	};
+	memcpy(ti, &v, sz < sizeof(v) ? sz : sizeof(v));
+	if (sz > sizeof(v))
+		memset((char *)ti + sizeof(v), 0, sz - sizeof(v));
+	return 0;
+}
