@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # build-deps.sh [host|vm|matrix|bench|pkg]...: install the Debian packages kcap needs.
-#   host    build libkcap, the CLI and the unit tests (default)
+#   host    build libkcap, the CLI and the unit tests (default); make test-export
+#           (protoc --decode, /usr/bin/python3 with python3-protobuf)
 #   vm      build kcap.ko for the host's kernel and boot it in a QEMU guest
 #   matrix  build and boot kcap.ko for other Debian suites' kernels
 #   bench   `make bench`: the peer (scap module via DKMS, sysdig), valgrind
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
-	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf zstd
+	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3 python3-protobuf zstd
 	zlib1g-dev clang libclang-rt-dev libyaml-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
 	dwarves kmod"

@@ -50,5 +50,5 @@ install-export-header:
 # Host check of kcap export with protoc --decode and python3-protobuf
 # (tests/export/host.sh), on the real guest captures of tests/fuzz/corpus/.
 .PHONY: test-export
-test-export: $(BUILD)/bin/kcap
+test-export: deps $(BUILD)/bin/kcap
 	$(TOP)/tests/export/host.sh $(BUILD)/bin/kcap $(BUILD)

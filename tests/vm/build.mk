@@ -6,8 +6,8 @@
 #                 in build/kmod/<release>/
 #   module-check  kcap.ko for the host kernel with sparse (C=1), and the
 #                 kernel's checkpatch.pl over driver/; warnings fail
-#   test          deps, test-unit, fuzz-smoke, module-check, test-vm, test-pkg
-#                 (tests/pkg/build.mk)
+#   test          deps, test-unit, fuzz-smoke, module-check, test-vm,
+#                 test-export (userspace/proto.mk), test-pkg (tests/pkg/build.mk)
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
@@ -43,6 +43,7 @@ test:
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory module-check
 	@$(MAKE) --no-print-directory test-vm
+	@$(MAKE) --no-print-directory test-export
 	@$(MAKE) --no-print-directory test-pkg
 
 test-vm: vm-deps lib cli guest-bins
