@@ -6,7 +6,9 @@
 # in the pb or json format and prints a summary as "key value" lines:
 #   frames N, header.* fields, name.<event name> N, syscall.<name> N,
 #   drop.count N, exec.<filename> N, pid.<pid>.<syscall> N
-# Usage: consume.py GENDIR pb|json SOURCE
+# and, given PID, then each event of that process in stream order as
+#   event NAME res=R [family fields] comm=C exe=E args=A,B cwd=D uid=U ...
+# Usage: consume.py GENDIR pb|json SOURCE [PID]
 import collections
 import json
 import socket
@@ -17,6 +19,7 @@ from google.protobuf import json_format  # noqa: E402
 from kcap.v1 import event_pb2, stream_pb2  # noqa: E402
 
 fmt, src = sys.argv[2], sys.argv[3]
+want_pid = int(sys.argv[4]) if len(sys.argv) > 4 else None
 
 
 def read_stream():
@@ -67,7 +70,26 @@ def frames(data, packets):
             i += n
 
 
+def describe(ev):
+    """One line with the fields a check asserts on."""
+    f = ["event", ev.name, "res=%d" % ev.res, "source=" + event_pb2.Source.Name(ev.source)]
+    body = ev.WhichOneof("body")
+    if body == "open":
+        f += ["name=" + ev.open.name, "path=" + ev.open.path, "flags=%#x" % ev.open.flags]
+    elif body == "net" and ev.net.HasField("addr"):
+        a = ev.net.addr
+        f += ["fd=%d" % ev.net.fd, "family=%d" % a.family, "ip=" + a.ip, "port=%d" % a.port]
+    elif body == "exec":
+        f += ["filename=" + ev.exec.filename, "argv=" + ",".join(ev.exec.argv)]
+    p = ev.process
+    f += ["pid=%d" % p.pid, "tid=%d" % p.tid, "ppid=%d" % p.ppid, "comm=" + p.comm,
+          "exe=" + p.exe, "args=" + ",".join(p.args), "cwd=" + p.cwd, "uid=%d" % p.uid,
+          "user=" + p.user, "container=" + (ev.container.id or "host")]
+    return " ".join(f)
+
+
 out = collections.Counter()
+events = []
 data, packets = read_stream()
 for f in frames(data, packets):
     out["frames"] += 1
@@ -87,6 +109,8 @@ for f in frames(data, packets):
             out["header.%s %s" % (k, getattr(ev.header, k))] += 1
         continue
     out["name.%s" % ev.name] += 1
+    if want_pid is not None and ev.pid == want_pid:
+        events.append(describe(ev))
     if body == "syscall":
         out["syscall.%s" % ev.syscall.name] += 1
         out["pid.%d.%s.res%d" % (ev.pid, ev.syscall.name, ev.syscall.res)] += 1
@@ -104,3 +128,5 @@ for f in frames(data, packets):
 for k in sorted(out):
     v = out[k]
     print(k if k.startswith("header.") else "%s %d" % (k, v))
+for e in events:
+    print(e)

@@ -12,17 +12,8 @@ kcap=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 gen=$2/export-test
 corpus=$top/tests/fuzz/corpus
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi; }
-val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-
-rm -rf "$gen" && mkdir -p "$gen"
-protoc -I"$top/proto" --python_out="$gen" "$top"/proto/kcap/v1/*.proto || exit 1
-touch "$gen/kcap/__init__.py" "$gen/kcap/v1/__init__.py"
-py="/usr/bin/python3 $top/tests/export/consume.py $gen"
+. "$top/tests/export/lib.sh"
+export_pygen "$gen" || exit 1
 
 # ---- a capture file, pb ----------------------------------------------------------
 f=$corpus/guest-clean.kcap
@@ -54,22 +45,12 @@ for ev in proc_fork proc_exec proc_exit; do
 done
 
 # protoc --decode on single frames: the header and the first getppid.
-/usr/bin/python3 - "$gen/clean.pb" "$gen" <<'PYEOF'
-import sys
-d = open(sys.argv[1], "rb").read()
-i = k = 0
-while i < len(d) and k < 40:
-    n = s = 0
-    while True:
-        b = d[i]; i += 1; n |= (b & 0x7F) << s; s += 7
-        if b < 0x80: break
-    open("%s/frame%d.bin" % (sys.argv[2], k), "wb").write(d[i:i + n]); i += n; k += 1
-PYEOF
-protoc -I"$top/proto" --decode kcap.v1.Event kcap/v1/event.proto <"$gen/frame0.bin" >"$gen/frame0.txt" 2>&1
+split_frames "$gen/clean.pb" "$gen" 40
+pdecode "$gen/frame0.bin" >"$gen/frame0.txt" 2>&1
 grep -q 'schema: "kcap.v1"' "$gen/frame0.txt" && ok "protoc --decode kcap.v1.Event: the header" ||
 	notok "protoc --decode: header ($(head -3 "$gen/frame0.txt"))"
 for k in $(seq 1 39); do
-	protoc -I"$top/proto" --decode kcap.v1.Event kcap/v1/event.proto <"$gen/frame$k.bin" >"$gen/dec.txt" 2>&1 ||
+	pdecode "$gen/frame$k.bin" >"$gen/dec.txt" 2>&1 ||
 		{ notok "protoc --decode frame $k"; break; }
 	grep -q 'name: "getppid"' "$gen/dec.txt" && break
 done
