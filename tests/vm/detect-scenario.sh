@@ -79,3 +79,12 @@ attack_workload() {
 	echo x >/usr/bin/kcap-evil
 	rm -f /usr/bin/kcap-evil /tmp/dropper /etc/kcap-demo.conf
 }
+
+# A kernel module load attempted by a program that is not a module loader:
+# a copy of kcap.ko under another name (refused: kcap is loaded, EEXIST),
+# then a corrupt image (ENOEXEC). Output: detect_helper's result lines.
+module_workload() {
+	cp "$KO" /tmp/rootkit.ko
+	detect_helper module /tmp/rootkit.ko
+	rm -f /tmp/rootkit.ko
+}

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap detect with the default rules on the real driver: a benign workload
 # raises nothing; each rule fires on its workload with the expected output
-# fields (container id, process, file, connection). The recordings go to
+# fields (container id, process, file, connection, module load attempts). The recordings go to
 # the host (host/80-detect.sh runs kcap detect -r on them).
 . /lib/tap.sh
 . /lib/detect-scenario.sh
@@ -19,6 +19,7 @@ check "benign workload: no alert ($n)" [ "$n" -eq 0 ]
 
 detect_start /tmp/attack -j
 attack_workload
+module_workload >/tmp/module.out
 detect_stop
 check "detect (attack) exits 0" [ $? -eq 0 ]
 diag /tmp/attack.err
@@ -48,6 +49,12 @@ expect "Non-root process sets uid to root" "user_uid=1000" "syscall=setuid"
 expect "Execution from temporary directory or memory" "exe=/tmp/dropper"
 expect "Execution from temporary directory or memory" "exe=/memfd:payload"
 expect "Write below binary dir" "file=/usr/bin/kcap-evil"
+# module loads fail here (kcap is loaded; a broken image): attempts fire too
+diag /tmp/module.out
+expect "Linux kernel module load" "syscall=finit_module" "res=EEXIST" \
+	"module_file=/tmp/rootkit.ko" "cmdline=detect_helper module /tmp/rootkit.ko" \
+	"container_id=host" '"evt.res":"EEXIST"'
+expect "Linux kernel module load" "syscall=init_module" "res=ENOEXEC" "user=root"
 check "no alert for kcap itself" sh -c "! grep -q '\"proc.name\":\"kcap\"' /tmp/attack.alerts"
 
 export_file 80-benign.kcap /tmp/benign.kcap

@@ -8,6 +8,9 @@
  *   ptrace             attach to a child with PTRACE_ATTACH, then detach
  *   setuid             as uid 1000 with saved uid 0, setuid(0)
  *   memfd PROG         copy PROG into a memfd and execute it (with "true")
+ *   module FILE        finit_module(FILE), then init_module() of FILE's
+ *                      bytes with the ELF magic broken; prints each result
+ *                      as "finit_module=ERRNO" / "init_module=ERRNO"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,6 +121,30 @@ static int run_memfd(const char *prog)
 	return 1;
 }
 
+/* Attempts only: the guest case passes a module that cannot load. */
+static int run_module(const char *path)
+{
+	static char image[8 << 20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long r;
+
+	if (fd < 0) {
+		perror("detect_helper module");
+		return 1;
+	}
+	r = syscall(SYS_finit_module, fd, "", 0);
+	printf("finit_module=%s\n", r ? strerrorname_np(errno) : "0");
+	n = pread(fd, image, sizeof(image), 0);
+	close(fd);
+	if (n < 4)
+		return 1;
+	image[1] = 'X'; /* "\177XLF": not an ELF image */
+	r = syscall(SYS_init_module, image, (unsigned long)n, "");
+	printf("init_module=%s\n", r ? strerrorname_np(errno) : "0");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "pty"))
@@ -128,6 +155,9 @@ int main(int argc, char **argv)
 		return run_setuid();
 	if (argc == 3 && !strcmp(argv[1], "memfd"))
 		return run_memfd(argv[2]);
-	fprintf(stderr, "usage: detect_helper pty CMD [ARG]... | ptrace | setuid | memfd PROG\n");
+	if (argc == 3 && !strcmp(argv[1], "module"))
+		return run_module(argv[2]);
+	fprintf(stderr, "usage: detect_helper pty CMD [ARG]... | ptrace | setuid | memfd PROG | "
+			"module FILE\n");
 	return 2;
 }
