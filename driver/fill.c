@@ -27,23 +27,6 @@
 #define KCAP_SOCKADDR_MAX ((u32)sizeof(struct sockaddr_storage))
 #define KCAP_IOV_MAX 64		/* iovec entries walked for data */
 
-static u32 kcap_num_size(u16 type)
-{
-	switch (type) {
-	case KCAP_PT_U16:
-		return 2;
-	case KCAP_PT_U32:
-	case KCAP_PT_S32:
-	case KCAP_PT_SYSCALL_NR:
-	case KCAP_PT_PID:
-	case KCAP_PT_UID:
-	case KCAP_PT_GID:
-		return 4;
-	default:
-		return 8;
-	}
-}
-
 static inline void __user *kcap_uptr(unsigned long v)
 {
 	return (void __user *)v;
@@ -59,7 +42,7 @@ static u32 kcap_param_max(const struct kcap_param_desc *p,
 	case KCAP_SRC_RES:
 	case KCAP_SRC_ARG:
 	case KCAP_SRC_UMEM64:
-		return kcap_num_size(p->type);
+		return kcap_param_type_size(p->type);
 	case KCAP_SRC_USTR:
 		return p->type == KCAP_PT_PATH ? KCAP_PATH_MAX : snap;
 	case KCAP_SRC_UBUF_ARG:
@@ -147,6 +130,22 @@ static u32 kcap_put_iov(struct kcap_rec *w, unsigned long uiov,
 fault:
 	*fault = true;
 	return done;
+}
+
+/* Copy a sockaddr of @ilen bytes (as the caller gave it), at most @max. */
+static u32 kcap_put_sockaddr(struct kcap_rec *w, unsigned long uaddr, int ilen,
+			     u32 max, bool *fault)
+{
+	u32 n;
+
+	if (!uaddr || ilen <= 0)
+		return 0;
+	n = min_t(u32, ilen, max);
+	if (kcap_read_user(w->p, kcap_uptr(uaddr), n)) {
+		*fault = true;
+		return 0;
+	}
+	return n;
 }
 
 /* The parts of a msghdr the fillers need, native or compat layout. */
@@ -239,14 +238,7 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 		trunc = n == max;
 		break;
 	case KCAP_SRC_USOCKADDR:
-		ilen = (int)c->args[p->aux];
-		if (!a || ilen <= 0)
-			break;
-		n = min_t(u32, ilen, max);
-		if (kcap_read_user(w->p, kcap_uptr(a), n)) {
-			n = 0;
-			fault = true;
-		}
+		n = kcap_put_sockaddr(w, a, (int)c->args[p->aux], max, &fault);
 		break;
 	case KCAP_SRC_USOCKADDR_PLEN:
 		if (!a || !c->args[p->aux] || c->ret < 0)
@@ -256,13 +248,7 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 			fault = true;
 			break;
 		}
-		if (ilen <= 0)
-			break;
-		n = min_t(u32, ilen, max);
-		if (kcap_read_user(w->p, kcap_uptr(a), n)) {
-			n = 0;
-			fault = true;
-		}
+		n = kcap_put_sockaddr(w, a, ilen, max, &fault);
 		break;
 	case KCAP_SRC_UMSG_ARG:
 	case KCAP_SRC_UMSG_RES:
@@ -277,12 +263,8 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 			n = kcap_put_iov(w, m.iov, m.iovlen, max, c->compat,
 					 &fault);
 			trunc = n == max;
-		} else if (m.name && m.namelen > 0) {
-			n = min_t(u32, m.namelen, max);
-			if (kcap_read_user(w->p, kcap_uptr(m.name), n)) {
-				n = 0;
-				fault = true;
-			}
+		} else {
+			n = kcap_put_sockaddr(w, m.name, m.namelen, max, &fault);
 		}
 		break;
 	case KCAP_SRC_UINT2:

@@ -55,30 +55,26 @@ static inline bool kcap_syscall_wanted(const unsigned long *bits, long nr)
 }
 
 static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
-			       long nr, long ret, bool enter)
+			       long nr, long ret, bool enter, bool compat)
 {
 	const u16 np = enter ? 7 : 8;
 	const u32 len = KCAP_REC_LEN(np, sizeof(u32) + (np - 1) * sizeof(u64));
 	unsigned long args[6];
 	struct kcap_rec w;
 	u32 nr32 = nr;
-	int i;
 
+	BUILD_BUG_ON(sizeof(args[0]) != sizeof(u64));
 	syscall_get_arguments(current, regs, args);
 
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, enter ? KCAP_EVT_SYSCALL_ENTER :
 			   KCAP_EVT_SYSCALL, np, len, false)) {
-		if (in_ia32_syscall())
+		if (compat)
 			w.hdr->flags |= KCAP_EVF_COMPAT;
 		if (enter)
 			w.hdr->flags |= KCAP_EVF_ENTER;
 		kcap_rec_put(&w, &nr32, sizeof(nr32));
-		for (i = 0; i < 6; i++) {
-			u64 a = args[i];
-
-			kcap_rec_put(&w, &a, sizeof(a));
-		}
+		kcap_rec_put_u64s(&w, (const u64 *)args, 6);
 		if (!enter) {
 			s64 res = ret;
 
@@ -95,7 +91,7 @@ void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 
 	if (!kcap_syscall_wanted(s->enter_bits, id) || kcap_skip_task(s))
 		return;
-	kcap_write_syscall(s, regs, id, 0, true);
+	kcap_write_syscall(s, regs, id, 0, true, in_ia32_syscall());
 }
 
 void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -111,7 +107,7 @@ void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		return;
 	type = kcap_syscall_event(nr, compat);
 	if (!type) {
-		kcap_write_syscall(s, regs, nr, ret, false);
+		kcap_write_syscall(s, regs, nr, ret, false, compat);
 		return;
 	}
 	syscall_get_arguments(current, regs, c.args);

@@ -17,7 +17,7 @@
 	((u32)(sizeof(struct kcap_event_hdr) + (nparams) * sizeof(u16) + (data)))
 
 /* The ring of this CPU; preemption must be disabled. */
-static inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
+static __always_inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
 {
 	return s->rings[smp_processor_id()];
 }
@@ -48,7 +48,7 @@ struct kcap_rec {
  * written only if the record fits with it, so markers never eat the space
  * of the events they stand for. NULL (and the event counted) if no room.
  */
-static inline void *kcap_rec_reserve(struct kcap_ring *r, u32 len,
+static __always_inline void *kcap_rec_reserve(struct kcap_ring *r, u32 len,
 				     bool protected, u64 ts)
 {
 	if (unlikely(r->lost_bulk | r->lost_protected)) {
@@ -63,7 +63,7 @@ static inline void *kcap_rec_reserve(struct kcap_ring *r, u32 len,
 	return kcap_ring_reserve(r, len, protected);
 }
 
-static inline void kcap_rec_init(struct kcap_rec *w, struct kcap_ring *r,
+static __always_inline void kcap_rec_init(struct kcap_rec *w, struct kcap_ring *r,
 				 void *hdr, u16 type, u16 np, u32 len, u64 ts,
 				 bool protected)
 {
@@ -79,7 +79,7 @@ static inline void kcap_rec_init(struct kcap_rec *w, struct kcap_ring *r,
  * Start a record of @np params and at most @len bytes directly in this
  * CPU's ring. Preemption must be disabled. False if dropped.
  */
-static inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
+static __always_inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
 				  u16 type, u16 np, u32 len, bool protected)
 {
 	struct kcap_ring *r = kcap_this_ring(s);
@@ -98,7 +98,7 @@ static inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_session *s,
  * KCAP_EVENT_MAX_LEN bytes). Preemption must be disabled from here to the
  * commit: the scratch buffer belongs to this CPU.
  */
-static inline void kcap_rec_begin_staged(struct kcap_rec *w,
+static __always_inline void kcap_rec_begin_staged(struct kcap_rec *w,
 					 struct kcap_session *s, u16 type,
 					 u16 np, bool protected)
 {
@@ -109,22 +109,35 @@ static inline void kcap_rec_begin_staged(struct kcap_rec *w,
 	w->staged = true;
 }
 
-static inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)
+static __always_inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)
 {
 	w->lens[w->i++] = n;
 	memcpy(w->p, src, n);
 	w->p += n;
 }
 
+/* @n u64 parameters in a row, from an array (syscall arguments). */
+static __always_inline void kcap_rec_put_u64s(struct kcap_rec *w,
+					      const u64 *src, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		w->lens[w->i + i] = sizeof(u64);
+	memcpy(w->p, src, n * sizeof(u64));
+	w->i += n;
+	w->p += n * sizeof(u64);
+}
+
 /* A parameter written in place at w->p: close it with its length. */
-static inline void kcap_rec_done(struct kcap_rec *w, u32 n)
+static __always_inline void kcap_rec_done(struct kcap_rec *w, u32 n)
 {
 	w->lens[w->i++] = n;
 	w->p += n;
 }
 
 /* Mark the record: a user-memory read failed, its parameter is empty. */
-static inline void kcap_rec_fault(struct kcap_rec *w)
+static __always_inline void kcap_rec_fault(struct kcap_rec *w)
 {
 	w->hdr->flags |= KCAP_EVF_FAULT;
 	w->ring->prod->drops[KCAP_DROP_FAULT]++;
@@ -134,7 +147,7 @@ static inline void kcap_rec_fault(struct kcap_rec *w)
  * Publish the record at the length actually written; a staged one is
  * first copied into the ring, if it fits.
  */
-static inline void kcap_rec_commit(struct kcap_rec *w)
+static __always_inline void kcap_rec_commit(struct kcap_rec *w)
 {
 	u32 len = w->p - (u8 *)w->hdr;
 	void *dst;

@@ -18,7 +18,7 @@
 #include "kcap.h"
 
 /* Bytes in use; a tail the reader corrupted reads as a full ring. */
-static inline u64 kcap_ring_used(const struct kcap_ring *r, u64 head)
+static __always_inline u64 kcap_ring_used(const struct kcap_ring *r, u64 head)
 {
 	/* Pairs with the reader's store-release of tail after it read the
 	 * records: their space may be overwritten only after this load.
@@ -34,7 +34,7 @@ static inline u64 kcap_ring_used(const struct kcap_ring *r, u64 head)
  * events may fill the ring up to bulk_limit only, keeping the rest for
  * protected (lifecycle, marker) events. Counts nothing.
  */
-static inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
+static __always_inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
 					  bool protected)
 {
 	u64 head = r->prod->head;	/* only this CPU's producer writes it */
@@ -48,7 +48,7 @@ static inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
 }
 
 /* Count an event that found no room. */
-static inline void kcap_ring_count_drop(struct kcap_ring *r, bool protected)
+static __always_inline void kcap_ring_count_drop(struct kcap_ring *r, bool protected)
 {
 	if (protected) {
 		r->prod->drops[KCAP_DROP_FULL_PROTECTED]++;
@@ -60,7 +60,7 @@ static inline void kcap_ring_count_drop(struct kcap_ring *r, bool protected)
 }
 
 /* Reserve @len bytes for an event; on failure count the event as lost. */
-static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
+static __always_inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
 				      bool protected)
 {
 	void *rec;
@@ -77,7 +77,7 @@ static inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
 }
 
 /* Publish the record reserved last; it must be @len bytes long. */
-static inline void kcap_ring_commit(struct kcap_ring *r, u32 len)
+static __always_inline void kcap_ring_commit(struct kcap_ring *r, u32 len)
 {
 	u64 head = r->prod->head + KCAP_ALIGN(len);
 
@@ -104,7 +104,7 @@ static inline void kcap_ring_commit(struct kcap_ring *r, u32 len)
 }
 
 /* Fill in a record header; the caller writes params after it. */
-static inline u16 *kcap_event_start(void *rec, u16 type, u16 nparams,
+static __always_inline u16 *kcap_event_start(void *rec, u16 type, u16 nparams,
 				    u32 len, u64 ts, unsigned int cpu)
 {
 	struct kcap_event_hdr *h = rec;
