@@ -130,6 +130,29 @@ enum kcap_param_type {
 	KCAP_PT_NR
 };
 
+/* Bytes of a fixed-size parameter type; 0 for a variable-size one. */
+static inline __u32 kcap_param_type_size(__u32 type)
+{
+	switch (type) {
+	case KCAP_PT_U16:
+		return 2;
+	case KCAP_PT_U32:
+	case KCAP_PT_S32:
+	case KCAP_PT_SYSCALL_NR:
+	case KCAP_PT_PID:
+	case KCAP_PT_UID:
+	case KCAP_PT_GID:
+		return 4;
+	case KCAP_PT_U64:
+	case KCAP_PT_S64:
+	case KCAP_PT_ERRNO:
+	case KCAP_PT_FD:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
 /* How a number is best printed. */
 enum kcap_param_fmt {
 	KCAP_PF_DEC = 0,

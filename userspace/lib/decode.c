@@ -33,29 +33,6 @@ void kcap__put(struct kcap__out *o, const char *fmt, ...)
 		o->pos += (size_t)n;
 }
 
-/* Bytes of a fixed-size parameter type, 0 for variable-size ones. */
-static unsigned int type_size(unsigned int type)
-{
-	switch (type) {
-	case KCAP_PT_U16:
-		return 2;
-	case KCAP_PT_U32:
-	case KCAP_PT_S32:
-	case KCAP_PT_SYSCALL_NR:
-	case KCAP_PT_PID:
-	case KCAP_PT_UID:
-	case KCAP_PT_GID:
-		return 4;
-	case KCAP_PT_U64:
-	case KCAP_PT_S64:
-	case KCAP_PT_ERRNO:
-	case KCAP_PT_FD:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
 static bool type_signed(unsigned int type)
 {
 	return type == KCAP_PT_S32 || type == KCAP_PT_S64 || type == KCAP_PT_ERRNO ||
@@ -339,7 +316,7 @@ static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *
 static void put_number(struct kcap__out *o, const struct dctx *c,
 		       const struct kcap_param_desc *pd, const void *p, __u16 len, bool is_res)
 {
-	unsigned int size = type_size(pd->type);
+	unsigned int size = kcap_param_type_size(pd->type);
 	bool sign = type_signed(pd->type) || (is_res && size == 4);
 	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
 	__u64 v;
@@ -431,7 +408,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		put_strarray(o, p, len, cut);
 		return;
 	default:
-		if (type_size(pd->type))
+		if (kcap_param_type_size(pd->type))
 			put_number(o, c, pd, p, len, i == 0);
 		else
 			kcap__put(o, "<%u bytes>", len);
@@ -452,7 +429,7 @@ static void scan_context(struct dctx *c)
 		if (kcap_event_param(c->ev, i, &p, &len))
 			continue;
 		if (!strcmp(d->params[i].name, "size") &&
-		    read_num(p, len, type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
+		    read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
 			c->size = (__s64)v;
 	}
 	for (i = 1; i < n; i++) {

@@ -138,59 +138,39 @@ int kcap_event_syscall_nr(const struct kcap_event_hdr *ev)
 /* ---- Formatting ----------------------------------------------------------- */
 
 /* An output cursor that counts what would have been written, like snprintf. */
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	size_t room = o->pos < o->len ? o->len - o->pos : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->pos : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
-static void put_escaped(struct out *o, const unsigned char *p, size_t len, bool strarray)
+static void put_escaped(struct kcap__out *o, const unsigned char *p, size_t len, bool strarray)
 {
 	size_t i;
 
-	put(o, strarray ? "[\"" : "\"");
+	kcap__put(o, strarray ? "[\"" : "\"");
 	for (i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
 		if (strarray && c == '\0')
-			put(o, i + 1 < len ? "\", \"" : "");
+			kcap__put(o, i + 1 < len ? "\", \"" : "");
 		else if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
+			kcap__put(o, "\\%c", c);
 		else if (c >= 0x20 && c < 0x7f)
-			put(o, "%c", c);
+			kcap__put(o, "%c", c);
 		else
-			put(o, "\\x%02x", c);
+			kcap__put(o, "\\x%02x", c);
 	}
-	put(o, strarray ? "\"]" : "\"");
+	kcap__put(o, strarray ? "\"]" : "\"");
 }
 
-static void put_errno(struct out *o, __s64 v)
+static void put_errno(struct kcap__out *o, __s64 v)
 {
 	const char *name = NULL;
 
 	if (v < 0 && v >= -4095)
 		name = strerrorname_np((int)-v);
 	if (name)
-		put(o, "%lld %s", (long long)v, name);
+		kcap__put(o, "%lld %s", (long long)v, name);
 	else
-		put(o, "%lld", (long long)v);
+		kcap__put(o, "%lld", (long long)v);
 }
 
-static void put_param(struct out *o, const struct kcap_event_hdr *ev, unsigned int i,
+static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsigned int i,
 		      const struct kcap_param_desc *pd)
 {
 	const void *p;
@@ -199,7 +179,7 @@ static void put_param(struct out *o, const struct kcap_event_hdr *ev, unsigned i
 	__s64 s;
 
 	if (kcap_event_param(ev, i, &p, &len)) {
-		put(o, "?");
+		kcap__put(o, "?");
 		return;
 	}
 	switch (pd ? pd->type : KCAP_PT_BYTES) {
@@ -221,23 +201,23 @@ static void put_param(struct out *o, const struct kcap_event_hdr *ev, unsigned i
 		if (pd->type == KCAP_PT_ERRNO)
 			put_errno(o, s);
 		else
-			put(o, "%lld", (long long)s);
+			kcap__put(o, "%lld", (long long)s);
 		return;
 	default:
 		if (kcap_event_u64(ev, i, &u))
 			break;
 		if (pd->fmt == KCAP_PF_HEX)
-			put(o, "0x%llx", (unsigned long long)u);
+			kcap__put(o, "0x%llx", (unsigned long long)u);
 		else if (pd->fmt == KCAP_PF_OCT)
-			put(o, "0%llo", (unsigned long long)u);
+			kcap__put(o, "0%llo", (unsigned long long)u);
 		else
-			put(o, "%llu", (unsigned long long)u);
+			kcap__put(o, "%llu", (unsigned long long)u);
 		return;
 	}
 	put_escaped(o, p, len, false);
 }
 
-static void put_syscall(struct out *o, const struct kcap_event_hdr *ev,
+static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev,
 			const struct kcap_event_desc *d)
 {
 	bool compat = ev->flags & KCAP_EVF_COMPAT;
@@ -249,18 +229,18 @@ static void put_syscall(struct out *o, const struct kcap_event_hdr *ev,
 	bool has_res = ev->type == KCAP_EVT_SYSCALL && last == d->nparams;
 
 	if (name)
-		put(o, " %s(", name);
+		kcap__put(o, " %s(", name);
 	else
-		put(o, " syscall_%d(", nr);
+		kcap__put(o, " syscall_%d(", nr);
 	if (has_res)
 		last--;
 	for (i = 1; i < last; i++) {
-		put(o, "%s%s=", i > 1 ? ", " : "", d->params[i].name);
+		kcap__put(o, "%s%s=", i > 1 ? ", " : "", d->params[i].name);
 		put_param(o, ev, i, &d->params[i]);
 	}
-	put(o, ")");
+	kcap__put(o, ")");
 	if (has_res) {
-		put(o, " = ");
+		kcap__put(o, " = ");
 		put_param(o, ev, last, &d->params[last]);
 	}
 }
@@ -271,7 +251,7 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 		      size_t len)
 {
 	const struct kcap_event_desc *d;
-	struct out o = { .buf = buf, .len = len };
+	struct kcap__out o = { .buf = buf, .len = len };
 	unsigned int i, sep = 0;
 
 	if (!ev || (!buf && len))
@@ -279,15 +259,15 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 	if (len)
 		buf[0] = '\0';
 	d = kcap__desc(h, ev->type);
-	put(&o, "%llu.%09llu cpu=%u pid=%u tid=%u ", (unsigned long long)(ev->ts_ns / 1000000000ULL),
+	kcap__put(&o, "%llu.%09llu cpu=%u pid=%u tid=%u ", (unsigned long long)(ev->ts_ns / 1000000000ULL),
 	    (unsigned long long)(ev->ts_ns % 1000000000ULL), ev->cpu, ev->pid, ev->tid);
 	if (!d) {
-		put(&o, "type_%u(", ev->type);
+		kcap__put(&o, "type_%u(", ev->type);
 		for (i = 0; i < ev->nparams; i++) {
-			put(&o, "%sp%u=", i ? ", " : "", i);
+			kcap__put(&o, "%sp%u=", i ? ", " : "", i);
 			put_param(&o, ev, i, NULL);
 		}
-		put(&o, ")");
+		kcap__put(&o, ")");
 	} else {
 		if (d->flags & KCAP_EDF_DECODED) {
 			/* "openat(dirfd=AT_FDCWD, ...) = 3", see decode.c */
@@ -295,22 +275,22 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 
 			o.pos += kcap__format_decoded(ev, d, room ? o.buf + o.pos : NULL, room);
 		} else if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
-			put(&o, "%s", d->name);
+			kcap__put(&o, "%s", d->name);
 			put_syscall(&o, ev, d);
 		} else {
-			put(&o, "%s", d->name);
+			kcap__put(&o, "%s", d->name);
 			for (i = 0; i < ev->nparams; i++) {
 				if (i < d->nparams)
-					put(&o, " %s=", d->params[i].name);
+					kcap__put(&o, " %s=", d->params[i].name);
 				else
-					put(&o, " p%u=", i);
+					kcap__put(&o, " p%u=", i);
 				put_param(&o, ev, i, i < d->nparams ? &d->params[i] : NULL);
 			}
 		}
 	}
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
 		if (ev->flags & (1u << i)) {
-			put(&o, "%s%s", sep ? "," : " flags=", flag_names[i]);
+			kcap__put(&o, "%s%s", sep ? "," : " flags=", flag_names[i]);
 			sep = 1;
 		}
 	}
