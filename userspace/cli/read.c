@@ -27,7 +27,7 @@ static const char read_usage[] =
 	"  -e, --syscalls LIST    only these syscalls' events (names or numbers);\n"
 	"                         process lifecycle and drop events are always kept\n"
 	"  -w, --write OUT        write a filtered capture file\n"
-	"  -z, --level LEVEL      zstd level for -w (1..19, default 3)\n"
+	"  -z, --level LEVEL      zstd level for -w (1..19, default 1)\n"
 	"  -h, --help             show this help\n"
 	"A file that was not closed cleanly (a killed recorder) is read up to its\n"
 	"last complete block, with a warning on stderr.\n";

@@ -27,7 +27,7 @@ static const char record_usage[] =
 	"      --enter            also an event at syscall entry\n"
 	"  -w, --write FILE       write a capture file instead (read it with kcap read\n"
 	"                         -r FILE); progress on stderr when it is a terminal\n"
-	"  -z, --level LEVEL      zstd level 1..19 for -w (default 3)\n"
+	"  -z, --level LEVEL      zstd level 1..19 for -w (default 1)\n"
 	"  -C MB                  with -w: a new file every MB million bytes\n"
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
 	"  -W N                   with -C/-G: keep only the last N files\n"

@@ -411,7 +411,7 @@ struct kcap_writer;
 struct kcap_writer_opts {
 	/* size of this struct, for forward/backward compatibility */
 	size_t sz;
-	/* zstd level, 1..19; 0: 3 */
+	/* zstd level, 1..19; 0: 1 (as small as 3 on ring records, cheaper) */
 	int level;
 	/* KCAP_WRITER_* */
 	__u32 flags;

@@ -533,7 +533,7 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	}
 	w->fd = -1;
 	snprintf(w->base, sizeof(w->base), "%s", path);
-	w->level = OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 3;
+	w->level = OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 1;
 	w->flags = OPTS_GET(opts, flags, 0);
 	w->rotate_bytes = OPTS_GET(opts, rotate_bytes, 0);
 	w->rotate_secs = OPTS_GET(opts, rotate_secs, 0);
