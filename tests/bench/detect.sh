@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # detect.sh [FILE]: events per second through `kcap detect -r` with the
-# default rules on a recorded workload (default: the largest capture the
-# guest tests exported under build/vm/*/export/; `make demo` or
-# `make test-vm` leave some). Writes the fragment build/bench/detect.md for
+# default rules on a recorded workload (default: the open+close recording of
+# `make bench`, 20,000 decoded openat/close events that the file rules must
+# look at; else the largest capture the guest tests exported under
+# build/vm/*/export/, which `make demo` or `make test-vm` leave). Writes the fragment build/bench/detect.md for
 # docs/benchmarks.md. The file is read REPS times by one process each, so the
 # figure includes start-up (process snapshot, rules compilation); the
 # per-event figure subtracts a run with -n 1.
@@ -12,8 +13,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kcap=$top/build/bin/kcap
 rules=$top/rules/kcap_rules.yaml
-reps=${KCAP_BENCH_REPS:-50}
-file=${1:-$(ls -S "$top"/build/vm/*/export/*.kcap 2>/dev/null | head -1 || true)}
+reps=${KCAP_BENCH_REPS:-10}
+file=${1:-}
+[ -n "$file" ] || [ ! -s "$top/build/bench/guest/export/openclose.kcap" ] ||
+	file=$top/build/bench/guest/export/openclose.kcap
+[ -n "$file" ] || file=$(ls -S "$top"/build/vm/*/export/*.kcap 2>/dev/null | head -1 || true)
 [ -n "$file" ] && [ -s "$file" ] || { echo "detect.sh: no capture file (run make demo)" >&2; exit 1; }
 [ -x "$kcap" ] || { echo "detect.sh: no $kcap (make cli)" >&2; exit 1; }
 
