@@ -150,7 +150,7 @@ static const char *default_rules(char *buf, size_t len)
 	const char *env = getenv("KCAP_RULES");
 	static const char *const rel[] = { "/../rules/kcap_rules.yaml",
 					   "/../../rules/kcap_rules.yaml",
-					   "/../share/kcap/kcap_rules.yaml" };
+					   "/../share/kcap/rules/kcap_rules.yaml" };
 	char exe[PATH_MAX];
 	ssize_t n;
 	size_t i;
