@@ -30,6 +30,15 @@ else
 	fail "no syscall event outside the -e filter ($other other)"
 	diag /tmp/rec.out
 fi
+# Not root: /dev/kcap is 0600 root, the CLI says so in one line.
+timeout 30 detect_helper runas 1000 kcap record -n 1 >/tmp/rec.out 2>/tmp/rec.err
+st=$?
+if [ $st -eq 1 ] && [ "$(grep -c . /tmp/rec.err)" -eq 1 ] && grep -q 'needs root' /tmp/rec.err; then
+	pass "kcap as a non-root user: one-line 'needs root' error, status 1"
+else
+	fail "kcap as a non-root user (status $st)"
+	diag /tmp/rec.err
+fi
 check "rmmod kcap" rmmod kcap
 
 timeout 30 kcap record -n 1 >/tmp/rec.out 2>/tmp/rec.err

@@ -11,8 +11,11 @@
  *   module FILE        finit_module(FILE), then init_module() of FILE's
  *                      bytes with the ELF magic broken; prints each result
  *                      as "finit_module=ERRNO" / "init_module=ERRNO"
+ *   runas UID CMD...   drop to UID (and gid UID, no groups), then exec CMD
+ *                      (busybox's setpriv cannot change ids)
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -150,8 +153,23 @@ static int run_module(const char *path)
 	return 0;
 }
 
+static int run_as(const char *uid_s, char **cmd)
+{
+	uid_t id = (uid_t)strtoul(uid_s, NULL, 10);
+
+	if (setgroups(0, NULL) || setgid(id) || setuid(id)) {
+		perror("detect_helper runas");
+		return 1;
+	}
+	execvp(cmd[0], cmd);
+	perror("detect_helper runas: exec");
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 3 && !strcmp(argv[1], "runas"))
+		return run_as(argv[2], argv + 3);
 	if (argc > 2 && !strcmp(argv[1], "pty"))
 		return run_pty(argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "ptrace"))
@@ -163,6 +181,6 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "module"))
 		return run_module(argv[2]);
 	fprintf(stderr, "usage: detect_helper pty CMD [ARG]... | ptrace | setuid | memfd PROG | "
-			"module FILE\n");
+			"module FILE | runas UID CMD...\n");
 	return 2;
 }
