@@ -21,5 +21,6 @@ const struct CMUnitTest *unit_file(size_t *n);
 const struct CMUnitTest *unit_decode(size_t *n);
 const struct CMUnitTest *unit_detect(size_t *n);
 const struct CMUnitTest *unit_export(size_t *n);
+const struct CMUnitTest *unit_out(size_t *n);
 
 #endif /* KCAP_TEST_UNIT_H */

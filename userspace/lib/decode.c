@@ -9,8 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "decode.h"
@@ -19,19 +17,6 @@
 #define AF_INET_ 2
 #define AF_INET6_ 10
 #define SUN_PATH_MAX 108
-
-void kcap__put(struct kcap__out *o, const char *fmt, ...)
-{
-	size_t room = o->pos < o->len ? o->len - o->pos : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->pos : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
 
 static bool type_signed(unsigned int type)
 {
@@ -157,20 +142,20 @@ int kcap_event_sockaddr(const struct kcap_event_hdr *ev, unsigned int i, struct 
 	return parse_sockaddr(p, len, sa);
 }
 
-static void put_escaped(struct kcap__out *o, const unsigned char *p, size_t len)
+/* A double-quoted escaped string: "a\"b". */
+static void put_quoted(struct kcap__out *o, const unsigned char *p, size_t len)
 {
-	size_t i;
+	kcap__put_char(o, '"');
+	kcap__put_escaped(o, p, len);
+	kcap__put_char(o, '"');
+}
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-
-		if (c == '"' || c == '\\')
-			kcap__put(o, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			kcap__put(o, "%c", c);
-		else
-			kcap__put(o, "\\x%02x", c);
-	}
+/* What a parameter of the wrong length shows: "<bad len 3>". */
+static void put_bad_len(struct kcap__out *o, __u16 len)
+{
+	kcap__put_str(o, "<bad len ");
+	kcap__put_u64(o, len);
+	kcap__put_char(o, '>');
 }
 
 static void put_sockaddr_parsed(struct kcap__out *o, const struct kcap_sockaddr *sa)
@@ -180,24 +165,30 @@ static void put_sockaddr_parsed(struct kcap__out *o, const struct kcap_sockaddr 
 	switch (sa->family) {
 	case AF_INET_:
 		inet_ntop(AF_INET, sa->addr, ip, sizeof(ip));
-		kcap__put(o, "%s:%u", ip, sa->port);
+		kcap__put_str(o, ip);
+		kcap__put_char(o, ':');
+		kcap__put_u64(o, sa->port);
 		return;
 	case AF_INET6_:
 		inet_ntop(AF_INET6, sa->addr, ip, sizeof(ip));
-		if (sa->scope_id)
-			kcap__put(o, "[%s%%%u]:%u", ip, sa->scope_id, sa->port);
-		else
-			kcap__put(o, "[%s]:%u", ip, sa->port);
+		kcap__put_char(o, '[');
+		kcap__put_str(o, ip);
+		if (sa->scope_id) {
+			kcap__put_char(o, '%');
+			kcap__put_u64(o, sa->scope_id);
+		}
+		kcap__put_str(o, "]:");
+		kcap__put_u64(o, sa->port);
 		return;
 	case AF_UNIX_:
-		kcap__put(o, "\"%s", sa->abstract ? "@" : "");
-		put_escaped(o, (const unsigned char *)sa->path, sa->path_len);
-		kcap__put(o, "\"");
+		kcap__put_str(o, sa->abstract ? "\"@" : "\"");
+		kcap__put_escaped(o, (const unsigned char *)sa->path, sa->path_len);
+		kcap__put_char(o, '"');
 		return;
 	default:
-		kcap__put(o, "{family=");
+		kcap__put_str(o, "{family=");
 		kcap__put_sym(o, KCAP__SYM_FAMILY, sa->family);
-		kcap__put(o, "}");
+		kcap__put_char(o, '}');
 	}
 }
 
@@ -219,9 +210,9 @@ static void put_sockaddr(struct kcap__out *o, const unsigned char *p, __u16 len)
 	int err = parse_sockaddr(p, len, &sa);
 
 	if (err == -ENODATA)
-		kcap__put(o, "NULL");
+		kcap__put_str(o, "NULL");
 	else if (err == -EBADMSG)
-		kcap__put(o, "<bad len %u>", len);
+		put_bad_len(o, len);
 	else
 		put_sockaddr_parsed(o, &sa);
 }
@@ -272,15 +263,20 @@ static void put_strarray(struct kcap__out *o, const unsigned char *p, __u16 len,
 	size_t n;
 	int r, k = 0;
 
-	kcap__put(o, "[");
+	kcap__put_char(o, '[');
 	while ((r = kcap_strarray_next(&it, &s, &n)) > 0) {
-		kcap__put(o, "%s\"", k++ ? ", " : "");
-		put_escaped(o, (const unsigned char *)s, n);
-		kcap__put(o, r == 2 ? "\"..." : "\"");
-		if (r == 2)
+		if (k++)
+			kcap__put_str(o, ", ");
+		put_quoted(o, (const unsigned char *)s, n);
+		if (r == 2) {
+			kcap__put_str(o, "...");
 			cut = false;
+		}
 	}
-	kcap__put(o, cut ? "%s...]" : "]", k ? ", " : "");
+	if (cut)
+		kcap__put_str(o, k ? ", ...]" : "...]");
+	else
+		kcap__put_char(o, ']');
 }
 
 /* ---- Parameters ------------------------------------------------------------ */
@@ -322,25 +318,33 @@ static void put_number(struct kcap__out *o, const struct dctx *c,
 	__u64 v;
 
 	if (!read_num(p, len, size, sign, &v)) {
-		kcap__put(o, "<bad len %u>", len);
+		put_bad_len(o, len);
 		return;
 	}
 	if (sign && (__s64)v < 0 && (is_res || pd->type == KCAP_PT_ERRNO)) {
 		const char *e = (__s64)v >= -4095 ? strerrorname_np((int)-(__s64)v) : NULL;
 
-		kcap__put(o, e ? "%lld %s" : "%lld", (long long)v, e);
+		kcap__put_s64(o, (__s64)v);
+		if (e) {
+			kcap__put_char(o, ' ');
+			kcap__put_str(o, e);
+		}
 		return;
 	}
-	if (sym != KCAP__SYM_NONE && sym != KCAP__SYM_INT_PAIR)
+	if (sym != KCAP__SYM_NONE && sym != KCAP__SYM_INT_PAIR) {
 		kcap__put_sym(o, sym, v);
-	else if (pd->fmt == KCAP_PF_HEX)
-		kcap__put(o, "0x%llx", (unsigned long long)v);
-	else if (pd->fmt == KCAP_PF_OCT)
-		kcap__put(o, v ? "0%llo" : "%llo", (unsigned long long)v);
-	else if (sign)
-		kcap__put(o, "%lld", (long long)v);
-	else
-		kcap__put(o, "%llu", (unsigned long long)v);
+	} else if (pd->fmt == KCAP_PF_HEX) {
+		kcap__put_str(o, "0x");
+		kcap__put_hex(o, v);
+	} else if (pd->fmt == KCAP_PF_OCT) {
+		if (v)
+			kcap__put_char(o, '0');
+		kcap__put_oct(o, v);
+	} else if (sign) {
+		kcap__put_s64(o, (__s64)v);
+	} else {
+		kcap__put_u64(o, v);
+	}
 }
 
 static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kcap_param_desc *pd,
@@ -350,31 +354,39 @@ static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kc
 	bool cut = want >= 0 ? len < want
 			     : (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
 	__s32 fds[2];
-	size_t i;
 
 	if (kcap__sym_of(c->ev->type, pd->name) == KCAP__SYM_INT_PAIR) {
 		if (len == 8) {
 			memcpy(fds, p, 8);
-			kcap__put(o, "[%d, %d]", fds[0], fds[1]);
+			kcap__put_char(o, '[');
+			kcap__put_s64(o, fds[0]);
+			kcap__put_str(o, ", ");
+			kcap__put_s64(o, fds[1]);
+			kcap__put_char(o, ']');
 		} else if (!len) {
-			kcap__put(o, "[]");
+			kcap__put_str(o, "[]");
 		} else {
-			kcap__put(o, "<bad len %u>", len);
+			put_bad_len(o, len);
 		}
 		return;
 	}
 	if (pd->fmt == KCAP_PF_HEX) {
-		for (i = 0; i < len; i++)
-			kcap__put(o, "%02x", p[i]);
+		kcap__put_hexbytes(o, p, len);
 		if (!len)
-			kcap__put(o, "\"\"");
+			kcap__put_str(o, "\"\"");
 	} else {
-		kcap__put(o, "\"");
-		put_escaped(o, p, len);
-		kcap__put(o, "\"");
+		put_quoted(o, p, len);
 	}
 	if (cut)
-		kcap__put(o, "...");
+		kcap__put_str(o, "...");
+}
+
+/* A parameter of a type without a text form: "<16 bytes>". */
+static void put_size(struct kcap__out *o, __u16 len)
+{
+	kcap__put_char(o, '<');
+	kcap__put_u64(o, len);
+	kcap__put_str(o, " bytes>");
 }
 
 static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i,
@@ -386,7 +398,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 	bool cut;
 
 	if (kcap_event_param(c->ev, i, &vp, &len)) {
-		kcap__put(o, "?");
+		kcap__put_char(o, '?');
 		return;
 	}
 	p = vp;
@@ -394,9 +406,9 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 	switch (pd->type) {
 	case KCAP_PT_STR:
 	case KCAP_PT_PATH:
-		kcap__put(o, "\"");
-		put_escaped(o, p, len);
-		kcap__put(o, cut ? "\"..." : "\"");
+		put_quoted(o, p, len);
+		if (cut)
+			kcap__put_str(o, "...");
 		return;
 	case KCAP_PT_BYTES:
 		put_bytes(o, c, pd, p, len);
@@ -411,7 +423,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		if (kcap_param_type_size(pd->type))
 			put_number(o, c, pd, p, len, i == 0);
 		else
-			kcap__put(o, "<%u bytes>", len);
+			put_size(o, len);
 	}
 }
 
@@ -451,12 +463,18 @@ size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_e
 	unsigned int i, k = 0;
 
 	scan_context(&c);
-	kcap__put(&o, "%s(", d->name);
+	kcap__put_str(&o, d->name);
+	kcap__put_char(&o, '(');
 	for (i = 1; i < ev->nparams; i++) {
-		if (i < d->nparams)
-			kcap__put(&o, "%s%s=", k++ ? ", " : "", d->params[i].name);
-		else
-			kcap__put(&o, "%sp%u=", k++ ? ", " : "", i);
+		if (k++)
+			kcap__put_str(&o, ", ");
+		if (i < d->nparams) {
+			kcap__put_str(&o, d->params[i].name);
+		} else {
+			kcap__put_char(&o, 'p');
+			kcap__put_u64(&o, i);
+		}
+		kcap__put_char(&o, '=');
 		if (i < d->nparams) {
 			put_dparam(&o, &c, i, &d->params[i]);
 		} else {
@@ -465,9 +483,9 @@ size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_e
 			put_dparam(&o, &c, i, &raw);
 		}
 	}
-	kcap__put(&o, ")");
+	kcap__put_char(&o, ')');
 	if (ev->nparams >= 1 && d->nparams >= 1) {
-		kcap__put(&o, " = ");
+		kcap__put_str(&o, " = ");
 		put_dparam(&o, &c, 0, &d->params[0]);
 	}
 	return o.pos;

@@ -11,16 +11,7 @@
 #include <stddef.h>
 
 #include "kcap_internal.h"
-
-/* An output cursor that counts what would have been written, like snprintf. */
-struct kcap__out {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-KCAP_HIDDEN void kcap__put(struct kcap__out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#include "out.h"
 
 /* How a parameter's number is shown besides its table format. */
 enum kcap__sym {

@@ -153,7 +153,9 @@ static void put_bits(struct kcap__out *o, const struct kcap__name *t, __u64 *v, 
 {
 	for (; t->name; t++) {
 		if ((*v & t->value) == t->value) {
-			kcap__put(o, "%s%s", *any ? "|" : "", t->name);
+			if (*any)
+				kcap__put_char(o, '|');
+			kcap__put_str(o, t->name);
 			*any = true;
 			*v &= ~t->value;
 		}
@@ -162,18 +164,22 @@ static void put_bits(struct kcap__out *o, const struct kcap__name *t, __u64 *v, 
 
 static void put_rest(struct kcap__out *o, __u64 v, bool any)
 {
-	if (v || !any)
-		kcap__put(o, any ? "|0x%llx" : "0x%llx", (unsigned long long)v);
+	if (v || !any) {
+		kcap__put_str(o, any ? "|0x" : "0x");
+		kcap__put_hex(o, v);
+	}
 }
 
 static void put_signal(struct kcap__out *o, __u64 v)
 {
 	const char *abbrev = v && v < 128 ? sigabbrev_np((int)v) : NULL;
 
-	if (abbrev)
-		kcap__put(o, "SIG%s", abbrev);
-	else
-		kcap__put(o, "%llu", (unsigned long long)v);
+	if (abbrev) {
+		kcap__put_str(o, "SIG");
+		kcap__put_str(o, abbrev);
+	} else {
+		kcap__put_u64(o, v);
+	}
 }
 
 /* A value decoded as "A|B" from an enum part (@mask of @enums) and bits. */
@@ -184,7 +190,7 @@ static void put_enum_bits(struct kcap__out *o, __u64 v, __u64 mask, const struct
 	bool any = false;
 
 	if (e) {
-		kcap__put(o, "%s", e);
+		kcap__put_str(o, e);
 		any = true;
 		v &= ~mask;
 	}
@@ -202,7 +208,7 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 	switch (sym) {
 	case KCAP__SYM_OPEN_FLAGS:
 		if (acc[v & 3]) {
-			kcap__put(o, "%s", acc[v & 3]);
+			kcap__put_str(o, acc[v & 3]);
 			any = true;
 			v &= ~3ULL;
 		}
@@ -215,9 +221,9 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 		return;
 	case KCAP__SYM_DIRFD:
 		if ((__s64)v == -100)
-			kcap__put(o, "AT_FDCWD");
+			kcap__put_str(o, "AT_FDCWD");
 		else
-			kcap__put(o, "%lld", (long long)v);
+			kcap__put_s64(o, (__s64)v);
 		return;
 	case KCAP__SYM_AT_FLAGS:
 		put_bits(o, at_flags, &v, &any);
@@ -229,7 +235,7 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 		return;
 	case KCAP__SYM_PROT:
 		if (!v) {
-			kcap__put(o, "PROT_NONE");
+			kcap__put_str(o, "PROT_NONE");
 			return;
 		}
 		put_bits(o, prot_flags, &v, &any);
@@ -241,7 +247,8 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 	case KCAP__SYM_CLONE_FLAGS:
 		put_bits(o, clone_flags, &v, &any);
 		if (v & 0xff) {
-			kcap__put(o, "%s", any ? "|" : "");
+			if (any)
+				kcap__put_char(o, '|');
 			put_signal(o, v & 0xff);
 			any = true;
 			v &= ~0xffULL;
@@ -256,9 +263,9 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 	case KCAP__SYM_FAMILY:
 		n = kcap__name_of(families, v);
 		if (n)
-			kcap__put(o, "%s", n);
+			kcap__put_str(o, n);
 		else
-			kcap__put(o, "%llu", (unsigned long long)v);
+			kcap__put_u64(o, v);
 		return;
 	case KCAP__SYM_SOCK_TYPE:
 		put_enum_bits(o, v, 0xf, sock_types, sock_flags);
@@ -291,7 +298,7 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 	case KCAP__SYM_INT_PAIR:
 		break;
 	}
-	kcap__put(o, "%llu", (unsigned long long)v);
+	kcap__put_u64(o, v);
 }
 
 /* Which parameters get a symbolic decoding. type 0: any event type. */
@@ -344,8 +351,10 @@ enum kcap__sym kcap__sym_of(unsigned int type, const char *param)
 
 	if (!param)
 		return KCAP__SYM_NONE;
+	/* Called for every numeric parameter: the first letter spares most strcmp() calls. */
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if ((!rules[i].type || rules[i].type == type) && !strcmp(rules[i].param, param))
+		if ((!rules[i].type || rules[i].type == type) && rules[i].param[0] == param[0] &&
+		    !strcmp(rules[i].param, param))
 			return rules[i].sym;
 	return KCAP__SYM_NONE;
 }

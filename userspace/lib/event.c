@@ -4,8 +4,6 @@
  * one-line text format.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <kcap/kcap_event_table.h>
@@ -60,15 +58,12 @@ int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name)
 	return -ENOENT;
 }
 
-static int param_number(const struct kcap_event_hdr *ev, unsigned int i, __u64 *u, bool sign)
+/* A 2-, 4- or 8-byte number at @p, sign-extended if @sign. */
+static int read_number(const void *p, __u16 len, bool sign, __u64 *u)
 {
-	const void *p;
-	__u16 len, v16;
+	__u16 v16;
 	__u32 v32;
-	int err = kcap_event_param(ev, i, &p, &len);
 
-	if (err)
-		return err;
 	switch (len) {
 	case 2:
 		memcpy(&v16, p, 2);
@@ -84,6 +79,15 @@ static int param_number(const struct kcap_event_hdr *ev, unsigned int i, __u64 *
 	default:
 		return -EMSGSIZE;
 	}
+}
+
+static int param_number(const struct kcap_event_hdr *ev, unsigned int i, __u64 *u, bool sign)
+{
+	const void *p;
+	__u16 len;
+	int err = kcap_event_param(ev, i, &p, &len);
+
+	return err ? err : read_number(p, len, sign, u);
 }
 
 int kcap_event_u64(const struct kcap_event_hdr *ev, unsigned int i, __u64 *out)
@@ -137,25 +141,28 @@ int kcap_event_syscall_nr(const struct kcap_event_hdr *ev)
 
 /* ---- Formatting ----------------------------------------------------------- */
 
-/* An output cursor that counts what would have been written, like snprintf. */
-static void put_escaped(struct kcap__out *o, const unsigned char *p, size_t len, bool strarray)
+/* A parameter's bytes as a double-quoted escaped string. */
+static void put_quoted(struct kcap__out *o, const unsigned char *p, size_t len)
 {
-	size_t i;
+	kcap__put_char(o, '"');
+	kcap__put_escaped(o, p, len);
+	kcap__put_char(o, '"');
+}
 
-	kcap__put(o, strarray ? "[\"" : "\"");
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
+/* NUL-separated strings as ["a", "b"]; a NUL at the very end adds nothing. */
+static void put_strings(struct kcap__out *o, const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len, *nul;
 
-		if (strarray && c == '\0')
-			kcap__put(o, i + 1 < len ? "\", \"" : "");
-		else if (c == '"' || c == '\\')
-			kcap__put(o, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			kcap__put(o, "%c", c);
-		else
-			kcap__put(o, "\\x%02x", c);
+	kcap__put_str(o, "[\"");
+	while ((nul = memchr(p, '\0', (size_t)(end - p)))) {
+		kcap__put_escaped(o, p, (size_t)(nul - p));
+		p = nul + 1;
+		if (p < end)
+			kcap__put_str(o, "\", \"");
 	}
-	kcap__put(o, strarray ? "\"]" : "\"");
+	kcap__put_escaped(o, p, (size_t)(end - p));
+	kcap__put_str(o, "\"]");
 }
 
 static void put_errno(struct kcap__out *o, __s64 v)
@@ -164,10 +171,11 @@ static void put_errno(struct kcap__out *o, __s64 v)
 
 	if (v < 0 && v >= -4095)
 		name = strerrorname_np((int)-v);
-	if (name)
-		kcap__put(o, "%lld %s", (long long)v, name);
-	else
-		kcap__put(o, "%lld", (long long)v);
+	kcap__put_s64(o, v);
+	if (name) {
+		kcap__put_char(o, ' ');
+		kcap__put_str(o, name);
+	}
 }
 
 static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsigned int i,
@@ -176,10 +184,9 @@ static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsi
 	const void *p;
 	__u16 len;
 	__u64 u;
-	__s64 s;
 
 	if (kcap_event_param(ev, i, &p, &len)) {
-		kcap__put(o, "?");
+		kcap__put_char(o, '?');
 		return;
 	}
 	switch (pd ? pd->type : KCAP_PT_BYTES) {
@@ -187,34 +194,37 @@ static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsi
 	case KCAP_PT_PATH:
 	case KCAP_PT_BYTES:
 	case KCAP_PT_SOCKADDR:
-		put_escaped(o, p, len, false);
+		put_quoted(o, p, len);
 		return;
 	case KCAP_PT_STRARRAY:
-		put_escaped(o, p, len, true);
+		put_strings(o, p, len);
 		return;
 	case KCAP_PT_S32:
 	case KCAP_PT_S64:
 	case KCAP_PT_FD:
 	case KCAP_PT_ERRNO:
-		if (kcap_event_s64(ev, i, &s))
+		if (read_number(p, len, true, &u))
 			break;
 		if (pd->type == KCAP_PT_ERRNO)
-			put_errno(o, s);
+			put_errno(o, (__s64)u);
 		else
-			kcap__put(o, "%lld", (long long)s);
+			kcap__put_s64(o, (__s64)u);
 		return;
 	default:
-		if (kcap_event_u64(ev, i, &u))
+		if (read_number(p, len, false, &u))
 			break;
-		if (pd->fmt == KCAP_PF_HEX)
-			kcap__put(o, "0x%llx", (unsigned long long)u);
-		else if (pd->fmt == KCAP_PF_OCT)
-			kcap__put(o, "0%llo", (unsigned long long)u);
-		else
-			kcap__put(o, "%llu", (unsigned long long)u);
+		if (pd->fmt == KCAP_PF_HEX) {
+			kcap__put_str(o, "0x");
+			kcap__put_hex(o, u);
+		} else if (pd->fmt == KCAP_PF_OCT) {
+			kcap__put_char(o, '0');
+			kcap__put_oct(o, u);
+		} else {
+			kcap__put_u64(o, u);
+		}
 		return;
 	}
-	put_escaped(o, p, len, false);
+	put_quoted(o, p, len);
 }
 
 static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev,
@@ -228,19 +238,26 @@ static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev,
 	unsigned int i, last = ev->nparams < d->nparams ? ev->nparams : d->nparams;
 	bool has_res = ev->type == KCAP_EVT_SYSCALL && last == d->nparams;
 
-	if (name)
-		kcap__put(o, " %s(", name);
-	else
-		kcap__put(o, " syscall_%d(", nr);
+	kcap__put_char(o, ' ');
+	if (name) {
+		kcap__put_str(o, name);
+	} else {
+		kcap__put_str(o, "syscall_");
+		kcap__put_s64(o, nr);
+	}
+	kcap__put_char(o, '(');
 	if (has_res)
 		last--;
 	for (i = 1; i < last; i++) {
-		kcap__put(o, "%s%s=", i > 1 ? ", " : "", d->params[i].name);
+		if (i > 1)
+			kcap__put_str(o, ", ");
+		kcap__put_str(o, d->params[i].name);
+		kcap__put_char(o, '=');
 		put_param(o, ev, i, &d->params[i]);
 	}
-	kcap__put(o, ")");
+	kcap__put_char(o, ')');
 	if (has_res) {
-		kcap__put(o, " = ");
+		kcap__put_str(o, " = ");
 		put_param(o, ev, last, &d->params[last]);
 	}
 }
@@ -259,15 +276,25 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 	if (len)
 		buf[0] = '\0';
 	d = kcap__desc(h, ev->type);
-	kcap__put(&o, "%llu.%09llu cpu=%u pid=%u tid=%u ", (unsigned long long)(ev->ts_ns / 1000000000ULL),
-	    (unsigned long long)(ev->ts_ns % 1000000000ULL), ev->cpu, ev->pid, ev->tid);
+	kcap__put_ts(&o, ev->ts_ns);
+	kcap__put_str(&o, " cpu=");
+	kcap__put_u64(&o, ev->cpu);
+	kcap__put_str(&o, " pid=");
+	kcap__put_u64(&o, ev->pid);
+	kcap__put_str(&o, " tid=");
+	kcap__put_u64(&o, ev->tid);
+	kcap__put_char(&o, ' ');
 	if (!d) {
-		kcap__put(&o, "type_%u(", ev->type);
+		kcap__put_str(&o, "type_");
+		kcap__put_u64(&o, ev->type);
+		kcap__put_char(&o, '(');
 		for (i = 0; i < ev->nparams; i++) {
-			kcap__put(&o, "%sp%u=", i ? ", " : "", i);
+			kcap__put_str(&o, i ? ", p" : "p");
+			kcap__put_u64(&o, i);
+			kcap__put_char(&o, '=');
 			put_param(&o, ev, i, NULL);
 		}
-		kcap__put(&o, ")");
+		kcap__put_char(&o, ')');
 	} else {
 		if (d->flags & KCAP_EDF_DECODED) {
 			/* "openat(dirfd=AT_FDCWD, ...) = 3", see decode.c */
@@ -275,22 +302,29 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 
 			o.pos += kcap__format_decoded(ev, d, room ? o.buf + o.pos : NULL, room);
 		} else if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
-			kcap__put(&o, "%s", d->name);
+			kcap__put_str(&o, d->name);
 			put_syscall(&o, ev, d);
 		} else {
-			kcap__put(&o, "%s", d->name);
+			/* The built-in table's unused rows (types 7..15) have no
+			 * name; printf("%s") showed them as "(null)", kept so. */
+			kcap__put_str(&o, d->name ? d->name : "(null)");
 			for (i = 0; i < ev->nparams; i++) {
-				if (i < d->nparams)
-					kcap__put(&o, " %s=", d->params[i].name);
-				else
-					kcap__put(&o, " p%u=", i);
+				kcap__put_char(&o, ' ');
+				if (i < d->nparams) {
+					kcap__put_str(&o, d->params[i].name);
+				} else {
+					kcap__put_char(&o, 'p');
+					kcap__put_u64(&o, i);
+				}
+				kcap__put_char(&o, '=');
 				put_param(&o, ev, i, i < d->nparams ? &d->params[i] : NULL);
 			}
 		}
 	}
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
 		if (ev->flags & (1u << i)) {
-			kcap__put(&o, "%s%s", sep ? "," : " flags=", flag_names[i]);
+			kcap__put_str(&o, sep ? "," : " flags=");
+			kcap__put_str(&o, flag_names[i]);
 			sep = 1;
 		}
 	}
