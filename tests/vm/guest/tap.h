@@ -13,7 +13,7 @@
 static int tap_n, tap_failed;
 
 /* One result; @fmt describes the check, @detail (may be NULL) why it failed. */
-static bool __attribute__((format(printf, 3, 4)))
+static inline bool __attribute__((format(printf, 3, 4)))
 tap(bool ok, const char *detail, const char *fmt, ...)
 {
 	va_list ap;
@@ -31,7 +31,7 @@ tap(bool ok, const char *detail, const char *fmt, ...)
 	return ok;
 }
 
-static void __attribute__((format(printf, 1, 2))) tap_diag(const char *fmt, ...)
+static inline void __attribute__((format(printf, 1, 2))) tap_diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,13 +43,13 @@ static void __attribute__((format(printf, 1, 2))) tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void tap_skip(const char *what, const char *why)
+static inline void tap_skip(const char *what, const char *why)
 {
 	printf("ok %d - %s # SKIP %s\n", ++tap_n, what, why);
 	fflush(stdout);
 }
 
-static int tap_done(void)
+static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	fflush(stdout);
