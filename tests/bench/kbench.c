@@ -402,22 +402,18 @@ static void drain(struct kcap *h, pid_t pid, const struct workload *w, struct co
 	}
 }
 
-static int cmd_producer(const char *wname, unsigned long n, unsigned long long ring)
+/*
+ * Fork a child that waits for a go byte: it exists before the capture (so
+ * it does not inherit, and copy at each of its forks, the reader's ring
+ * mappings) and starts once the capture runs. Returns 0 in the child, once
+ * released; in the parent the child's pid, *go_fd the end to release it by.
+ */
+static pid_t fork_gated(int *go_fd)
 {
-	const struct workload *w = find_workload(wname);
-	uint64_t *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct kcap *h;
-	struct counts c;
 	int go[2];
-	char byte = 0;
+	char byte;
 	pid_t pid;
 
-	if (shared == MAP_FAILED)
-		die("mmap");
-	/* The child is forked before the rings are mapped: it must not
-	 * inherit (and copy at each of its forks) the reader's mappings. It
-	 * starts when the capture runs (its read of the go byte is captured).
-	 */
 	if (pipe(go) < 0)
 		die("pipe");
 	pid = fork();
@@ -427,13 +423,39 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 		/* (no close of go[1] here: it could fall inside the capture) */
 		if (read(go[0], &byte, 1) != 1)
 			_exit(1);
+		return 0;
+	}
+	close(go[0]);
+	*go_fd = go[1];
+	return pid;
+}
+
+static void release_gated(int go_fd)
+{
+	const char byte = 0;
+
+	if (write(go_fd, &byte, 1) != 1)
+		die("write");
+}
+
+static int cmd_producer(const char *wname, unsigned long n, unsigned long long ring)
+{
+	const struct workload *w = find_workload(wname);
+	uint64_t *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kcap *h;
+	struct counts c;
+	pid_t pid;
+	int go;
+
+	if (shared == MAP_FAILED)
+		die("mmap");
+	pid = fork_gated(&go);
+	if (pid == 0) {
 		shared[0] = run_workload(w, n);
 		_exit(0);
 	}
-	close(go[0]);
 	h = open_capture(ring, NULL, 0);
-	if (write(go[1], &byte, 1) != 1)
-		die("write");
+	release_gated(go);
 	wait_child(pid);
 	drain(h, pid, w, &c);
 	kcap_close(h);
@@ -476,23 +498,14 @@ static int cmd_dropproof(unsigned long long ring, unsigned long rounds, unsigned
 {
 	struct kcap *h;
 	struct counts c;
-	int go[2];
-	char byte = 0;
 	pid_t pid;
+	int go;
 
-	if (pipe(go) < 0)
-		die("pipe");
-	pid = fork();
-	if (pid < 0)
-		die("fork");
+	pid = fork_gated(&go);
 	if (pid == 0) {
-		/* (no close of go[1] here: it could fall inside the capture) */
-		if (read(go[0], &byte, 1) != 1)
-			_exit(1);
 		dropproof_child(rounds, burst);
 		_exit(0);
 	}
-	close(go[0]);
 	/* Only syscalls nothing else in the guest makes while this runs, so
 	 * that generated (the same run on a large ring) is exact: getppid
 	 * (bulk), and execve for "all" (the decoded exec event); fork and
@@ -500,8 +513,7 @@ static int cmd_dropproof(unsigned long long ring, unsigned long rounds, unsigned
 	 */
 	static const unsigned int with_exec[] = { SYS_getppid, SYS_execve };
 	h = open_capture(ring, with_exec, strcmp(label, "noexec") ? 2 : 1);
-	if (write(go[1], &byte, 1) != 1)
-		die("write");
+	release_gated(go);
 	wait_child(pid);
 	drain(h, pid, NULL, &c);
 	kcap_close(h);

@@ -111,22 +111,8 @@ qemu_pid=""
 trap - INT TERM
 secs=$(( $(date +%s) - start ))
 
-# Exported files: "KCAP-EXPORT NAME SIZE" lines, each followed by SIZE bytes.
-mkdir -p "$out/export"
-off=0
-total=$(stat -c %s "$exports")
-while [ "$off" -lt "$total" ]; do
-	line=$(tail -c +$((off + 1)) "$exports" | head -n 1) || true
-	read -r tag name size <<<"$line" || true
-	if [ "$tag" != KCAP-EXPORT ] || [[ ! "$name" =~ ^[A-Za-z0-9._-]+$ ]] ||
-	   [[ ! "$size" =~ ^[0-9]+$ ]]; then
-		log "export stream: bad record at byte $off"
-		break
-	fi
-	hlen=$(( ${#line} + 1 ))
-	tail -c +$((off + hlen + 1)) "$exports" | head -c "$size" >"$out/export/$name" || true
-	off=$((off + hlen + size))
-done
+# Exported files (the capture files of the record and peer runs).
+split_exports "$exports" "$out/export" "$rel"
 
 tr -d '\r' <"$serial" | grep -E '^RESULT ' >"$out/results" || true
 tr -d '\r' <"$serial" | grep -E '^not ok|^# ' >"$out/problems" || true

@@ -19,6 +19,29 @@ log() {
 	echo "[$(basename "$0")] $*" >&2
 }
 
+# split_exports EXPORTS DIR LABEL: a guest's second serial port (EXPORTS)
+# holds "KCAP-EXPORT NAME SIZE" lines, each followed by SIZE raw bytes (sent by
+# export_file in tap.sh); write each file to DIR/NAME. A malformed record
+# ends the split with a log line naming LABEL and the byte offset.
+split_exports() {
+	local exports=$1 dir=$2 label=$3 off=0 total line tag name size hlen
+	total=$(stat -c %s "$exports")
+	mkdir -p "$dir"
+	while [ "$off" -lt "$total" ]; do
+		# (tail gets SIGPIPE from head: not an error here)
+		line=$(tail -c +$((off + 1)) "$exports" | head -n 1) || true
+		read -r tag name size <<<"$line" || true
+		if [ "$tag" != KCAP-EXPORT ] || [[ ! "$name" =~ ^[A-Za-z0-9._-]+$ ]] ||
+		   [[ ! "$size" =~ ^[0-9]+$ ]]; then
+			log "$label: export stream: bad record at byte $off"
+			return
+		fi
+		hlen=$(( ${#line} + 1 ))
+		tail -c +$((off + hlen + 1)) "$exports" | head -c "$size" >"$dir/$name" || true
+		off=$((off + hlen + size))
+	done
+}
+
 host_suite() {
 	. /etc/os-release
 	echo "${VERSION_CODENAME}"

@@ -161,29 +161,9 @@ trap - INT TERM
 secs=$(( $(date +%s) - start ))
 
 # ---- exported files and host-side checks ----------------------------------
-# export.bin holds "KCAP-EXPORT NAME SIZE" lines, each followed by SIZE raw
-# bytes.
-split_exports() {
-	local off=0 total line tag name size hlen
-	total=$(stat -c %s "$exports")
-	mkdir -p "$out/export"
-	while [ "$off" -lt "$total" ]; do
-		# (tail gets SIGPIPE from head: not an error here)
-		line=$(tail -c +$((off + 1)) "$exports" | head -n 1) || true
-		read -r tag name size <<<"$line" || true
-		if [ "$tag" != KCAP-EXPORT ] || [[ ! "$name" =~ ^[A-Za-z0-9._-]+$ ]] ||
-		   [[ ! "$size" =~ ^[0-9]+$ ]]; then
-			log "$rel: export stream: bad record at byte $off"
-			return
-		fi
-		hlen=$(( ${#line} + 1 ))
-		tail -c +$((off + hlen + 1)) "$exports" | head -c "$size" >"$out/export/$name" || true
-		off=$((off + hlen + size))
-	done
-}
 hostlog=$out/host.log
 : >"$hostlog"
-split_exports
+split_exports "$exports" "$out/export" "$rel"
 for name in $expected; do
 	hc=$here/host/$name.sh
 	[ -f "$hc" ] || continue
