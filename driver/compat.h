@@ -18,13 +18,17 @@ static inline void kcap_vma_clear_maywrite(struct vm_area_struct *vma)
 #endif
 }
 
-/* A forked child of the reader does not inherit the ring mappings. */
+/*
+ * A forked child of the reader does not inherit the ring mappings. VM_IO
+ * keeps it so: madvise(MADV_DOFORK) refuses VM_IO areas (and no
+ * get_user_pages() pins ring pages behind the driver's back).
+ */
 static inline void kcap_vma_set_dontcopy(struct vm_area_struct *vma)
 {
 #ifdef KCAP_HAS_VM_FLAGS_SET
-	vm_flags_set(vma, VM_DONTCOPY);
+	vm_flags_set(vma, VM_DONTCOPY | VM_IO);
 #else
-	vma->vm_flags |= VM_DONTCOPY;
+	vma->vm_flags |= VM_DONTCOPY | VM_IO;
 #endif
 }
 

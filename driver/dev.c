@@ -15,6 +15,11 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/compat.h>
+#include <linux/nospec.h>
+#include <asm/unistd.h>
+#ifdef CONFIG_IA32_EMULATION
+#include <asm/unistd_32_ia32.h>
+#endif
 
 #include "kcap.h"
 #include "compat.h"
@@ -24,6 +29,17 @@ static DEFINE_MUTEX(kcap_holder_lock);
 static struct kcap_session *kcap_holder;
 static pid_t kcap_holder_pid;
 static char kcap_holder_comm[TASK_COMM_LEN];
+
+/* Whether an exec syscall is selected, by either ABI (see exec_mark.c). */
+static void kcap_set_exec_track(struct kcap_session *s)
+{
+	s->exec_track = test_bit(__NR_execve, s->exit_bits) ||
+			test_bit(__NR_execveat, s->exit_bits);
+#ifdef CONFIG_IA32_EMULATION
+	s->exec_track |= test_bit(__NR_ia32_execve, s->ia32_bits) ||
+			 test_bit(__NR_ia32_execveat, s->ia32_bits);
+#endif
+}
 
 static int kcap_open(struct inode *inode, struct file *file)
 {
@@ -43,10 +59,18 @@ static int kcap_open(struct inode *inode, struct file *file)
 	s->interest_flags = KCAP_INTEREST_LIFECYCLE;
 	bitmap_fill(s->exit_bits, KCAP_SYSCALL_MAX);
 	bitmap_fill(s->ia32_bits, KCAP_SYSCALL_MAX);
+	kcap_set_exec_track(s);
+	s->exec_marks = kvcalloc(KCAP_EXEC_MARKS, sizeof(*s->exec_marks),
+				 GFP_KERNEL_ACCOUNT);
+	if (!s->exec_marks) {
+		kfree(s);
+		return -ENOMEM;
+	}
 
 	mutex_lock(&kcap_holder_lock);
 	if (kcap_holder) {
 		mutex_unlock(&kcap_holder_lock);
+		kvfree(s->exec_marks);
 		kfree(s);
 		return -EBUSY;
 	}
@@ -82,6 +106,7 @@ static int kcap_release(struct inode *inode, struct file *file)
 	mutex_lock(&kcap_holder_lock);
 	kcap_holder = NULL;
 	mutex_unlock(&kcap_holder_lock);
+	kvfree(s->exec_marks);
 	kfree(s);
 	return 0;
 }
@@ -100,6 +125,8 @@ static int kcap_start(struct kcap_session *s)
 	}
 	for_each_possible_cpu(cpu)
 		s->rings[cpu]->watermark = min(s->watermark, s->ring_size / 2);
+	/* No probe runs: notes of an earlier capture are void. */
+	memset(s->exec_marks, 0, KCAP_EXEC_MARKS * sizeof(*s->exec_marks));
 	ret = kcap_probes_register(s);
 	if (ret)
 		return ret;
@@ -107,122 +134,152 @@ static int kcap_start(struct kcap_session *s)
 	return 0;
 }
 
-static long kcap_set_interest(struct kcap_session *s, void __user *arg)
+static long kcap_set_interest(struct kcap_session *s,
+			      const struct kcap_interest *in)
 {
-	struct kcap_interest in;
 	unsigned int i;
 
-	if (copy_from_user(&in, arg, sizeof(in)))
-		return -EFAULT;
-	if (in.reserved || (in.flags & ~KCAP_INTEREST_LIFECYCLE))
+	if (in->reserved ||
+	    (in->flags & ~(KCAP_INTEREST_LIFECYCLE | KCAP_INTEREST_IA32_ENTER)))
 		return -EINVAL;
 	if (s->capturing)
 		return -EBUSY;
 	for (i = 0; i < KCAP_SYSCALL_WORDS; i++) {
 		bitmap_from_u64(s->exit_bits + i * (64 / BITS_PER_LONG),
-				in.exit_bits[i]);
+				in->exit_bits[i]);
 		bitmap_from_u64(s->enter_bits + i * (64 / BITS_PER_LONG),
-				in.enter_bits[i]);
+				in->enter_bits[i]);
 		bitmap_from_u64(s->ia32_bits + i * (64 / BITS_PER_LONG),
-				in.ia32_bits[i]);
+				in->ia32_bits[i]);
 	}
-	s->enter_any = !bitmap_empty(s->enter_bits, KCAP_SYSCALL_MAX);
-	s->interest_flags = in.flags;
+	s->interest_flags = in->flags;
+	s->enter_any = !bitmap_empty(s->enter_bits, KCAP_SYSCALL_MAX) ||
+		       (in->flags & KCAP_INTEREST_IA32_ENTER);
+	kcap_set_exec_track(s);
 	return 0;
 }
 
-static long kcap_get_stats(struct kcap_session *s, void __user *arg)
+static long kcap_get_stats(struct kcap_session *s, struct kcap_cpu_stats *st)
 {
-	struct kcap_cpu_stats st;
-	u32 cpu;
+	u32 cpu = st->cpu;
 
-	if (get_user(cpu, (u32 __user *)arg))
-		return -EFAULT;
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return -EINVAL;
-	memset(&st, 0, sizeof(st));
-	st.cpu = cpu;
-	st.online = cpu_online(cpu);
-	if (s->rings)
-		kcap_ring_stats(s->rings[cpu], &st);
-	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+	/* The index came from user space: no speculation past the check. */
+	cpu = array_index_nospec(cpu, nr_cpu_ids);
+	memset(st, 0, sizeof(*st));
+	st->cpu = cpu;
+	st->online = cpu_online(cpu);
+	if (s->rings && s->rings[cpu])
+		kcap_ring_stats(s->rings[cpu], st);
+	return 0;
 }
 
-static long kcap_ioctl_locked(struct kcap_session *s, unsigned int cmd,
-			      void __user *arg)
-{
-	struct kcap_version ver = {
-		.major = KCAP_ABI_MAJOR,
-		.minor = KCAP_ABI_MINOR,
-	};
+/* Every ioctl argument, copied in before and out after the session lock. */
+union kcap_ioc_arg {
+	struct kcap_version ver;
 	struct kcap_config cfg;
+	struct kcap_interest in;
+	struct kcap_cpu_stats st;
 	u64 v64;
 	u32 v32;
+};
 
+static long kcap_ioctl_locked(struct kcap_session *s, unsigned int cmd,
+			      union kcap_ioc_arg *a)
+{
 	switch (cmd) {
 	case KCAP_IOC_GET_VERSION:
-		return copy_to_user(arg, &ver, sizeof(ver)) ? -EFAULT : 0;
+		memset(&a->ver, 0, sizeof(a->ver));
+		a->ver.major = KCAP_ABI_MAJOR;
+		a->ver.minor = KCAP_ABI_MINOR;
+		return 0;
 	case KCAP_IOC_GET_CONFIG:
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.ring_size = s->ring_size;
-		cfg.watermark = s->watermark;
-		cfg.snaplen = s->snaplen;
-		cfg.nr_rings = nr_cpu_ids;
-		cfg.flags = (s->capturing ? KCAP_CFG_CAPTURING : 0) |
-			    (s->rings ? KCAP_CFG_RINGS : 0);
-		cfg.page_size = PAGE_SIZE;
-		return copy_to_user(arg, &cfg, sizeof(cfg)) ? -EFAULT : 0;
+		memset(&a->cfg, 0, sizeof(a->cfg));
+		a->cfg.ring_size = s->ring_size;
+		a->cfg.watermark = s->watermark;
+		a->cfg.snaplen = s->snaplen;
+		a->cfg.nr_rings = nr_cpu_ids;
+		a->cfg.flags = (s->capturing ? KCAP_CFG_CAPTURING : 0) |
+			       (s->rings ? KCAP_CFG_RINGS : 0);
+		a->cfg.page_size = PAGE_SIZE;
+		return 0;
 	case KCAP_IOC_SET_RING_SIZE:
-		if (get_user(v64, (u64 __user *)arg))
-			return -EFAULT;
-		if (!is_power_of_2(v64) || v64 < KCAP_RING_SIZE_MIN ||
-		    v64 > KCAP_RING_SIZE_MAX || v64 < PAGE_SIZE)
+		if (!is_power_of_2(a->v64) || a->v64 < KCAP_RING_SIZE_MIN ||
+		    a->v64 > KCAP_RING_SIZE_MAX || a->v64 < PAGE_SIZE)
 			return -EINVAL;
 		/* Rings live until close once allocated. */
 		if (s->capturing || s->rings)
 			return -EBUSY;
-		s->ring_size = v64;
+		s->ring_size = a->v64;
 		return 0;
 	case KCAP_IOC_SET_SNAPLEN:
-		if (get_user(v32, (u32 __user *)arg))
-			return -EFAULT;
-		if (v32 > KCAP_SNAPLEN_MAX)
+		if (a->v32 > KCAP_SNAPLEN_MAX)
 			return -EINVAL;
 		if (s->capturing)
 			return -EBUSY;
-		s->snaplen = v32;
+		s->snaplen = a->v32;
 		return 0;
 	case KCAP_IOC_SET_WATERMARK:
-		if (get_user(v64, (u64 __user *)arg))
-			return -EFAULT;
-		if (!v64 || v64 > KCAP_RING_SIZE_MAX)
+		if (!a->v64 || a->v64 > KCAP_RING_SIZE_MAX)
 			return -EINVAL;
 		if (s->capturing)
 			return -EBUSY;
-		s->watermark = v64;
+		s->watermark = a->v64;
 		return 0;
 	case KCAP_IOC_SET_INTEREST:
-		return kcap_set_interest(s, arg);
+		return kcap_set_interest(s, &a->in);
 	case KCAP_IOC_START:
 		return kcap_start(s);
 	case KCAP_IOC_STOP:
 		kcap_stop(s);
 		return 0;
 	case KCAP_IOC_GET_STATS:
-		return kcap_get_stats(s, arg);
+		return kcap_get_stats(s, &a->st);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/*
+ * User memory is touched only outside the session lock: kcap_mmap() takes
+ * that lock with mmap_lock held, so a fault on an argument taken under it
+ * (mmap_lock, then maybe userfaultfd) could deadlock against a concurrent
+ * mmap of the device.
+ */
 static long kcap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kcap_session *s = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	union kcap_ioc_arg a;
+	size_t size;
 	long ret;
 
+	switch (cmd) {
+	case KCAP_IOC_GET_VERSION:
+	case KCAP_IOC_GET_CONFIG:
+	case KCAP_IOC_SET_RING_SIZE:
+	case KCAP_IOC_SET_SNAPLEN:
+	case KCAP_IOC_SET_WATERMARK:
+	case KCAP_IOC_SET_INTEREST:
+	case KCAP_IOC_START:
+	case KCAP_IOC_STOP:
+	case KCAP_IOC_GET_STATS:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	size = _IOC_SIZE(cmd);
+	BUILD_BUG_ON(sizeof(a) < sizeof(struct kcap_interest));
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&a, uarg, size))
+		return -EFAULT;
+
 	mutex_lock(&s->lock);
-	ret = kcap_ioctl_locked(s, cmd, (void __user *)arg);
+	ret = kcap_ioctl_locked(s, cmd, &a);
 	mutex_unlock(&s->lock);
+
+	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &a, size))
+		return -EFAULT;
 	return ret;
 }
 
@@ -246,17 +303,27 @@ static int kcap_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENODEV;
 		goto out;
 	}
-	if (cpu >= nr_cpu_ids || !s->rings[cpu]) {
+	if (cpu >= nr_cpu_ids) {
 		ret = -ENXIO;
 		goto out;
 	}
-	r = s->rings[cpu];
+	/* The index came from user space: no speculation past the check. */
+	r = READ_ONCE(s->rings[array_index_nospec(cpu, nr_cpu_ids)]);
+	if (!r) {
+		ret = -ENXIO;
+		goto out;
+	}
 	if (within == 0) {
 		if (size != PAGE_SIZE)
 			goto out;
-		/* A private writable copy would hide the tail from us. */
-		if ((vma->vm_flags & VM_WRITE) && !(vma->vm_flags & VM_SHARED))
-			goto out;
+		/* A private writable copy would hide the tail from us, and a
+		 * private read-only one must not become writable later.
+		 */
+		if (!(vma->vm_flags & VM_SHARED)) {
+			if (vma->vm_flags & VM_WRITE)
+				goto out;
+			kcap_vma_clear_maywrite(vma);
+		}
 	} else if (within == PAGE_SIZE) {
 		if (size != PAGE_SIZE + 2 * s->ring_size)
 			goto out;

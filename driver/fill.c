@@ -13,6 +13,7 @@
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <linux/compat.h>
+#include <linux/capability.h>
 #include <net/compat.h>
 #include <linux/preempt.h>
 #include <asm/syscall.h>
@@ -64,6 +65,8 @@ static u32 kcap_param_max(const struct kcap_param_desc *p,
 	case KCAP_SRC_FDPATH:
 	case KCAP_SRC_FDPATH_RES:
 		return KCAP_PATH_MAX;
+	case KCAP_SRC_UCAPDATA:
+		return 2 * sizeof(struct __user_cap_data_struct);
 	default:
 		return 0;
 	}
@@ -179,6 +182,41 @@ static int kcap_read_msghdr(unsigned long umsg, bool compat,
 	return 0;
 }
 
+/*
+ * capset's data: as many user_cap_data_struct as the header's version
+ * says the kernel reads (one for version 1, two for 64-bit capability
+ * versions 2 and 3); nothing for a version the kernel rejects.
+ */
+static u32 kcap_put_capdata(struct kcap_rec *w, unsigned long data,
+			    unsigned long hdr, bool *fault)
+{
+	u32 version, n;
+
+	if (!data || !hdr)
+		return 0;
+	if (kcap_read_user(&version, kcap_uptr(hdr), sizeof(version))) {
+		*fault = true;
+		return 0;
+	}
+	switch (version) {
+	case _LINUX_CAPABILITY_VERSION_1:
+		n = _LINUX_CAPABILITY_U32S_1;
+		break;
+	case _LINUX_CAPABILITY_VERSION_2:
+	case _LINUX_CAPABILITY_VERSION_3:
+		n = _LINUX_CAPABILITY_U32S_3;
+		break;
+	default:
+		return 0;
+	}
+	n *= sizeof(struct __user_cap_data_struct);
+	if (kcap_read_user(w->p, kcap_uptr(data), n)) {
+		*fault = true;
+		return 0;
+	}
+	return n;
+}
+
 /* Write one parameter in place, at most @max bytes. */
 static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 			   const struct kcap_sc *c, u32 max)
@@ -280,6 +318,9 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 		break;
 	case KCAP_SRC_FDPATH_RES:
 		n = kcap_put_fd_path(w, c->ret);
+		break;
+	case KCAP_SRC_UCAPDATA:
+		n = kcap_put_capdata(w, a, c->args[p->aux], &fault);
 		break;
 	default:
 		break;

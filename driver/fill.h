@@ -17,6 +17,7 @@ struct kcap_sc {
 	long ret;
 	u32 snaplen;
 	bool compat;		/* ia32 syscall */
+	bool exec_args;		/* exec: args[] hold the call's arguments */
 };
 
 /* Whether syscall probes may fault (and sleep) on this kernel. */

@@ -249,16 +249,17 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 
 	if (at) {
 		/* After a successful exec the registers hold the new image's
-		 * state: dirfd and flags are only known for a failed one.
+		 * state: dirfd and flags come from the note taken at the
+		 * syscall's entry, and are unknown without one.
 		 */
-		if (bprm) {
-			kcap_rec_done(&w, 0);
-			kcap_rec_done(&w, 0);
-		} else {
+		if (c->exec_args) {
 			s64 dirfd = (int)c->args[0];
 
 			kcap_rec_put(&w, &dirfd, sizeof(dirfd));
 			kcap_put_u32(&w, c->args[4]);
+		} else {
+			kcap_rec_done(&w, 0);
+			kcap_rec_done(&w, 0);
 		}
 	}
 	if (fault)

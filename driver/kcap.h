@@ -12,6 +12,7 @@
 #include <linux/irq_work.h>
 #include <linux/bitops.h>
 #include <linux/sched.h>
+#include <linux/atomic.h>
 
 #include <kcap/kcap_abi.h>
 #include <kcap/kcap_events.h>
@@ -39,6 +40,18 @@ struct kcap_ring {
 	unsigned int cpu;
 };
 
+/* An exec syscall in flight, noted at its entry (exec_mark.c). */
+struct kcap_exec_mark {
+	struct task_struct *task;	/* owner; NULL: free */
+	u16 nr;				/* syscall number as called */
+	bool compat;			/* an ia32 syscall */
+	s32 dirfd;			/* execveat's arguments */
+	u32 flags;
+};
+
+#define KCAP_EXEC_MARK_BITS 10
+#define KCAP_EXEC_MARKS (1U << KCAP_EXEC_MARK_BITS)
+
 /* State of the one open file of /dev/kcap. */
 struct kcap_session {
 	struct mutex lock;		/* serialises ioctl, mmap and release */
@@ -56,6 +69,9 @@ struct kcap_session {
 	DECLARE_BITMAP(enter_bits, KCAP_SYSCALL_MAX);
 	DECLARE_BITMAP(ia32_bits, KCAP_SYSCALL_MAX);
 	unsigned long registered;	/* bit per enum kcap_tp, see main.c */
+	bool exec_track;		/* an exec syscall is selected */
+	struct kcap_exec_mark *exec_marks;	/* KCAP_EXEC_MARKS entries */
+	atomic_long_t exec_marks_full;	/* execs with no free mark */
 };
 
 /* ring.c */
@@ -73,6 +89,12 @@ void kcap_probes_unregister(struct kcap_session *s);
 /* dev.c */
 int kcap_dev_init(void);
 void kcap_dev_exit(void);
+
+/* exec_mark.c */
+void kcap_exec_enter(struct kcap_session *s, long nr, bool compat,
+		     const unsigned long *args);
+bool kcap_exec_take(struct kcap_session *s, struct kcap_exec_mark *out);
+void kcap_exec_forget(struct kcap_session *s, struct task_struct *t);
 
 /* probes.c: the probe functions, registered by main.c */
 void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id);

@@ -115,11 +115,16 @@ static void kcap_tp_lookup(struct tracepoint *tp, void *priv)
 int kcap_probes_register(struct kcap_session *s)
 {
 	bool want[KCAP_TP_NR] = {
-		[KCAP_TP_SYS_ENTER] = s->enter_any,
+		[KCAP_TP_SYS_ENTER] = s->enter_any || s->exec_track,
 		[KCAP_TP_SYS_EXIT] = true,
 		[KCAP_TP_FORK] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
-		[KCAP_TP_EXEC] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
-		[KCAP_TP_EXIT] = s->interest_flags & KCAP_INTEREST_LIFECYCLE,
+		/* A selected exec syscall needs them whatever the flags: see
+		 * exec_mark.c.
+		 */
+		[KCAP_TP_EXEC] = (s->interest_flags & KCAP_INTEREST_LIFECYCLE) ||
+				 s->exec_track,
+		[KCAP_TP_EXIT] = (s->interest_flags & KCAP_INTEREST_LIFECYCLE) ||
+				 s->exec_track,
 	};
 	int i, ret;
 

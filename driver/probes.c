@@ -14,6 +14,10 @@
 #include <linux/timekeeping.h>
 #include <linux/string.h>
 #include <asm/syscall.h>
+#include <asm/unistd.h>
+#ifdef CONFIG_IA32_EMULATION
+#include <asm/unistd_32_ia32.h>
+#endif
 
 #include "kcap.h"
 #include "ring.h"
@@ -28,18 +32,13 @@ static inline bool kcap_skip_task(const struct kcap_session *s)
 
 /*
  * Report the events this ring lost since the last marker, before the next
- * record, so a reader sees where in the stream the gap is. Protected: it
- * may use the reserve that bulk events cannot.
+ * record, so a reader sees where in the stream the gap is. Written at
+ * @hdr, which kcap_rec_reserve() reserved together with that record.
  */
-noinline void kcap_write_drop_marker(struct kcap_ring *r, u64 ts)
+noinline void kcap_write_drop_marker(struct kcap_ring *r, void *hdr, u64 ts)
 {
 	struct kcap_rec w;
-	void *hdr;
 
-	/* The caller made sure the marker fits with the record after it. */
-	hdr = kcap_ring_try_reserve(r, KCAP_MARKER_LEN, true);
-	if (WARN_ON_ONCE(!hdr))
-		return;
 	kcap_rec_init(&w, r, hdr, KCAP_EVT_DROP, 2, KCAP_MARKER_LEN, ts, true);
 	w.staged = false;
 	kcap_rec_put(&w, &r->lost_bulk, sizeof(u64));
@@ -85,13 +84,40 @@ static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
 	preempt_enable_notrace();
 }
 
+/* execve or execveat, by either ABI: the calls the exec probe needs noted. */
+static __always_inline bool kcap_exec_nr(long id, bool compat)
+{
+#ifdef CONFIG_IA32_EMULATION
+	if (compat)
+		return id == __NR_ia32_execve || id == __NR_ia32_execveat;
+#endif
+	return id == __NR_execve || id == __NR_execveat;
+}
+
 void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 {
 	struct kcap_session *s = data;
+	bool compat;
 
-	if (!kcap_syscall_wanted(s->enter_bits, id) || kcap_skip_task(s))
+	/* Cheap first test: the numbers of both ABIs' exec calls. */
+	if (unlikely(kcap_exec_nr(id, false) || kcap_exec_nr(id, true)) &&
+	    s->exec_track && kcap_exec_nr(id, in_ia32_syscall())) {
+		unsigned long args[6];
+
+		syscall_get_arguments(current, regs, args);
+		kcap_exec_enter(s, id, in_ia32_syscall(), args);
+	}
+	if (!s->enter_any)
 		return;
-	kcap_write_syscall(s, regs, id, 0, true, in_ia32_syscall());
+	/* ia32 numbers are another table: their own bits select them. */
+	compat = in_ia32_syscall();
+	if (compat ? !(s->interest_flags & KCAP_INTEREST_IA32_ENTER) ||
+		     !kcap_syscall_wanted(s->ia32_bits, id) :
+		     !kcap_syscall_wanted(s->enter_bits, id))
+		return;
+	if (kcap_skip_task(s))
+		return;
+	kcap_write_syscall(s, regs, id, 0, true, compat);
 }
 
 void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -99,6 +125,7 @@ void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	struct kcap_session *s = data;
 	long nr = syscall_get_nr(current, regs);
 	bool compat = in_ia32_syscall();
+	struct kcap_exec_mark m;
 	struct kcap_sc c;
 	u16 type;
 
@@ -114,10 +141,14 @@ void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	c.ret = ret;
 	c.snaplen = s->snaplen;
 	c.compat = compat;
+	c.exec_args = true;
 	if (type == KCAP_EVT_EXECVE || type == KCAP_EVT_EXECVEAT) {
 		/* A successful exec was written by kcap_probe_exec(), with
-		 * the new image's argv; the registers now belong to it.
+		 * the new image's argv; the registers now belong to it. A
+		 * failed one gives its note back here.
 		 */
+		if (s->exec_track)
+			kcap_exec_take(s, &m);
 		if (ret != 0)
 			kcap_fill_exec(s, &c, type, NULL);
 		return;
@@ -148,16 +179,33 @@ void kcap_probe_fork(void *data, struct task_struct *parent,
 	preempt_enable_notrace();
 }
 
-/* The decoded exec event this exec becomes, or 0 if not selected. */
-static u16 kcap_exec_event(struct kcap_session *s, bool compat)
+/*
+ * The decoded exec event this exec becomes (0 if not selected), from the
+ * note its syscall entry left. Without one (an exec the kernel started, or
+ * one entered before the capture) the registers are all there is: the ELF
+ * loader has rewritten them to say execve, of the new image's ABI.
+ */
+static u16 kcap_exec_event(struct kcap_session *s, struct kcap_sc *c)
 {
-	long nr = syscall_get_nr(current, task_pt_regs(current));
-	u16 type = kcap_syscall_event(nr, compat);
+	struct kcap_exec_mark m;
+	u16 type;
 
+	memset(c->args, 0, sizeof(c->args));
+	if (s->exec_track && kcap_exec_take(s, &m)) {
+		c->compat = m.compat;
+		c->args[0] = m.dirfd;
+		c->args[4] = m.flags;
+		c->exec_args = true;
+	} else {
+		m.nr = syscall_get_nr(current, task_pt_regs(current));
+		c->compat = in_ia32_syscall();
+		c->exec_args = false;
+	}
+	type = kcap_syscall_event(m.nr, c->compat);
 	if (type != KCAP_EVT_EXECVE && type != KCAP_EVT_EXECVEAT)
 		return 0;
-	return kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ?
-	       type : 0;
+	return kcap_syscall_wanted(c->compat ? s->ia32_bits : s->exit_bits,
+				   m.nr) ? type : 0;
 }
 
 /*
@@ -169,20 +217,16 @@ void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		     struct linux_binprm *bprm)
 {
 	struct kcap_session *s = data;
-	bool compat = in_ia32_syscall();
+	struct kcap_sc c = { .snaplen = s->snaplen };
 	u16 fl, cl, type;
 	u32 old_tid = old_pid;
 	struct kcap_rec w;
 
+	/* Taken even for the reader, so that its note is given back. */
+	type = kcap_exec_event(s, &c);
 	if (kcap_skip_task(s))
 		return;
-	type = kcap_exec_event(s, compat);
 	if (type) {
-		struct kcap_sc c = {
-			.snaplen = s->snaplen,
-			.compat = compat,
-		};
-
 		kcap_fill_exec(s, &c, type, bprm);
 		return;
 	}
@@ -213,7 +257,9 @@ void kcap_probe_exit(void *data, struct task_struct *p)
 	s32 code = p->exit_code;
 	struct kcap_rec w;
 
-	if (kcap_skip_task(s))
+	if (s->exec_track)
+		kcap_exec_forget(s, p);
+	if (!(s->interest_flags & KCAP_INTEREST_LIFECYCLE) || kcap_skip_task(s))
 		return;
 	preempt_disable_notrace();
 	if (kcap_rec_begin(&w, s, KCAP_EVT_PROC_EXIT, 2,

@@ -22,7 +22,7 @@ static __always_inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
 	return s->rings[smp_processor_id()];
 }
 
-void kcap_write_drop_marker(struct kcap_ring *r, u64 ts);
+void kcap_write_drop_marker(struct kcap_ring *r, void *hdr, u64 ts);
 
 /* Bytes of a drop marker record. */
 #define KCAP_MARKER_LEN KCAP_REC_LEN(2, 2 * sizeof(u64))
@@ -44,23 +44,34 @@ struct kcap_rec {
 };
 
 /*
- * Room for @len bytes on @r, after any pending drop marker: the marker is
- * written only if the record fits with it, so markers never eat the space
- * of the events they stand for. NULL (and the event counted) if no room.
+ * Room for @len bytes on @r, after any pending drop marker. Marker and
+ * record are reserved together, from one read of the tail, so markers
+ * never eat the space of the events they stand for and nothing the reader
+ * does to the tail can make the marker not fit after all. NULL (and the
+ * event counted) if there is no room.
  */
 static __always_inline void *kcap_rec_reserve(struct kcap_ring *r, u32 len,
 				     bool protected, u64 ts)
 {
-	if (unlikely(r->lost_bulk | r->lost_protected)) {
-		if (len > KCAP_EVENT_MAX_LEN ||
-		    !kcap_ring_try_reserve(r, KCAP_ALIGN(KCAP_MARKER_LEN) + len,
-					   protected)) {
-			kcap_ring_count_drop(r, protected);
-			return NULL;
-		}
-		kcap_write_drop_marker(r, ts);
+	bool marker = r->lost_bulk | r->lost_protected;
+	u32 pre = marker ? KCAP_ALIGN(KCAP_MARKER_LEN) : 0;
+	void *rec;
+
+	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
+		r->prod->drops[KCAP_DROP_OTHER]++;
+		r->lost_bulk++;
+		return NULL;
 	}
-	return kcap_ring_reserve(r, len, protected);
+	rec = kcap_ring_try_reserve(r, pre + len, protected);
+	if (unlikely(!rec)) {
+		kcap_ring_count_drop(r, protected);
+		return NULL;
+	}
+	if (unlikely(marker)) {
+		kcap_write_drop_marker(r, rec, ts);
+		rec += pre;
+	}
+	return rec;
 }
 
 static __always_inline void kcap_rec_init(struct kcap_rec *w, struct kcap_ring *r,

@@ -32,7 +32,9 @@ static __always_inline u64 kcap_ring_used(const struct kcap_ring *r, u64 head)
 /*
  * Where a record of @len bytes would go, or NULL if it does not fit. Bulk
  * events may fill the ring up to bulk_limit only, keeping the rest for
- * protected (lifecycle, marker) events. Counts nothing.
+ * protected (lifecycle, marker) events. Counts nothing. The tail is read
+ * exactly once: a reader that rewrites it concurrently can only make this
+ * reservation fail, never make the space it returned shrink afterwards.
  */
 static __always_inline void *kcap_ring_try_reserve(struct kcap_ring *r, u32 len,
 					  bool protected)
@@ -57,23 +59,6 @@ static __always_inline void kcap_ring_count_drop(struct kcap_ring *r, bool prote
 		r->prod->drops[KCAP_DROP_FULL]++;
 		r->lost_bulk++;
 	}
-}
-
-/* Reserve @len bytes for an event; on failure count the event as lost. */
-static __always_inline void *kcap_ring_reserve(struct kcap_ring *r, u32 len,
-				      bool protected)
-{
-	void *rec;
-
-	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
-		r->prod->drops[KCAP_DROP_OTHER]++;
-		r->lost_bulk++;
-		return NULL;
-	}
-	rec = kcap_ring_try_reserve(r, len, protected);
-	if (unlikely(!rec))
-		kcap_ring_count_drop(r, protected);
-	return rec;
 }
 
 /* Publish the record reserved last; it must be @len bytes long. */

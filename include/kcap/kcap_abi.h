@@ -16,7 +16,7 @@
 #include <linux/ioctl.h>
 
 #define KCAP_ABI_MAJOR 2
-#define KCAP_ABI_MINOR 0
+#define KCAP_ABI_MINOR 1
 
 #define KCAP_DEVICE_NAME "kcap"		/* /dev/kcap, a misc device, mode 0600 */
 
@@ -115,6 +115,7 @@ struct kcap_ring_prod {
 
 /* kcap_interest.flags */
 #define KCAP_INTEREST_LIFECYCLE	0x1	/* fork, exec and exit events */
+#define KCAP_INTEREST_IA32_ENTER 0x2	/* entry events for the ia32_bits (2.1) */
 
 struct kcap_interest {
 	__u64 exit_bits[KCAP_SYSCALL_WORDS];	/* event at syscall exit */

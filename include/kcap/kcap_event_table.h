@@ -10,9 +10,17 @@
 #include "kcap_events.h"
 
 #define KCAP_P(n, t, f) { .name = (n), .type = KCAP_PT_##t, .fmt = KCAP_PF_##f }
+/*
+ * A syscall has six arguments: an index past them fails the build (a
+ * negative array size), here and for aux where aux names an argument
+ * (every source but UMEM64, whose aux is an offset in the struct).
+ */
+#define KCAP_ARGIDX(a, ok) ((a) + 0 * sizeof(char[(ok) ? 1 : -1]))
 /* A parameter with its source: see enum kcap_param_src. */
 #define KCAP_PS(n, t, f, s, a, x) { .name = (n), .type = KCAP_PT_##t, \
-	.fmt = KCAP_PF_##f, .src = KCAP_SRC_##s, .arg = (a), .aux = (x) }
+	.fmt = KCAP_PF_##f, .src = KCAP_SRC_##s, \
+	.arg = KCAP_ARGIDX(a, (a) < 6), \
+	.aux = KCAP_ARGIDX(x, KCAP_SRC_##s == KCAP_SRC_UMEM64 || (x) < 6) }
 #define KCAP_R(t)		KCAP_PS("res", t, DEC, RES, 0, 0)
 #define KCAP_A(n, t, f, a)	KCAP_PS(n, t, f, ARG, a, 0)
 #define KCAP_S(n, t, a)		KCAP_PS(n, t, DEC, USTR, a, 0)
@@ -151,9 +159,10 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 		 KCAP_A("rgid", GID, DEC, 0), KCAP_A("egid", GID, DEC, 1),
 		 KCAP_A("sgid", GID, DEC, 2)),
 	/* data: the user_cap_data_struct array (effective, permitted,
-	 * inheritable; two of them for 64-bit capabilities). */
+	 * inheritable): one for header version 1, two (64-bit
+	 * capabilities) for versions 2 and 3. */
 	KCAP_SYS(CAPSET, "capset", PROT, KCAP_R(ERRNO),
-		 KCAP_PS("data", BYTES, HEX, UBUF_ARG, 1, 6)),
+		 KCAP_PS("data", BYTES, HEX, UCAPDATA, 1, 0)),
 	KCAP_SYS(SETNS, "setns", PROT, KCAP_R(ERRNO), KCAP_A("fd", FD, DEC, 0),
 		 KCAP_A("nstype", U32, HEX, 1), KCAP_F("path", 0)),
 	KCAP_SYS(UNSHARE, "unshare", PROT, KCAP_R(ERRNO),

@@ -192,6 +192,8 @@ enum kcap_param_src {
 	KCAP_SRC_UMEM64 = 14,	/* __u64 at arg N + 8 * aux (open_how, clone_args) */
 	KCAP_SRC_FDPATH = 15,	/* path of the file at fd arg N */
 	KCAP_SRC_FDPATH_RES = 16,	/* path of the file at fd = result */
+	KCAP_SRC_UCAPDATA = 17,	/* capset data at arg N, 1 or 2 structs by the
+				 * version of the header at arg aux (ABI 2.1) */
 };
 
 struct kcap_param_desc {

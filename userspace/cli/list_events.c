@@ -98,6 +98,10 @@ static void put_source(const struct kcap_param_desc *p)
 	case KCAP_SRC_FDPATH_RES:
 		printf("path of the fd returned");
 		break;
+	case KCAP_SRC_UCAPDATA:
+		printf("capability sets at argument %u, 1 or 2 by the version of the header at argument %u",
+		       p->arg, p->aux);
+		break;
 	default:
 		printf("filled by the driver");
 	}

@@ -90,8 +90,12 @@ static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
 		/* 32-bit callers: the same calls, selected by name. */
 		kcap__ia32_interest(in->exit_bits, in->ia32_bits);
 	}
-	if (flags & KCAP_OPEN_ENTER)
+	if (flags & KCAP_OPEN_ENTER) {
 		memcpy(in->enter_bits, in->exit_bits, sizeof(in->enter_bits));
+		/* 2.0 drivers have no ia32 entry events (and refuse the flag). */
+		if (h->version.minor >= 1)
+			in->flags |= KCAP_INTEREST_IA32_ENTER;
+	}
 	if (!(flags & KCAP_OPEN_NO_LIFECYCLE))
 		in->flags |= KCAP_INTEREST_LIFECYCLE;
 	return 0;

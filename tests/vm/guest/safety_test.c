@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * safety_test: what a reader can do to the driver through the device file,
+ * checked in a guest with kcap.ko loaded (regression tests of the node
+ * safety bugs; each fails on the driver before the fix).
+ *
+ *   safety_test tailflip SECONDS  a thread on CPU 1 flips a 64 KiB ring's
+ *                                 tail between "empty" and "full" while a
+ *                                 CPU 0 workload fills it: no WARN (the
+ *                                 guest runs with panic_on_warn=1), drops
+ *                                 counted, every record well-formed
+ *   safety_test ioctlmmap         an ioctl whose argument faults (held by
+ *                                 userfaultfd) while another thread mmaps
+ *                                 the device: both finish
+ *   safety_test mapflags          MADV_DOFORK cannot make a fork copy the
+ *                                 rings; a private read-only map of the
+ *                                 consumer page cannot become writable
+ *   safety_test bigring           rings larger than memory: a clear
+ *                                 ENOMEM, no OOM kill of a bystander
+ *
+ * Prints TAP on stdout; exits 1 if any check failed. Run as root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/userfaultfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kcap/kcap_abi.h>
+#include <kcap/kcap_events.h>
+
+#include "tap.h"
+
+#define DEV "/dev/kcap"
+
+static long page;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int open_dev(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		tap(false, strerror(errno), "open %s", DEV);
+	return fd;
+}
+
+/* Select only @nr at exit, lifecycle off. */
+static int select_one(int fd, unsigned int nr)
+{
+	struct kcap_interest in;
+
+	memset(&in, 0, sizeof(in));
+	in.exit_bits[nr / 64] = 1ULL << (nr % 64);
+	return ioctl(fd, KCAP_IOC_SET_INTEREST, &in);
+}
+
+/* ---- tailflip ---------------------------------------------------------- */
+
+struct ring_map {
+	struct kcap_ring_cons *cons;
+	const struct kcap_ring_prod *prod;
+	const unsigned char *data;
+	__u64 size;
+};
+
+static volatile int flip_stop;
+
+static int map_ring(int fd, unsigned int cpu, __u64 size, struct ring_map *m)
+{
+	off_t off = (off_t)KCAP_MMAP_OFFSET(cpu);
+	void *c, *p;
+
+	c = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (c == MAP_FAILED)
+		return -errno;
+	p = mmap(NULL, page + 2 * size, PROT_READ, MAP_SHARED, fd, off + page);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->cons = c;
+	m->prod = p;
+	m->data = (const unsigned char *)p + page;
+	m->size = size;
+	return 0;
+}
+
+/* From CPU 1: the tail says "empty", then "full", as fast as it can. */
+static void *flipper(void *arg)
+{
+	struct ring_map *m = arg;
+	unsigned long n = 0;
+
+	pin(1);
+	while (!flip_stop) {
+		__u64 head = __atomic_load_n(&m->prod->head, __ATOMIC_ACQUIRE);
+
+		__atomic_store_n(&m->cons->tail, head, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->cons->tail, head - m->size, __ATOMIC_RELEASE);
+		if ((++n & 1023) == 0)
+			__atomic_store_n(&m->cons->tail, head + 12345, __ATOMIC_RELEASE);
+	}
+	return (void *)n;
+}
+
+/*
+ * With a sane tail again, the records written from @from on are
+ * well-formed: the drop marker for what the flips cost, then getppid.
+ */
+static int check_records(const struct ring_map *m, __u64 from, unsigned long *nrec,
+			 unsigned long *markers)
+{
+	__u64 head = __atomic_load_n(&m->prod->head, __ATOMIC_ACQUIRE), pos;
+
+	for (pos = from; pos < head;) {
+		const struct kcap_event_hdr *h =
+			(const void *)(m->data + (pos & (m->size - 1)));
+
+		if (h->len < sizeof(*h) || h->len > KCAP_EVENT_MAX_LEN ||
+		    (h->type != KCAP_EVT_SYSCALL && h->type != KCAP_EVT_DROP))
+			return -1;
+		if (h->type == KCAP_EVT_DROP)
+			(*markers)++;
+		pos += KCAP_ALIGN(h->len);
+		(*nrec)++;
+	}
+	return pos == head ? 0 : -1;
+}
+
+static int cmd_tailflip(int secs)
+{
+	struct ring_map m;
+	pthread_t th;
+	__u64 size = 64 << 10, drops = 0;
+	struct kcap_cpu_stats st;
+	unsigned long nrec = 0, markers = 0;
+	pid_t worker;
+	void *flips;
+	double end;
+	int fd, i;
+
+	fd = open_dev();
+	if (fd < 0)
+		return 1;
+	if (!tap(ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0, strerror(errno),
+		 "64 KiB rings") ||
+	    !tap(select_one(fd, SYS_getppid) == 0, strerror(errno), "select getppid") ||
+	    !tap(ioctl(fd, KCAP_IOC_START) == 0, strerror(errno), "start") ||
+	    !tap(map_ring(fd, 0, size, &m) == 0, strerror(errno), "map CPU 0's ring"))
+		return 1;
+	/* The workload is another process: the reader's own are skipped. */
+	worker = fork();
+	if (worker == 0) {
+		pin(0);
+		end = now_s() + secs;
+		while (now_s() < end) {
+			for (i = 0; i < 1000; i++)
+				syscall(SYS_getppid);
+		}
+		_exit(0);
+	}
+	pthread_create(&th, NULL, flipper, &m);
+	waitpid(worker, &i, 0);
+	flip_stop = 1;
+	pthread_join(th, &flips);
+	memset(&st, 0, sizeof(st));
+	st.cpu = 0;
+	ioctl(fd, KCAP_IOC_GET_STATS, &st);
+	for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
+		drops += st.drops[i];
+	tap(true, NULL, "getppid on CPU 0 for %d s while CPU 1 flipped the tail %lu times", secs,
+	    (unsigned long)flips);
+	tap(drops > 0, NULL, "the flips made the producer drop: %llu events, %llu drops",
+	    (unsigned long long)st.events, (unsigned long long)drops);
+	/* A sane tail again: the producer writes whole records. */
+	__atomic_store_n(&m.cons->tail, st.head, __ATOMIC_RELEASE);
+	worker = fork();
+	if (worker == 0) {
+		pin(0);
+		for (i = 0; i < 10; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	waitpid(worker, &i, 0);
+	i = check_records(&m, st.head, &nrec, &markers);
+	tap(i == 0 && nrec == 11 && markers == 1, NULL,
+	    "after the flips: a drop marker, then the 10 new getppid, all well-formed (%lu records, %lu markers)",
+	    nrec, markers);
+	ioctl(fd, KCAP_IOC_STOP);
+	close(fd);
+	return 0;
+}
+
+/* ---- ioctlmmap ------------------------------------------------------------ */
+
+struct uffd_ctx {
+	int uffd;
+	void *area;
+	volatile int faulted;
+	volatile int mmap_done;
+	volatile int ioctl_done;
+	int ioctl_ret, ioctl_err;
+	int dev;
+};
+
+/* Holds the fault until the mmap had its chance, then resolves it. */
+static void *uffd_handler(void *arg)
+{
+	struct uffd_ctx *c = arg;
+	struct pollfd pfd = { .fd = c->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	static char src[65536] __attribute__((aligned(4096)));
+	struct uffdio_copy cp;
+	struct kcap_interest *in;
+	double until;
+
+	if (poll(&pfd, 1, 5000) != 1 || read(c->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return NULL;
+	c->faulted = 1;
+	/* The mmap thread starts now; give it time to block (or finish). */
+	until = now_s() + 1;
+	while (!c->mmap_done && now_s() < until)
+		usleep(1000);
+	/* UFFDIO_COPY copies a whole page: the interest at its start. */
+	memset(src, 0, sizeof(src));
+	in = (struct kcap_interest *)src;
+	in->flags = KCAP_INTEREST_LIFECYCLE;
+	memset(&cp, 0, sizeof(cp));
+	cp.dst = (unsigned long)c->area;
+	cp.src = (unsigned long)src;
+	cp.len = page;
+	ioctl(c->uffd, UFFDIO_COPY, &cp);
+	return NULL;
+}
+
+static void *ioctl_thread(void *arg)
+{
+	struct uffd_ctx *c = arg;
+
+	c->ioctl_ret = ioctl(c->dev, KCAP_IOC_SET_INTEREST, c->area);
+	c->ioctl_err = errno;
+	c->ioctl_done = 1;
+	return NULL;
+}
+
+static void *mmap_thread(void *arg)
+{
+	struct uffd_ctx *c = arg;
+
+	/* Rings are not allocated: ENODEV, but only after the lock. */
+	mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, c->dev, 0);
+	c->mmap_done = 1;
+	return NULL;
+}
+
+static int cmd_ioctlmmap(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffd_ctx c = { 0 };
+	pthread_t th_h, th_i, th_m;
+	double until;
+
+	c.dev = open_dev();
+	if (c.dev < 0)
+		return 1;
+	c.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (!tap(c.uffd >= 0 && ioctl(c.uffd, UFFDIO_API, &api) == 0, strerror(errno),
+		 "userfaultfd"))
+		return 1;
+	c.area = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (unsigned long)c.area;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (!tap(ioctl(c.uffd, UFFDIO_REGISTER, &reg) == 0, strerror(errno),
+		 "register the argument page"))
+		return 1;
+	pthread_create(&th_h, NULL, uffd_handler, &c);
+	pthread_create(&th_i, NULL, ioctl_thread, &c);
+	until = now_s() + 5;
+	while (!c.faulted && now_s() < until)
+		usleep(1000);
+	if (!tap(c.faulted, NULL, "the ioctl's argument faulted into userfaultfd"))
+		return 1;
+	pthread_create(&th_m, NULL, mmap_thread, &c);
+	until = now_s() + 10;
+	while (!(c.mmap_done && c.ioctl_done) && now_s() < until)
+		usleep(10000);
+	if (!tap(c.mmap_done && c.ioctl_done, NULL,
+		 "ioctl and mmap both finished (mmap %s, ioctl %s)",
+		 c.mmap_done ? "done" : "stuck", c.ioctl_done ? "done" : "stuck")) {
+		/* Deadlocked threads cannot be joined: leave without them. */
+		fflush(stdout);
+		_exit(1);
+	}
+	tap(c.ioctl_ret == 0, strerror(c.ioctl_err), "the ioctl succeeded once its page arrived");
+	pthread_join(th_h, NULL);
+	pthread_join(th_i, NULL);
+	pthread_join(th_m, NULL);
+	close(c.dev);
+	return 0;
+}
+
+/* ---- mapflags ------------------------------------------------------------- */
+
+static int cmd_mapflags(void)
+{
+	__u64 size = 64 << 10;
+	struct ring_map m;
+	void *ro;
+	pid_t pid;
+	int fd, st;
+
+	fd = open_dev();
+	if (fd < 0)
+		return 1;
+	if (!tap(ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0 &&
+		 select_one(fd, SYS_getppid) == 0 && ioctl(fd, KCAP_IOC_START) == 0,
+		 strerror(errno), "start a capture") ||
+	    !tap(map_ring(fd, 0, size, &m) == 0, strerror(errno), "map CPU 0's ring"))
+		return 1;
+
+	/* MADV_DOFORK must not undo the driver's don't-copy. */
+	madvise(m.cons, page, MADV_DOFORK);
+	madvise((void *)m.prod, page + 2 * size, MADV_DOFORK);
+	pid = fork();
+	if (pid == 0) {
+		/* Reading an unmapped address kills the child: the proof. */
+		volatile __u64 t = m.cons->tail;
+		volatile __u64 h = m.prod->head;
+
+		(void)t;
+		(void)h;
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	tap(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, NULL,
+	    "after MADV_DOFORK a forked child still has no ring mapping (status %#x)", st);
+
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, (off_t)KCAP_MMAP_OFFSET(0));
+	if (tap(ro != MAP_FAILED, strerror(errno), "private read-only map of the consumer page")) {
+		int ret = mprotect(ro, page, PROT_READ | PROT_WRITE);
+
+		tap(ret != 0, "mprotect succeeded", "it cannot be made writable later (%s)",
+		    ret ? strerror(errno) : "writable");
+	}
+	ioctl(fd, KCAP_IOC_STOP);
+	close(fd);
+	return 0;
+}
+
+/* ---- bigring -------------------------------------------------------------- */
+
+static int cmd_bigring(void)
+{
+	__u64 size = 512ULL << 20;
+	pid_t bystander;
+	int fd, ret, err, st;
+
+	/* A bystander with some memory of its own: the OOM killer's pick. */
+	bystander = fork();
+	if (bystander == 0) {
+		size_t n = 64 << 20;
+		char *p = malloc(n);
+
+		if (p)
+			memset(p, 1, n);
+		pause();
+		_exit(0);
+	}
+	sleep(1);
+	fd = open_dev();
+	if (fd < 0)
+		return 1;
+	if (!tap(ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0, strerror(errno),
+		 "ask for 512 MiB rings (more than the guest's memory in all)"))
+		return 1;
+	ret = ioctl(fd, KCAP_IOC_START);
+	err = errno;
+	tap(ret == -1 && err == ENOMEM, ret ? strerror(err) : "started",
+	    "start fails with ENOMEM");
+	tap(waitpid(bystander, &st, WNOHANG) == 0, NULL, "the bystander process is alive");
+	/* The device is still usable with a sane size. */
+	close(fd);
+	fd = open_dev();
+	size = 1 << 20;
+	tap(fd >= 0 && ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0 &&
+		    ioctl(fd, KCAP_IOC_START) == 0,
+	    strerror(errno), "a 1 MiB capture starts afterwards");
+	close(fd);
+	kill(bystander, SIGKILL);
+	waitpid(bystander, &st, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	page = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "tailflip") && argc > 2)
+		cmd_tailflip(atoi(argv[2]));
+	else if (!strcmp(cmd, "ioctlmmap"))
+		cmd_ioctlmmap();
+	else if (!strcmp(cmd, "mapflags"))
+		cmd_mapflags();
+	else if (!strcmp(cmd, "bigring"))
+		cmd_bigring();
+	else {
+		fprintf(stderr, "usage: safety_test tailflip SECONDS|ioctlmmap|mapflags|bigring\n");
+		return 2;
+	}
+	return tap_done();
+}
