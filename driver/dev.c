@@ -124,7 +124,9 @@ static int kcap_start(struct kcap_session *s)
 			return ret;
 	}
 	for_each_possible_cpu(cpu)
-		s->rings[cpu]->watermark = min(s->watermark, s->ring_size / 2);
+		if (s->rings[cpu])
+			s->rings[cpu]->watermark = min(s->watermark,
+						       s->ring_size / 2);
 	/* No probe runs: notes of an earlier capture are void. */
 	memset(s->exec_marks, 0, KCAP_EXEC_MARKS * sizeof(*s->exec_marks));
 	ret = kcap_probes_register(s);
@@ -172,6 +174,8 @@ static long kcap_get_stats(struct kcap_session *s, struct kcap_cpu_stats *st)
 	st->online = cpu_online(cpu);
 	if (s->rings && s->rings[cpu])
 		kcap_ring_stats(s->rings[cpu], st);
+	else if (s->lost_noring)
+		st->drops[KCAP_DROP_OTHER] = READ_ONCE(s->lost_noring[cpu]);
 	return 0;
 }
 

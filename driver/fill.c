@@ -374,18 +374,25 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 	/* Paths make the bound large (8 KiB for openat) and the record
 	 * small: build it aside, reserve its exact size at commit.
 	 */
-	if (WARN_ON_ONCE(len > KCAP_EVENT_MAX_LEN))
-		return;
 	if (kcap_tp_may_fault())
 		kcap_prefault_params(d, c);
 
 	preempt_disable_notrace();
-	kcap_rec_begin_staged(&w, s, type, d->nparams,
-			      d->flags & KCAP_EDF_PROTECTED);
+	/* The bound grows with the snaplen the reader chose: a row whose
+	 * bound passes the record limit is dropped and counted, never built.
+	 */
+	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
+		kcap_count_oversized(s);
+		goto out;
+	}
+	if (!kcap_rec_begin_staged(&w, s, type, d->nparams,
+				   d->flags & KCAP_EDF_PROTECTED))
+		goto out;
 	if (c->compat)
 		w.hdr->flags |= KCAP_EVF_COMPAT;
 	for (i = 0; i < d->nparams; i++)
 		kcap_put_param(&w, &d->params[i], c, max[i]);
 	kcap_rec_commit(&w);
+out:
 	preempt_enable_notrace();
 }

@@ -196,20 +196,20 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	struct kcap_rec w;
 	s64 res = c->ret;
 	long n;
-	u32 len;
 
 	/* Upper bound: five path-sized strings plus the numbers. */
-	len = KCAP_REC_LEN(d->nparams, sizeof(res) + 4 * KCAP_PATH_MAX +
-			   KCAP_ARGV_MAX + TASK_COMM_LEN + 8 * sizeof(u32) +
-			   sizeof(s64) + sizeof(u32));
+	BUILD_BUG_ON(KCAP_REC_LEN(KCAP_MAX_PARAMS, sizeof(res) + 4 * KCAP_PATH_MAX +
+				  KCAP_ARGV_MAX + TASK_COMM_LEN + 8 * sizeof(u32) +
+				  sizeof(s64) + sizeof(u32)) > KCAP_EVENT_MAX_LEN);
 	if (!bprm && kcap_tp_may_fault())
 		kcap_prefault_str((const char __user *)ufile, KCAP_PATH_MAX);
 
-	if (WARN_ON_ONCE(len > KCAP_EVENT_MAX_LEN))
-		return;
 	preempt_disable_notrace();
 	/* Built aside: its bound (five paths) is far above its usual size. */
-	kcap_rec_begin_staged(&w, s, type, d->nparams, true);
+	if (!kcap_rec_begin_staged(&w, s, type, d->nparams, true)) {
+		preempt_enable_notrace();
+		return;
+	}
 	if (c->compat)
 		w.hdr->flags |= KCAP_EVF_COMPAT;
 	kcap_rec_put(&w, &res, sizeof(res));

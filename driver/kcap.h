@@ -57,6 +57,10 @@ struct kcap_session {
 	struct mutex lock;		/* serialises ioctl, mmap and release */
 	wait_queue_head_t wq;		/* poll() waiters */
 	struct kcap_ring **rings;	/* nr_cpu_ids entries, NULL if none */
+	u64 *lost_noring;		/* per CPU: events lost for want of a ring */
+	u32 rings_gen;			/* rings added so far */
+	struct hlist_node cpuhp_node;	/* the rings' CPU-hotplug instance */
+	bool cpuhp_added;
 	u64 ring_size;
 	u64 watermark;
 	u32 snaplen;
@@ -75,6 +79,8 @@ struct kcap_session {
 };
 
 /* ring.c */
+int kcap_rings_init(void);
+void kcap_rings_exit(void);
 int kcap_rings_alloc(struct kcap_session *s);
 void kcap_rings_free(struct kcap_session *s);
 bool kcap_rings_readable(struct kcap_session *s);

@@ -158,7 +158,7 @@ void kcap_probes_unregister(struct kcap_session *s)
 
 static int __init kcap_init(void)
 {
-	int i;
+	int i, ret;
 
 	for_each_kernel_tracepoint(kcap_tp_lookup, NULL);
 	for (i = 0; i < KCAP_TP_NR; i++) {
@@ -169,12 +169,19 @@ static int __init kcap_init(void)
 		}
 	}
 	kcap_syscall_map_init();
-	return kcap_dev_init();
+	ret = kcap_rings_init();
+	if (ret)
+		return ret;
+	ret = kcap_dev_init();
+	if (ret)
+		kcap_rings_exit();
+	return ret;
 }
 
 static void __exit kcap_exit(void)
 {
 	kcap_dev_exit();
+	kcap_rings_exit();
 }
 
 module_init(kcap_init);

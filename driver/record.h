@@ -24,6 +24,29 @@ static __always_inline struct kcap_ring *kcap_this_ring(struct kcap_session *s)
 
 void kcap_write_drop_marker(struct kcap_ring *r, void *hdr, u64 ts);
 
+/* A record whose upper bound passes KCAP_EVENT_MAX_LEN: lost, counted. */
+static __always_inline void kcap_count_oversized(struct kcap_session *s)
+{
+	struct kcap_ring *r = kcap_this_ring(s);
+
+	if (likely(r)) {
+		r->prod->drops[KCAP_DROP_OTHER]++;
+		r->lost_bulk++;
+	} else {
+		s->lost_noring[smp_processor_id()]++;
+	}
+}
+
+/*
+ * This CPU came online but its ring could not be allocated: the event is
+ * lost, and counted (GET_STATS reports it as KCAP_DROP_OTHER). False.
+ */
+static __always_inline bool kcap_count_noring(struct kcap_session *s)
+{
+	s->lost_noring[smp_processor_id()]++;
+	return false;
+}
+
 /* Bytes of a drop marker record. */
 #define KCAP_MARKER_LEN KCAP_REC_LEN(2, 2 * sizeof(u64))
 
@@ -95,8 +118,11 @@ static __always_inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_sessi
 {
 	struct kcap_ring *r = kcap_this_ring(s);
 	u64 ts = ktime_get_ns();
-	void *hdr = kcap_rec_reserve(r, len, protected, ts);
+	void *hdr;
 
+	if (unlikely(!r))
+		return kcap_count_noring(s);
+	hdr = kcap_rec_reserve(r, len, protected, ts);
 	if (!hdr)
 		return false;
 	kcap_rec_init(w, r, hdr, type, np, len, ts, protected);
@@ -109,15 +135,18 @@ static __always_inline bool kcap_rec_begin(struct kcap_rec *w, struct kcap_sessi
  * KCAP_EVENT_MAX_LEN bytes). Preemption must be disabled from here to the
  * commit: the scratch buffer belongs to this CPU.
  */
-static __always_inline void kcap_rec_begin_staged(struct kcap_rec *w,
+static __always_inline bool kcap_rec_begin_staged(struct kcap_rec *w,
 					 struct kcap_session *s, u16 type,
 					 u16 np, bool protected)
 {
 	struct kcap_ring *r = kcap_this_ring(s);
 
+	if (unlikely(!r))
+		return kcap_count_noring(s);
 	kcap_rec_init(w, r, r->scratch, type, np, 0, ktime_get_ns(),
 		      protected);
 	w->staged = true;
+	return true;
 }
 
 static __always_inline void kcap_rec_put(struct kcap_rec *w, const void *src, u16 n)

@@ -98,7 +98,7 @@ struct kcap_ring_prod {
 	__u64 bytes;			/* bytes written (padding included) */
 	__u64 drops[KCAP_DROP_NR_SLOTS];	/* by enum kcap_drop_cause */
 	__u32 cpu;
-	__u32 reserved;
+	__u32 rings_gen;		/* bumped in every ring when a ring is added (2.1) */
 };
 
 /* ---- Configuration and ioctls --------------------------------------------- */

@@ -37,6 +37,8 @@ struct kcap {
 	struct kcap_version version;
 	struct kcap_ring *rings;
 	unsigned int nr_rings;
+	__u32 rings_gen; /* producer pages' rings_gen when rings were last mapped */
+	__u64 ring_size; /* data bytes per live ring */
 	unsigned int page_size;
 	__u64 holdback_ns; /* 0: none */
 	int poll_timeout_ms; /* < 0: never wait */
@@ -59,6 +61,9 @@ struct kcap_mem_ring {
 	const void *data; /* size bytes, followed by the same bytes again */
 	__u64 size;
 };
+
+/* Maps the rings the driver added since the start (live.c). */
+KCAP_HIDDEN int kcap__live_map_new(struct kcap *h);
 
 /*
  * kcap__open_mem() - a reader over rings in memory, for unit tests: the same

@@ -260,11 +260,47 @@ static int map_rings(struct kcap *h)
 		return kcap__err(h, ENOMEM, "out of memory for %u rings", cfg.nr_rings);
 	h->nr_rings = cfg.nr_rings;
 	h->page_size = cfg.page_size;
+	h->ring_size = cfg.ring_size;
 	for (i = 0; i < cfg.nr_rings; i++) {
 		err = map_ring(h, i, cfg.ring_size);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+/* The rings_gen the driver shows now (in every ring's producer page). */
+static __u32 rings_gen_now(const struct kcap *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->nr_rings; i++)
+		if (h->rings[i].present)
+			return __atomic_load_n(&h->rings[i].prod->rings_gen, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+/*
+ * A CPU came online after the start and the driver gave it a ring (ABI
+ * 2.1): map the rings not mapped yet. The generation is read first, so a
+ * ring added meanwhile makes the next call look again.
+ */
+int kcap__live_map_new(struct kcap *h)
+{
+	__u32 gen = rings_gen_now(h);
+	unsigned int i;
+	int err;
+
+	if (gen == h->rings_gen)
+		return 0;
+	for (i = 0; i < h->nr_rings; i++) {
+		if (h->rings[i].present)
+			continue;
+		err = map_ring(h, i, h->ring_size);
+		if (err)
+			return err;
+	}
+	h->rings_gen = gen;
 	return 0;
 }
 

@@ -229,12 +229,19 @@ static __u64 now_ns(void)
 }
 
 /* A fresh view: the clock first, then every head (see the file comment). */
-static void snapshot(struct kcap *h)
+static int snapshot(struct kcap *h)
 {
 	__u64 now;
 	unsigned int i;
+	int err;
 
 	h->draining = h->stopped;
+	/* Rings of CPUs that came online since (none for memory rings). */
+	if (h->fd >= 0) {
+		err = kcap__live_map_new(h);
+		if (err)
+			return err;
+	}
 	now = now_ns();
 	h->limit_ns = now > h->holdback_ns ? now - h->holdback_ns : 0;
 	for (i = 0; i < h->nr_rings; i++) {
@@ -245,6 +252,7 @@ static void snapshot(struct kcap *h)
 		if (r->present)
 			r->head = __atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE);
 	}
+	return 0;
 }
 
 /* The oldest readable event over all rings, in *best. */
@@ -333,8 +341,9 @@ int kcap_next(struct kcap *h, const struct kcap_event_hdr **ev)
 		}
 		if (deliverable(h, e))
 			break;
-		snapshot(h);
-		err = pick_oldest(h, &r, &e);
+		err = snapshot(h);
+		if (!err)
+			err = pick_oldest(h, &r, &e);
 		if (err)
 			continue;
 		if (deliverable(h, e))

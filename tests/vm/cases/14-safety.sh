@@ -13,6 +13,8 @@ run_tap exec_test matrix
 run_tap exec_test capset
 run_tap exec_test ia32enter
 run_tap safety_test bigring
+run_tap safety_test lateonline
+rmdir /sys/fs/cgroup/kcap-safety 2>/dev/null
 if dmesg | grep -qiE 'oom-kill|out of memory|page allocation failure'; then
 	fail "no OOM kill or allocation-failure splat"
 	dmesg | grep -iE 'oom|allocation' | head -5 | sed 's/^/# /'

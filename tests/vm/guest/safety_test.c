@@ -17,6 +17,8 @@
  *                                 consumer page cannot become writable
  *   safety_test bigring           rings larger than memory: a clear
  *                                 ENOMEM, no OOM kill of a bystander
+ *   safety_test lateonline        rings only for online CPUs; CPU 1 gets
+ *                                 one when it comes online mid-capture
  *
  * Prints TAP on stdout; exits 1 if any check failed. Run as root.
  */
@@ -31,6 +33,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/userfaultfd.h>
@@ -43,6 +47,9 @@
 #include "tap.h"
 
 #define DEV "/dev/kcap"
+/* A generic exit-side syscall record: header, 8 lengths, nr, 6 args, res. */
+#define KCAP_EVENT_HDR_SYSCALL_LEN \
+	(sizeof(struct kcap_event_hdr) + 8 * sizeof(__u16) + 4 + 7 * 8)
 
 static long page;
 
@@ -378,45 +385,167 @@ static int cmd_mapflags(void)
 
 /* ---- bigring -------------------------------------------------------------- */
 
+#define CG "/sys/fs/cgroup"
+#define CG_MEM CG "/kcap-safety"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Join a cgroup v2 group with a memory limit of @limit. */
+static int join_memcg(const char *limit)
+{
+	char pid[32];
+
+	if (access(CG "/cgroup.controllers", F_OK))
+		mount("none", CG, "cgroup2", 0, NULL);
+	mkdir(CG_MEM, 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(CG "/cgroup.subtree_control", "+memory") ||
+	    write_file(CG_MEM "/memory.max", limit) ||
+	    write_file(CG_MEM "/cgroup.procs", pid))
+		return -1;
+	return 0;
+}
+
+/* start with rings of @size on a fresh open: 0 or the errno. */
+static int try_start(__u64 size)
+{
+	int fd = open_dev(), err = 0;
+
+	if (fd < 0)
+		return ENODEV;
+	if (ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) || ioctl(fd, KCAP_IOC_START))
+		err = errno;
+	close(fd);
+	return err;
+}
+
 static int cmd_bigring(void)
 {
-	__u64 size = 512ULL << 20;
+	int go[2], st, err;
 	pid_t bystander;
-	int fd, ret, err, st;
+	char c = 0;
 
-	/* A bystander with some memory of its own: the OOM killer's pick. */
+	/* More than half of memory in all: refused before allocating. */
+	err = try_start(512ULL << 20);
+	tap(err == ENOMEM, err ? strerror(err) : "started",
+	    "512 MiB rings per CPU: ENOMEM at once");
+
+	/* Ring memory is charged to the reader's memory cgroup, and its
+	 * allocation fails fast: 2 x 64 MiB rings in a 96 MiB group where
+	 * a bystander holds 32 MiB end in ENOMEM, not in the group's OOM
+	 * killer taking the bystander.
+	 */
+	if (!tap(join_memcg("96M") == 0, strerror(errno), "join a cgroup with memory.max 96M"))
+		return 1;
+	if (pipe(go))
+		return 1;
 	bystander = fork();
 	if (bystander == 0) {
-		size_t n = 64 << 20;
+		size_t n = 32 << 20;
 		char *p = malloc(n);
 
 		if (p)
 			memset(p, 1, n);
+		if (write(go[1], &c, 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
-	sleep(1);
+	if (read(go[0], &c, 1) != 1)
+		return 1;
+	err = try_start(64ULL << 20);
+	tap(err == ENOMEM, err ? strerror(err) : "started",
+	    "2 x 64 MiB rings in the 96 MiB group: ENOMEM");
+	tap(waitpid(bystander, &st, WNOHANG) == 0, NULL,
+	    "the bystander in the same group is alive");
+	kill(bystander, SIGKILL);
+	waitpid(bystander, &st, 0);
+	err = try_start(1 << 20);
+	tap(err == 0, strerror(err), "a 1 MiB capture starts in the group afterwards");
+	return 0;
+}
+
+/* ---- lateonline --------------------------------------------------------- */
+
+static int set_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY);
+	ok = fd >= 0 && write(fd, on ? "1" : "0", 1) == 1;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Rings exist for online CPUs only; one coming online later gets one. */
+static int cmd_lateonline(void)
+{
+	struct kcap_config cfg;
+	__u64 size = 1 << 20;
+	unsigned int cpu, mapped = 0, absent = 0;
+	int fd, st;
+	pid_t child;
+
+	if (!tap(set_online(1, 0) == 0, strerror(errno), "CPU 1 offline"))
+		return 1;
 	fd = open_dev();
 	if (fd < 0)
 		return 1;
-	if (!tap(ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0, strerror(errno),
-		 "ask for 512 MiB rings (more than the guest's memory in all)"))
+	if (!tap(ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0 &&
+		 select_one(fd, SYS_getppid) == 0 && ioctl(fd, KCAP_IOC_START) == 0 &&
+		 ioctl(fd, KCAP_IOC_GET_CONFIG, &cfg) == 0,
+		 strerror(errno), "start a capture"))
 		return 1;
-	ret = ioctl(fd, KCAP_IOC_START);
-	err = errno;
-	tap(ret == -1 && err == ENOMEM, ret ? strerror(err) : "started",
-	    "start fails with ENOMEM");
-	tap(waitpid(bystander, &st, WNOHANG) == 0, NULL, "the bystander process is alive");
-	/* The device is still usable with a sane size. */
+	for (cpu = 0; cpu < cfg.nr_rings; cpu++) {
+		void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			       (off_t)KCAP_MMAP_OFFSET(cpu));
+
+		if (p != MAP_FAILED) {
+			mapped++;
+			munmap(p, page);
+		} else if (errno == ENXIO) {
+			absent++;
+		}
+	}
+	tap(mapped == 1 && absent == cfg.nr_rings - 1, NULL,
+	    "only CPU 0 has a ring (%u mapped, %u absent of %u possible)", mapped, absent,
+	    cfg.nr_rings);
+
+	if (!tap(set_online(1, 1) == 0, strerror(errno), "CPU 1 back online"))
+		return 1;
+	child = fork();
+	if (child == 0) {
+		int i;
+
+		pin(1);
+		for (i = 0; i < 100; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+	{
+		struct ring_map m;
+		__u64 head;
+		int err = map_ring(fd, 1, size, &m);
+
+		head = err ? 0 : __atomic_load_n(&m.prod->head, __ATOMIC_ACQUIRE);
+		tap(!err && head == 100 * KCAP_ALIGN(KCAP_EVENT_HDR_SYSCALL_LEN), strerror(-err),
+		    "CPU 1 got a ring when it came online: its 100 getppid are there (%llu bytes)",
+		    (unsigned long long)head);
+	}
+	ioctl(fd, KCAP_IOC_STOP);
 	close(fd);
-	fd = open_dev();
-	size = 1 << 20;
-	tap(fd >= 0 && ioctl(fd, KCAP_IOC_SET_RING_SIZE, &size) == 0 &&
-		    ioctl(fd, KCAP_IOC_START) == 0,
-	    strerror(errno), "a 1 MiB capture starts afterwards");
-	close(fd);
-	kill(bystander, SIGKILL);
-	waitpid(bystander, &st, 0);
 	return 0;
 }
 
@@ -434,8 +563,10 @@ int main(int argc, char **argv)
 		cmd_mapflags();
 	else if (!strcmp(cmd, "bigring"))
 		cmd_bigring();
+	else if (!strcmp(cmd, "lateonline"))
+		cmd_lateonline();
 	else {
-		fprintf(stderr, "usage: safety_test tailflip SECONDS|ioctlmmap|mapflags|bigring\n");
+		fprintf(stderr, "usage: safety_test tailflip SECONDS|ioctlmmap|mapflags|bigring|lateonline\n");
 		return 2;
 	}
 	return tap_done();
