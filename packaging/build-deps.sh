@@ -16,7 +16,7 @@ HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-d
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3 python3-protobuf zstd
 	zlib1g-dev clang libclang-rt-dev libyaml-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
-	dwarves kmod"
+	dwarves kmod stress-ng"
 MATRIX_PKGS="debootstrap"
 BENCH_PKGS="dkms falcosecurity-scap-dkms sysdig valgrind gzip"
 PKG_PKGS="dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl python3-yaml systemd"

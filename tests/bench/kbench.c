@@ -16,7 +16,10 @@
  *                                        fork+exec(/bin/true)+exit; the
  *                                        reader reads only afterwards
  *                                        (noexec: execve not selected, so
- *                                        exec is the proc_exec event)
+ *                                        exec is the proc_exec event);
+ *                                        counts only the events of its own
+ *                                        processes (generated= is what they
+ *                                        made, others= the rest)
  *
  * Every result is one line "RESULT key=value ..." on stdout.
  */
@@ -293,6 +296,7 @@ struct counts {
 	uint64_t events, bytes, markers, lost_bulk, lost_prot;
 	uint64_t child_events, child_wl_calls; /* of the timed process */
 	uint64_t forks, execs, exits, getppids;
+	uint64_t others; /* events of processes outside the given pid set */
 	uint64_t st_events, st_bytes, st_drops[KCAP_DROP_NR_SLOTS];
 };
 
@@ -342,10 +346,26 @@ static struct kcap *open_capture(unsigned long long ring, const unsigned int *on
 	return h;
 }
 
-/* Stop, drain every ring and count; @pid is the timed process. */
-static void drain(struct kcap *h, pid_t pid, const struct workload *w, struct counts *c)
+/* Is @pid one of the @n in @set? */
+static bool in_set(const pid_t *set, size_t n, __u32 pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((__u32)set[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Stop, drain every ring and count; @pid is the timed process. With @set,
+ * only the events of the @n_set processes in it are counted; the others
+ * (lifecycle events of any process on the machine, kernel threads too) go
+ * to c->others, and the first few are printed on stderr.
+ */
+static void drain(struct kcap *h, pid_t pid, const struct workload *w, const pid_t *set,
+		  size_t n_set, struct counts *c)
 {
 	const struct kcap_event_hdr *ev;
+	char line[256];
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -362,6 +382,12 @@ static void drain(struct kcap *h, pid_t pid, const struct workload *w, struct co
 				c->lost_bulk += v;
 			if (kcap_event_u64(ev, 1, &v) == 0)
 				c->lost_prot += v;
+			continue;
+		}
+		if (set && !in_set(set, n_set, ev->pid)) {
+			if (c->others++ < 10 &&
+			    kcap_event_format(h, ev, line, sizeof(line)) >= 0)
+				fprintf(stderr, "kbench: not the workload's: %s\n", line);
 			continue;
 		}
 		c->events++;
@@ -457,7 +483,7 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 	h = open_capture(ring, NULL, 0);
 	release_gated(go);
 	wait_child(pid);
-	drain(h, pid, w, &c);
+	drain(h, pid, w, NULL, 0, &c);
 	kcap_close(h);
 	print_run("kcap-producer", w, n, shared[0]);
 	/* The timed process made warm-up + n operations. */
@@ -471,8 +497,11 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 	return 0;
 }
 
-/* The overloaded ring: bursts of bulk events and lifecycle events. */
-static void dropproof_child(unsigned long rounds, unsigned long burst)
+/*
+ * The overloaded ring: bursts of bulk events and lifecycle events. The pid
+ * of each child goes to @pids[r].
+ */
+static void dropproof_child(unsigned long rounds, unsigned long burst, pid_t *pids)
 {
 	static char *const argv[] = { "true", NULL };
 	static char *const envp[] = { NULL };
@@ -489,6 +518,7 @@ static void dropproof_child(unsigned long rounds, unsigned long burst)
 			execve(TRUE_PATH, argv, envp);
 			_exit(127);
 		}
+		pids[r] = pid;
 		wait_child(pid);
 	}
 }
@@ -496,34 +526,45 @@ static void dropproof_child(unsigned long rounds, unsigned long burst)
 static int cmd_dropproof(unsigned long long ring, unsigned long rounds, unsigned long burst,
 			 const char *label)
 {
+	/* The workload's processes: the gated child, then its children. */
+	pid_t *set = mmap(NULL, (rounds + 1) * sizeof(pid_t), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct kcap *h;
 	struct counts c;
 	pid_t pid;
 	int go;
 
+	if (set == MAP_FAILED)
+		die("mmap");
 	pid = fork_gated(&go);
 	if (pid == 0) {
-		dropproof_child(rounds, burst);
+		dropproof_child(rounds, burst, set + 1);
 		_exit(0);
 	}
-	/* Only syscalls nothing else in the guest makes while this runs, so
-	 * that generated (the same run on a large ring) is exact: getppid
-	 * (bulk), and execve for "all" (the decoded exec event); fork and
-	 * exit come as lifecycle events either way.
+	set[0] = pid;
+	/* Only syscalls nothing else in the guest makes while this runs:
+	 * getppid (bulk), and execve for "all" (the decoded exec event); fork
+	 * and exit come as lifecycle events either way, of every process, so
+	 * only the workload's own are counted.
 	 */
 	static const unsigned int with_exec[] = { SYS_getppid, SYS_execve };
 	h = open_capture(ring, with_exec, strcmp(label, "noexec") ? 2 : 1);
 	release_gated(go);
 	wait_child(pid);
-	drain(h, pid, NULL, &c);
+	drain(h, pid, NULL, set, rounds + 1, &c);
 	kcap_close(h);
-	printf("RESULT kind=dropproof label=%s ring=%llu rounds=%lu burst=%lu events=%" PRIu64
+	/* Each round: BURST getppid, a fork, an exec and the child's exit;
+	 * then the gated child's exit.
+	 */
+	printf("RESULT kind=dropproof label=%s ring=%llu rounds=%lu burst=%lu generated=%lu"
+	       " events=%" PRIu64 " others=%" PRIu64
 	       " bytes=%" PRIu64 " getppid=%" PRIu64 " forks=%" PRIu64 " execs=%" PRIu64
 	       " exits=%" PRIu64 " markers=%" PRIu64 " lost_bulk=%" PRIu64 " lost_protected=%" PRIu64
 	       " drop_full=%" PRIu64 " drop_full_protected=%" PRIu64 " drop_other=%" PRIu64 "\n",
-	       label, ring, rounds, burst, c.events, c.bytes, c.getppids, c.forks, c.execs, c.exits,
-	       c.markers, c.lost_bulk, c.lost_prot, c.st_drops[KCAP_DROP_FULL],
-	       c.st_drops[KCAP_DROP_FULL_PROTECTED], c.st_drops[KCAP_DROP_OTHER]);
+	       label, ring, rounds, burst, rounds * (burst + 3) + 1, c.events, c.others, c.bytes,
+	       c.getppids, c.forks, c.execs, c.exits, c.markers, c.lost_bulk, c.lost_prot,
+	       c.st_drops[KCAP_DROP_FULL], c.st_drops[KCAP_DROP_FULL_PROTECTED],
+	       c.st_drops[KCAP_DROP_OTHER]);
 	return 0;
 }
 

@@ -120,6 +120,13 @@ for c in "$casedir"/[0-9]*.sh; do
 	expected="$expected $name"
 done
 [ -n "$expected" ] || die "no case to run in ${casedir#"$top"/}"
+# stress-ng and its libraries (about 30 MB) only for the storm case.
+if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then
+	add_bin "$(command -v stress-ng)" stress-ng
+	mkdir -p "$root/etc"
+	echo "root:x:0:0:root:/tmp:/bin/sh" >"$root/etc/passwd"
+	echo "root:x:0:" >"$root/etc/group"
+fi
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -1 >"$out/initrd.gz"
 

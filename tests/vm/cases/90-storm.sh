@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: Apache-2.0
+# A syscall storm while kcap records: 40 stress-ng stressors on both CPUs,
+# CPU1 going offline and online, readers killed (SIGKILL) or stopped and
+# restarted (a new capture file each), rmmod refused while a reader holds
+# the module. One reader's lifetime holds a counted workload (storm_load):
+# its getsid events + the counted drops = the calls it made, and its
+# children's fork, exec and exit events are all there. The kernel log is
+# checked by run-guest.sh.
+. /lib/tap.sh
+
+if ! command -v stress-ng >/dev/null; then
+	fail "stress-ng in the guest (packaging/build-deps.sh vm)"
+	exit 0
+fi
+ifconfig lo 127.0.0.1 up 2>/dev/null
+check "insmod kcap.ko" insmod $KO
+holder=/sys/class/misc/kcap/holder
+cpu1=/sys/devices/system/cpu/cpu1/online
+secs=20
+# Stressors that run in this guest (exec refuses root, xattr needs more
+# than tmpfs); none of them calls getsid.
+stressors="fork vfork clone open dentry pipe sock udp io-uring ptrace userfaultfd
+	seccomp mmap signal futex rename dup poll timer sigchld kill epoll eventfd
+	inotify getdent mprotect switch sigsegv memfd mq msg sem timerfd pidfd sigq
+	netlink-proc pthread zombie sockpair flock"
+args=""
+for s in $stressors; do args="$args --$s 1"; done
+rm -f /tmp/storm.stop
+# At nice 5, so that the readers and this script still get their turns.
+sh -c "renice -n 5 -p \$\$ >/dev/null; exec stress-ng $args --timeout $secs --temp-path /tmp" \
+	>/tmp/sng.out 2>&1 &
+sng=$!
+
+# CPU1 offline/online until told to stop.
+(
+	n=0
+	while [ ! -e /tmp/storm.stop ]; do
+		echo 0 >$cpu1 && usleep 200000 && echo 1 >$cpu1 && n=$((n + 1))
+		usleep 300000
+	done
+	echo $n >/tmp/hotplug.count
+) 2>/tmp/hotplug.err &
+hp=$!
+
+# start_reader NAME ARGS...: kcap record -w /tmp/NAME.kcap ARGS in the
+# background, as $rd; 0 once it holds /dev/kcap and its file exists (the
+# file is created after the capture has started).
+start_reader() {
+	f=/tmp/$1.kcap
+	shift
+	kcap record -w $f "$@" >/dev/null 2>$f.err &
+	rd=$!
+	wait_for $holder "^$rd " 20 && i=0 &&
+		while [ ! -s $f ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done &&
+		[ -s $f ]
+}
+
+# refuse_rmmod: rmmod must fail while a reader holds the module.
+refused=0
+unloaded=0
+refuse_rmmod() {
+	if rmmod kcap 2>/dev/null; then
+		unloaded=$((unloaded + 1))
+		insmod $KO
+	else
+		refused=$((refused + 1))
+	fi
+}
+
+readers=""
+started=0
+killed=0
+n=0
+while kill -0 $sng 2>/dev/null && [ $n -lt 16 ]; do
+	name=r$n
+	if [ $n = 1 ]; then
+		# The counted reader: only getsid (and the lifecycle events).
+		name=acct
+		if start_reader acct -e getsid --buffer-size 256K; then
+			refuse_rmmod
+			storm_load 10000 16 >/tmp/load.out 2>&1
+			echo "load_status=$?" >>/tmp/load.out
+			refuse_rmmod
+		fi
+		kill -INT $rd
+	else
+		case $((n % 3)) in
+		0) set -- --buffer-size 64K ;;
+		1) set -- -e getppid,openat,read,write,clone,execve,kill,rt_sigreturn ;;
+		*) set -- ;;
+		esac
+		start_reader $name "$@" && started=$((started + 1))
+		refuse_rmmod
+		usleep $((700000 + n * 100000))
+		refuse_rmmod
+		if [ $((n % 2)) = 0 ]; then
+			kill -KILL $rd
+			killed=$((killed + 1))
+		else
+			kill -INT $rd
+		fi
+	fi
+	wait $rd
+	echo "# reader $name ended at $(cut -d' ' -f1 /proc/uptime) s"
+	readers="$readers $name"
+	n=$((n + 1))
+done
+wait $sng
+sng_st=$?
+touch /tmp/storm.stop
+wait $hp
+echo 1 >$cpu1 2>/dev/null
+
+# stress-ng: 0 all passed, 2 a stressor failed, 3 one was skipped.
+if [ $sng_st -eq 0 ] || [ $sng_st -eq 2 ] || [ $sng_st -eq 3 ]; then
+	pass "stress-ng: $(echo $stressors | wc -w) stressors for $secs s (status $sng_st)"
+else
+	fail "stress-ng: status $sng_st"
+fi
+[ $sng_st -eq 0 ] || tail -n 15 /tmp/sng.out | sed 's/^/# /'
+hpn=$(cat /tmp/hotplug.count 2>/dev/null)
+if [ "${hpn:-0}" -gt 0 ] && [ "$(cat $cpu1)" = 1 ]; then
+	pass "CPU1 went offline and online $hpn times"
+else
+	fail "CPU1 offline/online cycles: ${hpn:-none}"
+	diag /tmp/hotplug.err
+fi
+if [ $refused -gt 0 ] && [ $unloaded = 0 ]; then
+	pass "rmmod refused all $refused times a reader held the module"
+else
+	fail "rmmod while held: $refused refused, $unloaded unloaded"
+fi
+if [ $n -ge 6 ]; then
+	pass "$n readers started one after another ($killed killed with SIGKILL)"
+else
+	fail "only $n readers ran"
+fi
+
+# Every file is readable, killed readers' files up to their last block.
+for r in $readers; do
+	f=/tmp/$r.kcap
+	if kcap info $f >/tmp/info.out 2>&1 && kcap read -r $f >/tmp/read.out 2>/tmp/read.err; then
+		ev=$(wc -l </tmp/read.out)
+		drops=$(awk '$1 == "cpu" { f += $5; p += $6; o += $8; n++ }
+			/^drop records:/ { r = $0; sub(/^drop records: [0-9]*: /, "", r) }
+			END { if (n) printf "full=%d full_protected=%d other=%d", f, p, o
+			      else printf "no final counters (killed), %s", r }' /tmp/info.out)
+		pass "$r: kcap info and kcap read: $ev events, drops: $drops"
+	else
+		fail "$r: kcap info and kcap read"
+		diag /tmp/info.out
+		diag /tmp/read.err
+		head -5 $f.err | sed 's/^/# /'
+	fi
+done
+
+# The counted reader: getsid events of storm_load + counted drops = calls.
+pid=$(sed -n 's/^pid=//p' /tmp/load.out)
+calls=$(sed -n 's/^calls=//p' /tmp/load.out)
+kids=$(sed -n 's/^children=//p' /tmp/load.out | tr ',' ' ')
+if [ -n "$pid" ] && [ -n "$calls" ] && grep -q '^load_status=0$' /tmp/load.out &&
+   kcap info /tmp/acct.kcap >/tmp/info.out 2>&1 && kcap read -r /tmp/acct.kcap >/tmp/acct.txt 2>&1; then
+	pass "storm_load ran ($calls getsid calls, children$(echo " $kids" | wc -w | sed 's/^/ /'))"
+	got=$(grep -c " pid=$pid tid=$pid syscall getsid(" /tmp/acct.txt)
+	foreign=$(grep " syscall getsid(" /tmp/acct.txt | grep -vc " pid=$pid ")
+	set -- $(awk '$1 == "cpu" { f += $5; p += $6; o += $8; n++ }
+		END { if (n) print f + 0, p + 0, o + 0 }' /tmp/info.out)
+	full=${1:-?} fullp=${2:-?} other=${3:-?}
+	if [ "$foreign" = 0 ] && [ "$((got + full + fullp + other))" = "$calls" ] 2>/dev/null; then
+		pass "counted reader: captured + counted drops = calls ($got + $full + $fullp + $other = $calls)"
+	else
+		fail "counted reader: captured + counted drops = calls ($got + $full + $fullp + $other != $calls; $foreign getsid events of other processes)"
+		diag /tmp/info.out
+	fi
+	# Every fork, exec and exit of the workload's processes.
+	lost=""
+	nk=0
+	for k in $kids; do
+		nk=$((nk + 1))
+		grep -q " pid=$pid tid=$pid proc_fork child_tid=$k " /tmp/acct.txt || lost="$lost fork:$k"
+		grep -q " pid=$k tid=$k proc_exec " /tmp/acct.txt || lost="$lost exec:$k"
+		grep -q " pid=$k tid=$k proc_exit " /tmp/acct.txt || lost="$lost exit:$k"
+	done
+	grep -q " pid=$pid tid=$pid proc_exit " /tmp/acct.txt || lost="$lost exit:$pid"
+	lc=$(grep -c " proc_fork \| proc_exec \| proc_exit " /tmp/acct.txt)
+	if [ -z "$lost" ] && [ "$fullp" = 0 ]; then
+		pass "counted reader: $nk forks, execs and exits of storm_load's children and its exit all there, 0 protected lost ($lc lifecycle events in all)"
+	else
+		fail "counted reader: lifecycle events lost:${lost:- none}; drop_full_protected=$fullp"
+	fi
+else
+	fail "the counted reader and storm_load ran"
+	diag /tmp/load.out
+	diag /tmp/info.out
+	diag /tmp/acct.kcap.err
+fi
+check "rmmod kcap after the storm" rmmod kcap
+rm -f /tmp/*.kcap /tmp/*.kcap.err /tmp/acct.txt /tmp/read.out
