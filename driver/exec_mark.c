@@ -80,7 +80,9 @@ bool kcap_exec_take(struct kcap_session *s, struct kcap_exec_mark *out)
 	out->compat = m->compat;
 	out->dirfd = m->dirfd;
 	out->flags = m->flags;
-	/* Fields read before the slot is given away. */
+	/* Fields read before the slot is given away; pairs with the
+	 * cmpxchg() claim in kcap_exec_enter().
+	 */
 	smp_store_release(&m->task, NULL);
 	return true;
 }
@@ -90,6 +92,8 @@ void kcap_exec_forget(struct kcap_session *s, struct task_struct *t)
 {
 	struct kcap_exec_mark *m = kcap_exec_find(s, t);
 
-	if (m)
-		smp_store_release(&m->task, NULL);
+	if (!m)
+		return;
+	/* Pairs with the cmpxchg() claim in kcap_exec_enter(). */
+	smp_store_release(&m->task, NULL);
 }

@@ -21,6 +21,10 @@
 #include <linux/cgroup.h>
 #include <linux/rcupdate.h>
 #include <linux/preempt.h>
+#include <linux/file.h>
+#include <linux/kernfs.h>
+#include <linux/uaccess.h>
+#include <linux/seqlock.h>
 #include <linux/string.h>
 
 #include <kcap/kcap_event_table.h>
@@ -42,7 +46,7 @@ static void kcap_put_str(struct kcap_rec *w, const char *s, size_t max)
 	kcap_rec_put(w, s, strnlen(s, max));
 }
 
-/* Write a d_path() result for @path in place (no reference taken). */
+/* Write a d_path() result for @path in place. */
 static u32 kcap_put_path(struct kcap_rec *w, const struct path *path)
 {
 	char *p = d_path(path, (char *)w->p, KCAP_PATH_MAX);
@@ -56,66 +60,171 @@ static u32 kcap_put_path(struct kcap_rec *w, const struct path *path)
 }
 
 /*
- * The working directory, read without taking references: the fs lock
- * makes the snapshot consistent, RCU keeps the dentry and mount alive
- * while d_path() walks them (as its own RCU walk does). Taking references
- * would mean a path_put(), which may sleep, in a non-preemptible probe.
+ * A consistent copy of @fs->pwd without fs->lock, a sleeping lock on
+ * PREEMPT_RT (probes run with preemption off): the seqcount under it, read
+ * without waiting for a writer (one preempted on this CPU would never
+ * finish), a few times at most. False if a writer kept changing it.
+ */
+static bool kcap_get_pwd(struct fs_struct *fs, struct path *pwd)
+{
+#ifdef KCAP_HAS_FS_SEQLOCK
+	seqcount_t *sc = &fs->seq.seqcount.seqcount;
+#else
+	seqcount_t *sc = &fs->seq.seqcount;
+#endif
+	unsigned int seq, tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		/* Pairs with the writer's write_seqcount_begin()/end(). */
+		seq = raw_read_seqcount(sc);
+		if (seq & 1)
+			continue;
+		*pwd = fs->pwd;
+		if (!read_seqcount_retry(sc, seq))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The working directory, read without taking references: RCU keeps the
+ * dentry and mount alive while d_path() walks them (as its own RCU walk
+ * does). Taking references would mean a path_put(), which may sleep, in a
+ * non-preemptible probe.
  */
 static u32 kcap_put_cwd(struct kcap_rec *w)
 {
 	struct fs_struct *fs = current->fs;
 	struct path pwd;
-	u32 n;
+	u32 n = 0;
 
 	if (!fs)
 		return 0;
 	rcu_read_lock();
-#ifdef KCAP_HAS_FS_SEQLOCK
-	read_seqlock_excl(&fs->seq);
-	pwd = fs->pwd;
-	read_sequnlock_excl(&fs->seq);
-#else
-	spin_lock(&fs->lock);
-	pwd = fs->pwd;
-	spin_unlock(&fs->lock);
-#endif
-	n = kcap_put_path(w, &pwd);
+	if (kcap_get_pwd(fs, &pwd))
+		n = kcap_put_path(w, &pwd);
 	rcu_read_unlock();
 	return n;
 }
 
-/* The executable of the current mm; exe_file is RCU-managed. */
-static u32 kcap_put_exe(struct kcap_rec *w)
+/*
+ * The executable: the file the exec just opened (@bprm, which holds a
+ * reference), or for a failed exec the mm's exe_file, with a reference
+ * taken under RCU. Since 6.7 files are SLAB_TYPESAFE_BY_RCU: get_file_rcu()
+ * rechecks that the pointer still names the file it counted. fput() from
+ * here only queues the final release.
+ */
+static u32 kcap_put_exe(struct kcap_rec *w, struct linux_binprm *bprm)
 {
 	struct mm_struct *mm = current->mm;
 	struct file *exe;
 	u32 n = 0;
 
+	if (bprm && bprm->file)
+		return kcap_put_path(w, &bprm->file->f_path);
 	if (!mm)
 		return 0;
 	rcu_read_lock();
+#ifdef KCAP_HAS_FILE_RCU_PTR
+	exe = get_file_rcu(&mm->exe_file);
+#else
 	exe = rcu_dereference(mm->exe_file);
-	if (exe)
+	if (exe && !get_file_rcu(exe))
+		exe = NULL;
+#endif
+	rcu_read_unlock();
+	if (exe) {
 		n = kcap_put_path(w, &exe->f_path);
+		fput(exe);
+	}
+	return n;
+}
+
+/* A kernfs node's parent and name; RCU pointers since 6.15. */
+#ifdef KCAP_HAS_KERNFS_RCU_PARENT
+#define kcap_kn_parent(kn) rcu_dereference((kn)->__parent)
+#define kcap_kn_name(kn) rcu_dereference((kn)->name)
+#else
+#define kcap_kn_parent(kn) ((kn)->parent)
+#define kcap_kn_name(kn) ((kn)->name)
+#endif
+
+#define KCAP_CGROUP_DEPTH 32
+
+/*
+ * Copy @max bytes at most of a kernel string that a concurrent rename may
+ * free (kernfs names are not RCU-freed before 6.15): a nofault copy, so a
+ * race gives a wrong name, never a fault or a KASAN report.
+ */
+static u32 kcap_copy_name(char *dst, const char *src, u32 max)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++) {
+		if (copy_from_kernel_nofault(dst + n, src + n, 1) || !dst[n])
+			break;
+	}
+	return n;
+}
+
+/*
+ * The path of current's cgroup (v2 hierarchy) from its root, built by
+ * walking kernfs nodes. cgroup_path() takes kernfs_rename_lock, a
+ * sleeping lock on PREEMPT_RT. A cgroup's ancestors never change (cgroup
+ * rename stays within the parent) and hold references to each other; RCU
+ * keeps current's cgroup alive.
+ */
+static u32 kcap_put_cgroup(struct kcap_rec *w, bool *trunc)
+{
+	struct kernfs_node *chain[KCAP_CGROUP_DEPTH], *kn;
+	char *out = (char *)w->p;
+	u32 n = 0;
+	int depth = 0;
+
+	rcu_read_lock();
+	kn = task_dfl_cgroup(current)->kn;
+	/* The hierarchy's root has no parent and stands for "/". */
+	for (; kn && kcap_kn_parent(kn); kn = kcap_kn_parent(kn)) {
+		if (depth == KCAP_CGROUP_DEPTH) {
+			*trunc = true;
+			break;
+		}
+		chain[depth++] = kn;
+	}
+	if (!depth)
+		out[n++] = '/';
+	while (depth-- > 0 && n < KCAP_PATH_MAX - 1) {
+		out[n++] = '/';
+		n += kcap_copy_name(out + n, kcap_kn_name(chain[depth]),
+				    KCAP_PATH_MAX - 1 - n);
+	}
 	rcu_read_unlock();
 	return n;
 }
 
-static u32 kcap_put_cgroup(struct kcap_rec *w, bool *trunc)
+/*
+ * current's controlling tty as a device number. The tty is pinned the
+ * way get_current_tty() does it (a reference under siglock), but with a
+ * trylock: siglock sleeps on PREEMPT_RT. 0 if none, or if the lock was
+ * busy. tty_kref_put() only queues the release.
+ */
+static u32 kcap_tty_devnum(void)
 {
-	int n;
+	/* Only current itself replaces its sighand (exec, unshare). */
+	struct sighand_struct *sh = rcu_dereference_protected(current->sighand, 1);
+	struct tty_struct *tty;
+	unsigned long flags;
+	u32 dev = 0;
 
-	/* The css_set, hence the cgroup, is RCU-protected. */
-	rcu_read_lock();
-	n = cgroup_path(task_dfl_cgroup(current), (char *)w->p, KCAP_PATH_MAX);
-	rcu_read_unlock();
-	if (n < 0)
+	if (!spin_trylock_irqsave(&sh->siglock, flags))
 		return 0;
-	if (n >= KCAP_PATH_MAX) {
-		*trunc = true;
-		return strnlen((char *)w->p, KCAP_PATH_MAX - 1);
+	tty = tty_kref_get(current->signal->tty);
+	spin_unlock_irqrestore(&sh->siglock, flags);
+	if (tty) {
+		dev = tty_devnum(tty);
+		tty_kref_put(tty);
 	}
-	return n;
+	return dev;
 }
 
 /* argv of the new image: the NUL-separated strings at mm->arg_start. */
@@ -192,7 +301,6 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	unsigned long uargv = c->args[at ? 2 : 1];
 	bool trunc = false, fault = false;
 	const struct cred *cred;
-	struct tty_struct *tty;
 	struct kcap_rec w;
 	s64 res = c->ret;
 	long n;
@@ -230,7 +338,7 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	kcap_rec_done(&w, bprm ? kcap_put_argv_mm(&w, &trunc, &fault) :
 		      kcap_put_argv_user(&w, uargv, c->compat, &trunc, &fault));
 	kcap_rec_done(&w, kcap_put_cwd(&w));
-	kcap_rec_done(&w, kcap_put_exe(&w));
+	kcap_rec_done(&w, kcap_put_exe(&w, bprm));
 	kcap_put_str(&w, current->comm, TASK_COMM_LEN);
 
 	rcu_read_lock();
@@ -240,9 +348,7 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	kcap_put_u32(&w, from_kuid_munged(&init_user_ns, cred->euid));
 	rcu_read_unlock();
 	kcap_put_u32(&w, from_kuid(&init_user_ns, audit_get_loginuid(current)));
-	/* The tty may be hung up under us; its number is all we read. */
-	tty = READ_ONCE(current->signal->tty);
-	kcap_put_u32(&w, tty ? tty_devnum(tty) : 0);
+	kcap_put_u32(&w, kcap_tty_devnum());
 	kcap_put_u32(&w, task_tgid_vnr(current));
 	kcap_put_u32(&w, task_pid_vnr(current));
 	kcap_rec_done(&w, kcap_put_cgroup(&w, &trunc));

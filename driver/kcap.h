@@ -19,7 +19,7 @@
 
 #define KCAP_MODNAME "kcap"
 
-/* One ring per possible CPU, written only by probes running on that CPU. */
+/* One ring per CPU that came online, written only by probes on that CPU. */
 struct kcap_ring {
 	struct kcap_ring_cons *cons;	/* page 0 of area: reader's tail */
 	struct kcap_ring_prod *prod;	/* page 1 of area: head, counters */

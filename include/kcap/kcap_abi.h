@@ -55,8 +55,9 @@ struct kcap_event_hdr {
 /* ---- Rings ---------------------------------------------------------------- */
 
 /*
- * One ring per possible CPU (index = CPU number, 0 .. nr_rings - 1), all
- * behind the single device /dev/kcap. A ring is three areas:
+ * One ring per CPU that has been online during the capture (index = CPU
+ * number, 0 .. nr_rings - 1; rings_gen below tells readers when one is
+ * added), all behind the single device /dev/kcap. A ring is three areas:
  *
  *   consumer page  (1 page, read-write)  struct kcap_ring_cons: the tail
  *   producer page  (1 page, read-only)   struct kcap_ring_prod: head, counters

@@ -139,7 +139,10 @@ KCAP_API int kcap_next(struct kcap *h, const struct kcap_event_hdr **ev);
  */
 KCAP_API int kcap_fd(const struct kcap *h);
 
-/* kcap_nr_rings() - number of rings (possible CPUs); 0 before kcap_start(). */
+/*
+ * kcap_nr_rings() - number of ring slots (possible CPUs; a CPU that was never
+ * online has no ring yet); 0 before kcap_start().
+ */
 KCAP_API unsigned int kcap_nr_rings(const struct kcap *h);
 
 /* kcap_driver_version() - the ABI version the driver reported. */

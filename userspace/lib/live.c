@@ -206,7 +206,7 @@ static int map_ring(struct kcap *h, unsigned int cpu, __u64 size)
 	c = mmap(NULL, h->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, off);
 	if (c == MAP_FAILED) {
 		if (errno == ENXIO)
-			return 0; /* not a possible CPU: no ring */
+			return 0; /* no ring (yet): see kcap__live_map_new() */
 		return kcap__err(h, errno, "%s: mapping ring %u: %s", h->device, cpu,
 				 strerror(errno));
 	}

@@ -44,6 +44,8 @@
 #include <kcap/kcap_abi.h>
 #include <kcap/kcap_events.h>
 
+#include "kcap.h"
+
 #include "tap.h"
 
 #define DEV "/dev/kcap"
@@ -116,6 +118,12 @@ static int map_ring(int fd, unsigned int cpu, __u64 size, struct ring_map *m)
 	m->data = (const unsigned char *)p + page;
 	m->size = size;
 	return 0;
+}
+
+static void unmap_ring(struct ring_map *m)
+{
+	munmap(m->cons, page);
+	munmap((void *)m->prod, page + 2 * m->size);
 }
 
 /* From CPU 1: the tail says "empty", then "full", as fast as it can. */
@@ -488,14 +496,64 @@ static int set_online(int cpu, int on)
 	return ok ? 0 : -1;
 }
 
+/* getppid @n times on CPU @cpu, in a child (the reader's own are skipped). */
+static void getppid_on(int cpu, int n)
+{
+	pid_t child = fork();
+	int i, st;
+
+	if (child == 0) {
+		pin(cpu);
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+}
+
+/* libkcap maps a ring the driver added mid-capture and reads it. */
+static int lateonline_libkcap(void)
+{
+	static const unsigned int nrs[] = { SYS_getppid };
+	const struct kcap_event_hdr *ev;
+	char errbuf[256] = "";
+	unsigned int on_cpu1 = 0;
+	struct kcap *h;
+	double end;
+	int err;
+	KCAP_OPTS(kcap_open_opts, o, .ring_size = 1 << 20, .syscalls = nrs, .nr_syscalls = 1,
+		  .flags = KCAP_OPEN_NO_LIFECYCLE, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+	if (!tap(set_online(1, 0) == 0, strerror(errno), "CPU 1 offline again"))
+		return 1;
+	h = kcap_open_live(&o);
+	if (!tap(h && kcap_start(h) == 0, h ? kcap_errmsg(h) : errbuf,
+		 "libkcap capture started with CPU 1 offline"))
+		return 1;
+	tap(set_online(1, 1) == 0, strerror(errno), "CPU 1 back online");
+	getppid_on(1, 100);
+	end = now_s() + 5;
+	while (on_cpu1 < 100 && now_s() < end) {
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN)
+			continue;
+		if (err)
+			break;
+		on_cpu1 += ev->cpu == 1;
+	}
+	tap(on_cpu1 == 100, kcap_errmsg(h), "libkcap read the 100 getppid of CPU 1's new ring (%u)",
+	    on_cpu1);
+	kcap_close(h);
+	return 0;
+}
+
 /* Rings exist for online CPUs only; one coming online later gets one. */
 static int cmd_lateonline(void)
 {
 	struct kcap_config cfg;
 	__u64 size = 1 << 20;
 	unsigned int cpu, mapped = 0, absent = 0;
-	int fd, st;
-	pid_t child;
+	int fd;
 
 	if (!tap(set_online(1, 0) == 0, strerror(errno), "CPU 1 offline"))
 		return 1;
@@ -524,16 +582,7 @@ static int cmd_lateonline(void)
 
 	if (!tap(set_online(1, 1) == 0, strerror(errno), "CPU 1 back online"))
 		return 1;
-	child = fork();
-	if (child == 0) {
-		int i;
-
-		pin(1);
-		for (i = 0; i < 100; i++)
-			syscall(SYS_getppid);
-		_exit(0);
-	}
-	waitpid(child, &st, 0);
+	getppid_on(1, 100);
 	{
 		struct ring_map m;
 		__u64 head;
@@ -543,10 +592,13 @@ static int cmd_lateonline(void)
 		tap(!err && head == 100 * KCAP_ALIGN(KCAP_EVENT_HDR_SYSCALL_LEN), strerror(-err),
 		    "CPU 1 got a ring when it came online: its 100 getppid are there (%llu bytes)",
 		    (unsigned long long)head);
+		/* The mappings hold the device open. */
+		if (!err)
+			unmap_ring(&m);
 	}
 	ioctl(fd, KCAP_IOC_STOP);
 	close(fd);
-	return 0;
+	return lateonline_libkcap();
 }
 
 int main(int argc, char **argv)
