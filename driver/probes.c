@@ -97,20 +97,17 @@ static __always_inline bool kcap_exec_nr(long id, bool compat)
 void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 {
 	struct kcap_session *s = data;
-	bool compat;
+	bool compat = in_ia32_syscall();
 
-	/* Cheap first test: the numbers of both ABIs' exec calls. */
-	if (unlikely(kcap_exec_nr(id, false) || kcap_exec_nr(id, true)) &&
-	    s->exec_track && kcap_exec_nr(id, in_ia32_syscall())) {
+	if (unlikely(s->exec_track && kcap_exec_nr(id, compat))) {
 		unsigned long args[6];
 
 		syscall_get_arguments(current, regs, args);
-		kcap_exec_enter(s, id, in_ia32_syscall(), args);
+		kcap_exec_enter(s, id, compat, args);
 	}
 	if (!s->enter_any)
 		return;
 	/* ia32 numbers are another table: their own bits select them. */
-	compat = in_ia32_syscall();
 	if (compat ? !(s->interest_flags & KCAP_INTEREST_IA32_ENTER) ||
 		     !kcap_syscall_wanted(s->ia32_bits, id) :
 		     !kcap_syscall_wanted(s->enter_bits, id))

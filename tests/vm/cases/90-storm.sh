@@ -16,13 +16,15 @@ ifconfig lo 127.0.0.1 up 2>/dev/null
 check "insmod kcap.ko" insmod $KO
 holder=/sys/class/misc/kcap/holder
 cpu1=/sys/devices/system/cpu/cpu1/online
-# Six readers in turn, whatever the speed of the emulator: stress-ng gets a
-# timeout far above what they take and is stopped when they are done.
-nreaders=6
-secs=120
+# Readers in turn while stress-ng runs (up to 16; at least the four that
+# cover a kill, the counted reader, a second kill and a clean stop).
+secs=25
 # Stressors that run in this guest (exec refuses root, xattr needs more
-# than tmpfs); none of them calls getsid.
-stressors="fork vfork clone open dentry pipe sock udp io-uring ptrace userfaultfd
+# than tmpfs); none of them calls getsid. io-uring runs after the hotplug
+# loop: Debian's 6.1.192 oopses in io-wq's own CPU-online callback
+# (__io_wq_cpu_online, NULL wq) when CPU 1 comes back while io-uring
+# workers exist, with no kcap code on the stack.
+stressors="fork vfork clone open dentry pipe sock udp ptrace userfaultfd
 	seccomp mmap signal futex rename dup poll timer sigchld kill epoll eventfd
 	inotify getdent mprotect switch sigsegv memfd mq msg sem timerfd pidfd sigq
 	netlink-proc pthread zombie sockpair flock"
@@ -74,7 +76,7 @@ readers=""
 started=0
 killed=0
 n=0
-while [ $n -lt $nreaders ]; do
+while kill -0 $sng 2>/dev/null && [ $n -lt 16 ]; do
 	name=r$n
 	if [ $n = 1 ]; then
 		# The counted reader: only getsid (and the lifecycle events).
@@ -108,13 +110,6 @@ while [ $n -lt $nreaders ]; do
 	readers="$readers $name"
 	n=$((n + 1))
 done
-# Still storming when the last reader ended?
-if kill -0 $sng 2>/dev/null; then
-	storming=1
-	kill -INT $sng
-else
-	storming=0
-fi
 wait $sng
 sng_st=$?
 touch /tmp/storm.stop
@@ -122,10 +117,10 @@ wait $hp
 echo 1 >$cpu1 2>/dev/null
 
 # stress-ng: 0 all passed, 2 a stressor failed, 3 one was skipped.
-if [ $storming = 1 ] && { [ $sng_st -eq 0 ] || [ $sng_st -eq 2 ] || [ $sng_st -eq 3 ]; }; then
-	pass "stress-ng: $(echo $stressors | wc -w) stressors ran through all $n readers (status $sng_st)"
+if [ $sng_st -eq 0 ] || [ $sng_st -eq 2 ] || [ $sng_st -eq 3 ]; then
+	pass "stress-ng: $(echo $stressors | wc -w) stressors for $secs s (status $sng_st)"
 else
-	fail "stress-ng: status $sng_st, still running at the end: $storming"
+	fail "stress-ng: status $sng_st"
 fi
 [ $sng_st -eq 0 ] || tail -n 15 /tmp/sng.out | sed 's/^/# /'
 hpn=$(cat /tmp/hotplug.count 2>/dev/null)
@@ -140,7 +135,7 @@ if [ $refused -gt 0 ] && [ $unloaded = 0 ]; then
 else
 	fail "rmmod while held: $refused refused, $unloaded unloaded"
 fi
-if [ $n -ge $nreaders ]; then
+if [ $n -ge 4 ]; then
 	pass "$n readers started one after another ($killed killed with SIGKILL)"
 else
 	fail "only $n readers ran"
@@ -203,6 +198,23 @@ else
 	diag /tmp/load.out
 	diag /tmp/info.out
 	diag /tmp/acct.kcap.err
+fi
+# io_uring (workers, SQPOLL) while a reader records, CPUs left alone.
+if start_reader uring; then
+	stress-ng --io-uring 2 --timeout 5 --temp-path /tmp >/tmp/sng.out 2>&1
+	u_st=$?
+	kill -INT $rd
+	wait $rd
+	if { [ $u_st -eq 0 ] || [ $u_st -eq 2 ]; } && kcap info /tmp/uring.kcap >/tmp/info.out 2>&1 &&
+	   kcap read -r /tmp/uring.kcap >/tmp/read.out 2>&1; then
+		pass "io-uring storm recorded: $(wc -l </tmp/read.out) events (stress-ng status $u_st)"
+	else
+		fail "io-uring storm recorded (stress-ng status $u_st)"
+		tail -n 5 /tmp/sng.out | sed 's/^/# /'
+		diag /tmp/info.out
+	fi
+else
+	fail "a reader for the io-uring storm"
 fi
 check "rmmod kcap after the storm" rmmod kcap
 rm -f /tmp/*.kcap /tmp/*.kcap.err /tmp/acct.txt /tmp/read.out
