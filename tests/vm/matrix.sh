@@ -7,8 +7,9 @@
 #
 # SPEC: "host", "all", a suite name or a kernel release prefix (see
 # kernels.sh). The host's suite builds on the host, every other suite in its
-# cached chroot. One kernel's failure does not stop the others; the exit
-# status is non-zero if any kernel failed.
+# cached chroot. Kernels are tested KCAP_JOBS at a time (default: the number
+# of CPUs). One kernel's failure does not stop the others; the exit status is
+# non-zero if any kernel failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,32 +37,83 @@ append_groups() {
 }
 
 kernels=$("$here/kernels.sh" resolve "$@")
-status=0
-rows=""
-while read -r suite rel; do
-	build=ok
-	passed=- failed=- secs=-
-	"$here/build-module.sh" "$suite" "$rel" </dev/null || build=failed
-	if [ $build = ok ] && [ "$mode" = test ]; then
+
+# build_kernel SUITE RELEASE: kcap.ko for it; "ok" or "failed" in
+# build/vm/RELEASE/matrix.build.
+build_kernel() {
+	local res=ok
+	"$here/build-module.sh" "$1" "$2" </dev/null || res=failed
+	echo $res >"$top/build/vm/$2/matrix.build"
+}
+
+# test_kernel SUITE RELEASE: boot and test one kernel whose module is built;
+# its docs/kernels.md row goes to build/vm/RELEASE/matrix.row and its status
+# (0 or 1) to matrix.status.
+test_kernel() {
+	local suite=$1 rel=$2 build passed=- failed=- secs=- st=0 p f s args
+	local dir=$top/build/vm/$rel
+	build=$(cat "$dir/matrix.build")
+	if [ "$build" = ok ] && [ "$mode" = test ]; then
 		passed=0 failed=0 secs=0
 		if append_groups | grep -qx '(none)'; then
-			"$here/run-guest.sh" "$rel" </dev/null || status=1
-			read -r passed failed secs _ <"$top/build/vm/$rel/result" || true
+			"$here/run-guest.sh" "$rel" </dev/null || st=1
+			read -r passed failed secs _ <"$dir/result" || true
 		fi
 		# Cases that need other kernel arguments: one more short boot
 		# per "# kcap-append:" line (run-guest.sh), results added up.
 		while read -r args; do
 			[ "$args" != "(none)" ] || continue
-			KCAP_APPEND=$args "$here/run-guest.sh" "$rel" </dev/null || status=1
-			read -r p f s _ <"$top/build/vm/$rel/append-$(printf %s "$args" | tr -c 'A-Za-z0-9.=_-' _)/result" ||
+			KCAP_APPEND=$args "$here/run-guest.sh" "$rel" </dev/null || st=1
+			read -r p f s _ <"$dir/append-$(printf %s "$args" | tr -c 'A-Za-z0-9.=_-' _)/result" ||
 				continue
 			[[ "$passed$failed$secs" =~ ^[0-9]+$ ]] || continue
 			passed=$((passed + p)) failed=$((failed + f)) secs=$((secs + s))
 		done < <(append_groups)
 		secs="$secs s"
 	fi
-	[ $build = ok ] || status=1
-	rows="$rows$suite|$rel|$(suite_cc "$suite" "$rel")|$build|$passed|$failed|$secs"$'\n'
+	[ "$build" = ok ] || st=1
+	echo "$suite|$rel|$(suite_cc "$suite" "$rel")|$build|$passed|$failed|$secs" >"$dir/matrix.row"
+	echo $st >"$dir/matrix.status"
+}
+
+# each_kernel FUNC: FUNC SUITE RELEASE for every kernel, KCAP_JOBS at a time
+# (default: one per CPU; a guest is one emulator thread), each one's output
+# printed in one piece when it ends.
+each_kernel() {
+	local fn=$1 jobs=${KCAP_JOBS:-$(nproc)} running=0 suite rel
+	while read -r suite rel; do
+		mkdir -p "$top/build/vm/$rel"
+		if [ "$jobs" -le 1 ]; then
+			$fn "$suite" "$rel"
+			continue
+		fi
+		if [ $running -ge "$jobs" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		(
+			$fn "$suite" "$rel" >"$top/build/vm/$rel/matrix.$fn.log" 2>&1
+			cat "$top/build/vm/$rel/matrix.$fn.log"
+		) &
+		running=$((running + 1))
+	done <<<"$kernels"
+	wait
+}
+
+# Every module first: a guest takes another kernel's kcap.ko for `kcap
+# driver check`, which must not be in the middle of its build.
+while read -r suite rel; do
+	rm -f "$top/build/vm/$rel/matrix.build" "$top/build/vm/$rel/matrix.status"
+done <<<"$kernels"
+each_kernel build_kernel
+each_kernel test_kernel
+
+status=0
+rows=""
+while read -r suite rel; do
+	dir=$top/build/vm/$rel
+	[ "$(cat "$dir/matrix.status" 2>/dev/null)" = 0 ] || status=1
+	rows="$rows$(cat "$dir/matrix.row" 2>/dev/null || echo "$suite|$rel|-|failed|-|-|-")"$'\n'
 done <<<"$kernels"
 
 if [ "$mode" = test ]; then

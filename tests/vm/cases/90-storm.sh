@@ -122,7 +122,7 @@ if [ $sng_st -eq 0 ] || [ $sng_st -eq 2 ] || [ $sng_st -eq 3 ]; then
 else
 	fail "stress-ng: status $sng_st"
 fi
-[ $sng_st -eq 0 ] || tail -n 15 /tmp/sng.out | sed 's/^/# /'
+[ $sng_st -eq 0 ] || tail -n 15 /tmp/sng.out | sed 's/WARNING:/warning:/; s/^/# /'
 hpn=$(cat /tmp/hotplug.count 2>/dev/null)
 if [ "${hpn:-0}" -gt 0 ] && [ "$(cat $cpu1)" = 1 ]; then
 	pass "CPU1 went offline and online $hpn times"
@@ -210,7 +210,7 @@ if start_reader uring; then
 		pass "io-uring storm recorded: $(wc -l </tmp/read.out) events (stress-ng status $u_st)"
 	else
 		fail "io-uring storm recorded (stress-ng status $u_st)"
-		tail -n 5 /tmp/sng.out | sed 's/^/# /'
+		tail -n 5 /tmp/sng.out | sed 's/WARNING:/warning:/; s/^/# /'
 		diag /tmp/info.out
 	fi
 else
