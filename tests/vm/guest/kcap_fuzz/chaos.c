@@ -268,8 +268,8 @@ void chaos_op(struct reader *rd, struct rng *r)
 		op_start_stop(rd, r);
 	else if (pick < 88)
 		op_stats(rd, r);
-	else if (pick < 99)
+	else if (pick < 98)
 		rd->chaotic ? op_tail_write(rd, r) : op_poll(rd, r);
-	else if (fz->uffd_blocked < 2 && chance(r, 3))
+	else if (fz->uffd_blocked < 2)
 		op_uffd_race(rd, r);
 }

@@ -126,8 +126,11 @@ void sleep_ms(unsigned int ms)
 		;
 }
 
-/* The touching thread's escape point; NULL when not touching. */
-static __thread sigjmp_buf *touch_jb;
+/*
+ * The touching thread's escape point; NULL when not touching. volatile:
+ * the compiler would otherwise drop the store as dead before the loop.
+ */
+static __thread sigjmp_buf *volatile touch_jb;
 
 static void touch_trap(int sig)
 {
