@@ -145,8 +145,9 @@ static void summary(uint64_t seed, unsigned int secs, bool reaped_all, int onlin
 		tap_diag("%-18s %llu", fuzz_op_names[i], (unsigned long long)fz->ops[i]);
 		ops += fz->ops[i];
 	}
-	tap_diag("events checked %llu, skimmed %llu, tail stores %llu, traps %llu",
-		 (unsigned long long)fz->events, (unsigned long long)fz->skimmed,
+	tap_diag("events checked %llu (drop markers %llu), skimmed %llu, tail stores %llu, traps %llu",
+		 (unsigned long long)fz->events, (unsigned long long)fz->markers,
+		 (unsigned long long)fz->skimmed,
 		 (unsigned long long)fz->flips, (unsigned long long)fz->traps);
 	for (i = 0; i <= FUZZ_ERRNO_SLOTS; i++)
 		if (fz->errs[i])

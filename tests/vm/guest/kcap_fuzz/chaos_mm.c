@@ -57,6 +57,17 @@ static struct xmap *pick_xmap(struct reader *rd, struct rng *r)
 	return NULL;
 }
 
+/* Does [p, p + len) of @x still map the device everywhere? */
+static bool piece_intact(struct reader *rd, struct xmap *x, uint8_t *p, size_t len)
+{
+	size_t pg = rd->cfg.page_size, i;
+
+	for (i = (p - x->addr) / pg; i < (p + len - x->addr) / pg; i++)
+		if (x->gone[i / 64] & (1ULL << (i % 64)))
+			return false;
+	return true;
+}
+
 /* A random page-aligned piece of @x: *len bytes at the return value. */
 static uint8_t *pick_piece(struct reader *rd, struct rng *r, struct xmap *x,
 			   size_t *len)
@@ -142,6 +153,7 @@ static void op_mmap_random(struct reader *rd, struct rng *r)
 		x = &rd->xmaps[rnd_below(r, FUZZ_MAX_XMAPS)];
 		xmap_drop(rd, x);
 	}
+	memset(x, 0, sizeof(*x));
 	*x = (struct xmap){ .addr = p, .len = len, .within = within, .used = true };
 	pthread_mutex_unlock(&rd->maps_lock);
 }
@@ -159,7 +171,8 @@ static void op_mprotect(struct reader *rd, struct rng *r)
 	if (x) {
 		p = pick_piece(rd, r, x, &len);
 		if (mprotect(p, len, prot) == 0) {
-			if (x->within != 0 && (prot & PROT_WRITE))
+			if (x->within != 0 && (prot & PROT_WRITE) &&
+			    piece_intact(rd, x, p, len))
 				violation("mprotect(PROT_WRITE) of a mapping at ring offset +%llu succeeded",
 					  (unsigned long long)x->within);
 		} else {
@@ -190,9 +203,14 @@ static void op_madvise(struct reader *rd, struct rng *r)
 	count_op(OP_MADVISE);
 }
 
-/* Split a mapping by unmapping a piece of it (or all of it). */
+/*
+ * Split a mapping by unmapping a piece of it (or all of it). The piece is
+ * unmapped by mapping over it, which the driver sees as an munmap (its
+ * VMA is split and the piece closed), but leaves no hole behind.
+ */
 static void op_munmap_piece(struct reader *rd, struct rng *r)
 {
+	size_t pg = rd->cfg.page_size, i;
 	struct xmap *x;
 	uint8_t *p;
 	size_t len;
@@ -201,10 +219,15 @@ static void op_munmap_piece(struct reader *rd, struct rng *r)
 	x = pick_xmap(rd, r);
 	if (x) {
 		p = pick_piece(rd, r, x, &len);
-		if (p == x->addr && len == x->len)
+		if ((p == x->addr && len == x->len) || x->len / pg > XMAP_MAX_PAGES) {
 			xmap_drop(rd, x);
-		else if (munmap(p, len))
+		} else if (mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				-1, 0) == MAP_FAILED) {
 			count_err(errno);
+		} else {
+			for (i = (p - x->addr) / pg; i < (p + len - x->addr) / pg; i++)
+				x->gone[i / 64] |= 1ULL << (i % 64);
+		}
 	}
 	pthread_mutex_unlock(&rd->maps_lock);
 	count_op(OP_MUNMAP);

@@ -33,6 +33,7 @@ struct fuzz_shared {
 	uint64_t ops[OP_NR];
 	uint64_t errs[FUZZ_ERRNO_SLOTS + 1];	/* last slot: any larger errno */
 	uint64_t events;		/* records checked by sane readers */
+	uint64_t markers;		/* drop markers among them */
 	uint64_t skimmed;		/* records walked by chaotic readers */
 	uint64_t flips;			/* tail stores by flipper threads */
 	uint64_t traps;			/* SIGBUS/SIGSEGV caught while touching */
@@ -82,12 +83,19 @@ struct ring_map {
 	uint64_t tail;			/* sane readers: the tail we own */
 };
 
-/* A mapping made by a chaos operation (never one the consumer uses). */
+/*
+ * A mapping made by a chaos operation (never one the consumer uses). A
+ * piece "munmapped" from it is replaced by an inaccessible anonymous
+ * mapping in the same step (MAP_FIXED), so that no other mapping can land
+ * in the hole and be mistaken for ours; @gone marks those pages.
+ */
+#define XMAP_MAX_PAGES 1024
 struct xmap {
 	uint8_t *addr;
 	size_t len;
 	uint64_t within;		/* offset inside the ring's window */
 	bool used;
+	uint64_t gone[XMAP_MAX_PAGES / 64];
 };
 #define FUZZ_MAX_XMAPS 12
 

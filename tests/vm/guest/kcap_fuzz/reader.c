@@ -150,6 +150,8 @@ static void read_sane(struct reader *rd, unsigned int c)
 			t = h;
 			break;
 		}
+		if (hd->type == KCAP_EVT_DROP)
+			count_add(&fz->markers, 1);
 		t += KCAP_ALIGN(hd->len);
 		n++;
 	}

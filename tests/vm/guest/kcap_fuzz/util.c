@@ -132,11 +132,14 @@ void sleep_ms(unsigned int ms)
  */
 static __thread sigjmp_buf *volatile touch_jb;
 
-static void touch_trap(int sig)
+static void touch_trap(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	if (touch_jb)
 		siglongjmp(*touch_jb, sig);
-	/* A fault outside touch_range(): a real crash, die of it. */
+	/* A fault outside touch_range(): a real crash, say where, die of it. */
+	note("signal %d at address %p (code %d) outside the toucher",
+	     sig, si->si_addr, si->si_code);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -146,8 +149,8 @@ void touch_setup(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = touch_trap;
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_sigaction = touch_trap;
+	sa.sa_flags = SA_NODEFER | SA_SIGINFO;
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 }
