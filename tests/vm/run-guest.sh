@@ -20,7 +20,8 @@
 # build/vm/RELEASE/append-ARGS/; without it those cases are left out),
 # KCAP_GUEST_ENV ("NAME=VALUE ..." appended to the kernel command line: the
 # guest's /init and cases get them as environment variables, e.g.
-# KCAP_FUZZ_SECS for 85-fuzz; unlike KCAP_APPEND it selects no cases),
+# KCAP_FUZZ_SECS for 85-fuzz, or kernel parameters such as loglevel=8;
+# unlike KCAP_APPEND it selects no cases),
 # KCAP_OTHER_KO (a kcap.ko built for another kernel, /lib/kcap-other.ko in
 # the guest; default: one of build/kmod/*/kcap.ko for another release).
 # The serial log is always kept: build/vm/RELEASE/serial.log.
@@ -44,7 +45,7 @@ rel=$1
 limit=${KCAP_VM_TIMEOUT:-240}
 append=${KCAP_APPEND:-}
 guest_env=${KCAP_GUEST_ENV:-}
-[[ "$guest_env" =~ ^([[:space:]]*[A-Z][A-Z0-9_]*=[A-Za-z0-9._-]*)*[[:space:]]*$ ]] ||
+[[ "$guest_env" =~ ^([[:space:]]*[A-Za-z_][A-Za-z0-9_.]*=[A-Za-z0-9._-]*)*[[:space:]]*$ ]] ||
 	die "KCAP_GUEST_ENV: expected NAME=VALUE words, got '$guest_env'"
 out=$top/build/vm/$rel
 [ -z "$append" ] || out=$out/append-$(printf %s "$append" | tr -c 'A-Za-z0-9.=_-' _)
