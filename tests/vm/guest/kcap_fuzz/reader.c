@@ -238,6 +238,9 @@ static void *chaos_thread(void *arg)
 	struct rng r;
 
 	rng_init(&r, seed_derive(rd->seed, 3, __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED)));
+	/* Readers are often killed young: give the slow race its chance. */
+	if (chance(&r, 4) && fz->uffd_blocked < 2)
+		op_uffd_race(rd, &r);
 	while (!rd->stop) {
 		if (chance(&r, 2))
 			chaos_op(rd, &r);

@@ -23,7 +23,8 @@
 
 #include "fuzz.h"
 
-#define UFFD_WAIT_MS 5000
+#define UFFD_WAIT_MS 5000	/* for anything stuck: a deadlock */
+#define MMAP_WAIT_MS 2000	/* an mmap takes milliseconds, even in TCG */
 
 struct race {
 	struct reader *rd;
@@ -147,12 +148,12 @@ void op_uffd_race(struct reader *rd, struct rng *r)
 		goto out;
 	}
 	pthread_create(&tm, NULL, race_mmap, &x);
-	if (wait_flag(&x.mmap_done, UFFD_WAIT_MS)) {
+	if (wait_flag(&x.mmap_done, MMAP_WAIT_MS)) {
 		note("uffd race: mmap returned while the ioctl was parked in its fault");
 	} else {
 		count_add(&fz->uffd_blocked, 1);
 		violation("ioctl-vs-mmap race: mmap waited %d s behind an ioctl faulting on its argument",
-			  UFFD_WAIT_MS / 1000);
+			  MMAP_WAIT_MS / 1000);
 	}
 	pthread_create(&tc, NULL, race_copy, &x);
 	if (!wait_flag(&x.copy_done, UFFD_WAIT_MS))
