@@ -39,6 +39,7 @@ struct fuzz_shared {
 	uint64_t traps;			/* SIGBUS/SIGSEGV caught while touching */
 	uint64_t uffd_skipped;		/* userfaultfd unavailable */
 	uint64_t uffd_blocked;		/* mmap found waiting on a faulting ioctl */
+	int32_t racing;			/* reader in the uffd race: not killed */
 	uint32_t nviol;
 	char viol[FUZZ_MAX_VIOL][240];
 };

@@ -130,11 +130,13 @@ void op_uffd_race(struct reader *rd, struct rng *r)
 	if (pthread_mutex_trylock(&busy))
 		return;		/* one race at a time per reader */
 	count_op(OP_UFFD_RACE);
+	__atomic_store_n(&fz->racing, getpid(), __ATOMIC_RELAXED);
 	memset(&x, 0, sizeof(x));
 	x.rd = rd;
 	if (!race_setup(&x)) {
 		count_err(errno);
 		count_add(&fz->uffd_skipped, 1);
+		__atomic_store_n(&fz->racing, 0, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&busy);
 		return;
 	}
@@ -170,5 +172,6 @@ out:
 	pthread_join(ti, NULL);
 	munmap(x.page, rd->cfg.page_size);
 	close(x.uffd);
+	__atomic_store_n(&fz->racing, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&busy);
 }
