@@ -97,6 +97,30 @@ static void reaped(struct child *k, int st)
 	k->pid = 0;
 }
 
+/*
+ * The uffd race's mmap is stuck behind the faulting ioctl (an mmap takes
+ * milliseconds, even in TCG): report it and kill the reader, whose fatal
+ * signal ends the fault and so the wait.
+ */
+static void watch_race(void)
+{
+	uint64_t t = __atomic_load_n(&fz->race_mmap_ms, __ATOMIC_RELAXED);
+	pid_t pid = fz->racing;
+	unsigned int i;
+
+	if (!pid || !t || now_ms() < t + 2000)
+		return;
+	count_add(&fz->uffd_blocked, 1);
+	violation("ioctl-vs-mmap race: mmap waited 2 s behind an ioctl faulting on its argument (session lock held across user copies)");
+	for (i = 0; i < nkids; i++)
+		if (kids[i].pid == pid) {
+			kids[i].killed = true;
+			kill(pid, SIGKILL);
+		}
+	fz->race_mmap_ms = 0;
+	fz->racing = 0;
+}
+
 static void reap_some(void)
 {
 	unsigned int i;
@@ -213,6 +237,7 @@ int main(int argc, char **argv)
 	deadline = now_ms() + secs * 1000ULL;
 	next_kill = now_ms() + 200 + rnd_below(&r, 3000);
 	while (now_ms() < deadline) {
+		watch_race();
 		reap_some();
 		for (i = 0; i < nkids; i++) {
 			if (kids[i].pid > 0 || kids[i].role == R_HOTPLUG)

@@ -40,6 +40,7 @@ struct fuzz_shared {
 	uint64_t uffd_skipped;		/* userfaultfd unavailable */
 	uint64_t uffd_blocked;		/* mmap found waiting on a faulting ioctl */
 	int32_t racing;			/* reader in the uffd race: not killed */
+	uint64_t race_mmap_ms;		/* when its mmap started; 0 when done */
 	uint32_t nviol;
 	char viol[FUZZ_MAX_VIOL][240];
 };
