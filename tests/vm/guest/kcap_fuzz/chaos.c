@@ -227,9 +227,14 @@ static void op_stats(struct reader *rd, struct rng *r)
 /* Chaotic readers only: garbage, flips and stray bytes on a consumer page. */
 static void op_tail_write(struct reader *rd, struct rng *r)
 {
-	struct ring_map *m = &rd->rings[rnd_below(r, rd->nr)];
-	uint64_t h = m->prod->head, size = rd->cfg.ring_size;
+	unsigned int c = rnd_below(r, rd->nr);
+	struct ring_map *m = &rd->rings[c];
+	uint64_t h, size = rd->cfg.ring_size;
 	volatile uint8_t *page = (volatile uint8_t *)m->cons;
+
+	if (!ring_present(rd, c))
+		return;
+	h = m->prod->head;
 
 	switch (rnd_below(r, 5)) {
 	case 0:

@@ -83,6 +83,8 @@ struct ring_map {
 	volatile struct kcap_ring_prod *prod;
 	const volatile uint8_t *data;
 	uint64_t tail;			/* sane readers: the tail we own */
+	volatile int present;		/* mapped (a CPU offline at START may
+					 * have no ring until it comes online) */
 };
 
 /*
@@ -118,7 +120,8 @@ struct reader {
 };
 
 /* reader.c */
-void reader_main(uint64_t seed, unsigned int gen) __attribute__((noreturn));
+bool ring_present(struct reader *rd, unsigned int c);
+void reader_main(uint64_t seed) __attribute__((noreturn));
 /* chaos.c, chaos_mm.c: one random operation */
 void chaos_op(struct reader *rd, struct rng *r);
 void chaos_mm_op(struct reader *rd, struct rng *r);

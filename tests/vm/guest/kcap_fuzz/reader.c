@@ -96,7 +96,33 @@ static int reader_map_ring(struct reader *rd, unsigned int c)
 	m->prod = prod;
 	m->data = (const volatile uint8_t *)prod + pg;
 	m->tail = m->cons->tail;
+	__atomic_store_n(&m->present, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+bool ring_present(struct reader *rd, unsigned int c)
+{
+	return __atomic_load_n(&rd->rings[c].present, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Map every ring not mapped yet. ENXIO: no ring for that CPU (ABI 2.1: a
+ * CPU offline at START gets its ring when it comes online); anything else
+ * for a started capture is a violation.
+ */
+static void reader_map_rings(struct reader *rd)
+{
+	unsigned int c;
+	int err;
+
+	for (c = 0; c < rd->nr; c++) {
+		if (ring_present(rd, c))
+			continue;
+		err = reader_map_ring(rd, c);
+		if (err && err != -ENXIO)
+			violation("mapping ring %u of a started capture failed: %s",
+				  c, strerror(-err));
+	}
 }
 
 /* Check one record of a sane ring; false (and a violation) if broken. */
@@ -188,8 +214,13 @@ static void *consumer_thread(void *arg)
 
 	rng_init(&r, seed_derive(rd->seed, 1, 0));
 	while (!rd->stop) {
-		for (c = 0; c < rd->nr; c++)
+		if (chance(&r, 64))
+			reader_map_rings(rd);
+		for (c = 0; c < rd->nr; c++) {
+			if (!ring_present(rd, c))
+				continue;
 			rd->chaotic ? read_chaotic(rd, c) : read_sane(rd, c);
+		}
 		count_op(OP_READ_PASS);
 		/* Now and then let the rings fill up, so drops and markers happen. */
 		sleep_ms(chance(&r, 20) ? rnd_below(&r, 200) : rnd_below(&r, 3));
@@ -214,16 +245,20 @@ static void *flipper_thread(void *arg)
 		burst = 1000 + rnd_below(&r, 200000);
 		for (k = 0; k < burst && !rd->stop; k++) {
 			for (c = 0; c < rd->nr; c++) {
+				if (!ring_present(rd, c))
+					continue;
 				h = __atomic_load_n(&rd->rings[c].prod->head, __ATOMIC_ACQUIRE);
 				rd->rings[c].cons->tail = (k & 1) ? h - size : h;
 			}
 			if ((k & 1023) == 0 && chance(&r, 8)) {
 				c = rnd_below(&r, rd->nr);
-				rd->rings[c].cons->tail = rnd(&r);
+				if (ring_present(rd, c))
+					rd->rings[c].cons->tail = rnd(&r);
 			}
 		}
 		for (c = 0; c < rd->nr; c++)
-			rd->rings[c].cons->tail = rd->rings[c].prod->head;
+			if (ring_present(rd, c))
+				rd->rings[c].cons->tail = rd->rings[c].prod->head;
 		count_add(&fz->flips, k);
 		count_op(OP_FLIP_BURST);
 		sleep_ms(rnd_below(&r, 4));
@@ -291,6 +326,8 @@ static void reader_end(struct reader *rd, pthread_t *th, unsigned int n,
 	}
 	xmaps_unmap_all(rd);
 	for (c = 0; c < rd->nr; c++) {
+		if (!ring_present(rd, c))
+			continue;
 		munmap((void *)rd->rings[c].cons, rd->cfg.page_size);
 		munmap((void *)rd->rings[c].prod,
 		       rd->cfg.page_size + 2 * rd->cfg.ring_size);
@@ -301,13 +338,12 @@ static void reader_end(struct reader *rd, pthread_t *th, unsigned int n,
 	exit(0);
 }
 
-void reader_main(uint64_t seed, unsigned int gen)
+void reader_main(uint64_t seed)
 {
 	static struct reader rd;
 	pthread_t th[4];
-	unsigned int n = 0, c;
+	unsigned int n = 0;
 	struct rng r;
-	int err;
 
 	rng_init(&r, seed);
 	rd.seed = seed;
@@ -327,14 +363,7 @@ void reader_main(uint64_t seed, unsigned int gen)
 		exit(0);
 	}
 	rd.nr = rd.cfg.nr_rings < FUZZ_MAX_RINGS ? rd.cfg.nr_rings : FUZZ_MAX_RINGS;
-	for (c = 0; c < rd.nr; c++) {
-		err = reader_map_ring(&rd, c);
-		if (err) {
-			violation("reader %u: mapping ring %u of a started capture failed: %s",
-				  gen, c, strerror(-err));
-			exit(0);
-		}
-	}
+	reader_map_rings(&rd);
 	reader_scratch(&rd);
 	pthread_create(&th[n++], NULL, consumer_thread, &rd);
 	if (rd.chaotic)
