@@ -20,6 +20,7 @@
  * failure. Run as root with kcap.ko loaded; the guest's kernel log is
  * checked by the case script.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,6 +132,34 @@ static void reap_some(void)
 			reaped(&kids[i], st);
 }
 
+/* Where a process that does not die is stuck: each thread's kernel stack. */
+static void show_stuck(pid_t pid)
+{
+	char path[64], line[160];
+	unsigned int tid;
+	FILE *f;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "%u", &tid) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%u/stack", (int)pid, tid);
+		f = fopen(path, "r");
+		tap_diag("stuck thread %u of %d:", tid, (int)pid);
+		while (f && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			tap_diag("  %s", line);
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* SIGKILL everything (SIGTERM to hotplug, so CPU 1 comes back) and reap. */
 static bool stop_all(void)
 {
@@ -154,9 +183,11 @@ static bool stop_all(void)
 		sleep_ms(20);
 	}
 	for (i = 0; i < nkids; i++)
-		if (kids[i].pid > 0)
+		if (kids[i].pid > 0) {
 			violation("pid %d (role %d) still alive 30 s after SIGKILL/SIGTERM: stuck in the kernel",
 				  (int)kids[i].pid, kids[i].role);
+			show_stuck(kids[i].pid);
+		}
 	return all;
 }
 
