@@ -209,6 +209,8 @@ static void summary(uint64_t seed, unsigned int secs, bool reaped_all, int onlin
 			tap_diag("errno %-3u %-16s %llu", i,
 				 i < FUZZ_ERRNO_SLOTS ? strerrorname_np(i) : "(larger)",
 				 (unsigned long long)fz->errs[i]);
+	tap_diag("ioctl-vs-mmap races: mmap returned during the fault %llu times, blocked %llu",
+		 (unsigned long long)fz->uffd_ok, (unsigned long long)fz->uffd_blocked);
 	if (fz->uffd_skipped)
 		tap_diag("userfaultfd unavailable %llu times: ioctl-vs-mmap race not run",
 			 (unsigned long long)fz->uffd_skipped);

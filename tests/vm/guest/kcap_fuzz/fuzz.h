@@ -39,6 +39,7 @@ struct fuzz_shared {
 	uint64_t traps;			/* SIGBUS/SIGSEGV caught while touching */
 	uint64_t uffd_skipped;		/* userfaultfd unavailable */
 	uint64_t uffd_blocked;		/* mmap found waiting on a faulting ioctl */
+	uint64_t uffd_ok;		/* mmap returned while the ioctl faulted */
 	int32_t racing;			/* reader in the uffd race: not killed */
 	uint64_t race_mmap_ms;		/* when its mmap started; 0 when done */
 	uint32_t nviol;
