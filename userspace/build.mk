@@ -135,6 +135,13 @@ $(BUILD)/vm/guest/ia32_workload: $(TOP)/tests/vm/guest/ia32_workload.c
 	@mkdir -p $(@D)
 	$(CC) -m32 -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# kcap_fuzz is one program in several files: kcap_fuzz.c and kcap_fuzz/*.c.
+KFUZZ_SRCS := $(wildcard $(TOP)/tests/vm/guest/kcap_fuzz/*.c)
+$(BUILD)/vm/guest/kcap_fuzz: $(TOP)/tests/vm/guest/kcap_fuzz.c $(KFUZZ_SRCS) \
+		$(wildcard $(TOP)/tests/vm/guest/kcap_fuzz/*.h) $(TOP)/tests/vm/guest/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -I$(TOP)/tests/vm/guest -pthread -static -o $@ $< $(KFUZZ_SRCS)
+
 install-userspace: lib cli
 	install -d $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/kcap \
 		$(DESTDIR)$(PREFIX)/bin

@@ -11,6 +11,8 @@
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
+#   fuzz-driver   only the guest interface fuzzer (case 85-fuzz) for DURATION
+#                 seconds (600) on KERNELS (default: host here), SEED replays
 #   demo          boot the host kernel, run kcap detect on a container-like attack,
 #                 print the alerts, leave the recording in build/vm/RELEASE/export
 # See tests/vm/README.md.
@@ -23,7 +25,7 @@ KERNEL ?= host
 
 VM_DIR := $(TOP)/tests/vm
 
-.PHONY: module module-check test test-vm demo vm-deps
+.PHONY: module module-check test test-vm demo vm-deps fuzz-driver
 
 vm-deps:
 	@$(TOP)/packaging/build-deps.sh vm
@@ -49,6 +51,13 @@ test:
 test-vm: vm-deps lib cli guest-bins
 	@$(VM_DIR)/cli-help.sh $(BUILD)/bin/kcap
 	@$(VM_DIR)/matrix.sh test $(KERNELS)
+
+# KERNELS defaults to the host's kernel here, not to the whole matrix.
+DURATION ?= 600
+SEED ?=
+fuzz-driver: vm-deps guest-bins
+	@$(VM_DIR)/fuzz-driver.sh "$(DURATION)" "$(SEED)" \
+		$(if $(filter-out file undefined,$(origin KERNELS)),$(KERNELS),host)
 
 demo: vm-deps lib cli guest-bins
 	@$(VM_DIR)/matrix.sh module host

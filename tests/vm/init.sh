@@ -6,6 +6,8 @@
 # markers on the serial console, dumps the kernel log, then powers off.
 # run-guest.sh reads these markers; keep them in step with it.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+# Kernel arguments of the form NAME=VALUE (run-guest.sh's KCAP_GUEST_ENV)
+# arrive here as environment variables, and the cases inherit them.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -17,9 +19,18 @@ echo "### KCAP-GUEST START $(uname -r)"
 for c in /cases/[0-9]*.sh; do
 	[ -e "$c" ] || continue
 	name=$(basename "$c" .sh)
+	# "# kcap-case-time: VAR DEFAULT" in a case's header: it runs for $VAR
+	# (DEFAULT if unset) seconds on top of the usual limit.
+	limit=$case_limit
+	extra=$(sed -n 's/^# kcap-case-time: //p' "$c")
+	if [ -n "$extra" ]; then
+		set -- $extra
+		eval "secs=\${$1:-$2}"
+		limit=$((case_limit + secs))
+	fi
 	echo "### CASE $name BEGIN"
 	cd /tmp
-	timeout "$case_limit" sh "$c" </dev/null 2>&1
+	timeout "$limit" sh "$c" </dev/null 2>&1
 	echo "### CASE $name END $?"
 done
 echo "### DMESG BEGIN"

@@ -18,6 +18,10 @@
 # KCAP_APPEND (extra kernel arguments: runs only the cases whose header has
 # the line "# kcap-append: ARGS" with exactly these ARGS, output under
 # build/vm/RELEASE/append-ARGS/; without it those cases are left out),
+# KCAP_GUEST_ENV ("NAME=VALUE ..." appended to the kernel command line: the
+# guest's /init and cases get them as environment variables, e.g.
+# KCAP_FUZZ_SECS for 85-fuzz, or kernel parameters such as loglevel=8;
+# unlike KCAP_APPEND it selects no cases),
 # KCAP_OTHER_KO (a kcap.ko built for another kernel, /lib/kcap-other.ko in
 # the guest; default: one of build/kmod/*/kcap.ko for another release).
 # The serial log is always kept: build/vm/RELEASE/serial.log.
@@ -40,6 +44,9 @@ fi
 rel=$1
 limit=${KCAP_VM_TIMEOUT:-240}
 append=${KCAP_APPEND:-}
+guest_env=${KCAP_GUEST_ENV:-}
+[[ "$guest_env" =~ ^([[:space:]]*[A-Za-z_][A-Za-z0-9_.]*=[A-Za-z0-9._-]*)*[[:space:]]*$ ]] ||
+	die "KCAP_GUEST_ENV: expected NAME=VALUE words, got '$guest_env'"
 out=$top/build/vm/$rel
 [ -z "$append" ] || out=$out/append-$(printf %s "$append" | tr -c 'A-Za-z0-9.=_-' _)
 ko=$top/build/kmod/$rel/kcap.ko
@@ -151,7 +158,7 @@ timeout -k 5 "$limit" qemu-system-x86_64 -accel "${KCAP_ACCEL:-tcg,thread=single
 	-m 1024 -smp 2 -display none \
 	-serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic${append:+ $append}" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic${append:+ $append}${guest_env:+ $guest_env}" \
 	${KCAP_QEMU_ARGS:-} \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
