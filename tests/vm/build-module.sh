@@ -42,8 +42,9 @@ cp -a "$src/Kbuild" "$src/driver" "$src/include" "$out/"
 if [ "$root" = / ]; then
 	dir=$out
 else
-	# The chroot cannot see the repository: build in a copy inside it.
-	dir=/tmp/kcap-kmod/$rel
+	# The chroot cannot see the repository: build in a copy inside it,
+	# one per build (several checkouts may build for one kernel at once).
+	dir=/tmp/kcap-kmod/$rel.$$
 	rm -rf "$root$dir"
 	mkdir -p "$root$dir"
 	cp -a "$out/." "$root$dir/"
