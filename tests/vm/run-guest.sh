@@ -13,7 +13,7 @@
 # preemption-count report is named in the failure.
 #
 # The debug kernel (release *-kcapdebug: KASAN, lockdep, UBSAN under TCG) gets
-# 2 GiB instead of 1, KCAP_DEBUG_SLOWDOWN (default 4) times the boot and case
+# 2 GiB instead of 1, KCAP_DEBUG_SLOWDOWN (default 2) times the boot and case
 # limits, and loglevel=5 so that lockdep's reports reach the serial log
 # even if the guest never gets to dump its kernel log.
 #
@@ -50,7 +50,7 @@ mem=1024
 kargs=""
 case "$rel" in
 *-kcapdebug)
-	slow=${KCAP_DEBUG_SLOWDOWN:-4}
+	slow=${KCAP_DEBUG_SLOWDOWN:-2}
 	limit=$((limit * slow))
 	mem=2048
 	kargs=" loglevel=5 kcap_case_limit=$((120 * slow))" ;;
@@ -220,7 +220,7 @@ tr -d '\r' <"$serial" | cat - "$hostlog" | awk -v rel="$rel" -v expected="$expec
 			reps[++nrep] = kind " report: " $0
 		}
 	}
-	/possible circular locking|possible recursive locking|inconsistent lock state|lock inversion dependency|bad unlock balance|held lock freed|lock held when returning to user|non-static key|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|MAX_LOCKDEP/ {
+	/possible circular locking|possible recursive locking|inconsistent lock state|lock inversion dependency|bad unlock balance|held lock freed|lock held when returning to user|non-static key|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|MAX_LOCKDEP_[A-Z_]* too low/ {
 		report("lockdep")
 	}
 	/BUG: KASAN/ { report("KASAN") }
