@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# build-deps.sh [host|vm|matrix|bench|pkg]...: install the Debian packages kcap needs.
+# build-deps.sh [host|vm|rt|debug|matrix|bench|pkg]...: install the Debian packages kcap needs.
 #   host    build libkcap, the CLI and the unit tests (default); make test-export
 #           (protoc --decode, /usr/bin/python3 with python3-protobuf)
 #   vm      build kcap.ko for the host's kernel and boot it in a QEMU guest
-#   matrix  build and boot kcap.ko for other Debian suites' kernels
+#   rt      the same for Debian's PREEMPT_RT kernel (its headers)
+#   debug   build the debug kernel from Debian's kernel source (tests/vm/
+#           debug-kernel.sh) and kcap.ko for it
+#   matrix  build and boot kcap.ko for every kernel of the matrix: other
+#           Debian suites' kernels, rt and debug
 #   bench   `make bench`: the peer (scap module via DKMS, sysdig), valgrind
 #   pkg     `make deb`, `make test-pkg`: DKMS, signing, Debian packaging, lintian
 # Each set includes the previous ones. Only missing packages are installed
@@ -17,7 +21,9 @@ HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-d
 	zlib1g-dev clang libclang-rt-dev libyaml-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse
 	dwarves kmod stress-ng"
-MATRIX_PKGS="debootstrap"
+RT_PKGS="linux-headers-rt-amd64"
+DEBUG_PKGS="linux-source-6.1 bc bison flex libssl-dev libelf-dev openssl xz-utils"
+MATRIX_PKGS="debootstrap $RT_PKGS $DEBUG_PKGS"
 BENCH_PKGS="dkms falcosecurity-scap-dkms sysdig valgrind gzip"
 PKG_PKGS="dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl python3-yaml systemd"
 
@@ -27,10 +33,12 @@ for set in "$@"; do
 	case "$set" in
 	host) want="$want $HOST_PKGS" ;;
 	vm) want="$want $HOST_PKGS $VM_PKGS" ;;
+	rt) want="$want $HOST_PKGS $VM_PKGS $RT_PKGS" ;;
+	debug) want="$want $HOST_PKGS $VM_PKGS $DEBUG_PKGS" ;;
 	matrix) want="$want $HOST_PKGS $VM_PKGS $MATRIX_PKGS" ;;
 	bench) want="$want $HOST_PKGS $VM_PKGS $BENCH_PKGS" ;;
 	pkg) want="$want $HOST_PKGS $VM_PKGS $PKG_PKGS" ;;
-	*) echo "usage: build-deps.sh [host|vm|matrix|bench|pkg]..." >&2; exit 2 ;;
+	*) echo "usage: build-deps.sh [host|vm|rt|debug|matrix|bench|pkg]..." >&2; exit 2 ;;
 	esac
 done
 

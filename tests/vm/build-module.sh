@@ -5,7 +5,8 @@
 #
 # Copies Kbuild, driver/ and include/ into build/kmod/RELEASE/ and runs the
 # kernel's Kbuild there with W=1 (--check: in build/kmod-check/RELEASE/ with
-# C=1, sparse). The host's suite builds on the host; any other suite builds
+# C=1, sparse). The host's suite and the pseudo-suites rt and debug (the
+# debug kernel's tree in the cache) build on the host; any other suite builds
 # inside its chroot (with /proc mounted), with that suite's compiler. Any
 # compiler or sparse warning fails the build. Log: build.log next to kcap.ko.
 set -euo pipefail
@@ -29,8 +30,8 @@ else
 	flags="W=1"
 fi
 root=$(suite_root "$suite")
-headers=/usr/src/linux-headers-$rel
-[ -d "$root$headers" ] || die "$rel: no headers at $headers in the $suite system"
+headers=$(kernel_build_dir "$suite" "$rel")
+[ -d "$root$headers" ] || die "$rel: no kernel build directory at $headers in the $suite system"
 for f in Kbuild driver include; do
 	[ -e "$src/$f" ] || die "$src/$f missing"
 done

@@ -17,8 +17,12 @@
 #                 print the alerts, leave the recording in build/vm/RELEASE/export
 # See tests/vm/README.md.
 
-# Kernels `make test` runs on unless KERNELS is given, e.g.
-# KERNELS="5.10 6.1 6.12 7.2" or KERNELS=all for the whole matrix.
+# Kernels `make test` runs on unless KERNELS is given. `all`: the kernels
+# of the suites bullseye bookworm trixie sid, then the pseudo-suites rt
+# (Debian's PREEMPT_RT kernel, linux-image-rt-amd64) and debug (6.1 built
+# from linux-source-6.1 with lockdep, KASAN, UBSAN, KFENCE: debug-kernel.sh,
+# about 20+ min the first time, cached). Other examples: KERNELS="5.10 6.12",
+# KERNELS="rt debug", KERNELS=host.
 KCAP_DEFAULT_KERNELS := all
 KERNELS ?= $(KCAP_DEFAULT_KERNELS)
 KERNEL ?= host

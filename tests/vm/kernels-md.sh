@@ -36,6 +36,11 @@ fi
 	echo "Each row is the last run for that suite: kcap.ko built inside the"
 	echo "suite's system with its kernel's compiler (W=1, warnings fail the"
 	echo "build), then booted in a QEMU guest running tests/vm/cases/."
+	echo "\`rt\` is Debian's PREEMPT_RT kernel (linux-image-rt-amd64) and \`debug\`"
+	echo "a kernel built from Debian's linux-source-6.1 with lockdep, KASAN,"
+	echo "UBSAN, KFENCE, atomic-sleep and list checks (tests/vm/debug-kernel.sh);"
+	echo "both are served by the host's system. Any lockdep, KASAN, UBSAN, KFENCE"
+	echo "or sleeping-in-atomic report in a guest's log fails its run."
 	echo
 	echo "| suite | kernel release | compiler | build | passed | failed | guest time | date | commit |"
 	echo "|---|---|---|---|---|---|---|---|---|"

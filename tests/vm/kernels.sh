@@ -4,15 +4,19 @@
 # kernels.sh: find the kernels of the matrix and their guest images.
 #
 #   kernels.sh resolve SPEC...   print "SUITE RELEASE" for each SPEC, where
-#                                SPEC is "host", "all", a suite name or a
-#                                release prefix ("6.1", "5.10.0-35-amd64").
-#                                Chroots are created only when needed.
+#                                SPEC is "host", "all", a suite name
+#                                (pseudo-suites "rt" and "debug" included) or
+#                                a release prefix ("6.1", "5.10.0-35-amd64").
+#                                Chroots (and the debug kernel) are made only
+#                                when needed.
 #   kernels.sh image RELEASE     print the path of RELEASE's guest vmlinuz,
 #                                downloading the image package into the
-#                                cache ($KCAP_CACHE/kernels/RELEASE/) once.
+#                                cache ($KCAP_CACHE/kernels/RELEASE/) once
+#                                (debug: the bzImage of debug-kernel.sh).
 #
 # Releases are never hard-coded: each suite's is what its installed
-# linux-headers-amd64 depends on.
+# linux-headers-amd64 depends on (rt: linux-headers-rt-amd64; debug: the
+# version of the kernel source package, see debug_release in lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,11 +28,27 @@ host_release() {
 
 # Release of a suite, creating its chroot if asked to ($2 = create).
 release_of() {
-	local suite=$1 marker
-	if [ "$suite" = "$(host_suite)" ]; then
+	local suite=$1 marker rel
+	case "$suite" in
+	"$(host_suite)")
 		host_release
-		return
-	fi
+		return ;;
+	rt)
+		# Quick when the headers are installed.
+		[ "${2:-}" != create ] || "$here/../../packaging/build-deps.sh" rt
+		suite_release rt
+		return ;;
+	debug)
+		if [ "${2:-}" = create ]; then
+			# Quick when the cached build is current.
+			"$here/debug-kernel.sh" build
+			return
+		fi
+		rel=$(debug_release) || return 1
+		[ -e "$(kernel_build_dir debug "$rel")/.kcap-ready" ] || return 1
+		echo "$rel"
+		return ;;
+	esac
 	marker=$(chroot_dir "$suite")/.kcap-ready
 	if [ "${2:-}" = create ]; then
 		# Quick when the chroot is complete and current.
@@ -93,6 +113,11 @@ fetch_image() {
 		return
 	fi
 	suite=$(suite_of_release "$rel") || die "$rel: not the kernel of any prepared suite"
+	if [ "$suite" = debug ]; then
+		"$here/debug-kernel.sh" build >/dev/null
+		echo "$dest/vmlinuz"
+		return
+	fi
 	root=$(suite_root "$suite")
 	work=$(mktemp -d "$root/tmp/kcap-image.XXXXXX")
 	trap 'rm -rf "${work:-}"' EXIT
@@ -112,6 +137,8 @@ fetch_image() {
 	img=$(find "$work/x" -type f \( -name "vmlinuz-$rel" -o -path "*/modules/$rel/vmlinuz" \) | head -1)
 	[ -n "$img" ] || die "$rel: $pkg holds no vmlinuz"
 	mkdir -p "$dest"
+	# The kernel's config, when the package has it (boot/config-RELEASE).
+	find "$work/x" -type f -name "config-$rel" -exec cp {} "$dest/config" \; -quit
 	cp "$img" "$dest/vmlinuz.tmp"
 	echo "$pkg" >"$dest/package"
 	mv "$dest/vmlinuz.tmp" "$dest/vmlinuz"

@@ -4,8 +4,13 @@
 # Every suite but the host's own is served from a cached debootstrap chroot.
 
 KCAP_CACHE=${KCAP_CACHE:-/var/cache/kcap}
-# Suites of the kernel matrix, oldest first. The host's suite needs no chroot.
-KCAP_SUITES=${KCAP_SUITES:-"bullseye bookworm trixie sid"}
+# Suites of the kernel matrix, oldest first, then two pseudo-suites of the
+# host: "rt" (Debian's PREEMPT_RT kernel, linux-headers-rt-amd64) and "debug"
+# (built from linux-source-6.1 with lockdep, KASAN, UBSAN, KFENCE:
+# debug-kernel.sh). The host's suite and the pseudo-suites need no chroot.
+KCAP_SUITES=${KCAP_SUITES:-"bullseye bookworm trixie sid rt debug"}
+# Source package of the debug kernel.
+KCAP_DEBUG_SOURCE=${KCAP_DEBUG_SOURCE:-linux-source-6.1}
 # Packages a suite's chroot needs to build kcap.ko against its kernel.
 # perl: W=1 runs scripts/kernel-doc, which needs Pod::Usage (6.12).
 KCAP_CHROOT_PKGS="linux-headers-amd64 dwarves make gcc perl"
@@ -51,9 +56,15 @@ chroot_dir() {
 	echo "$KCAP_CACHE/chroots/$1"
 }
 
-# Root directory holding a suite's system: / for the host's suite.
+# Whether a suite's kernel is served by the host itself: its own suite and
+# the pseudo-suites rt and debug.
+on_host() {
+	[ "$1" = "$(host_suite)" ] || [ "$1" = rt ] || [ "$1" = debug ]
+}
+
+# Root directory holding a suite's system: / for the host's suites.
 suite_root() {
-	if [ "$1" = "$(host_suite)" ]; then
+	if on_host "$1"; then
 		echo /
 	else
 		chroot_dir "$1"
@@ -64,7 +75,7 @@ suite_root() {
 in_suite() {
 	local suite=$1
 	shift
-	if [ "$suite" = "$(host_suite)" ]; then
+	if on_host "$suite"; then
 		"$@"
 	else
 		chroot "$(chroot_dir "$suite")" /usr/bin/env -i \
@@ -73,11 +84,28 @@ in_suite() {
 	fi
 }
 
-# Kernel release that the suite's linux-headers-amd64 depends on, e.g.
-# "6.1.0-56-amd64", read from the installed package.
+# Release of the debug kernel: the version of the installed source package
+# with "-kcapdebug" ("6.1.192-kcapdebug"), whether built yet or not.
+debug_release() {
+	local v
+	v=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$KCAP_DEBUG_SOURCE" \
+		2>/dev/null) || return 1
+	case "$v" in
+	"installed "?*) echo "${v#installed }" | sed 's/-[^-]*$//; s/$/-kcapdebug/' ;;
+	*) return 1 ;;
+	esac
+}
+
+# Kernel release that the suite's linux-headers-amd64 (rt: linux-headers-
+# rt-amd64) depends on, e.g. "6.1.0-56-amd64", read from the installed
+# package; debug: debug_release.
 suite_release() {
-	local deps dep
-	deps=$(in_suite "$1" dpkg-query -W -f='${Depends}' linux-headers-amd64 \
+	local deps dep meta=linux-headers-amd64
+	case "$1" in
+	debug) debug_release; return ;;
+	rt) meta=linux-headers-rt-amd64 ;;
+	esac
+	deps=$(in_suite "$1" dpkg-query -W -f='${Depends}' "$meta" \
 		2>/dev/null) || return 1
 	for dep in ${deps//,/ }; do
 		case "$dep" in
@@ -89,11 +117,21 @@ suite_release() {
 	return 1
 }
 
+# Kbuild directory of a suite's kernel RELEASE, inside the suite's system:
+# its headers package, or the debug kernel's tree in the cache.
+kernel_build_dir() {
+	if [ "$1" = debug ]; then
+		echo "$KCAP_CACHE/kernels/$2/build"
+	else
+		echo "/usr/src/linux-headers-$2"
+	fi
+}
+
 # Compiler that built a suite's kernel, and that Kbuild uses for modules
 # ("gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0").
 suite_cc() {
 	sed -n 's/^#define CONFIG_CC_VERSION_TEXT "\(.*\)"$/\1/p' \
-		"$(suite_root "$1")/usr/src/linux-headers-$2/include/generated/autoconf.h" \
+		"$(suite_root "$1")$(kernel_build_dir "$1" "$2")/include/generated/autoconf.h" \
 		2>/dev/null | grep . || echo unknown
 }
 
@@ -102,7 +140,7 @@ suite_cc() {
 with_proc() {
 	local suite=$1 dir rc=0
 	shift
-	if [ "$suite" = "$(host_suite)" ]; then
+	if on_host "$suite"; then
 		"$@"
 		return
 	fi

@@ -22,7 +22,11 @@ shift
 
 deps=vm
 for spec in "$@"; do
-	[ "$spec" = host ] || [ "$spec" = "$(host_suite)" ] || deps=matrix
+	case "$spec" in
+	host|"$(host_suite)") ;;
+	rt|debug) deps="$deps $spec" ;;
+	*) deps="$deps matrix" ;;
+	esac
 done
 "$top/packaging/build-deps.sh" $deps
 

@@ -8,7 +8,14 @@
 #
 # Prints every result line prefixed with the release, then "N passed, M
 # failed"; exits non-zero on any failure, a guest timeout, a case that never
-# reported, or a kernel panic/WARNING/BUG/Oops/Call Trace in the log.
+# reported, or a kernel panic/WARNING/BUG/Oops/Call Trace in the log; a
+# lockdep, KASAN, UBSAN, KFENCE, sleeping-in-atomic, list-corruption or
+# preemption-count report is named in the failure.
+#
+# The debug kernel (release *-kcapdebug: KASAN, lockdep, UBSAN under TCG) gets
+# 2 GiB instead of 1, KCAP_DEBUG_SLOWDOWN (default 2) times the boot and case
+# limits, and loglevel=5 so that lockdep's reports reach the serial log
+# even if the guest never gets to dump its kernel log.
 #
 # Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
 # (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
@@ -43,6 +50,15 @@ fi
 [ $# -eq 1 ] || die "usage: run-guest.sh [--demo] RELEASE"
 rel=$1
 limit=${KCAP_VM_TIMEOUT:-240}
+mem=1024
+kargs=""
+case "$rel" in
+*-kcapdebug)
+	slow=${KCAP_DEBUG_SLOWDOWN:-2}
+	limit=$((limit * slow))
+	mem=2048
+	kargs=" loglevel=5 kcap_case_limit=$((120 * slow))" ;;
+esac
 append=${KCAP_APPEND:-}
 guest_env=${KCAP_GUEST_ENV:-}
 [[ "$guest_env" =~ ^([[:space:]]*[A-Za-z_][A-Za-z0-9_.]*=[A-Za-z0-9._-]*)*[[:space:]]*$ ]] ||
@@ -155,10 +171,10 @@ trap 'stop_qemu; exit 130' INT TERM
 # "Oops: int3" in the 6.12 guest; single-threaded TCG orders
 # cross-modifying code like hardware does, and was no slower here.
 timeout -k 5 "$limit" qemu-system-x86_64 -accel "${KCAP_ACCEL:-tcg,thread=single}" \
-	-m 1024 -smp 2 -display none \
+	-m "$mem" -smp 2 -display none \
 	-serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic${append:+ $append}${guest_env:+ $guest_env}" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic$kargs${append:+ $append}${guest_env:+ $guest_env}" \
 	${KCAP_QEMU_ARGS:-} \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
@@ -211,6 +227,26 @@ tr -d '\r' <"$serial" | cat - "$hostlog" | awk -v rel="$rel" -v expected="$expec
 	}
 	/^### DMESG BEGIN/ { cur = ""; next }
 	/^### KCAP-GUEST DONE/ { done = 1; next }
+	# The debug checks name their reports (each kind once).
+	function report(kind) {
+		if (!(kind in seen)) {
+			seen[kind] = 1
+			reps[++nrep] = kind " report: " $0
+		}
+	}
+	/possible circular locking|possible recursive locking|inconsistent lock state|lock inversion dependency|bad unlock balance|held lock freed|lock held when returning to user|non-static key|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|MAX_LOCKDEP_[A-Z_]* too low/ {
+		report("lockdep")
+	}
+	/BUG: KASAN/ { report("KASAN") }
+	/UBSAN:/ { report("UBSAN") }
+	/BUG: KFENCE/ { report("KFENCE") }
+	/sleeping function called from invalid context|scheduling while atomic|Voluntary context switch within RCU/ {
+		report("sleep in atomic context")
+	}
+	/list_add corruption|list_del corruption|list_add double add/ { report("list corruption") }
+	/in preemptible \[|exited with preempt_count|leaked lock or atomic/ {
+		report("preemption")
+	}
 	/Kernel panic|WARNING:|BUG:|Oops|Call Trace/ { if (!kbad) kbad = $0 }
 	cur != "" && /^(not )?ok( |$)/ {
 		ok = ($1 == "ok")
@@ -233,7 +269,9 @@ tr -d '\r' <"$serial" | cat - "$hostlog" | awk -v rel="$rel" -v expected="$expec
 			result(0, "guest: timed out after " limit " s")
 		else if (!done)
 			result(0, "guest: stopped before the end of its run (qemu status " qemu_rc ")")
-		if (kbad != "")
+		for (i = 1; i <= nrep; i++)
+			result(0, "kernel: " reps[i])
+		if (kbad != "" && nrep == 0)
 			result(0, "kernel: " kbad)
 		printf "%d passed, %d failed\n", passed, failed
 		print passed + 0, failed + 0 > "/dev/stderr"
