@@ -6,7 +6,7 @@
 . /lib/tap.sh
 
 check "insmod kcap.ko" insmod $KO
-run_tap safety_test tailflip 5
+run_tap safety_test tailflip 3
 run_tap safety_test ioctlmmap
 run_tap safety_test mapflags
 run_tap exec_test matrix

@@ -16,9 +16,8 @@ ifconfig lo 127.0.0.1 up 2>/dev/null
 check "insmod kcap.ko" insmod $KO
 holder=/sys/class/misc/kcap/holder
 cpu1=/sys/devices/system/cpu/cpu1/online
-# Readers in turn while stress-ng runs (up to 16; at least the four that
-# cover a kill, the counted reader, a second kill and a clean stop).
-secs=25
+# Readers in turn while stress-ng runs (below).
+secs=15
 # Stressors that run in this guest (exec refuses root, xattr needs more
 # than tmpfs); none of them calls getsid. io-uring runs after the hotplug
 # loop: Debian's 6.1.192 oopses in io-wq's own CPU-online callback
@@ -76,7 +75,9 @@ readers=""
 started=0
 killed=0
 n=0
-while kill -0 $sng 2>/dev/null && [ $n -lt 16 ]; do
+# At least the first four (kill, counted, kill, clean stop), more while the
+# storm lasts.
+while [ $n -lt 4 ] || { kill -0 $sng 2>/dev/null && [ $n -lt 16 ]; }; do
 	name=r$n
 	if [ $n = 1 ]; then
 		# The counted reader: only getsid (and the lifecycle events).

@@ -107,7 +107,8 @@ static struct kcap *open_capture(const char *const *names, __u32 flags)
 
 /*
  * Runs @fn in a child once the capture is running, then keeps the child's
- * events (until 300 ms after it was reaped with nothing more to read).
+ * events (until 150 ms after it was reaped with nothing more to read; the
+ * reader holds events back 1 ms).
  */
 static pid_t run_child(struct kcap *h, void (*fn)(const void *), const void *arg)
 {
@@ -139,7 +140,7 @@ static pid_t run_child(struct kcap *h, void (*fn)(const void *), const void *arg
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
 			if (!quiet)
-				quiet = now_s() + 0.3;
+				quiet = now_s() + 0.15;
 			continue;
 		}
 		if (err)
