@@ -55,7 +55,7 @@ mem=1024
 kargs=""
 case "$rel" in
 *-kcapdebug)
-	slow=${KCAP_DEBUG_SLOWDOWN:-2}
+	slow=${KCAP_DEBUG_SLOWDOWN:-3}
 	limit=$((limit * slow))
 	mem=2048
 	kargs=" loglevel=5 kcap_case_limit=$((120 * slow))" ;;
