@@ -13,7 +13,7 @@
 # preemption-count report is named in the failure.
 #
 # The debug kernel (release *-kcapdebug: KASAN, lockdep, UBSAN under TCG) gets
-# 2 GiB instead of 1, KCAP_DEBUG_SLOWDOWN (default 2) times the boot and case
+# 2 GiB instead of 1, KCAP_DEBUG_SLOWDOWN (default 3) times the boot and case
 # limits, and loglevel=5 so that lockdep's reports reach the serial log
 # even if the guest never gets to dump its kernel log. The rt kernel boots
 # with noirqdebug (see below).
