@@ -52,9 +52,9 @@ static double now_s(void)
 
 static const char *str(const struct kcap_event_hdr *ev, const char *name)
 {
-	static char bufs[2][4200];
+	static char bufs[4][4200];
 	static int k;
-	char *b = bufs[k++ % 2];
+	char *b = bufs[k++ % 4];
 	int i = kcap_event_param_index(ev, name);
 
 	b[0] = '\0';
@@ -289,6 +289,57 @@ static void check_exec(enum exec_kind k, bool sel_execve, bool sel_execveat, boo
 		    num(e, "dirfd"), num(e, "flags"));
 }
 
+static void do_failed_exec(const void *arg)
+{
+	char *const argv[] = { "kcap-missing", NULL };
+	char *const envp[] = { NULL };
+
+	(void)arg;
+	if (chdir("/proc") == 0)
+		execve("/nonexistent/kcap-missing", argv, envp);
+}
+
+/*
+ * A failed exec is written at syscall exit with the caller's context: its
+ * exe (a reference taken under RCU), its cwd (the lock-free fs read) and
+ * its cgroup path (the kernfs walk).
+ */
+static void check_failed_exec_context(void)
+{
+	static const char *const names[] = { "execve", NULL };
+	const struct kcap_event_hdr *e;
+	char cg[256] = "/", line[256], exe[256], cwd[256], got[256];
+	struct kcap *h;
+	FILE *f;
+
+	/* The cgroup v2 path of this process, if the hierarchy is mounted
+	 * ("0::/path"); "/" otherwise, the root of the default hierarchy.
+	 */
+	f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(cg, sizeof(cg), "%s", line + 3);
+			cg[strcspn(cg, "\n")] = '\0';
+		}
+	if (f)
+		fclose(f);
+	h = open_capture(names, KCAP_OPEN_NO_LIFECYCLE);
+	if (!h)
+		return;
+	run_child(h, do_failed_exec, NULL);
+	kcap_close(h);
+	e = first(KCAP_EVT_EXECVE);
+	if (!tap(e != NULL, NULL, "failed execve: an event"))
+		return;
+	snprintf(exe, sizeof(exe), "%s", str(e, "exe"));
+	snprintf(cwd, sizeof(cwd), "%s", str(e, "cwd"));
+	snprintf(got, sizeof(got), "%s", str(e, "cgroup"));
+	tap(num(e, "res") == -ENOENT && !strcmp(exe, SELF) && !strcmp(cwd, "/proc") &&
+		    !strcmp(got, cg),
+	    NULL, "failed execve: res %lld, exe %s, cwd %s, cgroup %s (want -ENOENT, %s, /proc, %s)",
+	    num(e, "res"), exe, cwd, got, SELF, cg);
+}
+
 static void cmd_matrix(void)
 {
 	static const bool sels[3][2] = { { true, false }, { false, true }, { true, true } };
@@ -301,6 +352,7 @@ static void cmd_matrix(void)
 		for (s = 0; s < 3; s++)
 			for (l = 0; l < 2; l++)
 				check_exec((enum exec_kind)k, sels[s][0], sels[s][1], l);
+	check_failed_exec_context();
 }
 
 /* ---- capset ------------------------------------------------------------------ */
