@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "kcap.h"
+#include "evparam.h"
 #include "tap.h"
 
 #define DATA "kcap-decode-data"
@@ -90,20 +91,6 @@ static __s64 res(const struct kcap_event_hdr *ev)
 
 	kcap_event_res(ev, &r);
 	return r;
-}
-
-/* Parameter @name as a string (a static buffer, one of four in turn). */
-static const char *str(const struct kcap_event_hdr *ev, const char *name)
-{
-	static char bufs[4][4200];
-	static int k;
-	char *b = bufs[k++ % 4];
-	int i = kcap_event_param_index(ev, name);
-
-	b[0] = '\0';
-	if (i >= 0)
-		kcap_event_str(ev, (unsigned int)i, b, sizeof(bufs[0]));
-	return b;
 }
 
 static __u16 plen(const struct kcap_event_hdr *ev, const char *name)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "kcap.h"
+#include "evparam.h"
 #include "tap.h"
 
 #define SELF "/bin/exec_test"
@@ -48,19 +49,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *str(const struct kcap_event_hdr *ev, const char *name)
-{
-	static char bufs[4][4200];
-	static int k;
-	char *b = bufs[k++ % 4];
-	int i = kcap_event_param_index(ev, name);
-
-	b[0] = '\0';
-	if (i >= 0)
-		kcap_event_str(ev, (unsigned int)i, b, sizeof(bufs[0]));
-	return b;
 }
 
 static long long num(const struct kcap_event_hdr *ev, const char *name)

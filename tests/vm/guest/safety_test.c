@@ -91,6 +91,21 @@ static int select_one(int fd, unsigned int nr)
 	return ioctl(fd, KCAP_IOC_SET_INTEREST, &in);
 }
 
+/* getppid @n times on CPU @cpu, in a child (the reader's own are skipped). */
+static void getppid_on(int cpu, int n)
+{
+	pid_t child = fork();
+	int i, st;
+
+	if (child == 0) {
+		pin(cpu);
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+}
+
 /* ---- tailflip ---------------------------------------------------------- */
 
 struct ring_map {
@@ -215,14 +230,7 @@ static int cmd_tailflip(int secs)
 	    (unsigned long long)st.events, (unsigned long long)drops);
 	/* A sane tail again: the producer writes whole records. */
 	__atomic_store_n(&m.cons->tail, st.head, __ATOMIC_RELEASE);
-	worker = fork();
-	if (worker == 0) {
-		pin(0);
-		for (i = 0; i < 10; i++)
-			syscall(SYS_getppid);
-		_exit(0);
-	}
-	waitpid(worker, &i, 0);
+	getppid_on(0, 10);
 	i = check_records(&m, st.head, &nrec, &markers);
 	tap(i == 0 && nrec == 11 && markers == 1, NULL,
 	    "after the flips: a drop marker, then the 10 new getppid, all well-formed (%lu records, %lu markers)",
@@ -494,21 +502,6 @@ static int set_online(int cpu, int on)
 	if (fd >= 0)
 		close(fd);
 	return ok ? 0 : -1;
-}
-
-/* getppid @n times on CPU @cpu, in a child (the reader's own are skipped). */
-static void getppid_on(int cpu, int n)
-{
-	pid_t child = fork();
-	int i, st;
-
-	if (child == 0) {
-		pin(cpu);
-		for (i = 0; i < n; i++)
-			syscall(SYS_getppid);
-		_exit(0);
-	}
-	waitpid(child, &st, 0);
 }
 
 /* libkcap maps a ring the driver added mid-capture and reads it. */
