@@ -20,7 +20,7 @@ FUZZ_ARGS := -rss_limit_mb=1024 -timeout=10 -max_len=262144 -artifact_prefix=$(B
 
 .PHONY: fuzz fuzz-smoke
 
-$(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h) | $(LIB_GEN_HDRS)
+$(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS)
 

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kcap_internal.h"
+#include "capture/source.h"
 
 #define MAX_EVENTS 200000
 

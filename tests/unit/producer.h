@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "kcap_internal.h"
+#include "capture/source.h"
 
 struct tring {
 	struct kcap_ring_cons cons;

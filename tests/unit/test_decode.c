@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decode.h"
+#include "format/format.h"
 #include "unit.h"
 
 /* An event built in memory: header, lengths, parameter bytes. */

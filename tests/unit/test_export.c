@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "export.h"
+#include "export/export.h"
 #include "kcap_detect.h"
 #include "unit.h"
 

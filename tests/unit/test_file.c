@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Capture files (userspace/lib/writer.c, file.c): round trip, rotation,
+ * Capture files (userspace/lib/capture/file_write.c, file_read.c) and the
+ * merge of several sources (capture/merge.c): round trip, rotation,
  * seeking by time, the file's own event table, write errors and every
  * corruption class a reader must report by offset (or skip, for unknown
  * blocks and a missing closing block).
@@ -19,7 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file_format.h"
+#include "capture/file_format.h"
+#include "producer.h"
 #include "unit.h"
 
 #define TS0 1000000000ULL
@@ -435,17 +437,15 @@ static void test_unknown_block_skipped(void **state)
 }
 
 /* A file written with another event table decodes with that table. */
-static void test_own_event_table(void **state)
+/* A file whose own table names type 2 "oldcall" (one u32 \"x\"); one event at @ts. */
+static void write_oldcall_file(const char *path, __u64 ts)
 {
-	struct ftmp *t = *state;
 	unsigned char hdr[KCAPF_HEADER_LEN] = { 0 }, bh[KCAPF_BLOCK_HDR_LEN];
 	unsigned char evb[256] __attribute__((aligned(8)));
 	const struct kcap_event_hdr *ev;
 	struct kbuf f = { 0 }, b = { 0 };
 	__u32 crc, v32;
 	__u16 v16;
-	char line[512];
-	struct kcap *h;
 
 	memcpy(hdr, KCAPF_MAGIC, 8);
 	v16 = 1;
@@ -472,10 +472,10 @@ static void test_own_event_table(void **state)
 	kbuf_put(&f, bh, sizeof(bh));
 	kbuf_put(&f, b.p, b.len);
 	/* One uncompressed batch with one event. */
-	ev = mk_event(evb, 5, 1, 0xabc, 0);
+	ev = mk_event(evb, ts, 1, 0xabc, 0);
 	b.len = 0;
-	kbuf_u64(&b, 5);
-	kbuf_u64(&b, 5);
+	kbuf_u64(&b, ts);
+	kbuf_u64(&b, ts);
 	kbuf_u32(&b, 1);
 	kbuf_u32(&b, (__u32)KCAP_ALIGN(ev->len));
 	kbuf_u32(&b, KCAPF_COMP_NONE);
@@ -486,10 +486,19 @@ static void test_own_event_table(void **state)
 	kbuf_put(&f, bh, sizeof(bh));
 	kbuf_put(&f, b.p, b.len);
 	assert_false(f.oom || b.oom);
-	spit(t->path, f.p, f.len);
+	spit(path, f.p, f.len);
 	kbuf_free(&f);
 	kbuf_free(&b);
+}
 
+static void test_own_event_table(void **state)
+{
+	struct ftmp *t = *state;
+	const struct kcap_event_hdr *ev;
+	char line[512];
+	struct kcap *h;
+
+	write_oldcall_file(t->path, 5);
 	h = open_ok(t->path, 0, 0);
 	assert_int_equal(kcap_next(h, &ev), 0);
 	assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
@@ -498,6 +507,130 @@ static void test_own_event_table(void **state)
 	assert_null(kcap_handle_event_desc(h, KCAP_EVT_PROC_FORK));
 	assert_int_equal(kcap_next(h, &ev), -ENODATA);
 	kcap_close(h);
+}
+
+/* Events i < @n with i % 2 == @parity, at TS0 + i * STEP (result i). */
+static void write_half(const char *path, unsigned int n, unsigned int parity)
+{
+	unsigned char buf[256] __attribute__((aligned(8)));
+	KCAP_OPTS(kcap_writer_opts, o, .flags = KCAP_WRITER_NO_PROCS);
+	struct kcap_writer *w = kcap_writer_open(path, &o);
+	unsigned int i;
+
+	assert_non_null(w);
+	for (i = parity; i < n; i += 2)
+		assert_int_equal(kcap_writer_write(w, mk_event(buf, TS0 + i * STEP, 100 + i % 7,
+							       i % 300, (__s64)i)),
+				 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+}
+
+/* Two files of interleaved events read as one stream, in time order. */
+static void test_merge_files(void **state)
+{
+	struct ftmp *t = *state;
+	char a[160], b[160];
+	struct kcap *src[2], *h;
+	const struct kcap_event_hdr *ev;
+	unsigned int n = 0;
+	int err;
+
+	snprintf(a, sizeof(a), "%s/a.kcap", t->dir);
+	snprintf(b, sizeof(b), "%s/b.kcap", t->dir);
+	write_half(a, 5000, 0);
+	write_half(b, 5000, 1);
+	src[0] = open_ok(a, 0, 0);
+	src[1] = open_ok(b, 0, 0);
+	h = kcap_open_merge(src, 2, NULL);
+	assert_non_null(h);
+	assert_int_equal(kcap_merge_last(h), -ENODATA);
+	while (!(err = kcap_next(h, &ev))) {
+		__u64 res;
+
+		assert_int_equal(ev->ts_ns, TS0 + n * STEP);
+		assert_int_equal(kcap_event_u64(ev, 7, &res), 0);
+		assert_int_equal(res, n);
+		/* the source of the event: even i from a, odd from b */
+		assert_int_equal(kcap_merge_last(h), (int)(n % 2));
+		n++;
+	}
+	assert_int_equal(err, -ENODATA);
+	assert_int_equal(n, 5000);
+	assert_int_equal(kcap_next(h, &ev), -ENODATA);
+	assert_int_equal(kcap_fd(h), -EBADF);
+	assert_int_equal(kcap_merge_last(src[0]), -EINVAL);
+	kcap_close(h); /* closes both files (ASan: no leak) */
+
+	/* Bad arguments: nothing is taken over. */
+	src[0] = open_ok(a, 0, 0);
+	errno = 0;
+	assert_null(kcap_open_merge(src, 0, NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_null(kcap_open_merge(NULL, 1, NULL));
+	src[1] = NULL;
+	assert_null(kcap_open_merge(src, 2, NULL));
+	assert_int_equal(errno, EINVAL);
+	{
+		struct kcap_merge_opts bad = { .sz = 1 };
+
+		assert_null(kcap_open_merge(src, 1, &bad));
+		assert_int_equal(errno, EINVAL);
+	}
+	kcap_close(src[0]);
+}
+
+/* Each event decodes with its own source's table; a source with nothing yet
+ * (-EAGAIN) does not hold back the others; the merge ends when all do. */
+static void test_merge_sources(void **state)
+{
+	struct ftmp *t = *state;
+	char a[160], b[160], line[512];
+	KCAP_OPTS(kcap_open_opts, mo, .holdback_ns = KCAP_HOLDBACK_NONE,
+		  .poll_timeout_ms = KCAP_POLL_NONBLOCK);
+	const struct kcap_event_hdr *ev;
+	struct kcap *src[3], *h;
+	struct kcap_mem_ring m;
+	struct tring r;
+	__u64 args[6] = { 0 };
+
+	snprintf(a, sizeof(a), "%s/old.kcap", t->dir);
+	snprintf(b, sizeof(b), "%s/new.kcap", t->dir);
+	write_oldcall_file(a, TS0 + 1);
+	write_half(b, 3, 0); /* TS0 and TS0 + 2 * STEP */
+	assert_int_equal(tring_init(&r, 64 << 10, 0), 0);
+	m = tring_mem(&r);
+	src[0] = open_ok(a, 0, 0);
+	src[1] = open_ok(b, 0, 0);
+	src[2] = kcap__open_mem(&m, 1, &mo);
+	assert_non_null(src[2]);
+	h = kcap_open_merge(src, 3, NULL);
+	assert_non_null(h);
+	assert_int_equal(kcap_start(h), 0);
+
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(ev->ts_ns, TS0);
+	assert_int_equal(kcap_merge_last(h), 1);
+	assert_string_equal(kcap_handle_event_desc(h, KCAP_EVT_SYSCALL)->name, "syscall");
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(ev->ts_ns, TS0 + 1);
+	assert_int_equal(kcap_merge_last(h), 0);
+	assert_string_equal(kcap_handle_event_desc(h, KCAP_EVT_SYSCALL)->name, "oldcall");
+	assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "oldcall x=0xabc"));
+	/* The rings get an event while the merge holds TS0 + 2 * STEP. */
+	assert_int_equal(tring_syscall(&r, TS0 + 3 * STEP, 9, 9, 39, args, 9), 0);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(ev->ts_ns, TS0 + 2 * STEP);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(ev->ts_ns, TS0 + 3 * STEP);
+	assert_int_equal(kcap_merge_last(h), 2);
+	/* Both files ended; the rings are live and empty. */
+	assert_int_equal(kcap_next(h, &ev), -EAGAIN);
+	assert_int_equal(kcap_stop(h), 0);
+	assert_int_equal(kcap_next(h, &ev), -ENODATA);
+	kcap_close(h);
+	tring_fini(&r);
 }
 
 static const struct CMUnitTest file_tests[] = {
@@ -512,6 +645,8 @@ static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_oversized_length, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_merge_files, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_merge_sources, ft_setup, ft_teardown),
 };
 
 UNIT_GROUP(file, file_tests)

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kcap_internal.h"
+#include "capture/source.h"
 #include "unit.h"
 
 #define NO_DEV "/nonexistent/kcap-unit-test"

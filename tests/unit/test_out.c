@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decode.h"
+#include "format/format.h"
 #include "unit.h"
 
 #define GUARD 0x5a

@@ -163,6 +163,44 @@ KCAP_API const char *kcap_errmsg(const struct kcap *h);
 /* kcap_close() - stop capturing, unmap the rings and close the device. */
 KCAP_API void kcap_close(struct kcap *h);
 
+/* ---- Several sources as one ----------------------------------------------- */
+
+/* Most sources one merge takes. */
+#define KCAP_MERGE_MAX 1024
+
+struct kcap_merge_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	size_t : 0;
+};
+#define kcap_merge_opts__last_field sz
+
+/*
+ * kcap_open_merge() - one time-ordered stream of several sources: live
+ * sessions, capture files, or merges, in any mix. kcap_next() hands out the
+ * oldest next event of all sources; a source with nothing yet (-EAGAIN)
+ * does not hold the others back, so strict order holds across sources that
+ * never wait (files) and up to delivery delays for live ones. kcap_next()
+ * returns -EAGAIN while a live source may still deliver, -ENODATA when
+ * every source ended. kcap_start()/kcap_stop() act on every source;
+ * kcap_cpu_stats() adds up the sources' counters of a CPU;
+ * kcap_handle_event_desc() answers for the source of the last event; the
+ * process snapshot is every source's snapshot; kcap_fd() is -EBADF.
+ * On success the merge owns @srcs[0..@n-1] and kcap_close() closes them;
+ * on failure the caller still does. @opts may be NULL.
+ * Returns a handle, or NULL with errno set (EINVAL: no sources, more than
+ * KCAP_MERGE_MAX, a NULL source or bad options; ENOMEM).
+ */
+KCAP_API struct kcap *kcap_open_merge(struct kcap *const *srcs, unsigned int n,
+				      const struct kcap_merge_opts *opts);
+
+/*
+ * kcap_merge_last() - the index in kcap_open_merge()'s @srcs of the source
+ * of the event kcap_next() handed out last; -ENODATA before the first one,
+ * -EINVAL if @h is not a merge.
+ */
+KCAP_API int kcap_merge_last(const struct kcap *h);
+
 /* ---- Event table and decoding -------------------------------------------- */
 
 /* kcap_event_desc() - the event table row for @type, NULL if unknown. */

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * What the capture subsystem offers the layers above it (event/, format/,
+ * state/, detect/, export/) beyond the public API. The handle's layout and
+ * the sources stay private to capture/ (source.h).
+ */
+#ifndef KCAP_CAPTURE_H
+#define KCAP_CAPTURE_H
+
+#include "internal.h"
+
+/* The event table row of @type for the event @h handed out last: a file's
+ * own table, the built-in one otherwise (also for @h NULL). */
+KCAP_HIDDEN const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type);
+
+/* The process snapshot @h carries, PROCS payloads each after its u32
+ * length; -ENODATA if it should have one but has not (a file without);
+ * -EOPNOTSUPP if the source takes its processes from this host's /proc. */
+KCAP_HIDDEN int kcap__procs(const struct kcap *h, const void **p, size_t *len);
+
+/* The ia32 interest bits selecting the same calls by name as @exit_bits
+ * (syscalls.c). */
+KCAP_HIDDEN void kcap__ia32_interest(const __u64 *exit_bits, __u64 *ia32_bits);
+
+#endif /* KCAP_CAPTURE_H */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The .kcap capture file format, as written by writer.c and read by file.c.
+ * docs/capture-format.md describes every byte; keep the two in step.
+ *
+ *   file header (32 bytes)
+ *   block*                 16-byte block header + payload
+ *   trailer (16 bytes)     only after a closing (END) block
+ *
+ * All numbers are little-endian; strings are a __u16 length and the bytes
+ * (no NUL). A block's payload may grow at its end in a later minor format
+ * version: readers ignore bytes after the fields they know.
+ */
+#ifndef KCAP_FILE_FORMAT_H
+#define KCAP_FILE_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "source.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the capture file code assumes a little-endian host"
+#endif
+
+#define KCAPF_MAGIC "KCAP\r\n\x1a\n" /* 8 bytes; catches text-mode mangling */
+#define KCAPF_MAGIC_LEN 8
+#define KCAPF_TRAILER_MAGIC "KCAPEND\n"
+#define KCAPF_VERSION_MAJOR 1
+#define KCAPF_VERSION_MINOR 0
+#define KCAPF_BYTE_ORDER 0x01020304u
+#define KCAPF_HEADER_LEN 32
+#define KCAPF_BLOCK_HDR_LEN 16
+#define KCAPF_TRAILER_LEN 16
+
+/* Block types. Readers skip types they do not know. */
+enum kcapf_block_type {
+	KCAPF_BLK_MACHINE = 1,
+	KCAPF_BLK_EVENT_TABLE = 2,
+	KCAPF_BLK_PROCS = 3,
+	KCAPF_BLK_BATCH = 4,
+	KCAPF_BLK_DROPS = 5,
+	KCAPF_BLK_END = 6,
+};
+
+/* BATCH compression. */
+#define KCAPF_COMP_NONE 0
+#define KCAPF_COMP_ZSTD 1
+
+/* Limits every reader enforces; a writer never exceeds them. */
+#define KCAPF_MAX_BLOCK (32u << 20) /* payload bytes of one block */
+#define KCAPF_MAX_BATCH_RAW (16u << 20) /* uncompressed bytes of one batch */
+#define KCAPF_MAX_TYPES 4096 /* event type numbers below this */
+#define KCAPF_MAX_STR 4096 /* bytes of one string */
+#define KCAPF_MAX_DROPS (1u << 20) /* drop records kept in memory */
+
+/* Writer defaults. */
+#define KCAPF_BATCH_TARGET (1u << 20) /* raw bytes before a batch is flushed */
+#define KCAPF_PROCS_TARGET (1u << 20) /* payload bytes of one PROCS block */
+#define KCAPF_BATCH_HDR_LEN 32
+#define KCAPF_INDEX_ENTRY_LEN 32
+#define KCAPF_CPUSTATS_LEN 88
+#define KCAPF_DROP_LEN 24
+
+/* ---- Encoding ------------------------------------------------------------- */
+
+/* A growing output buffer; an allocation failure is sticky in @oom. */
+struct kbuf {
+	unsigned char *p;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+KCAP_HIDDEN bool kbuf_reserve(struct kbuf *b, size_t more);
+KCAP_HIDDEN void kbuf_put(struct kbuf *b, const void *p, size_t len);
+KCAP_HIDDEN void kbuf_u16(struct kbuf *b, __u16 v);
+KCAP_HIDDEN void kbuf_u32(struct kbuf *b, __u32 v);
+KCAP_HIDDEN void kbuf_u64(struct kbuf *b, __u64 v);
+/* A string cut to KCAPF_MAX_STR bytes; NULL is the empty string. */
+KCAP_HIDDEN void kbuf_str(struct kbuf *b, const char *s);
+KCAP_HIDDEN void kbuf_strn(struct kbuf *b, const void *s, size_t len);
+KCAP_HIDDEN void kbuf_free(struct kbuf *b);
+
+/* ---- Decoding ------------------------------------------------------------- */
+
+/* A bounds-checked cursor over a payload; any overrun sets @bad. */
+struct kparse {
+	const unsigned char *p;
+	size_t len;
+	size_t pos;
+	bool bad;
+};
+
+KCAP_HIDDEN const void *kp_bytes(struct kparse *k, size_t len);
+KCAP_HIDDEN __u16 kp_u16(struct kparse *k);
+KCAP_HIDDEN __u32 kp_u32(struct kparse *k);
+KCAP_HIDDEN __u64 kp_u64(struct kparse *k);
+/* A string into @buf (NUL-terminated, cut to @bufsz - 1); false if bad. */
+KCAP_HIDDEN bool kp_str(struct kparse *k, char *buf, size_t bufsz);
+/* A string's bytes, not copied; NULL if bad. */
+KCAP_HIDDEN const char *kp_strp(struct kparse *k, __u16 *len);
+
+/* CRC-32 (zlib's, ISO-HDLC polynomial) of @len bytes. */
+KCAP_HIDDEN __u32 kcapf_crc(const void *p, size_t len);
+
+/* Encodes a block header for @type and @payload into @hdr. */
+KCAP_HIDDEN void kcapf_block_hdr(unsigned char hdr[KCAPF_BLOCK_HDR_LEN], __u32 type,
+				 const void *payload, __u32 len);
+
+/* ---- Event tables (table.c) ------------------------------------------------ */
+
+/* An event table read from a file: rows indexed by type, strings owned. */
+struct kcap_table {
+	struct kcap_event_desc *rows;
+	unsigned int nr; /* rows[0 .. nr - 1]; a row without name is unused */
+	char *strings;
+	__u16 abi_major;
+	__u16 abi_minor;
+};
+
+/* Serializes the table @h decodes with (the built-in one for NULL). */
+KCAP_HIDDEN void kcapf_table_encode(const struct kcap *h, struct kbuf *b);
+/* Parses an EVENT_TABLE payload; 0 or -EBADMSG with a reason in *why. */
+KCAP_HIDDEN int kcapf_table_decode(struct kcap_table *t, const void *p, size_t len,
+				   const char **why);
+KCAP_HIDDEN void kcapf_table_free(struct kcap_table *t);
+/* The table of a file handle, NULL for live handles (file.c). */
+KCAP_HIDDEN const struct kcap_table *kcapf_handle_table(const struct kcap *h);
+
+/* ---- Process snapshot (procs.c) --------------------------------------------- */
+
+/*
+ * Reads every thread of /proc (@proc_root, "/proc" normally) and its open
+ * descriptors; calls @emit with each encoded PROCS payload of about
+ * KCAPF_PROCS_TARGET bytes. Unreadable entries (a thread that exits, a
+ * process of another user) are kept with empty fields.
+ */
+KCAP_HIDDEN int kcapf_procs_snapshot(const char *proc_root,
+				     int (*emit)(void *ctx, const void *p, size_t len), void *ctx);
+
+#endif /* KCAP_FILE_FORMAT_H */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Private to libkcap's detect/ folder (fields.c, filter.c, rules*.c), the
+ * exporter and their unit tests: field extraction and compiled conditions.
+ */
+#ifndef KCAP_DETECT_H
+#define KCAP_DETECT_H
+
+#include "state/state.h"
+
+/* ---- Fields (fields.c) --------------------------------------------------------- */
+
+enum kfield_id {
+	F_EVT_TYPE,
+	F_EVT_TIME,
+	F_EVT_RAWTIME,
+	F_EVT_NUM,
+	F_EVT_CPU,
+	F_EVT_RES,
+	F_EVT_RAWRES,
+	F_EVT_FAILED,
+	F_EVT_DIR,
+	F_EVT_ARG,
+	F_EVT_RAWARG,
+	F_EVT_IS_OPEN_READ,
+	F_EVT_IS_OPEN_WRITE,
+	F_PROC_NAME,
+	F_PROC_EXE,
+	F_PROC_EXEPATH,
+	F_PROC_CMDLINE,
+	F_PROC_ARGS,
+	F_PROC_PID,
+	F_PROC_TID,
+	F_PROC_PPID,
+	F_PROC_PNAME,
+	F_PROC_PEXEPATH,
+	F_PROC_PCMDLINE,
+	F_PROC_ANAME,
+	F_PROC_APID,
+	F_PROC_TTY,
+	F_PROC_CWD,
+	F_PROC_VPID,
+	F_USER_UID,
+	F_USER_NAME,
+	F_USER_LOGINUID,
+	F_GROUP_GID,
+	F_FD_NUM,
+	F_FD_NAME,
+	F_FD_TYPE,
+	F_FD_TYPECHAR,
+	F_FD_DIRECTORY,
+	F_FD_FILENAME,
+	F_FD_SIP,
+	F_FD_DIP,
+	F_FD_SPORT,
+	F_FD_DPORT,
+	F_FD_L4PROTO,
+	F_CONTAINER_ID,
+	F_CONTAINER_FULL_ID,
+	F_CONTAINER_TYPE,
+	F_K8S_POD_UID,
+	F_NR
+};
+
+/* A field reference as written: the field and its [N] or [name] argument. */
+struct kfieldref {
+	enum kfield_id id;
+	int idx; /* [N]; -1 none */
+	char *arg; /* evt.arg.NAME / [NAME]; NULL none */
+};
+
+/* One extracted value. */
+struct kval {
+	enum kcap_field_type type;
+	const char *s; /* KCAP_FT_STR, KCAP_FT_IP: not NUL-terminated */
+	size_t len;
+	__s64 n; /* KCAP_FT_INT, KCAP_FT_BOOL */
+};
+
+/* What an event's fields are extracted from. */
+struct kevctx {
+	struct kcap_state *st;
+	struct kcap *h;
+	const struct kcap_event_hdr *ev;
+	const struct kcap_event_desc *desc;
+	struct kthread *th;
+	struct kfd *fd;
+	struct kfd tmpfd; /* a failed open's path, an fd the table does not know */
+	char tmpname[4096];
+	bool fd_done;
+	__u64 num;
+	char buf[4][4096]; /* scratch, one per value in use */
+	unsigned int nbuf;
+};
+
+KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
+				  const struct kcap_event_hdr *ev, __u64 num);
+
+/* Parses "proc.aname[2]", "evt.arg.uid" at @s; returns bytes used, 0 if no field. */
+KCAP_HIDDEN size_t kcap__field_parse(const char *s, struct kfieldref *ref, const char **err);
+KCAP_HIDDEN const char *kcap__field_name(enum kfield_id id);
+KCAP_HIDDEN enum kcap_field_type kcap__field_type(enum kfield_id id);
+KCAP_HIDDEN bool kcap__field_multi(const struct kfieldref *ref);
+
+/*
+ * Value number @nth of a field (more than one only for kcap__field_multi()
+ * fields). Returns true with @v set, false when there is no such value.
+ */
+KCAP_HIDDEN bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+				 struct kval *v);
+
+/* The value as text ("<NA>" when absent) into @buf; returns the length. */
+KCAP_HIDDEN size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf,
+				      size_t len);
+
+/* The evt.type names of an event (one or two: "openat" decoded, syscall). */
+KCAP_HIDDEN const char *kcap__evt_type(struct kevctx *c);
+
+/* ---- Conditions (filter.c) ------------------------------------------------------- */
+
+struct kfilter;
+struct kcond_env; /* rules.c: macros and lists by name */
+
+/* Set of event-type keys a condition can match: decoded and lifecycle
+ * types 0..255, generic syscalls 256 + nr. */
+#define KEVT_KEYS 1024
+struct ktypeset {
+	__u64 bits[KEVT_KEYS / 64];
+	bool all;
+};
+
+/* The key of @ev in a ktypeset. */
+KCAP_HIDDEN unsigned int kcap__evt_key(const struct kcap_event_hdr *ev);
+
+/* Resolver callbacks of the parser (rules.c provides macros and lists). */
+struct kcond_env {
+	/* a macro's compiled condition, NULL if unknown; may set *err */
+	struct kfilter *(*macro)(void *ctx, const char *name, size_t len, const char **err);
+	/* a list's items, NULL if unknown */
+	const char *const *(*list)(void *ctx, const char *name, size_t len, size_t *n);
+	void *ctx;
+};
+
+/*
+ * Parses and compiles @text. On error returns NULL, *err_off is the byte
+ * offset in @text and @err holds the message.
+ */
+KCAP_HIDDEN struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *env,
+						 char *err, size_t errlen, size_t *err_off);
+/* A shared reference to a macro's filter in another filter. */
+KCAP_HIDDEN struct kfilter *kcap__filter_ref(struct kfilter *f);
+/* a and not b (exceptions); takes both references. */
+KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b);
+KCAP_HIDDEN bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c);
+KCAP_HIDDEN void kcap__filter_types(const struct kfilter *f, struct ktypeset *ts);
+KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
+
+/* A comparison node built directly (exceptions): field OP values. */
+KCAP_HIDDEN struct kfilter *kcap__filter_cmp(const char *field, const char *op,
+					     const char *const *vals, size_t n, char *err,
+					     size_t errlen);
+KCAP_HIDDEN struct kfilter *kcap__filter_bool(bool is_and, struct kfilter **kids, size_t n);
+
+#endif /* KCAP_DETECT_H */

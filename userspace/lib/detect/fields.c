@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Fields with Falco's names, extracted from an event and the state: what
+ * rule conditions test and outputs print. kcap events are exit-side, so
+ * evt.dir is "<" for every syscall event (">" only for syscall_enter).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+
+#include "detect.h"
+
+#define NOVAL 0xffffffffu
+#define MAX_ANCESTORS 32
+
+struct fdef {
+	struct kcap_field_info info;
+	enum kfield_id id;
+};
+
+#define S KCAP_FT_STR
+#define I KCAP_FT_INT
+#define B KCAP_FT_BOOL
+#define P KCAP_FT_IP
+
+static const struct fdef fields[] = {
+	{ { "evt.type", S, 0, "event type: the syscall name (execve, openat, connect), procexit" },
+	  F_EVT_TYPE },
+	{ { "evt.time", S, 0, "event time, local HH:MM:SS.nanoseconds" }, F_EVT_TIME },
+	{ { "evt.rawtime", I, 0, "event time, nanoseconds since the epoch" }, F_EVT_RAWTIME },
+	{ { "evt.num", I, 0, "event number, from 1" }, F_EVT_NUM },
+	{ { "evt.cpu", I, 0, "CPU the event happened on" }, F_EVT_CPU },
+	{ { "evt.res", S, 0, "result: SUCCESS or the errno name (ENOENT)" }, F_EVT_RES },
+	{ { "evt.rawres", I, 0, "result as a number (fd, bytes, -errno)" }, F_EVT_RAWRES },
+	{ { "evt.failed", B, 0, "true if the syscall returned an error" }, F_EVT_FAILED },
+	{ { "evt.dir", S, 0, "direction: < (exit; every kcap syscall event), > (syscall_enter)" },
+	  F_EVT_DIR },
+	{ { "evt.arg", S, KCAP_FF_NAME | KCAP_FF_INDEX,
+	    "parameter by name (evt.arg.path) or position (evt.arg[1]), as text" },
+	  F_EVT_ARG },
+	{ { "evt.rawarg", I, KCAP_FF_NAME | KCAP_FF_INDEX,
+	    "numeric parameter by name (evt.rawarg.uid) or position" },
+	  F_EVT_RAWARG },
+	{ { "evt.is_open_read", B, 0, "an open that asked for reading" }, F_EVT_IS_OPEN_READ },
+	{ { "evt.is_open_write", B, 0, "an open (or creat) that asked for writing" },
+	  F_EVT_IS_OPEN_WRITE },
+	{ { "proc.name", S, 0, "process name (comm)" }, F_PROC_NAME },
+	{ { "proc.exe", S, 0, "argv[0] of the process" }, F_PROC_EXE },
+	{ { "proc.exepath", S, 0, "full path of the executable" }, F_PROC_EXEPATH },
+	{ { "proc.cmdline", S, 0, "name and arguments: \"bash -c ls\"" }, F_PROC_CMDLINE },
+	{ { "proc.args", S, 0, "arguments after argv[0], space-separated" }, F_PROC_ARGS },
+	{ { "proc.pid", I, 0, "process id (thread group)" }, F_PROC_PID },
+	{ { "proc.tid", I, 0, "thread id" }, F_PROC_TID },
+	{ { "proc.ppid", I, 0, "parent process id" }, F_PROC_PPID },
+	{ { "proc.pname", S, 0, "parent process name" }, F_PROC_PNAME },
+	{ { "proc.pexepath", S, 0, "parent executable path" }, F_PROC_PEXEPATH },
+	{ { "proc.pcmdline", S, 0, "parent name and arguments" }, F_PROC_PCMDLINE },
+	{ { "proc.aname", S, KCAP_FF_INDEX | KCAP_FF_ANY,
+	    "ancestor name: [0] self, [1] parent, [2] grandparent...; without [N], any ancestor" },
+	  F_PROC_ANAME },
+	{ { "proc.apid", I, KCAP_FF_INDEX | KCAP_FF_ANY, "ancestor pid, like proc.aname" },
+	  F_PROC_APID },
+	{ { "proc.tty", I, 0, "controlling terminal (device number), 0 if none" }, F_PROC_TTY },
+	{ { "proc.cwd", S, 0, "working directory, with a trailing /" }, F_PROC_CWD },
+	{ { "proc.vpid", I, 0, "process id in its own pid namespace" }, F_PROC_VPID },
+	{ { "user.uid", I, 0, "effective user id" }, F_USER_UID },
+	{ { "user.name", S, 0, "effective user name (this machine's /etc/passwd)" },
+	  F_USER_NAME },
+	{ { "user.loginuid", I, 0, "audit login user id, -1 if unset" }, F_USER_LOGINUID },
+	{ { "group.gid", I, 0, "group id" }, F_GROUP_GID },
+	{ { "fd.num", I, 0, "descriptor number the event uses or returns" }, F_FD_NUM },
+	{ { "fd.name", S, 0, "file path, socket tuple (1.2.3.4:5->6.7.8.9:80), unix path" },
+	  F_FD_NAME },
+	{ { "fd.type", S, 0, "file, directory, ipv4, ipv6, unix, pipe, event, memfd..." },
+	  F_FD_TYPE },
+	{ { "fd.typechar", S, 0, "f d 4 6 u p e s l i t m o" }, F_FD_TYPECHAR },
+	{ { "fd.directory", S, 0, "directory of a file descriptor's path" }, F_FD_DIRECTORY },
+	{ { "fd.filename", S, 0, "file name of a file descriptor's path" }, F_FD_FILENAME },
+	{ { "fd.sip", P, 0, "source IP address (the client)" }, F_FD_SIP },
+	{ { "fd.dip", P, 0, "destination IP address (the server)" }, F_FD_DIP },
+	{ { "fd.sport", I, 0, "source port" }, F_FD_SPORT },
+	{ { "fd.dport", I, 0, "destination port" }, F_FD_DPORT },
+	{ { "fd.l4proto", S, 0, "tcp, udp, raw" }, F_FD_L4PROTO },
+	{ { "container.id", S, 0, "container id (12 hex digits), host outside containers" },
+	  F_CONTAINER_ID },
+	{ { "container.full_id", S, 0, "container id (64 hex digits), host outside containers" },
+	  F_CONTAINER_FULL_ID },
+	{ { "container.type", S, 0, "docker, containerd, cri-o, podman, cri; host" },
+	  F_CONTAINER_TYPE },
+	{ { "k8s.pod.uid", S, 0, "Kubernetes pod UID from the cgroup path" }, F_K8S_POD_UID },
+};
+
+#undef S
+#undef I
+#undef B
+#undef P
+
+const struct kcap_field_info *kcap_field_at(unsigned int i)
+{
+	return i < sizeof(fields) / sizeof(fields[0]) ? &fields[i].info : NULL;
+}
+
+static const struct fdef *def_of(enum kfield_id id)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].id == id)
+			return &fields[i];
+	return NULL;
+}
+
+const char *kcap__field_name(enum kfield_id id)
+{
+	const struct fdef *d = def_of(id);
+
+	return d ? d->info.name : "?";
+}
+
+enum kcap_field_type kcap__field_type(enum kfield_id id)
+{
+	const struct fdef *d = def_of(id);
+
+	return d ? d->info.type : KCAP_FT_STR;
+}
+
+bool kcap__field_multi(const struct kfieldref *ref)
+{
+	const struct fdef *d = def_of(ref->id);
+
+	return d && (d->info.flags & KCAP_FF_ANY) && ref->idx < 0;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.';
+}
+
+size_t kcap__field_parse(const char *s, struct kfieldref *ref, const char **err)
+{
+	const struct fdef *best = NULL;
+	size_t n = 0, i, bl = 0, used;
+
+	*err = NULL;
+	while (name_char(s[n]))
+		n++;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		size_t l = strlen(fields[i].info.name);
+
+		if (l <= n && !strncmp(s, fields[i].info.name, l) && (l == n || s[l] == '.') &&
+		    l > bl) {
+			best = &fields[i];
+			bl = l;
+		}
+	}
+	if (!best)
+		return 0;
+	ref->id = best->id;
+	ref->idx = -1;
+	ref->arg = NULL;
+	used = bl;
+	if (s[used] == '.' && (best->info.flags & KCAP_FF_NAME) && used + 1 < n) {
+		ref->arg = strndup(s + used + 1, n - used - 1);
+		return ref->arg ? n : 0;
+	}
+	if (used != n)
+		return 0; /* "proc.name.x" */
+	if (s[used] == '[' && (best->info.flags & (KCAP_FF_INDEX | KCAP_FF_NAME))) {
+		const char *end = strchr(s + used, ']');
+		char *num_end;
+		long v;
+
+		if (!end) {
+			*err = "missing ']' after the field argument";
+			return 0;
+		}
+		v = strtol(s + used + 1, &num_end, 10);
+		if (num_end == end && end > s + used + 1 && v >= 0) {
+			ref->idx = (int)v;
+		} else if (best->info.flags & KCAP_FF_NAME) {
+			ref->arg = strndup(s + used + 1, (size_t)(end - s - used - 1));
+		} else {
+			*err = "the field argument must be a number";
+			return 0;
+		}
+		return (size_t)(end - s) + 1;
+	}
+	if (best->id == F_EVT_ARG || best->id == F_EVT_RAWARG) {
+		*err = "evt.arg needs a parameter name (evt.arg.path) or position (evt.arg[1])";
+		return 0;
+	}
+	return used;
+}
+
+/* ---- Extraction ------------------------------------------------------------------ */
+
+void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
+		      const struct kcap_event_hdr *ev, __u64 num)
+{
+	c->st = st;
+	c->h = h;
+	c->ev = ev;
+	c->desc = kcap_handle_event_desc(h, ev->type);
+	c->th = st && ev->tid ? kcap__thread(st, ev->tid) : NULL;
+	c->fd = NULL;
+	c->fd_done = false;
+	c->num = num;
+	c->nbuf = 0;
+}
+
+static char *scratch(struct kevctx *c)
+{
+	return c->buf[c->nbuf++ % 4];
+}
+
+static int param_idx(const struct kevctx *c, const char *name)
+{
+	unsigned int i;
+
+	if (!c->desc)
+		return -1;
+	for (i = 0; i < c->desc->nparams && i < c->ev->nparams; i++)
+		if (!strcmp(c->desc->params[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+const char *kcap__evt_type(struct kevctx *c)
+{
+	int nr;
+
+	switch (c->ev->type) {
+	case KCAP_EVT_SYSCALL:
+	case KCAP_EVT_SYSCALL_ENTER:
+		nr = kcap_event_syscall_nr(c->ev);
+		if (nr >= 0) {
+			const char *n = kcap_syscall_name(
+				(unsigned int)nr,
+				c->ev->flags & KCAP_EVF_COMPAT ? KCAP_SC_IA32 : KCAP_SC_X86_64);
+			if (n)
+				return n;
+		}
+		return "syscall";
+	case KCAP_EVT_PROC_EXEC:
+		return "execve";
+	case KCAP_EVT_PROC_EXIT:
+		return "procexit";
+	default:
+		return c->desc ? c->desc->name : "unknown";
+	}
+}
+
+static bool evt_res(const struct kevctx *c, __s64 *res)
+{
+	if (c->ev->type == KCAP_EVT_SYSCALL) {
+		int i = param_idx(c, "res");
+
+		return i >= 0 && kcap_event_s64(c->ev, (unsigned int)i, res) == 0;
+	}
+	return c->desc && (c->desc->flags & KCAP_EDF_DECODED) && kcap_event_res(c->ev, res) == 0;
+}
+
+static bool is_open(unsigned int type)
+{
+	return type == KCAP_EVT_OPEN || type == KCAP_EVT_OPENAT || type == KCAP_EVT_OPENAT2 ||
+	       type == KCAP_EVT_CREAT;
+}
+
+/* The descriptor the event is about: the one it returns or the one it uses. */
+static struct kfd *event_fd(struct kevctx *c)
+{
+	unsigned int t = c->ev->type;
+	__s64 res = -1, fd;
+	int i;
+
+	if (c->fd_done)
+		return c->fd;
+	c->fd_done = true;
+	evt_res(c, &res);
+	if (is_open(t) || t == KCAP_EVT_SOCKET || t == KCAP_EVT_ACCEPT || t == KCAP_EVT_ACCEPT4 ||
+	    t == KCAP_EVT_MEMFD_CREATE || t == KCAP_EVT_DUP || t == KCAP_EVT_DUP2 ||
+	    t == KCAP_EVT_DUP3) {
+		if (res >= 0)
+			return c->fd = kcap__fd(c->th, (__s32)res);
+		if (!is_open(t))
+			return NULL;
+		/* a failed open: its path is still what rules look at */
+		memset(&c->tmpfd, 0, sizeof(c->tmpfd));
+		c->tmpfd.fd = -1;
+		c->tmpfd.typechar = 'f';
+		i = param_idx(c, "path");
+		if (i < 0 || kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) <= 0)
+			i = param_idx(c, "name");
+		if (i >= 0 && kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) >= 0)
+			c->tmpfd.name = c->tmpname;
+		return c->fd = &c->tmpfd;
+	}
+	i = param_idx(c, "fd");
+	if (i < 0 || kcap_event_s64(c->ev, (unsigned int)i, &fd))
+		return NULL;
+	c->fd = kcap__fd(c->th, (__s32)fd);
+	if (!c->fd && fd >= 0) {
+		memset(&c->tmpfd, 0, sizeof(c->tmpfd));
+		c->tmpfd.fd = (__s32)fd;
+		c->tmpfd.typechar = 'o';
+		i = param_idx(c, "path");
+		if (i >= 0 && kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) > 0) {
+			c->tmpfd.name = c->tmpname;
+			c->tmpfd.typechar = 'f';
+		}
+		c->fd = &c->tmpfd;
+	}
+	return c->fd;
+}
+
+static bool put_str(struct kval *v, const char *s)
+{
+	if (!s)
+		return false;
+	v->type = KCAP_FT_STR;
+	v->s = s;
+	v->len = strlen(s);
+	return true;
+}
+
+static bool put_int(struct kval *v, __s64 n)
+{
+	v->type = KCAP_FT_INT;
+	v->n = n;
+	return true;
+}
+
+static bool put_bool(struct kval *v, bool b)
+{
+	v->type = KCAP_FT_BOOL;
+	v->n = b;
+	return true;
+}
+
+/* "arg1 arg2 ..." of @t's argv from index @from into @buf. */
+static const char *join_args(const struct kthread *t, unsigned int from, const char *first,
+			     char *buf, size_t len)
+{
+	size_t pos = 0, i = 0;
+	unsigned int k = 0;
+
+	buf[0] = '\0';
+	if (first)
+		pos = (size_t)snprintf(buf, len, "%s", first);
+	while (t->argv && i < t->argv_len) {
+		const char *a = t->argv + i;
+		size_t l = strnlen(a, t->argv_len - i);
+
+		if (k++ >= from && pos + 1 < len) {
+			if (pos)
+				buf[pos++] = ' ';
+			if (l > len - 1 - pos)
+				l = len - 1 - pos;
+			memcpy(buf + pos, a, l);
+			pos += l;
+			buf[pos] = '\0';
+		}
+		i += strnlen(a, t->argv_len - i) + 1;
+	}
+	return buf;
+}
+
+static const struct kthread *ancestor(const struct kevctx *c, unsigned int n)
+{
+	const struct kthread *t = c->th;
+
+	while (t && n--) {
+		if (!t->ppid || t->ppid == t->pid)
+			return NULL;
+		t = kcap__thread(c->st, t->ppid);
+	}
+	return t;
+}
+
+static const char *fd_type_name(char tc)
+{
+	switch (tc) {
+	case 'f':
+		return "file";
+	case 'd':
+		return "directory";
+	case '4':
+		return "ipv4";
+	case '6':
+		return "ipv6";
+	case 'u':
+		return "unix";
+	case 'p':
+		return "pipe";
+	case 'e':
+		return "event";
+	case 's':
+		return "signalfd";
+	case 'l':
+		return "eventpoll";
+	case 'i':
+		return "inotify";
+	case 't':
+		return "timerfd";
+	case 'm':
+		return "memfd";
+	default:
+		return "unknown";
+	}
+}
+
+static bool evt_arg(struct kevctx *c, const struct kfieldref *ref, bool raw, struct kval *v)
+{
+	int i = ref->arg ? param_idx(c, ref->arg) : ref->idx;
+	const struct kcap_param_desc *pd;
+	struct kcap_sockaddr sa;
+	struct kcap_strarray it;
+	const char *s;
+	size_t l, pos = 0;
+	char *buf;
+	__s64 n;
+
+	if (i < 0 || !c->desc || (unsigned int)i >= c->ev->nparams ||
+	    (unsigned int)i >= c->desc->nparams)
+		return false;
+	pd = &c->desc->params[i];
+	switch (pd->type) {
+	case KCAP_PT_STR:
+	case KCAP_PT_PATH:
+	case KCAP_PT_BYTES:
+		if (raw)
+			return false;
+		buf = scratch(c);
+		kcap_event_str(c->ev, (unsigned int)i, buf, 4096);
+		return put_str(v, buf);
+	case KCAP_PT_SOCKADDR:
+		if (raw || kcap_event_sockaddr(c->ev, (unsigned int)i, &sa))
+			return false;
+		buf = scratch(c);
+		kcap_sockaddr_format(&sa, buf, 4096);
+		return put_str(v, buf);
+	case KCAP_PT_STRARRAY:
+		if (raw || kcap_event_strarray(c->ev, (unsigned int)i, &it))
+			return false;
+		buf = scratch(c);
+		buf[0] = '\0';
+		kcap_strarray_for_each(&it, s, l)
+		{
+			if (pos + l + 2 >= 4096)
+				break;
+			if (pos)
+				buf[pos++] = ' ';
+			memcpy(buf + pos, s, l);
+			pos += l;
+			buf[pos] = '\0';
+		}
+		return put_str(v, buf);
+	default:
+		if (kcap_event_s64(c->ev, (unsigned int)i, &n))
+			return false;
+		if (pd->type == KCAP_PT_U32 || pd->type == KCAP_PT_UID || pd->type == KCAP_PT_GID ||
+		    pd->type == KCAP_PT_PID || pd->type == KCAP_PT_SYSCALL_NR)
+			n = (__s64)(__u32)n;
+		if (raw)
+			return put_int(v, n);
+		buf = scratch(c);
+		snprintf(buf, 4096, "%lld", (long long)n);
+		return put_str(v, buf);
+	}
+}
+
+static bool open_mode(struct kevctx *c, bool write)
+{
+	int i = param_idx(c, "flags");
+	__s64 flags = 0;
+
+	if (!is_open(c->ev->type))
+		return false;
+	if (c->ev->type == KCAP_EVT_CREAT)
+		return write;
+	if (i < 0 || kcap_event_s64(c->ev, (unsigned int)i, &flags))
+		return false;
+	switch (flags & 3) {
+	case 0:
+		return !write;
+	case 1:
+		return write;
+	default:
+		return true;
+	}
+}
+
+bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		     struct kval *v)
+{
+	const struct kthread *t = c->th, *a;
+	const struct kfd *f;
+	char *buf;
+	__s64 res;
+
+	if (nth && !kcap__field_multi(ref))
+		return false;
+	switch (ref->id) {
+	case F_EVT_TYPE:
+		return put_str(v, kcap__evt_type(c));
+	case F_EVT_TIME: {
+		__s64 wall = c->st ? c->st->boot_wall_ns + (__s64)c->ev->ts_ns : (__s64)c->ev->ts_ns;
+		time_t secs = (time_t)(wall / 1000000000LL);
+		struct tm tm;
+
+		buf = scratch(c);
+		localtime_r(&secs, &tm);
+		snprintf(buf, 4096, "%02d:%02d:%02d.%09lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (long long)(wall % 1000000000LL));
+		return put_str(v, buf);
+	}
+	case F_EVT_RAWTIME:
+		return put_int(v, (c->st ? c->st->boot_wall_ns : 0) + (__s64)c->ev->ts_ns);
+	case F_EVT_NUM:
+		return put_int(v, (__s64)c->num);
+	case F_EVT_CPU:
+		return put_int(v, c->ev->cpu);
+	case F_EVT_RES:
+		if (!evt_res(c, &res))
+			return false;
+		if (res >= 0)
+			return put_str(v, "SUCCESS");
+		return put_str(v, strerrorname_np((int)-res) ?: "E?");
+	case F_EVT_RAWRES:
+		return evt_res(c, &res) && put_int(v, res);
+	case F_EVT_FAILED:
+		return put_bool(v, evt_res(c, &res) && res < 0);
+	case F_EVT_DIR:
+		return put_str(v, c->ev->type == KCAP_EVT_SYSCALL_ENTER ? ">" : "<");
+	case F_EVT_ARG:
+		return evt_arg(c, ref, false, v);
+	case F_EVT_RAWARG:
+		return evt_arg(c, ref, true, v);
+	case F_EVT_IS_OPEN_READ:
+		return put_bool(v, open_mode(c, false));
+	case F_EVT_IS_OPEN_WRITE:
+		return put_bool(v, open_mode(c, true));
+	default:
+		break;
+	}
+	if (ref->id >= F_PROC_NAME && ref->id <= F_GROUP_GID && !t)
+		return false;
+	switch (ref->id) {
+	case F_PROC_NAME:
+		return put_str(v, t->comm);
+	case F_PROC_EXE:
+		return t->argv ? put_str(v, t->argv) : put_str(v, t->exe);
+	case F_PROC_EXEPATH:
+		return put_str(v, t->exe);
+	case F_PROC_CMDLINE:
+		return put_str(v, join_args(t, 1, t->comm, scratch(c), 4096));
+	case F_PROC_ARGS:
+		return put_str(v, join_args(t, 1, NULL, scratch(c), 4096));
+	case F_PROC_PID:
+		return put_int(v, t->pid);
+	case F_PROC_TID:
+		return put_int(v, t->tid);
+	case F_PROC_PPID:
+		return put_int(v, t->ppid);
+	case F_PROC_PNAME:
+		return (a = ancestor(c, 1)) && put_str(v, a->comm);
+	case F_PROC_PEXEPATH:
+		return (a = ancestor(c, 1)) && put_str(v, a->exe);
+	case F_PROC_PCMDLINE:
+		return (a = ancestor(c, 1)) && put_str(v, join_args(a, 1, a->comm, scratch(c), 4096));
+	case F_PROC_ANAME:
+	case F_PROC_APID:
+		if (nth >= MAX_ANCESTORS)
+			return false;
+		a = ancestor(c, ref->idx >= 0 ? (unsigned int)ref->idx : nth + 1);
+		if (!a)
+			return false;
+		return ref->id == F_PROC_ANAME ? put_str(v, a->comm) : put_int(v, a->pid);
+	case F_PROC_TTY:
+		return put_int(v, t->tty);
+	case F_PROC_CWD:
+		if (!t->cwd)
+			return false;
+		buf = scratch(c);
+		snprintf(buf, 4096, "%s%s", t->cwd,
+			 t->cwd[0] && t->cwd[strlen(t->cwd) - 1] == '/' ? "" : "/");
+		return put_str(v, buf);
+	case F_PROC_VPID:
+		return put_int(v, t->vpid);
+	case F_USER_UID:
+		return put_int(v, t->euid);
+	case F_USER_NAME:
+		return put_str(v, kcap__user_name(c->st, t->euid));
+	case F_USER_LOGINUID:
+		return put_int(v, t->loginuid == NOVAL ? -1 : (__s64)t->loginuid);
+	case F_GROUP_GID:
+		return put_int(v, t->gid);
+	case F_CONTAINER_ID:
+		return put_str(v, t ? t->ct.short_id : "host");
+	case F_CONTAINER_FULL_ID:
+		return put_str(v, t && t->ct.id[0] ? t->ct.id : "host");
+	case F_CONTAINER_TYPE:
+		return put_str(v, t && t->ct.runtime[0] ? t->ct.runtime : "host");
+	case F_K8S_POD_UID:
+		return t && t->ct.pod_uid[0] && put_str(v, t->ct.pod_uid);
+	default:
+		break;
+	}
+	f = event_fd(c);
+	if (!f)
+		return false;
+	switch (ref->id) {
+	case F_FD_NUM:
+		return put_int(v, f->fd);
+	case F_FD_NAME:
+		return put_str(v, f->name);
+	case F_FD_TYPE:
+		return put_str(v, fd_type_name(f->typechar));
+	case F_FD_TYPECHAR:
+		buf = scratch(c);
+		buf[0] = f->typechar;
+		buf[1] = '\0';
+		return put_str(v, buf);
+	case F_FD_DIRECTORY:
+	case F_FD_FILENAME: {
+		const char *slash;
+
+		if ((f->typechar != 'f' && f->typechar != 'd') || !f->name)
+			return false;
+		slash = strrchr(f->name, '/');
+		if (ref->id == F_FD_FILENAME)
+			return put_str(v, slash ? slash + 1 : f->name);
+		buf = scratch(c);
+		if (!slash)
+			return false;
+		snprintf(buf, 4096, "%.*s", slash == f->name ? 1 : (int)(slash - f->name), f->name);
+		return put_str(v, buf);
+	}
+	case F_FD_SIP:
+	case F_FD_DIP:
+		if (f->typechar != '4' && f->typechar != '6')
+			return false;
+		put_str(v, ref->id == F_FD_SIP ? f->sip : f->dip);
+		v->type = KCAP_FT_IP;
+		return v->len > 0;
+	case F_FD_SPORT:
+	case F_FD_DPORT:
+		if (f->typechar != '4' && f->typechar != '6')
+			return false;
+		return put_int(v, ref->id == F_FD_SPORT ? f->sport : f->dport);
+	case F_FD_L4PROTO:
+		if (f->typechar != '4' && f->typechar != '6')
+			return false;
+		return put_str(v, f->l4 == IPPROTO_TCP ? "tcp" :
+				  f->l4 == IPPROTO_UDP ? "udp" :
+				  f->l4 == 255	       ? "raw" :
+							 "unknown");
+	default:
+		return false;
+	}
+}
+
+size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf, size_t len)
+{
+	struct kval v;
+	int n;
+
+	if (!kcap__field_get(c, ref, 0, &v))
+		n = snprintf(buf, len, "<NA>");
+	else if (v.type == KCAP_FT_INT)
+		n = snprintf(buf, len, "%lld", (long long)v.n);
+	else if (v.type == KCAP_FT_BOOL)
+		n = snprintf(buf, len, "%s", v.n ? "true" : "false");
+	else
+		n = snprintf(buf, len, "%.*s", (int)v.len, v.s);
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The rule set as loaded (rules_yaml.c fills it, rules.c compiles and
+ * evaluates it). Private to libkcap.
+ */
+#ifndef KCAP_RULES_INTERNAL_H
+#define KCAP_RULES_INTERNAL_H
+
+#include "detect/detect.h"
+
+/* Where a scalar starts in a loaded file, to turn offsets into line:col. */
+struct kloc {
+	const char *file; /* name, owned by kcap_rules.files */
+	const char *text; /* the file's text */
+	size_t index; /* byte offset of the scalar's first character */
+	unsigned int line; /* 1-based */
+	unsigned int col;
+	int style; /* yaml_scalar_style_t */
+};
+
+/* A condition, possibly made of appended pieces from several places. */
+struct kcond {
+	char *text;
+	size_t npieces;
+	struct kcpiece {
+		size_t start; /* offset in text */
+		struct kloc loc;
+	} *pieces;
+};
+
+struct klist {
+	char *name;
+	char **items;
+	size_t n;
+	char **expanded; /* items with list names replaced, at compile time */
+	size_t nexpanded;
+	bool expanding;
+	struct kloc loc;
+};
+
+struct kmacro {
+	char *name;
+	struct kcond cond;
+	struct kfilter *f;
+	int state; /* 0 not compiled, 1 compiling, 2 compiled */
+	struct kloc loc;
+};
+
+struct kexception {
+	char *name;
+	char **fields;
+	size_t nfields;
+	bool single; /* fields: was a scalar */
+	char **comps;
+	size_t ncomps;
+	/* values[row][col] is a list of strings (a scalar is a list of one) */
+	struct kexrow {
+		size_t ncols;
+		struct kexcol {
+			char **v;
+			size_t n;
+		} *cols;
+	} *rows;
+	size_t nrows;
+	struct kloc loc;
+};
+
+struct koutseg {
+	char *text; /* literal */
+	struct kfieldref ref; /* when has_field */
+	bool has_field;
+	bool unknown; /* an unknown field: rendered <NA> */
+	char *field_name;
+};
+
+struct krule {
+	char *name;
+	char *desc;
+	struct kcond cond;
+	char *output;
+	struct kloc output_loc;
+	int priority;
+	char **tags;
+	size_t ntags;
+	bool enabled;
+	struct kexception *exc;
+	size_t nexc;
+	struct kloc loc;
+	/* compiled */
+	struct kfilter *f;
+	struct koutseg *segs;
+	size_t nsegs;
+	const char **fnames; /* distinct output fields, for JSON */
+	const struct kfieldref **frefs;
+	enum kcap_field_type *ftypes;
+	size_t nfields;
+};
+
+struct kcap_rules {
+	struct klist *lists;
+	size_t nlists;
+	struct kmacro *macros;
+	size_t nmacros;
+	struct krule *rules;
+	size_t nrules;
+	struct kfile {
+		char *name;
+		char *text;
+	} *files;
+	size_t nfiles;
+	char errmsg[1024];
+	bool inner_err; /* errmsg already holds a macro's located error */
+	char **warnings;
+	size_t nwarnings;
+	bool compiled;
+	int min_priority;
+	/* index: candidate rules per event key, in file order */
+	struct kidx {
+		unsigned int *v;
+		unsigned int n;
+	} idx[KEVT_KEYS];
+	__u64 nevents;
+	struct kevctx *ctx;
+	char *out;
+	size_t outcap;
+	char **vals;
+	size_t valscap;
+};
+
+KCAP_HIDDEN int kr_err(struct kcap_rules *r, const struct kloc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+KCAP_HIDDEN void kr_warn(struct kcap_rules *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+KCAP_HIDDEN void kr_loc_at(const struct kloc *loc, const char *value, size_t off,
+			   unsigned int *line, unsigned int *col);
+KCAP_HIDDEN int kr_cond_append(struct kcond *c, const char *text, const struct kloc *loc);
+KCAP_HIDDEN void kr_cond_free(struct kcond *c);
+KCAP_HIDDEN void kr_exception_free(struct kexception *e);
+KCAP_HIDDEN void kr_rule_free(struct krule *ru);
+KCAP_HIDDEN void kr_uncompile(struct kcap_rules *r);
+KCAP_HIDDEN struct klist *kr_find_list(struct kcap_rules *r, const char *name, size_t len);
+KCAP_HIDDEN struct kmacro *kr_find_macro(struct kcap_rules *r, const char *name, size_t len);
+KCAP_HIDDEN struct krule *kr_find_rule(struct kcap_rules *r, const char *name);
+
+/* rules_yaml.c: parse one YAML document into @r (file text kept in r->files). */
+KCAP_HIDDEN int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text,
+			     size_t len);
+
+#endif /* KCAP_RULES_INTERNAL_H */

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * kcap_rules_compile() and kcap_rules_eval(): lists expanded, macros
+ * compiled on first use (shared between the rules that use them), each
+ * enabled rule's condition and exceptions compiled into one filter, its
+ * output into segments, and an index from event type to candidate rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+struct cctx {
+	struct kcap_rules *r;
+	const char *what; /* "rule 'x'" or "macro 'y'" for messages */
+};
+
+static int expand_list(struct kcap_rules *r, struct klist *l, unsigned int depth);
+
+/* Appends list @l's expanded items (or @item itself) to @l's output. */
+static int push_item(struct kcap_rules *r, struct klist *out, const char *item,
+		     unsigned int depth)
+{
+	struct klist *sub = kr_find_list(r, item, strlen(item));
+	void *p;
+	size_t i;
+	int err;
+
+	if (sub && sub != out) {
+		if ((err = expand_list(r, sub, depth + 1)))
+			return err;
+		for (i = 0; i < sub->nexpanded; i++)
+			if ((err = push_item(r, out, sub->expanded[i], depth + 1)))
+				return err;
+		return 0;
+	}
+	p = realloc(out->expanded, (out->nexpanded + 1) * sizeof(*out->expanded));
+	if (!p)
+		return -ENOMEM;
+	out->expanded = p;
+	out->expanded[out->nexpanded++] = (char *)item;
+	return 0;
+}
+
+static int expand_list(struct kcap_rules *r, struct klist *l, unsigned int depth)
+{
+	size_t i;
+	int err;
+
+	if (l->expanded || (!l->n && !l->expanding))
+		return 0;
+	if (l->expanding || depth > 32)
+		return kr_err(r, &l->loc, "list '%s' includes itself", l->name);
+	l->expanding = true;
+	for (i = 0; i < l->n; i++) {
+		err = push_item(r, l, l->items[i], depth);
+		if (err) {
+			l->expanding = false;
+			return err;
+		}
+	}
+	l->expanding = false;
+	if (!l->expanded)
+		l->expanded = calloc(1, sizeof(*l->expanded));
+	return 0;
+}
+
+static const char *const *env_list(void *ctx, const char *name, size_t len, size_t *n)
+{
+	struct cctx *c = ctx;
+	struct klist *l = kr_find_list(c->r, name, len);
+
+	if (!l)
+		return NULL;
+	*n = l->nexpanded;
+	return (const char *const *)l->expanded;
+}
+
+static struct kfilter *compile_cond(struct kcap_rules *r, const struct kcond *cond,
+				    const char *what);
+
+static struct kfilter *env_macro(void *ctx, const char *name, size_t len, const char **err)
+{
+	struct cctx *c = ctx;
+	struct kmacro *m = kr_find_macro(c->r, name, len);
+
+	if (!m)
+		return NULL;
+	if (m->state == 1) {
+		*err = "a macro that uses itself";
+		return NULL;
+	}
+	if (m->state == 0) {
+		char what[300];
+
+		snprintf(what, sizeof(what), "macro '%s'", m->name);
+		m->state = 1;
+		m->f = compile_cond(c->r, &m->cond, what);
+		m->state = 2;
+	}
+	if (!m->f) {
+		*err = "(see the macro)";
+		return NULL;
+	}
+	return kcap__filter_ref(m->f);
+}
+
+static struct kfilter *compile_cond(struct kcap_rules *r, const struct kcond *cond,
+				    const char *what)
+{
+	struct cctx c = { .r = r, .what = what };
+	struct kcond_env env = { .macro = env_macro, .list = env_list, .ctx = &c };
+	char msg[512];
+	size_t off = 0, i;
+	struct kfilter *f;
+	const struct kcpiece *pc;
+	unsigned int line, col;
+
+	if (!cond->text || !cond->npieces) {
+		kr_err(r, NULL, "%s has no condition", what);
+		r->inner_err = true;
+		return NULL;
+	}
+	f = kcap__filter_compile(cond->text, &env, msg, sizeof(msg), &off);
+	if (f)
+		return f;
+	if (r->inner_err)
+		return NULL; /* a macro's error, already located */
+	pc = &cond->pieces[0];
+	for (i = 1; i < cond->npieces; i++)
+		if (cond->pieces[i].start <= off)
+			pc = &cond->pieces[i];
+	kr_loc_at(&pc->loc, cond->text + pc->start, off - pc->start, &line, &col);
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u:%u: %s: condition: %s", pc->loc.file, line,
+		 col, what, msg);
+	r->inner_err = true;
+	return NULL;
+}
+
+static const char *exc_comp(const struct kexception *e, size_t i)
+{
+	if (i < e->ncomps)
+		return e->comps[i];
+	return e->single ? "in" : "=";
+}
+
+/* An exception value naming a list stands for its items. */
+static int exc_values(struct kcap_rules *r, const struct kexcol *col, const char ***vals,
+		      size_t *n)
+{
+	size_t i, j;
+
+	*vals = NULL;
+	*n = 0;
+	for (i = 0; i < col->n; i++) {
+		struct klist *l = kr_find_list(r, col->v[i], strlen(col->v[i]));
+		size_t add = l ? l->nexpanded : 1;
+		void *p = realloc(*vals, (*n + add + 1) * sizeof(**vals));
+
+		if (!p)
+			return -ENOMEM;
+		*vals = p;
+		for (j = 0; j < add; j++)
+			(*vals)[(*n)++] = l ? l->expanded[j] : col->v[i];
+	}
+	return 0;
+}
+
+/* OR over rows of AND over columns: "field comp value". */
+static struct kfilter *compile_exception(struct kcap_rules *r, const struct krule *ru,
+					 const struct kexception *e)
+{
+	struct kfilter **rows = calloc(e->nrows + 1, sizeof(*rows)), **cols = NULL;
+	char msg[300];
+	size_t i, j;
+
+	if (!rows)
+		return NULL;
+	for (i = 0; i < e->nrows; i++) {
+		cols = calloc(e->nfields + 1, sizeof(*cols));
+		if (!cols)
+			goto fail;
+		for (j = 0; j < e->rows[i].ncols; j++) {
+			const char **vals;
+			size_t n;
+			const char *field = e->fields ? e->fields[j] : NULL;
+
+			if (!field) {
+				kr_err(r, &e->loc, "rule '%s': exception '%s' has no fields",
+				       ru->name, e->name);
+				goto fail_cols;
+			}
+			if (exc_values(r, &e->rows[i].cols[j], &vals, &n))
+				goto fail_cols;
+			cols[j] = kcap__filter_cmp(field, exc_comp(e, j), vals, n, msg, sizeof(msg));
+			free(vals);
+			if (!cols[j]) {
+				kr_err(r, &e->loc, "rule '%s': exception '%s': %s", ru->name,
+				       e->name, msg);
+				goto fail_cols;
+			}
+		}
+		rows[i] = kcap__filter_bool(true, cols, e->rows[i].ncols);
+		free(cols);
+		cols = NULL;
+		if (!rows[i])
+			goto fail;
+	}
+	{
+		struct kfilter *f = kcap__filter_bool(false, rows, e->nrows);
+
+		free(rows);
+		return f;
+	}
+fail_cols:
+	for (j = 0; j < e->nfields; j++)
+		kcap__filter_free(cols[j]);
+	free(cols);
+fail:
+	for (i = 0; i < e->nrows; i++)
+		kcap__filter_free(rows[i]);
+	free(rows);
+	r->inner_err = true;
+	return NULL;
+}
+
+static bool add_seg(struct krule *ru, struct koutseg *s)
+{
+	void *p = realloc(ru->segs, (ru->nsegs + 1) * sizeof(*ru->segs));
+
+	if (!p)
+		return false;
+	ru->segs = p;
+	ru->segs[ru->nsegs++] = *s;
+	return true;
+}
+
+/* "text %proc.name text %fd.name" into literal and field segments. */
+static int compile_output(struct kcap_rules *r, struct krule *ru)
+{
+	const char *o = ru->output ? ru->output : "", *p = o, *lit = o;
+	size_t i, j;
+
+	while ((p = strchr(p, '%'))) {
+		struct koutseg s;
+		const char *why = NULL;
+		size_t n = 0, used;
+
+		memset(&s, 0, sizeof(s));
+		if (p > lit) {
+			s.text = strndup(lit, (size_t)(p - lit));
+			if (!s.text || !add_seg(ru, &s))
+				return -ENOMEM;
+			memset(&s, 0, sizeof(s));
+		}
+		p++;
+		while (p[n] && (p[n] == '.' || p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
+				(p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9')))
+			n++;
+		if (p[n] == '[' && strchr(p + n, ']'))
+			n = (size_t)(strchr(p + n, ']') - p) + 1;
+		while (n && p[n - 1] == '.')
+			n--;
+		if (!n) {
+			lit = p - 1;
+			continue;
+		}
+		used = kcap__field_parse(p, &s.ref, &why);
+		s.has_field = true;
+		s.field_name = strndup(p, n);
+		if (!s.field_name)
+			return -ENOMEM;
+		if (!used || used != n) {
+			free(s.ref.arg);
+			s.ref.arg = NULL;
+			s.unknown = true;
+			kr_warn(r, "%s:%u: rule '%s': output field %%%s is unknown, printed as <NA>",
+				ru->output_loc.file, ru->output_loc.line, ru->name, s.field_name);
+		}
+		if (!add_seg(ru, &s))
+			return -ENOMEM;
+		p += n;
+		lit = p;
+	}
+	if (*lit) {
+		/* a folded YAML scalar ends in a newline: outputs are one line */
+		size_t n = strlen(lit);
+
+		while (n && (lit[n - 1] == '\n' || lit[n - 1] == ' '))
+			n--;
+		struct koutseg s = { .text = strndup(lit, n) };
+
+		if (!s.text || !add_seg(ru, &s))
+			return -ENOMEM;
+	}
+	/* distinct known fields, for output_fields */
+	ru->fnames = calloc(ru->nsegs + 1, sizeof(*ru->fnames));
+	ru->frefs = calloc(ru->nsegs + 1, sizeof(*ru->frefs));
+	ru->ftypes = calloc(ru->nsegs + 1, sizeof(*ru->ftypes));
+	if (!ru->fnames || !ru->frefs || !ru->ftypes)
+		return -ENOMEM;
+	for (i = 0; i < ru->nsegs; i++) {
+		if (!ru->segs[i].has_field || ru->segs[i].unknown)
+			continue;
+		for (j = 0; j < ru->nfields && strcmp(ru->fnames[j], ru->segs[i].field_name); j++)
+			;
+		if (j < ru->nfields)
+			continue;
+		ru->fnames[ru->nfields] = ru->segs[i].field_name;
+		ru->frefs[ru->nfields] = &ru->segs[i].ref;
+		ru->ftypes[ru->nfields] = kcap__field_type(ru->segs[i].ref.id);
+		ru->nfields++;
+	}
+	return 0;
+}
+
+static int index_rule(struct kcap_rules *r, unsigned int ri)
+{
+	struct ktypeset ts;
+	unsigned int k;
+
+	kcap__filter_types(r->rules[ri].f, &ts);
+	if (ts.all)
+		kr_warn(r, "%s:%u: rule '%s' names no event type and is checked on every event",
+			r->rules[ri].loc.file, r->rules[ri].loc.line, r->rules[ri].name);
+	for (k = 0; k < KEVT_KEYS; k++) {
+		void *p;
+
+		if (!ts.all && !(ts.bits[k / 64] & (1ULL << (k % 64))))
+			continue;
+		p = realloc(r->idx[k].v, (r->idx[k].n + 1) * sizeof(*r->idx[k].v));
+		if (!p)
+			return -ENOMEM;
+		r->idx[k].v = p;
+		r->idx[k].v[r->idx[k].n++] = ri;
+	}
+	return 0;
+}
+
+int kcap_rules_compile(struct kcap_rules *r)
+{
+	size_t i, j;
+	int err;
+
+	if (!r)
+		return -EINVAL;
+	kr_uncompile(r);
+	r->inner_err = false;
+	r->errmsg[0] = '\0';
+	for (i = 0; i < r->nlists; i++)
+		if ((err = expand_list(r, &r->lists[i], 0)))
+			return err;
+	for (i = 0; i < r->nrules; i++) {
+		struct krule *ru = &r->rules[i];
+		char what[300];
+
+		if (!ru->enabled || ru->priority > r->min_priority)
+			continue;
+		snprintf(what, sizeof(what), "rule '%s'", ru->name);
+		ru->f = compile_cond(r, &ru->cond, what);
+		if (!ru->f)
+			return -EINVAL;
+		for (j = 0; j < ru->nexc; j++) {
+			struct kfilter *e;
+
+			if (!ru->exc[j].nrows)
+				continue;
+			e = compile_exception(r, ru, &ru->exc[j]);
+			if (!e)
+				return r->errmsg[0] ? -EINVAL : -ENOMEM;
+			ru->f = kcap__filter_and_not(ru->f, e);
+			if (!ru->f)
+				return -ENOMEM;
+		}
+		if ((err = compile_output(r, ru)))
+			return kr_err(r, NULL, "out of memory"), err;
+		if ((err = index_rule(r, (unsigned int)i)))
+			return err;
+	}
+	/* unused macros are checked too: a typo there is still a typo */
+	for (i = 0; i < r->nmacros; i++) {
+		struct cctx c = { .r = r };
+		const char *merr = NULL;
+		struct kfilter *f;
+
+		if (r->macros[i].state)
+			continue;
+		f = env_macro(&c, r->macros[i].name, strlen(r->macros[i].name), &merr);
+		if (!f)
+			return -EINVAL;
+		kcap__filter_free(f);
+	}
+	r->compiled = true;
+	return 0;
+}
+
+/* ---- Evaluation --------------------------------------------------------------------- */
+
+static bool out_put(struct kcap_rules *r, size_t *pos, const char *s, size_t n)
+{
+	if (*pos + n + 1 > r->outcap) {
+		size_t cap = (*pos + n + 1) * 2;
+		char *p = realloc(r->out, cap);
+
+		if (!p)
+			return false;
+		r->out = p;
+		r->outcap = cap;
+	}
+	memcpy(r->out + *pos, s, n);
+	*pos += n;
+	r->out[*pos] = '\0';
+	return true;
+}
+
+static int alert(struct kcap_rules *r, const struct krule *ru, struct kevctx *c,
+		 kcap_alert_fn fn, void *ctx)
+{
+	struct kcap_alert a;
+	char val[4096];
+	size_t pos = 0, i, *offs;
+	int ret;
+
+	offs = calloc(ru->nfields + 1, sizeof(*offs));
+	if (!offs)
+		return -ENOMEM;
+	/* the output, then each field's value after it, NUL-separated */
+	for (i = 0; i < ru->nsegs; i++) {
+		const struct koutseg *s = &ru->segs[i];
+		size_t n;
+
+		if (!s->has_field) {
+			n = strlen(s->text);
+			if (!out_put(r, &pos, s->text, n))
+				goto oom;
+			continue;
+		}
+		n = s->unknown ? (size_t)snprintf(val, sizeof(val), "<NA>") :
+				 kcap__field_render(c, &s->ref, val, sizeof(val));
+		if (!out_put(r, &pos, val, n))
+			goto oom;
+	}
+	if (!out_put(r, &pos, "", 0))
+		goto oom;
+	pos++;
+	for (i = 0; i < ru->nfields; i++) {
+		size_t n = kcap__field_render(c, ru->frefs[i], val, sizeof(val));
+
+		offs[i] = pos;
+		if (!out_put(r, &pos, val, n))
+			goto oom;
+		pos++;
+		if (!out_put(r, &pos, "", 0))
+			goto oom;
+	}
+	if (r->valscap < ru->nfields + 1) {
+		void *p = realloc(r->vals, (ru->nfields + 1) * sizeof(*r->vals));
+
+		if (!p)
+			goto oom;
+		r->vals = p;
+		r->valscap = ru->nfields + 1;
+	}
+	for (i = 0; i < ru->nfields; i++)
+		r->vals[i] = r->out + offs[i];
+	free(offs);
+	memset(&a, 0, sizeof(a));
+	a.rule = ru->name;
+	a.priority = (enum kcap_priority)ru->priority;
+	a.output = r->out;
+	a.tags = (const char *const *)ru->tags;
+	a.nr_tags = (unsigned int)ru->ntags;
+	a.field_names = ru->fnames;
+	a.field_values = (const char *const *)r->vals;
+	a.field_types = ru->ftypes;
+	a.nr_fields = (unsigned int)ru->nfields;
+	a.wall_ns = (c->st ? c->st->boot_wall_ns : 0) + (__s64)c->ev->ts_ns;
+	a.ev = c->ev;
+	ret = fn ? fn(ctx, &a) : 0;
+	return ret;
+oom:
+	free(offs);
+	return -ENOMEM;
+}
+
+int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
+		    const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx)
+{
+	const struct kidx *ix;
+	unsigned int i;
+	int matches = 0, ret;
+
+	if (!r || !ev)
+		return -EINVAL;
+	if (!r->compiled)
+		return -EINVAL;
+	r->nevents++;
+	ix = &r->idx[kcap__evt_key(ev)];
+	if (!ix->n)
+		return 0;
+	kcap__evctx_init(r->ctx, st, h, ev, r->nevents);
+	for (i = 0; i < ix->n; i++) {
+		const struct krule *ru = &r->rules[ix->v[i]];
+
+		r->ctx->nbuf = 0;
+		if (!kcap__filter_eval(ru->f, r->ctx))
+			continue;
+		matches++;
+		ret = alert(r, ru, r->ctx, fn, ctx);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			break;
+	}
+	return matches;
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Private to event/ and the layers above it (format/, state/, export/):
+ * bounded number reads and the parsers behind the public accessors.
+ */
+#ifndef KCAP_EVENT_H
+#define KCAP_EVENT_H
+
+#include "capture/capture.h"
+
+/* Address families as the driver records them (Linux values). */
+#define AF_UNIX_ 1
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define SUN_PATH_MAX 108
+
+/* Signed parameter types: S32, S64, ERRNO, FD. */
+KCAP_HIDDEN bool kcap__type_signed(unsigned int type);
+
+/* A @size-byte number (2, 4 or 8) at @p, sign-extended if @sign; false if
+ * @len is not @size. */
+KCAP_HIDDEN bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v);
+
+/* The result (parameter 0) of a decoded event described by @d. */
+KCAP_HIDDEN int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
+			       __s64 *res);
+
+/* A KCAP_PT_SOCKADDR parameter's bytes; -ENODATA if empty. */
+KCAP_HIDDEN int kcap__parse_sockaddr(const unsigned char *p, __u16 len, struct kcap_sockaddr *sa);
+
+#endif /* KCAP_EVENT_H */

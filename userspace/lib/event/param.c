@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Typed access to an event's parameters: raw bytes, numbers, strings, the
+ * result of a decoded event, string arrays. Every read is bounded by the
+ * record's own lengths.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "event.h"
+
+int kcap_event_param(const struct kcap_event_hdr *ev, unsigned int i, const void **ptr,
+		     __u16 *len)
+{
+	const unsigned char *lens, *p;
+	__u64 off;
+	__u16 l = 0;
+	unsigned int j;
+
+	if (!ev || !ptr || !len)
+		return -EINVAL;
+	if (i >= ev->nparams)
+		return -ERANGE;
+	if (sizeof(*ev) + 2ULL * ev->nparams > ev->len)
+		return -EBADMSG;
+	lens = (const unsigned char *)(ev + 1);
+	off = sizeof(*ev) + 2ULL * ev->nparams;
+	for (j = 0; j <= i; j++) {
+		off += l;
+		memcpy(&l, lens + 2 * j, sizeof(l));
+	}
+	if (off + l > ev->len)
+		return -EBADMSG;
+	p = (const unsigned char *)ev + off;
+	*ptr = p;
+	*len = l;
+	return 0;
+}
+
+int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name)
+{
+	const struct kcap_event_desc *d = ev ? kcap_event_desc(ev->type) : NULL;
+	unsigned int i;
+
+	if (!d || !name)
+		return -ENOENT;
+	for (i = 0; i < d->nparams && i < ev->nparams; i++)
+		if (!strcmp(d->params[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+bool kcap__type_signed(unsigned int type)
+{
+	return type == KCAP_PT_S32 || type == KCAP_PT_S64 || type == KCAP_PT_ERRNO ||
+	       type == KCAP_PT_FD;
+}
+
+/* A fixed-size number, sign-extended if @sign; false on a wrong length. */
+bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)
+{
+	__u16 v16;
+	__u32 v32;
+
+	if (len != size)
+		return false;
+	switch (size) {
+	case 2:
+		memcpy(&v16, p, 2);
+		*v = sign ? (__u64)(__s64)(__s16)v16 : v16;
+		return true;
+	case 4:
+		memcpy(&v32, p, 4);
+		*v = sign ? (__u64)(__s64)(__s32)v32 : v32;
+		return true;
+	case 8:
+		memcpy(v, p, 8);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The result of a decoded event described by @d: parameter 0. */
+int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d, __s64 *res)
+{
+	const void *p;
+	__u16 len;
+	__u64 v;
+	int err;
+
+	if (!d || !(d->flags & KCAP_EDF_DECODED) || !d->nparams)
+		return -EINVAL;
+	err = kcap_event_param(ev, 0, &p, &len);
+	if (err)
+		return err;
+	/* A 4-byte result (a pid) is signed too: -errno on failure. */
+	if (!kcap__read_num(p, len, len == 4 ? 4 : 8, true, &v))
+		return -EMSGSIZE;
+	*res = (__s64)v;
+	return 0;
+}
+
+int kcap_event_res(const struct kcap_event_hdr *ev, __s64 *res)
+{
+	if (!ev || !res)
+		return -EINVAL;
+	return kcap__read_res(ev, kcap_event_desc(ev->type), res);
+}
+
+static int param_number(const struct kcap_event_hdr *ev, unsigned int i, __u64 *u, bool sign)
+{
+	const void *p;
+	__u16 len;
+	int err = kcap_event_param(ev, i, &p, &len);
+
+	if (err)
+		return err;
+	return kcap__read_num(p, len, len, sign, u) ? 0 : -EMSGSIZE;
+}
+
+int kcap_event_u64(const struct kcap_event_hdr *ev, unsigned int i, __u64 *out)
+{
+	if (!out)
+		return -EINVAL;
+	return param_number(ev, i, out, false);
+}
+
+int kcap_event_s64(const struct kcap_event_hdr *ev, unsigned int i, __s64 *out)
+{
+	__u64 u;
+	int err;
+
+	if (!out)
+		return -EINVAL;
+	err = param_number(ev, i, &u, true);
+	if (!err)
+		*out = (__s64)u;
+	return err;
+}
+
+int kcap_event_str(const struct kcap_event_hdr *ev, unsigned int i, char *buf, size_t bufsz)
+{
+	const void *p;
+	__u16 len;
+	size_t n;
+	int err;
+
+	if (!buf || !bufsz)
+		return -EINVAL;
+	err = kcap_event_param(ev, i, &p, &len);
+	if (err)
+		return err;
+	n = len < bufsz - 1 ? len : bufsz - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return len;
+}
+
+int kcap_event_syscall_nr(const struct kcap_event_hdr *ev)
+{
+	__u64 nr;
+
+	if (!ev || (ev->type != KCAP_EVT_SYSCALL && ev->type != KCAP_EVT_SYSCALL_ENTER))
+		return -EINVAL;
+	if (param_number(ev, 0, &nr, false) || nr > 0x7fffffff)
+		return -EBADMSG;
+	return (int)nr;
+}
+
+/* ---- String arrays --------------------------------------------------------- */
+
+int kcap_event_strarray(const struct kcap_event_hdr *ev, unsigned int i, struct kcap_strarray *it)
+{
+	const void *p;
+	__u16 len;
+	int err;
+
+	if (!it)
+		return -EINVAL;
+	memset(it, 0, sizeof(*it));
+	err = kcap_event_param(ev, i, &p, &len);
+	if (err)
+		return err;
+	it->p = p;
+	it->len = len;
+	return 0;
+}
+
+int kcap_strarray_next(struct kcap_strarray *it, const char **s, size_t *len)
+{
+	size_t n;
+
+	if (!it || !s || !len)
+		return -EINVAL;
+	if (it->off >= it->len)
+		return 0;
+	n = strnlen((const char *)it->p + it->off, it->len - it->off);
+	*s = (const char *)it->p + it->off;
+	*len = n;
+	if (it->off + n == it->len) {
+		/* The last string has no terminating NUL: it was cut. */
+		it->off = it->len;
+		return 2;
+	}
+	it->off += (__u32)n + 1;
+	return 1;
+}

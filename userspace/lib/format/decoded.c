@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Decoded syscall events (type >= 16, KCAP_EDF_DECODED) as one line:
+ *   openat(dirfd=AT_FDCWD, name="/tmp/x", flags=O_WRONLY|O_CREAT, ...) = 3
+ * and socket addresses as text.
+ *
+ * Every parameter is checked against its type's size before it is read: a
+ * wrong length prints "<bad len N>", never reads past the parameter.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "event/event.h"
+#include "format.h"
+
+/* What a parameter of the wrong length shows: "<bad len 3>". */
+static void put_bad_len(struct kcap__out *o, __u16 len)
+{
+	kcap__put_str(o, "<bad len ");
+	kcap__put_u64(o, len);
+	kcap__put_char(o, '>');
+}
+
+static void put_sockaddr_parsed(struct kcap__out *o, const struct kcap_sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	switch (sa->family) {
+	case AF_INET_:
+		inet_ntop(AF_INET, sa->addr, ip, sizeof(ip));
+		kcap__put_str(o, ip);
+		kcap__put_char(o, ':');
+		kcap__put_u64(o, sa->port);
+		return;
+	case AF_INET6_:
+		inet_ntop(AF_INET6, sa->addr, ip, sizeof(ip));
+		kcap__put_char(o, '[');
+		kcap__put_str(o, ip);
+		if (sa->scope_id) {
+			kcap__put_char(o, '%');
+			kcap__put_u64(o, sa->scope_id);
+		}
+		kcap__put_str(o, "]:");
+		kcap__put_u64(o, sa->port);
+		return;
+	case AF_UNIX_:
+		kcap__put_str(o, sa->abstract ? "\"@" : "\"");
+		kcap__put_escaped(o, (const unsigned char *)sa->path, sa->path_len);
+		kcap__put_char(o, '"');
+		return;
+	default:
+		kcap__put_str(o, "{family=");
+		kcap__put_sym(o, KCAP__SYM_FAMILY, sa->family);
+		kcap__put_char(o, '}');
+	}
+}
+
+int kcap_sockaddr_format(const struct kcap_sockaddr *sa, char *buf, size_t len)
+{
+	struct kcap__out o = { .buf = buf, .len = len };
+
+	if (!sa || (!buf && len))
+		return -EINVAL;
+	if (len)
+		buf[0] = '\0';
+	put_sockaddr_parsed(&o, sa);
+	return o.pos > 0x7fffffff ? -EOVERFLOW : (int)o.pos;
+}
+
+static void put_sockaddr(struct kcap__out *o, const unsigned char *p, __u16 len)
+{
+	struct kcap_sockaddr sa;
+	int err = kcap__parse_sockaddr(p, len, &sa);
+
+	if (err == -ENODATA)
+		kcap__put_str(o, "NULL");
+	else if (err == -EBADMSG)
+		put_bad_len(o, len);
+	else
+		put_sockaddr_parsed(o, &sa);
+}
+
+static void put_strarray(struct kcap__out *o, const unsigned char *p, __u16 len, bool cut)
+{
+	struct kcap_strarray it = { .p = p, .len = len };
+	const char *s;
+	size_t n;
+	int r, k = 0;
+
+	kcap__put_char(o, '[');
+	while ((r = kcap_strarray_next(&it, &s, &n)) > 0) {
+		if (k++)
+			kcap__put_str(o, ", ");
+		kcap__put_quoted(o, (const unsigned char *)s, n);
+		if (r == 2) {
+			kcap__put_str(o, "...");
+			cut = false;
+		}
+	}
+	if (cut)
+		kcap__put_str(o, k ? ", ...]" : "...]");
+	else
+		kcap__put_char(o, ']');
+}
+
+/* ---- Parameters ------------------------------------------------------------ */
+
+/* What the formatter knows about an event besides its parameters. */
+struct dctx {
+	const struct kcap_event_hdr *ev;
+	const struct kcap_event_desc *d;
+	__s64 res;
+	bool has_res;
+	__s64 size; /* the "size" parameter, -1 if none */
+	bool cut_explained; /* a BYTES parameter shows where the cut was */
+};
+
+/* Bytes a data parameter should hold if nothing was cut, -1 if unknown. */
+static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *pd)
+{
+	switch (pd->src) {
+	case KCAP_SRC_UBUF_RES:
+	case KCAP_SRC_UIOV_RES:
+	case KCAP_SRC_UMSG_RES:
+		return c->has_res ? (c->res > 0 ? c->res : 0) : -1;
+	case KCAP_SRC_UBUF_ARG:
+		return c->size;
+	case KCAP_SRC_UIOV_ARG:
+	case KCAP_SRC_UMSG_ARG:
+		return c->has_res && c->res >= 0 ? c->res : -1;
+	default:
+		return -1;
+	}
+}
+
+static void put_number(struct kcap__out *o, const struct dctx *c,
+		       const struct kcap_param_desc *pd, const void *p, __u16 len, bool is_res)
+{
+	unsigned int size = kcap_param_type_size(pd->type);
+	bool sign = kcap__type_signed(pd->type) || (is_res && size == 4);
+	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
+	__u64 v;
+
+	if (!kcap__read_num(p, len, size, sign, &v)) {
+		put_bad_len(o, len);
+		return;
+	}
+	if (sign && (__s64)v < 0 && (is_res || pd->type == KCAP_PT_ERRNO)) {
+		kcap__put_errno(o, (__s64)v);
+		return;
+	}
+	if (sym != KCAP__SYM_NONE && sym != KCAP__SYM_INT_PAIR) {
+		kcap__put_sym(o, sym, v);
+	} else if (pd->fmt == KCAP_PF_HEX) {
+		kcap__put_str(o, "0x");
+		kcap__put_hex(o, v);
+	} else if (pd->fmt == KCAP_PF_OCT) {
+		if (v)
+			kcap__put_char(o, '0');
+		kcap__put_oct(o, v);
+	} else if (sign) {
+		kcap__put_s64(o, (__s64)v);
+	} else {
+		kcap__put_u64(o, v);
+	}
+}
+
+static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kcap_param_desc *pd,
+		      const unsigned char *p, __u16 len)
+{
+	__s64 want = bytes_expected(c, pd);
+	bool cut = want >= 0 ? len < want
+			     : (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
+	__s32 fds[2];
+
+	if (kcap__sym_of(c->ev->type, pd->name) == KCAP__SYM_INT_PAIR) {
+		if (len == 8) {
+			memcpy(fds, p, 8);
+			kcap__put_char(o, '[');
+			kcap__put_s64(o, fds[0]);
+			kcap__put_str(o, ", ");
+			kcap__put_s64(o, fds[1]);
+			kcap__put_char(o, ']');
+		} else if (!len) {
+			kcap__put_str(o, "[]");
+		} else {
+			put_bad_len(o, len);
+		}
+		return;
+	}
+	if (pd->fmt == KCAP_PF_HEX) {
+		kcap__put_hexbytes(o, p, len);
+		if (!len)
+			kcap__put_str(o, "\"\"");
+	} else {
+		kcap__put_quoted(o, p, len);
+	}
+	if (cut)
+		kcap__put_str(o, "...");
+}
+
+/* A parameter of a type without a text form: "<16 bytes>". */
+static void put_size(struct kcap__out *o, __u16 len)
+{
+	kcap__put_char(o, '<');
+	kcap__put_u64(o, len);
+	kcap__put_str(o, " bytes>");
+}
+
+static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i,
+		       const struct kcap_param_desc *pd)
+{
+	const unsigned char *p;
+	const void *vp;
+	__u16 len;
+	bool cut;
+
+	if (kcap_event_param(c->ev, i, &vp, &len)) {
+		kcap__put_char(o, '?');
+		return;
+	}
+	p = vp;
+	cut = (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
+	switch (pd->type) {
+	case KCAP_PT_STR:
+	case KCAP_PT_PATH:
+		kcap__put_quoted(o, p, len);
+		if (cut)
+			kcap__put_str(o, "...");
+		return;
+	case KCAP_PT_BYTES:
+		put_bytes(o, c, pd, p, len);
+		return;
+	case KCAP_PT_SOCKADDR:
+		put_sockaddr(o, p, len);
+		return;
+	case KCAP_PT_STRARRAY:
+		put_strarray(o, p, len, cut);
+		return;
+	default:
+		if (kcap_param_type_size(pd->type))
+			put_number(o, c, pd, p, len, i == 0);
+		else
+			put_size(o, len);
+	}
+}
+
+static void scan_context(struct dctx *c)
+{
+	const struct kcap_event_desc *d = c->d;
+	unsigned int i, n = c->ev->nparams < d->nparams ? c->ev->nparams : d->nparams;
+	const void *p;
+	__u16 len;
+	__u64 v;
+
+	c->size = -1;
+	c->has_res = !kcap__read_res(c->ev, d, &c->res);
+	for (i = 1; i < n; i++) {
+		if (kcap_event_param(c->ev, i, &p, &len))
+			continue;
+		if (!strcmp(d->params[i].name, "size") &&
+		    kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
+			c->size = (__s64)v;
+	}
+	for (i = 1; i < n; i++) {
+		__s64 want;
+
+		if (d->params[i].type != KCAP_PT_BYTES || kcap_event_param(c->ev, i, &p, &len))
+			continue;
+		want = bytes_expected(c, &d->params[i]);
+		if (want >= 0 && len < want)
+			c->cut_explained = true;
+	}
+}
+
+size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
+			    char *buf, size_t len)
+{
+	struct kcap__out o = { .buf = buf, .len = len };
+	struct dctx c = { .ev = ev, .d = d };
+	unsigned int i, k = 0;
+
+	scan_context(&c);
+	kcap__put_str(&o, d->name);
+	kcap__put_char(&o, '(');
+	for (i = 1; i < ev->nparams; i++) {
+		if (k++)
+			kcap__put_str(&o, ", ");
+		if (i < d->nparams) {
+			kcap__put_str(&o, d->params[i].name);
+		} else {
+			kcap__put_char(&o, 'p');
+			kcap__put_u64(&o, i);
+		}
+		kcap__put_char(&o, '=');
+		if (i < d->nparams) {
+			put_dparam(&o, &c, i, &d->params[i]);
+		} else {
+			static const struct kcap_param_desc raw = { .name = "", .type = KCAP_PT_BYTES };
+
+			put_dparam(&o, &c, i, &raw);
+		}
+	}
+	kcap__put_char(&o, ')');
+	if (ev->nparams >= 1 && d->nparams >= 1) {
+		kcap__put_str(&o, " = ");
+		put_dparam(&o, &c, 0, &d->params[0]);
+	}
+	return o.pos;
+}

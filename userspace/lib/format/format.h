@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Decoding of the decoded syscall events (type >= 16): shared between
+ * decode.c (parameters, typed accessors, the text form) and decode_names.c
+ * (symbolic flag names). Private to libkcap and its unit tests.
+ */
+#ifndef KCAP_FORMAT_H
+#define KCAP_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "event/event.h"
+#include "format/out.h"
+
+/* How a parameter's number is shown besides its table format. */
+enum kcap__sym {
+	KCAP__SYM_NONE = 0,
+	KCAP__SYM_OPEN_FLAGS,
+	KCAP__SYM_FD_FLAGS,
+	KCAP__SYM_DIRFD,
+	KCAP__SYM_AT_FLAGS,
+	KCAP__SYM_RENAME_FLAGS,
+	KCAP__SYM_PROT,
+	KCAP__SYM_MAP_FLAGS,
+	KCAP__SYM_CLONE_FLAGS,
+	KCAP__SYM_NS_FLAGS,
+	KCAP__SYM_FAMILY,
+	KCAP__SYM_SOCK_TYPE,
+	KCAP__SYM_SOCK_FLAGS,
+	KCAP__SYM_MSG_FLAGS,
+	KCAP__SYM_MFD_FLAGS,
+	KCAP__SYM_SIGNAL,
+	KCAP__SYM_FCNTL_CMD,
+	KCAP__SYM_PRCTL_OPT,
+	KCAP__SYM_SHUT_HOW,
+	KCAP__SYM_INT_PAIR, /* 8 bytes: two s32 (socketpair fds) */
+};
+
+struct kcap__name {
+	__u64 value;
+	const char *name;
+};
+
+/* The symbolic decoding of parameter @param of event @type. */
+KCAP_HIDDEN enum kcap__sym kcap__sym_of(unsigned int type, const char *param);
+
+/* Writes @v decoded as @sym ("O_WRONLY|O_CREAT", "AT_FDCWD", "SIGKILL"). */
+KCAP_HIDDEN void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v);
+
+/* The name of @v in a NULL-terminated table, or NULL. */
+KCAP_HIDDEN const char *kcap__name_of(const struct kcap__name *t, __u64 v);
+
+/*
+ * kcap__format_decoded() - "NAME(p=v, ...) = RES" for a decoded syscall
+ * event described by @d; returns the length like snprintf().
+ */
+KCAP_HIDDEN size_t kcap__format_decoded(const struct kcap_event_hdr *ev,
+					const struct kcap_event_desc *d, char *buf, size_t len);
+
+
+#endif /* KCAP_FORMAT_H */

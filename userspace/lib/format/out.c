@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Appenders of the text formatters' output cursor (out.h): numbers are
+ * written backwards into a small array, then copied once; strings are copied
+ * in runs of bytes that need no escape.
+ */
+#include "format/out.h"
+
+static char hex_digit(unsigned int v)
+{
+	return "0123456789abcdef"[v & 15];
+}
+
+void kcap__put_mem_truncated(struct kcap__out *o, const void *p, size_t n)
+{
+	if (o->pos < o->len) {
+		/* Keep the last byte of the buffer for the NUL. */
+		size_t k = o->len - 1 - o->pos;
+
+		if (k > n)
+			k = n;
+		if (k)
+			memcpy(o->buf + o->pos, p, k);
+		o->buf[o->pos + k] = '\0';
+	}
+	o->pos += n;
+}
+
+void kcap__put_u64(struct kcap__out *o, __u64 v)
+{
+	char d[20]; /* 18446744073709551615 */
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	kcap__put_mem(o, d + i, sizeof(d) - i);
+}
+
+void kcap__put_s64(struct kcap__out *o, __s64 v)
+{
+	if (v < 0) {
+		kcap__put_char(o, '-');
+		/* Negated as unsigned: INT64_MIN has no positive s64. */
+		kcap__put_u64(o, 0 - (__u64)v);
+		return;
+	}
+	kcap__put_u64(o, (__u64)v);
+}
+
+void kcap__put_hex(struct kcap__out *o, __u64 v)
+{
+	char d[16];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = hex_digit((unsigned int)v);
+		v >>= 4;
+	} while (v);
+	kcap__put_mem(o, d + i, sizeof(d) - i);
+}
+
+void kcap__put_oct(struct kcap__out *o, __u64 v)
+{
+	char d[22]; /* 1777777777777777777777 */
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	kcap__put_mem(o, d + i, sizeof(d) - i);
+}
+
+void kcap__put_ts(struct kcap__out *o, __u64 ns)
+{
+	char d[10]; /* ".000000100" */
+	__u32 frac = (__u32)(ns % 1000000000ULL);
+	size_t i;
+
+	kcap__put_u64(o, ns / 1000000000ULL);
+	d[0] = '.';
+	for (i = 9; i > 0; i--) {
+		d[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	kcap__put_mem(o, d, sizeof(d));
+}
+
+static bool needs_escape(unsigned char c)
+{
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+}
+
+void kcap__put_escaped(struct kcap__out *o, const unsigned char *p, size_t n)
+{
+	size_t i = 0, run;
+
+	while (i < n) {
+		for (run = i; run < n && !needs_escape(p[run]); run++)
+			;
+		kcap__put_mem(o, p + i, run - i);
+		if (run == n)
+			return;
+		if (p[run] == '"' || p[run] == '\\') {
+			char e[2] = {'\\', (char)p[run]};
+
+			kcap__put_mem(o, e, sizeof(e));
+		} else {
+			char e[4] = {'\\', 'x', hex_digit(p[run] >> 4), hex_digit(p[run])};
+
+			kcap__put_mem(o, e, sizeof(e));
+		}
+		i = run + 1;
+	}
+}
+
+void kcap__put_hexbytes(struct kcap__out *o, const unsigned char *p, size_t n)
+{
+	char d[64];
+	size_t i, k;
+
+	while (n) {
+		k = n < sizeof(d) / 2 ? n : sizeof(d) / 2;
+		for (i = 0; i < k; i++) {
+			d[2 * i] = hex_digit(p[i] >> 4);
+			d[2 * i + 1] = hex_digit(p[i]);
+		}
+		kcap__put_mem(o, d, 2 * k);
+		p += k;
+		n -= k;
+	}
+}
+
+void kcap__put_quoted(struct kcap__out *o, const unsigned char *p, size_t n)
+{
+	kcap__put_char(o, '"');
+	kcap__put_escaped(o, p, n);
+	kcap__put_char(o, '"');
+}
+
+void kcap__put_errno(struct kcap__out *o, __s64 v)
+{
+	const char *name = NULL;
+
+	if (v < 0 && v >= -4095)
+		name = strerrorname_np((int)-v);
+	kcap__put_s64(o, v);
+	if (name) {
+		kcap__put_char(o, ' ');
+		kcap__put_str(o, name);
+	}
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Private to libkcap's state/ folder and the layers above it (detect/,
+ * export/) and their unit tests: the thread and descriptor tables.
+ */
+#ifndef KCAP_STATE_H
+#define KCAP_STATE_H
+
+#include "internal.h"
+#include "kcap_detect.h"
+
+
+struct kfd {
+	__s32 fd;
+	char typechar; /* Falco's fd.typechar: f 4 6 u p e s l i t m d o */
+	__u8 l4; /* IPPROTO_TCP, IPPROTO_UDP, 255 raw; 0 unknown */
+	__u16 sport;
+	__u16 dport;
+	char sip[48];
+	char dip[48];
+	char *name; /* path, "sip:sport->dip:dport", unix path */
+};
+
+struct kfdtab {
+	unsigned int refs; /* threads sharing it (one process) */
+	unsigned int n;
+	unsigned int cap;
+	struct kfd *v;
+};
+
+struct kthread {
+	struct kthread *next; /* hash chain */
+	__u32 tid;
+	__u32 pid;
+	__u32 ppid;
+	__u32 vpid;
+	__u32 vtid;
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 loginuid;
+	__u32 tty;
+	bool exited;
+	char comm[17];
+	char *exe; /* full path of the executable */
+	char *argv; /* NUL-separated, argv_len bytes */
+	size_t argv_len;
+	char *cwd;
+	char *cgroup;
+	struct kcap_container ct;
+	struct kfdtab *fdt;
+	__u64 last_ts;
+};
+
+struct kcap_state {
+	struct kthread **buckets;
+	size_t nbuckets; /* power of two */
+	__u32 max_threads;
+	__u32 max_fds;
+	struct kcap_state_stats stats;
+	__s64 boot_wall_ns;
+	bool live; /* threads the table misses are looked up in /proc */
+	/* deferred to the next update: see kcap_state_update() */
+	__u32 pending_exit;
+	__u32 pending_close_tid;
+	__s32 pending_close_fd;
+	__u32 pending_cred_tid;
+	int pending_cred_kind; /* 0 none, 1 uid, 2 gid */
+	__u32 pending_cred[3]; /* real, effective, saved; -1 unchanged */
+	/* user names */
+	struct kuser {
+		__u32 uid;
+		char *name;
+	} *users;
+	size_t nr_users;
+};
+
+KCAP_HIDDEN struct kthread *kcap__thread(const struct kcap_state *st, __u32 tid);
+KCAP_HIDDEN struct kfd *kcap__fd(const struct kthread *th, __s32 fd);
+KCAP_HIDDEN const char *kcap__user_name(const struct kcap_state *st, __u32 uid);
+
+/* Table primitives (state.c) for the event handlers (state_events.c). */
+KCAP_HIDDEN void kst_setstr(char **dst, const char *s, size_t n);
+KCAP_HIDDEN void kst_setmem(char **dst, size_t *dlen, const char *s, size_t n);
+KCAP_HIDDEN void kst_set_cgroup(struct kthread *t, const char *cg, size_t n);
+KCAP_HIDDEN struct kfdtab *kst_fdt_copy(const struct kfdtab *src);
+KCAP_HIDDEN void kst_fdt_put(struct kfdtab *t);
+KCAP_HIDDEN struct kfd *kst_fd_add(struct kcap_state *st, struct kthread *th, __s32 fd,
+				   char typechar);
+KCAP_HIDDEN void kst_fd_remove(struct kcap_state *st, __u32 tid, __s32 fd);
+KCAP_HIDDEN struct kthread *kst_thread_new(struct kcap_state *st, __u32 tid, __u32 pid);
+KCAP_HIDDEN struct kthread *kst_thread_get(struct kcap_state *st, const struct kcap_event_hdr *ev);
+KCAP_HIDDEN void kst_thread_remove(struct kcap_state *st, __u32 tid);
+
+#endif /* KCAP_STATE_H */

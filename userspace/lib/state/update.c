@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * kcap_state_update(): what each event changes in the thread and descriptor
+ * tables. Events are exit-side, so a result says whether the call worked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "state.h"
+
+#define NOVAL 0xffffffffu
+#define CLONE_THREAD_FLAG 0x00010000ULL
+#define O_DIRECTORY_FLAG 0200000
+#define F_DUPFD_CMD 0
+#define F_DUPFD_CLOEXEC_CMD 1030
+
+struct evp {
+	const struct kcap_event_hdr *ev;
+	const struct kcap_event_desc *d;
+};
+
+static int pidx(const struct evp *e, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->d->nparams && i < e->ev->nparams; i++)
+		if (!strcmp(e->d->params[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static bool p_s64(const struct evp *e, const char *name, __s64 *v)
+{
+	int i = pidx(e, name);
+
+	return i >= 0 && kcap_event_s64(e->ev, (unsigned int)i, v) == 0;
+}
+
+static bool p_u32(const struct evp *e, const char *name, __u32 *v)
+{
+	__s64 x;
+
+	if (!p_s64(e, name, &x))
+		return false;
+	*v = (__u32)x;
+	return true;
+}
+
+static const char *p_bytes(const struct evp *e, const char *name, __u16 *len)
+{
+	int i = pidx(e, name);
+	const void *p;
+
+	if (i < 0 || kcap_event_param(e->ev, (unsigned int)i, &p, len))
+		return NULL;
+	return p;
+}
+
+static bool p_sockaddr(const struct evp *e, const char *name, struct kcap_sockaddr *sa)
+{
+	int i = pidx(e, name);
+
+	return i >= 0 && kcap_event_sockaddr(e->ev, (unsigned int)i, sa) == 0;
+}
+
+/* "1.2.3.4" or "::1" of @sa into @ip, its port into *port. */
+static void sa_ip(const struct kcap_sockaddr *sa, char ip[48], __u16 *port)
+{
+	char buf[160];
+	size_t n;
+
+	kcap_sockaddr_format(sa, buf, sizeof(buf));
+	*port = sa->port;
+	if (sa->family == AF_INET6 && buf[0] == '[') {
+		n = strcspn(buf + 1, "]");
+		snprintf(ip, 48, "%.*s", (int)n, buf + 1);
+	} else if (sa->family == AF_INET) {
+		n = strcspn(buf, ":");
+		snprintf(ip, 48, "%.*s", (int)n, buf);
+	} else {
+		ip[0] = '\0';
+	}
+}
+
+static void fd_set_name(struct kfd *f)
+{
+	char name[160];
+
+	if (f->typechar == '4' || f->typechar == '6')
+		snprintf(name, sizeof(name), f->typechar == '6' ? "%s:%u->%s:%u" : "%s:%u->%s:%u",
+			 f->sip[0] ? f->sip : (f->typechar == '6' ? "::" : "0.0.0.0"), f->sport,
+			 f->dip[0] ? f->dip : (f->typechar == '6' ? "::" : "0.0.0.0"), f->dport);
+	else
+		return;
+	kst_setstr(&f->name, name, strlen(name));
+}
+
+static char typechar_of_family(unsigned int family)
+{
+	switch (family) {
+	case AF_INET:
+		return '4';
+	case AF_INET6:
+		return '6';
+	case AF_UNIX:
+		return 'u';
+	default:
+		return 'o';
+	}
+}
+
+static void on_fork(struct kcap_state *st, struct kthread *parent, __u32 tid, __u32 pid, __u64 ts)
+{
+	struct kthread *c;
+	bool thread = pid == parent->pid;
+
+	if (!tid)
+		return;
+	c = kst_thread_new(st, tid, pid);
+	if (!c)
+		return;
+	c->ppid = thread ? parent->ppid : parent->pid;
+	c->uid = parent->uid;
+	c->euid = parent->euid;
+	c->gid = parent->gid;
+	c->loginuid = parent->loginuid;
+	c->tty = parent->tty;
+	c->last_ts = ts;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	if (parent->exe)
+		kst_setstr(&c->exe, parent->exe, strlen(parent->exe));
+	if (parent->argv)
+		kst_setmem(&c->argv, &c->argv_len, parent->argv, parent->argv_len);
+	if (parent->cwd)
+		kst_setstr(&c->cwd, parent->cwd, strlen(parent->cwd));
+	if (parent->cgroup)
+		kst_setstr(&c->cgroup, parent->cgroup, strlen(parent->cgroup));
+	c->ct = parent->ct;
+	/* vpid: the parent's namespace view is the best guess until exec */
+	c->vpid = thread ? parent->vpid : pid;
+	c->vtid = tid;
+	if (thread && parent->fdt) {
+		c->fdt = parent->fdt;
+		c->fdt->refs++;
+	} else {
+		c->fdt = kst_fdt_copy(parent->fdt);
+	}
+}
+
+static void on_exec(struct kcap_state *st, struct kthread *t, const struct evp *e)
+{
+	const char *s;
+	__u16 n;
+
+	(void)st;
+	if ((s = p_bytes(e, "exe", &n)) && n)
+		kst_setstr(&t->exe, s, n);
+	else if ((s = p_bytes(e, "filename", &n)))
+		kst_setstr(&t->exe, s, n);
+	if ((s = p_bytes(e, "argv", &n)))
+		kst_setmem(&t->argv, &t->argv_len, s, n);
+	else if (e->ev->type == KCAP_EVT_PROC_EXEC && t->exe)
+		kst_setmem(&t->argv, &t->argv_len, t->exe, strlen(t->exe));
+	if ((s = p_bytes(e, "cwd", &n)) && n)
+		kst_setstr(&t->cwd, s, n);
+	if ((s = p_bytes(e, "comm", &n))) {
+		if (n >= sizeof(t->comm))
+			n = sizeof(t->comm) - 1;
+		memcpy(t->comm, s, n);
+		t->comm[n] = '\0';
+	}
+	p_u32(e, "uid", &t->uid);
+	p_u32(e, "euid", &t->euid);
+	p_u32(e, "gid", &t->gid);
+	p_u32(e, "loginuid", &t->loginuid);
+	p_u32(e, "tty", &t->tty);
+	p_u32(e, "vpid", &t->vpid);
+	p_u32(e, "vtid", &t->vtid);
+	if ((s = p_bytes(e, "cgroup", &n)) && n)
+		kst_set_cgroup(t, s, n);
+}
+
+static void on_open(struct kcap_state *st, struct kthread *t, const struct evp *e, __s64 res)
+{
+	const char *s;
+	__u16 n = 0;
+	__s64 flags = 0;
+	struct kfd *f;
+
+	p_s64(e, "flags", &flags);
+	f = kst_fd_add(st, t, (__s32)res, flags & O_DIRECTORY_FLAG ? 'd' : 'f');
+	if (!f)
+		return;
+	s = p_bytes(e, "path", &n);
+	if (!s || !n)
+		s = p_bytes(e, "name", &n);
+	if (s)
+		kst_setstr(&f->name, s, n);
+}
+
+static void on_socket(struct kcap_state *st, struct kthread *t, const struct evp *e, __s64 res)
+{
+	__s64 dom = 0, type = 0;
+	struct kfd *f;
+
+	p_s64(e, "domain", &dom);
+	p_s64(e, "type", &type);
+	f = kst_fd_add(st, t, (__s32)res, typechar_of_family((unsigned int)dom));
+	if (!f)
+		return;
+	switch (type & 0xf) {
+	case SOCK_STREAM:
+		f->l4 = IPPROTO_TCP;
+		break;
+	case SOCK_DGRAM:
+		f->l4 = IPPROTO_UDP;
+		break;
+	case SOCK_RAW:
+		f->l4 = 255;
+		break;
+	}
+	if (f->typechar == 'u')
+		kst_setstr(&f->name, "", 0);
+}
+
+/* connect, sendto: the remote end of @fd; accept: @fd is new, from @lfd. */
+static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *e, __s32 fd,
+		    const struct kfd *listener)
+{
+	struct kcap_sockaddr sa;
+	struct kfd *f = kcap__fd(t, fd);
+
+	if (!p_sockaddr(e, "addr", &sa))
+		return;
+	if (!f || f->typechar != typechar_of_family(sa.family)) {
+		__u8 l4 = f ? f->l4 : (listener ? listener->l4 : 0);
+
+		f = kst_fd_add(st, t, fd, typechar_of_family(sa.family));
+		if (!f)
+			return;
+		f->l4 = l4 ? l4 : IPPROTO_TCP;
+	}
+	if (sa.family == AF_UNIX) {
+		kst_setstr(&f->name, sa.path, strlen(sa.path));
+		return;
+	}
+	if (listener) {
+		/* accepted: the client is the source, we are the destination */
+		sa_ip(&sa, f->sip, &f->sport);
+		memcpy(f->dip, listener->sip, sizeof(f->dip));
+		f->dport = listener->sport;
+		f->l4 = listener->l4 ? listener->l4 : IPPROTO_TCP;
+	} else {
+		sa_ip(&sa, f->dip, &f->dport);
+	}
+	fd_set_name(f);
+}
+
+static void on_dup(struct kcap_state *st, struct kthread *t, __s32 oldfd, __s32 newfd)
+{
+	struct kfd *o = kcap__fd(t, oldfd), copy, *f;
+
+	if (!o || oldfd == newfd)
+		return;
+	copy = *o;
+	f = kst_fd_add(st, t, newfd, copy.typechar); /* may move the table */
+	if (!f)
+		return;
+	o = kcap__fd(t, oldfd);
+	if (!o)
+		return;
+	f->l4 = o->l4;
+	f->sport = o->sport;
+	f->dport = o->dport;
+	memcpy(f->sip, o->sip, sizeof(f->sip));
+	memcpy(f->dip, o->dip, sizeof(f->dip));
+	f->name = o->name ? strdup(o->name) : NULL;
+}
+
+static void on_chdir(struct kthread *t, const struct evp *e)
+{
+	const char *s;
+	__u16 n;
+	char *joined;
+
+	if (!(s = p_bytes(e, "path", &n)) || !n)
+		return;
+	if (s[0] == '/' || !t->cwd) {
+		kst_setstr(&t->cwd, s, n);
+		return;
+	}
+	if (asprintf(&joined, "%s/%.*s", t->cwd, (int)n, s) < 0)
+		return;
+	free(t->cwd);
+	t->cwd = joined;
+}
+
+static void cred_later(struct kcap_state *st, struct kthread *t, const struct evp *e, int kind)
+{
+	static const char *const names[2][3] = {
+		{ "ruid", "euid", "suid" },
+		{ "rgid", "egid", "sgid" },
+	};
+	int i;
+
+	st->pending_cred_tid = t->tid;
+	st->pending_cred_kind = kind;
+	for (i = 0; i < 3; i++) {
+		__u32 v = NOVAL;
+
+		p_u32(e, names[kind - 1][i], &v);
+		st->pending_cred[i] = v;
+	}
+	/* setuid(x)/setgid(x): the effective id, and the real one for root */
+	if (e->ev->type == KCAP_EVT_SETUID || e->ev->type == KCAP_EVT_SETGID) {
+		__u32 v = NOVAL;
+
+		p_u32(e, kind == 1 ? "uid" : "gid", &v);
+		st->pending_cred[1] = v;
+		if (t->euid == 0)
+			st->pending_cred[0] = v;
+	}
+}
+
+static void apply_pending(struct kcap_state *st)
+{
+	struct kthread *t;
+
+	if (st->pending_close_tid) {
+		kst_fd_remove(st, st->pending_close_tid, st->pending_close_fd);
+		st->pending_close_tid = 0;
+	}
+	if (st->pending_cred_kind && (t = kcap__thread(st, st->pending_cred_tid))) {
+		__u32 *r = st->pending_cred_kind == 1 ? &t->uid : &t->gid;
+		__u32 *eff = st->pending_cred_kind == 1 ? &t->euid : NULL;
+
+		if (st->pending_cred[0] != NOVAL)
+			*r = st->pending_cred[0];
+		if (eff && st->pending_cred[1] != NOVAL)
+			*eff = st->pending_cred[1];
+	}
+	st->pending_cred_kind = 0;
+	if (st->pending_exit) {
+		kst_thread_remove(st, st->pending_exit);
+		st->stats.threads_reaped++;
+		st->pending_exit = 0;
+	}
+}
+
+int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev)
+{
+	struct evp e = { .ev = ev };
+	struct kthread *t;
+	__s64 res = -1, v = 0, w = 0;
+	__u32 a = 0, b = 0;
+
+	if (!st || !ev)
+		return -EINVAL;
+	apply_pending(st);
+	if (ev->type == KCAP_EVT_DROP || !ev->tid)
+		return 0;
+	e.d = kcap_handle_event_desc(h, ev->type);
+	if (!e.d)
+		return 0;
+	t = kst_thread_get(st, ev);
+	if (!t)
+		return -ENOMEM;
+	t->last_ts = ev->ts_ns;
+	if (e.d->flags & KCAP_EDF_DECODED)
+		kcap_event_res(ev, &res);
+
+	switch (ev->type) {
+	case KCAP_EVT_PROC_FORK:
+		if (!t->comm[0]) {
+			/* a parent first seen here: the event names it */
+			const char *s;
+			__u16 n;
+
+			if ((s = p_bytes(&e, "comm", &n)) && n < sizeof(t->comm)) {
+				memcpy(t->comm, s, n);
+				t->comm[n] = '\0';
+			}
+		}
+		if (p_u32(&e, "child_tid", &a) && p_u32(&e, "child_pid", &b) && !kcap__thread(st, a))
+			on_fork(st, t, a, b, ev->ts_ns);
+		break;
+	case KCAP_EVT_CLONE:
+	case KCAP_EVT_CLONE3:
+	case KCAP_EVT_FORK:
+	case KCAP_EVT_VFORK:
+		/* without lifecycle events, the parent's result names the child */
+		if (res > 0 && !kcap__thread(st, (__u32)res)) {
+			p_s64(&e, "flags", &v);
+			on_fork(st, t, (__u32)res, v & CLONE_THREAD_FLAG ? t->pid : (__u32)res,
+				ev->ts_ns);
+		}
+		break;
+	case KCAP_EVT_EXECVE:
+	case KCAP_EVT_EXECVEAT:
+		if (res == 0)
+			on_exec(st, t, &e);
+		break;
+	case KCAP_EVT_PROC_EXEC:
+		on_exec(st, t, &e);
+		break;
+	case KCAP_EVT_PROC_EXIT:
+		t->exited = true;
+		st->pending_exit = t->tid;
+		break;
+	case KCAP_EVT_OPEN:
+	case KCAP_EVT_OPENAT:
+	case KCAP_EVT_OPENAT2:
+	case KCAP_EVT_CREAT:
+		if (res >= 0)
+			on_open(st, t, &e, res);
+		break;
+	case KCAP_EVT_MEMFD_CREATE:
+		if (res >= 0) {
+			struct kfd *f = kst_fd_add(st, t, (__s32)res, 'm');
+			__u16 n;
+			const char *s = p_bytes(&e, "name", &n);
+			char name[300];
+
+			if (f && s) {
+				snprintf(name, sizeof(name), "memfd:%.*s", (int)n, s);
+				kst_setstr(&f->name, name, strlen(name));
+			}
+		}
+		break;
+	case KCAP_EVT_SOCKET:
+		if (res >= 0)
+			on_socket(st, t, &e, res);
+		break;
+	case KCAP_EVT_SOCKETPAIR:
+		if (res == 0) {
+			__u16 n;
+			const char *s = p_bytes(&e, "fds", &n);
+			__s32 fds[2];
+
+			if (s && n == 8) {
+				memcpy(fds, s, 8);
+				kst_fd_add(st, t, fds[0], 'u');
+				kst_fd_add(st, t, fds[1], 'u');
+			}
+		}
+		break;
+	case KCAP_EVT_CONNECT:
+		if ((res == 0 || res == -EINPROGRESS) && p_s64(&e, "fd", &v))
+			on_peer(st, t, &e, (__s32)v, NULL);
+		break;
+	case KCAP_EVT_SENDTO:
+		if (res >= 0 && p_s64(&e, "fd", &v)) {
+			struct kfd *f = kcap__fd(t, (__s32)v);
+
+			if (!f || !f->dip[0])
+				on_peer(st, t, &e, (__s32)v, NULL);
+		}
+		break;
+	case KCAP_EVT_ACCEPT:
+	case KCAP_EVT_ACCEPT4:
+		if (res >= 0 && p_s64(&e, "fd", &v)) {
+			struct kfd *l = kcap__fd(t, (__s32)v), copy;
+
+			memset(&copy, 0, sizeof(copy));
+			if (l)
+				copy = *l;
+			copy.name = NULL;
+			on_peer(st, t, &e, (__s32)res, &copy);
+		}
+		break;
+	case KCAP_EVT_BIND:
+		if (res == 0 && p_s64(&e, "fd", &v)) {
+			struct kfd *f = kcap__fd(t, (__s32)v);
+			struct kcap_sockaddr sa;
+
+			if (f && p_sockaddr(&e, "addr", &sa)) {
+				if (sa.family == AF_UNIX)
+					kst_setstr(&f->name, sa.path, strlen(sa.path));
+				else
+					sa_ip(&sa, f->sip, &f->sport);
+			}
+		}
+		break;
+	case KCAP_EVT_DUP:
+		if (res >= 0 && p_s64(&e, "oldfd", &v))
+			on_dup(st, t, (__s32)v, (__s32)res);
+		break;
+	case KCAP_EVT_DUP2:
+	case KCAP_EVT_DUP3:
+		if (res >= 0 && p_s64(&e, "oldfd", &v))
+			on_dup(st, t, (__s32)v, (__s32)res);
+		break;
+	case KCAP_EVT_FCNTL:
+		if (res >= 0 && p_s64(&e, "cmd", &w) &&
+		    (w == F_DUPFD_CMD || w == F_DUPFD_CLOEXEC_CMD) && p_s64(&e, "fd", &v))
+			on_dup(st, t, (__s32)v, (__s32)res);
+		break;
+	case KCAP_EVT_CLOSE:
+		if (res == 0 && p_s64(&e, "fd", &v)) {
+			st->pending_close_tid = t->tid;
+			st->pending_close_fd = (__s32)v;
+		}
+		break;
+	case KCAP_EVT_CHDIR:
+	case KCAP_EVT_FCHDIR:
+		if (res == 0)
+			on_chdir(t, &e);
+		break;
+	case KCAP_EVT_SETUID:
+	case KCAP_EVT_SETREUID:
+	case KCAP_EVT_SETRESUID:
+		if (res == 0)
+			cred_later(st, t, &e, 1);
+		break;
+	case KCAP_EVT_SETGID:
+	case KCAP_EVT_SETREGID:
+	case KCAP_EVT_SETRESGID:
+		if (res == 0)
+			cred_later(st, t, &e, 2);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
