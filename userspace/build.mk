@@ -4,7 +4,7 @@
 # Included by the top-level Makefile, which sets TOP and BUILD. Targets:
 #   lib          build/lib/libkcap.so{,.1,.1.0.0}, libkcap.a, libkcap.pc
 #   cli          build/bin/kcap (dynamic, rpath to ../lib), build/bin/kcap-static
-#   test-unit    build and run the unit tests under ASan and UBSan
+#   test-unit    build and run the unit tests under ASan and UBSan; layers-check
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table (docs-check: is it current?)
 #   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI
@@ -52,14 +52,19 @@ GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.
 GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
 	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit guest-bins install-userspace docs docs-check
+.PHONY: lib cli test-unit guest-bins install-userspace docs docs-check layers-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
 guest-bins: $(GUEST_BINS)
 
-test-unit: $(UNIT_BIN) docs-check
+test-unit: $(UNIT_BIN) docs-check layers-check
 	$(UNIT_BIN)
+
+# The library's folders are layers (userspace/README.md): no call or include
+# from a folder to one above it, so no cycle across folders.
+layers-check: $(LIB_A)
+	@$(US_DIR)/tools/check-layers.sh $(US_OBJ)/lib-static $(US_DIR)/lib
 
 # docs/events.md is generated from the event table and docs/sdk.md from the
 # public headers' comments: `make docs` rewrites them, docs-check (run by

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# check-layers.sh OBJDIR LIBDIR - libkcap's folders are its layers:
+#
+#   capture  <-  event  <-  format  <-  state  <-  detect, export
+#   capture  <-  driverctl
+#
+# A file may call (symbols, from the objects in OBJDIR/<folder>/) and
+# include (quoted includes in LIBDIR/<folder>/) only its own folder and the
+# folders below it; detect and export do not use each other. Cycles are
+# therefore possible only inside one folder. Prints every violation and
+# exits 1 if there is one; prints the folder-level graph otherwise.
+set -euo pipefail
+objdir=$1 libdir=$2
+
+# The folders each folder may use besides itself.
+declare -A below=(
+	[capture]=""
+	[event]="capture"
+	[driverctl]="capture"
+	[format]="capture event"
+	[state]="capture event format"
+	[detect]="capture event format state"
+	[export]="capture event format state"
+)
+
+allowed() { # from to
+	[ "$1" = "$2" ] && return 0
+	# generated code (protobuf-c), the root headers
+	[ -n "${below[$2]+x}" ] || return 0
+	[[ " ${below[$1]} " == *" $2 "* ]]
+}
+
+bad=0
+edges=$(mktemp)
+trap 'rm -f "$edges"' EXIT
+
+# Symbol edges: who defines what, who uses what.
+for o in "$objdir"/*/*.o; do
+	d=$(basename "$(dirname "$o")")
+	[ -n "${below[$d]+x}" ] || continue
+	f="$d/$(basename "$o" .o)"
+	nm "$o" | awk -v f="$f" '$2 ~ /^[TDBRC]$/ { print "D", $3, f } $1 == "U" { print "U", $2, f }'
+done | awk '
+	$1 == "D" { def[$2] = $3; next }
+	{ use[++n] = $2; by[n] = $3 }
+	END { for (i = 1; i <= n; i++) if (use[i] in def && def[use[i]] != by[i]) print by[i], def[use[i]], use[i] }
+' | sort -u >"$edges"
+
+while read -r from to sym; do
+	if ! allowed "${from%%/*}" "${to%%/*}"; then
+		echo "layer violation: $from calls $sym in $to"
+		bad=1
+	fi
+done <"$edges"
+
+# Include edges: quoted includes naming a folder, or a file of the same folder.
+for src in "$libdir"/*/*.[ch]; do
+	d=$(basename "$(dirname "$src")")
+	[ -n "${below[$d]+x}" ] || continue
+	while read -r inc; do
+		case $inc in
+		*/*) t=${inc%%/*} ;;
+		*) t=$d ;;
+		esac
+		if ! allowed "$d" "$t"; then
+			echo "layer violation: $d/$(basename "$src") includes \"$inc\""
+			bad=1
+		fi
+	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$src")
+done
+
+if [ "$bad" = 1 ]; then
+	echo "userspace/lib: the folders' layering is broken (see userspace/tools/check-layers.sh)"
+	exit 1
+fi
+echo "userspace/lib layers: ok; folder dependencies (calls):"
+awk '{ split($1, a, "/"); split($2, b, "/"); if (a[1] != b[1]) print "  " a[1] " -> " b[1] }' "$edges" | sort -u
