@@ -10,6 +10,8 @@
 
 /* ---- Fields (fields.c) --------------------------------------------------------- */
 
+/* kcap__field_get() dispatches by family ranges: keep the evt.* ids up to
+ * F_EVT_IS_OPEN_WRITE and the fd.* ids from F_FD_NUM to F_FD_L4PROTO. */
 enum kfield_id {
 	F_EVT_TYPE,
 	F_EVT_TIME,

@@ -494,16 +494,12 @@ static bool open_mode(struct kevctx *c, bool write)
 	}
 }
 
-bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
-		     struct kval *v)
+/* evt.*: the event itself. */
+static bool field_evt(struct kevctx *c, const struct kfieldref *ref, struct kval *v)
 {
-	const struct kthread *t = c->th, *a;
-	const struct kfd *f;
 	char *buf;
 	__s64 res;
 
-	if (nth && !kcap__field_multi(ref))
-		return false;
 	switch (ref->id) {
 	case F_EVT_TYPE:
 		return put_str(v, kcap__evt_type(c));
@@ -545,8 +541,17 @@ bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	case F_EVT_IS_OPEN_WRITE:
 		return put_bool(v, open_mode(c, true));
 	default:
-		break;
+		return false;
 	}
+}
+
+/* proc.*, user.*, group.*, container.*, k8s.*: the thread and its ancestors. */
+static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		       struct kval *v)
+{
+	const struct kthread *t = c->th, *a;
+	char *buf;
+
 	if (ref->id >= F_PROC_NAME && ref->id <= F_GROUP_GID && !t)
 		return false;
 	switch (ref->id) {
@@ -608,8 +613,16 @@ bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	case F_K8S_POD_UID:
 		return t && t->ct.pod_uid[0] && put_str(v, t->ct.pod_uid);
 	default:
-		break;
+		return false;
 	}
+}
+
+/* fd.*: the descriptor the event is about. */
+static bool field_fd(struct kevctx *c, const struct kfieldref *ref, struct kval *v)
+{
+	const struct kfd *f;
+	char *buf;
+
 	f = event_fd(c);
 	if (!f)
 		return false;
@@ -662,6 +675,18 @@ bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	default:
 		return false;
 	}
+}
+
+bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		     struct kval *v)
+{
+	if (nth && !kcap__field_multi(ref))
+		return false;
+	if (ref->id <= F_EVT_IS_OPEN_WRITE)
+		return field_evt(c, ref, v);
+	if (ref->id >= F_FD_NUM && ref->id <= F_FD_L4PROTO)
+		return field_fd(c, ref, v);
+	return field_proc(c, ref, nth, v);
 }
 
 size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf, size_t len)

@@ -407,99 +407,86 @@ static int load_exceptions(struct ydoc *y, yaml_node_t *list, struct krule *ru)
 	return 0;
 }
 
-static int load_rule(struct ydoc *y, yaml_node_t *item, const char *name)
+/* `append: true` or `override:` on rule @ru: change what the item names. */
+static int amend_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, bool enabled)
 {
-	struct kcap_rules *r = y->r;
-	struct krule *ru = kr_find_rule(r, name), fresh;
 	yaml_node_t *n;
-	bool append = false, enabled = true;
 	const char *s;
 	int how, err, prio;
-	size_t nkeys = (size_t)(item->data.mapping.pairs.top - item->data.mapping.pairs.start);
 
-	if ((n = member(y, item, "append")) && (err = want_bool(y, n, "append", &append)))
-		return err;
-	if ((n = member(y, item, "enabled")) && (err = want_bool(y, n, "enabled", &enabled)))
-		return err;
-	if ((n = member(y, item, "source")) && scalar(n) && strcmp(scalar(n), "syscall")) {
-		kr_warn(r, "%s:%u: rule '%s' for source '%s' skipped (kcap evaluates syscall rules)",
-			y->file, (unsigned int)item->start_mark.line + 1, name, scalar(n));
-		return 0;
+	if ((n = member(y, item, "condition"))) {
+		struct kloc cl = loc_of(y, n);
+
+		if ((err = override_of(y, item, "condition", &how)) ||
+		    (err = want_scalar(y, n, "condition", &s)))
+			return err;
+		if (how == 'r')
+			kr_cond_free(&ru->cond);
+		if ((err = kr_cond_append(&ru->cond, s, &cl)))
+			return err;
 	}
-	/* `- rule: X / enabled: false` alone switches an earlier rule */
-	if (member(y, item, "enabled") && nkeys == 2) {
-		if (!ru)
-			return yerr(y, item, "rule '%s' is enabled/disabled but was not defined before",
-				    name);
+	if ((n = member(y, item, "exceptions"))) {
+		if ((err = override_of(y, item, "exceptions", &how)))
+			return err;
+		if (how == 'r') {
+			while (ru->nexc)
+				kr_exception_free(&ru->exc[--ru->nexc]);
+		}
+		if ((err = load_exceptions(y, n, ru)))
+			return err;
+	}
+	if ((n = member(y, item, "output"))) {
+		if ((err = override_of(y, item, "output", &how)) ||
+		    (err = want_scalar(y, n, "output", &s)))
+			return err;
+		if (how == 'a') {
+			char *o;
+
+			if (asprintf(&o, "%s %s", ru->output ? ru->output : "", s) < 0)
+				return -ENOMEM;
+			free(ru->output);
+			ru->output = o;
+		} else {
+			free(ru->output);
+			ru->output = strdup(s);
+			ru->output_loc = loc_of(y, n);
+		}
+	}
+	if ((n = member(y, item, "desc")) && scalar(n)) {
+		free(ru->desc);
+		ru->desc = strdup(scalar(n));
+	}
+	if ((n = member(y, item, "priority"))) {
+		prio = kcap_priority_parse(scalar(n));
+		if (prio < 0)
+			return yerr(y, n, "unknown priority '%s'", scalar(n) ?: "");
+		ru->priority = prio;
+	}
+	if ((n = member(y, item, "tags"))) {
+		char **t;
+		size_t nt;
+
+		if ((err = want_strings(y, n, "tags", false, &t, &nt)))
+			return err;
+		free_strings(ru->tags, ru->ntags);
+		ru->tags = t;
+		ru->ntags = nt;
+	}
+	if (member(y, item, "enabled"))
 		ru->enabled = enabled;
-		return 0;
-	}
-	if (append || member(y, item, "override")) {
-		if (!ru)
-			return yerr(y, item, "rule '%s' %s a rule not defined before", name,
-				    append ? "appends to" : "overrides");
-		if ((n = member(y, item, "condition"))) {
-			struct kloc cl = loc_of(y, n);
+	return 0;
+}
 
-			if ((err = override_of(y, item, "condition", &how)) ||
-			    (err = want_scalar(y, n, "condition", &s)))
-				return err;
-			if (how == 'r')
-				kr_cond_free(&ru->cond);
-			if ((err = kr_cond_append(&ru->cond, s, &cl)))
-				return err;
-		}
-		if ((n = member(y, item, "exceptions"))) {
-			if ((err = override_of(y, item, "exceptions", &how)))
-				return err;
-			if (how == 'r') {
-				while (ru->nexc)
-					kr_exception_free(&ru->exc[--ru->nexc]);
-			}
-			if ((err = load_exceptions(y, n, ru)))
-				return err;
-		}
-		if ((n = member(y, item, "output"))) {
-			if ((err = override_of(y, item, "output", &how)) ||
-			    (err = want_scalar(y, n, "output", &s)))
-				return err;
-			if (how == 'a') {
-				char *o;
+/* A rule defined (or defined again: @ru, replaced in its place). */
+static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, const char *name,
+		       bool enabled)
+{
+	struct kcap_rules *r = y->r;
+	struct krule fresh;
+	yaml_node_t *n;
+	const char *s;
+	int err, prio;
 
-				if (asprintf(&o, "%s %s", ru->output ? ru->output : "", s) < 0)
-					return -ENOMEM;
-				free(ru->output);
-				ru->output = o;
-			} else {
-				free(ru->output);
-				ru->output = strdup(s);
-				ru->output_loc = loc_of(y, n);
-			}
-		}
-		if ((n = member(y, item, "desc")) && scalar(n)) {
-			free(ru->desc);
-			ru->desc = strdup(scalar(n));
-		}
-		if ((n = member(y, item, "priority"))) {
-			prio = kcap_priority_parse(scalar(n));
-			if (prio < 0)
-				return yerr(y, n, "unknown priority '%s'", scalar(n) ?: "");
-			ru->priority = prio;
-		}
-		if ((n = member(y, item, "tags"))) {
-			char **t;
-			size_t nt;
-
-			if ((err = want_strings(y, n, "tags", false, &t, &nt)))
-				return err;
-			free_strings(ru->tags, ru->ntags);
-			ru->tags = t;
-			ru->ntags = nt;
-		}
-		if (member(y, item, "enabled"))
-			ru->enabled = enabled;
-		return 0;
-	}
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.name = strdup(name);
 	fresh.enabled = enabled;
@@ -564,6 +551,41 @@ static int load_rule(struct ydoc *y, yaml_node_t *item, const char *name)
 fail:
 	kr_rule_free(&fresh);
 	return err;
+}
+
+static int load_rule(struct ydoc *y, yaml_node_t *item, const char *name)
+{
+	struct kcap_rules *r = y->r;
+	struct krule *ru = kr_find_rule(r, name);
+	yaml_node_t *n;
+	bool append = false, enabled = true;
+	int err;
+	size_t nkeys = (size_t)(item->data.mapping.pairs.top - item->data.mapping.pairs.start);
+
+	if ((n = member(y, item, "append")) && (err = want_bool(y, n, "append", &append)))
+		return err;
+	if ((n = member(y, item, "enabled")) && (err = want_bool(y, n, "enabled", &enabled)))
+		return err;
+	if ((n = member(y, item, "source")) && scalar(n) && strcmp(scalar(n), "syscall")) {
+		kr_warn(r, "%s:%u: rule '%s' for source '%s' skipped (kcap evaluates syscall rules)",
+			y->file, (unsigned int)item->start_mark.line + 1, name, scalar(n));
+		return 0;
+	}
+	/* `- rule: X / enabled: false` alone switches an earlier rule */
+	if (member(y, item, "enabled") && nkeys == 2) {
+		if (!ru)
+			return yerr(y, item, "rule '%s' is enabled/disabled but was not defined before",
+				    name);
+		ru->enabled = enabled;
+		return 0;
+	}
+	if (append || member(y, item, "override")) {
+		if (!ru)
+			return yerr(y, item, "rule '%s' %s a rule not defined before", name,
+				    append ? "appends to" : "overrides");
+		return amend_rule(y, item, ru, enabled);
+	}
+	return define_rule(y, item, ru, name, enabled);
 }
 
 static int load_item(struct ydoc *y, yaml_node_t *item)
