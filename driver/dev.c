@@ -4,6 +4,7 @@
  * configure and start a capture, mmap of the rings, poll().
  */
 #include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
@@ -23,6 +24,52 @@
 
 #include "kcap.h"
 #include "compat.h"
+
+/* Module parameters: the defaults a new session starts with. */
+static unsigned long kcap_default_ring_size = KCAP_RING_SIZE_DEFAULT;
+static unsigned int kcap_default_snaplen = KCAP_SNAPLEN_DEFAULT;
+
+static int kcap_set_ring_size(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret = kstrtoul(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!is_power_of_2(v) || v < KCAP_RING_SIZE_MIN ||
+	    v > KCAP_RING_SIZE_MAX || v < PAGE_SIZE)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kcap_ring_size_ops = {
+	.set = kcap_set_ring_size,
+	.get = param_get_ulong,
+};
+module_param_cb(ring_size, &kcap_ring_size_ops, &kcap_default_ring_size, 0644);
+MODULE_PARM_DESC(ring_size,
+		 "Default bytes of data per CPU ring (power of two, 64 KiB to 1 GiB)");
+
+static int kcap_set_snaplen(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > KCAP_SNAPLEN_MAX)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kcap_snaplen_ops = {
+	.set = kcap_set_snaplen,
+	.get = param_get_uint,
+};
+module_param_cb(snaplen, &kcap_snaplen_ops, &kcap_default_snaplen, 0644);
+MODULE_PARM_DESC(snaplen, "Default bytes of buffer data captured per parameter");
 
 /* The open session, and who holds it (for the sysfs "holder" file). */
 static DEFINE_MUTEX(kcap_holder_lock);
@@ -84,7 +131,7 @@ static int kcap_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static void kcap_stop(struct kcap_session *s)
+static void kcap_session_stop(struct kcap_session *s)
 {
 	if (!s->capturing)
 		return;
@@ -99,7 +146,7 @@ static int kcap_release(struct inode *inode, struct file *file)
 	struct kcap_session *s = file->private_data;
 
 	mutex_lock(&s->lock);
-	kcap_stop(s);
+	kcap_session_stop(s);
 	kcap_rings_free(s);
 	mutex_unlock(&s->lock);
 
@@ -111,7 +158,7 @@ static int kcap_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int kcap_start(struct kcap_session *s)
+static int kcap_session_start(struct kcap_session *s)
 {
 	unsigned int cpu;
 	int ret;
@@ -234,9 +281,9 @@ static long kcap_ioctl_locked(struct kcap_session *s, unsigned int cmd,
 	case KCAP_IOC_SET_INTEREST:
 		return kcap_set_interest(s, &a->in);
 	case KCAP_IOC_START:
-		return kcap_start(s);
+		return kcap_session_start(s);
 	case KCAP_IOC_STOP:
-		kcap_stop(s);
+		kcap_session_stop(s);
 		return 0;
 	case KCAP_IOC_GET_STATS:
 		return kcap_get_stats(s, &a->st);

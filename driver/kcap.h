@@ -86,9 +86,8 @@ void kcap_rings_free(struct kcap_session *s);
 bool kcap_rings_readable(struct kcap_session *s);
 void kcap_ring_stats(struct kcap_ring *r, struct kcap_cpu_stats *st);
 
-/* main.c */
-extern unsigned long kcap_default_ring_size;
-extern unsigned int kcap_default_snaplen;
+/* tracepoints.c */
+int kcap_tracepoints_init(void);
 int kcap_probes_register(struct kcap_session *s);
 void kcap_probes_unregister(struct kcap_session *s);
 
