@@ -149,16 +149,24 @@ $(BUILD)/vm/guest/kcap_fuzz: $(TOP)/tests/vm/guest/kcap_fuzz.c $(KFUZZ_SRCS) \
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -I$(TOP)/tests/vm/guest -pthread -static -o $@ $< $(KFUZZ_SRCS)
 
+# Every public header (kcap.h, kcap_export.h, kcap_detect.h and the ABI
+# headers they include; not kcap_event_table.h, the table's definition that
+# the driver and libkcap each compile once) and a pkg-config file whose
+# prefix is the PREFIX of this install, written here rather than at build time.
+SDK_PUBLIC_HEADERS = $(US_DIR)/lib/kcap.h $(US_DIR)/lib/kcap_export.h $(US_DIR)/lib/kcap_detect.h \
+	$(TOP)/include/kcap/kcap_abi.h $(TOP)/include/kcap/kcap_events.h
 install-userspace: lib cli
 	install -d $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/kcap \
 		$(DESTDIR)$(PREFIX)/bin
 	install -m 0644 $(LIB_SO_REAL) $(LIB_A) $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/
 	ln -sf libkcap.so.$(KCAP_VERSION) $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/libkcap.so.$(KCAP_SOMAJOR)
 	ln -sf libkcap.so.$(KCAP_SOMAJOR) $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/libkcap.so
-	install -m 0644 $(LIB_PC) $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig/
-	install -m 0644 $(TOP)/include/kcap/*.h $(US_DIR)/lib/kcap.h $(DESTDIR)$(PREFIX)/include/kcap/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(KCAP_LIBDIR)|' \
+		-e 's|@VERSION@|$(KCAP_VERSION)|' $(US_DIR)/lib/libkcap.pc.in \
+		> $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig/libkcap.pc
+	install -m 0644 $(SDK_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/kcap/
 	install -m 0755 $(BUILD)/bin/kcap-static $(DESTDIR)$(PREFIX)/bin/kcap
 
 include $(US_DIR)/proto.mk
 
--include $(wildcard $(US_OBJ)/*/*.d)
+-include $(wildcard $(US_OBJ)/*/*.d $(US_OBJ)/*/*/*.d)

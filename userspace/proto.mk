@@ -42,10 +42,6 @@ LIB_LIBS += -lprotobuf-c
 LIB_SRCS += $(PROTO_GEN_C)
 LIB_GEN_HDRS += $(PROTO_GEN_H)
 
-.PHONY: install-export-header
-install-userspace: install-export-header
-install-export-header:
-	install -D -m 0644 $(US_DIR)/lib/kcap_export.h $(DESTDIR)$(PREFIX)/include/kcap/kcap_export.h
 
 # Host check of kcap export with protoc --decode and python3-protobuf
 # (tests/export/host.sh), on the real guest captures of tests/fuzz/corpus/.

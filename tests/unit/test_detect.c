@@ -405,7 +405,7 @@ static void test_state_lifecycle(void **state)
 
 		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_FORK, 1, 1, 10 + i, 3, fork));
 	}
-	kcap_state_stats(st, &s);
+	kcap_state_stats(st, &s, sizeof(s));
 	assert_true(s.threads <= 4);
 	assert_true(s.threads_evicted > 0);
 	{
@@ -414,7 +414,7 @@ static void test_state_lifecycle(void **state)
 		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_EXIT, 1009, 1009, 50, 2, ex));
 		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_DROP, 0, 0, 51, 0, NULL));
 	}
-	kcap_state_stats(st, &s);
+	kcap_state_stats(st, &s, sizeof(s));
 	assert_int_equal(s.threads_reaped, 1);
 	kcap_state_free(st);
 }
@@ -429,7 +429,7 @@ static void test_state_thread_lookup(void **state)
 
 	(void)state;
 	world_init(&w);
-	kcap_state_stats(w.st, &before);
+	kcap_state_stats(w.st, &before, sizeof(before));
 	assert_int_equal(kcap_state_thread(w.st, 101, &t, sizeof(t)), 0);
 	assert_int_equal(t.tid, 101);
 	assert_int_equal(t.pid, 101);
@@ -464,7 +464,7 @@ static void test_state_thread_lookup(void **state)
 			 0);
 	assert_int_equal(small.tid, 101);
 	assert_int_equal(kcap_state_thread(NULL, 101, &t, sizeof(t)), -EINVAL);
-	kcap_state_stats(w.st, &after);
+	kcap_state_stats(w.st, &after, sizeof(after));
 	assert_int_equal(after.threads, before.threads);
 	assert_int_equal(after.misses, before.misses);
 	kcap_state_free(w.st);

@@ -81,10 +81,11 @@ static int check_module(const char *path, bool quiet)
 	struct kcap_module_info mi;
 	struct kcap_kernel_state ks;
 	char err[512];
+	struct kcap_module_opts mo = { .sz = sizeof(mo), .errbuf = err, .errbuf_sz = sizeof(err) };
 	bool need_sig;
 	int bad = 0;
 
-	if (kcap_module_inspect(path, &mi, sizeof(mi), err, sizeof(err))) {
+	if (kcap_module_inspect(path, &mi, sizeof(mi), &mo)) {
 		fprintf(stderr, "kcap: %s\n", err);
 		return -1;
 	}
@@ -194,8 +195,9 @@ static int cmd_load(const char *path, const char *params, bool force)
 static int cmd_unload(void)
 {
 	char err[512];
+	struct kcap_module_opts mo = { .sz = sizeof(mo), .errbuf = err, .errbuf_sz = sizeof(err) };
 
-	if (kcap_module_unload(err, sizeof(err))) {
+	if (kcap_module_unload(&mo)) {
 		fprintf(stderr, "kcap: %s\n", err);
 		return EXIT_RUNTIME;
 	}

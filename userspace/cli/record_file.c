@@ -39,7 +39,7 @@ static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
 
 	if (!p->on || (!force && dt < 1.0))
 		return;
-	kcap_writer_stats(w, &st);
+	kcap_writer_stats(w, &st, sizeof(st));
 	fprintf(stderr, "\rkcap: %llu events (%.0f/s), drops %llu, %.1f MB written, ratio %.1fx   ",
 		(unsigned long long)st.events,
 		dt > 0 ? (double)(st.events - p->last_events) / dt : 0.0,
@@ -122,7 +122,7 @@ int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned l
 	show_progress(&pr, w, true);
 	if (pr.shown)
 		fputc('\n', stderr);
-	kcap_writer_stats(w, &st);
+	kcap_writer_stats(w, &st, sizeof(st));
 	fprintf(stderr,
 		"kcap: %llu events to %s%s (%u file%s), %llu bytes, %.1f bytes/event, ratio %.1fx, drops %llu\n",
 		(unsigned long long)st.events, ro->path,

@@ -11,9 +11,10 @@ EX_INC := $(BUILD)/include
 .PHONY: examples
 examples: $(EX_BINS)
 
-$(EX_INC)/kcap/kcap.h: $(TOP)/userspace/lib/kcap.h $(wildcard $(TOP)/include/kcap/*.h)
+$(EX_INC)/kcap/kcap.h: $(SDK_PUBLIC_HEADERS)
 	@mkdir -p $(@D)
-	cp $(TOP)/include/kcap/*.h $(TOP)/userspace/lib/kcap.h $(@D)/
+	rm -f $(@D)/*.h
+	cp $(SDK_PUBLIC_HEADERS) $(@D)/
 
 $(BUILD)/examples/%: $(TOP)/userspace/examples/%.c $(EX_INC)/kcap/kcap.h $(LIB_A)
 	@mkdir -p $(@D)

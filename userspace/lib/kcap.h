@@ -185,7 +185,8 @@ struct kcap_merge_opts {
  * every source ended. kcap_start()/kcap_stop() act on every source;
  * kcap_cpu_stats() adds up the sources' counters of a CPU;
  * kcap_handle_event_desc() answers for the source of the last event; the
- * process snapshot is every source's snapshot; kcap_fd() is -EBADF.
+ * process snapshot is every source's snapshot; kcap_file_info() describes
+ * the first source that is a capture file; kcap_fd() is -EBADF.
  * On success the merge owns @srcs[0..@n-1] and kcap_close() closes them;
  * on failure the caller still does. @opts may be NULL.
  * Returns a handle, or NULL with errno set (EINVAL: no sources, more than
@@ -512,8 +513,10 @@ struct kcap_writer_stats {
 	__u32 reserved;
 };
 
-/* kcap_writer_stats() - counters since kcap_writer_open(). */
-KCAP_API int kcap_writer_stats(const struct kcap_writer *w, struct kcap_writer_stats *st);
+/* kcap_writer_stats() - counters since kcap_writer_open(); @sz: sizeof(*st)
+ * as the caller knows it. */
+KCAP_API int kcap_writer_stats(const struct kcap_writer *w, struct kcap_writer_stats *st,
+			       size_t sz);
 
 /* kcap_writer_path() - the file being written now. */
 KCAP_API const char *kcap_writer_path(const struct kcap_writer *w);
@@ -555,14 +558,26 @@ struct kcap_module_info {
 	char release[128]; /* vermagic's first word: the kernel it was built for */
 };
 
+/* Options of kcap_module_inspect() and kcap_module_unload(); NULL allowed. */
+struct kcap_module_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* if non-NULL, receives the explanation when the call fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_module_opts__last_field errbuf_sz
+
 /*
  * kcap_module_inspect() - read @path's .modinfo (with libelf) and look for
  * a signature. @sz is sizeof(*info) as the caller knows it. Returns 0, or a
- * negative errno with one sentence in @errbuf (-ENOEXEC: not an x86_64
- * kernel module, truncated or damaged; -ENOENT, -EACCES: cannot open).
+ * negative errno with one sentence in opts->errbuf (-ENOEXEC: not an x86_64
+ * kernel module, truncated or damaged; -ENOENT, -EACCES: cannot open;
+ * -EINVAL: bad arguments or options).
  */
 KCAP_API int kcap_module_inspect(const char *path, struct kcap_module_info *info, size_t sz,
-				 char *errbuf, size_t errbuf_sz);
+				 const struct kcap_module_opts *opts);
 
 /* The running kernel's module-loading policy. -1 in a field: unknown. */
 struct kcap_kernel_state {
@@ -620,10 +635,10 @@ KCAP_API int kcap_module_load(const char *path, const struct kcap_module_load_op
 
 /*
  * kcap_module_unload() - unload kcap (delete_module, never waiting).
- * -EAGAIN while in use (the explanation names the process holding
- * /dev/kcap), -ENOENT if not loaded.
+ * -EAGAIN while in use (the explanation in opts->errbuf names the process
+ * holding /dev/kcap), -ENOENT if not loaded, -EINVAL: bad options.
  */
-KCAP_API int kcap_module_unload(char *errbuf, size_t errbuf_sz);
+KCAP_API int kcap_module_unload(const struct kcap_module_opts *opts);
 
 /* kcap_lib_version() - KCAP_LIB_MAJOR * 10000 + MINOR * 100 + PATCH. */
 KCAP_API unsigned int kcap_lib_version(void);

@@ -125,7 +125,8 @@ struct kcap_state_stats {
 	__u64 misses; /* events from a thread the table did not know */
 };
 
-KCAP_API int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s);
+/* kcap_state_stats() - counters; @sz: sizeof(*s) as the caller knows it. */
+KCAP_API int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s, size_t sz);
 
 /* One thread as the table knows it. Strings are NUL-terminated ("" when
  * unknown) and stay valid until the next call that changes the state. */
@@ -200,7 +201,8 @@ enum kcap_priority {
 	KCAP_PRIO_DEBUG,
 };
 
-/* kcap_priority_name() - "Warning" etc.; kcap_priority_parse(): -1 if unknown. */
+/* kcap_priority_name() - "Warning" etc.; kcap_priority_parse(): the
+ * priority (case-insensitive, Falco's names and aliases) or -EINVAL. */
 KCAP_API const char *kcap_priority_name(enum kcap_priority p);
 KCAP_API int kcap_priority_parse(const char *s);
 

@@ -646,6 +646,12 @@ static int file_procs(const struct kcap *h, const void **p, size_t *len)
 	return 0;
 }
 
+static int file_info(struct kcap *h, struct kcap_file_info *info)
+{
+	*info = to_file(h)->info;
+	return 0;
+}
+
 const struct kcap_source_ops kcap__file_ops = {
 	.kind = "file",
 	.next = file_next,
@@ -654,6 +660,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.cpu_stats = file_cpu_stats,
 	.desc = file_desc,
 	.procs = file_procs,
+	.info = file_info,
 };
 
 static int check_fopts(struct kcap *h, const struct kcap_file_opts *opts)
@@ -732,16 +739,6 @@ struct kcap *kcap_open_file(const char *path, const struct kcap_file_opts *opts)
 	return kcap__open_file_fd(fd, path, opts);
 }
 
-int kcap_file_info(struct kcap *h, struct kcap_file_info *info, size_t sz)
-{
-	if (!h || !info)
-		return -EINVAL;
-	if (!kcap__is(h, &kcap__file_ops))
-		return kcap__err(h, EINVAL, "not a capture file handle");
-	memset(info, 0, sz);
-	memcpy(info, &to_file(h)->info, sz < sizeof(*info) ? sz : sizeof(*info));
-	return 0;
-}
 
 int kcap_file_type_counts(struct kcap *h, __u64 *counts, unsigned int n)
 {

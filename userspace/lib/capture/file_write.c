@@ -639,11 +639,12 @@ int kcap_writer_flush(struct kcap_writer *w)
 	return flush_all(w);
 }
 
-int kcap_writer_stats(const struct kcap_writer *w, struct kcap_writer_stats *st)
+int kcap_writer_stats(const struct kcap_writer *w, struct kcap_writer_stats *st, size_t sz)
 {
 	if (!w || !st)
 		return -EINVAL;
-	*st = w->st;
+	memset(st, 0, sz);
+	memcpy(st, &w->st, sz < sizeof(w->st) ? sz : sizeof(w->st));
 	return 0;
 }
 

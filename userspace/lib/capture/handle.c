@@ -117,6 +117,24 @@ const struct kcap_event_desc *kcap_handle_event_desc(const struct kcap *h, unsig
 	return kcap__desc(h, type);
 }
 
+int kcap_file_info(struct kcap *h, struct kcap_file_info *info, size_t sz)
+{
+	struct kcap_file_info all;
+	int err;
+
+	if (!h || !info)
+		return -EINVAL;
+	if (!h->ops->info)
+		return kcap__err(h, EINVAL, "not a capture file handle");
+	memset(&all, 0, sizeof(all));
+	err = h->ops->info(h, &all);
+	if (err)
+		return err;
+	memset(info, 0, sz);
+	memcpy(info, &all, sz < sizeof(all) ? sz : sizeof(all));
+	return 0;
+}
+
 int kcap__procs(const struct kcap *h, const void **p, size_t *len)
 {
 	if (!h || !h->ops->procs)

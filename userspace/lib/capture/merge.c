@@ -198,6 +198,18 @@ static int merge_procs(const struct kcap *h, const void **p, size_t *len)
 	return total ? 0 : -ENODATA;
 }
 
+/* The metadata of the first source that is a recording. */
+static int merge_info(struct kcap *h, struct kcap_file_info *info)
+{
+	struct kcap_merge *m = to_merge(h);
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!kcap_file_info(m->src[i], info, sizeof(*info)))
+			return 0;
+	return kcap__err(h, EINVAL, "no source of the merge is a capture file");
+}
+
 static void merge_close(struct kcap *h)
 {
 	struct kcap_merge *m = to_merge(h);
@@ -222,6 +234,7 @@ static const struct kcap_source_ops merge_ops = {
 	.cpu_stats = merge_cpu_stats,
 	.desc = merge_desc,
 	.procs = merge_procs,
+	.info = merge_info,
 };
 
 struct kcap *kcap_open_merge(struct kcap *const *srcs, unsigned int n,

@@ -34,7 +34,7 @@ int kcap_priority_parse(const char *s)
 	int i;
 
 	if (!s)
-		return -1;
+		return -EINVAL;
 	for (i = 0; i < 8; i++)
 		if (!strcasecmp(s, prio_names[i]))
 			return i;
@@ -42,7 +42,7 @@ int kcap_priority_parse(const char *s)
 		return KCAP_PRIO_INFORMATIONAL;
 	if (!strcasecmp(s, "warn"))
 		return KCAP_PRIO_WARNING;
-	return -1;
+	return -EINVAL;
 }
 
 /* ---- Messages and locations ------------------------------------------------------- */

@@ -101,9 +101,11 @@ static void read_signature(int fd, struct kcap_module_info *mi)
 	mi->sig_len = __builtin_bswap32(t.sig_len);
 }
 
-int kcap_module_inspect(const char *path, struct kcap_module_info *info, size_t sz, char *errbuf,
-			size_t errbuf_sz)
+int kcap_module_inspect(const char *path, struct kcap_module_info *info, size_t sz,
+			const struct kcap_module_opts *opts)
 {
+	char *errbuf = OPTS_GET(opts, errbuf, NULL);
+	size_t errbuf_sz = OPTS_GET(opts, errbuf_sz, 0);
 	struct kcap_module_info mi;
 	struct stat st;
 	Elf *elf = NULL;
@@ -113,7 +115,8 @@ int kcap_module_inspect(const char *path, struct kcap_module_info *info, size_t 
 	bool found = false;
 	int fd, err = 0;
 
-	if (!path || !info || !sz)
+	if (!path || !info || !sz ||
+	    (opts && (opts->sz < sizeof(size_t) || !kcap__opts_valid(opts, sizeof(*opts), opts->sz))))
 		return set_err(errbuf, errbuf_sz, EINVAL, "kcap_module_inspect: bad arguments");
 	memset(&mi, 0, sizeof(mi));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -415,7 +418,12 @@ int kcap_module_load(const char *path, const struct kcap_module_load_opts *opts)
 	}
 	if (!path)
 		return set_err(o.errbuf, o.errbuf_sz, EINVAL, "no module path given");
-	err = kcap_module_inspect(path, &mi, sizeof(mi), o.errbuf, o.errbuf_sz);
+	{
+		struct kcap_module_opts io = { .sz = sizeof(io), .errbuf = o.errbuf,
+					       .errbuf_sz = o.errbuf_sz };
+
+		err = kcap_module_inspect(path, &mi, sizeof(mi), &io);
+	}
 	if (err)
 		return err;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -429,10 +437,15 @@ int kcap_module_load(const char *path, const struct kcap_module_load_opts *opts)
 	return explain_load(err, path, &mi, &ks, o.errbuf, o.errbuf_sz);
 }
 
-int kcap_module_unload(char *errbuf, size_t errbuf_sz)
+int kcap_module_unload(const struct kcap_module_opts *opts)
 {
+	char *errbuf = OPTS_GET(opts, errbuf, NULL);
+	size_t errbuf_sz = OPTS_GET(opts, errbuf_sz, 0);
 	struct kcap_driver_status ds;
 	int err;
+
+	if (opts && (opts->sz < sizeof(size_t) || !kcap__opts_valid(opts, sizeof(*opts), opts->sz)))
+		return set_err(errbuf, errbuf_sz, EINVAL, "kcap_module_opts: bad size or unknown fields");
 
 	if (!syscall(SYS_delete_module, "kcap", O_NONBLOCK))
 		return 0;

@@ -467,12 +467,13 @@ void kcap_state_free(struct kcap_state *st)
 	free(st);
 }
 
-int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s)
+int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *out, size_t sz)
 {
+	struct kcap_state_stats all, *s = &all;
 	size_t i;
 	struct kthread *t;
 
-	if (!st || !s)
+	if (!st || !out)
 		return -EINVAL;
 	*s = st->stats;
 	s->fds = 0;
@@ -480,6 +481,8 @@ int kcap_state_stats(const struct kcap_state *st, struct kcap_state_stats *s)
 		for (t = st->buckets[i]; t; t = t->next)
 			if (t->fdt && t->tid == t->pid)
 				s->fds += t->fdt->n;
+	memset(out, 0, sz);
+	memcpy(out, &all, sz < sizeof(all) ? sz : sizeof(all));
 	return 0;
 }
 
