@@ -6,6 +6,8 @@
 #ifndef KCAP_EVENT_H
 #define KCAP_EVENT_H
 
+#include <string.h>
+
 #include "capture/capture.h"
 
 /* Address families as the driver records them (Linux values). */
@@ -15,11 +17,37 @@
 #define SUN_PATH_MAX 108
 
 /* Signed parameter types: S32, S64, ERRNO, FD. */
-KCAP_HIDDEN bool kcap__type_signed(unsigned int type);
+static inline bool kcap__type_signed(unsigned int type)
+{
+	return type == KCAP_PT_S32 || type == KCAP_PT_S64 || type == KCAP_PT_ERRNO ||
+	       type == KCAP_PT_FD;
+}
 
 /* A @size-byte number (2, 4 or 8) at @p, sign-extended if @sign; false if
  * @len is not @size. */
-KCAP_HIDDEN bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v);
+static inline bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)
+{
+	__u16 v16;
+	__u32 v32;
+
+	if (len != size)
+		return false;
+	switch (size) {
+	case 2:
+		memcpy(&v16, p, 2);
+		*v = sign ? (__u64)(__s64)(__s16)v16 : v16;
+		return true;
+	case 4:
+		memcpy(&v32, p, 4);
+		*v = sign ? (__u64)(__s64)(__s32)v32 : v32;
+		return true;
+	case 8:
+		memcpy(v, p, 8);
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The result (parameter 0) of a decoded event described by @d. */
 KCAP_HIDDEN int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,

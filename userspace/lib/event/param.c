@@ -50,37 +50,6 @@ int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name)
 	return -ENOENT;
 }
 
-bool kcap__type_signed(unsigned int type)
-{
-	return type == KCAP_PT_S32 || type == KCAP_PT_S64 || type == KCAP_PT_ERRNO ||
-	       type == KCAP_PT_FD;
-}
-
-/* A fixed-size number, sign-extended if @sign; false on a wrong length. */
-bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)
-{
-	__u16 v16;
-	__u32 v32;
-
-	if (len != size)
-		return false;
-	switch (size) {
-	case 2:
-		memcpy(&v16, p, 2);
-		*v = sign ? (__u64)(__s64)(__s16)v16 : v16;
-		return true;
-	case 4:
-		memcpy(&v32, p, 4);
-		*v = sign ? (__u64)(__s64)(__s32)v32 : v32;
-		return true;
-	case 8:
-		memcpy(v, p, 8);
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The result of a decoded event described by @d: parameter 0. */
 int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d, __s64 *res)
 {

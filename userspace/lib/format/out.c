@@ -133,13 +133,6 @@ void kcap__put_hexbytes(struct kcap__out *o, const unsigned char *p, size_t n)
 	}
 }
 
-void kcap__put_quoted(struct kcap__out *o, const unsigned char *p, size_t n)
-{
-	kcap__put_char(o, '"');
-	kcap__put_escaped(o, p, n);
-	kcap__put_char(o, '"');
-}
-
 void kcap__put_errno(struct kcap__out *o, __s64 v)
 {
 	const char *name = NULL;

@@ -76,7 +76,12 @@ KCAP_HIDDEN void kcap__put_escaped(struct kcap__out *o, const unsigned char *p, 
 
 /* @n bytes of @p as two lower-case hex digits each: "00ff". */
 /* A double-quoted escaped string: "a\\"b". */
-KCAP_HIDDEN void kcap__put_quoted(struct kcap__out *o, const unsigned char *p, size_t n);
+static inline void kcap__put_quoted(struct kcap__out *o, const unsigned char *p, size_t n)
+{
+	kcap__put_char(o, '"');
+	kcap__put_escaped(o, p, n);
+	kcap__put_char(o, '"');
+}
 
 /* A signed result, with the errno name if it is -1..-4095: "-2 ENOENT". */
 KCAP_HIDDEN void kcap__put_errno(struct kcap__out *o, __s64 v);

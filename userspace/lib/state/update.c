@@ -351,221 +351,227 @@ static void apply_pending(struct kcap_state *st)
 	}
 }
 
-/* Process lifecycle: fork and clone, exec, exit. */
-static void update_process(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
+/* A parent first seen at its fork event: the event names it. */
+static void on_proc_fork(struct kcap_state *st, struct kthread *t, struct evp *e)
+{
+	__u32 a = 0, b = 0;
+	const char *s;
+	__u16 n;
+
+	if (!t->comm[0] && (s = p_bytes(e, "comm", &n)) && n < sizeof(t->comm)) {
+		memcpy(t->comm, s, n);
+		t->comm[n] = '\0';
+	}
+	if (p_u32(e, "child_tid", &a) && p_u32(e, "child_pid", &b) && !kcap__thread(st, a))
+		on_fork(st, t, a, b, e->ev->ts_ns);
+}
+
+/* Without lifecycle events, the parent's result names the child. */
+static void on_clone(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
 {
 	__s64 v = 0;
-	__u32 a = 0, b = 0;
 
-	switch (e->ev->type) {
+	if (res > 0 && !kcap__thread(st, (__u32)res)) {
+		p_s64(e, "flags", &v);
+		on_fork(st, t, (__u32)res, v & CLONE_THREAD_FLAG ? t->pid : (__u32)res,
+			e->ev->ts_ns);
+	}
+}
+
+static void on_memfd(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
+{
+	struct kfd *f = kst_fd_add(st, t, (__s32)res, 'm');
+	__u16 n;
+	const char *s = p_bytes(e, "name", &n);
+	char name[300];
+
+	if (f && s) {
+		snprintf(name, sizeof(name), "memfd:%.*s", (int)n, s);
+		kst_setstr(&f->name, name, strlen(name));
+	}
+}
+
+static void on_socketpair(struct kcap_state *st, struct kthread *t, struct evp *e)
+{
+	__u16 n;
+	const char *s = p_bytes(e, "fds", &n);
+	__s32 fds[2];
+
+	if (s && n == 8) {
+		memcpy(fds, s, 8);
+		kst_fd_add(st, t, fds[0], 'u');
+		kst_fd_add(st, t, fds[1], 'u');
+	}
+}
+
+/* sendto names the peer of an unconnected socket. */
+static void on_sendto(struct kcap_state *st, struct kthread *t, struct evp *e, __s32 fd)
+{
+	struct kfd *f = kcap__fd(t, fd);
+
+	if (!f || !f->dip[0])
+		on_peer(st, t, e, fd, NULL);
+}
+
+/* The accepted descriptor inherits the listener's local end. */
+static void on_accept(struct kcap_state *st, struct kthread *t, struct evp *e, __s32 lfd,
+		      __s32 fd)
+{
+	struct kfd *l = kcap__fd(t, lfd), copy;
+
+	memset(&copy, 0, sizeof(copy));
+	if (l)
+		copy = *l;
+	copy.name = NULL;
+	on_peer(st, t, e, fd, &copy);
+}
+
+static void on_bind(struct kthread *t, struct evp *e, __s32 fd)
+{
+	struct kfd *f = kcap__fd(t, fd);
+	struct kcap_sockaddr sa;
+
+	if (f && p_sockaddr(e, "addr", &sa)) {
+		if (sa.family == AF_UNIX)
+			kst_setstr(&f->name, sa.path, strlen(sa.path));
+		else
+			sa_ip(&sa, f->sip, &f->sport);
+	}
+}
+
+/* The thread of @ev, with the desc and result of the event; NULL if the
+ * event changes nothing (a drop marker, an unknown type) or on ENOMEM. */
+static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
+				    const struct kcap_event_hdr *ev, struct evp *e, __s64 *res,
+				    int *err)
+{
+	struct kthread *t;
+
+	*err = 0;
+	apply_pending(st);
+	if (ev->type == KCAP_EVT_DROP || !ev->tid)
+		return NULL;
+	e->d = kcap_handle_event_desc(h, ev->type);
+	if (!e->d)
+		return NULL;
+	t = kst_thread_get(st, ev);
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	t->last_ts = ev->ts_ns;
+	if (e->d->flags & KCAP_EDF_DECODED)
+		kcap_event_res(ev, res);
+	return t;
+}
+
+/* What each event type changes: one case, one handler. */
+int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev)
+{
+	struct evp e = { .ev = ev };
+	struct kthread *t;
+	__s64 res = -1, v = 0, w = 0;
+	int err;
+
+	if (!st || !ev)
+		return -EINVAL;
+	t = update_begin(st, h, ev, &e, &res, &err);
+	if (!t)
+		return err;
+	switch (ev->type) {
 	case KCAP_EVT_PROC_FORK:
-		if (!t->comm[0]) {
-			/* a parent first seen here: the event names it */
-			const char *s;
-			__u16 n;
-
-			if ((s = p_bytes(e, "comm", &n)) && n < sizeof(t->comm)) {
-				memcpy(t->comm, s, n);
-				t->comm[n] = '\0';
-			}
-		}
-		if (p_u32(e, "child_tid", &a) && p_u32(e, "child_pid", &b) && !kcap__thread(st, a))
-			on_fork(st, t, a, b, e->ev->ts_ns);
+		on_proc_fork(st, t, &e);
 		break;
 	case KCAP_EVT_CLONE:
 	case KCAP_EVT_CLONE3:
 	case KCAP_EVT_FORK:
 	case KCAP_EVT_VFORK:
-		/* without lifecycle events, the parent's result names the child */
-		if (res > 0 && !kcap__thread(st, (__u32)res)) {
-			p_s64(e, "flags", &v);
-			on_fork(st, t, (__u32)res, v & CLONE_THREAD_FLAG ? t->pid : (__u32)res,
-				e->ev->ts_ns);
-		}
+		on_clone(st, t, &e, res);
 		break;
 	case KCAP_EVT_EXECVE:
 	case KCAP_EVT_EXECVEAT:
 		if (res == 0)
-			on_exec(st, t, e);
+			on_exec(st, t, &e);
 		break;
 	case KCAP_EVT_PROC_EXEC:
-		on_exec(st, t, e);
+		on_exec(st, t, &e);
 		break;
 	case KCAP_EVT_PROC_EXIT:
 		t->exited = true;
 		st->pending_exit = t->tid;
 		break;
-	default:
-		break;
-	}
-}
-
-/* Descriptor table: open, memfd, socket, socketpair, dup, fcntl, close. */
-static void update_fds(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
-{
-	__s64 v = 0, w = 0;
-
-	switch (e->ev->type) {
 	case KCAP_EVT_OPEN:
 	case KCAP_EVT_OPENAT:
 	case KCAP_EVT_OPENAT2:
 	case KCAP_EVT_CREAT:
 		if (res >= 0)
-			on_open(st, t, e, res);
+			on_open(st, t, &e, res);
 		break;
 	case KCAP_EVT_MEMFD_CREATE:
-		if (res >= 0) {
-			struct kfd *f = kst_fd_add(st, t, (__s32)res, 'm');
-			__u16 n;
-			const char *s = p_bytes(e, "name", &n);
-			char name[300];
-
-			if (f && s) {
-				snprintf(name, sizeof(name), "memfd:%.*s", (int)n, s);
-				kst_setstr(&f->name, name, strlen(name));
-			}
-		}
+		if (res >= 0)
+			on_memfd(st, t, &e, res);
 		break;
 	case KCAP_EVT_SOCKET:
 		if (res >= 0)
-			on_socket(st, t, e, res);
+			on_socket(st, t, &e, res);
 		break;
 	case KCAP_EVT_SOCKETPAIR:
-		if (res == 0) {
-			__u16 n;
-			const char *s = p_bytes(e, "fds", &n);
-			__s32 fds[2];
-
-			if (s && n == 8) {
-				memcpy(fds, s, 8);
-				kst_fd_add(st, t, fds[0], 'u');
-				kst_fd_add(st, t, fds[1], 'u');
-			}
-		}
+		if (res == 0)
+			on_socketpair(st, t, &e);
+		break;
+	case KCAP_EVT_CONNECT:
+		if ((res == 0 || res == -EINPROGRESS) && p_s64(&e, "fd", &v))
+			on_peer(st, t, &e, (__s32)v, NULL);
+		break;
+	case KCAP_EVT_SENDTO:
+		if (res >= 0 && p_s64(&e, "fd", &v))
+			on_sendto(st, t, &e, (__s32)v);
+		break;
+	case KCAP_EVT_ACCEPT:
+	case KCAP_EVT_ACCEPT4:
+		if (res >= 0 && p_s64(&e, "fd", &v))
+			on_accept(st, t, &e, (__s32)v, (__s32)res);
+		break;
+	case KCAP_EVT_BIND:
+		if (res == 0 && p_s64(&e, "fd", &v))
+			on_bind(t, &e, (__s32)v);
 		break;
 	case KCAP_EVT_DUP:
-		if (res >= 0 && p_s64(e, "oldfd", &v))
-			on_dup(st, t, (__s32)v, (__s32)res);
-		break;
 	case KCAP_EVT_DUP2:
 	case KCAP_EVT_DUP3:
-		if (res >= 0 && p_s64(e, "oldfd", &v))
+		if (res >= 0 && p_s64(&e, "oldfd", &v))
 			on_dup(st, t, (__s32)v, (__s32)res);
 		break;
 	case KCAP_EVT_FCNTL:
-		if (res >= 0 && p_s64(e, "cmd", &w) &&
-		    (w == F_DUPFD_CMD || w == F_DUPFD_CLOEXEC_CMD) && p_s64(e, "fd", &v))
+		if (res >= 0 && p_s64(&e, "cmd", &w) &&
+		    (w == F_DUPFD_CMD || w == F_DUPFD_CLOEXEC_CMD) && p_s64(&e, "fd", &v))
 			on_dup(st, t, (__s32)v, (__s32)res);
 		break;
 	case KCAP_EVT_CLOSE:
-		if (res == 0 && p_s64(e, "fd", &v)) {
+		if (res == 0 && p_s64(&e, "fd", &v)) {
 			st->pending_close_tid = t->tid;
 			st->pending_close_fd = (__s32)v;
 		}
 		break;
-	default:
-		break;
-	}
-}
-
-/* Socket endpoints: connect, sendto, accept, bind. */
-static void update_net(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
-{
-	__s64 v = 0;
-
-	switch (e->ev->type) {
-	case KCAP_EVT_CONNECT:
-		if ((res == 0 || res == -EINPROGRESS) && p_s64(e, "fd", &v))
-			on_peer(st, t, e, (__s32)v, NULL);
-		break;
-	case KCAP_EVT_SENDTO:
-		if (res >= 0 && p_s64(e, "fd", &v)) {
-			struct kfd *f = kcap__fd(t, (__s32)v);
-
-			if (!f || !f->dip[0])
-				on_peer(st, t, e, (__s32)v, NULL);
-		}
-		break;
-	case KCAP_EVT_ACCEPT:
-	case KCAP_EVT_ACCEPT4:
-		if (res >= 0 && p_s64(e, "fd", &v)) {
-			struct kfd *l = kcap__fd(t, (__s32)v), copy;
-
-			memset(&copy, 0, sizeof(copy));
-			if (l)
-				copy = *l;
-			copy.name = NULL;
-			on_peer(st, t, e, (__s32)res, &copy);
-		}
-		break;
-	case KCAP_EVT_BIND:
-		if (res == 0 && p_s64(e, "fd", &v)) {
-			struct kfd *f = kcap__fd(t, (__s32)v);
-			struct kcap_sockaddr sa;
-
-			if (f && p_sockaddr(e, "addr", &sa)) {
-				if (sa.family == AF_UNIX)
-					kst_setstr(&f->name, sa.path, strlen(sa.path));
-				else
-					sa_ip(&sa, f->sip, &f->sport);
-			}
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/* Working directory and credentials (applied after the event). */
-static void update_cwd_creds(struct kcap_state *st, struct kthread *t, struct evp *e, __s64 res)
-{
-
-	switch (e->ev->type) {
 	case KCAP_EVT_CHDIR:
 	case KCAP_EVT_FCHDIR:
 		if (res == 0)
-			on_chdir(t, e);
+			on_chdir(t, &e);
 		break;
 	case KCAP_EVT_SETUID:
 	case KCAP_EVT_SETREUID:
 	case KCAP_EVT_SETRESUID:
 		if (res == 0)
-			cred_later(st, t, e, 1);
+			cred_later(st, t, &e, 1);
 		break;
 	case KCAP_EVT_SETGID:
 	case KCAP_EVT_SETREGID:
 	case KCAP_EVT_SETRESGID:
 		if (res == 0)
-			cred_later(st, t, e, 2);
+			cred_later(st, t, &e, 2);
 		break;
 	default:
 		break;
 	}
-}
-
-int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev)
-{
-	struct evp e = { .ev = ev };
-	struct kthread *t;
-	__s64 res = -1;
-
-	if (!st || !ev)
-		return -EINVAL;
-	apply_pending(st);
-	if (ev->type == KCAP_EVT_DROP || !ev->tid)
-		return 0;
-	e.d = kcap_handle_event_desc(h, ev->type);
-	if (!e.d)
-		return 0;
-	t = kst_thread_get(st, ev);
-	if (!t)
-		return -ENOMEM;
-	t->last_ts = ev->ts_ns;
-	if (e.d->flags & KCAP_EDF_DECODED)
-		kcap_event_res(ev, &res);
-	update_process(st, t, &e, res);
-	update_fds(st, t, &e, res);
-	update_net(st, t, &e, res);
-	update_cwd_creds(st, t, &e, res);
 	return 0;
 }
