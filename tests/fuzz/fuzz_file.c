@@ -58,7 +58,7 @@ static struct kcap *open_mem(const uint8_t *data, size_t size, __u64 start, __u6
 		}
 		done += (size_t)w;
 	}
-	return kcap__open_file_fd(fd, "fuzz-input", &o);
+	return kcap_open_file_fd(fd, "fuzz-input", &o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

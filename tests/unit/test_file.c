@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture/file_format.h"
@@ -633,6 +634,105 @@ static void test_merge_sources(void **state)
 	tring_fini(&r);
 }
 
+/* Opens @len bytes of @p as a pipe a child process writes in small pieces. */
+static struct kcap *open_pipe(const unsigned char *p, size_t len, pid_t *child)
+{
+	KCAP_OPTS(kcap_file_opts, o);
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	*child = fork();
+	assert_true(*child >= 0);
+	if (*child == 0) {
+		size_t off = 0;
+
+		close(fds[0]);
+		while (off < len) {
+			size_t n = len - off < 1000 ? len - off : 1000;
+
+			if (write(fds[1], p + off, n) != (ssize_t)n)
+				_exit(1);
+			off += n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	return kcap_open_file_fd(fds[0], "pipe", &o);
+}
+
+static void reap(pid_t child)
+{
+	int status;
+
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+}
+
+/* A capture read from a pipe: every event, in order; a cut stream reads up to
+ * its last complete block and says so; concatenated captures are flagged. */
+static void test_stream(void **state)
+{
+	struct ftmp *t = *state;
+	struct kcap_file_info fi;
+	unsigned char *p, *two;
+	size_t len;
+	pid_t child;
+	struct kcap *h;
+	int err;
+
+	write_events(t->path, 3000, 500, NULL);
+	p = slurp(t->path, &len);
+
+	h = open_pipe(p, len, &child);
+	assert_non_null(h);
+	assert_int_equal(read_all(h, &err), 3000);
+	assert_int_equal(err, -ENODATA);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_STREAM);
+	assert_true(fi.flags & KCAP_FILE_CLOSED);
+	assert_false(fi.flags & (KCAP_FILE_TRUNCATED | KCAP_FILE_TRAILING));
+	assert_int_equal(fi.nr_events, 3000);
+	kcap_close(h);
+	reap(child);
+
+	/* cut inside the fourth batch */
+	h = open_pipe(p, find_block(p, len, KCAPF_BLK_BATCH, 3) + 100, &child);
+	assert_non_null(h);
+	assert_int_equal(read_all(h, &err), 1500);
+	assert_int_equal(err, -ENODATA);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_TRUNCATED);
+	assert_false(fi.flags & KCAP_FILE_CLOSED);
+	kcap_close(h);
+	reap(child);
+
+	/* cat a a: the first copy is read, the rest flagged (file and pipe) */
+	two = test_malloc(2 * len);
+	memcpy(two, p, len);
+	memcpy(two + len, p, len);
+	spit(t->path, two, 2 * len);
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(read_all(h, &err), 3000);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_TRAILING);
+	assert_int_equal(fi.end_offset, len - KCAPF_TRAILER_LEN);
+	kcap_close(h);
+	h = open_pipe(two, 2 * len, &child);
+	assert_non_null(h);
+	assert_int_equal(read_all(h, &err), 3000);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_TRAILING);
+	kcap_close(h);
+	reap(child);
+
+	/* a directory */
+	errno = 0;
+	assert_null(kcap_open_file(t->dir, NULL));
+	assert_int_equal(errno, EISDIR);
+	test_free(two);
+	test_free(p);
+}
+
 static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_round_trip, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_seek, ft_setup, ft_teardown),
@@ -645,6 +745,7 @@ static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_oversized_length, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_stream, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_merge_files, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_merge_sources, ft_setup, ft_teardown),
 };

@@ -369,15 +369,32 @@ struct kcap_file_opts {
  * window) and -EBADMSG on a corrupt block, with the byte offset and the
  * problem in kcap_errmsg(). A file that ends inside a block (a recorder
  * that was killed) reads up to its last complete block.
- * Returns a handle, or NULL with errno set (ENOENT, EACCES, EBADMSG: not a
- * kcap file or corrupt, EPROTO: a newer major format version).
+ * Returns a handle, or NULL with errno set (ENOENT, EACCES, EISDIR,
+ * EBADMSG: not a kcap file or corrupt, EPROTO: a newer major format
+ * version, EINVAL: bad options or not a file, pipe or socket).
  */
 KCAP_API struct kcap *kcap_open_file(const char *path, const struct kcap_file_opts *opts);
+
+/*
+ * kcap_open_file_fd() - kcap_open_file() on an open descriptor, which the
+ * handle takes over (closed by kcap_close(), also when this fails). A pipe
+ * or socket (standard input: `kcap read -r -`) is read forward only, as it
+ * arrives: no index, so start_ns cannot skip ahead, and kcap_file_info()
+ * describes what was read so far (KCAP_FILE_STREAM). @name is used in
+ * messages. Errors as kcap_open_file().
+ */
+KCAP_API struct kcap *kcap_open_file_fd(int fd, const char *name,
+					const struct kcap_file_opts *opts);
 
 /* kcap_file_info.flags */
 #define KCAP_FILE_CLOSED 0x1 /* ends with a closing block: written completely */
 #define KCAP_FILE_INDEXED 0x2 /* the closing block's batch index was loaded */
 #define KCAP_FILE_TRUNCATED 0x4 /* ends inside a block, at end_offset */
+/* more bytes after the closing block and its trailer (two captures
+ * concatenated?); not read: end_offset says where the capture ends */
+#define KCAP_FILE_TRAILING 0x8
+/* read from a pipe or socket: no index, file_bytes counts what was read */
+#define KCAP_FILE_STREAM 0x10
 
 struct kcap_file_info {
 	__u16 format_major;

@@ -32,6 +32,13 @@ struct idx_entry {
 struct kcap_file {
 	struct kcap h;
 	int fd;
+	bool stream; /* a pipe or socket: read forward only, size unknown */
+	__u64 spos; /* stream: bytes consumed so far */
+	/* stream: the block last read, still in blk (read_front() stops at
+	 * the first batch, next_batch() reads it again) */
+	bool cached;
+	__u64 cached_off;
+	unsigned char cached_hdr[KCAPF_BLOCK_HDR_LEN];
 	char name[256];
 	__u64 size;
 	__u64 off; /* next block */
@@ -94,10 +101,62 @@ static int ferr(struct kcap *h, int err, __u64 off, const char *fmt, ...)
 			 what);
 }
 
+/*
+ * A stream (pipe, socket) is read forward only: reading at @off first skips
+ * to it. Returns the bytes read before the end of the stream (up to @len),
+ * or a negative errno. The reader never goes back: the header and the
+ * blocks are read in order, and a stream has no trailer to look at.
+ */
+static ssize_t stream_read(struct kcap *h, void *buf, size_t len, __u64 off)
+{
+	struct kcap_file *f = to_file(h);
+	unsigned char skip[4096];
+	size_t done = 0;
+	ssize_t n;
+
+	if (off < f->spos)
+		return ferr(h, EINVAL, off, "a stream cannot be read backwards (at %llu)",
+			    (unsigned long long)f->spos);
+	while (f->spos < off) {
+		size_t want = off - f->spos < sizeof(skip) ? off - f->spos : sizeof(skip);
+
+		n = read(f->fd, skip, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ferr(h, errno, f->spos, "read error: %s", strerror(errno));
+		if (n == 0)
+			return 0;
+		f->spos += (__u64)n;
+	}
+	while (done < len) {
+		n = read(f->fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ferr(h, errno, f->spos, "read error: %s", strerror(errno));
+		if (n == 0)
+			break;
+		done += (size_t)n;
+		f->spos += (__u64)n;
+	}
+	f->info.file_bytes = f->spos;
+	return (ssize_t)done;
+}
+
 static int read_at(struct kcap *h, void *buf, size_t len, __u64 off)
 {
 	size_t done = 0;
 	ssize_t n;
+
+	if (to_file(h)->stream) {
+		n = stream_read(h, buf, len, off);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n < len)
+			return ferr(h, EBADMSG, off + (size_t)n, "unexpected end of file");
+		return 0;
+	}
 
 	while (done < len) {
 		n = pread(to_file(h)->fd, (char *)buf + done, len - done, (off_t)(off + done));
@@ -138,6 +197,53 @@ static void mark_truncated(struct kcap_file *f, __u64 off)
  * 0 at the end of the data (end of file, or a block cut short by the end of
  * the file: a writer that was killed), or a negative errno.
  */
+/* read_block() on a stream: the end shows as a short read. */
+static int read_block_stream(struct kcap *h, __u64 off, unsigned char *hdr, __u32 *len)
+{
+	struct kcap_file *f = to_file(h);
+	ssize_t n;
+	__u32 hcrc;
+	int err;
+
+	if (f->cached && off == f->cached_off) {
+		memcpy(hdr, f->cached_hdr, KCAPF_BLOCK_HDR_LEN);
+		memcpy(len, hdr + 4, 4);
+		return 1;
+	}
+	f->cached = false;
+	n = stream_read(h, hdr, KCAPF_BLOCK_HDR_LEN, off);
+	if (n <= 0) {
+		f->info.end_offset = off;
+		f->eof = true;
+		return (int)n;
+	}
+	if (n < KCAPF_BLOCK_HDR_LEN) {
+		mark_truncated(f, off);
+		return 0;
+	}
+	memcpy(len, hdr + 4, 4);
+	memcpy(&hcrc, hdr + 12, 4);
+	if (!crc_ok(kcapf_crc(hdr, 12), hcrc))
+		return ferr(h, EBADMSG, off, "block header checksum mismatch");
+	if (*len > KCAPF_MAX_BLOCK)
+		return ferr(h, EBADMSG, off, "block length %u is above the limit of %u bytes", *len,
+			    KCAPF_MAX_BLOCK);
+	err = grow(h, &f->blk, &f->blk_cap, *len ? *len : 1);
+	if (err)
+		return err;
+	n = stream_read(h, f->blk, *len, off + KCAPF_BLOCK_HDR_LEN);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < *len) {
+		mark_truncated(f, off);
+		return 0;
+	}
+	f->cached = true;
+	f->cached_off = off;
+	memcpy(f->cached_hdr, hdr, KCAPF_BLOCK_HDR_LEN);
+	return 1;
+}
+
 static int read_block(struct kcap *h, __u64 off, __u32 *type, __u32 *len)
 {
 	struct kcap_file *f = to_file(h);
@@ -145,6 +251,14 @@ static int read_block(struct kcap *h, __u64 off, __u32 *type, __u32 *len)
 	__u32 crc, hcrc;
 	int err;
 
+	if (f->stream) {
+		err = read_block_stream(h, off, hdr, len);
+		if (err <= 0)
+			return err;
+		memcpy(type, hdr, 4);
+		memcpy(&crc, hdr + 8, 4);
+		goto check;
+	}
 	if (off >= f->size) {
 		f->info.end_offset = off;
 		f->eof = true;
@@ -175,6 +289,7 @@ static int read_block(struct kcap *h, __u64 off, __u32 *type, __u32 *len)
 		err = read_at(h, f->blk, *len, off + sizeof(hdr));
 	if (err)
 		return err;
+check:
 	if (!crc_ok(kcapf_crc(f->blk, *len), crc))
 		return ferr(h, EBADMSG, off, "block checksum mismatch (type %u, %u bytes)", *type,
 			    *len);
@@ -364,12 +479,22 @@ static int parse_header(struct kcap *h)
 	__u32 bom, hlen, crc;
 	int err;
 
-	if (f->size < KCAPF_HEADER_LEN)
+	if (f->stream) {
+		ssize_t n = stream_read(h, hdr, sizeof(hdr), 0);
+
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n < sizeof(hdr))
+			return ferr(h, EBADMSG, 0, "%zd bytes is too short for a kcap capture file",
+				    n);
+	} else if (f->size < KCAPF_HEADER_LEN) {
 		return ferr(h, EBADMSG, 0, "%llu bytes is too short for a kcap capture file",
 			    (unsigned long long)f->size);
-	err = read_at(h, hdr, sizeof(hdr), 0);
-	if (err)
-		return err;
+	} else {
+		err = read_at(h, hdr, sizeof(hdr), 0);
+		if (err)
+			return err;
+	}
 	if (memcmp(hdr, KCAPF_MAGIC, KCAPF_MAGIC_LEN))
 		return ferr(h, EBADMSG, 0, "not a kcap capture file (bad magic)");
 	memcpy(&major, hdr + 8, 2);
@@ -402,7 +527,7 @@ static void load_trailer(struct kcap *h)
 	__u64 end_off;
 	__u32 type, len;
 
-	if (f->size < f->off + KCAPF_BLOCK_HDR_LEN + KCAPF_TRAILER_LEN ||
+	if (f->stream || f->size < f->off + KCAPF_BLOCK_HDR_LEN + KCAPF_TRAILER_LEN ||
 	    read_at(h, t, sizeof(t), f->size - sizeof(t)) ||
 	    memcmp(t + 8, KCAPF_TRAILER_MAGIC, 8))
 		return;
@@ -518,6 +643,24 @@ static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 	return 0;
 }
 
+/*
+ * After the closing block comes the 16-byte trailer and nothing else; more
+ * (two captures concatenated, appended garbage) is flagged, not read.
+ */
+static void check_trailing(struct kcap *h)
+{
+	struct kcap_file *f = to_file(h);
+	unsigned char t[KCAPF_TRAILER_LEN + 1];
+
+	if (f->stream) {
+		if (stream_read(h, t, sizeof(t), f->off) > KCAPF_TRAILER_LEN)
+			f->info.flags |= KCAP_FILE_TRAILING;
+		return;
+	}
+	if (f->size > f->off + KCAPF_TRAILER_LEN)
+		f->info.flags |= KCAP_FILE_TRAILING;
+}
+
 /* The next block with events; 0 with raw_len set, -ENODATA at the end. */
 static int next_batch(struct kcap *h)
 {
@@ -548,6 +691,7 @@ static int next_batch(struct kcap *h)
 			f->info.flags |= KCAP_FILE_CLOSED;
 			f->info.end_offset = f->off;
 			f->eof = true;
+			check_trailing(h);
 		}
 	}
 	return -ENODATA;
@@ -672,7 +816,7 @@ static int check_fopts(struct kcap *h, const struct kcap_file_opts *opts)
 	return 0;
 }
 
-struct kcap *kcap__open_file_fd(int fd, const char *name, const struct kcap_file_opts *opts)
+struct kcap *kcap_open_file_fd(int fd, const char *name, const struct kcap_file_opts *opts)
 {
 	char *errbuf = OPTS_GET(opts, errbuf, NULL);
 	size_t errbuf_sz = OPTS_GET(opts, errbuf_sz, 0);
@@ -698,11 +842,17 @@ struct kcap *kcap__open_file_fd(int fd, const char *name, const struct kcap_file
 		err = kcap__err(h, ENOMEM, "out of memory");
 	if (!err && fstat(fd, &sb))
 		err = kcap__err(h, errno, "%s: %s", name, strerror(errno));
-	if (!err && !S_ISREG(sb.st_mode))
-		err = kcap__err(h, EINVAL, "%s: not a regular file", name);
+	if (!err && S_ISDIR(sb.st_mode))
+		err = kcap__err(h, EISDIR, "%s: is a directory", name);
+	else if (!err && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode) &&
+		 !S_ISCHR(sb.st_mode))
+		err = kcap__err(h, EINVAL, "%s: not a file, pipe or socket", name);
 	if (!err) {
-		f->size = (__u64)sb.st_size;
-		f->info.file_bytes = f->size;
+		f->stream = !S_ISREG(sb.st_mode);
+		if (f->stream)
+			f->info.flags |= KCAP_FILE_STREAM;
+		f->size = f->stream ? ~0ULL : (__u64)sb.st_size;
+		f->info.file_bytes = f->stream ? 0 : f->size;
 		err = parse_header(h);
 	}
 	if (!err) {
@@ -736,7 +886,7 @@ struct kcap *kcap_open_file(const char *path, const struct kcap_file_opts *opts)
 		errno = err;
 		return NULL;
 	}
-	return kcap__open_file_fd(fd, path, opts);
+	return kcap_open_file_fd(fd, path, opts);
 }
 
 

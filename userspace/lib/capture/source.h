@@ -132,8 +132,5 @@ struct kcap_mem_ring {
 KCAP_HIDDEN struct kcap *kcap__open_mem(const struct kcap_mem_ring *rings, unsigned int nr,
 					const struct kcap_open_opts *opts);
 
-/* kcap_open_file() on an open descriptor (tests, fuzzing); takes @fd. */
-KCAP_HIDDEN struct kcap *kcap__open_file_fd(int fd, const char *name,
-					    const struct kcap_file_opts *opts);
 
 #endif /* KCAP_CAPTURE_SOURCE_H */
