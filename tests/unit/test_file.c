@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "capture/file_format.h"
+#include "kcap_detect.h"
 #include "producer.h"
 #include "unit.h"
 
@@ -733,6 +734,159 @@ static void test_stream(void **state)
 	test_free(p);
 }
 
+/* Copies a capture through the writer with @flags, the source given. */
+static int copy_file(const char *from, const char *to, __u32 flags, bool finish,
+		     char *msg, size_t msglen)
+{
+	KCAP_OPTS(kcap_file_opts, fo);
+	const struct kcap_event_hdr *ev;
+	struct kcap *src = kcap_open_file(from, &fo);
+	struct kcap_writer *w;
+	int err = 0;
+
+	assert_non_null(src);
+	{
+		KCAP_OPTS(kcap_writer_opts, wo, .flags = flags, .source = src, .errbuf = msg,
+			  .errbuf_sz = msglen);
+
+		w = kcap_writer_open(to, &wo);
+	}
+	if (!w) {
+		err = -errno;
+		kcap_close(src);
+		return err;
+	}
+	while (!kcap_next(src, &ev))
+		assert_int_equal(kcap_writer_write(w, ev), 0);
+	if (finish)
+		err = kcap_writer_finish(w);
+	kcap_writer_close(w);
+	kcap_close(src);
+	return err;
+}
+
+/* The writer never overwrites its source (same path, symlink, hard link). */
+static void test_writer_refuses_input(void **state)
+{
+	struct ftmp *t = *state;
+	char sym[160], hard[160], msg[256] = "";
+	struct kcap *h;
+	int err;
+
+	write_events(t->path, 2000, 500, NULL);
+	snprintf(sym, sizeof(sym), "%s/sym.kcap", t->dir);
+	snprintf(hard, sizeof(hard), "%s/hard.kcap", t->dir);
+	assert_int_equal(symlink(t->path, sym), 0);
+	assert_int_equal(link(t->path, hard), 0);
+	assert_int_equal(copy_file(t->path, t->path, 0, true, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "refusing to overwrite the input"));
+	assert_int_equal(copy_file(t->path, sym, 0, true, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(copy_file(sym, hard, KCAP_WRITER_ATOMIC, true, msg, sizeof(msg)),
+			 -EINVAL);
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(read_all(h, &err), 2000);
+	kcap_close(h);
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+
+	return !stat(path, &sb);
+}
+
+/* KCAP_WRITER_ATOMIC: the name appears only when the file was finished; an
+ * unfinished copy leaves nothing (or NAME.partial), never a clean-looking
+ * file with part of the events; no temporary file is left behind. */
+static void test_writer_atomic(void **state)
+{
+	struct ftmp *t = *state;
+	char out[160], partial[180], msg[256] = "", cmd[256];
+	struct kcap_file_info fi;
+	unsigned int n;
+	struct kcap *h;
+	int err;
+	FILE *p;
+
+	write_events(t->path, 2000, 500, NULL);
+	snprintf(out, sizeof(out), "%s/out.kcap", t->dir);
+	snprintf(partial, sizeof(partial), "%s.partial", out);
+	assert_int_equal(copy_file(t->path, out, KCAP_WRITER_ATOMIC, false, msg, sizeof(msg)), 0);
+	assert_false(exists(out));
+	assert_int_equal(copy_file(t->path, out, KCAP_WRITER_ATOMIC | KCAP_WRITER_KEEP_PARTIAL,
+				   false, msg, sizeof(msg)),
+			 0);
+	assert_false(exists(out));
+	assert_true(exists(partial));
+	h = open_ok(partial, 0, 0);
+	n = read_all(h, &err);
+	assert_true(n < 2000);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_false(fi.flags & KCAP_FILE_CLOSED);
+	kcap_close(h);
+	assert_int_equal(copy_file(t->path, out, KCAP_WRITER_ATOMIC, true, msg, sizeof(msg)), 0);
+	h = open_ok(out, 0, 0);
+	assert_int_equal(read_all(h, &err), 2000);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_CLOSED);
+	kcap_close(h);
+	/* only cap.kcap, out.kcap, out.kcap.partial: no temporary file left */
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", t->dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%u", &n), 1);
+	pclose(p);
+	assert_int_equal(n, 3);
+}
+
+struct snap {
+	char list[8192];
+	size_t len;
+	unsigned int n;
+};
+
+static int snap_one(void *ctx, const struct kcap_proc_entry *e)
+{
+	struct snap *s = ctx;
+
+	s->len += (size_t)snprintf(s->list + s->len, sizeof(s->list) - s->len, "%u/%u %s %s|",
+				   e->pid, e->tid, e->comm, e->exe);
+	s->n++;
+	return s->len < sizeof(s->list) - 1 ? 0 : -ENOSPC;
+}
+
+/* A copy keeps the recorded machine's process snapshot, start and stop
+ * times and machine, not this host's (a guest recording as the source). */
+static void test_copy_keeps_metadata(void **state)
+{
+	struct ftmp *t = *state;
+	const char *src = KCAP_TEST_CORPUS "/guest-clean.kcap";
+	struct kcap_file_info a, b;
+	struct snap sa = { .len = 0 }, sb = { .len = 0 };
+	char msg[256] = "";
+	struct kcap *h;
+
+	assert_int_equal(copy_file(src, t->path, KCAP_WRITER_ATOMIC, true, msg, sizeof(msg)), 0);
+	h = open_ok(src, 0, 0);
+	assert_int_equal(kcap_file_info(h, &a, sizeof(a)), 0);
+	assert_int_equal(kcap_procs_foreach(h, snap_one, &sa), 0);
+	kcap_close(h);
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(kcap_file_info(h, &b, sizeof(b)), 0);
+	assert_int_equal(kcap_procs_foreach(h, snap_one, &sb), 0);
+	kcap_close(h);
+	assert_true(sa.n > 0);
+	assert_int_equal(sa.n, sb.n);
+	assert_string_equal(sa.list, sb.list);
+	assert_int_equal(a.nr_threads, b.nr_threads);
+	assert_int_equal(a.start_ns, b.start_ns);
+	assert_int_equal(a.stop_ns, b.stop_ns);
+	assert_int_equal(a.boot_wall_ns, b.boot_wall_ns);
+	assert_string_equal(a.hostname, b.hostname);
+	assert_string_equal(a.kernel_release, b.kernel_release);
+	assert_int_equal(a.nr_events, b.nr_events);
+}
+
 static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_round_trip, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_seek, ft_setup, ft_teardown),
@@ -746,6 +900,9 @@ static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_stream, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_writer_refuses_input, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_writer_atomic, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_copy_keeps_metadata, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_merge_files, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_merge_sources, ft_setup, ft_teardown),
 };

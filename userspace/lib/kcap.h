@@ -465,7 +465,19 @@ KCAP_API const struct kcap_event_desc *kcap_handle_event_desc(const struct kcap 
 struct kcap_writer;
 
 /* kcap_writer_opts.flags */
-#define KCAP_WRITER_NO_PROCS 0x1 /* no process snapshot from /proc */
+#define KCAP_WRITER_NO_PROCS 0x1 /* no process snapshot */
+/*
+ * Write each file under a temporary name in its directory and rename it
+ * over PATH only when it was closed cleanly (kcap_writer_finish(), or a
+ * rotation): readers never see a half-written file under PATH, and
+ * kcap_writer_close() without a successful finish removes it. For copies
+ * and conversions; a live recording leaves it off, so that the file of a
+ * killed recorder is readable under its name up to its last batch.
+ */
+#define KCAP_WRITER_ATOMIC 0x2
+/* with KCAP_WRITER_ATOMIC: a file that was not finished is kept as
+ * PATH.partial (no closing block: kcap_file_info() says so) */
+#define KCAP_WRITER_KEEP_PARTIAL 0x4
 
 struct kcap_writer_opts {
 	/* size of this struct, for forward/backward compatibility */
@@ -485,7 +497,9 @@ struct kcap_writer_opts {
 	__u32 reserved;
 	/* where the events come from: a live handle (machine, driver ABI, drop
 	 * counters are sampled at each flush) or a file handle (its machine
-	 * info and event table are copied); NULL: this machine, built-in table */
+	 * info, start and stop times, event table, process snapshot and drop
+	 * records are copied; writing onto that file is refused); NULL: this
+	 * machine, built-in table */
 	struct kcap *source;
 	/* if non-NULL, receives the error message when kcap_writer_open() fails */
 	char *errbuf;
@@ -495,9 +509,11 @@ struct kcap_writer_opts {
 #define kcap_writer_opts__last_field errbuf_sz
 
 /*
- * kcap_writer_open() - create @path (truncated if it exists) and write the
- * header, machine info, event table and process snapshot. With rotation
- * the files are PATH.0, PATH.1, ... Returns NULL with errno set on error.
+ * kcap_writer_open() - create @path (truncated if it exists; with
+ * KCAP_WRITER_ATOMIC a temporary file beside it) and write the header,
+ * machine info, event table and process snapshot. With rotation the files
+ * are PATH.0, PATH.1, ... Returns NULL with errno set on error (EINVAL:
+ * bad options, or @path is the source file itself, also through a link).
  */
 KCAP_API struct kcap_writer *kcap_writer_open(const char *path,
 					      const struct kcap_writer_opts *opts);
@@ -549,7 +565,11 @@ KCAP_API const char *kcap_writer_errmsg(const struct kcap_writer *w);
  */
 KCAP_API int kcap_writer_finish(struct kcap_writer *w);
 
-/* kcap_writer_close() - kcap_writer_finish() if not done yet, then free @w. */
+/*
+ * kcap_writer_close() - free @w. Without KCAP_WRITER_ATOMIC it first calls
+ * kcap_writer_finish() if that was not done; with it, a file not finished
+ * successfully is removed (or kept as PATH.partial), never renamed to PATH.
+ */
 KCAP_API void kcap_writer_close(struct kcap_writer *w);
 
 /* ---- The driver module: inspect, load, unload ----------------------------- */

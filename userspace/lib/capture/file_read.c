@@ -917,6 +917,11 @@ int kcap_file_drops(struct kcap *h, const struct kcap_file_drop **drops, size_t 
 	return 0;
 }
 
+int kcap__file_fd(const struct kcap *h)
+{
+	return kcap__is(h, &kcap__file_ops) ? to_file(h)->fd : -1;
+}
+
 const struct kcap_table *kcapf_handle_table(const struct kcap *h)
 {
 	return kcap__is(h, &kcap__file_ops) && to_file(h)->have_table ? &to_file(h)->table : NULL;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -34,7 +35,9 @@
 struct kcap_writer {
 	char base[PATH_MAX];
 	char path[PATH_MAX + 16];
+	char tmp[PATH_MAX + 32]; /* KCAP_WRITER_ATOMIC: the name written to */
 	int fd;
+	bool finished; /* kcap_writer_finish() succeeded */
 	__u64 off; /* bytes of the current file, all complete blocks */
 	int level;
 	__u32 flags;
@@ -245,14 +248,91 @@ static void path_of(struct kcap_writer *w, unsigned int seq, char *buf, size_t l
 		snprintf(buf, len, "%s", w->base);
 }
 
+/* Refuses to write onto the source file (same inode: also a link to it). */
+static int check_not_source(struct kcap_writer *w, const char *path)
+{
+	struct stat in, out;
+	int fd = kcap__file_fd(w->src);
+
+	if (fd < 0 || fstat(fd, &in) || stat(path, &out))
+		return 0;
+	if (in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+		return w->broken = werr(w, EINVAL, "%s: is the file being read: refusing to "
+					"overwrite the input", path);
+	return 0;
+}
+
+/* The capture's stop time: now for live events, the source's for a copy. */
+static __u64 stop_time(struct kcap_writer *w)
+{
+	struct kcap_file_info fi;
+
+	if (kcap__is(w->src, &kcap__file_ops) && !kcap_file_info(w->src, &fi, sizeof(fi)))
+		return fi.stop_ns ? fi.stop_ns : (fi.last_ts > w->file_last ? fi.last_ts : w->file_last);
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* A new temporary name beside @w->path: DIR/.NAME.XXXXXX.tmp. */
+static int open_tmp(struct kcap_writer *w)
+{
+	const char *slash = strrchr(w->path, '/');
+	int dlen = slash ? (int)(slash - w->path + 1) : 0;
+	unsigned int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(w->tmp, sizeof(w->tmp), "%.*s.%s.%06x.tmp", dlen, w->path,
+			 w->path + dlen, (unsigned int)(random() & 0xffffff));
+		w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (w->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (w->fd < 0)
+		return w->broken = werr(w, errno, "%s: %s", w->tmp, strerror(errno));
+	return 0;
+}
+
+/* The source's process snapshot, copied block by block (file sources). */
+static int copy_source_procs(struct kcap_writer *w)
+{
+	const unsigned char *p;
+	const void *all;
+	size_t len, off = 0;
+	__u32 n;
+	int err;
+
+	err = kcap__procs(w->src, &all, &len);
+	if (err)
+		return err == -ENODATA ? 0 : err;
+	p = all;
+	while (off + 4 <= len) {
+		memcpy(&n, p + off, 4);
+		if (n > len - off - 4)
+			break;
+		err = write_block(w, KCAPF_BLK_PROCS, p + off + 4, n);
+		if (err)
+			return err;
+		off += 4 + (size_t)n;
+	}
+	return 0;
+}
+
 static int open_file(struct kcap_writer *w)
 {
 	int err;
 
 	path_of(w, w->seq, w->path, sizeof(w->path));
-	w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0)
-		return w->broken = werr(w, errno, "%s: %s", w->path, strerror(errno));
+	err = check_not_source(w, w->path);
+	if (err)
+		return err;
+	if (w->flags & KCAP_WRITER_ATOMIC) {
+		err = open_tmp(w);
+		if (err)
+			return err;
+	} else {
+		w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (w->fd < 0)
+			return w->broken = werr(w, errno, "%s: %s", w->path, strerror(errno));
+	}
 	w->st.files++;
 	w->opened_ns = clock_ns(CLOCK_MONOTONIC);
 	w->off = 0;
@@ -273,7 +353,11 @@ static int open_file(struct kcap_writer *w)
 	if (!err)
 		err = write_table(w);
 	if (!err && !(w->flags & KCAP_WRITER_NO_PROCS)) {
-		err = kcapf_procs_snapshot("/proc", emit_procs, w);
+		/* a copy keeps the recorded machine's processes, not ours */
+		if (kcap__is(w->src, &kcap__file_ops))
+			err = copy_source_procs(w);
+		else
+			err = kcapf_procs_snapshot("/proc", emit_procs, w);
 		if (err && !w->broken)
 			err = werr(w, err, "%s: process snapshot: %s", w->path, strerror(-err));
 	}
@@ -387,7 +471,7 @@ static int write_end(struct kcap_writer *w)
 
 	for (t = 0; t < KCAPF_MAX_TYPES; t++)
 		nr_types += w->type_counts[t] != 0;
-	kbuf_u64(&b, clock_ns(CLOCK_MONOTONIC));
+	kbuf_u64(&b, stop_time(w));
 	kbuf_u64(&b, w->file_events);
 	kbuf_u64(&b, w->file_raw);
 	kbuf_u64(&b, w->file_stored);
@@ -438,9 +522,31 @@ static int write_end(struct kcap_writer *w)
 	return 0;
 }
 
-/* Closes the current file: pending batch, drops, closing block. */
+/* An atomic file that will not be completed: removed, or kept as .partial. */
+static void drop_tmp(struct kcap_writer *w)
+{
+	char partial[sizeof(w->path) + 8];
+
+	if (!w->tmp[0])
+		return;
+	if (w->flags & KCAP_WRITER_KEEP_PARTIAL) {
+		snprintf(partial, sizeof(partial), "%s.partial", w->path);
+		if (!rename(w->tmp, partial)) {
+			w->tmp[0] = '\0';
+			return;
+		}
+	}
+	unlink(w->tmp);
+	w->tmp[0] = '\0';
+}
+
+/*
+ * Closes the current file: pending batch, drops, closing block; an atomic
+ * file is flushed to disk and renamed to its name only if all that worked.
+ */
 static int close_file(struct kcap_writer *w)
 {
+	bool atomic = w->flags & KCAP_WRITER_ATOMIC;
 	int err = flush_batch(w);
 
 	sample_drops(w, clock_ns(CLOCK_MONOTONIC));
@@ -448,9 +554,18 @@ static int close_file(struct kcap_writer *w)
 		err = flush_drops(w);
 	if (!err)
 		err = write_end(w);
+	if (!err && atomic && fsync(w->fd))
+		err = w->broken = werr(w, errno, "%s: fsync: %s", w->tmp, strerror(errno));
 	if (close(w->fd) && !err)
 		err = w->broken = werr(w, errno, "%s: close: %s", w->path, strerror(errno));
 	w->fd = -1;
+	if (atomic && !err && rename(w->tmp, w->path))
+		err = w->broken = werr(w, errno, "%s: renaming %s: %s", w->path, w->tmp,
+				       strerror(errno));
+	if (atomic && err)
+		drop_tmp(w);
+	else if (atomic)
+		w->tmp[0] = '\0';
 	return err;
 }
 
@@ -501,7 +616,8 @@ static int check_wopts(const struct kcap_writer_opts *opts, char *msg, size_t le
 		snprintf(msg, len, "zstd level %d is outside 1..%d", level, ZSTD_maxCLevel());
 		return -EINVAL;
 	}
-	if (OPTS_GET(opts, flags, 0) & ~(__u32)KCAP_WRITER_NO_PROCS) {
+	if (OPTS_GET(opts, flags, 0) &
+	    ~(__u32)(KCAP_WRITER_NO_PROCS | KCAP_WRITER_ATOMIC | KCAP_WRITER_KEEP_PARTIAL)) {
 		snprintf(msg, len, "unknown writer flags 0x%x", OPTS_GET(opts, flags, 0));
 		return -EINVAL;
 	}
@@ -543,6 +659,7 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	w->flush_ns = (flush_ms ? flush_ms : 1000) * 1000000ULL;
 	w->src = OPTS_GET(opts, source, NULL);
 	w->start_ns = clock_ns(CLOCK_MONOTONIC);
+
 	w->raw = malloc(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
 	w->zcap = KCAPF_BATCH_HDR_LEN + ZSTD_compressBound(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
 	w->zbuf = malloc(w->zcap);
@@ -682,10 +799,18 @@ int kcap_writer_finish(struct kcap_writer *w)
 		return -EINVAL;
 	if (w->fd < 0)
 		return w->broken;
+	if (w->broken && (w->flags & KCAP_WRITER_ATOMIC)) {
+		/* never rename a file that missed events */
+		close(w->fd);
+		w->fd = -1;
+		drop_tmp(w);
+		return w->broken;
+	}
 	copy_source_drops(w);
 	err = close_file(w);
 	if (err && !w->broken)
 		w->broken = err;
+	w->finished = !w->broken;
 	return w->broken;
 }
 
@@ -693,7 +818,15 @@ void kcap_writer_close(struct kcap_writer *w)
 {
 	if (!w)
 		return;
-	kcap_writer_finish(w);
+	if (w->flags & KCAP_WRITER_ATOMIC) {
+		if (w->fd >= 0) {
+			close(w->fd);
+			w->fd = -1;
+		}
+		drop_tmp(w);
+	} else {
+		kcap_writer_finish(w);
+	}
 	ZSTD_freeCCtx(w->cctx);
 	free(w->raw);
 	free(w->zbuf);

@@ -114,6 +114,9 @@ KCAP_HIDDEN int kcap__rings_cpu_stats(struct kcap *h, struct kcap_rings *rs, uns
 /* Publishes every consumed tail (before a wait, at stop). */
 KCAP_HIDDEN void kcap__rings_publish(struct kcap_rings *rs);
 
+/* The descriptor a file source reads, -1 for other sources (file_read.c). */
+KCAP_HIDDEN int kcap__file_fd(const struct kcap *h);
+
 /* ---- Sources for tests ---- */
 
 /* A ring in memory, laid out like the driver's (see kcap_abi.h). */
