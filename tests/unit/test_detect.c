@@ -470,7 +470,50 @@ static void test_state_thread_lookup(void **state)
 	kcap_state_free(w.st);
 }
 
+/* kcap_filter_*: the same answer as a rule with that condition, for events
+ * of the selected types and of others; syntax errors name the column. */
+static void test_filter_api(void **state)
+{
+	static const char *const conds[] = {
+		"evt.type = openat",
+		"evt.type = close",
+		"evt.type in (openat, connect) and proc.name = cat",
+		"proc.name = cat and fd.name startswith /etc/",
+		"not evt.type = openat",
+		"evt.type = close or fd.num = 3",
+		"fd.typechar = 4 and fd.dport = 443",
+	};
+	char err[256] = "";
+	KCAP_OPTS(kcap_filter_opts, o, .errbuf = err, .errbuf_sz = sizeof(err));
+	struct world w;
+	unsigned int i, j;
+
+	(void)state;
+	world_init(&w);
+	for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
+		const struct kcap_event_hdr *evs[] = { w.open_ev, w.connect_ev, w.exec_ev };
+		struct kcap_filter *f = kcap_filter_compile(conds[i], &o);
+
+		assert_non_null(f);
+		for (j = 0; j < 3; j++)
+			assert_int_equal(kcap_filter_match(f, w.st, NULL, evs[j]),
+					 matches(&w, evs[j], conds[i]) ? 1 : 0);
+		kcap_filter_free(f);
+	}
+	errno = 0;
+	assert_null(kcap_filter_compile("fd.name = ", &o));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "column"));
+	assert_null(kcap_filter_compile("foo.bar = 1", &o));
+	assert_non_null(strstr(err, "foo.bar"));
+	assert_null(kcap_filter_compile(NULL, NULL));
+	assert_int_equal(kcap_filter_match(NULL, w.st, NULL, w.open_ev), -EINVAL);
+	kcap_filter_free(NULL);
+	kcap_state_free(w.st);
+}
+
 static const struct CMUnitTest detect_tests[] = {
+	cmocka_unit_test(test_filter_api),
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
 	cmocka_unit_test(test_lists_macros_exceptions),

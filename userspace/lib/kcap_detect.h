@@ -186,6 +186,43 @@ struct kcap_field_info {
 /* kcap_field_at() - field @i of the built-in field table, NULL past the end. */
 KCAP_API const struct kcap_field_info *kcap_field_at(unsigned int i);
 
+/* ---- Filter expressions -------------------------------------------------- */
+
+/*
+ * One condition in the rules' language (Falco's filter syntax: fields,
+ * operators, and, or, not, parentheses), without macros or lists:
+ *   proc.name = sh and evt.type in (openat, execve) and fd.name startswith /etc
+ * compiled once, then matched against each event.
+ */
+struct kcap_filter;
+
+struct kcap_filter_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* if non-NULL, receives "filter, column N: what is wrong" on failure */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_filter_opts__last_field errbuf_sz
+
+/* kcap_filter_compile() - NULL with errno set (EINVAL: a syntax error, an
+ * unknown field or operator, bad options; ENOMEM). @opts may be NULL. */
+KCAP_API struct kcap_filter *kcap_filter_compile(const char *expr,
+						 const struct kcap_filter_opts *opts);
+
+/*
+ * kcap_filter_match() - 1 if @ev matches, 0 if not, -EINVAL for NULL
+ * arguments. @st (may be NULL: process and descriptor fields are then
+ * missing) should have seen the event first (kcap_state_update()); @h
+ * gives the event table and clock (NULL: built-in table).
+ */
+KCAP_API int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, struct kcap *h,
+			       const struct kcap_event_hdr *ev);
+
+/* kcap_filter_free() - NULL is allowed. */
+KCAP_API void kcap_filter_free(struct kcap_filter *f);
+
 /* ---- Rules --------------------------------------------------------------------- */
 
 struct kcap_rules;
