@@ -3,8 +3,10 @@
 # gen-sdk-doc.awk HEADER...: the SDK reference (docs/sdk.md) from the public
 # headers' own comments. Section banners "/* ---- Title ---- */" become
 # headings; each comment right above a KCAP_API declaration becomes that
-# call's entry, followed by the declaration itself. The first comment of
-# each header is its introduction.
+# call's entry, followed by the declaration itself; a struct or enum
+# definition becomes an entry with its comment and its whole body (every
+# field with its comment); a run of #define constants with the comment above
+# it likewise. The first comment of each header is its introduction.
 
 function flush_comment(   t) {
 	t = comment
@@ -31,6 +33,26 @@ FNR == 1 {
 	in_decl = 0
 }
 
+# A struct or enum body, until its closing "};".
+in_body {
+	body = body "\n" $0
+	if ($0 ~ /^};/) {
+		print "```c\n" body "\n```\n"
+		in_body = 0
+	}
+	next
+}
+
+# A run of #define constants, until a line that is not one.
+in_defs {
+	if ($0 ~ /^#define KCAP_[A-Z0-9_]+[ \t]/ || $0 ~ /^[ \t]+[^ \t].*\\?$/ && defs ~ /\\$/) {
+		defs = defs "\n" $0
+		next
+	}
+	print "```c\n" defs "\n```\n"
+	in_defs = 0
+}
+
 # A declaration spanning lines until ';'.
 in_decl {
 	decl = decl "\n" $0
@@ -41,7 +63,7 @@ in_decl {
 	next
 }
 
-/^[ \t]*\/\* -{3,}.*-{3,} \*\/[ \t]*$/ {
+/^[ \t]*\/\* ---+.*---+ \*\/[ \t]*$/ {
 	title = $0
 	sub(/^[ \t]*\/\* -+ */, "", title)
 	sub(/ *-+ \*\/[ \t]*$/, "", title)
@@ -96,6 +118,26 @@ in_comment {
 		print "```c\n" decl "\n```\n"
 	else
 		in_decl = 1
+	next
+}
+
+/^(struct|enum) [a-z_0-9]+ \{/ {
+	name = $1 " " $2
+	printf "#### `%s`\n\n", name
+	c = flush_comment()
+	if (c != "")
+		print c "\n"
+	body = $0
+	in_body = 1
+	next
+}
+
+/^#define KCAP_[A-Z0-9_]+[ \t]/ && $0 !~ /_H$/ && $0 !~ /KCAP_API/ {
+	c = flush_comment()
+	if (c != "")
+		print c "\n"
+	defs = $0
+	in_defs = 1
 	next
 }
 
