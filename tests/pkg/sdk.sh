@@ -85,6 +85,46 @@ else
 	diag "$work/static.out"
 fi
 
+# Every example of docs/sdk.md, as extracted from the page: compiles with
+# pkg-config and runs its "example-run:" line on the sample captures.
+exdir=$work/examples
+mkdir -p "$exdir"
+awk -v dir="$exdir" '
+	/^#### Example `/ { name = $3; gsub(/`/, "", name); next }
+	name != "" && /^```c$/ { out = dir "/" name; printf "" > out; next }
+	out != "" && /^```$/ { close(out); out = ""; name = ""; next }
+	out != "" { print > out }
+' "$top/docs/sdk.md"
+nex=0
+for src in "$exdir"/*.c; do
+	[ -e "$src" ] || break
+	n=$(basename "$src" .c)
+	nex=$((nex + 1))
+	if ! gcc -O2 -Wall -Wextra -Werror -o "$exdir/$n" "$src" \
+		$(pkg-config --cflags --libs libkcap) >"$work/cc.out" 2>&1; then
+		fail "docs/sdk.md example $n.c does not compile"
+		diag "$work/cc.out"
+		continue
+	fi
+	run=$(sed -n 's/^ \* example-run: //p' "$src")
+	if [ -z "$run" ]; then
+		fail "docs/sdk.md example $n.c has no example-run line"
+		continue
+	fi
+	run=${run//CAPTURE2/$top/tests/fuzz/corpus/guest-drops.kcap}
+	run=${run//CAPTURE/$top/tests/fuzz/corpus/guest-clean.kcap}
+	run=${run//RULES/$top/rules/kcap_rules.yaml}
+	run="$exdir/$run"
+	if (cd "$exdir" && LD_LIBRARY_PATH=$lib eval "$run") >"$work/run.out" 2>&1 &&
+		[ -s "$work/run.out" ]; then
+		pass "docs/sdk.md example $n.c compiles and runs ($(wc -l <"$work/run.out") lines of output)"
+	else
+		fail "docs/sdk.md example $n.c: '$run' failed or printed nothing"
+		diag "$work/run.out"
+	fi
+done
+[ "$nex" -ge 4 ] || fail "only $nex examples found in docs/sdk.md"
+
 # Exported functions = the functions the installed headers declare, one node.
 nm -D --defined-only "$lib/libkcap.so" | awk '$2 == "T" { print $3 }' | sort >"$work/exported"
 sed -n 's/^KCAP_API[^(]*[ *]\(kcap_[a-z0-9_]*\)(.*/\1/p' "$inc"/kcap*.h | sort -u >"$work/declared"

@@ -512,8 +512,42 @@ static void test_filter_api(void **state)
 	kcap_state_free(w.st);
 }
 
+/* kcap_output_*: Falco-style output formats rendered with the fields. */
+static void test_output_api(void **state)
+{
+	char err[256] = "", buf[256];
+	KCAP_OPTS(kcap_output_opts, o, .errbuf = err, .errbuf_sz = sizeof(err));
+	const char *want = "cat opened /etc/shadow (openat) 100% fd=3";
+	struct kcap_output *out;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	out = kcap_output_compile("%proc.name opened %fd.name (%evt.type) 100% fd=%fd.num", &o);
+	assert_non_null(out);
+	assert_int_equal(kcap_output_render(out, w.st, NULL, w.open_ev, buf, sizeof(buf)),
+			 (int)strlen(want));
+	assert_string_equal(buf, want);
+	/* snprintf's contract */
+	assert_int_equal(kcap_output_render(out, w.st, NULL, w.open_ev, buf, 5), (int)strlen(want));
+	assert_string_equal(buf, "cat ");
+	assert_int_equal(kcap_output_render(out, w.st, NULL, w.open_ev, NULL, 0), (int)strlen(want));
+	/* without state: no process or descriptor */
+	kcap_output_render(out, NULL, NULL, w.open_ev, buf, sizeof(buf));
+	assert_string_equal(buf, "<NA> opened <NA> (openat) 100% fd=<NA>");
+	kcap_output_free(out);
+	errno = 0;
+	assert_null(kcap_output_compile("x %foo.bar y", &o));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "column 3: unknown field %foo.bar"));
+	assert_int_equal(kcap_output_render(NULL, w.st, NULL, w.open_ev, buf, sizeof(buf)), -EINVAL);
+	kcap_output_free(NULL);
+	kcap_state_free(w.st);
+}
+
 static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_filter_api),
+	cmocka_unit_test(test_output_api),
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
 	cmocka_unit_test(test_lists_macros_exceptions),

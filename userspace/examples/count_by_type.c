@@ -4,6 +4,7 @@
  * file or live from /dev/kcap (stops after N events; live default 1000),
  * and print "COUNT NAME" lines, then "total COUNT".
  *   cc count_by_type.c $(pkg-config --cflags --libs libkcap)
+ * example-run: count_by_type CAPTURE
  */
 #include <errno.h>
 #include <stdio.h>

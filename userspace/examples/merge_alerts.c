@@ -5,6 +5,7 @@
  * Falco-style rules and print "FILE_INDEX PRIORITY RULE: OUTPUT" per alert,
  * then "events N alerts M".
  *   cc merge_alerts.c $(pkg-config --cflags --libs libkcap)
+ * example-run: merge_alerts RULES CAPTURE CAPTURE2
  */
 #include <errno.h>
 #include <stdio.h>

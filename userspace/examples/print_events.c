@@ -4,6 +4,7 @@
  * file (kcap record -w) or, without FILE, live from /dev/kcap (root, driver
  * loaded). The smallest complete libkcap program:
  *   cc print_events.c $(pkg-config --cflags --libs libkcap)
+ * example-run: print_events -n 20 CAPTURE
  */
 #include <errno.h>
 #include <stdio.h>

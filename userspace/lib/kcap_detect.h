@@ -223,6 +223,42 @@ KCAP_API int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, str
 /* kcap_filter_free() - NULL is allowed. */
 KCAP_API void kcap_filter_free(struct kcap_filter *f);
 
+/* ---- Output formats ------------------------------------------------------- */
+
+/*
+ * A Falco-style output format: text with %field references,
+ *   "%evt.time %proc.name (%proc.pid) %evt.type %fd.name"
+ * compiled once and rendered per event with the rules' fields; a field
+ * without a value prints <NA>.
+ */
+struct kcap_output;
+
+struct kcap_output_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* if non-NULL, receives "output, column N: what is wrong" on failure */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_output_opts__last_field errbuf_sz
+
+/* kcap_output_compile() - NULL with errno set (EINVAL: an unknown field,
+ * bad options; ENOMEM). @opts may be NULL. A lone "%" is literal text. */
+KCAP_API struct kcap_output *kcap_output_compile(const char *fmt,
+						 const struct kcap_output_opts *opts);
+
+/*
+ * kcap_output_render() - @ev in format @o into @buf (snprintf's contract:
+ * returns the length of the whole text, writes at most @len bytes with the
+ * NUL). @st and @h as for kcap_filter_match(). -EINVAL for NULL arguments.
+ */
+KCAP_API int kcap_output_render(struct kcap_output *o, struct kcap_state *st, struct kcap *h,
+				const struct kcap_event_hdr *ev, char *buf, size_t len);
+
+/* kcap_output_free() - NULL is allowed. */
+KCAP_API void kcap_output_free(struct kcap_output *o);
+
 /* ---- Rules --------------------------------------------------------------------- */
 
 struct kcap_rules;
