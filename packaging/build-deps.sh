@@ -25,7 +25,7 @@ RT_PKGS="linux-headers-rt-amd64"
 DEBUG_PKGS="linux-source-6.1 bc bison flex libssl-dev libelf-dev openssl xz-utils"
 MATRIX_PKGS="debootstrap $RT_PKGS $DEBUG_PKGS"
 BENCH_PKGS="dkms falcosecurity-scap-dkms sysdig valgrind gzip"
-PKG_PKGS="dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl python3-yaml systemd"
+PKG_PKGS="dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl python3-yaml systemd g++"
 
 want=""
 [ $# -gt 0 ] || set -- host
