@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Export (userspace/lib/export*.c): every event type of the table as a
+ * Export (userspace/lib/export/): every event type of the table as a
  * kcap.v1.Event packed and unpacked again by protobuf-c, its parameters in
  * the right family fields; JSON output checked by a strict JSON parser;
- * Falco-format alerts; exporter options refused with a reason; and
- * back-pressure: a consumer that reads nothing costs drops, never a wait,
- * and the drops come back as a DropNotice in the stream.
+ * Falco-format alerts, filled by hand and straight from kcap_rules_eval();
+ * exporter options refused with a reason; back-pressure: a consumer that
+ * reads nothing costs drops, never a wait, and the drops come back as a
+ * DropNotice in the stream.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #include "export/export.h"
 #include "kcap_detect.h"
@@ -378,11 +380,17 @@ static void test_json_mapping(void **state)
 	assert_non_null(strstr(buf, "\"path\":\"a\\\"\\u0001\xef\xbf\xbd\\n/\""));
 }
 
+/*
+ * An alert filled by hand, under the struct's earlier name: Falco's JSON
+ * (numbers and booleans bare where flagged, "<NA>" as null, a flagged value
+ * that is not a number quoted) and kcap.v1.Alert.
+ */
 static void test_alert_json(void **state)
 {
-	static const char *const names[] = { "proc.name", "proc.pid", "fd.name" };
-	static const char *const vals[] = { "bash", "4242", "/etc/shadow" };
-	static const unsigned char num[] = { 0, 1, 0 };
+	static const char *const names[] = { "proc.name", "proc.pid",	"fd.name",
+					     "evt.failed", "fd.sport", "proc.tty" };
+	static const char *const vals[] = { "bash", "4242", "/etc/shadow", "false", "<NA>", "01" };
+	static const unsigned char num[] = { 0, 1, 0, 1, 1, 1 };
 	static const char *const tags[] = { "filesystem", "mitre_credential_access" };
 	char buf[4096];
 	Kcap__V1__Alert *m;
@@ -390,28 +398,32 @@ static void test_alert_json(void **state)
 	KCAP_OPTS(kcap_export_alert, al, .time_ns = 1700000000123456789LL,
 		  .rule = "Read sensitive file", .priority = 4 /* Warning */,
 		  .output = "Sensitive file opened (file=/etc/shadow)", .tags = tags, .nr_tags = 2,
-		  .nr_fields = 3, .field_names = names, .field_values = vals, .field_numeric = num,
+		  .nr_fields = 6, .field_names = names, .field_values = vals, .field_numeric = num,
 		  .hostname = "node-1");
 
 	(void)state;
 	n = kcap_alert_to_json(&al, buf, sizeof(buf));
 	assert_true(n > 0 && n < (int)sizeof(buf));
 	assert_true(json_valid(buf));
-	assert_non_null(strstr(buf, "\"time\":\"2023-11-14T22:13:20.123456789Z\""));
-	assert_non_null(strstr(buf, "\"rule\":\"Read sensitive file\""));
-	assert_non_null(strstr(buf, "\"priority\":\"Warning\""));
-	assert_non_null(strstr(buf, "\"source\":\"syscall\""));
-	assert_non_null(strstr(buf, "\"hostname\":\"node-1\""));
-	assert_non_null(strstr(buf, "\"tags\":[\"filesystem\",\"mitre_credential_access\"]"));
-	assert_non_null(strstr(buf, "\"output_fields\":{\"proc.name\":\"bash\",\"proc.pid\":4242,"
-				    "\"fd.name\":\"/etc/shadow\"}"));
+	assert_string_equal(buf,
+			    "{\"hostname\":\"node-1\","
+			    "\"output\":\"Sensitive file opened (file=/etc/shadow)\","
+			    "\"priority\":\"Warning\",\"rule\":\"Read sensitive file\","
+			    "\"source\":\"syscall\","
+			    "\"tags\":[\"filesystem\",\"mitre_credential_access\"],"
+			    "\"time\":\"2023-11-14T22:13:20.123456789Z\","
+			    "\"output_fields\":{\"proc.name\":\"bash\",\"proc.pid\":4242,"
+			    "\"fd.name\":\"/etc/shadow\",\"evt.failed\":false,\"fd.sport\":null,"
+			    "\"proc.tty\":\"01\"}}");
 	n = kcap_alert_to_pb(&al, buf, sizeof(buf));
 	assert_true(n > 0);
 	m = kcap__v1__alert__unpack(NULL, (size_t)n, (uint8_t *)buf);
 	assert_non_null(m);
 	assert_int_equal(m->priority, KCAP__V1__PRIORITY__PRIORITY_WARNING);
-	assert_int_equal(m->n_output_fields, 3);
+	assert_int_equal(m->n_output_fields, 6);
 	assert_string_equal(m->output_fields[1]->key, "proc.pid");
+	assert_string_equal(m->output_fields[4]->value, "<NA>");
+	assert_int_equal(m->n_numeric_fields, 4);
 	kcap__v1__alert__free_unpacked(m, NULL);
 }
 
@@ -665,6 +677,160 @@ static void test_process_from_state(void **state)
 	kcap_state_free(st);
 }
 
+/* ---- alerts straight from the rule engine ------------------------------------ */
+
+struct encoded {
+	unsigned int n;
+	char output[512];
+	char json[4096];
+	unsigned char pb[4096];
+	int pb_len;
+	struct kcap_exporter *x;
+};
+
+/* The kcap_rules_eval() callback: the alert goes to the encoders and the
+ * exporter as it is (its pointers are valid here only). */
+static int encode_alert(void *ctx, const struct kcap_alert *a)
+{
+	struct encoded *e = ctx;
+	int n;
+
+	e->n++;
+	assert_int_equal(a->sz, sizeof(*a));
+	assert_true(a->wall_ns == a->time_ns);
+	assert_non_null(a->ev);
+	assert_int_equal(a->field_types[0], KCAP_FT_INT);
+	snprintf(e->output, sizeof(e->output), "%s", a->output);
+	n = kcap_alert_to_json(a, e->json, sizeof(e->json));
+	assert_true(n > 0 && n < (int)sizeof(e->json));
+	e->pb_len = kcap_alert_to_pb(a, e->pb, sizeof(e->pb));
+	assert_true(e->pb_len > 0 && e->pb_len <= (int)sizeof(e->pb));
+	assert_int_equal(kcap_exporter_alert(e->x, a), 0);
+	return 0;
+}
+
+/*
+ * The openat of test_process_from_state's cat matches a rule; the alert
+ * kcap_rules_eval() hands out is encoded without conversion: Falco's JSON
+ * (evt.time first, as a number, once although the output names it too),
+ * the same line from a JSON exporter, and a kcap.v1.Alert.
+ */
+static void test_alert_from_rules(void **state)
+{
+	static const char rules[] =
+		"- rule: Hosts read\n"
+		"  desc: d\n"
+		"  condition: evt.type = openat and fd.name = /etc/hosts\n"
+		"  output: \"%proc.name read %fd.name (pid=%proc.pid failed=%evt.failed"
+		" sport=%fd.sport container=%container.id at %evt.time)\"\n"
+		"  priority: WARNING\n"
+		"  tags: [filesystem, \"quote\\\"d\"]\n";
+	static const char argv[] = "cat\0-n\0/etc/hosts";
+	__s64 zero = 0, fd = 3, dirfd = -100, flags = 0;
+	__u32 child = 201, uid = 1000, gid = 100, lu = 1000, tty = 0, vpid = 201, mode = 0;
+	const void *fork_v[] = { &child, &child, "sh" };
+	const unsigned int fork_l[] = { 4, 4, 2 };
+	const void *exec_v[] = { &zero, "/bin/cat", argv,  "/srv", "/bin/cat", "cat", &uid,
+				 &gid,	&uid,	    &lu,   &tty,   &vpid,      &vpid, CG };
+	const unsigned int exec_l[] = { 8, 8, sizeof(argv), 4, 8, 3, 4, 4, 4, 4, 4, 4, 4,
+					sizeof(CG) - 1 };
+	const void *open_v[] = { &fd, &dirfd, "/etc/hosts", &flags, &mode, "/etc/hosts" };
+	const unsigned int open_l[] = { 8, 8, 10, 8, 4, 10 };
+	const unsigned int types[] = { KCAP_EVT_PROC_FORK, KCAP_EVT_EXECVE, KCAP_EVT_OPENAT };
+	const unsigned int tids[] = { 200, 201, 201 }, nparams[] = { 3, 14, 6 };
+	const void *const *vals[] = { fork_v, exec_v, open_v };
+	const unsigned int *lens[] = { fork_l, exec_l, open_l };
+	struct kcap_state_opts so = { .sz = sizeof(so), .passwd = "/nonexistent" };
+	struct kcap_state *st = kcap_state_new(&so);
+	struct kcap_rules *r = kcap_rules_new();
+	static struct encoded e;
+	char expect[4096], line[8192];
+	const char *out_at;
+	struct utsname u;
+	Kcap__V1__Alert *m;
+	struct evbuf b;
+	int sv[2], k;
+	ssize_t got;
+	KCAP_OPTS(kcap_export_opts, o, .format = KCAP_EXPORT_JSON, .flags = KCAP_EXPORT_BLOCK);
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(r);
+	assert_int_equal(kcap_rules_load_string(r, "t.yaml", rules), 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	o.fd = sv[0];
+	memset(&e, 0, sizeof(e));
+	e.x = kcap_exporter_open(&o);
+	assert_non_null(e.x);
+	for (k = 0; k < 3; k++) {
+		mkev(&b, types[k], tids[k], nparams[k], vals[k], lens[k]);
+		assert_int_equal(kcap_state_update(st, NULL, &b.hdr), 0);
+		assert_int_equal(kcap_rules_eval(r, st, NULL, &b.hdr, encode_alert, &e), k == 2);
+	}
+	assert_int_equal(e.n, 1);
+	assert_int_equal(kcap_exporter_flush(e.x, 1000), 0);
+	kcap_exporter_close(e.x);
+	close(sv[0]);
+	got = read(sv[1], line, sizeof(line) - 1);
+	close(sv[1]);
+	assert_true(got > 0);
+	line[got] = '\0';
+
+	/* the output names evt.time in local time: check up to there */
+	out_at = "cat read /etc/hosts (pid=201 failed=false sport=<NA> container=0123456789ab at ";
+	assert_memory_equal(e.output, out_at, strlen(out_at));
+	assert_true(json_valid(e.json));
+	uname(&u);
+	snprintf(expect, sizeof(expect),
+		 "{\"hostname\":\"%s\",\"output\":\"%s\",\"priority\":\"Warning\","
+		 "\"rule\":\"Hosts read\",\"source\":\"syscall\","
+		 "\"tags\":[\"filesystem\",\"quote\\\"d\"],"
+		 "\"time\":\"1970-01-01T00:00:00.000001201Z\","
+		 "\"output_fields\":{\"evt.time\":1201,\"proc.name\":\"cat\","
+		 "\"fd.name\":\"/etc/hosts\",\"proc.pid\":201,\"evt.failed\":false,"
+		 "\"fd.sport\":null,\"container.id\":\"0123456789ab\"}}",
+		 u.nodename, e.output);
+	assert_string_equal(e.json, expect);
+	/* the exporter: its StreamHeader line, then the same alert line */
+	assert_non_null(strchr(line, '\n'));
+	strcat(expect, "\n");
+	assert_string_equal(strchr(line, '\n') + 1, expect);
+
+	m = kcap__v1__alert__unpack(NULL, (size_t)e.pb_len, e.pb);
+	assert_non_null(m);
+	assert_int_equal(m->time_ns, 1201);
+	assert_string_equal(m->rule, "Hosts read");
+	assert_int_equal(m->priority, KCAP__V1__PRIORITY__PRIORITY_WARNING);
+	assert_string_equal(m->output, e.output);
+	assert_string_equal(m->source, "syscall");
+	assert_string_equal(m->hostname, u.nodename);
+	assert_int_equal(m->n_tags, 2);
+	assert_string_equal(m->tags[0], "filesystem");
+	assert_string_equal(m->tags[1], "quote\"d");
+	assert_int_equal(m->n_output_fields, 7);
+	{
+		static const char *const keys[] = { "evt.time",	  "proc.name",	"fd.name",
+						    "proc.pid",	  "evt.failed", "fd.sport",
+						    "container.id" };
+		static const char *const values[] = { "1201",  "cat",  "/etc/hosts",  "201",
+						      "false", "<NA>", "0123456789ab" };
+
+		for (k = 0; k < 7; k++) {
+			assert_string_equal(m->output_fields[k]->key, keys[k]);
+			assert_string_equal(m->output_fields[k]->value, values[k]);
+		}
+	}
+	assert_int_equal(m->n_numeric_fields, 4);
+	assert_string_equal(m->numeric_fields[0], "evt.time");
+	assert_string_equal(m->numeric_fields[1], "proc.pid");
+	assert_string_equal(m->numeric_fields[2], "evt.failed");
+	assert_string_equal(m->numeric_fields[3], "fd.sport");
+	kcap__v1__alert__free_unpacked(m, NULL);
+	kcap_rules_free(r);
+	kcap_state_free(st);
+}
+
 static const struct CMUnitTest export_tests[] = {
 	cmocka_unit_test(test_every_param_has_a_field),
 	cmocka_unit_test(test_roundtrip_all_types),
@@ -675,6 +841,7 @@ static const struct CMUnitTest export_tests[] = {
 	cmocka_unit_test(test_bad_options),
 	cmocka_unit_test(test_backpressure),
 	cmocka_unit_test(test_process_from_state),
+	cmocka_unit_test(test_alert_from_rules),
 };
 
 UNIT_GROUP(export, export_tests)

@@ -313,29 +313,57 @@ KCAP_API unsigned int kcap_rules_count(const struct kcap_rules *r, unsigned int 
 /* kcap_rules_set_min_priority() - skip rules below @p (default: debug). */
 KCAP_API void kcap_rules_set_min_priority(struct kcap_rules *r, enum kcap_priority p);
 
-/* One alert; every pointer is valid during the callback only. */
+/*
+ * A rule match: what kcap_rules_eval() hands its callback, and what the
+ * alert encoders and kcap_exporter_alert() of <kcap/kcap_export.h> take as
+ * they are (kcap_export_alert is another name for this struct). From
+ * kcap_rules_eval(), every pointer is valid during the callback only;
+ * filled by hand, declare it with KCAP_OPTS(kcap_alert, ...).
+ */
 struct kcap_alert {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	union {
+		__s64 time_ns; /* the event's time, ns since the epoch */
+		__s64 wall_ns; /* the same; the name detection callbacks knew first */
+	};
 	const char *rule;
 	enum kcap_priority priority;
-	const char *output; /* the rendered output */
+	const char *output; /* the rendered output line */
 	const char *const *tags;
 	unsigned int nr_tags;
-	/* the fields the output names (and evt.time), rendered as text */
+	/*
+	 * Output fields, "proc.name" = "bash", as text; "<NA>": the event has
+	 * no value (null in Falco's JSON). kcap_rules_eval() gives evt.time
+	 * first, as ns since the epoch (as Falco's JSON does), then each field
+	 * the output names, once.
+	 */
+	unsigned int nr_fields;
 	const char *const *field_names;
 	const char *const *field_values;
+	/* optional: non-zero where a value is a number or true/false
+	 * (unquoted in JSON); the encoders read this, not field_types */
+	const unsigned char *field_numeric;
+	/* optional: each value's type (kcap_rules_eval() fills it) */
 	const enum kcap_field_type *field_types;
-	unsigned int nr_fields;
-	__s64 wall_ns; /* event time, ns since the epoch */
+	const char *source; /* NULL: "syscall" */
+	/* NULL: the exporter's source's machine (kcap_exporter_alert()), this
+	 * machine (the encoders); kcap_rules_eval() leaves it NULL */
+	const char *hostname;
+	/* the event that matched (kcap_rules_eval()), or NULL */
 	const struct kcap_event_hdr *ev;
+	size_t : 0;
 };
+#define kcap_alert__last_field ev
 
 /* Returns 0 to go on, anything else to stop evaluating this event. */
 typedef int (*kcap_alert_fn)(void *ctx, const struct kcap_alert *a);
 
 /*
  * kcap_rules_eval() - evaluate the rules that can match @ev's type (call
- * kcap_state_update() first) and call @fn for each match. Returns the
- * number of matches, or a negative errno.
+ * kcap_state_update() first) and call @fn for each match; @fn may hand the
+ * alert to kcap_exporter_alert() or the alert encoders as it is. Returns
+ * the number of matches, or a negative errno.
  */
 KCAP_API int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 			     const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx);

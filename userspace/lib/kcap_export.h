@@ -29,13 +29,13 @@
 #define KCAP_KCAP_EXPORT_H
 
 #include "kcap.h"
+#include "kcap_detect.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct kcap_exporter;
-struct kcap_state;
 
 enum kcap_export_format {
 	KCAP_EXPORT_PB = 0, /* varint length-delimited kcap.v1.Event */
@@ -105,30 +105,19 @@ KCAP_API struct kcap_exporter *kcap_exporter_open(const struct kcap_export_opts 
 KCAP_API int kcap_exporter_event(struct kcap_exporter *x, struct kcap *h,
 				 const struct kcap_event_hdr *ev);
 
-/* A rule match, for kcap_exporter_alert() and kcap_alert_to_json(). */
-struct kcap_export_alert {
-	/* size of this struct, for forward/backward compatibility */
-	size_t sz;
-	__s64 time_ns; /* the event's time, ns since the epoch */
-	const char *rule;
-	int priority; /* Falco's order: 0 Emergency .. 7 Debug */
-	const char *output; /* the rendered output line */
-	const char *const *tags;
-	unsigned int nr_tags;
-	unsigned int nr_fields;
-	/* output fields, "proc.name" = "bash", as text */
-	const char *const *field_names;
-	const char *const *field_values;
-	/* optional: non-zero where a value is a number (unquoted in JSON) */
-	const unsigned char *field_numeric;
-	const char *source; /* NULL: "syscall" */
-	const char *hostname; /* NULL: the exporter's (this machine's) */
-	size_t : 0;
-};
-#define kcap_export_alert__last_field hostname
+/*
+ * Alerts are struct kcap_alert of <kcap/kcap_detect.h>, as kcap_rules_eval()
+ * hands them out. kcap_export_alert is its earlier name, kept so that code
+ * written against it builds unchanged.
+ */
+#define kcap_export_alert kcap_alert
+#define kcap_export_alert__last_field kcap_alert__last_field
 
-/* kcap_exporter_alert() - queue an alert; like kcap_exporter_event(). */
-KCAP_API int kcap_exporter_alert(struct kcap_exporter *x, const struct kcap_export_alert *a);
+/*
+ * kcap_exporter_alert() - queue an alert (straight from a kcap_rules_eval()
+ * callback, or filled by hand); like kcap_exporter_event().
+ */
+KCAP_API int kcap_exporter_alert(struct kcap_exporter *x, const struct kcap_alert *a);
 
 /*
  * kcap_exporter_poll() - write what is queued, accept a listener client;
@@ -181,11 +170,12 @@ KCAP_API int kcap_event_to_pb(struct kcap *h, const struct kcap_event_hdr *ev, v
 			      size_t len);
 KCAP_API int kcap_event_to_json(struct kcap *h, const struct kcap_event_hdr *ev, char *buf,
 				size_t len);
-/* An alert in Falco's JSON alert format: time, rule, priority, output,
- * output_fields, tags, source, hostname. */
-KCAP_API int kcap_alert_to_json(const struct kcap_export_alert *a, char *buf, size_t len);
+/* An alert in Falco's JSON alert format: hostname, output, priority, rule,
+ * source, tags, time, output_fields ("<NA>" values as null; numbers and
+ * booleans flagged in field_numeric unquoted). */
+KCAP_API int kcap_alert_to_json(const struct kcap_alert *a, char *buf, size_t len);
 /* An alert as a kcap.v1.Alert message. */
-KCAP_API int kcap_alert_to_pb(const struct kcap_export_alert *a, void *buf, size_t len);
+KCAP_API int kcap_alert_to_pb(const struct kcap_alert *a, void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -201,11 +201,13 @@ static void rule_uncompile(struct krule *ru)
 	free(ru->fnames);
 	free(ru->frefs);
 	free(ru->ftypes);
+	free(ru->fnumeric);
 	ru->segs = NULL;
 	ru->nsegs = 0;
 	ru->fnames = NULL;
 	ru->frefs = NULL;
 	ru->ftypes = NULL;
+	ru->fnumeric = NULL;
 	ru->nfields = 0;
 }
 

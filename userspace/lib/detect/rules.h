@@ -90,9 +90,12 @@ struct krule {
 	struct kfilter *f;
 	struct koutseg *segs;
 	size_t nsegs;
-	const char **fnames; /* distinct output fields, for JSON */
+	/* the alert's output fields: evt.time (frefs[0] NULL: the wall
+	 * clock in ns), then each field the output names, once */
+	const char **fnames;
 	const struct kfieldref **frefs;
 	enum kcap_field_type *ftypes;
+	unsigned char *fnumeric; /* KCAP_FT_INT or KCAP_FT_BOOL */
 	size_t nfields;
 };
 

@@ -295,22 +295,32 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 		if (!s.text || !add_seg(ru, &s))
 			return -ENOMEM;
 	}
-	/* distinct known fields, for output_fields */
-	ru->fnames = calloc(ru->nsegs + 1, sizeof(*ru->fnames));
-	ru->frefs = calloc(ru->nsegs + 1, sizeof(*ru->frefs));
-	ru->ftypes = calloc(ru->nsegs + 1, sizeof(*ru->ftypes));
-	if (!ru->fnames || !ru->frefs || !ru->ftypes)
+	/* output_fields: evt.time as a number (Falco's JSON writes it so,
+	 * whether the output names it or not), then distinct known fields */
+	ru->fnames = calloc(ru->nsegs + 2, sizeof(*ru->fnames));
+	ru->frefs = calloc(ru->nsegs + 2, sizeof(*ru->frefs));
+	ru->ftypes = calloc(ru->nsegs + 2, sizeof(*ru->ftypes));
+	ru->fnumeric = calloc(ru->nsegs + 2, sizeof(*ru->fnumeric));
+	if (!ru->fnames || !ru->frefs || !ru->ftypes || !ru->fnumeric)
 		return -ENOMEM;
+	ru->fnames[0] = "evt.time";
+	ru->ftypes[0] = KCAP_FT_INT;
+	ru->fnumeric[0] = 1;
+	ru->nfields = 1;
 	for (i = 0; i < ru->nsegs; i++) {
+		enum kcap_field_type t;
+
 		if (!ru->segs[i].has_field || ru->segs[i].unknown)
 			continue;
 		for (j = 0; j < ru->nfields && strcmp(ru->fnames[j], ru->segs[i].field_name); j++)
 			;
 		if (j < ru->nfields)
 			continue;
+		t = kcap__field_type(ru->segs[i].ref.id);
 		ru->fnames[ru->nfields] = ru->segs[i].field_name;
 		ru->frefs[ru->nfields] = &ru->segs[i].ref;
-		ru->ftypes[ru->nfields] = kcap__field_type(ru->segs[i].ref.id);
+		ru->ftypes[ru->nfields] = t;
+		ru->fnumeric[ru->nfields] = t == KCAP_FT_INT || t == KCAP_FT_BOOL;
 		ru->nfields++;
 	}
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * kcap_rules_eval(): the compiled rules that can match an event's type
  * (the index built by rules_compile.c) evaluated against it, and an alert
- * with the rendered output for each that matches.
+ * with the rendered output and output fields for each that matches, ready
+ * for the exporter's encoders as it is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ static bool out_put(struct kcap_rules *r, size_t *pos, const char *s, size_t n)
 static int alert(struct kcap_rules *r, const struct krule *ru, struct kevctx *c,
 		 kcap_alert_fn fn, void *ctx)
 {
+	__s64 wall = (c->st ? c->st->boot_wall_ns : 0) + (__s64)c->ev->ts_ns;
 	struct kcap_alert a;
 	char val[4096];
 	size_t pos = 0, i, *offs;
@@ -59,7 +61,8 @@ static int alert(struct kcap_rules *r, const struct krule *ru, struct kevctx *c,
 		goto oom;
 	pos++;
 	for (i = 0; i < ru->nfields; i++) {
-		size_t n = kcap__field_render(c, ru->frefs[i], val, sizeof(val));
+		size_t n = ru->frefs[i] ? kcap__field_render(c, ru->frefs[i], val, sizeof(val))
+					: (size_t)snprintf(val, sizeof(val), "%lld", (long long)wall);
 
 		offs[i] = pos;
 		if (!out_put(r, &pos, val, n))
@@ -80,16 +83,19 @@ static int alert(struct kcap_rules *r, const struct krule *ru, struct kevctx *c,
 		r->vals[i] = r->out + offs[i];
 	free(offs);
 	memset(&a, 0, sizeof(a));
+	a.sz = sizeof(a);
+	a.time_ns = wall;
 	a.rule = ru->name;
 	a.priority = (enum kcap_priority)ru->priority;
 	a.output = r->out;
 	a.tags = (const char *const *)ru->tags;
 	a.nr_tags = (unsigned int)ru->ntags;
+	a.nr_fields = (unsigned int)ru->nfields;
 	a.field_names = ru->fnames;
 	a.field_values = (const char *const *)r->vals;
+	a.field_numeric = ru->fnumeric;
 	a.field_types = ru->ftypes;
-	a.nr_fields = (unsigned int)ru->nfields;
-	a.wall_ns = (c->st ? c->st->boot_wall_ns : 0) + (__s64)c->ev->ts_ns;
+	a.source = "syscall";
 	a.ev = c->ev;
 	ret = fn ? fn(ctx, &a) : 0;
 	return ret;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libkcap export internals: events as kcap.v1 protobuf-c messages
- * (export_pb.c), protobuf-c messages and alerts as JSON (export_json.c),
- * shared by the exporter (export.c) and the unit tests.
+ * libkcap export internals: events and alerts as kcap.v1 protobuf-c
+ * messages (pb.c), protobuf-c messages and alerts as JSON (json.c), shared
+ * by the exporter (exporter.c) and the unit tests.
  */
 #ifndef KCAP_EXPORT_INTERNAL_H
 #define KCAP_EXPORT_INTERNAL_H
@@ -54,7 +54,7 @@ KCAP_HIDDEN int export_event_msg(const struct export_ctx *c, struct kcap *h,
 				 Kcap__V1__Event *msg);
 
 /* export_alert_msg() - @al as a kcap.v1.Alert. */
-KCAP_HIDDEN int export_alert_msg(const struct kcap_export_alert *al, const char *hostname,
+KCAP_HIDDEN int export_alert_msg(const struct kcap_alert *al, const char *hostname,
 				 struct export_arena *a, Kcap__V1__Alert *msg);
 
 /* The context of @h: live (now) or a capture file's boot time. */

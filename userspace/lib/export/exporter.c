@@ -418,7 +418,7 @@ int kcap_exporter_event(struct kcap_exporter *x, struct kcap *h, const struct kc
 	return queue(x, &msg.base, false, ev->ts_ns);
 }
 
-int kcap_exporter_alert(struct kcap_exporter *x, const struct kcap_export_alert *a)
+int kcap_exporter_alert(struct kcap_exporter *x, const struct kcap_alert *a)
 {
 	Kcap__V1__Event msg = KCAP__V1__EVENT__INIT;
 	Kcap__V1__Alert al;
@@ -427,7 +427,7 @@ int kcap_exporter_alert(struct kcap_exporter *x, const struct kcap_export_alert 
 	if (x->broken)
 		return x->broken;
 	if (!a || !kcap__opts_valid(a, sizeof(*a), a->sz))
-		return xerr(x, -EINVAL, "alert: bad kcap_export_alert (sz)");
+		return xerr(x, -EINVAL, "alert: bad kcap_alert (sz)");
 	err = export_arena_init(&x->arena, 65536);
 	if (!err)
 		err = export_alert_msg(a, x->hostname, &x->arena, &al);
@@ -847,7 +847,7 @@ int kcap_event_to_json(struct kcap *h, const struct kcap_event_hdr *ev, char *bu
 	return err;
 }
 
-static int alert_encode(const struct kcap_export_alert *al, bool json, void *buf, size_t len)
+static int alert_encode(const struct kcap_alert *al, bool json, void *buf, size_t len)
 {
 	struct export_arena a = { 0 };
 	struct export_buf b = { 0 };
@@ -877,12 +877,12 @@ static int alert_encode(const struct kcap_export_alert *al, bool json, void *buf
 	return err;
 }
 
-int kcap_alert_to_json(const struct kcap_export_alert *a, char *buf, size_t len)
+int kcap_alert_to_json(const struct kcap_alert *a, char *buf, size_t len)
 {
 	return alert_encode(a, true, buf, len);
 }
 
-int kcap_alert_to_pb(const struct kcap_export_alert *a, void *buf, size_t len)
+int kcap_alert_to_pb(const struct kcap_alert *a, void *buf, size_t len)
 {
 	return alert_encode(a, false, buf, len);
 }

@@ -370,6 +370,21 @@ static bool is_json_int(const char *s)
 	return true;
 }
 
+/*
+ * An output field's value as Falco writes it: null where the event has no
+ * value ("<NA>"), a number or boolean bare when the field is one (and the
+ * text is one: anything else stays a string, so the line stays JSON).
+ */
+static void put_field_value(struct export_buf *b, const char *v, bool numeric)
+{
+	if (!strcmp(v, "<NA>"))
+		puts_(b, "null");
+	else if (numeric && (is_json_int(v) || !strcmp(v, "true") || !strcmp(v, "false")))
+		puts_(b, v);
+	else
+		put_str(b, v);
+}
+
 int export_json_alert(struct export_buf *b, const Kcap__V1__Alert *m)
 {
 	time_t secs = (time_t)(m->time_ns / 1000000000ULL);
@@ -409,10 +424,7 @@ int export_json_alert(struct export_buf *b, const Kcap__V1__Alert *m)
 			put(b, ",", 1);
 		put_str(b, e->key);
 		put(b, ":", 1);
-		if (num && is_json_int(e->value))
-			puts_(b, e->value);
-		else
-			put_str(b, e->value);
+		put_field_value(b, e->value, num);
 	}
 	puts_(b, "}}");
 	return b->oom ? -ENOMEM : 0;

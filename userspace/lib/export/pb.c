@@ -647,7 +647,7 @@ void export_ctx_init(struct export_ctx *c, struct kcap *h)
 	c->source = KCAP__V1__SOURCE__SOURCE_LIVE;
 }
 
-int export_alert_msg(const struct kcap_export_alert *al, const char *hostname,
+int export_alert_msg(const struct kcap_alert *al, const char *hostname,
 		     struct export_arena *a, Kcap__V1__Alert *m)
 {
 	unsigned int i, nn = 0;
@@ -655,8 +655,8 @@ int export_alert_msg(const struct kcap_export_alert *al, const char *hostname,
 	kcap__v1__alert__init(m);
 	m->time_ns = (uint64_t)OPTS_GET(al, time_ns, 0);
 	m->rule = export_utf8(a, al->rule ? al->rule : "", al->rule ? strlen(al->rule) : 0);
-	m->priority = (Kcap__V1__Priority)(al->priority >= 0 && al->priority <= 7
-						   ? al->priority + 1
+	m->priority = (Kcap__V1__Priority)((unsigned int)al->priority <= KCAP_PRIO_DEBUG
+						   ? (unsigned int)al->priority + 1
 						   : 0);
 	m->output = export_utf8(a, al->output ? al->output : "",
 				al->output ? strlen(al->output) : 0);
