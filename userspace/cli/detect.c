@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kcap detect: run Falco-format rules on live events or a capture file and
- * print one alert per match (Falco's text line or its JSON object);
- * --validate checks rules files without running them.
+ * print one alert per match (Falco's text line, or its JSON alert object
+ * from libkcap's encoder); --validate checks rules files without running
+ * them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "kcap_detect.h"
+#include "kcap_export.h"
 
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
@@ -54,7 +56,10 @@ static const struct option detect_opts[] = {
 
 struct run {
 	bool json;
+	/* the capture file's machine; "" live: the encoder names this one */
 	char hostname[256];
+	char *line; /* the JSON line, grown to fit */
+	size_t line_cap;
 	unsigned long long alerts;
 	struct rule_count {
 		const char *rule;
@@ -63,31 +68,35 @@ struct run {
 	unsigned int ncounts;
 };
 
-static void json_str(FILE *f, const char *s)
+/* The alert as Falco's JSON alert line, by libkcap's encoder. */
+static int print_alert_json(struct run *r, const struct kcap_alert *a)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct kcap_alert fa = *a;
+	int n;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (r->hostname[0])
+		fa.hostname = r->hostname;
+	n = kcap_alert_to_json(&fa, r->line, r->line_cap);
+	if (n >= 0 && (size_t)n >= r->line_cap) {
+		char *p = realloc(r->line, (size_t)n + 1);
+
+		if (!p)
+			return -ENOMEM;
+		r->line = p;
+		r->line_cap = (size_t)n + 1;
+		n = kcap_alert_to_json(&fa, r->line, r->line_cap);
 	}
-	fputc('"', f);
+	if (n < 0)
+		return n;
+	puts(r->line);
+	return 0;
 }
 
 static int on_alert(void *ctx, const struct kcap_alert *a)
 {
 	struct run *r = ctx;
-	time_t secs = (time_t)(a->wall_ns / 1000000000LL);
-	long ns = (long)(a->wall_ns % 1000000000LL);
+	time_t secs = (time_t)(a->time_ns / 1000000000LL);
+	long ns = (long)(a->time_ns % 1000000000LL);
 	struct tm tm;
 	unsigned int i;
 
@@ -101,46 +110,11 @@ static int on_alert(void *ctx, const struct kcap_alert *a)
 	}
 	if (i < r->ncounts)
 		r->counts[i].n++;
-	if (!r->json) {
-		localtime_r(&secs, &tm);
-		printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
-		       kcap_priority_name(a->priority), a->output);
-		return 0;
-	}
-	gmtime_r(&secs, &tm);
-	printf("{\"hostname\":");
-	json_str(stdout, r->hostname);
-	printf(",\"output\":");
-	json_str(stdout, a->output);
-	printf(",\"priority\":\"%s\",\"rule\":", kcap_priority_name(a->priority));
-	json_str(stdout, a->rule);
-	printf(",\"source\":\"syscall\",\"tags\":[");
-	for (i = 0; i < a->nr_tags; i++) {
-		if (i)
-			putchar(',');
-		json_str(stdout, a->tags[i]);
-	}
-	printf("],\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\",\"output_fields\":{",
-	       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
-	printf("\"evt.time\":%lld", (long long)a->wall_ns);
-	for (i = 0; i < a->nr_fields; i++) {
-		const char *v = a->field_values[i];
-		bool num = (a->field_types[i] == KCAP_FT_INT || a->field_types[i] == KCAP_FT_BOOL) &&
-			   strcmp(v, "<NA>");
-
-		if (!strcmp(a->field_names[i], "evt.time"))
-			continue;
-		putchar(',');
-		json_str(stdout, a->field_names[i]);
-		putchar(':');
-		if (num)
-			fputs(v, stdout);
-		else if (!strcmp(v, "<NA>"))
-			fputs("null", stdout);
-		else
-			json_str(stdout, v);
-	}
-	printf("}}\n");
+	if (r->json)
+		return print_alert_json(r, a);
+	localtime_r(&secs, &tm);
+	printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
+	       kcap_priority_name(a->priority), a->output);
 	return 0;
 }
 
@@ -365,7 +339,6 @@ int cmd_detect(int argc, char **argv)
 	} else {
 		KCAP_OPTS(kcap_open_opts, lo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 
-		gethostname(run.hostname, sizeof(run.hostname) - 1);
 		h = kcap_open_live(&lo);
 		if (!h) {
 			fprintf(stderr, "kcap detect: %s\n", errbuf);
@@ -402,6 +375,7 @@ int cmd_detect(int argc, char **argv)
 	for (i = 0; i < run.ncounts; i++)
 		fprintf(stderr, "kcap detect:   %llu x %s\n", run.counts[i].n, run.counts[i].rule);
 out:
+	free(run.line);
 	kcap_writer_close(w);
 	kcap_close(h);
 	kcap_state_free(st);
