@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The kcap tool: subcommands and the argument helpers they share. */
+/*
+ * The kcap tool: its commands, and the helpers more than one command uses
+ * (common.c). A command file depends on this header and libkcap only.
+ */
 #ifndef KCAP_CLI_H
 #define KCAP_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,6 +16,7 @@
 #define EXIT_RUNTIME 1 /* the capture failed (driver missing, busy, ...) */
 #define EXIT_USAGE 2 /* bad arguments */
 
+/* The commands, one file each (main.c dispatches). */
 int cmd_record(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list_syscalls(int argc, char **argv);
@@ -23,22 +28,7 @@ int cmd_detect(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* kcap record -w: where and how to write (record_file.c). */
-struct record_file_opts {
-	const char *path;
-	int level; /* zstd level, 0: default */
-	unsigned long long rotate_bytes; /* -C, 0: no rotation by size */
-	unsigned int rotate_secs; /* -G */
-	unsigned int keep; /* -W */
-};
-
-/* Writes @h's events to a capture file until -n, a signal or an error;
- * prints errors and a summary on stderr; returns the exit status. */
-int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned long long count,
-		   volatile int *stop);
-
-/* Parses -z, -C, -G, -W (record and read -w); EXIT_USAGE after a message. */
-int parse_file_opt(const char *cmd, int c, const char *arg, struct record_file_opts *ro);
+/* ---- Arguments ---------------------------------------------------------------- */
 
 /* Prints "kcap CMD: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,18 +46,54 @@ bool parse_size(const char *s, unsigned long long *out);
  */
 int parse_syscalls(char *list, unsigned int *nrs, const char **bad);
 
+/* Live capture options (record, stats, export): getopt values of the long
+ * ones; a command's own long-only options start at OPT_COMMAND. */
+enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_COMMAND };
+
+/* Their entries in a command's getopt_long() table (with -e and -s). */
+#define CAPTURE_LONG_OPTS                                                   \
+	{ "syscalls", required_argument, NULL, 'e' },                       \
+	{ "snaplen", required_argument, NULL, 's' },                        \
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },        \
+	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },            \
+	{ "enter", no_argument, NULL, OPT_ENTER }
+
 /*
- * A capture option shared by record and stats (-e, -s, --buffer-size,
- * --no-lifecycle, --enter) into @o; @nrs holds the -e list. Returns 0 or
- * EXIT_USAGE after printing the error.
+ * A capture option (-e, -s, --buffer-size, --no-lifecycle, --enter) into
+ * @o; @nrs holds the -e list. Returns 0 or EXIT_USAGE after printing the
+ * error.
  */
 int parse_capture_opt(const char *cmd, int c, char *arg, struct kcap_open_opts *o,
 		      unsigned int *nrs);
 
-/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
-int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS]);
+/* Writing a capture file (record -w, read -w): where and how. */
+struct write_opts {
+	const char *path;
+	int level; /* zstd level, 0: default */
+	unsigned long long rotate_bytes; /* -C, 0: no rotation by size */
+	unsigned int rotate_secs; /* -G */
+	unsigned int keep; /* -W */
+};
+
+/* Parses -w, -z, -C, -G, -W into @wo; EXIT_USAGE after a message. */
+int parse_write_opt(const char *cmd, int c, const char *arg, struct write_opts *wo);
+
+/* ---- Running ------------------------------------------------------------------ */
 
 /* Installs SIGINT/SIGTERM handlers that set the flag returned here. */
 volatile int *install_stop_signals(void);
+
+/* Seconds on the monotonic clock, for rates and durations. */
+double mono_seconds(void);
+
+/* Prints @ev as one line (kcap_event_format()); false if stdout is gone. */
+bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev);
+
+/* ---- record's own helper (record_file.c, used by record.c only) ----------------- */
+
+/* Writes @h's events to a capture file until -n, a signal or an error;
+ * prints errors and a summary on stderr; returns the exit status. */
+int record_to_file(struct kcap *h, const struct write_opts *wo, unsigned long long count,
+		   volatile int *stop);
 
 #endif /* KCAP_CLI_H */

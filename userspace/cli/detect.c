@@ -40,7 +40,7 @@ static const char detect_usage[] =
 	"stops on SIGINT or SIGTERM. Exit status: 0, 1 runtime error, 2 bad\n"
 	"arguments or invalid rules.\n";
 
-enum { OPT_VALIDATE = 256 };
+enum { OPT_VALIDATE = OPT_COMMAND };
 
 static const struct option detect_opts[] = {
 	{ "read", required_argument, NULL, 'r' },

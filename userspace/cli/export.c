@@ -47,8 +47,7 @@ static const char export_usage[] =
 	"Decode with: protoc --decode kcap.v1.Event -I proto kcap/v1/event.proto\n"
 	"(one message), or any protobuf library's delimited reader.\n";
 
-enum { OPT_BUFSZ = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_FORMAT, OPT_LISTEN, OPT_QUEUE,
-       OPT_LINGER };
+enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER };
 
 static const struct option export_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -58,11 +57,7 @@ static const struct option export_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "linger", required_argument, NULL, OPT_LINGER },
-	{ "syscalls", required_argument, NULL, 'e' },
-	{ "snaplen", required_argument, NULL, 's' },
-	{ "buffer-size", required_argument, NULL, OPT_BUFSZ },
-	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },
-	{ "enter", no_argument, NULL, OPT_ENTER },
+	CAPTURE_LONG_OPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };

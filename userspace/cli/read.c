@@ -32,7 +32,7 @@ static const char read_usage[] =
 	"A file that was not closed cleanly (a killed recorder) is read up to its\n"
 	"last complete block, with a warning on stderr.\n";
 
-enum { OPT_START = 256, OPT_END };
+enum { OPT_START = OPT_COMMAND, OPT_END };
 
 static const struct option read_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -183,13 +183,13 @@ int cmd_read(int argc, char **argv)
 {
 	static unsigned int nrs[KCAP_SYSCALL_MAX];
 	static struct filter flt;
-	struct record_file_opts ro = { 0 };
+	struct write_opts ro = { 0 };
 	struct time_arg start = { 0 }, end = { 0 };
 	const char *in = NULL, *bad;
 	unsigned long long count = 0, seen = 0, base = 0;
 	const struct kcap_event_hdr *ev;
 	struct kcap_writer *w = NULL;
-	char errbuf[256] = "", line[4096];
+	char errbuf[256] = "";
 	struct kcap *h;
 	int c, i, n, err, status = 0;
 
@@ -223,7 +223,7 @@ int cmd_read(int argc, char **argv)
 			break;
 		case 'w':
 		case 'z':
-			err = parse_file_opt("read", c, optarg, &ro);
+			err = parse_write_opt("read", c, optarg, &ro);
 			if (err)
 				return err;
 			break;
@@ -274,8 +274,7 @@ int cmd_read(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (kcap_event_format(h, ev, line, sizeof(line)) >= 0 &&
-		    (fputs(line, stdout) < 0 || putchar('\n') == EOF))
+		if (!print_event(h, ev))
 			break;
 	}
 	if (err && err != -ENODATA) {

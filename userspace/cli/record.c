@@ -34,71 +34,31 @@ static const char record_usage[] =
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
 	"  -h, --help             show this help\n";
 
-enum { OPT_BUFSZ = 256, OPT_NO_LIFECYCLE, OPT_ENTER };
-
 static const struct option record_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
-	{ "syscalls", required_argument, NULL, 'e' },
-	{ "snaplen", required_argument, NULL, 's' },
-	{ "buffer-size", required_argument, NULL, OPT_BUFSZ },
-	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },
-	{ "enter", no_argument, NULL, OPT_ENTER },
+	CAPTURE_LONG_OPTS,
 	{ "write", required_argument, NULL, 'w' },
 	{ "level", required_argument, NULL, 'z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-int parse_capture_opt(const char *cmd, int c, char *arg, struct kcap_open_opts *o,
-		      unsigned int *nrs)
+/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
+static int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
 {
-	unsigned long long v;
-	const char *bad;
-	int n;
+	struct kcap_cpu_stats st;
+	unsigned int cpu, i;
+	int err;
 
-	switch (c) {
-	case 'e':
-		n = parse_syscalls(arg, nrs, &bad);
-		if (n < 0)
-			return *bad ? usage_error(cmd, "unknown syscall '%s' in -e", bad)
-				    : usage_error(cmd, "-e needs at least one syscall");
-		o->syscalls = nrs;
-		o->nr_syscalls = (size_t)n;
-		return 0;
-	case 's':
-		if (!parse_u64(arg, 1, KCAP_SNAPLEN_MAX, &v))
-			return usage_error(cmd, "-s %s: snaplen must be 1..%u bytes", arg,
-					   KCAP_SNAPLEN_MAX);
-		o->snaplen = (__u32)v;
-		return 0;
-	case OPT_BUFSZ:
-		if (!parse_size(arg, &v) || (v & (v - 1)) || v < KCAP_RING_SIZE_MIN ||
-		    v > KCAP_RING_SIZE_MAX)
-			return usage_error(cmd,
-					   "--buffer-size %s: must be a power of two from 64K to 1G",
-					   arg);
-		o->ring_size = v;
-		return 0;
-	case OPT_NO_LIFECYCLE:
-		o->flags |= KCAP_OPEN_NO_LIFECYCLE;
-		return 0;
-	case OPT_ENTER:
-		o->flags |= KCAP_OPEN_ENTER;
-		return 0;
-	default:
-		return usage_error(cmd, "bad option");
+	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
+	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
+		err = kcap_cpu_stats(h, cpu, &st);
+		if (err)
+			return err;
+		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
+			drops[i] += st.drops[i];
 	}
-}
-
-/* Prints one event; false if stdout is gone (closed pipe). */
-static bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
-{
-	char line[4096];
-	int n = kcap_event_format(h, ev, line, sizeof(line));
-
-	if (n < 0)
-		return true;
-	return fputs(line, stdout) >= 0 && putchar('\n') != EOF;
+	return 0;
 }
 
 int cmd_record(int argc, char **argv)
@@ -113,7 +73,7 @@ int cmd_record(int argc, char **argv)
 	struct kcap *h;
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
-	struct record_file_opts ro = { 0 };
+	struct write_opts ro = { 0 };
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
@@ -132,7 +92,7 @@ int cmd_record(int argc, char **argv)
 		case 'C':
 		case 'G':
 		case 'W':
-			err = parse_file_opt("record", c, optarg, &ro);
+			err = parse_write_opt("record", c, optarg, &ro);
 			if (err)
 				return err;
 			break;

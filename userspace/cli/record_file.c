@@ -2,23 +2,15 @@
 /*
  * kcap record -w FILE: live capture into a capture file (or a rotating
  * series of them), with a progress line on stderr when it is a terminal.
+ * record's own helper: only record.c calls it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double ratio(const struct kcap_writer_stats *st)
 {
@@ -35,7 +27,7 @@ struct progress {
 static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
 {
 	struct kcap_writer_stats st;
-	double now = mono_s(), dt = now - p->last_t;
+	double now = mono_seconds(), dt = now - p->last_t;
 
 	if (!p->on || (!force && dt < 1.0))
 		return;
@@ -86,12 +78,12 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 	}
 }
 
-int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned long long count,
+int record_to_file(struct kcap *h, const struct write_opts *ro, unsigned long long count,
 		   volatile int *stop)
 {
 	char errbuf[256] = "";
 	unsigned long long seen = 0;
-	struct progress pr = { .on = isatty(STDERR_FILENO) == 1, .last_t = mono_s() };
+	struct progress pr = { .on = isatty(STDERR_FILENO) == 1, .last_t = mono_seconds() };
 	struct kcap_writer_stats st;
 	struct kcap_writer *w;
 	int err, ferr, status = 0;
@@ -132,39 +124,4 @@ int record_to_file(struct kcap *h, const struct record_file_opts *ro, unsigned l
 		(unsigned long long)st.drops);
 	kcap_writer_close(w);
 	return status;
-}
-
-int parse_file_opt(const char *cmd, int c, const char *arg, struct record_file_opts *ro)
-{
-	unsigned long long v;
-
-	switch (c) {
-	case 'w':
-		if (!*arg)
-			return usage_error(cmd, "-w needs a file name");
-		ro->path = arg;
-		return 0;
-	case 'z':
-		if (!parse_u64(arg, 1, 19, &v))
-			return usage_error(cmd, "-z %s: the zstd level is 1..19", arg);
-		ro->level = (int)v;
-		return 0;
-	case 'C':
-		if (!parse_u64(arg, 1, 1000000, &v))
-			return usage_error(cmd, "-C %s: need 1..1000000 (million bytes)", arg);
-		ro->rotate_bytes = v * 1000000ULL;
-		return 0;
-	case 'G':
-		if (!parse_u64(arg, 1, 86400 * 365, &v))
-			return usage_error(cmd, "-G %s: need a number of seconds", arg);
-		ro->rotate_secs = (unsigned int)v;
-		return 0;
-	case 'W':
-		if (!parse_u64(arg, 1, 1000000, &v))
-			return usage_error(cmd, "-W %s: need a positive number of files", arg);
-		ro->keep = (unsigned int)v;
-		return 0;
-	default:
-		return usage_error(cmd, "bad option");
-	}
 }

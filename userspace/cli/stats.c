@@ -9,7 +9,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -32,31 +31,10 @@ static const char stats_usage[] =
 
 static const struct option stats_opts[] = {
 	{ "duration", required_argument, NULL, 'd' },
-	{ "syscalls", required_argument, NULL, 'e' },
-	{ "snaplen", required_argument, NULL, 's' },
-	{ "buffer-size", required_argument, NULL, 256 },
-	{ "no-lifecycle", no_argument, NULL, 257 },
-	{ "enter", no_argument, NULL, 258 },
+	CAPTURE_LONG_OPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
-{
-	struct kcap_cpu_stats st;
-	unsigned int cpu, i;
-	int err;
-
-	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
-	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
-		err = kcap_cpu_stats(h, cpu, &st);
-		if (err)
-			return err;
-		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
-			drops[i] += st.drops[i];
-	}
-	return 0;
-}
 
 static void print_config(struct kcap *h)
 {
@@ -99,23 +77,15 @@ static int print_cpus(struct kcap *h)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Captures for @secs, counting events; returns a negative errno on failure. */
 static int count_events(struct kcap *h, double secs, unsigned long long *seen)
 {
 	const struct kcap_event_hdr *ev;
 	volatile int *stop = install_stop_signals();
-	double end = now_s() + secs;
+	double end = mono_seconds() + secs;
 	int err = kcap_start(h);
 
-	while (!err && !*stop && now_s() < end) {
+	while (!err && !*stop && mono_seconds() < end) {
 		err = kcap_next(h, &ev);
 		if (!err)
 			(*seen)++;
