@@ -15,6 +15,8 @@
 /* Exit codes. */
 #define EXIT_RUNTIME 1 /* the capture failed (driver missing, busy, ...) */
 #define EXIT_USAGE 2 /* bad arguments */
+/* A command's argument parser: go on (anything else is the exit status). */
+#define CLI_CONTINUE (-1)
 
 /* The commands, one file each (main.c dispatches). */
 int cmd_record(int argc, char **argv);

@@ -60,6 +60,7 @@ struct run {
 	char hostname[256];
 	char *line; /* the JSON line, grown to fit */
 	size_t line_cap;
+	unsigned long long events;
 	unsigned long long alerts;
 	struct rule_count {
 		const char *rule;
@@ -92,29 +93,43 @@ static int print_alert_json(struct run *r, const struct kcap_alert *a)
 	return 0;
 }
 
-static int on_alert(void *ctx, const struct kcap_alert *a)
+/* Falco's text line: "TIME: Priority OUTPUT", local time. */
+static void print_alert_text(const struct kcap_alert *a)
 {
-	struct run *r = ctx;
 	time_t secs = (time_t)(a->time_ns / 1000000000LL);
 	long ns = (long)(a->time_ns % 1000000000LL);
 	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
+	       kcap_priority_name(a->priority), a->output);
+}
+
+/* Counts an alert of @rule for the summary (the first 256 rules by name). */
+static void count_alert(struct run *r, const char *rule)
+{
 	unsigned int i;
 
 	r->alerts++;
-	for (i = 0; i < r->ncounts && strcmp(r->counts[i].rule, a->rule); i++)
+	for (i = 0; i < r->ncounts && strcmp(r->counts[i].rule, rule); i++)
 		;
 	if (i == r->ncounts && i < sizeof(r->counts) / sizeof(r->counts[0])) {
-		r->counts[i].rule = a->rule;
+		r->counts[i].rule = rule;
 		r->counts[i].n = 0;
 		r->ncounts++;
 	}
 	if (i < r->ncounts)
 		r->counts[i].n++;
+}
+
+static int on_alert(void *ctx, const struct kcap_alert *a)
+{
+	struct run *r = ctx;
+
+	count_alert(r, a->rule);
 	if (r->json)
 		return print_alert_json(r, a);
-	localtime_r(&secs, &tm);
-	printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
-	       kcap_priority_name(a->priority), a->output);
+	print_alert_text(a);
 	return 0;
 }
 
@@ -187,21 +202,168 @@ static int validate(struct kcap_rules *r, const char **paths, unsigned int n)
 	return 0;
 }
 
+struct detect_args {
+	const char *rules[64];
+	unsigned int nrules;
+	const char *in; /* -r */
+	const char *out; /* -w */
+	unsigned long long count;
+	int prio; /* -1: all */
+	bool json;
+	bool validate;
+	char defpath[PATH_MAX]; /* the default rules file, when found next to the tool */
+};
+
+/* Options and arguments into @a; CLI_CONTINUE, or the exit status. */
+static int parse_args(int argc, char **argv, struct detect_args *a)
+{
+	int c, i;
+
+	memset(a, 0, sizeof(*a));
+	a->prio = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:R:jn:p:w:h", detect_opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			a->in = optarg;
+			break;
+		case 'R':
+			if (a->nrules == sizeof(a->rules) / sizeof(a->rules[0]))
+				return usage_error("detect", "too many -R");
+			a->rules[a->nrules++] = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, 1, ~0ULL, &a->count))
+				return usage_error("detect", "bad count '%s'", optarg);
+			break;
+		case 'p':
+			a->prio = kcap_priority_parse(optarg);
+			if (a->prio < 0)
+				return usage_error("detect", "unknown priority '%s'", optarg);
+			break;
+		case 'w':
+			a->out = optarg;
+			break;
+		case OPT_VALIDATE:
+			a->validate = true;
+			break;
+		case 'h':
+			fputs(detect_usage, stdout);
+			return 0;
+		default:
+			return usage_error("detect", "bad option");
+		}
+	}
+	if (a->validate) {
+		/* the arguments are the rules files to check */
+		for (i = optind; i < argc && a->nrules < sizeof(a->rules) / sizeof(a->rules[0]); i++)
+			a->rules[a->nrules++] = argv[i];
+		return CLI_CONTINUE;
+	}
+	if (optind < argc)
+		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
+	if (a->in && a->out)
+		return usage_error("detect", "-w records live capture; use kcap read -w for files");
+	if (!a->nrules) {
+		a->rules[0] = default_rules(a->defpath, sizeof(a->defpath));
+		if (!a->rules[0])
+			return usage_error("detect", "no rules file: give -R RULES");
+		a->nrules = 1;
+	}
+	return CLI_CONTINUE;
+}
+
+/* The capture file (-r; its machine names the alerts) or the live driver;
+ * NULL after printing why. */
+static struct kcap *open_source(const struct detect_args *a, struct run *run)
+{
+	char errbuf[512];
+	struct kcap *h;
+
+	if (a->in) {
+		KCAP_OPTS(kcap_file_opts, fo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+		struct kcap_file_info fi;
+
+		h = kcap_open_file(a->in, &fo);
+		if (h && !kcap_file_info(h, &fi, sizeof(fi)))
+			snprintf(run->hostname, sizeof(run->hostname), "%s", fi.hostname);
+	} else {
+		KCAP_OPTS(kcap_open_opts, lo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+		h = kcap_open_live(&lo);
+	}
+	if (!h)
+		fprintf(stderr, "kcap detect: %s\n", errbuf);
+	return h;
+}
+
+/* -w: the capture file the live events are also written to; NULL after
+ * printing why. */
+static struct kcap_writer *open_writer(const char *path, struct kcap *h)
+{
+	char errbuf[512];
+	struct kcap_writer *w;
+	KCAP_OPTS(kcap_writer_opts, wo, .source = h, .errbuf = errbuf,
+		  .errbuf_sz = sizeof(errbuf));
+
+	w = kcap_writer_open(path, &wo);
+	if (!w)
+		fprintf(stderr, "kcap detect: %s\n", errbuf);
+	return w;
+}
+
+/* Opens the source, seeds the thread table from it, opens -w and starts a
+ * live capture; 0 or the exit status. */
+static int start_source(const struct detect_args *a, struct run *run, struct kcap_state *st,
+			struct kcap **h, struct kcap_writer **w)
+{
+	int err;
+
+	*h = open_source(a, run);
+	if (!*h)
+		return EXIT_RUNTIME;
+	err = kcap_state_seed(st, *h);
+	if (err)
+		fprintf(stderr, "kcap detect: process snapshot: %s (continuing)\n", strerror(-err));
+	if (a->out) {
+		*w = open_writer(a->out, *h);
+		if (!*w)
+			return EXIT_RUNTIME;
+	}
+	if (a->in)
+		return 0;
+	if (kcap_start(*h)) {
+		fprintf(stderr, "kcap detect: %s\n", kcap_errmsg(*h));
+		return EXIT_RUNTIME;
+	}
+	fprintf(stderr, "kcap detect: capturing%s%s\n", a->out ? " to " : "", a->out ? a->out : "");
+	return 0;
+}
+
+/*
+ * The event loop: each event (also written to -w) updates the thread table
+ * and goes through the rules, until -n, a signal or the end of the file;
+ * live capture drains the rings after the stop. 0 or EXIT_RUNTIME.
+ */
 static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *r,
-		      struct run *run, struct kcap_writer *w, bool file,
-		      unsigned long long count, volatile int *stop)
+		      struct run *run, struct kcap_writer *w, const struct detect_args *a,
+		      volatile int *stop)
 {
 	const struct kcap_event_hdr *ev;
-	unsigned long long n = 0;
-	bool stopping = false;
+	bool file = a->in != NULL, stopping = false;
 	int err;
 
 	for (;;) {
-		if (!stopping && !file && (*stop || (count && n >= count))) {
+		bool enough = *stop || (a->count && run->events >= a->count);
+
+		if (!stopping && !file && enough) {
 			kcap_stop(h);
 			stopping = true;
 		}
-		if (file && (*stop || (count && n >= count)))
+		if (file && enough)
 			break;
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
@@ -215,7 +377,7 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			fprintf(stderr, "kcap detect: %s\n", kcap_errmsg(h));
 			return EXIT_RUNTIME;
 		}
-		n++;
+		run->events++;
 		if (w && kcap_writer_write(w, ev)) {
 			fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 			return EXIT_RUNTIME;
@@ -230,92 +392,53 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			fflush(stdout);
 	}
 	fflush(stdout);
-	fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", n, run->alerts);
 	return 0;
+}
+
+/* The end: totals (after a clean run), the -w file closed, alerts per
+ * rule on stderr. Returns the exit status. */
+static int finish(const struct run *run, struct kcap_writer *w, int status)
+{
+	unsigned int i;
+
+	if (!status)
+		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events, run->alerts);
+	if (w && kcap_writer_finish(w) && !status) {
+		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
+		status = EXIT_RUNTIME;
+	}
+	for (i = 0; i < run->ncounts; i++)
+		fprintf(stderr, "kcap detect:   %llu x %s\n", run->counts[i].n, run->counts[i].rule);
+	return status;
 }
 
 int cmd_detect(int argc, char **argv)
 {
-	const char *rules[64], *in = NULL, *out = NULL;
-	unsigned int nrules = 0, i;
-	unsigned long long count = 0;
-	bool do_validate = false;
-	struct kcap_rules *r = NULL;
+	struct detect_args a;
+	struct kcap_rules *r;
 	struct kcap_state *st = NULL;
 	struct kcap_writer *w = NULL;
 	struct kcap *h = NULL;
 	struct run run;
-	char errbuf[512], defpath[PATH_MAX];
-	int c, ret, prio = -1;
+	int ret;
 
+	ret = parse_args(argc, argv, &a);
+	if (ret != CLI_CONTINUE)
+		return ret;
 	memset(&run, 0, sizeof(run));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:R:jn:p:w:h", detect_opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			in = optarg;
-			break;
-		case 'R':
-			if (nrules == sizeof(rules) / sizeof(rules[0]))
-				return usage_error("detect", "too many -R");
-			rules[nrules++] = optarg;
-			break;
-		case 'j':
-			run.json = true;
-			break;
-		case 'n':
-			if (!parse_u64(optarg, 1, ~0ULL, &count))
-				return usage_error("detect", "bad count '%s'", optarg);
-			break;
-		case 'p':
-			prio = kcap_priority_parse(optarg);
-			if (prio < 0)
-				return usage_error("detect", "unknown priority '%s'", optarg);
-			break;
-		case 'w':
-			out = optarg;
-			break;
-		case OPT_VALIDATE:
-			do_validate = true;
-			break;
-		case 'h':
-			fputs(detect_usage, stdout);
-			return 0;
-		default:
-			return usage_error("detect", "bad option");
-		}
-	}
+	run.json = a.json;
 	r = kcap_rules_new();
 	if (!r) {
 		fprintf(stderr, "kcap detect: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	if (do_validate) {
-		for (i = (unsigned int)optind; i < (unsigned int)argc && nrules < 64; i++)
-			rules[nrules++] = argv[i];
-		ret = validate(r, rules, nrules);
-		kcap_rules_free(r);
-		return ret;
+	if (a.validate) {
+		ret = validate(r, a.rules, a.nrules);
+		goto out;
 	}
-	if (optind < argc) {
-		kcap_rules_free(r);
-		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
-	}
-	if (in && out) {
-		kcap_rules_free(r);
-		return usage_error("detect", "-w records live capture; use kcap read -w for files");
-	}
-	if (!nrules) {
-		rules[0] = default_rules(defpath, sizeof(defpath));
-		if (!rules[0]) {
-			kcap_rules_free(r);
-			return usage_error("detect", "no rules file: give -R RULES");
-		}
-		nrules = 1;
-	}
-	if (prio >= 0)
-		kcap_rules_set_min_priority(r, (enum kcap_priority)prio);
-	ret = load_rules(r, rules, nrules, false);
+	if (a.prio >= 0)
+		kcap_rules_set_min_priority(r, (enum kcap_priority)a.prio);
+	ret = load_rules(r, a.rules, a.nrules, false);
 	if (ret)
 		goto out;
 	st = kcap_state_new(NULL);
@@ -324,56 +447,11 @@ int cmd_detect(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	if (in) {
-		KCAP_OPTS(kcap_file_opts, fo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
-		struct kcap_file_info fi;
-
-		h = kcap_open_file(in, &fo);
-		if (!h) {
-			fprintf(stderr, "kcap detect: %s\n", errbuf);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
-		if (!kcap_file_info(h, &fi, sizeof(fi)))
-			snprintf(run.hostname, sizeof(run.hostname), "%s", fi.hostname);
-	} else {
-		KCAP_OPTS(kcap_open_opts, lo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
-
-		h = kcap_open_live(&lo);
-		if (!h) {
-			fprintf(stderr, "kcap detect: %s\n", errbuf);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
-	}
-	ret = kcap_state_seed(st, h);
+	ret = start_source(&a, &run, st, &h, &w);
 	if (ret)
-		fprintf(stderr, "kcap detect: process snapshot: %s (continuing)\n", strerror(-ret));
-	if (out) {
-		KCAP_OPTS(kcap_writer_opts, wo, .source = h, .errbuf = errbuf,
-			  .errbuf_sz = sizeof(errbuf));
-
-		w = kcap_writer_open(out, &wo);
-		if (!w) {
-			fprintf(stderr, "kcap detect: %s\n", errbuf);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
-	}
-	if (!in && (ret = kcap_start(h))) {
-		fprintf(stderr, "kcap detect: %s\n", kcap_errmsg(h));
-		ret = EXIT_RUNTIME;
 		goto out;
-	}
-	if (!in)
-		fprintf(stderr, "kcap detect: capturing%s%s\n", out ? " to " : "", out ? out : "");
-	ret = run_events(h, st, r, &run, w, in != NULL, count, install_stop_signals());
-	if (w && kcap_writer_finish(w) && !ret) {
-		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
-		ret = EXIT_RUNTIME;
-	}
-	for (i = 0; i < run.ncounts; i++)
-		fprintf(stderr, "kcap detect:   %llu x %s\n", run.counts[i].n, run.counts[i].rule);
+	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
+	ret = finish(&run, w, ret);
 out:
 	free(run.line);
 	kcap_writer_close(w);
