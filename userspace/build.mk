@@ -63,8 +63,8 @@ test-unit: $(UNIT_BIN) docs-check layers-check
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.
-layers-check: $(LIB_A)
-	@$(US_DIR)/tools/check-layers.sh $(US_OBJ)/lib-static $(US_DIR)/lib
+layers-check: $(LIB_A) $(CLI_OBJS)
+	@$(US_DIR)/tools/check-layers.sh $(US_OBJ)/lib-static $(US_DIR)/lib $(US_OBJ)/cli
 
 # docs/events.md is generated from the event table and docs/sdk.md from the
 # public headers' comments: `make docs` rewrites them, docs-check (run by

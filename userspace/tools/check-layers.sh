@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# check-layers.sh OBJDIR LIBDIR - libkcap's folders are its layers:
+# check-layers.sh OBJDIR LIBDIR [CLIOBJDIR] - libkcap's folders are its layers:
 #
 #   capture  <-  event  <-  format  <-  state  <-  detect, export
 #   capture  <-  driverctl
@@ -9,10 +9,13 @@
 # A file may call (symbols, from the objects in OBJDIR/<folder>/) and
 # include (quoted includes in LIBDIR/<folder>/) only its own folder and the
 # folders below it; detect and export do not use each other. Cycles are
-# therefore possible only inside one folder. Prints every violation and
-# exits 1 if there is one; prints the folder-level graph otherwise.
+# therefore possible only inside one folder. With CLIOBJDIR, the kcap
+# tool's command files too: each uses only common.o and the library (and
+# record.o its own record_file.o); main.o dispatches to all. Prints every
+# violation and exits 1 if there is one; prints the folder-level graph
+# otherwise.
 set -euo pipefail
-objdir=$1 libdir=$2
+objdir=$1 libdir=$2 cliobj=${3:-}
 
 # The folders each folder may use besides itself.
 declare -A below=(
@@ -70,6 +73,25 @@ for src in "$libdir"/*/*.[ch]; do
 		fi
 	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$src")
 done
+
+# The CLI: command files use common.o and the library only.
+if [ -n "$cliobj" ]; then
+	for o in "$cliobj"/*.o; do
+		f=$(basename "$o" .o)
+		nm "$o" | awk -v f="$f" '$2 ~ /^[TDBRC]$/ { print "D", $3, f } $1 == "U" { print "U", $2, f }'
+	done | awk '
+		$1 == "D" { def[$2] = $3; next }
+		{ use[++n] = $2; by[n] = $3 }
+		END { for (i = 1; i <= n; i++) if (use[i] in def && def[use[i]] != by[i]) print by[i], def[use[i]], use[i] }
+	' | sort -u | while read -r from to sym; do
+		case "$from:$to" in
+		main:* | *:common | record:record_file) ;;
+		*) echo "layer violation: cli/$from.c calls $sym in cli/$to.c (use cli/common.c)"; echo x >>"$edges.cli" ;;
+		esac
+	done
+	[ ! -s "$edges.cli" ] || bad=1
+	rm -f "$edges.cli"
+fi
 
 if [ "$bad" = 1 ]; then
 	echo "userspace/lib: the folders' layering is broken (see userspace/tools/check-layers.sh)"
