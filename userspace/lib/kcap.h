@@ -111,13 +111,17 @@ KCAP_API struct kcap *kcap_open_live(const struct kcap_open_opts *opts);
 /*
  * kcap_start() - register the probes and map the rings.
  * The rings are allocated and mapped on the first start; a handle may be
- * started again after kcap_stop().
+ * started again after kcap_stop(). A capture file has nothing to start (0);
+ * a merge starts every source. Errors: -EALREADY (running), -ENOMEM (the
+ * rings do not fit: see the driver's ring_size), -EPROTO (an unusable
+ * configuration), or the ioctl's errno; see kcap_errmsg().
  */
 KCAP_API int kcap_start(struct kcap *h);
 
 /*
  * kcap_stop() - unregister the probes. The rings stay mapped: kcap_next()
- * keeps delivering what was captured, then returns -ENODATA.
+ * keeps delivering what was captured, then returns -ENODATA. 0 for sources
+ * with nothing to stop; -EINVAL for NULL; else the ioctl's errno.
  */
 KCAP_API int kcap_stop(struct kcap *h);
 
@@ -145,22 +149,28 @@ KCAP_API int kcap_fd(const struct kcap *h);
  */
 KCAP_API unsigned int kcap_nr_rings(const struct kcap *h);
 
-/* kcap_driver_version() - the ABI version the driver reported. */
+/* kcap_driver_version() - the ABI version the driver reported; -EINVAL for
+ * NULL arguments or a handle that is not a live session. */
 KCAP_API int kcap_driver_version(const struct kcap *h, struct kcap_version *v);
 
-/* kcap_config() - the driver's current configuration (KCAP_IOC_GET_CONFIG). */
+/* kcap_config() - the driver's current configuration (KCAP_IOC_GET_CONFIG);
+ * -EINVAL for NULL arguments, -ENOTTY for a handle without a device. */
 KCAP_API int kcap_config(struct kcap *h, struct kcap_config *cfg);
 
 /*
  * kcap_cpu_stats() - counters of ring @cpu: events, bytes, drops by cause,
- * head, tail and whether the CPU is online. -EINVAL if cpu >= number of rings.
+ * head, tail and whether the CPU is online. -EINVAL if cpu >= number of
+ * rings (or for NULL); a capture file gives the counters of its closing
+ * block (-ENODATA: not closed cleanly); a merge adds up its sources'.
  */
 KCAP_API int kcap_cpu_stats(struct kcap *h, unsigned int cpu, struct kcap_cpu_stats *st);
 
-/* kcap_errmsg() - one sentence about the last failure on @h ("" if none). */
+/* kcap_errmsg() - one sentence about the last failure on @h ("" if none;
+ * "no handle" for NULL). Valid until the next call on @h. */
 KCAP_API const char *kcap_errmsg(const struct kcap *h);
 
-/* kcap_close() - stop capturing, unmap the rings and close the device. */
+/* kcap_close() - stop capturing, unmap the rings and close the device (a
+ * file: close it; a merge: close every source). NULL is allowed. */
 KCAP_API void kcap_close(struct kcap *h);
 
 /* ---- Several sources as one ----------------------------------------------- */
@@ -314,11 +324,12 @@ KCAP_API int kcap_event_sockaddr(const struct kcap_event_hdr *ev, unsigned int i
  * (unix paths quoted); returns the length like snprintf(). */
 KCAP_API int kcap_sockaddr_format(const struct kcap_sockaddr *sa, char *buf, size_t len);
 
-/* An iterator over a string array parameter (KCAP_PT_STRARRAY, argv). */
+/* An iterator over a string array parameter (KCAP_PT_STRARRAY, argv):
+ * NUL-separated strings; treat the fields as private. */
 struct kcap_strarray {
-	const void *p;
-	__u32 len;
-	__u32 off;
+	const void *p; /* the parameter's bytes (inside the event) */
+	__u32 len; /* its length */
+	__u32 off; /* where the next string starts */
 };
 
 /* kcap_event_strarray() - start iterating over parameter @i. */
@@ -396,28 +407,30 @@ KCAP_API struct kcap *kcap_open_file_fd(int fd, const char *name,
 /* read from a pipe or socket: no index, file_bytes counts what was read */
 #define KCAP_FILE_STREAM 0x10
 
+/* What a capture file says about itself (kcap_file_info()). */
 struct kcap_file_info {
-	__u16 format_major;
+	__u16 format_major; /* capture format version (docs/capture-format.md) */
 	__u16 format_minor;
 	__u16 abi_major; /* ABI of the event table in the file */
 	__u16 abi_minor;
 	__u32 flags; /* KCAP_FILE_* */
-	__u32 nr_cpus;
+	__u32 nr_cpus; /* CPUs of the recording machine (rings it had) */
 	__s64 boot_wall_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at capture start */
 	__u64 start_ns; /* capture start, CLOCK_MONOTONIC */
 	__u64 stop_ns; /* capture stop; 0 unless closed */
 	__u64 first_ts; /* first and last event (index, else batches read so far) */
 	__u64 last_ts;
 	__u64 nr_events; /* from the index, else counted while reading */
-	__u64 nr_batches;
+	__u64 nr_batches; /* zstd event batches (same sources as nr_events) */
 	__u64 raw_bytes; /* event bytes before compression */
 	__u64 stored_bytes; /* batch payload bytes in the file */
-	__u64 file_bytes;
+	__u64 file_bytes; /* size of the file (a stream: bytes read so far) */
 	__u64 nr_threads; /* in the process snapshot */
-	__u64 nr_fds;
+	__u64 nr_fds; /* descriptors listed in the process snapshot */
 	__u64 end_offset; /* where the readable data ends */
-	__u32 snaplen;
+	__u32 snaplen; /* bytes kept per variable-size parameter when recording */
 	__u32 reserved;
+	/* the recording machine: hostname, uname -r, uname -v, uname -m */
 	char hostname[256];
 	char kernel_release[128];
 	char kernel_version[256];
@@ -427,19 +440,21 @@ struct kcap_file_info {
 
 /*
  * kcap_file_info() - what the file says about itself. @sz is
- * sizeof(*info) as the caller knows it. -EINVAL for a live handle.
+ * sizeof(*info) as the caller knows it. -EINVAL for a NULL argument or a
+ * live handle (a merge answers for its first capture file).
  */
 KCAP_API int kcap_file_info(struct kcap *h, struct kcap_file_info *info, size_t sz);
 
 /*
  * kcap_file_type_counts() - events per type from the closing block:
- * counts[t] for t < n. -ENODATA if the file was not closed cleanly.
+ * counts[t] for t < n. -ENODATA if the file was not closed cleanly,
+ * -EINVAL for a NULL argument or a handle that is not a capture file.
  */
 KCAP_API int kcap_file_type_counts(struct kcap *h, __u64 *counts, unsigned int n);
 
 /* A drop record: @count events of @cause lost on @cpu before @ts_ns. */
 struct kcap_file_drop {
-	__u64 ts_ns;
+	__u64 ts_ns; /* CLOCK_MONOTONIC of the recording machine */
 	__u32 cpu;
 	__u32 cause; /* enum kcap_drop_cause */
 	__u64 count;
@@ -448,7 +463,8 @@ struct kcap_file_drop {
 /*
  * kcap_file_drops() - the drop records read so far (all of them once
  * kcap_next() returned -ENODATA without a time window). Valid until the
- * next kcap_next() or kcap_close().
+ * next kcap_next() or kcap_close(). -EINVAL for a NULL argument or a
+ * handle that is not a capture file.
  */
 KCAP_API int kcap_file_drops(struct kcap *h, const struct kcap_file_drop **drops, size_t *n);
 
@@ -631,10 +647,10 @@ KCAP_API int kcap_kernel_state(struct kcap_kernel_state *ks, size_t sz);
 
 /* The loaded driver, from /sys/module/kcap and /sys/class/misc/kcap. */
 struct kcap_driver_status {
-	int loaded;
+	int loaded; /* 1 if kcap is loaded; the fields below are then filled */
 	int refcnt; /* -1 unknown */
-	char version[32];
-	char srcversion[64];
+	char version[32]; /* MODULE_VERSION: "ABI_MAJOR.ABI_MINOR.0" */
+	char srcversion[64]; /* the module's source checksum */
 	char holder[64]; /* "PID COMM" holding /dev/kcap, or "none" */
 	char params[512]; /* "ring_size=8388608 snaplen=256" */
 };
