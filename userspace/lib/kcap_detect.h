@@ -175,6 +175,7 @@ enum kcap_field_type {
 #define KCAP_FF_INDEX 0x1 /* takes [N] */
 #define KCAP_FF_NAME 0x2 /* takes .name or [name] (evt.arg.name) */
 #define KCAP_FF_ANY 0x4 /* without [N], a check matches any of its values */
+#define KCAP_FF_NODATA 0x8 /* kcap has no data for it yet: always missing, <NA> */
 
 struct kcap_field_info {
 	const char *name;

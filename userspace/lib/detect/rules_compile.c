@@ -310,7 +310,7 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 			continue;
 		ru->fnames[ru->nfields] = ru->segs[i].field_name;
 		ru->frefs[ru->nfields] = &ru->segs[i].ref;
-		ru->ftypes[ru->nfields] = kcap__field_type(ru->segs[i].ref.id);
+		ru->ftypes[ru->nfields] = ru->segs[i].ref.type;
 		ru->nfields++;
 	}
 	return 0;
