@@ -225,34 +225,98 @@ void kr_rule_free(struct krule *ru)
 	memset(ru, 0, sizeof(*ru));
 }
 
+static const char *name_at(const struct kcap_rules *r, enum kr_kind kind, size_t i)
+{
+	switch (kind) {
+	case KR_LIST:
+		return r->lists[i].name;
+	case KR_MACRO:
+		return r->macros[i].name;
+	default:
+		return r->rules[i].name;
+	}
+}
+
+static size_t name_hash(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding @name, or the empty slot where it would go. */
+static unsigned int *name_slot(const struct kcap_rules *r, enum kr_kind kind, const char *name,
+			       size_t len)
+{
+	const struct knames *t = &r->names[kind];
+	size_t h = name_hash(name, len);
+
+	for (;; h++) {
+		unsigned int *s = &t->slot[h & (t->cap - 1)];
+		const char *n;
+
+		if (!*s)
+			return s;
+		n = name_at(r, kind, *s - 1);
+		if (!strncmp(n, name, len) && !n[len])
+			return s;
+	}
+}
+
+int kr_index_add(struct kcap_rules *r, enum kr_kind kind, size_t i)
+{
+	struct knames *t = &r->names[kind];
+	const char *name = name_at(r, kind, i);
+
+	if ((t->n + 1) * 2 > t->cap) {
+		struct knames old = *t;
+		size_t k;
+
+		t->cap = old.cap ? old.cap * 2 : 64;
+		t->slot = calloc(t->cap, sizeof(*t->slot));
+		if (!t->slot) {
+			*t = old;
+			return -ENOMEM;
+		}
+		for (k = 0; k < old.cap; k++)
+			if (old.slot[k])
+				*name_slot(r, kind, name_at(r, kind, old.slot[k] - 1),
+					   strlen(name_at(r, kind, old.slot[k] - 1))) = old.slot[k];
+		free(old.slot);
+	}
+	*name_slot(r, kind, name, strlen(name)) = (unsigned int)i + 1;
+	t->n++;
+	return 0;
+}
+
+static long find(const struct kcap_rules *r, enum kr_kind kind, const char *name, size_t len)
+{
+	if (!r->names[kind].cap)
+		return -1;
+	return (long)*name_slot(r, kind, name, len) - 1;
+}
+
 struct klist *kr_find_list(struct kcap_rules *r, const char *name, size_t len)
 {
-	size_t i;
+	long i = find(r, KR_LIST, name, len);
 
-	for (i = 0; i < r->nlists; i++)
-		if (strlen(r->lists[i].name) == len && !strncmp(r->lists[i].name, name, len))
-			return &r->lists[i];
-	return NULL;
+	return i < 0 ? NULL : &r->lists[i];
 }
 
 struct kmacro *kr_find_macro(struct kcap_rules *r, const char *name, size_t len)
 {
-	size_t i;
+	long i = find(r, KR_MACRO, name, len);
 
-	for (i = 0; i < r->nmacros; i++)
-		if (strlen(r->macros[i].name) == len && !strncmp(r->macros[i].name, name, len))
-			return &r->macros[i];
-	return NULL;
+	return i < 0 ? NULL : &r->macros[i];
 }
 
 struct krule *kr_find_rule(struct kcap_rules *r, const char *name)
 {
-	size_t i;
+	long i = find(r, KR_RULE, name, strlen(name));
 
-	for (i = 0; i < r->nrules; i++)
-		if (!strcmp(r->rules[i].name, name))
-			return &r->rules[i];
-	return NULL;
+	return i < 0 ? NULL : &r->rules[i];
 }
 
 /* ---- Public: create, load --------------------------------------------------------------- */
@@ -292,6 +356,7 @@ void kr_uncompile(struct kcap_rules *r)
 		free(r->idx[i].v);
 		r->idx[i].v = NULL;
 		r->idx[i].n = 0;
+		r->idx[i].cap = 0;
 	}
 	strings_free(r->warnings, r->nwarnings);
 	r->warnings = NULL;
@@ -324,6 +389,8 @@ void kcap_rules_free(struct kcap_rules *r)
 		free(r->files[i].text);
 	}
 	free(r->files);
+	for (i = 0; i < 3; i++)
+		free(r->names[i].slot);
 	free(r->ctx);
 	free(r->out);
 	free(r->vals);

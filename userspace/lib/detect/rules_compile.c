@@ -12,6 +12,10 @@
 
 #include "rules.h"
 
+/* Each macro compiled inside another takes a few kilobytes of stack. */
+#define MAX_MACRO_DEPTH 100
+#define MAX_MACRO_DEPTH_S "100"
+
 struct cctx {
 	struct kcap_rules *r;
 	const char *what; /* "rule 'x'" or "macro 'y'" for messages */
@@ -95,9 +99,15 @@ static struct kfilter *env_macro(void *ctx, const char *name, size_t len, const 
 	if (m->state == 0) {
 		char what[300];
 
+		if (c->r->macro_depth >= MAX_MACRO_DEPTH) {
+			*err = "macros nested more than " MAX_MACRO_DEPTH_S " deep";
+			return NULL;
+		}
 		snprintf(what, sizeof(what), "macro '%s'", m->name);
 		m->state = 1;
+		c->r->macro_depth++;
 		m->f = compile_cond(c->r, &m->cond, what);
+		c->r->macro_depth--;
 		m->state = 2;
 	}
 	if (!m->f) {
@@ -330,10 +340,15 @@ static int index_rule(struct kcap_rules *r, unsigned int ri)
 
 		if (!ts.all && !(ts.bits[k / 64] & (1ULL << (k % 64))))
 			continue;
-		p = realloc(r->idx[k].v, (r->idx[k].n + 1) * sizeof(*r->idx[k].v));
-		if (!p)
-			return -ENOMEM;
-		r->idx[k].v = p;
+		if (r->idx[k].n == r->idx[k].cap) {
+			unsigned int cap = r->idx[k].cap ? r->idx[k].cap * 2 : 8;
+
+			p = realloc(r->idx[k].v, cap * sizeof(*r->idx[k].v));
+			if (!p)
+				return -ENOMEM;
+			r->idx[k].v = p;
+			r->idx[k].cap = cap;
+		}
 		r->idx[k].v[r->idx[k].n++] = ri;
 	}
 	return 0;

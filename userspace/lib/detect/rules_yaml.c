@@ -223,16 +223,20 @@ static int load_list(struct ydoc *y, yaml_node_t *item, const char *name)
 			return -ENOMEM;
 		}
 		r->lists = p;
-		l = &r->lists[r->nlists++];
+		l = &r->lists[r->nlists];
 		memset(l, 0, sizeof(*l));
 		l->name = strdup(name);
+		if (!l->name || kr_index_add(r, KR_LIST, r->nlists++)) {
+			free_strings(v, n);
+			return -ENOMEM;
+		}
 	} else {
 		free_strings(l->items, l->n);
 	}
 	l->items = v;
 	l->n = n;
 	l->loc = loc_of(y, item);
-	return l->name ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int load_macro(struct ydoc *y, yaml_node_t *item, const char *name)
@@ -267,10 +271,10 @@ static int load_macro(struct ydoc *y, yaml_node_t *item, const char *name)
 		if (!p)
 			return -ENOMEM;
 		r->macros = p;
-		m = &r->macros[r->nmacros++];
+		m = &r->macros[r->nmacros];
 		memset(m, 0, sizeof(*m));
 		m->name = strdup(name);
-		if (!m->name)
+		if (!m->name || kr_index_add(r, KR_MACRO, r->nmacros++))
 			return -ENOMEM;
 	} else {
 		kr_cond_free(&m->cond);
@@ -545,7 +549,12 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 			goto fail;
 		}
 		r->rules = p;
-		r->rules[r->nrules++] = fresh;
+		r->rules[r->nrules] = fresh;
+		if (kr_index_add(r, KR_RULE, r->nrules)) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		r->nrules++;
 	}
 	return 0;
 fail:
@@ -619,14 +628,56 @@ static int load_item(struct ydoc *y, yaml_node_t *item)
 	return yerr(y, item, "unknown item: expected list, macro or rule");
 }
 
+/*
+ * Rules files nest a few levels (items, exceptions, values); libyaml's
+ * loader takes quadratic time on deep nesting ("[[[[..."), so the events
+ * are read once first and a file nested deeper than MAX_YAML_DEPTH is
+ * rejected before it is loaded.
+ */
+#define MAX_YAML_DEPTH 32
+
+static int check_depth(struct kcap_rules *r, const char *name, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned int depth = 0;
+	int err = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return kr_err(r, NULL, "%s: out of memory for the YAML parser", name);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!err && yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_YAML_DEPTH) {
+				struct kloc l = { .file = name,
+						  .line = (unsigned int)ev.start_mark.line + 1,
+						  .col = (unsigned int)ev.start_mark.column + 1 };
+
+				err = kr_err(r, &l, "YAML nested more than %d deep", MAX_YAML_DEPTH);
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return err; /* a syntax error is reported by the loader */
+}
+
 int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text, size_t len)
 {
 	struct ydoc y = { .r = r, .file = name, .text = text };
 	yaml_parser_t parser;
 	yaml_node_t *root;
 	yaml_node_item_t *it;
-	int err = 0;
+	int err = check_depth(r, name, text, len);
 
+	if (err)
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		return kr_err(r, NULL, "%s: out of memory for the YAML parser", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
