@@ -95,20 +95,57 @@ void kr_loc_at(const struct kloc *loc, const char *value, size_t off, unsigned i
 	*col += after;
 }
 
+/* Errors kept in the text; more are counted in one last line. */
+#define MAX_ERRORS 100
+
+static void err_append(struct kcap_rules *r, const char *msg)
+{
+	size_t n = strlen(msg);
+	char *p;
+
+	if (r->nerrors++ > MAX_ERRORS)
+		return;
+	if (r->nerrors == MAX_ERRORS + 1)
+		msg = "(more errors not shown)";
+	n = strlen(msg);
+	p = realloc(r->errtext, r->errlen + n + 2);
+	if (!p)
+		return;
+	r->errtext = p;
+	if (r->errlen)
+		p[r->errlen++] = '\n';
+	memcpy(p + r->errlen, msg, n + 1);
+	r->errlen += n;
+}
+
 int kr_err(struct kcap_rules *r, const struct kloc *loc, const char *fmt, ...)
 {
+	char msg[1024];
 	size_t n = 0;
 	va_list ap;
 
 	if (loc && loc->file)
-		n = (size_t)snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u:%u: ", loc->file,
-				     loc->line, loc->col);
-	if (n >= sizeof(r->errmsg))
-		n = sizeof(r->errmsg) - 1;
+		n = (size_t)snprintf(msg, sizeof(msg), "%s:%u:%u: ", loc->file, loc->line,
+				     loc->col);
+	if (n >= sizeof(msg))
+		n = sizeof(msg) - 1;
 	va_start(ap, fmt);
-	vsnprintf(r->errmsg + n, sizeof(r->errmsg) - n, fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
+	err_append(r, msg);
+	if (!r->compiling) {
+		r->load_errlen = r->errlen;
+		r->nload_errors = r->nerrors;
+	}
 	return -EINVAL;
+}
+
+void kr_errors_reset_compile(struct kcap_rules *r)
+{
+	r->errlen = r->load_errlen;
+	r->nerrors = r->nload_errors;
+	if (r->errtext)
+		r->errtext[r->errlen] = '\0';
 }
 
 void kr_warn(struct kcap_rules *r, const char *fmt, ...)
@@ -389,6 +426,7 @@ void kcap_rules_free(struct kcap_rules *r)
 		free(r->files[i].text);
 	}
 	free(r->files);
+	free(r->errtext);
 	for (i = 0; i < 3; i++)
 		free(r->names[i].slot);
 	free(r->ctx);
@@ -405,7 +443,7 @@ int kcap_rules_load_string(struct kcap_rules *r, const char *name, const char *t
 	if (!r || !text)
 		return -EINVAL;
 	kr_uncompile(r);
-	r->errmsg[0] = '\0';
+	kr_errors_reset_compile(r);
 	p = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
 	if (!p)
 		return kr_err(r, NULL, "out of memory"), -ENOMEM;
@@ -503,7 +541,7 @@ int kcap_rules_load_file(struct kcap_rules *r, const char *path)
 
 const char *kcap_rules_errmsg(const struct kcap_rules *r)
 {
-	return r ? r->errmsg : "";
+	return r && r->errtext ? r->errtext : "";
 }
 
 const char *kcap_rules_warning(const struct kcap_rules *r, unsigned int i)

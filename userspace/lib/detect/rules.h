@@ -80,6 +80,7 @@ struct krule {
 	char *output;
 	struct kloc output_loc;
 	int priority;
+	bool quiet_evttypes; /* warn_evttypes: false */
 	char **tags;
 	size_t ntags;
 	bool enabled;
@@ -119,8 +120,14 @@ struct kcap_rules {
 		char *text;
 	} *files;
 	size_t nfiles;
-	char errmsg[1024];
-	bool inner_err; /* errmsg already holds a macro's located error */
+	/* every error of the loads and of the last compile, one per line */
+	char *errtext;
+	size_t errlen;
+	size_t nerrors;
+	size_t load_errlen; /* what the loads wrote, kept across compiles */
+	size_t nload_errors;
+	bool inner_err; /* a macro's error is already reported */
+	bool compiling; /* errors now are the compile's */
 	char **warnings;
 	size_t nwarnings;
 	bool compiled;
@@ -140,8 +147,11 @@ struct kcap_rules {
 	size_t valscap;
 };
 
+/* Adds an error ("FILE:LINE:COL: what" with @loc); returns -EINVAL. */
 KCAP_HIDDEN int kr_err(struct kcap_rules *r, const struct kloc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Drops the errors of the last compile, keeping the loads' ones. */
+KCAP_HIDDEN void kr_errors_reset_compile(struct kcap_rules *r);
 KCAP_HIDDEN void kr_warn(struct kcap_rules *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 KCAP_HIDDEN void kr_loc_at(const struct kloc *loc, const char *value, size_t off,

@@ -530,6 +530,13 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 	fresh.priority = prio;
 	if ((n = member(y, item, "desc")) && scalar(n))
 		fresh.desc = strdup(scalar(n));
+	if ((n = member(y, item, "warn_evttypes"))) {
+		bool warn = true;
+
+		if ((err = want_bool(y, n, "warn_evttypes", &warn)))
+			goto fail;
+		fresh.quiet_evttypes = !warn;
+	}
 	if ((n = member(y, item, "tags")) &&
 	    (err = want_strings(y, n, "tags", false, &fresh.tags, &fresh.ntags)))
 		goto fail;
@@ -597,35 +604,121 @@ static int load_rule(struct ydoc *y, yaml_node_t *item, const char *name)
 	return define_rule(y, item, ru, name, enabled);
 }
 
+/* Keys of each item, as Falco's rules format defines them. */
+static const char *const list_keys[] = { "list", "items", "append", "override", NULL };
+static const char *const macro_keys[] = { "macro", "condition", "append", "override", NULL };
+static const char *const rule_keys[] = {
+	"rule",	      "desc",	      "condition",     "output",
+	"priority",   "tags",	      "enabled",       "exceptions",
+	"append",     "override",     "source",	       "warn_evttypes",
+	"skip-if-unknown-filter",     "capture",       "capture_duration",
+	NULL
+};
+/* required_engine_version: kcap follows Falco's current format and does
+ * not compare versions; required_plugin_versions: kcap has no plugins (the
+ * container fields the upstream files ask the container plugin for are
+ * kcap's own). Both are accepted and ignored. */
+static const char *const item_keys[] = { "list", "macro", "rule", "required_engine_version",
+					 "required_plugin_versions", NULL };
+
+/* Edit distance of two short words, capped at 3. */
+static unsigned int distance(const char *a, const char *b)
+{
+	unsigned int row[64], i, j, prev, tmp;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 64 || lb >= 64)
+		return 3;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* The known word closest to @w, NULL if none is close. */
+static const char *closest(const char *w, const char *const *known)
+{
+	const char *best = NULL;
+	unsigned int d, bd = 3;
+
+	for (; *known; known++) {
+		d = distance(w, *known);
+		if (d < bd) {
+			bd = d;
+			best = *known;
+		}
+	}
+	return best;
+}
+
+/* Every key of @item is one of @keys; errors name the closest one. */
+static int check_keys(struct ydoc *y, yaml_node_t *item, const char *kind, const char *name,
+		      const char *const *keys)
+{
+	yaml_node_pair_t *p;
+	int err = 0;
+
+	for (p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = get(y, p->key);
+		const char *k = scalar(kn), *const *known, *hint;
+
+		for (known = keys; k && *known && strcmp(*known, k); known++)
+			;
+		if (k && *known)
+			continue;
+		hint = k ? closest(k, keys) : NULL;
+		err = yerr(y, kn, "unknown key '%s' in %s '%s'%s%s%s", k ? k : "?", kind, name,
+			   hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	return err;
+}
+
 static int load_item(struct ydoc *y, yaml_node_t *item)
 {
-	static const char *const ignored[] = { "required_engine_version",
-					       "required_plugin_versions", "engine_version" };
+	static const struct {
+		const char *kind;
+		const char *const *keys;
+		int (*load)(struct ydoc *y, yaml_node_t *item, const char *name);
+	} kinds[] = { { "list", list_keys, load_list },
+		      { "macro", macro_keys, load_macro },
+		      { "rule", rule_keys, load_rule } };
 	yaml_node_t *n;
-	const char *name;
+	const char *name, *k, *hint;
 	size_t i;
+	int err;
 
 	if (item->type != YAML_MAPPING_NODE)
 		return yerr(y, item, "each item must be a mapping (list, macro or rule)");
-	if ((n = member(y, item, "list"))) {
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!(n = member(y, item, kinds[i].kind)))
+			continue;
 		if (!(name = scalar(n)))
-			return yerr(y, n, "a list name must be a string");
-		return load_list(y, item, name);
+			return yerr(y, n, "a %s name must be a string", kinds[i].kind);
+		if ((err = check_keys(y, item, kinds[i].kind, name, kinds[i].keys)))
+			return err;
+		return kinds[i].load(y, item, name);
 	}
-	if ((n = member(y, item, "macro"))) {
-		if (!(name = scalar(n)))
-			return yerr(y, n, "a macro name must be a string");
-		return load_macro(y, item, name);
-	}
-	if ((n = member(y, item, "rule"))) {
-		if (!(name = scalar(n)))
-			return yerr(y, n, "a rule name must be a string");
-		return load_rule(y, item, name);
-	}
-	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		if (member(y, item, ignored[i]))
-			return 0;
-	return yerr(y, item, "unknown item: expected list, macro or rule");
+	if (member(y, item, "required_engine_version") || member(y, item, "required_plugin_versions"))
+		return 0;
+	k = item->data.mapping.pairs.start < item->data.mapping.pairs.top ?
+		    scalar(get(y, item->data.mapping.pairs.start->key)) :
+		    NULL;
+	hint = k ? closest(k, item_keys) : NULL;
+	return yerr(y, item, "unknown item%s%s%s: expected list, macro or rule%s%s%s", k ? " '" : "",
+		    k ? k : "", k ? "'" : "", hint ? " (did you mean '" : "", hint ? hint : "",
+		    hint ? "'?)" : "");
 }
 
 /*
@@ -697,9 +790,13 @@ int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text, size_
 			break; /* end of the stream */
 		}
 		if (root->type == YAML_SEQUENCE_NODE) {
+			/* an item in error is skipped: the next ones are still checked */
 			for (it = root->data.sequence.items.start;
-			     !err && it < root->data.sequence.items.top; it++)
-				err = load_item(&y, get(&y, *it));
+			     err != -ENOMEM && it < root->data.sequence.items.top; it++) {
+				int e = load_item(&y, get(&y, *it));
+
+				err = err && e != -ENOMEM ? err : e;
+			}
 		} else if (root->type != YAML_SCALAR_NODE || *scalar(root)) {
 			err = yerr(&y, root, "a rules file is a list of items");
 		}
