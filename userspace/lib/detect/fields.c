@@ -577,21 +577,23 @@ static bool evt_arg(struct kevctx *c, const struct kfieldref *ref, bool raw, str
 static bool evt_args(struct kevctx *c, struct kval *v)
 {
 	struct kfieldref r = { .idx = -1 };
-	char *out = scratch(c);
+	char tmp[4096], *out;
 	size_t pos = 0;
 	struct kval a;
 	unsigned int i;
 
-	out[0] = '\0';
+	tmp[0] = '\0';
 	for (i = 0; c->desc && i < c->desc->nparams && i < c->ev->nparams; i++) {
 		r.idx = (int)i;
 		if (!evt_arg(c, &r, false, &a))
 			continue;
-		pos += (size_t)snprintf(out + pos, 4096 - pos, "%s%s=%.*s", pos ? " " : "",
+		pos += (size_t)snprintf(tmp + pos, sizeof(tmp) - pos, "%s%s=%.*s", pos ? " " : "",
 					c->desc->params[i].name, (int)a.len, a.s);
-		if (pos >= 4096 - 1)
+		if (pos >= sizeof(tmp) - 1)
 			break;
 	}
+	out = scratch(c); /* after evt_arg()'s, which take scratch buffers too */
+	memcpy(out, tmp, sizeof(tmp));
 	return put_str(v, out);
 }
 

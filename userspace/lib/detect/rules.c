@@ -302,6 +302,21 @@ static unsigned int *name_slot(const struct kcap_rules *r, enum kr_kind kind, co
 	}
 }
 
+int kr_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
 int kr_index_add(struct kcap_rules *r, enum kr_kind kind, size_t i)
 {
 	struct knames *t = &r->names[kind];

@@ -110,11 +110,11 @@ enum kr_kind { KR_LIST, KR_MACRO, KR_RULE };
 struct kcap_rules {
 	struct knames names[3]; /* by enum kr_kind */
 	struct klist *lists;
-	size_t nlists;
+	size_t nlists, lists_cap;
 	struct kmacro *macros;
-	size_t nmacros;
+	size_t nmacros, macros_cap;
 	struct krule *rules;
-	size_t nrules;
+	size_t nrules, rules_cap;
 	struct kfile {
 		char *name;
 		char *text;
@@ -164,6 +164,8 @@ KCAP_HIDDEN void kr_uncompile(struct kcap_rules *r);
 KCAP_HIDDEN struct klist *kr_find_list(struct kcap_rules *r, const char *name, size_t len);
 KCAP_HIDDEN struct kmacro *kr_find_macro(struct kcap_rules *r, const char *name, size_t len);
 KCAP_HIDDEN struct krule *kr_find_rule(struct kcap_rules *r, const char *name);
+/* Room for one more of @n items of @size in *@v (capacity doubling). */
+KCAP_HIDDEN int kr_grow(void **v, size_t *cap, size_t n, size_t size);
 /* Indexes item @i of @kind (appended last) by its name; 0 or -ENOMEM. */
 KCAP_HIDDEN int kr_index_add(struct kcap_rules *r, enum kr_kind kind, size_t i);
 

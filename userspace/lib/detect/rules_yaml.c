@@ -216,13 +216,10 @@ static int load_list(struct ydoc *y, yaml_node_t *item, const char *name)
 		return 0;
 	}
 	if (!l) {
-		void *p = realloc(r->lists, (r->nlists + 1) * sizeof(*r->lists));
-
-		if (!p) {
+		if (kr_grow((void **)&r->lists, &r->lists_cap, r->nlists, sizeof(*r->lists))) {
 			free_strings(v, n);
 			return -ENOMEM;
 		}
-		r->lists = p;
 		l = &r->lists[r->nlists];
 		memset(l, 0, sizeof(*l));
 		l->name = strdup(name);
@@ -266,11 +263,8 @@ static int load_macro(struct ydoc *y, yaml_node_t *item, const char *name)
 		return kr_cond_append(&m->cond, text, &cl);
 	}
 	if (!m) {
-		void *p = realloc(r->macros, (r->nmacros + 1) * sizeof(*r->macros));
-
-		if (!p)
+		if (kr_grow((void **)&r->macros, &r->macros_cap, r->nmacros, sizeof(*r->macros)))
 			return -ENOMEM;
-		r->macros = p;
 		m = &r->macros[r->nmacros];
 		memset(m, 0, sizeof(*m));
 		m->name = strdup(name);
@@ -549,13 +543,10 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 		return 0;
 	}
 	{
-		void *p = realloc(r->rules, (r->nrules + 1) * sizeof(*r->rules));
-
-		if (!p) {
+		if (kr_grow((void **)&r->rules, &r->rules_cap, r->nrules, sizeof(*r->rules))) {
 			err = -ENOMEM;
 			goto fail;
 		}
-		r->rules = p;
 		r->rules[r->nrules] = fresh;
 		if (kr_index_add(r, KR_RULE, r->nrules)) {
 			err = -ENOMEM;
