@@ -175,6 +175,7 @@ enum kcap_field_type {
 #define KCAP_FF_INDEX 0x1 /* takes [N] */
 #define KCAP_FF_NAME 0x2 /* takes .name or [name] (evt.arg.name) */
 #define KCAP_FF_ANY 0x4 /* without [N], a check matches any of its values */
+#define KCAP_FF_NODATA 0x8 /* kcap has no data for it yet: always missing, <NA> */
 
 struct kcap_field_info {
 	const char *name;
@@ -287,7 +288,9 @@ KCAP_API struct kcap_rules *kcap_rules_new(void);
  * macros and rules of a Falco-format YAML document (items apply in order:
  * append, override and enabled-only items change earlier ones). A file
  * name that is a directory loads its *.yaml files in name order. Errors
- * are reported as "FILE:LINE:COL: what" by kcap_rules_errmsg().
+ * are reported as "FILE:LINE:COL: what" by kcap_rules_errmsg(); an item in
+ * error is skipped and the next ones are still checked, so one load
+ * reports every error of the file. Unknown keys are errors.
  */
 KCAP_API int kcap_rules_load_file(struct kcap_rules *r, const char *path);
 KCAP_API int kcap_rules_load_string(struct kcap_rules *r, const char *name, const char *text);
@@ -296,12 +299,14 @@ KCAP_API int kcap_rules_load_string(struct kcap_rules *r, const char *name, cons
  * kcap_rules_compile() - resolve lists and macros and compile every
  * enabled rule's condition, exceptions and output once, and index rules by
  * event type. Unknown fields, undefined macros and syntax errors fail with
- * FILE:LINE:COL. Warnings (a rule that matches every event type) are kept
+ * FILE:LINE:COL; every rule and macro is checked, so all errors are
+ * reported at once. Warnings (a rule that matches every event type) are kept
  * and read with kcap_rules_warning().
  */
 KCAP_API int kcap_rules_compile(struct kcap_rules *r);
 
-/* kcap_rules_errmsg() - the last error ("" if none). */
+/* kcap_rules_errmsg() - every error of the loads and of the last compile,
+ * one per line ("" if none). A compile fails if a load failed. */
 KCAP_API const char *kcap_rules_errmsg(const struct kcap_rules *r);
 
 /* kcap_rules_warning() - warning @i after compiling, NULL past the end. */

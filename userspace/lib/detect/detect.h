@@ -10,8 +10,10 @@
 
 /* ---- Fields (fields.c) --------------------------------------------------------- */
 
-/* kcap__field_get() dispatches by family ranges: keep the evt.* ids up to
- * F_EVT_IS_OPEN_WRITE and the fd.* ids from F_FD_NUM to F_FD_L4PROTO. */
+/* kcap__field_get() dispatches by family ranges: keep the evt.* ids from
+ * F_EVT_TYPE to F_EVT_HOSTNAME and the fd.* ids from F_FD_NUM to F_FD_SOCKFAMILY;
+ * the others are the thread's (proc.*, thread.*, user.*, group.*,
+ * container.*, k8s.*). */
 enum kfield_id {
 	F_EVT_TYPE,
 	F_EVT_TIME,
@@ -24,8 +26,11 @@ enum kfield_id {
 	F_EVT_DIR,
 	F_EVT_ARG,
 	F_EVT_RAWARG,
+	F_EVT_ARGS,
 	F_EVT_IS_OPEN_READ,
 	F_EVT_IS_OPEN_WRITE,
+	F_EVT_IS_OPEN_EXEC,
+	F_EVT_HOSTNAME,
 	F_PROC_NAME,
 	F_PROC_EXE,
 	F_PROC_EXEPATH,
@@ -35,28 +40,42 @@ enum kfield_id {
 	F_PROC_TID,
 	F_PROC_PPID,
 	F_PROC_PNAME,
+	F_PROC_PEXE,
 	F_PROC_PEXEPATH,
 	F_PROC_PCMDLINE,
 	F_PROC_ANAME,
+	F_PROC_AEXE,
+	F_PROC_AEXEPATH,
 	F_PROC_APID,
 	F_PROC_TTY,
 	F_PROC_CWD,
 	F_PROC_VPID,
+	F_PROC_NODATA, /* fields kcap has no data for: always missing */
 	F_USER_UID,
 	F_USER_NAME,
 	F_USER_LOGINUID,
+	F_USER_LOGINNAME,
 	F_GROUP_GID,
 	F_FD_NUM,
 	F_FD_NAME,
+	F_FD_NAMERAW,
 	F_FD_TYPE,
 	F_FD_TYPECHAR,
 	F_FD_DIRECTORY,
 	F_FD_FILENAME,
+	F_FD_CIP,
 	F_FD_SIP,
-	F_FD_DIP,
+	F_FD_LIP,
+	F_FD_RIP,
+	F_FD_IP,
+	F_FD_CPORT,
 	F_FD_SPORT,
-	F_FD_DPORT,
+	F_FD_LPORT,
+	F_FD_RPORT,
+	F_FD_PORT,
 	F_FD_L4PROTO,
+	F_FD_CONNECTED,
+	F_FD_SOCKFAMILY,
 	F_CONTAINER_ID,
 	F_CONTAINER_FULL_ID,
 	F_CONTAINER_TYPE,
@@ -69,6 +88,9 @@ struct kfieldref {
 	enum kfield_id id;
 	int idx; /* [N]; -1 none */
 	char *arg; /* evt.arg.NAME / [NAME]; NULL none */
+	const char *name; /* the field's name in the table */
+	__u32 flags; /* the field's KCAP_FF_* */
+	enum kcap_field_type type;
 };
 
 /* One extracted value. */
@@ -100,8 +122,6 @@ KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struc
 
 /* Parses "proc.aname[2]", "evt.arg.uid" at @s; returns bytes used, 0 if no field. */
 KCAP_HIDDEN size_t kcap__field_parse(const char *s, struct kfieldref *ref, const char **err);
-KCAP_HIDDEN const char *kcap__field_name(enum kfield_id id);
-KCAP_HIDDEN enum kcap_field_type kcap__field_type(enum kfield_id id);
 KCAP_HIDDEN bool kcap__field_multi(const struct kfieldref *ref);
 
 /*
@@ -154,7 +174,7 @@ KCAP_HIDDEN struct kfilter *kcap__filter_ref(struct kfilter *f);
 /* a and not b (exceptions); takes both references. */
 KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b);
 KCAP_HIDDEN bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c);
-KCAP_HIDDEN void kcap__filter_types(const struct kfilter *f, struct ktypeset *ts);
+KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 
 /* A comparison node built directly (exceptions): field OP values. */

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #include "detect.h"
+#include "format/format.h"
 
 #define NOVAL 0xffffffffu
 #define MAX_ANCESTORS 32
@@ -26,6 +29,11 @@ struct fdef {
 #define B KCAP_FT_BOOL
 #define P KCAP_FT_IP
 
+/* No data yet; each says which issue brings it. */
+#define NA KCAP_FF_NODATA
+#define NA_DRV " (no data yet: needs driver data, issue 13)"
+#define NA_CT " (no data yet: container context, issue 14)"
+
 static const struct fdef fields[] = {
 	{ { "evt.type", S, 0, "event type: the syscall name (execve, openat, connect), procexit" },
 	  F_EVT_TYPE },
@@ -39,14 +47,22 @@ static const struct fdef fields[] = {
 	{ { "evt.dir", S, 0, "direction: < (exit; every kcap syscall event), > (syscall_enter)" },
 	  F_EVT_DIR },
 	{ { "evt.arg", S, KCAP_FF_NAME | KCAP_FF_INDEX,
-	    "parameter by name (evt.arg.path) or position (evt.arg[1]), as text" },
+	    "parameter by name (evt.arg.path) or position (evt.arg[1]), as text; flags by name "
+	    "(O_WRONLY|O_CREAT)" },
 	  F_EVT_ARG },
 	{ { "evt.rawarg", I, KCAP_FF_NAME | KCAP_FF_INDEX,
 	    "numeric parameter by name (evt.rawarg.uid) or position" },
 	  F_EVT_RAWARG },
+	{ { "evt.args", S, 0, "every parameter as text: \"fd=3 path=/etc/passwd ...\"" },
+	  F_EVT_ARGS },
 	{ { "evt.is_open_read", B, 0, "an open that asked for reading" }, F_EVT_IS_OPEN_READ },
 	{ { "evt.is_open_write", B, 0, "an open (or creat) that asked for writing" },
 	  F_EVT_IS_OPEN_WRITE },
+	{ { "evt.is_open_exec", B, 0, "an open (or creat) creating a file with an execute bit" },
+	  F_EVT_IS_OPEN_EXEC },
+	{ { "evt.hostname", S, 0, "host name: the capture file's machine, or this one" },
+	  F_EVT_HOSTNAME },
+	{ { "evt.buffer", S, NA, "data of a read or write" NA_DRV }, F_PROC_NODATA },
 	{ { "proc.name", S, 0, "process name (comm)" }, F_PROC_NAME },
 	{ { "proc.exe", S, 0, "argv[0] of the process" }, F_PROC_EXE },
 	{ { "proc.exepath", S, 0, "full path of the executable" }, F_PROC_EXEPATH },
@@ -56,82 +72,135 @@ static const struct fdef fields[] = {
 	{ { "proc.tid", I, 0, "thread id" }, F_PROC_TID },
 	{ { "proc.ppid", I, 0, "parent process id" }, F_PROC_PPID },
 	{ { "proc.pname", S, 0, "parent process name" }, F_PROC_PNAME },
+	{ { "proc.pexe", S, 0, "argv[0] of the parent process" }, F_PROC_PEXE },
 	{ { "proc.pexepath", S, 0, "parent executable path" }, F_PROC_PEXEPATH },
 	{ { "proc.pcmdline", S, 0, "parent name and arguments" }, F_PROC_PCMDLINE },
 	{ { "proc.aname", S, KCAP_FF_INDEX | KCAP_FF_ANY,
 	    "ancestor name: [0] self, [1] parent, [2] grandparent...; without [N], any ancestor" },
 	  F_PROC_ANAME },
+	{ { "proc.aexe", S, KCAP_FF_INDEX | KCAP_FF_ANY, "ancestor argv[0], like proc.aname" },
+	  F_PROC_AEXE },
+	{ { "proc.aexepath", S, KCAP_FF_INDEX | KCAP_FF_ANY,
+	    "ancestor executable path, like proc.aname" },
+	  F_PROC_AEXEPATH },
 	{ { "proc.apid", I, KCAP_FF_INDEX | KCAP_FF_ANY, "ancestor pid, like proc.aname" },
 	  F_PROC_APID },
 	{ { "proc.tty", I, 0, "controlling terminal (device number), 0 if none" }, F_PROC_TTY },
 	{ { "proc.cwd", S, 0, "working directory, with a trailing /" }, F_PROC_CWD },
 	{ { "proc.vpid", I, 0, "process id in its own pid namespace" }, F_PROC_VPID },
+	{ { "proc.sname", S, NA, "session leader's name" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.sid", I, NA, "session id" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.vpgid", I, NA, "process group id in its pid namespace" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.vpgid.name", S, NA, "process group leader's name" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.vpgid.exe", S, NA, "process group leader's argv[0]" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.is_vpgid_leader", B, NA, "the process leads its process group" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.duration", I, NA, "nanoseconds since the process started" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.env", S, KCAP_FF_NAME | NA, "environment, or one variable: proc.env[HOME]" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.exe_ino", I, NA, "inode of the executable" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.exe_ino.ctime", I, NA, "ctime of the executable's inode" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.exe_ino.mtime", I, NA, "mtime of the executable's inode" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.exe_ino.ctime_duration_proc_start", I, NA,
+	    "nanoseconds from the executable's ctime to the process start" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.is_exe_writable", B, NA, "the executable is writable by the process" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.is_exe_upper_layer", B, NA, "the executable is in an overlayfs upper layer" NA_DRV },
+	  F_PROC_NODATA },
+	{ { "proc.is_exe_from_memfd", B, NA, "the executable is a memfd" NA_DRV }, F_PROC_NODATA },
+	{ { "thread.cap_effective", S, NA, "effective capabilities" NA_DRV }, F_PROC_NODATA },
+	{ { "thread.cap_permitted", S, NA, "permitted capabilities" NA_DRV }, F_PROC_NODATA },
+	{ { "thread.cap_inheritable", S, NA, "inheritable capabilities" NA_DRV }, F_PROC_NODATA },
 	{ { "user.uid", I, 0, "effective user id" }, F_USER_UID },
 	{ { "user.name", S, 0, "effective user name (this machine's /etc/passwd)" },
 	  F_USER_NAME },
 	{ { "user.loginuid", I, 0, "audit login user id, -1 if unset" }, F_USER_LOGINUID },
+	{ { "user.loginname", S, 0, "name of the audit login user (this machine's /etc/passwd)" },
+	  F_USER_LOGINNAME },
 	{ { "group.gid", I, 0, "group id" }, F_GROUP_GID },
+	{ { "group.name", S, NA, "group name (no data yet: the state reads no group file)" },
+	  F_PROC_NODATA },
 	{ { "fd.num", I, 0, "descriptor number the event uses or returns" }, F_FD_NUM },
 	{ { "fd.name", S, 0, "file path, socket tuple (1.2.3.4:5->6.7.8.9:80), unix path" },
 	  F_FD_NAME },
+	{ { "fd.nameraw", S, 0, "the path as the open named it (not made absolute); else fd.name" },
+	  F_FD_NAMERAW },
 	{ { "fd.type", S, 0, "file, directory, ipv4, ipv6, unix, pipe, event, memfd..." },
 	  F_FD_TYPE },
 	{ { "fd.typechar", S, 0, "f d 4 6 u p e s l i t m o" }, F_FD_TYPECHAR },
 	{ { "fd.directory", S, 0, "directory of a file descriptor's path" }, F_FD_DIRECTORY },
 	{ { "fd.filename", S, 0, "file name of a file descriptor's path" }, F_FD_FILENAME },
-	{ { "fd.sip", P, 0, "source IP address (the client)" }, F_FD_SIP },
-	{ { "fd.dip", P, 0, "destination IP address (the server)" }, F_FD_DIP },
-	{ { "fd.sport", I, 0, "source port" }, F_FD_SPORT },
-	{ { "fd.dport", I, 0, "destination port" }, F_FD_DPORT },
+	{ { "fd.cip", P, 0, "client IP address" }, F_FD_CIP },
+	{ { "fd.sip", P, 0, "server IP address" }, F_FD_SIP },
+	{ { "fd.dip", P, 0, "server IP address (kcap's name; fd.sip in Falco)" }, F_FD_SIP },
+	{ { "fd.lip", P, 0, "local IP address (the server end of an accepted socket)" },
+	  F_FD_LIP },
+	{ { "fd.rip", P, 0, "remote IP address" }, F_FD_RIP },
+	{ { "fd.ip", P, KCAP_FF_ANY, "either IP address (client or server)" }, F_FD_IP },
+	{ { "fd.net", P, KCAP_FF_ANY, "either IP address, compared with networks (10.0.0.0/8)" },
+	  F_FD_IP },
+	{ { "fd.cnet", P, 0, "client IP address, compared with networks" }, F_FD_CIP },
+	{ { "fd.snet", P, 0, "server IP address, compared with networks" }, F_FD_SIP },
+	{ { "fd.lnet", P, 0, "local IP address, compared with networks" }, F_FD_LIP },
+	{ { "fd.rnet", P, 0, "remote IP address, compared with networks" }, F_FD_RIP },
+	{ { "fd.cport", I, 0, "client port" }, F_FD_CPORT },
+	{ { "fd.sport", I, 0, "server port" }, F_FD_SPORT },
+	{ { "fd.dport", I, 0, "server port (kcap's name; fd.sport in Falco)" }, F_FD_SPORT },
+	{ { "fd.lport", I, 0, "local port" }, F_FD_LPORT },
+	{ { "fd.rport", I, 0, "remote port" }, F_FD_RPORT },
+	{ { "fd.port", I, KCAP_FF_ANY, "either port (client or server)" }, F_FD_PORT },
 	{ { "fd.l4proto", S, 0, "tcp, udp, raw" }, F_FD_L4PROTO },
+	{ { "fd.connected", B, 0, "a socket with a known peer" }, F_FD_CONNECTED },
+	{ { "fd.sockfamily", S, 0, "ip (ipv4, ipv6) or unix" }, F_FD_SOCKFAMILY },
+	{ { "fd.cip.name", S, NA, "client's domain name" NA_DRV }, F_PROC_NODATA },
+	{ { "fd.sip.name", S, NA, "server's domain name" NA_DRV }, F_PROC_NODATA },
+	{ { "fd.lip.name", S, NA, "local domain name" NA_DRV }, F_PROC_NODATA },
+	{ { "fd.rip.name", S, NA, "remote domain name" NA_DRV }, F_PROC_NODATA },
+	{ { "fd.name_changed", B, NA, "the event changed the descriptor's name" NA_DRV },
+	  F_PROC_NODATA },
 	{ { "container.id", S, 0, "container id (12 hex digits), host outside containers" },
 	  F_CONTAINER_ID },
 	{ { "container.full_id", S, 0, "container id (64 hex digits), host outside containers" },
 	  F_CONTAINER_FULL_ID },
 	{ { "container.type", S, 0, "docker, containerd, cri-o, podman, cri; host" },
 	  F_CONTAINER_TYPE },
+	{ { "container.name", S, NA, "container name" NA_CT }, F_PROC_NODATA },
+	{ { "container.image", S, NA, "image name and tag" NA_CT }, F_PROC_NODATA },
+	{ { "container.image.repository", S, NA, "image repository" NA_CT }, F_PROC_NODATA },
+	{ { "container.image.tag", S, NA, "image tag" NA_CT }, F_PROC_NODATA },
+	{ { "container.image.id", S, NA, "image id" NA_CT }, F_PROC_NODATA },
+	{ { "container.privileged", B, NA, "a privileged container" NA_CT }, F_PROC_NODATA },
+	{ { "container.mounts", S, NA, "the container's mounts" NA_CT }, F_PROC_NODATA },
+	{ { "container.mount.dest", S, KCAP_FF_NAME | NA,
+	    "the mount at a destination: container.mount.dest[/etc]" NA_CT },
+	  F_PROC_NODATA },
+	{ { "container.start_ts", I, NA, "container start time, ns since the epoch" NA_CT },
+	  F_PROC_NODATA },
 	{ { "k8s.pod.uid", S, 0, "Kubernetes pod UID from the cgroup path" }, F_K8S_POD_UID },
+	{ { "k8s.pod.name", S, NA, "Kubernetes pod name" NA_CT }, F_PROC_NODATA },
+	{ { "k8s.ns.name", S, NA, "Kubernetes namespace" NA_CT }, F_PROC_NODATA },
 };
 
 #undef S
 #undef I
 #undef B
 #undef P
+#undef NA
+#undef NA_DRV
+#undef NA_CT
 
 const struct kcap_field_info *kcap_field_at(unsigned int i)
 {
 	return i < sizeof(fields) / sizeof(fields[0]) ? &fields[i].info : NULL;
 }
 
-static const struct fdef *def_of(enum kfield_id id)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].id == id)
-			return &fields[i];
-	return NULL;
-}
-
-const char *kcap__field_name(enum kfield_id id)
-{
-	const struct fdef *d = def_of(id);
-
-	return d ? d->info.name : "?";
-}
-
-enum kcap_field_type kcap__field_type(enum kfield_id id)
-{
-	const struct fdef *d = def_of(id);
-
-	return d ? d->info.type : KCAP_FT_STR;
-}
-
 bool kcap__field_multi(const struct kfieldref *ref)
 {
-	const struct fdef *d = def_of(ref->id);
-
-	return d && (d->info.flags & KCAP_FF_ANY) && ref->idx < 0;
+	return (ref->flags & KCAP_FF_ANY) && ref->idx < 0;
 }
 
 static bool name_char(char c)
@@ -162,6 +231,9 @@ size_t kcap__field_parse(const char *s, struct kfieldref *ref, const char **err)
 	ref->id = best->id;
 	ref->idx = -1;
 	ref->arg = NULL;
+	ref->name = best->info.name;
+	ref->flags = best->info.flags;
+	ref->type = best->info.type;
 	used = bl;
 	if (s[used] == '.' && (best->info.flags & KCAP_FF_NAME) && used + 1 < n) {
 		ref->arg = strndup(s + used + 1, n - used - 1);
@@ -413,6 +485,36 @@ static const char *fd_type_name(char tc)
 	}
 }
 
+/* A number as Falco shows it: flags by name (O_WRONLY|O_CREAT), else decimal. */
+static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, __s64 n)
+{
+	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
+	struct kcap__out o = { .buf = scratch(c), .len = 4096 };
+
+	switch (sym) {
+	case KCAP__SYM_OPEN_FLAGS:
+	case KCAP__SYM_FD_FLAGS:
+	case KCAP__SYM_AT_FLAGS:
+	case KCAP__SYM_RENAME_FLAGS:
+	case KCAP__SYM_PROT:
+	case KCAP__SYM_MAP_FLAGS:
+	case KCAP__SYM_CLONE_FLAGS:
+	case KCAP__SYM_NS_FLAGS:
+	case KCAP__SYM_FAMILY:
+	case KCAP__SYM_SOCK_TYPE:
+	case KCAP__SYM_SOCK_FLAGS:
+	case KCAP__SYM_MSG_FLAGS:
+	case KCAP__SYM_MFD_FLAGS:
+		kcap__put_sym(&o, sym, (__u64)n);
+		break;
+	default:
+		kcap__put_s64(&o, n);
+		break;
+	}
+	o.buf[o.pos < o.len ? o.pos : o.len - 1] = '\0';
+	return o.buf;
+}
+
 static bool evt_arg(struct kevctx *c, const struct kfieldref *ref, bool raw, struct kval *v)
 {
 	int i = ref->arg ? param_idx(c, ref->arg) : ref->idx;
@@ -467,10 +569,32 @@ static bool evt_arg(struct kevctx *c, const struct kfieldref *ref, bool raw, str
 			n = (__s64)(__u32)n;
 		if (raw)
 			return put_int(v, n);
-		buf = scratch(c);
-		snprintf(buf, 4096, "%lld", (long long)n);
-		return put_str(v, buf);
+		return put_str(v, arg_text(c, pd, n));
 	}
+}
+
+/* "fd=3 path=/etc/passwd flags=O_RDONLY ..." */
+static bool evt_args(struct kevctx *c, struct kval *v)
+{
+	struct kfieldref r = { .idx = -1 };
+	char tmp[4096], *out;
+	size_t pos = 0;
+	struct kval a;
+	unsigned int i;
+
+	tmp[0] = '\0';
+	for (i = 0; c->desc && i < c->desc->nparams && i < c->ev->nparams; i++) {
+		r.idx = (int)i;
+		if (!evt_arg(c, &r, false, &a))
+			continue;
+		pos += (size_t)snprintf(tmp + pos, sizeof(tmp) - pos, "%s%s=%.*s", pos ? " " : "",
+					c->desc->params[i].name, (int)a.len, a.s);
+		if (pos >= sizeof(tmp) - 1)
+			break;
+	}
+	out = scratch(c); /* after evt_arg()'s, which take scratch buffers too */
+	memcpy(out, tmp, sizeof(tmp));
+	return put_str(v, out);
 }
 
 static bool open_mode(struct kevctx *c, bool write)
@@ -492,6 +616,34 @@ static bool open_mode(struct kevctx *c, bool write)
 	default:
 		return true;
 	}
+}
+
+/* An open creating a file with an execute bit. */
+static bool open_exec(struct kevctx *c)
+{
+	int fi = param_idx(c, "flags"), mi = param_idx(c, "mode");
+	__s64 flags = 0, mode = 0;
+
+	if (!is_open(c->ev->type) || mi < 0 || kcap_event_s64(c->ev, (unsigned int)mi, &mode))
+		return false;
+	if (c->ev->type != KCAP_EVT_CREAT &&
+	    (fi < 0 || kcap_event_s64(c->ev, (unsigned int)fi, &flags) || !(flags & O_CREAT)))
+		return false;
+	return (mode & 0111) != 0;
+}
+
+/* The capture file's machine, or this one. */
+static bool hostname(struct kevctx *c, struct kval *v)
+{
+	struct kcap_file_info fi;
+	char *buf = scratch(c);
+
+	if (c->h && !kcap_file_info(c->h, &fi, sizeof(fi)) && fi.hostname[0])
+		snprintf(buf, 4096, "%s", fi.hostname);
+	else if (gethostname(buf, 4096))
+		return false;
+	buf[4095] = '\0';
+	return put_str(v, buf);
 }
 
 /* evt.*: the event itself. */
@@ -540,8 +692,28 @@ static bool field_evt(struct kevctx *c, const struct kfieldref *ref, struct kval
 		return put_bool(v, open_mode(c, false));
 	case F_EVT_IS_OPEN_WRITE:
 		return put_bool(v, open_mode(c, true));
+	case F_EVT_IS_OPEN_EXEC:
+		return put_bool(v, open_exec(c));
+	case F_EVT_ARGS:
+		return evt_args(c, v);
+	case F_EVT_HOSTNAME:
+		return hostname(c, v);
 	default:
 		return false;
+	}
+}
+
+static bool ancestor_field(enum kfield_id id, const struct kthread *a, struct kval *v)
+{
+	switch (id) {
+	case F_PROC_ANAME:
+		return put_str(v, a->comm);
+	case F_PROC_AEXE:
+		return put_str(v, a->argv ? a->argv : a->exe);
+	case F_PROC_AEXEPATH:
+		return put_str(v, a->exe);
+	default:
+		return put_int(v, a->pid);
 	}
 }
 
@@ -573,18 +745,20 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 		return put_int(v, t->ppid);
 	case F_PROC_PNAME:
 		return (a = ancestor(c, 1)) && put_str(v, a->comm);
+	case F_PROC_PEXE:
+		return (a = ancestor(c, 1)) && put_str(v, a->argv ? a->argv : a->exe);
 	case F_PROC_PEXEPATH:
 		return (a = ancestor(c, 1)) && put_str(v, a->exe);
 	case F_PROC_PCMDLINE:
 		return (a = ancestor(c, 1)) && put_str(v, join_args(a, 1, a->comm, scratch(c), 4096));
 	case F_PROC_ANAME:
+	case F_PROC_AEXE:
+	case F_PROC_AEXEPATH:
 	case F_PROC_APID:
 		if (nth >= MAX_ANCESTORS)
 			return false;
 		a = ancestor(c, ref->idx >= 0 ? (unsigned int)ref->idx : nth + 1);
-		if (!a)
-			return false;
-		return ref->id == F_PROC_ANAME ? put_str(v, a->comm) : put_int(v, a->pid);
+		return a && ancestor_field(ref->id, a, v);
 	case F_PROC_TTY:
 		return put_int(v, t->tty);
 	case F_PROC_CWD:
@@ -602,6 +776,8 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 		return put_str(v, kcap__user_name(c->st, t->euid));
 	case F_USER_LOGINUID:
 		return put_int(v, t->loginuid == NOVAL ? -1 : (__s64)t->loginuid);
+	case F_USER_LOGINNAME:
+		return t->loginuid != NOVAL && put_str(v, kcap__user_name(c->st, t->loginuid));
 	case F_GROUP_GID:
 		return put_int(v, t->gid);
 	case F_CONTAINER_ID:
@@ -617,8 +793,64 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 	}
 }
 
+static bool is_ip(const struct kfd *f)
+{
+	return f->typechar == '4' || f->typechar == '6';
+}
+
+/* fd.cip, fd.sip, fd.lip, fd.rip, fd.ip and their ports; sip is the client
+ * in the state's tuple, dip the server; the local end of an accepted
+ * socket is the server. */
+static bool fd_tuple(const struct kfd *f, enum kfield_id id, unsigned int nth, struct kval *v)
+{
+	bool client;
+
+	if (!is_ip(f))
+		return false;
+	switch (id) {
+	case F_FD_LIP:
+	case F_FD_LPORT:
+		client = !f->accepted;
+		break;
+	case F_FD_RIP:
+	case F_FD_RPORT:
+		client = f->accepted;
+		break;
+	case F_FD_IP:
+	case F_FD_PORT:
+		if (nth > 1)
+			return false;
+		client = nth == 1; /* the server's end is always known */
+		break;
+	default:
+		client = id == F_FD_CIP || id == F_FD_CPORT;
+		break;
+	}
+	if (id == F_FD_CPORT || id == F_FD_SPORT || id == F_FD_LPORT || id == F_FD_RPORT ||
+	    id == F_FD_PORT)
+		return put_int(v, client ? f->sport : f->dport);
+	put_str(v, client ? f->sip : f->dip);
+	v->type = KCAP_FT_IP;
+	return v->len > 0;
+}
+
+/* The path as the open named it; else the descriptor's name. */
+static bool fd_nameraw(struct kevctx *c, const struct kfd *f, struct kval *v)
+{
+	int i = param_idx(c, "name");
+	char *buf;
+
+	if (is_open(c->ev->type) && i >= 0) {
+		buf = scratch(c);
+		if (kcap_event_str(c->ev, (unsigned int)i, buf, 4096) > 0)
+			return put_str(v, buf);
+	}
+	return (f->typechar == 'f' || f->typechar == 'd') && put_str(v, f->name);
+}
+
 /* fd.*: the descriptor the event is about. */
-static bool field_fd(struct kevctx *c, const struct kfieldref *ref, struct kval *v)
+static bool field_fd(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		     struct kval *v)
 {
 	const struct kfd *f;
 	char *buf;
@@ -653,20 +885,25 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, struct kval 
 		snprintf(buf, 4096, "%.*s", slash == f->name ? 1 : (int)(slash - f->name), f->name);
 		return put_str(v, buf);
 	}
+	case F_FD_CIP:
 	case F_FD_SIP:
-	case F_FD_DIP:
-		if (f->typechar != '4' && f->typechar != '6')
-			return false;
-		put_str(v, ref->id == F_FD_SIP ? f->sip : f->dip);
-		v->type = KCAP_FT_IP;
-		return v->len > 0;
+	case F_FD_LIP:
+	case F_FD_RIP:
+	case F_FD_IP:
+	case F_FD_CPORT:
 	case F_FD_SPORT:
-	case F_FD_DPORT:
-		if (f->typechar != '4' && f->typechar != '6')
-			return false;
-		return put_int(v, ref->id == F_FD_SPORT ? f->sport : f->dport);
+	case F_FD_LPORT:
+	case F_FD_RPORT:
+	case F_FD_PORT:
+		return fd_tuple(f, ref->id, nth, v);
+	case F_FD_NAMERAW:
+		return fd_nameraw(c, f, v);
+	case F_FD_CONNECTED:
+		return is_ip(f) && put_bool(v, f->dport || f->dip[0]);
+	case F_FD_SOCKFAMILY:
+		return (is_ip(f) || f->typechar == 'u') && put_str(v, is_ip(f) ? "ip" : "unix");
 	case F_FD_L4PROTO:
-		if (f->typechar != '4' && f->typechar != '6')
+		if (!is_ip(f))
 			return false;
 		return put_str(v, f->l4 == IPPROTO_TCP ? "tcp" :
 				  f->l4 == IPPROTO_UDP ? "udp" :
@@ -680,12 +917,12 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, struct kval 
 bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
 		     struct kval *v)
 {
-	if (nth && !kcap__field_multi(ref))
+	if ((nth && !kcap__field_multi(ref)) || (ref->flags & KCAP_FF_NODATA))
 		return false;
-	if (ref->id <= F_EVT_IS_OPEN_WRITE)
+	if (ref->id <= F_EVT_HOSTNAME)
 		return field_evt(c, ref, v);
-	if (ref->id >= F_FD_NUM && ref->id <= F_FD_L4PROTO)
-		return field_fd(c, ref, v);
+	if (ref->id >= F_FD_NUM && ref->id <= F_FD_SOCKFAMILY)
+		return field_fd(c, ref, nth, v);
 	return field_proc(c, ref, nth, v);
 }
 

@@ -1,84 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Rule conditions: Falco's filter language, parsed once into a tree whose
- * checks hold a resolved field and pre-converted values, then evaluated
- * per event without re-parsing.
+ * checks hold a resolved field and pre-converted values (filter_cmp.c),
+ * then evaluated per event without re-parsing.
  *
  *   expr    := and ("or" and)*
  *   and     := unary ("and" unary)*
  *   unary   := "not" unary | "(" expr ")" | check | MACRO
- *   check   := FIELD "exists" | FIELD OP VALUE | FIELD ("in"|"pmatch") "(" items ")"
+ *   check   := operand "exists" | operand OP right | operand LISTOP "(" items ")"
+ *   operand := FIELD | XFORM "(" operand ")"
+ *   right   := VALUE | "val(" operand ")" | XFORM "(" operand ")"
  *   items   := [item ("," item)*]      an item naming a list stands for its items
- *   OP      := = == != < <= > >= contains icontains startswith endswith glob
+ *   OP      := = == != < <= > >= contains icontains bcontains startswith
+ *              bstartswith endswith glob iglob regex
+ *   LISTOP  := in intersects pmatch
+ *   XFORM   := tolower toupper b64 basename len
  *   VALUE   := "quoted" | 'quoted' | bareword
+ * A quoted value, or a list item written with its quotes ('"10.0.0.0/8"'),
+ * is compared without them; \" \' \\ \n \t \xHH are escapes inside quotes.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-
-enum nkind { N_AND, N_OR, N_NOT, N_CMP };
-
-enum op {
-	OP_EQ,
-	OP_NE,
-	OP_LT,
-	OP_LE,
-	OP_GT,
-	OP_GE,
-	OP_IN,
-	OP_CONTAINS,
-	OP_ICONTAINS,
-	OP_STARTSWITH,
-	OP_ENDSWITH,
-	OP_GLOB,
-	OP_EXISTS,
-	OP_PMATCH,
-};
-
-static const struct {
-	const char *word;
-	enum op op;
-} ops[] = {
-	{ "==", OP_EQ },
-	{ "!=", OP_NE },
-	{ "<=", OP_LE },
-	{ ">=", OP_GE },
-	{ "=", OP_EQ },
-	{ "<", OP_LT },
-	{ ">", OP_GT },
-	{ "in", OP_IN },
-	{ "contains", OP_CONTAINS },
-	{ "icontains", OP_ICONTAINS },
-	{ "startswith", OP_STARTSWITH },
-	{ "endswith", OP_ENDSWITH },
-	{ "glob", OP_GLOB },
-	{ "exists", OP_EXISTS },
-	{ "pmatch", OP_PMATCH },
-};
-
-struct cval {
-	char *s;
-	size_t len;
-	__s64 n;
-	bool is_num;
-};
-
-struct kfilter {
-	unsigned int refs;
-	enum nkind kind;
-	struct kfilter **kids;
-	size_t nkids;
-	struct kfieldref ref;
-	enum op op;
-	struct cval *vals;
-	size_t nvals;
-};
+#include "filter.h"
 
 struct parser {
 	const char *s;
@@ -92,7 +40,7 @@ struct parser {
 };
 
 static void *perr(struct parser *p, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void *perr(struct parser *p, size_t at, const char *fmt, ...)
 {
@@ -110,6 +58,12 @@ static void *perr(struct parser *p, size_t at, const char *fmt, ...)
 
 /* ---- Nodes --------------------------------------------------------------------- */
 
+static void operand_free(struct koperand *o)
+{
+	if (o)
+		free(o->ref.arg);
+}
+
 void kcap__filter_free(struct kfilter *f)
 {
 	size_t i;
@@ -120,9 +74,12 @@ void kcap__filter_free(struct kfilter *f)
 		kcap__filter_free(f->kids[i]);
 	free(f->kids);
 	for (i = 0; i < f->nvals; i++)
-		free(f->vals[i].s);
+		kcap__cval_free(&f->vals[i]);
 	free(f->vals);
-	free(f->ref.arg);
+	operand_free(&f->lhs);
+	operand_free(f->rhs);
+	free(f->rhs);
+	free(f->types);
 	free(f);
 }
 
@@ -187,49 +144,65 @@ struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b)
 	return kcap__filter_bool(true, kids, 2);
 }
 
-/* Adds value @s (@len bytes) to check @f, converted for its field. */
-static bool add_val(struct kfilter *f, const char *s, size_t len, const char **why)
-{
-	enum kcap_field_type t = kcap__field_type(f->ref.id);
-	struct cval *v;
-	char *end;
-	void *p;
+/* ---- Quoted strings ------------------------------------------------------------- */
 
-	p = realloc(f->vals, (f->nvals + 1) * sizeof(*f->vals));
-	if (!p) {
-		*why = "out of memory";
-		return false;
-	}
-	f->vals = p;
-	v = &f->vals[f->nvals];
-	memset(v, 0, sizeof(*v));
-	v->s = strndup(s, len);
-	if (!v->s) {
-		*why = "out of memory";
-		return false;
-	}
-	v->len = len;
-	errno = 0;
-	v->n = strtoll(v->s, &end, 0);
-	v->is_num = len && !*end && !errno;
-	if (t == KCAP_FT_BOOL) {
-		v->is_num = true;
-		if (!strcmp(v->s, "true"))
-			v->n = 1;
-		else if (!strcmp(v->s, "false"))
-			v->n = 0;
-		else if (!v->is_num) {
-			free(v->s);
-			*why = "expects true or false";
-			return false;
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The quoted string at @s (its first character is the quote) unescaped
+ * into @out (room for strlen(s) bytes); returns the bytes of @s used, 0 if
+ * the closing quote is missing.
+ */
+static size_t unquote(const char *s, char *out, size_t *n)
+{
+	char q = s[0];
+	size_t i = 1;
+
+	*n = 0;
+	for (; s[i] && s[i] != q; i++) {
+		if (s[i] != '\\' || !s[i + 1]) {
+			out[(*n)++] = s[i];
+			continue;
 		}
-	} else if (t == KCAP_FT_INT && !v->is_num) {
-		free(v->s);
-		*why = "expects a number";
-		return false;
+		i++;
+		if (s[i] == 'x' && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			out[(*n)++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[(*n)++] = s[i] == 'n'   ? '\n'
+				      : s[i] == 't' ? '\t'
+				      : s[i] == 'r' ? '\r'
+						    : s[i];
+		}
 	}
-	f->nvals++;
-	return true;
+	return s[i] == q ? i + 1 : 0;
+}
+
+/* A value or list item: a whole quoted item loses its quotes. */
+static const char *add_item(struct kfilter *f, const char *s, size_t len)
+{
+	const char *why;
+	char *tmp;
+	size_t n;
+
+	if (!len || (s[0] != '"' && s[0] != '\'') || s[len - 1] != s[0] || len < 2)
+		return kcap__add_val(f, s, len);
+	tmp = malloc(len + 1);
+	if (!tmp)
+		return "out of memory";
+	if (unquote(s, tmp, &n) != len) {
+		free(tmp);
+		return kcap__add_val(f, s, len);
+	}
+	why = kcap__add_val(f, tmp, n);
+	free(tmp);
+	return why;
 }
 
 struct kfilter *kcap__filter_cmp(const char *field, const char *op, const char *const *vals,
@@ -238,26 +211,31 @@ struct kfilter *kcap__filter_cmp(const char *field, const char *op, const char *
 	struct kfilter *f = node(N_CMP);
 	const char *why = NULL;
 	size_t i, used;
+	int o;
 
 	if (!f)
 		return NULL;
-	used = kcap__field_parse(field, &f->ref, &why);
+	used = kcap__field_parse(field, &f->lhs.ref, &why);
 	if (!used || field[used]) {
-		snprintf(err, errlen, "unknown field '%s'%s%s", field, why ? ": " : "", why ? why : "");
+		snprintf(err, errlen, "unknown field '%s'%s%s", field, why ? ": " : "",
+			 why ? why : "");
 		kcap__filter_free(f);
 		return NULL;
 	}
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(op, ops[i].word))
-			break;
-	if (i == sizeof(ops) / sizeof(ops[0])) {
+	o = kcap__op_parse(op, strlen(op));
+	if (o < 0) {
 		snprintf(err, errlen, "unknown comparison operator '%s'", op);
 		kcap__filter_free(f);
 		return NULL;
 	}
-	f->op = ops[i].op;
+	f->op = (enum op)o;
+	if ((why = kcap__op_check(f))) {
+		snprintf(err, errlen, "%s %s: %s", field, op, why);
+		kcap__filter_free(f);
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
-		if (!add_val(f, vals[i], strlen(vals[i]), &why)) {
+		if ((why = add_item(f, vals[i], strlen(vals[i])))) {
 			snprintf(err, errlen, "%s %s '%s'", field, why, vals[i]);
 			kcap__filter_free(f);
 			return NULL;
@@ -279,6 +257,15 @@ static bool word_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
 }
 
+static size_t word_len(const char *s)
+{
+	size_t n = 0;
+
+	while (word_char(s[n]))
+		n++;
+	return n;
+}
+
 /* The keyword @w at the cursor, followed by a non-word character. */
 static bool keyword(struct parser *p, const char *w)
 {
@@ -293,23 +280,19 @@ static bool keyword(struct parser *p, const char *w)
 /* A quoted string or a bareword into *out (malloc'd); stops at @stops. */
 static char *value(struct parser *p, const char *stops, size_t *len)
 {
-	size_t start = p->pos, n = 0;
+	size_t start = p->pos, n = 0, used;
 	char q = p->s[p->pos], *out;
 
 	out = malloc(strlen(p->s + p->pos) + 1);
 	if (!out)
 		return perr(p, start, "out of memory");
 	if (q == '"' || q == '\'') {
-		for (p->pos++; p->s[p->pos] && p->s[p->pos] != q; p->pos++) {
-			if (p->s[p->pos] == '\\' && p->s[p->pos + 1])
-				p->pos++;
-			out[n++] = p->s[p->pos];
-		}
-		if (p->s[p->pos] != q) {
+		used = unquote(p->s + p->pos, out, &n);
+		if (!used) {
 			free(out);
 			return perr(p, start, "unterminated string");
 		}
-		p->pos++;
+		p->pos += used;
 	} else {
 		while (p->s[p->pos] && !isspace((unsigned char)p->s[p->pos]) &&
 		       !strchr(stops, p->s[p->pos]))
@@ -324,13 +307,39 @@ static char *value(struct parser *p, const char *stops, size_t *len)
 	return out;
 }
 
-static struct kfilter *parse_list(struct parser *p, struct kfilter *f)
+/* A list's items, or a bareword or quoted item as written. */
+static bool list_item(struct parser *p, struct kfilter *f)
 {
+	size_t at, len, nl = 0, i;
+	const char *const *items = NULL;
 	const char *why = NULL;
+	char *v;
 
 	skip_ws(p);
+	at = p->pos;
+	v = value(p, ",()", &len);
+	if (!v)
+		return false;
+	if (p->s[at] != '"' && p->s[at] != '\'' && p->env && p->env->list)
+		items = p->env->list(p->env->ctx, v, len, &nl);
+	if (items) {
+		for (i = 0; i < nl && !why; i++)
+			why = add_item(f, items[i], strlen(items[i]));
+	} else {
+		why = kcap__add_val(f, v, len);
+	}
+	free(v);
+	if (why)
+		perr(p, at, "%s %s", f->lhs.ref.name, why);
+	return !why;
+}
+
+static struct kfilter *parse_list(struct parser *p, struct kfilter *f)
+{
+	skip_ws(p);
 	if (p->s[p->pos] != '(')
-		return perr(p, p->pos, "expected '(' and a list of values");
+		return perr(p, p->pos, "expected '(' and a list of values after %s",
+			    kcap__op_name(f->op));
 	p->pos++;
 	skip_ws(p);
 	if (p->s[p->pos] == ')') {
@@ -338,28 +347,8 @@ static struct kfilter *parse_list(struct parser *p, struct kfilter *f)
 		return f;
 	}
 	for (;;) {
-		size_t at, len, nl = 0, i;
-		const char *const *items;
-		char *v;
-
-		skip_ws(p);
-		at = p->pos;
-		v = value(p, ",()", &len);
-		if (!v)
+		if (!list_item(p, f))
 			return NULL;
-		items = p->s[at] != '"' && p->s[at] != '\'' && p->env && p->env->list ?
-				p->env->list(p->env->ctx, v, len, &nl) :
-				NULL;
-		if (items) {
-			for (i = 0; i < nl; i++)
-				if (!add_val(f, items[i], strlen(items[i]), &why))
-					break;
-		} else {
-			add_val(f, v, len, &why);
-		}
-		free(v);
-		if (why)
-			return perr(p, at, "%s %s", kcap__field_name(f->ref.id), why);
 		skip_ws(p);
 		if (p->s[p->pos] == ',') {
 			p->pos++;
@@ -373,52 +362,173 @@ static struct kfilter *parse_list(struct parser *p, struct kfilter *f)
 	}
 }
 
-static struct kfilter *parse_check(struct parser *p, size_t at, struct kfilter *f)
+/* The word at @at is a call: a name followed by '('; its '(' offset or 0. */
+static size_t call_paren(const struct parser *p, size_t at, size_t n)
+{
+	size_t j = at + n;
+
+	if (!n)
+		return 0;
+	if (p->s[j] == '(')
+		return j;
+	if (!kcap__xf_parse(p->s + at, n) && strncmp(p->s + at, "val", n))
+		return 0;
+	while (isspace((unsigned char)p->s[j]))
+		j++;
+	return p->s[j] == '(' ? j : 0;
+}
+
+static bool parse_operand(struct parser *p, struct koperand *o, unsigned int depth);
+
+/* XFORM "(" operand ")" at @at, the '(' at @paren. */
+static bool parse_xform(struct parser *p, struct koperand *o, size_t at, size_t paren,
+			unsigned int depth)
+{
+	size_t n = word_len(p->s + at);
+	int xf = kcap__xf_parse(p->s + at, n);
+
+	if (!xf)
+		return perr(p, at,
+			    "unknown transformer '%.*s' (known: tolower, toupper, b64, "
+			    "basename, len)",
+			    (int)n, p->s + at),
+		       false;
+	if (depth >= MAX_XF)
+		return perr(p, at, "more than %d transformers", MAX_XF), false;
+	p->pos = paren + 1;
+	if (!parse_operand(p, o, depth + 1))
+		return false;
+	skip_ws(p);
+	if (p->s[p->pos] != ')')
+		return perr(p, p->pos, "expected ')' after the field of %.*s()", (int)n, p->s + at),
+		       false;
+	p->pos++;
+	if (kcap__operand_type(o) != KCAP_FT_STR && kcap__operand_type(o) != KCAP_FT_IP)
+		return perr(p, at, "transformer %.*s() needs a string field", (int)n, p->s + at),
+		       false;
+	o->xf[o->nxf++] = (unsigned char)xf;
+	return true;
+}
+
+static bool parse_operand(struct parser *p, struct koperand *o, unsigned int depth)
 {
 	const char *why = NULL;
-	size_t i, len;
+	size_t at, n, paren, used;
+
+	skip_ws(p);
+	at = p->pos;
+	n = word_len(p->s + at);
+	paren = call_paren(p, at, n);
+	if (paren)
+		return parse_xform(p, o, at, paren, depth);
+	used = kcap__field_parse(p->s + at, &o->ref, &why);
+	if (!used) {
+		if (why)
+			return perr(p, at, "field %.*s: %s", (int)n, p->s + at, why), false;
+		return perr(p, at, "unknown field '%.*s'", (int)n, p->s + at), false;
+	}
+	p->pos = at + used;
+	return true;
+}
+
+/* The comparison operator at the cursor. */
+static int parse_op(struct parser *p, const struct kfilter *f)
+{
+	static const char *const syms[] = {"==", "!=", "<=", ">=", "=", "<", ">"};
+	size_t i, at, n;
+	int op;
+
+	skip_ws(p);
+	at = p->pos;
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		if (!strncmp(p->s + at, syms[i], strlen(syms[i]))) {
+			p->pos += strlen(syms[i]);
+			return kcap__op_parse(syms[i], strlen(syms[i]));
+		}
+	}
+	n = word_len(p->s + at);
+	op = n ? kcap__op_parse(p->s + at, n) : -1;
+	if (op >= 0) {
+		p->pos += n;
+		return op;
+	}
+	if (n)
+		perr(p, at, "unknown operator '%.*s' after %s", (int)n, p->s + at, f->lhs.ref.name);
+	else
+		perr(p, at, "expected a comparison operator after %s", f->lhs.ref.name);
+	return -1;
+}
+
+/* The right side: val(operand), XFORM(operand) or a value. */
+static struct kfilter *parse_right(struct parser *p, struct kfilter *f)
+{
+	size_t at, n, paren, len;
+	const char *why;
 	char *v;
 
 	skip_ws(p);
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		const char *w = ops[i].word;
-
-		if (isalpha((unsigned char)w[0]) ? keyword(p, w) :
-						  !strncmp(p->s + p->pos, w, strlen(w))) {
-			if (!isalpha((unsigned char)w[0]))
-				p->pos += strlen(w);
-			break;
-		}
-	}
-	if (i == sizeof(ops) / sizeof(ops[0]))
-		return perr(p, p->pos, "expected a comparison operator after %s",
-			    kcap__field_name(f->ref.id));
-	f->op = ops[i].op;
-	if (f->op == OP_EXISTS)
-		return f;
-	if (f->op == OP_IN || f->op == OP_PMATCH)
-		return parse_list(p, f);
-	skip_ws(p);
 	at = p->pos;
+	n = word_len(p->s + at);
+	paren = call_paren(p, at, n);
+	if (paren) {
+		f->rhs = calloc(1, sizeof(*f->rhs));
+		if (!f->rhs)
+			return perr(p, at, "out of memory");
+		if (n == 3 && !strncmp(p->s + at, "val", 3)) {
+			p->pos = paren + 1;
+			if (!parse_operand(p, f->rhs, 0))
+				return NULL;
+			skip_ws(p);
+			if (p->s[p->pos] != ')')
+				return perr(p, p->pos, "expected ')' after the field of val()");
+			p->pos++;
+		} else if (!parse_xform(p, f->rhs, at, paren, 0)) {
+			return NULL;
+		}
+		why = kcap__op_check(f);
+		return why ? perr(p, at, "%s %s: %s", f->lhs.ref.name, kcap__op_name(f->op), why)
+			   : f;
+	}
 	if (p->s[at] == '(' && f->op == OP_EQ)
 		return perr(p, at, "a list of values needs 'in', not '='");
 	v = value(p, "()", &len);
 	if (!v)
 		return NULL;
-	add_val(f, v, len, &why);
+	why = kcap__add_val(f, v, len);
 	free(v);
 	if (why)
-		return perr(p, at, "%s %s", kcap__field_name(f->ref.id), why);
+		return perr(p, at, "%s %s", f->lhs.ref.name, why);
 	return f;
+}
+
+static struct kfilter *parse_check(struct parser *p, struct kfilter *f)
+{
+	size_t at;
+	const char *why;
+	int op;
+
+	skip_ws(p);
+	at = p->pos;
+	op = parse_op(p, f);
+	if (op < 0)
+		return NULL;
+	f->op = (enum op)op;
+	if ((why = kcap__op_check(f)))
+		return perr(p, at, "%s %s: %s", f->lhs.ref.name, kcap__op_name(f->op), why);
+	if (f->op == OP_EXISTS)
+		return f;
+	if (f->op == OP_IN || f->op == OP_INTERSECTS || f->op == OP_PMATCH)
+		return parse_list(p, f);
+	return parse_right(p, f);
 }
 
 static struct kfilter *parse_or(struct parser *p);
 
 static bool looks_like_field(const char *s, size_t n)
 {
-	static const char *const classes[] = { "evt.",	 "proc.",      "user.", "group.",
-					       "fd.",	 "container.", "k8s.",	"thread.",
-					       "spawned_process." };
+	static const char *const classes[] = {"evt.",	"proc.",   "user.",
+					      "group.", "fd.",	   "container.",
+					      "k8s.",	"thread.", "spawned_process."};
 	size_t i;
 
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
@@ -427,68 +537,30 @@ static bool looks_like_field(const char *s, size_t n)
 	return false;
 }
 
-static struct kfilter *parse_unary(struct parser *p)
+/* A check whose operand starts at @at. */
+static struct kfilter *check_at(struct parser *p, size_t at)
 {
-	struct kfilter *f, *kid;
-	const char *why = NULL;
-	size_t at, n, used;
+	struct kfilter *f = node(N_CMP), *kid;
 
-	skip_ws(p);
-	at = p->pos;
-	if (++p->depth > 200)
-		return perr(p, at, "condition nested too deeply");
-	if (keyword(p, "not")) {
-		kid = parse_unary(p);
-		if (!kid)
-			return NULL;
-		f = node(N_NOT);
-		if (!f || !add_kid(f, kid))
-			return perr(p, at, "out of memory");
-		p->depth--;
-		return f;
-	}
-	if (p->s[at] == '(') {
-		p->pos++;
-		f = parse_or(p);
-		if (!f)
-			return NULL;
-		skip_ws(p);
-		if (p->s[p->pos] != ')') {
-			kcap__filter_free(f);
-			return perr(p, p->pos, "expected ')'");
-		}
-		p->pos++;
-		p->depth--;
-		return f;
-	}
-	if (!p->s[at])
-		return perr(p, at, "unexpected end of condition");
-	if (!word_char(p->s[at]))
-		return perr(p, at, "unexpected '%c'", p->s[at]);
-	f = node(N_CMP);
 	if (!f)
 		return perr(p, at, "out of memory");
-	used = kcap__field_parse(p->s + at, &f->ref, &why);
-	for (n = 0; word_char(p->s[at + n]); n++)
-		;
-	if (used) {
-		p->pos = at + used;
-		p->depth--;
-		kid = parse_check(p, at, f);
-		if (!kid)
-			kcap__filter_free(f);
-		return kid;
-	}
-	kcap__filter_free(f);
-	if (why)
-		return perr(p, at, "field %.*s: %s", (int)n, p->s + at, why);
-	if (p->env && p->env->macro) {
-		const char *merr = NULL;
+	p->pos = at;
+	kid = parse_operand(p, &f->lhs, 0) ? parse_check(p, f) : NULL;
+	if (!kid)
+		kcap__filter_free(f);
+	return kid;
+}
 
+/* A word that is neither a field nor a transformer: a macro. */
+static struct kfilter *macro_at(struct parser *p, size_t at, size_t n)
+{
+	const char *merr = NULL;
+	struct kfilter *kid;
+
+	if (p->env && p->env->macro) {
 		kid = p->env->macro(p->env->ctx, p->s + at, n, &merr);
 		if (kid) {
 			p->pos = at + n;
-			p->depth--;
 			return kid;
 		}
 		if (merr)
@@ -497,6 +569,67 @@ static struct kfilter *parse_unary(struct parser *p)
 	if (looks_like_field(p->s + at, n))
 		return perr(p, at, "unknown field '%.*s'", (int)n, p->s + at);
 	return perr(p, at, "undefined macro '%.*s'", (int)n, p->s + at);
+}
+
+static struct kfilter *parse_unary(struct parser *p);
+
+static struct kfilter *parse_group(struct parser *p, size_t at, bool negate)
+{
+	struct kfilter *f, *kid;
+
+	if (negate) {
+		kid = parse_unary(p);
+		if (!kid)
+			return NULL;
+		f = node(N_NOT);
+		if (!f || !add_kid(f, kid))
+			return perr(p, at, "out of memory");
+		return f;
+	}
+	p->pos++;
+	f = parse_or(p);
+	if (!f)
+		return NULL;
+	skip_ws(p);
+	if (p->s[p->pos] != ')') {
+		kcap__filter_free(f);
+		return perr(p, p->pos, "expected ')'");
+	}
+	p->pos++;
+	return f;
+}
+
+static struct kfilter *parse_unary(struct parser *p)
+{
+	struct kfieldref ref = {.arg = NULL};
+	struct kfilter *f;
+	const char *why = NULL;
+	size_t at, n, used;
+
+	skip_ws(p);
+	at = p->pos;
+	if (++p->depth > 200)
+		return perr(p, at, "condition nested too deeply");
+	if (keyword(p, "not") || p->s[at] == '(') {
+		f = parse_group(p, at, p->pos != at);
+		p->depth--;
+		return f;
+	}
+	if (!p->s[at])
+		return perr(p, at, "unexpected end of condition");
+	if (!word_char(p->s[at]))
+		return perr(p, at, "unexpected '%c'", p->s[at]);
+	p->depth--;
+	n = word_len(p->s + at);
+	if (call_paren(p, at, n))
+		return check_at(p, at);
+	used = kcap__field_parse(p->s + at, &ref, &why);
+	free(ref.arg);
+	if (used)
+		return check_at(p, at);
+	if (why)
+		return perr(p, at, "field %.*s: %s", (int)n, p->s + at, why);
+	return macro_at(p, at, n);
 }
 
 static struct kfilter *parse_chain(struct parser *p, bool is_and)
@@ -533,15 +666,16 @@ static struct kfilter *parse_or(struct parser *p)
 struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *env, char *err,
 				     size_t errlen, size_t *err_off)
 {
-	struct parser p = { .s = text, .env = env, .err = err, .errlen = errlen };
+	struct parser p = {.s = text, .env = env, .err = err, .errlen = errlen};
 	struct kfilter *f = parse_or(&p);
 
 	if (f) {
 		skip_ws(&p);
 		if (p.s[p.pos]) {
 			kcap__filter_free(f);
-			f = perr(&p, p.pos, p.s[p.pos] == ')' ? "unbalanced ')'" :
-								"expected 'and', 'or' or the end");
+			f = perr(&p, p.pos,
+				 p.s[p.pos] == ')' ? "unbalanced ')'"
+						   : "expected 'and', 'or' or the end");
 		}
 	}
 	if (!f && !p.failed)
@@ -552,129 +686,6 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 }
 
 /* ---- Evaluation ------------------------------------------------------------------- */
-
-static bool icontains(const char *h, size_t hl, const char *n, size_t nl)
-{
-	size_t i, j;
-
-	for (i = 0; i + nl <= hl; i++) {
-		for (j = 0; j < nl && tolower((unsigned char)h[i + j]) == tolower((unsigned char)n[j]);
-		     j++)
-			;
-		if (j == nl)
-			return true;
-	}
-	return false;
-}
-
-static bool pmatch(const char *s, size_t len, const struct cval *v)
-{
-	size_t l = v->len;
-
-	while (l > 1 && v->s[l - 1] == '/')
-		l--;
-	if (len < l || memcmp(s, v->s, l))
-		return false;
-	return len == l || s[l] == '/' || v->s[l - 1] == '/';
-}
-
-static int order(const struct kval *x, const struct cval *v)
-{
-	char tmp[32], *end;
-	long long n;
-
-	if (x->type == KCAP_FT_INT || x->type == KCAP_FT_BOOL)
-		return x->n < v->n ? -1 : x->n > v->n;
-	if (v->is_num && x->len && x->len < sizeof(tmp)) {
-		memcpy(tmp, x->s, x->len);
-		tmp[x->len] = '\0';
-		n = strtoll(tmp, &end, 0);
-		if (!*end)
-			return n < v->n ? -1 : n > v->n;
-	}
-	n = memcmp(x->s, v->s, x->len < v->len ? x->len : v->len);
-	if (n)
-		return n < 0 ? -1 : 1;
-	return x->len < v->len ? -1 : x->len > v->len;
-}
-
-static bool cmp_one(const struct kfilter *f, const struct kval *x, char *tmp, size_t tmplen)
-{
-	bool num = x->type == KCAP_FT_INT || x->type == KCAP_FT_BOOL;
-	size_t i;
-
-	for (i = 0; i < f->nvals; i++) {
-		const struct cval *v = &f->vals[i];
-
-		switch (f->op) {
-		case OP_EQ:
-		case OP_NE:
-		case OP_IN:
-			if (num ? x->n == v->n : x->len == v->len && !memcmp(x->s, v->s, v->len))
-				return true;
-			break;
-		case OP_LT:
-			return order(x, v) < 0;
-		case OP_LE:
-			return order(x, v) <= 0;
-		case OP_GT:
-			return order(x, v) > 0;
-		case OP_GE:
-			return order(x, v) >= 0;
-		case OP_CONTAINS:
-			if (!num && memmem(x->s, x->len, v->s, v->len))
-				return true;
-			break;
-		case OP_ICONTAINS:
-			if (!num && icontains(x->s, x->len, v->s, v->len))
-				return true;
-			break;
-		case OP_STARTSWITH:
-			if (!num && x->len >= v->len && !memcmp(x->s, v->s, v->len))
-				return true;
-			break;
-		case OP_ENDSWITH:
-			if (!num && x->len >= v->len && !memcmp(x->s + x->len - v->len, v->s, v->len))
-				return true;
-			break;
-		case OP_GLOB:
-			if (!num && x->len < tmplen) {
-				memcpy(tmp, x->s, x->len);
-				tmp[x->len] = '\0';
-				if (!fnmatch(v->s, tmp, 0))
-					return true;
-			}
-			break;
-		case OP_PMATCH:
-			if (!num && pmatch(x->s, x->len, v))
-				return true;
-			break;
-		case OP_EXISTS:
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool eval_cmp(const struct kfilter *f, struct kevctx *c)
-{
-	char tmp[4096];
-	struct kval x;
-	unsigned int nth;
-	bool any = false;
-
-	if (f->op == OP_EXISTS)
-		return kcap__field_get(c, &f->ref, 0, &x);
-	for (nth = 0; kcap__field_get(c, &f->ref, nth, &x); nth++) {
-		if (cmp_one(f, &x, tmp, sizeof(tmp))) {
-			any = true;
-			break;
-		}
-	}
-	if (f->op == OP_NE)
-		return nth > 0 && !any; /* a missing field matches nothing */
-	return any;
-}
 
 bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c)
 {
@@ -694,7 +705,7 @@ bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c)
 	case N_NOT:
 		return !kcap__filter_eval(f->kids[0], c);
 	case N_CMP:
-		return eval_cmp(f, c);
+		return kcap__eval_cmp(f, c);
 	}
 	return false;
 }
@@ -742,7 +753,25 @@ static void add_type_name(struct ktypeset *ts, const char *name)
 		set_key(ts, 256 + (unsigned int)nr);
 }
 
-void kcap__filter_types(const struct kfilter *f, struct ktypeset *ts)
+static void types_of(const struct kfilter *f, struct ktypeset *ts);
+
+/* Macros used many times are shared nodes: their set is computed once, or
+ * a macro using the previous one twice, 24 deep, would be walked 2^24 times. */
+void kcap__filter_types(struct kfilter *f, struct ktypeset *ts)
+{
+	if (f->types) {
+		*ts = *f->types;
+		return;
+	}
+	types_of(f, ts);
+	if (f->refs > 1) {
+		f->types = malloc(sizeof(*f->types));
+		if (f->types)
+			*f->types = *ts;
+	}
+}
+
+static void types_of(const struct kfilter *f, struct ktypeset *ts)
 {
 	struct ktypeset k;
 	size_t i, j;
@@ -751,7 +780,8 @@ void kcap__filter_types(const struct kfilter *f, struct ktypeset *ts)
 	ts->all = true;
 	switch (f->kind) {
 	case N_CMP:
-		if (f->ref.id != F_EVT_TYPE || (f->op != OP_EQ && f->op != OP_IN))
+		if (f->lhs.ref.id != F_EVT_TYPE || f->lhs.nxf || f->rhs ||
+		    (f->op != OP_EQ && f->op != OP_IN && f->op != OP_INTERSECTS))
 			return;
 		ts->all = false;
 		for (i = 0; i < f->nvals; i++)

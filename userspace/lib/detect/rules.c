@@ -95,20 +95,57 @@ void kr_loc_at(const struct kloc *loc, const char *value, size_t off, unsigned i
 	*col += after;
 }
 
+/* Errors kept in the text; more are counted in one last line. */
+#define MAX_ERRORS 100
+
+static void err_append(struct kcap_rules *r, const char *msg)
+{
+	size_t n = strlen(msg);
+	char *p;
+
+	if (r->nerrors++ > MAX_ERRORS)
+		return;
+	if (r->nerrors == MAX_ERRORS + 1)
+		msg = "(more errors not shown)";
+	n = strlen(msg);
+	p = realloc(r->errtext, r->errlen + n + 2);
+	if (!p)
+		return;
+	r->errtext = p;
+	if (r->errlen)
+		p[r->errlen++] = '\n';
+	memcpy(p + r->errlen, msg, n + 1);
+	r->errlen += n;
+}
+
 int kr_err(struct kcap_rules *r, const struct kloc *loc, const char *fmt, ...)
 {
+	char msg[1024];
 	size_t n = 0;
 	va_list ap;
 
 	if (loc && loc->file)
-		n = (size_t)snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u:%u: ", loc->file,
-				     loc->line, loc->col);
-	if (n >= sizeof(r->errmsg))
-		n = sizeof(r->errmsg) - 1;
+		n = (size_t)snprintf(msg, sizeof(msg), "%s:%u:%u: ", loc->file, loc->line,
+				     loc->col);
+	if (n >= sizeof(msg))
+		n = sizeof(msg) - 1;
 	va_start(ap, fmt);
-	vsnprintf(r->errmsg + n, sizeof(r->errmsg) - n, fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
+	err_append(r, msg);
+	if (!r->compiling) {
+		r->load_errlen = r->errlen;
+		r->nload_errors = r->nerrors;
+	}
 	return -EINVAL;
+}
+
+void kr_errors_reset_compile(struct kcap_rules *r)
+{
+	r->errlen = r->load_errlen;
+	r->nerrors = r->nload_errors;
+	if (r->errtext)
+		r->errtext[r->errlen] = '\0';
 }
 
 void kr_warn(struct kcap_rules *r, const char *fmt, ...)
@@ -227,34 +264,113 @@ void kr_rule_free(struct krule *ru)
 	memset(ru, 0, sizeof(*ru));
 }
 
+static const char *name_at(const struct kcap_rules *r, enum kr_kind kind, size_t i)
+{
+	switch (kind) {
+	case KR_LIST:
+		return r->lists[i].name;
+	case KR_MACRO:
+		return r->macros[i].name;
+	default:
+		return r->rules[i].name;
+	}
+}
+
+static size_t name_hash(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding @name, or the empty slot where it would go. */
+static unsigned int *name_slot(const struct kcap_rules *r, enum kr_kind kind, const char *name,
+			       size_t len)
+{
+	const struct knames *t = &r->names[kind];
+	size_t h = name_hash(name, len);
+
+	for (;; h++) {
+		unsigned int *s = &t->slot[h & (t->cap - 1)];
+		const char *n;
+
+		if (!*s)
+			return s;
+		n = name_at(r, kind, *s - 1);
+		if (!strncmp(n, name, len) && !n[len])
+			return s;
+	}
+}
+
+int kr_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+int kr_index_add(struct kcap_rules *r, enum kr_kind kind, size_t i)
+{
+	struct knames *t = &r->names[kind];
+	const char *name = name_at(r, kind, i);
+
+	if ((t->n + 1) * 2 > t->cap) {
+		struct knames old = *t;
+		size_t k;
+
+		t->cap = old.cap ? old.cap * 2 : 64;
+		t->slot = calloc(t->cap, sizeof(*t->slot));
+		if (!t->slot) {
+			*t = old;
+			return -ENOMEM;
+		}
+		for (k = 0; k < old.cap; k++)
+			if (old.slot[k])
+				*name_slot(r, kind, name_at(r, kind, old.slot[k] - 1),
+					   strlen(name_at(r, kind, old.slot[k] - 1))) = old.slot[k];
+		free(old.slot);
+	}
+	*name_slot(r, kind, name, strlen(name)) = (unsigned int)i + 1;
+	t->n++;
+	return 0;
+}
+
+static long find(const struct kcap_rules *r, enum kr_kind kind, const char *name, size_t len)
+{
+	if (!r->names[kind].cap)
+		return -1;
+	return (long)*name_slot(r, kind, name, len) - 1;
+}
+
 struct klist *kr_find_list(struct kcap_rules *r, const char *name, size_t len)
 {
-	size_t i;
+	long i = find(r, KR_LIST, name, len);
 
-	for (i = 0; i < r->nlists; i++)
-		if (strlen(r->lists[i].name) == len && !strncmp(r->lists[i].name, name, len))
-			return &r->lists[i];
-	return NULL;
+	return i < 0 ? NULL : &r->lists[i];
 }
 
 struct kmacro *kr_find_macro(struct kcap_rules *r, const char *name, size_t len)
 {
-	size_t i;
+	long i = find(r, KR_MACRO, name, len);
 
-	for (i = 0; i < r->nmacros; i++)
-		if (strlen(r->macros[i].name) == len && !strncmp(r->macros[i].name, name, len))
-			return &r->macros[i];
-	return NULL;
+	return i < 0 ? NULL : &r->macros[i];
 }
 
 struct krule *kr_find_rule(struct kcap_rules *r, const char *name)
 {
-	size_t i;
+	long i = find(r, KR_RULE, name, strlen(name));
 
-	for (i = 0; i < r->nrules; i++)
-		if (!strcmp(r->rules[i].name, name))
-			return &r->rules[i];
-	return NULL;
+	return i < 0 ? NULL : &r->rules[i];
 }
 
 /* ---- Public: create, load --------------------------------------------------------------- */
@@ -294,6 +410,7 @@ void kr_uncompile(struct kcap_rules *r)
 		free(r->idx[i].v);
 		r->idx[i].v = NULL;
 		r->idx[i].n = 0;
+		r->idx[i].cap = 0;
 	}
 	strings_free(r->warnings, r->nwarnings);
 	r->warnings = NULL;
@@ -326,6 +443,9 @@ void kcap_rules_free(struct kcap_rules *r)
 		free(r->files[i].text);
 	}
 	free(r->files);
+	free(r->errtext);
+	for (i = 0; i < 3; i++)
+		free(r->names[i].slot);
 	free(r->ctx);
 	free(r->out);
 	free(r->vals);
@@ -340,7 +460,7 @@ int kcap_rules_load_string(struct kcap_rules *r, const char *name, const char *t
 	if (!r || !text)
 		return -EINVAL;
 	kr_uncompile(r);
-	r->errmsg[0] = '\0';
+	kr_errors_reset_compile(r);
 	p = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
 	if (!p)
 		return kr_err(r, NULL, "out of memory"), -ENOMEM;
@@ -438,7 +558,7 @@ int kcap_rules_load_file(struct kcap_rules *r, const char *path)
 
 const char *kcap_rules_errmsg(const struct kcap_rules *r)
 {
-	return r ? r->errmsg : "";
+	return r && r->errtext ? r->errtext : "";
 }
 
 const char *kcap_rules_warning(const struct kcap_rules *r, unsigned int i)

@@ -80,6 +80,7 @@ struct krule {
 	char *output;
 	struct kloc output_loc;
 	int priority;
+	bool quiet_evttypes; /* warn_evttypes: false */
 	char **tags;
 	size_t ntags;
 	bool enabled;
@@ -99,28 +100,47 @@ struct krule {
 	size_t nfields;
 };
 
+/* Names to positions in lists, macros or rules: open addressing, i + 1 per
+ * slot (0 empty), so that a file of 50,000 rules loads in linear time. */
+struct knames {
+	unsigned int *slot;
+	size_t cap; /* a power of two, or 0 */
+	size_t n;
+};
+
+enum kr_kind { KR_LIST, KR_MACRO, KR_RULE };
+
 struct kcap_rules {
+	struct knames names[3]; /* by enum kr_kind */
 	struct klist *lists;
-	size_t nlists;
+	size_t nlists, lists_cap;
 	struct kmacro *macros;
-	size_t nmacros;
+	size_t nmacros, macros_cap;
 	struct krule *rules;
-	size_t nrules;
+	size_t nrules, rules_cap;
 	struct kfile {
 		char *name;
 		char *text;
 	} *files;
 	size_t nfiles;
-	char errmsg[1024];
-	bool inner_err; /* errmsg already holds a macro's located error */
+	/* every error of the loads and of the last compile, one per line */
+	char *errtext;
+	size_t errlen;
+	size_t nerrors;
+	size_t load_errlen; /* what the loads wrote, kept across compiles */
+	size_t nload_errors;
+	bool inner_err; /* a macro's error is already reported */
+	bool compiling; /* errors now are the compile's */
 	char **warnings;
 	size_t nwarnings;
 	bool compiled;
+	unsigned int macro_depth; /* macros being compiled, one inside the other */
 	int min_priority;
 	/* index: candidate rules per event key, in file order */
 	struct kidx {
 		unsigned int *v;
 		unsigned int n;
+		unsigned int cap;
 	} idx[KEVT_KEYS];
 	__u64 nevents;
 	struct kevctx *ctx;
@@ -130,8 +150,11 @@ struct kcap_rules {
 	size_t valscap;
 };
 
+/* Adds an error ("FILE:LINE:COL: what" with @loc); returns -EINVAL. */
 KCAP_HIDDEN int kr_err(struct kcap_rules *r, const struct kloc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Drops the errors of the last compile, keeping the loads' ones. */
+KCAP_HIDDEN void kr_errors_reset_compile(struct kcap_rules *r);
 KCAP_HIDDEN void kr_warn(struct kcap_rules *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 KCAP_HIDDEN void kr_loc_at(const struct kloc *loc, const char *value, size_t off,
@@ -144,6 +167,10 @@ KCAP_HIDDEN void kr_uncompile(struct kcap_rules *r);
 KCAP_HIDDEN struct klist *kr_find_list(struct kcap_rules *r, const char *name, size_t len);
 KCAP_HIDDEN struct kmacro *kr_find_macro(struct kcap_rules *r, const char *name, size_t len);
 KCAP_HIDDEN struct krule *kr_find_rule(struct kcap_rules *r, const char *name);
+/* Room for one more of @n items of @size in *@v (capacity doubling). */
+KCAP_HIDDEN int kr_grow(void **v, size_t *cap, size_t n, size_t size);
+/* Indexes item @i of @kind (appended last) by its name; 0 or -ENOMEM. */
+KCAP_HIDDEN int kr_index_add(struct kcap_rules *r, enum kr_kind kind, size_t i);
 
 /* rules_yaml.c: parse one YAML document into @r (file text kept in r->files). */
 KCAP_HIDDEN int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text,

@@ -12,6 +12,10 @@
 
 #include "rules.h"
 
+/* Each macro compiled inside another takes a few kilobytes of stack. */
+#define MAX_MACRO_DEPTH 100
+#define MAX_MACRO_DEPTH_S "100"
+
 struct cctx {
 	struct kcap_rules *r;
 	const char *what; /* "rule 'x'" or "macro 'y'" for messages */
@@ -95,13 +99,20 @@ static struct kfilter *env_macro(void *ctx, const char *name, size_t len, const 
 	if (m->state == 0) {
 		char what[300];
 
+		if (c->r->macro_depth >= MAX_MACRO_DEPTH) {
+			*err = "macros nested more than " MAX_MACRO_DEPTH_S " deep";
+			return NULL;
+		}
 		snprintf(what, sizeof(what), "macro '%s'", m->name);
 		m->state = 1;
+		c->r->macro_depth++;
 		m->f = compile_cond(c->r, &m->cond, what);
+		c->r->macro_depth--;
 		m->state = 2;
 	}
 	if (!m->f) {
 		*err = "(see the macro)";
+		c->r->inner_err = true; /* reported once, with the macro */
 		return NULL;
 	}
 	return kcap__filter_ref(m->f);
@@ -133,8 +144,11 @@ static struct kfilter *compile_cond(struct kcap_rules *r, const struct kcond *co
 		if (cond->pieces[i].start <= off)
 			pc = &cond->pieces[i];
 	kr_loc_at(&pc->loc, cond->text + pc->start, off - pc->start, &line, &col);
-	snprintf(r->errmsg, sizeof(r->errmsg), "%s:%u:%u: %s: condition: %s", pc->loc.file, line,
-		 col, what, msg);
+	{
+		struct kloc at = { .file = pc->loc.file, .line = line, .col = col };
+
+		kr_err(r, &at, "%s: condition: %s", what, msg);
+	}
 	r->inner_err = true;
 	return NULL;
 }
@@ -316,7 +330,8 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 			;
 		if (j < ru->nfields)
 			continue;
-		t = kcap__field_type(ru->segs[i].ref.id);
+		/* the type after transformers (len() is a number) */
+		t = ru->segs[i].ref.type;
 		ru->fnames[ru->nfields] = ru->segs[i].field_name;
 		ru->frefs[ru->nfields] = &ru->segs[i].ref;
 		ru->ftypes[ru->nfields] = t;
@@ -332,7 +347,7 @@ static int index_rule(struct kcap_rules *r, unsigned int ri)
 	unsigned int k;
 
 	kcap__filter_types(r->rules[ri].f, &ts);
-	if (ts.all)
+	if (ts.all && !r->rules[ri].quiet_evttypes)
 		kr_warn(r, "%s:%u: rule '%s' names no event type and is checked on every event",
 			r->rules[ri].loc.file, r->rules[ri].loc.line, r->rules[ri].name);
 	for (k = 0; k < KEVT_KEYS; k++) {
@@ -340,54 +355,66 @@ static int index_rule(struct kcap_rules *r, unsigned int ri)
 
 		if (!ts.all && !(ts.bits[k / 64] & (1ULL << (k % 64))))
 			continue;
-		p = realloc(r->idx[k].v, (r->idx[k].n + 1) * sizeof(*r->idx[k].v));
-		if (!p)
-			return -ENOMEM;
-		r->idx[k].v = p;
+		if (r->idx[k].n == r->idx[k].cap) {
+			unsigned int cap = r->idx[k].cap ? r->idx[k].cap * 2 : 8;
+
+			p = realloc(r->idx[k].v, cap * sizeof(*r->idx[k].v));
+			if (!p)
+				return -ENOMEM;
+			r->idx[k].v = p;
+			r->idx[k].cap = cap;
+		}
 		r->idx[k].v[r->idx[k].n++] = ri;
 	}
 	return 0;
 }
 
-int kcap_rules_compile(struct kcap_rules *r)
+/* One enabled rule: its condition, exceptions, output, index entry. */
+static int compile_rule(struct kcap_rules *r, size_t i)
 {
-	size_t i, j;
+	struct krule *ru = &r->rules[i];
+	char what[300];
+	size_t j;
 	int err;
 
-	if (!r)
-		return -EINVAL;
-	kr_uncompile(r);
+	snprintf(what, sizeof(what), "rule '%s'", ru->name);
 	r->inner_err = false;
-	r->errmsg[0] = '\0';
+	ru->f = compile_cond(r, &ru->cond, what);
+	if (!ru->f)
+		return -EINVAL;
+	for (j = 0; j < ru->nexc; j++) {
+		struct kfilter *e;
+
+		if (!ru->exc[j].nrows)
+			continue;
+		e = compile_exception(r, ru, &ru->exc[j]);
+		if (!e)
+			return r->inner_err ? -EINVAL : -ENOMEM;
+		ru->f = kcap__filter_and_not(ru->f, e);
+		if (!ru->f)
+			return -ENOMEM;
+	}
+	if ((err = compile_output(r, ru)))
+		return err;
+	return index_rule(r, (unsigned int)i);
+}
+
+/* Every rule and macro, so that one call reports every error. */
+static int compile_all(struct kcap_rules *r)
+{
+	int err, ret = 0;
+	size_t i;
+
 	for (i = 0; i < r->nlists; i++)
 		if ((err = expand_list(r, &r->lists[i], 0)))
 			return err;
 	for (i = 0; i < r->nrules; i++) {
-		struct krule *ru = &r->rules[i];
-		char what[300];
-
-		if (!ru->enabled || ru->priority > r->min_priority)
+		if (!r->rules[i].enabled || r->rules[i].priority > r->min_priority)
 			continue;
-		snprintf(what, sizeof(what), "rule '%s'", ru->name);
-		ru->f = compile_cond(r, &ru->cond, what);
-		if (!ru->f)
-			return -EINVAL;
-		for (j = 0; j < ru->nexc; j++) {
-			struct kfilter *e;
-
-			if (!ru->exc[j].nrows)
-				continue;
-			e = compile_exception(r, ru, &ru->exc[j]);
-			if (!e)
-				return r->errmsg[0] ? -EINVAL : -ENOMEM;
-			ru->f = kcap__filter_and_not(ru->f, e);
-			if (!ru->f)
-				return -ENOMEM;
-		}
-		if ((err = compile_output(r, ru)))
-			return kr_err(r, NULL, "out of memory"), err;
-		if ((err = index_rule(r, (unsigned int)i)))
+		err = compile_rule(r, i);
+		if (err == -ENOMEM)
 			return err;
+		ret = ret ?: err;
 	}
 	/* unused macros are checked too: a typo there is still a typo */
 	for (i = 0; i < r->nmacros; i++) {
@@ -397,11 +424,30 @@ int kcap_rules_compile(struct kcap_rules *r)
 
 		if (r->macros[i].state)
 			continue;
+		r->inner_err = false;
 		f = env_macro(&c, r->macros[i].name, strlen(r->macros[i].name), &merr);
 		if (!f)
-			return -EINVAL;
+			ret = -EINVAL;
 		kcap__filter_free(f);
 	}
-	r->compiled = true;
-	return 0;
+	return ret;
+}
+
+int kcap_rules_compile(struct kcap_rules *r)
+{
+	int err;
+
+	if (!r)
+		return -EINVAL;
+	kr_uncompile(r);
+	kr_errors_reset_compile(r);
+	r->compiling = true;
+	err = compile_all(r);
+	if (err == -ENOMEM)
+		kr_err(r, NULL, "out of memory");
+	r->compiling = false;
+	if (!err && r->nerrors)
+		err = -EINVAL; /* the loads failed */
+	r->compiled = !err;
+	return err;
 }

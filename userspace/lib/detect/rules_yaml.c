@@ -216,23 +216,24 @@ static int load_list(struct ydoc *y, yaml_node_t *item, const char *name)
 		return 0;
 	}
 	if (!l) {
-		void *p = realloc(r->lists, (r->nlists + 1) * sizeof(*r->lists));
-
-		if (!p) {
+		if (kr_grow((void **)&r->lists, &r->lists_cap, r->nlists, sizeof(*r->lists))) {
 			free_strings(v, n);
 			return -ENOMEM;
 		}
-		r->lists = p;
-		l = &r->lists[r->nlists++];
+		l = &r->lists[r->nlists];
 		memset(l, 0, sizeof(*l));
 		l->name = strdup(name);
+		if (!l->name || kr_index_add(r, KR_LIST, r->nlists++)) {
+			free_strings(v, n);
+			return -ENOMEM;
+		}
 	} else {
 		free_strings(l->items, l->n);
 	}
 	l->items = v;
 	l->n = n;
 	l->loc = loc_of(y, item);
-	return l->name ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int load_macro(struct ydoc *y, yaml_node_t *item, const char *name)
@@ -262,15 +263,12 @@ static int load_macro(struct ydoc *y, yaml_node_t *item, const char *name)
 		return kr_cond_append(&m->cond, text, &cl);
 	}
 	if (!m) {
-		void *p = realloc(r->macros, (r->nmacros + 1) * sizeof(*r->macros));
-
-		if (!p)
+		if (kr_grow((void **)&r->macros, &r->macros_cap, r->nmacros, sizeof(*r->macros)))
 			return -ENOMEM;
-		r->macros = p;
-		m = &r->macros[r->nmacros++];
+		m = &r->macros[r->nmacros];
 		memset(m, 0, sizeof(*m));
 		m->name = strdup(name);
-		if (!m->name)
+		if (!m->name || kr_index_add(r, KR_MACRO, r->nmacros++))
 			return -ENOMEM;
 	} else {
 		kr_cond_free(&m->cond);
@@ -526,6 +524,13 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 	fresh.priority = prio;
 	if ((n = member(y, item, "desc")) && scalar(n))
 		fresh.desc = strdup(scalar(n));
+	if ((n = member(y, item, "warn_evttypes"))) {
+		bool warn = true;
+
+		if ((err = want_bool(y, n, "warn_evttypes", &warn)))
+			goto fail;
+		fresh.quiet_evttypes = !warn;
+	}
 	if ((n = member(y, item, "tags")) &&
 	    (err = want_strings(y, n, "tags", false, &fresh.tags, &fresh.ntags)))
 		goto fail;
@@ -538,14 +543,16 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 		return 0;
 	}
 	{
-		void *p = realloc(r->rules, (r->nrules + 1) * sizeof(*r->rules));
-
-		if (!p) {
+		if (kr_grow((void **)&r->rules, &r->rules_cap, r->nrules, sizeof(*r->rules))) {
 			err = -ENOMEM;
 			goto fail;
 		}
-		r->rules = p;
-		r->rules[r->nrules++] = fresh;
+		r->rules[r->nrules] = fresh;
+		if (kr_index_add(r, KR_RULE, r->nrules)) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		r->nrules++;
 	}
 	return 0;
 fail:
@@ -588,35 +595,161 @@ static int load_rule(struct ydoc *y, yaml_node_t *item, const char *name)
 	return define_rule(y, item, ru, name, enabled);
 }
 
+/* Keys of each item, as Falco's rules format defines them. */
+static const char *const list_keys[] = { "list", "items", "append", "override", NULL };
+static const char *const macro_keys[] = { "macro", "condition", "append", "override", NULL };
+static const char *const rule_keys[] = {
+	"rule",	      "desc",	      "condition",     "output",
+	"priority",   "tags",	      "enabled",       "exceptions",
+	"append",     "override",     "source",	       "warn_evttypes",
+	"skip-if-unknown-filter",     "capture",       "capture_duration",
+	NULL
+};
+/* required_engine_version: kcap follows Falco's current format and does
+ * not compare versions; required_plugin_versions: kcap has no plugins (the
+ * container fields the upstream files ask the container plugin for are
+ * kcap's own). Both are accepted and ignored. */
+static const char *const item_keys[] = { "list", "macro", "rule", "required_engine_version",
+					 "required_plugin_versions", NULL };
+
+/* Edit distance of two short words, capped at 3. */
+static unsigned int distance(const char *a, const char *b)
+{
+	unsigned int row[64], i, j, prev, tmp;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 64 || lb >= 64)
+		return 3;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* The known word closest to @w, NULL if none is close. */
+static const char *closest(const char *w, const char *const *known)
+{
+	const char *best = NULL;
+	unsigned int d, bd = 3;
+
+	for (; *known; known++) {
+		d = distance(w, *known);
+		if (d < bd) {
+			bd = d;
+			best = *known;
+		}
+	}
+	return best;
+}
+
+/* Every key of @item is one of @keys; errors name the closest one. */
+static int check_keys(struct ydoc *y, yaml_node_t *item, const char *kind, const char *name,
+		      const char *const *keys)
+{
+	yaml_node_pair_t *p;
+	int err = 0;
+
+	for (p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = get(y, p->key);
+		const char *k = scalar(kn), *const *known, *hint;
+
+		for (known = keys; k && *known && strcmp(*known, k); known++)
+			;
+		if (k && *known)
+			continue;
+		hint = k ? closest(k, keys) : NULL;
+		err = yerr(y, kn, "unknown key '%s' in %s '%s'%s%s%s", k ? k : "?", kind, name,
+			   hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	return err;
+}
+
 static int load_item(struct ydoc *y, yaml_node_t *item)
 {
-	static const char *const ignored[] = { "required_engine_version",
-					       "required_plugin_versions", "engine_version" };
+	static const struct {
+		const char *kind;
+		const char *const *keys;
+		int (*load)(struct ydoc *y, yaml_node_t *item, const char *name);
+	} kinds[] = { { "list", list_keys, load_list },
+		      { "macro", macro_keys, load_macro },
+		      { "rule", rule_keys, load_rule } };
 	yaml_node_t *n;
-	const char *name;
+	const char *name, *k, *hint;
 	size_t i;
+	int err;
 
 	if (item->type != YAML_MAPPING_NODE)
 		return yerr(y, item, "each item must be a mapping (list, macro or rule)");
-	if ((n = member(y, item, "list"))) {
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!(n = member(y, item, kinds[i].kind)))
+			continue;
 		if (!(name = scalar(n)))
-			return yerr(y, n, "a list name must be a string");
-		return load_list(y, item, name);
+			return yerr(y, n, "a %s name must be a string", kinds[i].kind);
+		if ((err = check_keys(y, item, kinds[i].kind, name, kinds[i].keys)))
+			return err;
+		return kinds[i].load(y, item, name);
 	}
-	if ((n = member(y, item, "macro"))) {
-		if (!(name = scalar(n)))
-			return yerr(y, n, "a macro name must be a string");
-		return load_macro(y, item, name);
+	if (member(y, item, "required_engine_version") || member(y, item, "required_plugin_versions"))
+		return 0;
+	k = item->data.mapping.pairs.start < item->data.mapping.pairs.top ?
+		    scalar(get(y, item->data.mapping.pairs.start->key)) :
+		    NULL;
+	hint = k ? closest(k, item_keys) : NULL;
+	return yerr(y, item, "unknown item%s%s%s: expected list, macro or rule%s%s%s", k ? " '" : "",
+		    k ? k : "", k ? "'" : "", hint ? " (did you mean '" : "", hint ? hint : "",
+		    hint ? "'?)" : "");
+}
+
+/*
+ * Rules files nest a few levels (items, exceptions, values); libyaml's
+ * loader takes quadratic time on deep nesting ("[[[[..."), so the events
+ * are read once first and a file nested deeper than MAX_YAML_DEPTH is
+ * rejected before it is loaded.
+ */
+#define MAX_YAML_DEPTH 32
+
+static int check_depth(struct kcap_rules *r, const char *name, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned int depth = 0;
+	int err = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return kr_err(r, NULL, "%s: out of memory for the YAML parser", name);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!err && yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_YAML_DEPTH) {
+				struct kloc l = { .file = name,
+						  .line = (unsigned int)ev.start_mark.line + 1,
+						  .col = (unsigned int)ev.start_mark.column + 1 };
+
+				err = kr_err(r, &l, "YAML nested more than %d deep", MAX_YAML_DEPTH);
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
 	}
-	if ((n = member(y, item, "rule"))) {
-		if (!(name = scalar(n)))
-			return yerr(y, n, "a rule name must be a string");
-		return load_rule(y, item, name);
-	}
-	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		if (member(y, item, ignored[i]))
-			return 0;
-	return yerr(y, item, "unknown item: expected list, macro or rule");
+	yaml_parser_delete(&parser);
+	return err; /* a syntax error is reported by the loader */
 }
 
 int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text, size_t len)
@@ -625,8 +758,10 @@ int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text, size_
 	yaml_parser_t parser;
 	yaml_node_t *root;
 	yaml_node_item_t *it;
-	int err = 0;
+	int err = check_depth(r, name, text, len);
 
+	if (err)
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		return kr_err(r, NULL, "%s: out of memory for the YAML parser", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -646,9 +781,13 @@ int kr_load_yaml(struct kcap_rules *r, const char *name, const char *text, size_
 			break; /* end of the stream */
 		}
 		if (root->type == YAML_SEQUENCE_NODE) {
+			/* an item in error is skipped: the next ones are still checked */
 			for (it = root->data.sequence.items.start;
-			     !err && it < root->data.sequence.items.top; it++)
-				err = load_item(&y, get(&y, *it));
+			     err != -ENOMEM && it < root->data.sequence.items.top; it++) {
+				int e = load_item(&y, get(&y, *it));
+
+				err = err && e != -ENOMEM ? err : e;
+			}
 		} else if (root->type != YAML_SCALAR_NODE || *scalar(root)) {
 			err = yerr(&y, root, "a rules file is a list of items");
 		}

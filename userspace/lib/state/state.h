@@ -14,6 +14,7 @@ struct kfd {
 	__s32 fd;
 	char typechar; /* Falco's fd.typechar: f 4 6 u p e s l i t m d o */
 	__u8 l4; /* IPPROTO_TCP, IPPROTO_UDP, 255 raw; 0 unknown */
+	bool accepted; /* from accept(): the local end is the server (dip) */
 	__u16 sport;
 	__u16 dport;
 	char sip[48];

@@ -254,6 +254,7 @@ static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *
 		memcpy(f->dip, listener->sip, sizeof(f->dip));
 		f->dport = listener->sport;
 		f->l4 = listener->l4 ? listener->l4 : IPPROTO_TCP;
+		f->accepted = true;
 	} else {
 		sa_ip(&sa, f->dip, &f->dport);
 	}
@@ -274,6 +275,7 @@ static void on_dup(struct kcap_state *st, struct kthread *t, __s32 oldfd, __s32 
 	if (!o)
 		return;
 	f->l4 = o->l4;
+	f->accepted = o->accepted;
 	f->sport = o->sport;
 	f->dport = o->dport;
 	memcpy(f->sip, o->sip, sizeof(f->sip));

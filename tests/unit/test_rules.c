@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Falco's rules language (userspace/lib/detect/filter*.c, fields.c,
+ * rules*.c): every operator and transformer matching and not matching,
+ * val(), quoted list items, network fields, loader errors (unknown keys,
+ * all errors at once), bounded abuse (deep macro chains, macros used
+ * twice per level, deep YAML, 50,000 rules) and Falco's upstream rules
+ * files from $KCAP_FALCO_RULES (default KCAP_FALCO_RULES_DIR).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "kcap_detect.h"
+#include "unit.h"
+
+struct evb {
+	union {
+		struct kcap_event_hdr h;
+		unsigned char b[4096];
+	} u;
+};
+
+struct p {
+	const void *v;
+	unsigned int len;
+};
+
+static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 tid, __u64 ts,
+				       unsigned int n, const struct p *ps)
+{
+	unsigned int i, off = sizeof(struct kcap_event_hdr) + 2 * n;
+
+	memset(e, 0, sizeof(*e));
+	e->u.h.ts_ns = ts;
+	e->u.h.tid = tid;
+	e->u.h.pid = tid;
+	e->u.h.type = (__u16)type;
+	e->u.h.nparams = (__u16)n;
+	for (i = 0; i < n; i++) {
+		__u16 l = (__u16)ps[i].len;
+
+		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
+		memcpy(e->u.b + off, ps[i].v, l);
+		off += l;
+	}
+	e->u.h.len = off;
+	return &e->u.h;
+}
+
+#define S64(x) ((const void *)&(__s64){ (x) }), 8
+#define U32(x) ((const void *)&(__u32){ (x) }), 4
+#define STR(s) (s), (unsigned int)strlen(s)
+
+/* bash (100) execs "cat L2V0Yy9zaGFkb3c=" (101), which opens /etc/shadow
+ * (fd 3, O_WRONLY|O_CREAT|O_TRUNC, mode 0755) and connects to 10.0.0.1:443. */
+struct world {
+	struct kcap_state *st;
+	struct evb e, e_open, e_conn;
+	const struct kcap_event_hdr *open_ev, *conn_ev;
+};
+
+static void world_init(struct world *w)
+{
+	static const char argv[] = "cat\0L2V0Yy9zaGFkb3c=";
+	struct {
+		__u16 family, port;
+		__u32 addr;
+		__u8 zero[8];
+	} sin = { AF_INET, htons(443), htonl(0x0a000001), { 0 } };
+	struct p fork[] = { { U32(101) }, { U32(101) }, { STR("bash") } };
+	struct p exec[] = { { S64(0) },	      { STR("/bin/cat") }, { argv, sizeof(argv) },
+			    { STR("/root") }, { STR("/bin/cat") }, { STR("cat") },
+			    { U32(0) },	      { U32(0) },	   { U32(0) },
+			    { U32(0) },	      { U32(0) },	   { U32(7) },
+			    { U32(7) },	      { STR("/") } };
+	struct p open[] = { { S64(3) },	   { S64(-100) }, { STR("shadow") },
+			    { S64(01101) }, { U32(0755) }, { STR("/etc/shadow") } };
+	struct p sock[] = { { S64(4) }, { S64(AF_INET) }, { S64(1) }, { S64(0) } };
+	struct p conn[] = { { S64(0) }, { S64(4) }, { &sin, sizeof(sin) } };
+	struct kcap_state_opts o = { .sz = sizeof(o), .passwd = "/nonexistent" };
+
+	w->st = kcap_state_new(&o);
+	assert_non_null(w->st);
+	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_PROC_FORK, 100, 10, 3, fork));
+	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_EXECVE, 101, 20, 14, exec));
+	w->open_ev = mk(&w->e_open, KCAP_EVT_OPENAT, 101, 30, 6, open);
+	kcap_state_update(w->st, NULL, w->open_ev);
+	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_SOCKET, 101, 40, 4, sock));
+	w->conn_ev = mk(&w->e_conn, KCAP_EVT_CONNECT, 101, 50, 3, conn);
+	kcap_state_update(w->st, NULL, w->conn_ev);
+}
+
+/* 1 if @cond matches @ev, 0 if not; fails the test if it does not compile. */
+static int match(struct world *w, const struct kcap_event_hdr *ev, const char *cond)
+{
+	char err[256] = "";
+	KCAP_OPTS(kcap_filter_opts, o, .errbuf = err, .errbuf_sz = sizeof(err));
+	struct kcap_filter *f = kcap_filter_compile(cond, &o);
+	int ret;
+
+	if (!f)
+		fail_msg("'%s': %s", cond, err);
+	ret = kcap_filter_match(f, w->st, NULL, ev);
+	kcap_filter_free(f);
+	return ret;
+}
+
+static void expect_filter_error(const char *cond, const char *msg)
+{
+	char err[256] = "";
+	KCAP_OPTS(kcap_filter_opts, o, .errbuf = err, .errbuf_sz = sizeof(err));
+
+	assert_null(kcap_filter_compile(cond, &o));
+	if (!strstr(err, msg))
+		fail_msg("'%s': got '%s', want '%s'", cond, err, msg);
+}
+
+/* Each operator, with a value that matches and one that does not. */
+static void test_operators(void **state)
+{
+	static const char *const yes_no[][2] = {
+		{ "fd.name = /etc/shadow", "fd.name = /etc/passwd" },
+		{ "fd.name != /etc/passwd", "fd.name != /etc/shadow" },
+		{ "fd.num < 4", "fd.num < 3" },
+		{ "fd.num <= 3", "fd.num <= 2" },
+		{ "fd.num > 2", "fd.num > 3" },
+		{ "fd.num >= 3", "fd.num >= 4" },
+		{ "fd.name contains sha", "fd.name contains passwd" },
+		{ "fd.name icontains SHAD", "fd.name icontains PASS" },
+		{ "fd.name bcontains 736861", "fd.name bcontains 00" },
+		{ "fd.name startswith /etc/", "fd.name startswith /tmp/" },
+		{ "fd.name bstartswith 2f657463", "fd.name bstartswith 2f746d70" },
+		{ "fd.name endswith dow", "fd.name endswith wd" },
+		{ "fd.name in (/etc/passwd, /etc/shadow)", "fd.name in (/etc/passwd)" },
+		{ "fd.name intersects (/etc/shadow, x)", "fd.name intersects (x, y)" },
+		{ "fd.name pmatch (/usr, /etc)", "fd.name pmatch (/et)" },
+		{ "fd.name pmatch (/e*c)", "fd.name pmatch (/e*c/x)" },
+		{ "fd.name exists", "fd.sip exists" },
+		{ "fd.name glob '/etc/*ad?w'", "fd.name glob '/ETC/*'" },
+		{ "fd.name iglob '/ETC/*'", "fd.name iglob '/tmp/*'" },
+		{ "fd.name regex '/etc/[a-z]+'", "fd.name regex '/etc'" },
+		{ "proc.name regex 'c(a|u)t'", "proc.name regex 'c.'" },
+		/* transformers */
+		{ "toupper(proc.name) = CAT", "toupper(proc.name) = cat" },
+		{ "tolower(toupper(proc.name)) = cat", "tolower(proc.name) = CAT" },
+		{ "basename(fd.name) = shadow", "basename(proc.cwd) = root" },
+		{ "basename(proc.cwd) = \"\"", "basename(fd.name) = etc" },
+		{ "len(fd.name) = 11", "len(fd.name) > 11" },
+		{ "b64(proc.args) = /etc/shadow", "b64(proc.name) exists" },
+		{ "len(b64(proc.args)) = 11", "len(proc.args) = 11" },
+		/* val(): field to field, transformers on both sides */
+		{ "proc.name = val(proc.name)", "proc.name = val(proc.pname)" },
+		{ "proc.name != val(proc.pname)", "proc.pid < val(proc.ppid)" },
+		{ "tolower(proc.name) = tolower(proc.exe)", "toupper(proc.name) = val(proc.name)" },
+		{ "len(fd.name) > val(fd.num)", "fd.num = val(proc.pid)" },
+		/* quoting and escapes */
+		{ "fd.name = \"/etc/sha\\x64ow\"", "fd.name = '/etc/sha\\x64'" },
+		{ "fd.name in ('/etc/shadow', \"x\")", "fd.name in ('\"/etc/shadow\"')" },
+		/* fields this work added */
+		{ "evt.arg.flags contains O_TRUNC", "evt.arg.flags contains O_APPEND" },
+		{ "evt.is_open_exec = true", "evt.is_open_read = true" },
+		{ "evt.args contains \"name=shadow\"", "evt.args contains \"name=passwd\"" },
+		{ "proc.aexe[0] = cat", "proc.pexe = cat" },
+		{ "proc.aexepath[0] = /bin/cat", "proc.aexe[1] = cat" },
+		{ "fd.nameraw = shadow", "fd.nameraw = /etc/shadow" },
+		{ "not container.image.repository exists", "container.image.repository exists" },
+		{ "not proc.sname exists and not k8s.ns.name exists", "proc.env contains x" },
+	};
+	struct world w;
+	size_t i;
+
+	(void)state;
+	world_init(&w);
+	for (i = 0; i < sizeof(yes_no) / sizeof(yes_no[0]); i++) {
+		if (match(&w, w.open_ev, yes_no[i][0]) != 1)
+			fail_msg("should match: %s", yes_no[i][0]);
+		if (match(&w, w.open_ev, yes_no[i][1]) != 0)
+			fail_msg("should not match: %s", yes_no[i][1]);
+	}
+	kcap_state_free(w.st);
+}
+
+/* Sockets: Falco's client/server/local/remote ends, ports, networks. */
+static void test_network_fields(void **state)
+{
+	static const char *const yes[] = {
+		"fd.sip = 10.0.0.1 and fd.sport = 443 and fd.dip = 10.0.0.1",
+		"fd.rip = 10.0.0.1 and fd.rport = 443 and not fd.lip exists",
+		"fd.ip = 10.0.0.1 and fd.port = 443",
+		"fd.net = 10.0.0.0/8 and fd.snet in (\"192.168.0.0/16\", \"10.0.0.0/8\")",
+		"fd.rnet = 10.0.0.0/24 and not fd.cnet exists",
+		"fd.connected = true and fd.sockfamily = ip and fd.l4proto = tcp",
+		"fd.sip in (10.0.0.1, ::1) and not fd.sip = 10.0.0.2",
+	};
+	static const char *const no[] = {
+		"fd.net = 192.168.0.0/16",
+		"fd.snet = 10.0.0.0/31 and fd.sip = 10.0.0.0",
+		"fd.sip.name exists",
+		"fd.name_changed = true",
+	};
+	struct world w;
+	size_t i;
+
+	(void)state;
+	world_init(&w);
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (match(&w, w.conn_ev, yes[i]) != 1)
+			fail_msg("should match: %s", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (match(&w, w.conn_ev, no[i]) != 0)
+			fail_msg("should not match: %s", no[i]);
+	kcap_state_free(w.st);
+}
+
+static void test_filter_errors(void **state)
+{
+	(void)state;
+	expect_filter_error("fd.name like x", "unknown operator 'like' after fd.name");
+	expect_filter_error("upper(fd.name) = X", "unknown transformer 'upper'");
+	expect_filter_error("tolower(fd.num) = 1", "tolower() needs a string field");
+	expect_filter_error("fd.num contains 1", "a string operator on a number");
+	expect_filter_error("fd.name = val(fd.num)", "compares a number with a string");
+	expect_filter_error("fd.name regex '[a-'", "not a valid regular expression");
+	expect_filter_error("fd.name bcontains xyz", "expects hexadecimal bytes");
+	expect_filter_error("fd.sip = 10.0.0", "expects an IP address or network");
+	expect_filter_error("val(fd.name) = x", "unknown transformer 'val'");
+}
+
+/* Loads @text and compiles it; returns the number of error lines. */
+static unsigned int load_errors(struct kcap_rules *r, const char *name, const char *text)
+{
+	const char *m;
+	unsigned int n = 0;
+
+	kcap_rules_load_string(r, name, text);
+	kcap_rules_compile(r);
+	m = kcap_rules_errmsg(r);
+	if (*m)
+		for (n = 1; (m = strchr(m, '\n')); m++)
+			n++;
+	return n;
+}
+
+static void test_quoted_list_items(void **state)
+{
+	struct kcap_rules *r = kcap_rules_new();
+	struct world w;
+	int hits;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(load_errors(r, "q.yaml",
+				     "- list: nets\n  items: ['\"10.0.0.0/8\"', '\"172.16.0.0/12\"']\n"
+				     "- list: files\n  items: ['\"/etc/shadow\"', passwd]\n"
+				     "- rule: q\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: evt.type = connect and fd.snet in (nets)\n"
+				     "- rule: f\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: evt.type = openat and fd.name in (files)\n"),
+			 0);
+	hits = kcap_rules_eval(r, w.st, NULL, w.conn_ev, NULL, NULL);
+	assert_int_equal(hits, 1);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, NULL, NULL), 1);
+	kcap_rules_free(r);
+	kcap_state_free(w.st);
+}
+
+static void test_loader_errors(void **state)
+{
+	struct kcap_rules *r = kcap_rules_new();
+	const char *m;
+
+	(void)state;
+	/* every error of both files, each with FILE:LINE:COL */
+	load_errors(r, "a.yaml",
+		    "- required_engine_version: 0.57.0\n"
+		    "- required_plugin_versions:\n    - name: container\n      version: 0.4.0\n"
+		    "- rule: a\n  desc: d\n  condition: proc.name = x\n  output: o\n"
+		    "  priority: info\n  enbaled: false\n"
+		    "- macro: m\n  condtion: x\n"
+		    "- rul: x\n");
+	assert_int_equal(load_errors(r, "b.yaml",
+				     "- rule: b\n  desc: d\n  condition: proc.nam = x\n  output: o\n"
+				     "  priority: info\n"
+				     "- rule: c\n  desc: d\n  condition: fd.name like x\n  output: o\n"
+				     "  priority: info\n"),
+			 5);
+	m = kcap_rules_errmsg(r);
+	assert_non_null(strstr(m, "a.yaml:10:3: unknown key 'enbaled' in rule 'a' "
+				  "(did you mean 'enabled'?)"));
+	assert_non_null(strstr(m, "a.yaml:12:3: unknown key 'condtion' in macro 'm' "
+				  "(did you mean 'condition'?)"));
+	assert_non_null(strstr(m, "a.yaml:13:3: unknown item 'rul': expected list, macro or "
+				  "rule (did you mean 'rule'?)"));
+	assert_non_null(strstr(m, "b.yaml:3:14: rule 'b': condition: unknown field 'proc.nam'"));
+	assert_non_null(strstr(m, "b.yaml:8:22: rule 'c': condition: unknown operator 'like'"));
+	kcap_rules_free(r);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Text of @n rules/macros made by @line(i) into a malloc'd buffer. */
+static char *gen(unsigned int n, size_t each, void (*line)(char *, size_t, unsigned int))
+{
+	char *text = malloc((size_t)n * each + 1024), *p = text;
+	unsigned int i;
+
+	assert_non_null(text);
+	*p = '\0';
+	for (i = 0; i < n; i++) {
+		line(p, each, i);
+		p += strlen(p);
+	}
+	return text;
+}
+
+static void chain_line(char *p, size_t len, unsigned int i)
+{
+	if (!i)
+		snprintf(p, len, "- macro: m0\n  condition: proc.name = x\n");
+	else
+		snprintf(p, len, "- macro: m%u\n  condition: m%u\n", i, i - 1);
+}
+
+static void twice_line(char *p, size_t len, unsigned int i)
+{
+	if (!i)
+		snprintf(p, len, "- macro: m0\n  condition: evt.type = open\n");
+	else
+		snprintf(p, len, "- macro: m%u\n  condition: m%u and (m%u or proc.name = x)\n", i,
+			 i - 1, i - 1);
+}
+
+static void rule_line(char *p, size_t len, unsigned int i)
+{
+	snprintf(p, len,
+		 "- rule: r%u\n  desc: d\n  condition: evt.type = openat and proc.name = p%u\n"
+		 "  output: \"o %%proc.name\"\n  priority: info\n",
+		 i, i);
+}
+
+static void test_abuse_bounded(void **state)
+{
+	struct kcap_rules *r;
+	unsigned int n;
+	char *text;
+	double t0;
+
+	(void)state;
+	/* a 10,000-deep macro chain: an error, not a stack overflow */
+	text = gen(10000, 64, chain_line);
+	strcat(text, "- rule: r\n  desc: d\n  condition: m9999\n  output: o\n  priority: info\n");
+	r = kcap_rules_new();
+	t0 = now_s();
+	assert_int_equal(load_errors(r, "deep.yaml", text), 1);
+	print_message("10,000-deep macro chain: rejected in %.3f s\n", now_s() - t0);
+	assert_non_null(strstr(kcap_rules_errmsg(r), "macros nested more than 100 deep"));
+	kcap_rules_free(r);
+	free(text);
+	/* each macro uses the previous one twice: compiled once each */
+	text = gen(24, 96, twice_line);
+	strcat(text, "- rule: r\n  desc: d\n  condition: m23\n  output: o\n  priority: info\n");
+	r = kcap_rules_new();
+	t0 = now_s();
+	assert_int_equal(load_errors(r, "twice.yaml", text), 0);
+	print_message("24 levels of macros used twice: %.3f s\n", now_s() - t0);
+	assert_null(kcap_rules_warning(r, 0)); /* the event type is known: openat */
+	kcap_rules_free(r);
+	free(text);
+	/* YAML nested 100,000 deep */
+	text = malloc(200001 + 64);
+	assert_non_null(text);
+	strcpy(text, "- rule: x\n  desc: ");
+	n = (unsigned int)strlen(text);
+	memset(text + n, '[', 100000);
+	memset(text + n + 100000, ']', 100000);
+	strcpy(text + n + 200000, "\n");
+	r = kcap_rules_new();
+	t0 = now_s();
+	assert_int_equal(load_errors(r, "nest.yaml", text), 1);
+	print_message("YAML nested 100,000 deep: rejected in %.3f s\n", now_s() - t0);
+	assert_non_null(strstr(kcap_rules_errmsg(r), "nest.yaml:2:39: YAML nested more than 32"));
+	kcap_rules_free(r);
+	free(text);
+	/* 50,000 rules */
+	text = gen(50000, 160, rule_line);
+	r = kcap_rules_new();
+	t0 = now_s();
+	assert_int_equal(load_errors(r, "many.yaml", text), 0);
+	print_message("50,000 rules: loaded and compiled in %.3f s (sanitizers on)\n",
+		      now_s() - t0);
+	assert_int_equal(kcap_rules_count(r, NULL), 50000);
+	kcap_rules_free(r);
+	free(text);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = malloc((size_t)n + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* The rule items of a file: lines starting "- rule:". */
+static unsigned int count_rules(const char *text)
+{
+	unsigned int n = !strncmp(text, "- rule:", 7);
+	const char *p = text;
+
+	while ((p = strstr(p, "\n- rule:"))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static void test_falco_upstream_rules(void **state)
+{
+	static const char *const files[] = { "falco_rules.yaml", "falco-incubating_rules.yaml",
+					     "falco-sandbox_rules.yaml" };
+	const char *dir = getenv("KCAP_FALCO_RULES") ?: KCAP_FALCO_RULES_DIR;
+	struct kcap_rules *all = kcap_rules_new();
+	unsigned int i, want = 0, en;
+	char path[4096];
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct kcap_rules *r = kcap_rules_new();
+		char *text;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		text = read_text(path);
+		if (!text) {
+			print_message("skipped: Falco rules not found in %s\n", dir);
+			kcap_rules_free(r);
+			kcap_rules_free(all);
+			return;
+		}
+		if (load_errors(r, files[i], text))
+			fail_msg("%s", kcap_rules_errmsg(r));
+		assert_int_equal(kcap_rules_count(r, &en), count_rules(text));
+		print_message("%s alone: %u rules loaded (%u enabled), 0 errors\n", files[i],
+			      kcap_rules_count(r, NULL), en);
+		want += count_rules(text);
+		kcap_rules_load_string(all, files[i], text);
+		kcap_rules_free(r);
+		free(text);
+	}
+	if (kcap_rules_compile(all))
+		fail_msg("%s", kcap_rules_errmsg(all));
+	assert_int_equal(kcap_rules_count(all, &en), want);
+	print_message("all three in Falco's order: %u rules loaded (%u enabled), 0 errors\n",
+		      kcap_rules_count(all, NULL), en);
+	kcap_rules_free(all);
+}
+
+static const struct CMUnitTest rules_tests[] = {
+	cmocka_unit_test(test_operators),
+	cmocka_unit_test(test_network_fields),
+	cmocka_unit_test(test_filter_errors),
+	cmocka_unit_test(test_quoted_list_items),
+	cmocka_unit_test(test_loader_errors),
+	cmocka_unit_test(test_abuse_bounded),
+	cmocka_unit_test(test_falco_upstream_rules),
+};
+
+UNIT_GROUP(rules, rules_tests)

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Private to filter.c (the parser and the tree) and filter_cmp.c (values,
+ * transformers and comparisons): one compiled condition.
+ */
+#ifndef KCAP_FILTER_H
+#define KCAP_FILTER_H
+
+#include <regex.h>
+
+#include "detect.h"
+
+enum nkind { N_AND, N_OR, N_NOT, N_CMP };
+
+enum op {
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_IN,
+	OP_INTERSECTS,
+	OP_CONTAINS,
+	OP_ICONTAINS,
+	OP_BCONTAINS,
+	OP_STARTSWITH,
+	OP_BSTARTSWITH,
+	OP_ENDSWITH,
+	OP_GLOB,
+	OP_IGLOB,
+	OP_PMATCH,
+	OP_REGEX,
+	OP_EXISTS,
+};
+
+/* Field transformers, applied innermost first: tolower(basename(fd.name)). */
+enum xform { XF_TOLOWER = 1, XF_TOUPPER, XF_B64, XF_BASENAME, XF_LEN };
+#define MAX_XF 8
+
+/* A field with its transformers: a check's left side, or val(...) on the right. */
+struct koperand {
+	struct kfieldref ref;
+	unsigned char xf[MAX_XF];
+	unsigned int nxf;
+};
+
+/* One value on the right of a check, converted once for the left side's type. */
+struct cval {
+	char *s; /* the text (bytes for bcontains/bstartswith) */
+	size_t len;
+	__s64 n;
+	bool is_num;
+	bool is_ip;  /* an address or a network for an IP field */
+	__u8 family; /* 4 or 6 */
+	__u8 bits;   /* prefix length */
+	__u8 addr[16];
+	regex_t *re; /* regex: compiled, anchored at both ends */
+};
+
+struct kfilter {
+	unsigned int refs;
+	enum nkind kind;
+	struct kfilter **kids;
+	size_t nkids;
+	struct koperand lhs;
+	enum op op;
+	struct cval *vals;
+	size_t nvals;
+	struct koperand *rhs;	/* val(field): compared with another field */
+	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
+};
+
+/* The operator named @w, -1 if none. */
+KCAP_HIDDEN int kcap__op_parse(const char *w, size_t n);
+KCAP_HIDDEN const char *kcap__op_name(enum op op);
+/* The transformer named @w, 0 if none. */
+KCAP_HIDDEN int kcap__xf_parse(const char *w, size_t n);
+/* The type of an operand after its transformers. */
+KCAP_HIDDEN enum kcap_field_type kcap__operand_type(const struct koperand *o);
+/* Whether @op applies to @o (NULL) or the reason it does not. */
+KCAP_HIDDEN const char *kcap__op_check(const struct kfilter *f);
+/* Adds value @s (@len bytes) to check @f, converted; NULL or why not. */
+KCAP_HIDDEN const char *kcap__add_val(struct kfilter *f, const char *s, size_t len);
+KCAP_HIDDEN void kcap__cval_free(struct cval *v);
+KCAP_HIDDEN bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c);
+
+#endif /* KCAP_FILTER_H */
