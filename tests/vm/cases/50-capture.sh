@@ -74,10 +74,22 @@ fi
 diag /tmp/rec.err
 
 # 3. A recorder killed with SIGKILL after the workload: at most the last
-# second is lost, and the workload is older than that.
+# second is lost, and the workload is older than that. The recorder writes
+# a batch at least every second without being asked: wait until the
+# workload's events are in the file (read while it is written), then kill.
+# A fixed sleep failed once on the debug kernel under a loaded host (the
+# recorder had not run yet); the deadline only bounds a broken recorder.
 record_bg /tmp/killed.kcap -e getppid
 capture_load 1000 0 0 >/tmp/killed-load.out
-sleep 3
+kpid=$(sed -n 's/^pid=//p' /tmp/killed-load.out)
+i=0
+while [ $i -lt 120 ]; do
+	sleep 1
+	i=$((i + 1))
+	n=$(kcap read -r /tmp/killed.kcap 2>/dev/null | grep -c " pid=$kpid tid=$kpid syscall getppid(")
+	[ "$n" -ge 1000 ] && break
+done
+echo "# SIGKILL after $i s, $n of the workload's events on disk"
 stop_rec KILL
 kcap info /tmp/killed.kcap >/tmp/killed-info.out 2>&1
 if grep -q '^closed: *NOT cleanly' /tmp/killed-info.out; then
