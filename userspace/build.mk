@@ -5,6 +5,7 @@
 #   lib          build/lib/libkcap.so{,.1,.1.0.0}, libkcap.a, libkcap.pc
 #   cli          build/bin/kcap (dynamic, rpath to ../lib), build/bin/kcap-static
 #   test-unit    build and run the unit tests under ASan and UBSan; layers-check
+#   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table (docs-check: is it current?)
 #   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI
@@ -52,7 +53,7 @@ GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.
 GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
 	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit guest-bins install-userspace docs docs-check layers-check
+.PHONY: lib cli test-unit test-cli guest-bins install-userspace docs docs-check layers-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
@@ -60,6 +61,14 @@ guest-bins: $(GUEST_BINS)
 
 test-unit: $(UNIT_BIN) docs-check layers-check
 	$(UNIT_BIN)
+
+# tests/cli/mkcapture writes the big capture file run.sh needs, with the SDK.
+CLI_TEST_BIN := $(BUILD)/tests/cli/mkcapture
+$(CLI_TEST_BIN): $(TOP)/tests/cli/mkcapture.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
+test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
+	$(TOP)/tests/cli/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.

@@ -6,7 +6,8 @@
 #                 in build/kmod/<release>/
 #   module-check  kcap.ko for the host kernel with sparse (C=1), and the
 #                 kernel's checkpatch.pl over driver/; warnings fail
-#   test          deps, test-unit, fuzz-smoke, module-check, test-vm,
+#   test          deps, test-unit, test-cli (userspace/build.mk), fuzz-smoke,
+#                 module-check, test-vm,
 #                 test-export (userspace/proto.mk), test-pkg (tests/pkg/build.mk)
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
@@ -46,6 +47,7 @@ module-check: vm-deps
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-cli
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory module-check
 	@$(MAKE) --no-print-directory test-vm

@@ -12,6 +12,9 @@
 
 #include "kcap.h"
 
+struct kcap_filter;
+struct kcap_state;
+
 /* Exit codes. */
 #define EXIT_RUNTIME 1 /* the capture failed (driver missing, busy, ...) */
 #define EXIT_USAGE 2 /* bad arguments */
@@ -34,6 +37,13 @@ int cmd_export(int argc, char **argv);
 
 /* Prints "kcap CMD: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * getopt_long() returned '?' (main.c turns getopt's own message off):
+ * one line naming the unknown option or the missing argument, the hint to
+ * --help; returns EXIT_USAGE. @optstring as given to getopt_long().
+ */
+int bad_option(const char *cmd, int argc, char *const argv[], const char *optstring);
 
 /* Whole decimal number in [min, max]; false if @s is not one. */
 bool parse_u64(const char *s, unsigned long long min, unsigned long long max,
@@ -82,8 +92,36 @@ int parse_write_opt(const char *cmd, int c, const char *arg, struct write_opts *
 
 /* ---- Running ------------------------------------------------------------------ */
 
-/* Installs SIGINT/SIGTERM handlers that set the flag returned here. */
+/*
+ * Installs SIGINT/SIGTERM handlers that set the flag returned here.
+ * SIGPIPE keeps its default action (main.c): every command ends at once,
+ * status 141, when the reader of its output goes away.
+ */
 volatile int *install_stop_signals(void);
+
+/*
+ * While waiting for live events: if standard output is a pipe whose
+ * reader is gone, end as a write to it would (SIGPIPE), instead of
+ * waiting for the next line to print.
+ */
+void check_stdout_reader(void);
+
+/*
+ * The end of a command's output: flushes stdout; if a write to it failed
+ * (disk full, /dev/full, closed), prints "kcap CMD: writing output: REASON"
+ * and returns EXIT_RUNTIME, else 0. main.c calls it after every command
+ * that succeeded; a command that prints a lot stops at its first failed
+ * write (print_event() returns false).
+ */
+int check_output(const char *cmd);
+
+/* Returns @ok; when false, notes errno as the reason of the failed write to
+ * stdout that check_output() reports (stdio does not keep it). */
+bool output_ok(bool ok);
+
+/* The libkcap error of a failed kcap_open_live(), in one line; a missing
+ * driver gets the same advice from every command. */
+void live_open_error(const char *cmd, const char *errbuf);
 
 /* Seconds on the monotonic clock, for rates and durations. */
 double mono_seconds(void);
@@ -91,11 +129,73 @@ double mono_seconds(void);
 /* Prints @ev as one line (kcap_event_format()); false if stdout is gone. */
 bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev);
 
+/* ---- Capture files as input ----------------------------------------------------- */
+
+/* Opens capture file @path for reading, "-" standard input (a pipe is read
+ * forward only); NULL after printing why. */
+struct kcap *open_capture(const char *cmd, const char *path, const struct kcap_file_opts *o);
+
+/*
+ * After reading @path to its end: warns on stderr when the capture was not
+ * closed cleanly (how many events were recovered: @events) or when bytes
+ * follow its end (two captures concatenated: where it ends).
+ */
+void report_file_end(const char *cmd, struct kcap *h, const char *path, unsigned long long events);
+
+/* The syscall selection of -e on a capture file: lifecycle and marker
+ * events always pass, syscall events by number or name. */
+struct syscall_filter {
+	bool on;
+	unsigned char nrs[KCAP_SYSCALL_MAX];
+	unsigned char by_type[256]; /* the verdict per event type, filled lazily */
+};
+
+/* -e LIST into @f; 0 or EXIT_USAGE after a message. */
+int syscall_filter_parse(const char *cmd, char *list, struct syscall_filter *f);
+
+/* Whether @ev passes @f (always if @f is off). */
+bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev);
+
+/*
+ * A filter expression in Falco's syntax from the arguments argv[first..]
+ * (joined with spaces, as tcpdump does). NULL with *status 0 when there
+ * are none; NULL with *status EXIT_USAGE after a message when it does not
+ * compile.
+ */
+struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, int first,
+				      int *status);
+
+/* The thread table @st (may be NULL) sees @ev, then whether it matches
+ * @expr (NULL: every event does). */
+bool keep_event(struct kcap_filter *expr, struct kcap_state *st, struct kcap *h,
+		const struct kcap_event_hdr *ev);
+
+/*
+ * Progress of reading a capture file on stderr, when it is a terminal:
+ * events, percent (by time, when the file has an index), rate; at most
+ * four updates a second. progress_end() clears the line and, with
+ * @summary, prints "kcap CMD: N events in S s (R/s)" (terminal only too).
+ */
+struct file_progress {
+	bool on;
+	bool shown;
+	const char *cmd;
+	double t0, last;
+	unsigned long long lo, hi; /* the time range read, for the percentage */
+};
+
+/* @prints: the command prints to stdout (no progress when it is a terminal too). */
+void progress_init(struct file_progress *p, const char *cmd, struct kcap *h,
+		   unsigned long long start, unsigned long long end, bool prints);
+void progress_tick(struct file_progress *p, unsigned long long events, unsigned long long ts);
+void progress_end(struct file_progress *p, unsigned long long events, bool summary);
+
 /* ---- record's own helper (record_file.c, used by record.c only) ----------------- */
 
-/* Writes @h's events to a capture file until -n, a signal or an error;
- * prints errors and a summary on stderr; returns the exit status. */
+/* Writes @h's events (those matching @expr, if any, with thread table
+ * @st) to a capture file until -n, a signal or an error; prints errors and
+ * a summary on stderr; returns the exit status. */
 int record_to_file(struct kcap *h, const struct write_opts *wo, unsigned long long count,
-		   volatile int *stop);
+		   volatile int *stop, struct kcap_filter *expr, struct kcap_state *st);
 
 #endif /* KCAP_CLI_H */

@@ -2,17 +2,23 @@
 /*
  * The helpers more than one kcap command uses: argument parsing and usage
  * errors, the live capture and capture file options, stop signals, the
- * monotonic clock and the one-line event print.
+ * monotonic clock, output checks, the one-line event print, capture files
+ * as input (standard input, how they ended, -e and filter expressions on
+ * them) and the progress line.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "kcap_detect.h"
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -24,6 +30,29 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see kcap%s%s --help)\n", cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+int bad_option(const char *cmd, int argc, char *const argv[], const char *optstring)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	const char *c;
+	int len;
+
+	if (!optopt)
+		return usage_error(cmd, "unknown option '%s'", arg);
+	if (!strncmp(arg, "--", 2)) {
+		c = strchr(arg, '=');
+		len = c ? (int)(c - arg) : (int)strlen(arg);
+		return usage_error(
+		    cmd, c ? "option '%.*s' takes no argument" : "option '%.*s' needs an argument",
+		    len, arg);
+	}
+	c = optopt < 256 && optopt != ':' ? strchr(optstring, optopt) : NULL;
+	if (c && c[1] == ':')
+		return usage_error(cmd, "option -%c needs an argument", optopt);
+	if (optopt > ' ' && optopt < 127)
+		return usage_error(cmd, "unknown option -%c", optopt);
+	return usage_error(cmd, "unknown option '%s'", arg);
 }
 
 bool parse_u64(const char *s, unsigned long long min, unsigned long long max,
@@ -122,9 +151,8 @@ int parse_capture_opt(const char *cmd, int c, char *arg, struct kcap_open_opts *
 	case OPT_BUFFER_SIZE:
 		if (!parse_size(arg, &v) || (v & (v - 1)) || v < KCAP_RING_SIZE_MIN ||
 		    v > KCAP_RING_SIZE_MAX)
-			return usage_error(cmd,
-					   "--buffer-size %s: must be a power of two from 64K to 1G",
-					   arg);
+			return usage_error(
+			    cmd, "--buffer-size %s: must be a power of two from 64K to 1G", arg);
 		o->ring_size = v;
 		return 0;
 	case OPT_NO_LIFECYCLE:
@@ -191,8 +219,55 @@ volatile int *install_stop_signals(void)
 	/* No SA_RESTART: a signal ends the poll() wait at once. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	return &stop_flag;
+}
+
+void check_stdout_reader(void)
+{
+	static int is_pipe = -1;
+	struct pollfd p = {.fd = STDOUT_FILENO};
+	struct stat st;
+
+	if (is_pipe < 0)
+		is_pipe = !fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode);
+	/* A pipe's write end polls POLLERR once its last reader closed. */
+	if (is_pipe && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		raise(SIGPIPE);
+}
+
+static int out_errno; /* the first failed write to stdout */
+
+bool output_ok(bool ok)
+{
+	if (!ok && !out_errno)
+		out_errno = errno;
+	return ok;
+}
+
+int check_output(const char *cmd)
+{
+	int err = 0;
+
+	if (fflush(stdout))
+		err = errno;
+	else if (ferror(stdout))
+		err = out_errno ? out_errno : EIO;
+	if (!err)
+		return 0;
+	fprintf(stderr, "kcap%s%s: writing output: %s\n", cmd ? " " : "", cmd ? cmd : "",
+		strerror(err));
+	return EXIT_RUNTIME;
+}
+
+void live_open_error(const char *cmd, const char *errbuf)
+{
+	if (errno == ENOENT && access("/dev/kcap", F_OK))
+		fprintf(stderr,
+			"kcap %s: the kcap driver is not loaded (no /dev/kcap): load it with "
+			"`kcap driver load` (as root)\n",
+			cmd);
+	else
+		fprintf(stderr, "kcap %s: %s\n", cmd, errbuf);
 }
 
 double mono_seconds(void)
@@ -210,5 +285,206 @@ bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
 
 	if (n < 0)
 		return true;
-	return fputs(line, stdout) >= 0 && putchar('\n') != EOF;
+	return output_ok(fputs(line, stdout) >= 0 && putchar('\n') != EOF);
+}
+
+struct kcap *open_capture(const char *cmd, const char *path, const struct kcap_file_opts *o)
+{
+	char errbuf[512] = "";
+	struct kcap_file_opts fo = *o;
+	struct kcap *h;
+	int fd;
+
+	fo.errbuf = errbuf;
+	fo.errbuf_sz = sizeof(errbuf);
+	if (strcmp(path, "-")) {
+		h = kcap_open_file(path, &fo);
+	} else {
+		fd = dup(STDIN_FILENO);
+		h = fd < 0 ? NULL : kcap_open_file_fd(fd, "standard input", &fo);
+		if (fd < 0)
+			snprintf(errbuf, sizeof(errbuf), "standard input: %s", strerror(errno));
+	}
+	if (!h)
+		fprintf(stderr, "kcap %s: %s\n", cmd, errbuf);
+	return h;
+}
+
+void report_file_end(const char *cmd, struct kcap *h, const char *path, unsigned long long events)
+{
+	struct kcap_file_info fi;
+
+	if (!strcmp(path, "-"))
+		path = "standard input";
+	if (kcap_file_info(h, &fi, sizeof(fi)))
+		return;
+	if (!(fi.flags & KCAP_FILE_CLOSED))
+		fprintf(stderr,
+			"kcap %s: %s: not closed cleanly (%s at offset %llu): %llu events "
+			"recovered, read up to there\n",
+			cmd, path,
+			fi.flags & KCAP_FILE_TRUNCATED ? "a block cut short" : "no closing block",
+			(unsigned long long)fi.end_offset, events);
+	if (fi.flags & KCAP_FILE_TRAILING)
+		fprintf(stderr,
+			"kcap %s: %s: the capture ends at offset %llu; the %llu bytes after it "
+			"(another capture appended?) were not read\n",
+			cmd, path, (unsigned long long)fi.end_offset,
+			(unsigned long long)(fi.file_bytes - fi.end_offset));
+}
+
+int syscall_filter_parse(const char *cmd, char *list, struct syscall_filter *f)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	const char *bad;
+	int i, n = parse_syscalls(list, nrs, &bad);
+
+	if (n < 0)
+		return *bad ? usage_error(cmd, "unknown syscall '%s' in -e", bad)
+			    : usage_error(cmd, "-e needs at least one syscall");
+	f->on = true;
+	for (i = 0; i < n; i++)
+		f->nrs[nrs[i]] = 1;
+	return 0;
+}
+
+enum { TYPE_UNKNOWN, TYPE_KEEP, TYPE_DROP, TYPE_BY_NR };
+
+/* The verdict for every event of type @d: lifecycle and marker events pass,
+ * decoded syscalls by their name, generic syscall events by number. The
+ * verdict of a type depends on the file's event table only, so it is
+ * cached per type. */
+static unsigned char type_verdict(const struct syscall_filter *f, const struct kcap_event_hdr *ev,
+				  const struct kcap_event_desc *d)
+{
+	int nr;
+
+	if (!d || d->flags & (KCAP_EDF_LIFECYCLE | KCAP_EDF_MARKER))
+		return TYPE_KEEP;
+	if (ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER)
+		return TYPE_BY_NR;
+	nr = kcap_syscall_nr(d->name, KCAP_SC_X86_64);
+	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr] ? TYPE_KEEP : TYPE_DROP;
+}
+
+bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev)
+{
+	const size_t ntypes = sizeof(f->by_type);
+	const __u16 *lens;
+	const char *name;
+	unsigned char v;
+	int nr;
+
+	if (!f->on)
+		return true;
+	v = ev->type < ntypes ? f->by_type[ev->type] : TYPE_UNKNOWN;
+	if (v == TYPE_UNKNOWN) {
+		v = type_verdict(f, ev, kcap_handle_event_desc(h, ev->type));
+		if (ev->type < ntypes)
+			f->by_type[ev->type] = v;
+	}
+	if (v != TYPE_BY_NR)
+		return v == TYPE_KEEP;
+	/* The number is parameter 0 (docs/abi.md: the lengths, then the
+	 * bytes); kcap_next() checked that the lengths add up. */
+	lens = (const __u16 *)(ev + 1);
+	if (ev->nparams >= 1 && lens[0] == sizeof(__u32)) {
+		__u32 nr32;
+
+		memcpy(&nr32, lens + ev->nparams, sizeof(nr32));
+		nr = nr32 > 0x7fffffff ? -1 : (int)nr32;
+	} else {
+		nr = kcap_event_syscall_nr(ev);
+	}
+	if (nr >= 0 && (ev->flags & KCAP_EVF_COMPAT)) {
+		name = kcap_syscall_name((unsigned int)nr, KCAP_SC_IA32);
+		nr = name ? kcap_syscall_nr(name, KCAP_SC_X86_64) : -1;
+	}
+	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr];
+}
+
+struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, int first,
+				      int *status)
+{
+	char errbuf[512] = "", *expr;
+	size_t len = 1, off = 0;
+	struct kcap_filter *f;
+	int i;
+	KCAP_OPTS(kcap_filter_opts, fo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+
+	*status = 0;
+	if (first >= argc)
+		return NULL;
+	for (i = first; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	expr = malloc(len);
+	if (!expr) {
+		fprintf(stderr, "kcap %s: out of memory\n", cmd);
+		*status = EXIT_RUNTIME;
+		return NULL;
+	}
+	for (i = first; i < argc; i++)
+		off += (size_t)sprintf(expr + off, "%s%s", i > first ? " " : "", argv[i]);
+	f = kcap_filter_compile(expr, &fo);
+	free(expr);
+	if (!f)
+		*status = usage_error(cmd, "%s", errbuf[0] ? errbuf : strerror(errno));
+	return f;
+}
+
+bool keep_event(struct kcap_filter *expr, struct kcap_state *st, struct kcap *h,
+		const struct kcap_event_hdr *ev)
+{
+	if (st)
+		kcap_state_update(st, h, ev);
+	return !expr || kcap_filter_match(expr, st, h, ev) == 1;
+}
+
+void progress_init(struct file_progress *p, const char *cmd, struct kcap *h,
+		   unsigned long long start, unsigned long long end, bool prints)
+{
+	struct kcap_file_info fi;
+
+	memset(p, 0, sizeof(*p));
+	p->cmd = cmd;
+	p->on = isatty(STDERR_FILENO) == 1 && !(prints && isatty(STDOUT_FILENO) == 1);
+	p->t0 = p->last = mono_seconds();
+	if (!p->on || kcap_file_info(h, &fi, sizeof(fi)) || !(fi.flags & KCAP_FILE_INDEXED))
+		return;
+	p->lo = start > fi.first_ts ? start : fi.first_ts;
+	p->hi = end && end < fi.last_ts ? end : fi.last_ts;
+	if (p->hi <= p->lo)
+		p->lo = p->hi = 0;
+}
+
+void progress_tick(struct file_progress *p, unsigned long long events, unsigned long long ts)
+{
+	double now, dt;
+
+	if (!p->on || (events & 1023))
+		return;
+	now = mono_seconds();
+	if (now - p->last < 0.25)
+		return;
+	p->last = now;
+	dt = now - p->t0;
+	fprintf(stderr, "\rkcap %s: %llu events", p->cmd, events);
+	if (p->hi && ts >= p->lo)
+		fprintf(stderr, ", %.0f%%",
+			100.0 * (double)((ts < p->hi ? ts : p->hi) - p->lo) /
+			    (double)(p->hi - p->lo));
+	fprintf(stderr, ", %.0f events/s   ", dt > 0 ? (double)events / dt : 0.0);
+	p->shown = true;
+}
+
+void progress_end(struct file_progress *p, unsigned long long events, bool summary)
+{
+	double dt = mono_seconds() - p->t0;
+
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
+	if (p->on && summary)
+		fprintf(stderr, "kcap %s: %llu events in %.1f s (%.0f events/s)\n", p->cmd, events,
+			dt, dt > 0 ? (double)events / dt : 0.0);
 }

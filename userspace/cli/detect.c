@@ -25,7 +25,8 @@ static const char detect_usage[] =
 	"override, exceptions) on live events or on a capture file and print one\n"
 	"alert per match: \"TIME: Priority OUTPUT\", or Falco-compatible JSON with -j.\n"
 	"\n"
-	"  -r, --read FILE        read a capture file (kcap record -w) instead of live\n"
+	"  -r, --read FILE        read a capture file (kcap record -w) instead of live;\n"
+	"                         - reads standard input\n"
 	"  -R, --rules PATH       a rules file, or a directory of *.yaml files; may be\n"
 	"                         repeated (later files append to earlier ones);\n"
 	"                         default: $KCAP_RULES, /etc/kcap/kcap_rules.yaml,\n"
@@ -37,8 +38,12 @@ static const char detect_usage[] =
 	"      --validate         check the rules files given as arguments and exit\n"
 	"  -h, --help             show this help\n"
 	"A summary (events, alerts per rule) goes to stderr at the end. Live capture\n"
-	"stops on SIGINT or SIGTERM. Exit status: 0, 1 runtime error, 2 bad\n"
-	"arguments or invalid rules.\n";
+	"stops on SIGINT or SIGTERM. Alerts are written one line at a time, so\n"
+	"kcap detect | head -1 ends after the first (SIGPIPE, as for every kcap\n"
+	"command). A capture file that was not closed cleanly is read up to its\n"
+	"last complete block, with a warning; progress on stderr when it is a\n"
+	"terminal and stdout is not. Exit status: 0, 1 runtime error (also a\n"
+	"failed write of the alerts), 2 bad arguments or invalid rules.\n";
 
 enum { OPT_VALIDATE = OPT_COMMAND };
 
@@ -60,6 +65,8 @@ struct run {
 	char hostname[256];
 	char *line; /* the JSON line, grown to fit */
 	size_t line_cap;
+	bool out_failed; /* a write to stdout failed: stop (main.c says why) */
+	struct file_progress pr;
 	unsigned long long events;
 	unsigned long long alerts;
 	struct rule_count {
@@ -89,20 +96,22 @@ static int print_alert_json(struct run *r, const struct kcap_alert *a)
 	}
 	if (n < 0)
 		return n;
-	puts(r->line);
+	r->out_failed = !output_ok(puts(r->line) >= 0 && !fflush(stdout));
 	return 0;
 }
 
 /* Falco's text line: "TIME: Priority OUTPUT", local time. */
-static void print_alert_text(const struct kcap_alert *a)
+static void print_alert_text(struct run *r, const struct kcap_alert *a)
 {
 	time_t secs = (time_t)(a->time_ns / 1000000000LL);
 	long ns = (long)(a->time_ns % 1000000000LL);
 	struct tm tm;
 
 	localtime_r(&secs, &tm);
-	printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
-	       kcap_priority_name(a->priority), a->output);
+	r->out_failed =
+	    !output_ok(printf("%02d:%02d:%02d.%09ld: %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, ns,
+			      kcap_priority_name(a->priority), a->output) >= 0 &&
+		       !fflush(stdout));
 }
 
 /* Counts an alert of @rule for the summary (the first 256 rules by name). */
@@ -129,7 +138,7 @@ static int on_alert(void *ctx, const struct kcap_alert *a)
 	count_alert(r, a->rule);
 	if (r->json)
 		return print_alert_json(r, a);
-	print_alert_text(a);
+	print_alert_text(r, a);
 	return 0;
 }
 
@@ -254,12 +263,13 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			fputs(detect_usage, stdout);
 			return 0;
 		default:
-			return usage_error("detect", "bad option");
+			return bad_option("detect", argc, argv, "r:R:jn:p:w:h");
 		}
 	}
 	if (a->validate) {
 		/* the arguments are the rules files to check */
-		for (i = optind; i < argc && a->nrules < sizeof(a->rules) / sizeof(a->rules[0]); i++)
+		for (i = optind; i < argc && a->nrules < sizeof(a->rules) / sizeof(a->rules[0]);
+		     i++)
 			a->rules[a->nrules++] = argv[i];
 		return CLI_CONTINUE;
 	}
@@ -284,19 +294,21 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run)
 	struct kcap *h;
 
 	if (a->in) {
-		KCAP_OPTS(kcap_file_opts, fo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+		KCAP_OPTS(kcap_file_opts, fo);
 		struct kcap_file_info fi;
 
-		h = kcap_open_file(a->in, &fo);
+		h = open_capture("detect", a->in, &fo);
 		if (h && !kcap_file_info(h, &fi, sizeof(fi)))
 			snprintf(run->hostname, sizeof(run->hostname), "%s", fi.hostname);
-	} else {
+		return h;
+	}
+	{
 		KCAP_OPTS(kcap_open_opts, lo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 
 		h = kcap_open_live(&lo);
 	}
 	if (!h)
-		fprintf(stderr, "kcap detect: %s\n", errbuf);
+		live_open_error("detect", errbuf);
 	return h;
 }
 
@@ -306,8 +318,7 @@ static struct kcap_writer *open_writer(const char *path, struct kcap *h)
 {
 	char errbuf[512];
 	struct kcap_writer *w;
-	KCAP_OPTS(kcap_writer_opts, wo, .source = h, .errbuf = errbuf,
-		  .errbuf_sz = sizeof(errbuf));
+	KCAP_OPTS(kcap_writer_opts, wo, .source = h, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 
 	w = kcap_writer_open(path, &wo);
 	if (!w)
@@ -348,9 +359,8 @@ static int start_source(const struct detect_args *a, struct run *run, struct kca
  * and goes through the rules, until -n, a signal or the end of the file;
  * live capture drains the rings after the stop. 0 or EXIT_RUNTIME.
  */
-static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *r,
-		      struct run *run, struct kcap_writer *w, const struct detect_args *a,
-		      volatile int *stop)
+static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *r, struct run *run,
+		      struct kcap_writer *w, const struct detect_args *a, volatile int *stop)
 {
 	const struct kcap_event_hdr *ev;
 	bool file = a->in != NULL, stopping = false;
@@ -369,15 +379,20 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		if (err == -EAGAIN) {
 			if (w)
 				kcap_writer_tick(w);
+			check_stdout_reader();
 			continue;
 		}
-		if (err == -ENODATA)
+		if (err == -ENODATA) {
+			if (file)
+				report_file_end("detect", h, a->in, run->events);
 			break;
+		}
 		if (err) {
 			fprintf(stderr, "kcap detect: %s\n", kcap_errmsg(h));
 			return EXIT_RUNTIME;
 		}
 		run->events++;
+		progress_tick(&run->pr, run->events, ev->ts_ns);
 		if (w && kcap_writer_write(w, ev)) {
 			fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 			return EXIT_RUNTIME;
@@ -388,10 +403,9 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			fprintf(stderr, "kcap detect: rule evaluation: %s\n", strerror(-err));
 			return EXIT_RUNTIME;
 		}
-		if (run->alerts && !run->json)
-			fflush(stdout);
+		if (run->out_failed)
+			break;
 	}
-	fflush(stdout);
 	return 0;
 }
 
@@ -401,14 +415,16 @@ static int finish(const struct run *run, struct kcap_writer *w, int status)
 {
 	unsigned int i;
 
-	if (!status)
-		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events, run->alerts);
+	if (!status && !run->out_failed)
+		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
+			run->alerts);
 	if (w && kcap_writer_finish(w) && !status) {
 		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 		status = EXIT_RUNTIME;
 	}
 	for (i = 0; i < run->ncounts; i++)
-		fprintf(stderr, "kcap detect:   %llu x %s\n", run->counts[i].n, run->counts[i].rule);
+		fprintf(stderr, "kcap detect:   %llu x %s\n", run->counts[i].n,
+			run->counts[i].rule);
 	return status;
 }
 
@@ -450,7 +466,10 @@ int cmd_detect(int argc, char **argv)
 	ret = start_source(&a, &run, st, &h, &w);
 	if (ret)
 		goto out;
+	progress_init(&run.pr, "detect", h, 0, 0, true);
+	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
+	progress_end(&run.pr, run.events, false);
 	ret = finish(&run, w, ret);
 out:
 	free(run.line);

@@ -168,7 +168,7 @@ static int cmd_check(const char *path)
 {
 	int bad = check_module(path, false);
 
-	if (fflush(stdout))
+	if (check_output("driver"))
 		return EXIT_RUNTIME;
 	return bad ? EXIT_RUNTIME : 0;
 }
@@ -257,7 +257,8 @@ static int cmd_status(void)
 	if (!ds.loaded) {
 		printf("driver:     not loaded (kernel %s): kcap driver load, or modprobe kcap\n",
 		       ks.release);
-		return fflush(stdout) ? EXIT_RUNTIME : 1;
+		check_output("driver");
+		return 1;
 	}
 	printf("driver:     loaded, version %s, srcversion %s, %d reference(s)\n",
 	       ds.version[0] ? ds.version : "?", ds.srcversion[0] ? ds.srcversion : "?",
@@ -266,7 +267,7 @@ static int cmd_status(void)
 	printf("holder:     %s\n", ds.holder[0] ? ds.holder : "unknown");
 	if (!strcmp(ds.holder, "none"))
 		print_device();
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return check_output("driver");
 }
 
 struct driver_args {
@@ -313,6 +314,8 @@ int cmd_driver(int argc, char **argv)
 			fputs(driver_usage, stdout);
 			return 0;
 		}
+		if (c == '?')
+			return bad_option("driver", argc, argv, "m:p:fh");
 		err = driver_opt(c, &a);
 		if (err)
 			return err;

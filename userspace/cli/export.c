@@ -7,10 +7,13 @@
  * updated with every event, gives each event its process and container.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,9 +22,9 @@
 
 static const char export_usage[] =
 	"Usage: kcap export [-r FILE] [--format pb|json | -j] [-w OUT | --listen ADDR]\n"
-	"                   [-n N] [--queue SIZE] [--linger SECONDS]\n"
+	"                   [-n N] [--queue SIZE] [--linger SECONDS] [--keep-partial]\n"
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
-	"                   [--no-lifecycle] [--enter]\n"
+	"                   [--no-lifecycle] [--enter] [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
@@ -30,9 +33,13 @@ static const char export_usage[] =
 	"container, from a thread table kept current from the events.\n"
 	"\n"
 	"  -r, --read FILE        export a capture file (kcap record -w) instead of\n"
-	"                         live events; nothing is dropped, the consumer is waited for\n"
+	"                         live events; nothing is dropped, the consumer is waited\n"
+	"                         for; - reads standard input\n"
 	"      --format FMT       pb (default) or json; -j is --format json\n"
-	"  -w, --write OUT        write to OUT instead of stdout\n"
+	"  -w, --write OUT        write to OUT instead of stdout; with -r, OUT appears\n"
+	"                         only when complete (never onto FILE itself)\n"
+	"      --keep-partial     with -r and -w: on failure keep what was written as\n"
+	"                         OUT.partial\n"
 	"      --listen ADDR      serve the stream to one client at a time:\n"
 	"                         tcp:127.0.0.1:PORT (loopback only; port 0: any, printed\n"
 	"                         on stderr), unix:PATH (stream socket), unixpacket:PATH\n"
@@ -42,12 +49,18 @@ static const char export_usage[] =
 	"                         64K..4G, default 8M\n"
 	"      --linger SECONDS   at the end, wait this long for the consumer to take\n"
 	"                         what is buffered (default 5; -r: until taken)\n"
-	"  -e, -s, --buffer-size, --no-lifecycle, --enter   live capture, as kcap record\n"
+	"  -e, --syscalls LIST    only these syscalls' events (live: selected in the\n"
+	"                         kernel; -r: lifecycle and drop events are kept)\n"
+	"  -s, --buffer-size, --no-lifecycle, --enter   live capture, as kcap record\n"
 	"  -h, --help             show this help\n"
+	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
+	"line (kcap read --help): only matching events are exported.\n"
+	"A capture file that was not closed cleanly is exported up to its last\n"
+	"complete block, with a warning; progress on stderr when it is a terminal.\n"
 	"Decode with: protoc --decode kcap.v1.Event -I proto kcap/v1/event.proto\n"
 	"(one message), or any protobuf library's delimited reader.\n";
 
-enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER };
+enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER, OPT_KEEP_PARTIAL };
 
 static const struct option export_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -57,6 +70,7 @@ static const struct option export_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL },
 	CAPTURE_LONG_OPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -66,7 +80,12 @@ struct export_args {
 	const char *in; /* -r */
 	unsigned long long count;
 	int linger_ms; /* -1: until taken */
-	bool live_opts; /* a live capture option was given */
+	bool live_opts; /* a live capture option other than -e was given */
+	bool keep_partial;
+	char *syscalls; /* -e: kernel-side live, syscall_filter on a file */
+	struct syscall_filter sc;
+	struct kcap_filter *expr;   /* the FILTER argument */
+	char tmp[PATH_MAX];	    /* -r -w: the file written, renamed to -w at the end */
 	struct kcap_open_opts open; /* live capture */
 	struct kcap_export_opts xo;
 	unsigned int nrs[KCAP_SYSCALL_MAX]; /* -e: open.syscalls points here */
@@ -97,6 +116,12 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 	case 'w':
 		a->xo.path = optarg;
 		return 0;
+	case OPT_KEEP_PARTIAL:
+		a->keep_partial = true;
+		return 0;
+	case 'e':
+		a->syscalls = optarg;
+		return 0;
 	case OPT_LISTEN:
 		if (strncmp(optarg, "tcp:", 4) && strncmp(optarg, "unix:", 5) &&
 		    strncmp(optarg, "unixpacket:", 11))
@@ -112,17 +137,17 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 		return 0;
 	case OPT_QUEUE:
 		if (!parse_size(optarg, &v) || v < (64ULL << 10) || v > (4ULL << 30))
-			return usage_error("export", "--queue %s: need a size from 64K to 4G", optarg);
+			return usage_error("export", "--queue %s: need a size from 64K to 4G",
+					   optarg);
 		a->xo.buffer_bytes = v;
 		return 0;
 	case OPT_LINGER:
 		if (!parse_u64(optarg, 0, 86400, &v))
-			return usage_error("export", "--linger %s: need seconds (0..86400)", optarg);
+			return usage_error("export", "--linger %s: need seconds (0..86400)",
+					   optarg);
 		a->linger_ms = (int)v * 1000;
 		*linger_set = true;
 		return 0;
-	case '?':
-		return usage_error("export", "bad option");
 	default:
 		err = parse_capture_opt("export", c, optarg, &a->open, a->nrs);
 		a->live_opts = true;
@@ -150,18 +175,29 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 			fputs(export_usage, stdout);
 			return 0;
 		}
+		if (c == '?')
+			return bad_option("export", argc, argv, "+r:jw:n:e:s:h");
 		err = parse_opt(c, a, &linger_set);
 		if (err)
 			return err;
 	}
-	if (optind < argc)
-		return usage_error("export", "unexpected argument '%s'", argv[optind]);
 	if (a->xo.path && a->xo.listen)
 		return usage_error("export", "-w and --listen exclude each other");
 	if (a->in && a->live_opts)
 		return usage_error("export",
-				   "-e, -s, --buffer-size, --no-lifecycle and --enter are for live "
+				   "-s, --buffer-size, --no-lifecycle and --enter are for live "
 				   "capture, not -r");
+	if (a->keep_partial && !(a->in && a->xo.path))
+		return usage_error("export", "--keep-partial needs -r FILE and -w OUT");
+	if (a->syscalls) {
+		err = a->in ? syscall_filter_parse("export", a->syscalls, &a->sc)
+			    : parse_capture_opt("export", 'e', a->syscalls, &a->open, a->nrs);
+		if (err)
+			return err;
+	}
+	a->expr = parse_filter_args("export", argc, argv, optind, &err);
+	if (err)
+		return err;
 	if (a->in) {
 		/* A file waits for its consumer instead of dropping. */
 		a->xo.flags |= KCAP_EXPORT_BLOCK;
@@ -177,14 +213,13 @@ static struct kcap *open_source(struct export_args *a)
 	struct kcap *h;
 
 	if (a->in) {
-		KCAP_OPTS(kcap_file_opts, fo, .errbuf = a->errbuf, .errbuf_sz = sizeof(a->errbuf));
+		KCAP_OPTS(kcap_file_opts, fo);
 
-		h = kcap_open_file(a->in, &fo);
-	} else {
-		h = kcap_open_live(&a->open);
+		return open_capture("export", a->in, &fo);
 	}
+	h = kcap_open_live(&a->open);
 	if (!h)
-		fprintf(stderr, "kcap: %s\n", a->errbuf);
+		live_open_error("export", a->errbuf);
 	return h;
 }
 
@@ -200,14 +235,81 @@ static struct kcap_state *new_thread_table(struct kcap *h)
 	int err;
 
 	if (!threads) {
-		fprintf(stderr, "kcap: thread table: %s\n", strerror(errno));
+		fprintf(stderr, "kcap export: thread table: %s\n", strerror(errno));
 		return NULL;
 	}
 	err = kcap_state_seed(threads, h);
 	if (err)
-		fprintf(stderr, "kcap: process snapshot: %s (process fields fill in as events "
-			"come)\n", strerror(-err));
+		fprintf(stderr,
+			"kcap export: process snapshot: %s (process fields fill in as events "
+			"come)\n",
+			strerror(-err));
 	return threads;
+}
+
+/*
+ * -r FILE -w OUT: OUT appears when the export is complete. The exporter
+ * writes a temporary file beside OUT (.OUT.XXXXXX), renamed over OUT at
+ * the end (commit_output()). Writing onto FILE itself, also through a
+ * link, is refused. 0, or the exit status after a message.
+ */
+static int open_output(struct export_args *a)
+{
+	const char *out = a->xo.path, *base = strrchr(out, '/');
+	struct stat si, so;
+	int fd;
+
+	if (strcmp(a->in, "-") && !stat(a->in, &si) && !stat(out, &so) && si.st_dev == so.st_dev &&
+	    si.st_ino == so.st_ino) {
+		fprintf(stderr,
+			"kcap export: %s: is the file being read: refusing to overwrite "
+			"the input\n",
+			out);
+		return EXIT_RUNTIME;
+	}
+	base = base ? base + 1 : out;
+	if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.XXXXXX", (int)(base - out), out, base) >=
+	    (int)sizeof(a->tmp)) {
+		fprintf(stderr, "kcap export: %s: name too long\n", out);
+		return EXIT_RUNTIME;
+	}
+	fd = mkostemp(a->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kcap export: %s: %s\n", out, strerror(errno));
+		a->tmp[0] = '\0';
+		return EXIT_RUNTIME;
+	}
+	a->xo.fd = fd;
+	a->xo.path = NULL;
+	return 0;
+}
+
+/* The end of -r -w: the file renamed to OUT after a clean run, else
+ * removed (or kept as OUT.partial). Returns the exit status. */
+static int commit_output(struct export_args *a, const char *out, int status)
+{
+	char partial[PATH_MAX + 16];
+
+	if (!a->tmp[0])
+		return status;
+	if (a->xo.fd > 0 && close(a->xo.fd) && !status) {
+		fprintf(stderr, "kcap export: writing output: %s\n", strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	if (!status && rename(a->tmp, out)) {
+		fprintf(stderr, "kcap export: %s: %s\n", out, strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	if (!status)
+		return status;
+	snprintf(partial, sizeof(partial), "%s.partial", out);
+	if (a->keep_partial && !rename(a->tmp, partial)) {
+		fprintf(stderr, "kcap export: %s not written; what was, is in %s\n", out, partial);
+		return status;
+	}
+	unlink(a->tmp);
+	fprintf(stderr, "kcap export: %s not written\n", out);
+	return status;
 }
 
 /* The exporter of @h's events; NULL after printing why, *status set. */
@@ -222,25 +324,54 @@ static struct kcap_exporter *open_exporter(struct export_args *a, struct kcap *h
 	x = kcap_exporter_open(&a->xo);
 	if (!x) {
 		err = errno;
-		fprintf(stderr, "kcap: %s\n", a->errbuf);
+		fprintf(stderr, "kcap export: %s\n", a->errbuf);
 		*status = err == EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		return NULL;
 	}
 	if (a->xo.listen)
-		fprintf(stderr, "kcap: export listening on %s\n", kcap_exporter_address(x));
+		fprintf(stderr, "kcap export: listening on %s\n", kcap_exporter_address(x));
 	return x;
+}
+
+/* What the event loop counts. */
+struct pump {
+	unsigned long long read; /* events from the source */
+	unsigned long long seen; /* exported */
+	bool at_end;		 /* the file was read to its end */
+	struct file_progress pr;
+};
+
+/* One event: the thread table, the selection, the exporter. */
+static int export_one(struct kcap *h, struct kcap_exporter *x, struct kcap_state *st,
+		      struct export_args *a, const struct kcap_event_hdr *ev, struct pump *p)
+{
+	int err = kcap_state_update(st, h, ev);
+
+	p->read++;
+	progress_tick(&p->pr, p->read, ev->ts_ns);
+	if (err)
+		return err;
+	if (!syscall_filter_keep(h, &a->sc, ev) ||
+	    (a->expr && kcap_filter_match(a->expr, st, h, ev) != 1))
+		return 0;
+	err = kcap_exporter_event(x, h, ev);
+	if (!err)
+		p->seen++;
+	return err;
 }
 
 /* Exports until -n, the end of the source, a signal or an error. */
 static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_state *st,
-		       const struct export_args *a, volatile int *stop, unsigned long long *seen)
+		       struct export_args *a, volatile int *stop, struct pump *p)
 {
 	const struct kcap_event_hdr *ev;
 	int err = 0;
 
-	while (!*stop && (!a->count || *seen < a->count)) {
+	while (!*stop && (!a->count || p->seen < a->count)) {
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
+			if (!a->xo.path && !a->xo.listen && a->xo.fd <= 0)
+				check_stdout_reader();
 			err = kcap_exporter_poll(x, 0);
 			if (err)
 				break;
@@ -248,45 +379,50 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_stat
 		}
 		if (err)
 			break;
-		err = kcap_state_update(st, h, ev);
-		if (!err)
-			err = kcap_exporter_event(x, h, ev);
+		err = export_one(h, x, st, a, ev, p);
 		if (err)
 			break;
-		(*seen)++;
+	}
+	if (a->in && *stop && !err) {
+		fprintf(stderr, "kcap export: interrupted\n");
+		return -EINTR;
 	}
 	if (!a->in && (!err || err == -EAGAIN) && !kcap_stop(h)) {
 		/* Export what was captured before the stop, unless -n is reached. */
 		err = 0;
-		while (!err && (!a->count || *seen < a->count)) {
+		while (!err && (!a->count || p->seen < a->count)) {
 			err = kcap_next(h, &ev);
 			if (!err)
-				err = kcap_state_update(st, h, ev);
-			if (!err)
-				err = kcap_exporter_event(x, h, ev);
-			if (!err)
-				(*seen)++;
+				err = export_one(h, x, st, a, ev, p);
 		}
 	}
+	p->at_end = a->in && err == -ENODATA;
 	return err == -ENODATA ? 0 : err;
 }
 
 /* Starts a live capture and exports until the end; 0 or EXIT_RUNTIME. */
 static int run(struct kcap *h, struct kcap_exporter *x, struct kcap_state *threads,
-	       const struct export_args *a, volatile int *stop, unsigned long long *seen)
+	       struct export_args *a, volatile int *stop, struct pump *p)
 {
 	int err = a->in ? 0 : kcap_start(h);
 
 	if (err) {
-		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
+		fprintf(stderr, "kcap export: %s\n", kcap_errmsg(h));
 		return EXIT_RUNTIME;
 	}
-	err = pump_events(h, x, threads, a, stop, seen);
+	progress_init(&p->pr, "export", h, 0, 0, !a->xo.path && !a->xo.listen && a->xo.fd <= 0);
+	p->pr.on = p->pr.on && a->in;
+	err = pump_events(h, x, threads, a, stop, p);
+	progress_end(&p->pr, p->read, false);
+	if (err == -EINTR)
+		return EXIT_RUNTIME;
 	if (err) {
-		fprintf(stderr, "kcap: %s\n",
+		fprintf(stderr, "kcap export: %s\n",
 			*kcap_exporter_errmsg(x) ? kcap_exporter_errmsg(x) : kcap_errmsg(h));
 		return EXIT_RUNTIME;
 	}
+	if (p->at_end)
+		report_file_end("export", h, a->in, p->read);
 	return 0;
 }
 
@@ -299,12 +435,12 @@ static int finish(struct kcap_exporter *x, const struct export_args *a, unsigned
 	int err = kcap_exporter_flush(x, a->linger_ms);
 
 	if (err && err != -EINTR && !status) {
-		fprintf(stderr, "kcap: %s\n", kcap_exporter_errmsg(x));
+		fprintf(stderr, "kcap export: %s\n", kcap_exporter_errmsg(x));
 		status = err == -ETIMEDOUT ? status : EXIT_RUNTIME;
 	}
 	kcap_exporter_stats(x, &st, sizeof(st));
 	fprintf(stderr,
-		"kcap: export: %llu events, %llu messages, %llu written (%llu bytes), "
+		"kcap export: %llu events, %llu messages, %llu written (%llu bytes), "
 		"%llu dropped (slow consumer), %llu clients\n",
 		seen, (unsigned long long)st.messages, (unsigned long long)st.written,
 		(unsigned long long)st.bytes, (unsigned long long)st.dropped,
@@ -314,31 +450,41 @@ static int finish(struct kcap_exporter *x, const struct export_args *a, unsigned
 
 int cmd_export(int argc, char **argv)
 {
-	struct export_args a;
-	unsigned long long seen = 0;
+	static struct export_args a;
+	struct pump p = {0};
 	struct kcap_exporter *x = NULL;
 	struct kcap_state *threads = NULL;
+	const char *out = NULL;
 	volatile int *stop;
 	struct kcap *h;
 	int status;
 
 	status = parse_args(argc, argv, &a);
 	if (status != CLI_CONTINUE)
-		return status;
+		goto out;
+	out = a.xo.path;
+	if (a.in && a.xo.path && strcmp(a.xo.path, "-")) {
+		status = open_output(&a);
+		if (status)
+			goto out;
+	}
 	stop = install_stop_signals();
 	status = EXIT_RUNTIME;
 	h = open_source(&a);
 	if (!h)
-		return status;
+		goto out;
 	threads = new_thread_table(h);
 	if (threads)
 		x = open_exporter(&a, h, threads, &status);
 	if (x) {
-		status = run(h, x, threads, &a, stop, &seen);
-		status = finish(x, &a, seen, status);
+		status = run(h, x, threads, &a, stop, &p);
+		status = finish(x, &a, p.seen, status);
 	}
 	kcap_exporter_close(x);
 	kcap_state_free(threads);
 	kcap_close(h);
+out:
+	status = commit_output(&a, out, status);
+	kcap_filter_free(a.expr);
 	return status;
 }

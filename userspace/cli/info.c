@@ -20,7 +20,9 @@ static const char info_usage[] =
 	"capture start and stop, event time range, events by type, drops by CPU\n"
 	"and cause, compression ratio, process snapshot size, and whether the file\n"
 	"was closed cleanly. Every batch is read and checked; a corrupt file ends\n"
-	"the report with a one-line error and exit status 1.\n";
+	"the report with a one-line error and exit status 1. FILE - reads standard\n"
+	"input. Bytes after the capture's end (captures concatenated) are reported\n"
+	"with the offset where it ends; they are not read.\n";
 
 static const char *const cause_names[KCAP_DROP_NR_SLOTS] = { "full", "full_protected", "fault",
 							     "other" };
@@ -125,11 +127,10 @@ int cmd_info(int argc, char **argv)
 	__u64 marker[2] = { 0, 0 }, v;
 	const struct kcap_event_hdr *ev;
 	struct kcap_file_info fi;
-	char errbuf[256] = "";
 	const char *path;
 	struct kcap *h;
 	int err, status = 0;
-	KCAP_OPTS(kcap_file_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
+	KCAP_OPTS(kcap_file_opts, o);
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(info_usage, stdout);
@@ -138,11 +139,9 @@ int cmd_info(int argc, char **argv)
 	if (argc != 2)
 		return usage_error("info", argc < 2 ? "no capture file given" : "one file at a time");
 	path = argv[1];
-	h = kcap_open_file(path, &o);
-	if (!h) {
-		fprintf(stderr, "kcap: %s\n", errbuf);
+	h = open_capture("info", path, &o);
+	if (!h)
 		return EXIT_RUNTIME;
-	}
 	while (!(err = kcap_next(h, &ev))) {
 		counts[ev->type < INFO_TYPES ? ev->type : 0]++;
 		if (ev->type == KCAP_EVT_DROP) {
@@ -162,8 +161,13 @@ int cmd_info(int argc, char **argv)
 		printf("closed:      NOT cleanly: %s at offset %llu (recorder killed or disk full?)\n",
 		       fi.flags & KCAP_FILE_TRUNCATED ? "a block cut short" : "no closing block",
 		       (unsigned long long)fi.end_offset);
+	if (fi.flags & KCAP_FILE_TRAILING)
+		printf("trailing:    %llu bytes after the capture's end at offset %llu, not read "
+		       "(captures concatenated?)\n",
+		       (unsigned long long)(fi.file_bytes - fi.end_offset),
+		       (unsigned long long)fi.end_offset);
 	if (err != -ENODATA) {
-		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
+		fprintf(stderr, "kcap info: %s\n", kcap_errmsg(h));
 		status = EXIT_RUNTIME;
 	}
 	kcap_close(h);

@@ -165,7 +165,7 @@ int cmd_list_events(int argc, char **argv)
 	}
 	if (md) {
 		markdown();
-		return fflush(stdout) ? EXIT_RUNTIME : 0;
+		return check_output("list-events");
 	}
 	for (t = 1; t < KCAP_EVT_NR; t++) {
 		const struct kcap_event_desc *d = kcap_event_desc(t);
@@ -180,5 +180,5 @@ int cmd_list_events(int argc, char **argv)
 		put_flags(d->flags);
 		printf("\n");
 	}
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return check_output("list-events");
 }

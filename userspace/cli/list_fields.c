@@ -43,5 +43,5 @@ int cmd_list_fields(int argc, char **argv)
 		else
 			printf("%-22s %-7s %s\n", name, type_names[f->type], f->desc);
 	}
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return check_output("list-fields");
 }

@@ -29,5 +29,5 @@ int cmd_list_syscalls(int argc, char **argv)
 	for (nr = 0; nr < max; nr++)
 		if (kcap_syscall_name(nr, abi))
 			printf("%u %s\n", nr, kcap_syscall_name(nr, abi));
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return check_output("list-syscalls");
 }

@@ -4,8 +4,12 @@
  * dispatch; each command lives in its own file, the helpers they share in
  * common.c.
  */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -43,11 +47,44 @@ static void print_usage(void)
 		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "Options:\n"
-	      "  -h, --help     show this help (kcap COMMAND --help for a command)\n"
+	      "  -h, --help     show this help (kcap help COMMAND, or kcap COMMAND --help,\n"
+	      "                 for a command)\n"
 	      "  -V, --version  show the tool, library and ABI versions\n"
 	      "\n"
-	      "Exit status: 0 success, 1 runtime error, 2 bad arguments.\n",
+	      "Capture files: -r FILE reads one (- for standard input), -w FILE writes\n"
+	      "one. A copy of a file (kcap read -w) appears under its name only when it\n"
+	      "is complete; a live recording (kcap record -w) is written in place.\n"
+	      "\n"
+	      "Exit status: 0 success, 1 runtime error (also: a write to the output\n"
+	      "failed), 2 bad arguments; a command whose output pipe is closed (| head)\n"
+	      "ends at once by SIGPIPE, status 141 in the shell.\n",
 	      stdout);
+}
+
+/*
+ * A command started with stdin, stdout or stderr closed would open its
+ * files on those numbers and print into them: fill the gap with /dev/null,
+ * read-only for stdout so that printing fails (and says so) as it would on
+ * the closed descriptor.
+ */
+static void guard_std_fds(void)
+{
+	static const int modes[3] = {O_RDONLY, O_RDONLY, O_WRONLY};
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (open("/dev/null", modes[fd]) != fd)
+			return;
+	}
+}
+
+static int run(const struct command *c, int argc, char **argv)
+{
+	int status = c->run(argc, argv);
+
+	return status ? status : check_output(c->name);
 }
 
 int main(int argc, char **argv)
@@ -56,19 +93,35 @@ int main(int argc, char **argv)
 	unsigned int v = kcap_lib_version();
 	size_t i;
 
+	guard_std_fds();
+	/* One behaviour on a closed output pipe for every command, whatever
+	 * the parent ignored: SIGPIPE's default action. Sockets are written
+	 * with MSG_NOSIGNAL (the exporter) and report EPIPE as an error. */
+	signal(SIGPIPE, SIG_DFL);
+	/* The commands print one line about a bad option (bad_option()). */
+	opterr = 0;
 	if (!cmd)
 		return usage_error(NULL, "no command given");
+	if (!strcmp(cmd, "help") && argc > 2) {
+		/* kcap help COMMAND: kcap COMMAND --help */
+		char *help_argv[] = {argv[2], "--help", NULL};
+
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(argv[2], commands[i].name))
+				return run(&commands[i], 2, help_argv);
+		return usage_error(NULL, "unknown command '%s'", argv[2]);
+	}
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		print_usage();
-		return 0;
+		return check_output(NULL);
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
 		printf("kcap %s (libkcap %u.%u.%u, ABI %u.%u)\n", KCAP_TOOL_VERSION, v / 10000,
 		       v / 100 % 100, v % 100, KCAP_ABI_MAJOR, KCAP_ABI_MINOR);
-		return 0;
+		return check_output(NULL);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return run(&commands[i], argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }

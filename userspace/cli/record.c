@@ -7,16 +7,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kcap_detect.h"
 
 static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
 	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter]\n"
-	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
+	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]] [FILTER]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
 	"Stops after N events or on SIGINT/SIGTERM, then prints a summary of events\n"
-	"and drops on stderr.\n"
+	"and drops on stderr. FILTER, an expression in Falco's filter syntax (the\n"
+	"rest of the command line, as kcap read), keeps only matching events:\n"
+	"  kcap record -e openat,execve 'proc.name=sh and fd.name startswith /etc'\n"
+	"-e selects in the kernel (cheap); FILTER is evaluated here on every event\n"
+	"that passes -e, with a thread table so proc.* fields work.\n"
 	"\n"
 	"  -n, --count N          stop after N events\n"
 	"  -e, --syscalls LIST    capture only these syscalls (names or numbers,\n"
@@ -26,7 +31,12 @@ static const char record_usage[] =
 	"      --no-lifecycle     no fork/exec/exit events\n"
 	"      --enter            also an event at syscall entry\n"
 	"  -w, --write FILE       write a capture file instead (read it with kcap read\n"
-	"                         -r FILE); progress on stderr when it is a terminal\n"
+	"                         -r FILE); progress on stderr when it is a terminal.\n"
+	"                         FILE is written in place, batch by batch: if the\n"
+	"                         recorder is killed or the disk fills, FILE stays\n"
+	"                         readable up to its last batch (kcap info says it was\n"
+	"                         not closed cleanly). Copies (kcap read -w) instead\n"
+	"                         appear only when complete.\n"
 	"  -z, --level LEVEL      zstd level 1..19 for -w (default 1)\n"
 	"  -C MB                  with -w: a new file every MB million bytes\n"
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
@@ -35,12 +45,9 @@ static const char record_usage[] =
 	"  -h, --help             show this help\n";
 
 static const struct option record_opts[] = {
-	{ "count", required_argument, NULL, 'n' },
-	CAPTURE_LONG_OPTS,
-	{ "write", required_argument, NULL, 'w' },
-	{ "level", required_argument, NULL, 'z' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"count", required_argument, NULL, 'n'}, CAPTURE_LONG_OPTS,
+	{"write", required_argument, NULL, 'w'}, {"level", required_argument, NULL, 'z'},
+	{"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
 };
 
 /* Sums every ring's drop counters into @drops; 0 or a negative errno. */
@@ -70,6 +77,8 @@ int cmd_record(int argc, char **argv)
 	__u64 drops[KCAP_DROP_NR_SLOTS];
 	volatile int *stop;
 	bool out_ok = true;
+	struct kcap_filter *expr;
+	struct kcap_state *st = NULL;
 	struct kcap *h;
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
@@ -83,10 +92,11 @@ int cmd_record(int argc, char **argv)
 			return 0;
 		case 'n':
 			if (!parse_u64(optarg, 1, ~0ULL, &count))
-				return usage_error("record", "-n %s: need a positive number", optarg);
+				return usage_error("record", "-n %s: need a positive number",
+						   optarg);
 			break;
 		case '?':
-			return usage_error("record", "bad option");
+			return bad_option("record", argc, argv, "+n:e:s:w:z:C:G:W:h");
 		case 'w':
 		case 'z':
 		case 'C':
@@ -102,38 +112,51 @@ int cmd_record(int argc, char **argv)
 				return err;
 		}
 	}
-	if (optind < argc)
-		return usage_error("record", "unexpected argument '%s'", argv[optind]);
 	if (!ro.path && (ro.level || ro.rotate_bytes || ro.rotate_secs || ro.keep))
 		return usage_error("record", "-z, -C, -G and -W need -w FILE");
 	if (ro.keep && !ro.rotate_bytes && !ro.rotate_secs)
 		return usage_error("record", "-W needs -C or -G");
+	expr = parse_filter_args("record", argc, argv, optind, &status);
+	if (status)
+		return status;
 
 	stop = install_stop_signals();
 	h = kcap_open_live(&o);
 	if (!h) {
-		fprintf(stderr, "kcap: %s\n", errbuf);
+		live_open_error("record", errbuf);
+		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
+	}
+	if (expr) {
+		/* proc.* fields: threads from /proc now, then from the events */
+		st = kcap_state_new(NULL);
+		if (!st || kcap_state_seed(st, h) < 0)
+			fprintf(stderr,
+				"kcap record: process snapshot: %s (process fields fill "
+				"in as events come)\n",
+				strerror(errno));
 	}
 	err = kcap_start(h);
 	if (err) {
 		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
-		kcap_close(h);
-		return EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
+		goto out;
 	}
 	if (ro.path) {
-		status = record_to_file(h, &ro, count, stop);
-		kcap_close(h);
-		return status;
+		status = record_to_file(h, &ro, count, stop, expr, st);
+		goto out;
 	}
 	while (out_ok && !*stop && (!count || seen < count)) {
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
 			fflush(stdout);
+			check_stdout_reader();
 			continue;
 		}
 		if (err)
 			break;
+		if (!keep_event(expr, st, h, ev))
+			continue;
 		out_ok = print_event(h, ev);
 		seen++;
 	}
@@ -142,7 +165,7 @@ int cmd_record(int argc, char **argv)
 		/* Print what was captured before the stop, unless -n is reached. */
 		while (!err && out_ok && (!count || seen < count)) {
 			err = kcap_next(h, &ev);
-			if (!err) {
+			if (!err && keep_event(expr, st, h, ev)) {
 				out_ok = print_event(h, ev);
 				seen++;
 			}
@@ -152,15 +175,17 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "kcap: %s\n", kcap_errmsg(h));
 		status = EXIT_RUNTIME;
 	}
-	if (fflush(stdout) && errno != EPIPE)
-		status = EXIT_RUNTIME;
 	if (sum_drops(h, drops) == 0)
 		fprintf(stderr,
-			"kcap: %llu events, drops: full=%llu full_protected=%llu fault=%llu other=%llu\n",
+			"kcap: %llu events, drops: full=%llu full_protected=%llu fault=%llu "
+			"other=%llu\n",
 			seen, (unsigned long long)drops[KCAP_DROP_FULL],
 			(unsigned long long)drops[KCAP_DROP_FULL_PROTECTED],
 			(unsigned long long)drops[KCAP_DROP_FAULT],
 			(unsigned long long)drops[KCAP_DROP_OTHER]);
+out:
 	kcap_close(h);
+	kcap_state_free(st);
+	kcap_filter_free(expr);
 	return status;
 }

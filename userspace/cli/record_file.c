@@ -43,7 +43,8 @@ static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
 
 /* Writes events until -n, a signal or an error; then drains the rings. */
 static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
-		volatile int *stop, unsigned long long *seen, struct progress *pr)
+		volatile int *stop, unsigned long long *seen, struct progress *pr,
+		struct kcap_filter *expr, struct kcap_state *threads)
 {
 	const struct kcap_event_hdr *ev;
 	bool stopped = false;
@@ -70,6 +71,8 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 			return 0;
 		if (err)
 			return err;
+		if (!keep_event(expr, threads, h, ev))
+			continue;
 		err = kcap_writer_write(w, ev);
 		if (err)
 			return err;
@@ -79,7 +82,7 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 }
 
 int record_to_file(struct kcap *h, const struct write_opts *ro, unsigned long long count,
-		   volatile int *stop)
+		   volatile int *stop, struct kcap_filter *expr, struct kcap_state *threads)
 {
 	char errbuf[256] = "";
 	unsigned long long seen = 0;
@@ -96,7 +99,7 @@ int record_to_file(struct kcap *h, const struct write_opts *ro, unsigned long lo
 		fprintf(stderr, "kcap: %s\n", errbuf);
 		return EXIT_RUNTIME;
 	}
-	err = pump(h, w, count, stop, &seen, &pr);
+	err = pump(h, w, count, stop, &seen, &pr, expr, threads);
 	if (err && err != -ENODATA) {
 		/* A writer error has its message on the writer, others on h. */
 		const char *msg = kcap_writer_errmsg(w);

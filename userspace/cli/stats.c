@@ -122,7 +122,7 @@ int cmd_stats(int argc, char **argv)
 				return usage_error("stats", "-d %s: need 1..86400 seconds", optarg);
 			break;
 		case '?':
-			return usage_error("stats", "bad option");
+			return bad_option("stats", argc, argv, "+d:e:s:h");
 		default:
 			err = parse_capture_opt("stats", c, optarg, &o, nrs);
 			if (err)
@@ -135,7 +135,7 @@ int cmd_stats(int argc, char **argv)
 		o.flags |= KCAP_OPEN_QUERY_ONLY;
 	h = kcap_open_live(&o);
 	if (!h) {
-		fprintf(stderr, "kcap: %s\n", errbuf);
+		live_open_error("stats", errbuf);
 		return EXIT_RUNTIME;
 	}
 	print_config(h);

@@ -1,0 +1,244 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh KCAP MKCAPTURE: the kcap CLI on capture files, on the host (no
+# driver): data safety (-w onto its input, atomic copies, write errors,
+# SIGPIPE), truncated and concatenated files, filter expressions, standard
+# input, time windows, JSON, help and option errors. Uses the guest
+# captures of tests/fuzz/corpus/ and a big capture MKCAPTURE writes. TAP
+# lines, then "N passed, M failed"; non-zero exit on any failure.
+set -uo pipefail
+kcap=${1:?usage: run.sh KCAP MKCAPTURE}
+mkcapture=${2:?usage: run.sh KCAP MKCAPTURE}
+kcap=$(realpath "$kcap") mkcapture=$(realpath "$mkcapture")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+corpus=$top/tests/fuzz/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+n=0 failed=0
+
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		[ -s err ] && sed 's/^/# /' err | head -5
+	fi
+}
+# expect WHAT GOT WANT
+expect() {
+	[ "$2" = "$3" ]
+	result $? "$1 (got '$2', want '$3')"
+}
+lines() { grep -c . "$@"; }
+val() { sed -n "s/^$1: *//p" "$2"; }
+
+cp "$corpus/guest-clean.kcap" a.kcap
+cp "$corpus/guest-killed.kcap" killed.kcap
+cat >rules.yaml <<'YAML'
+- rule: every openat
+  desc: test rule, one alert per openat
+  condition: evt.type = openat
+  output: "openat by %proc.name"
+  priority: WARNING
+YAML
+"$mkcapture" a.kcap big.kcap 3000 || { echo "not ok 1 - mkcapture"; exit 1; }
+"$mkcapture" a.kcap mid.kcap 60 || { echo "not ok 1 - mkcapture"; exit 1; }
+sum=$(md5sum <a.kcap)
+
+# ---- 1. never onto the input ---------------------------------------------------------
+ln -s a.kcap sym.kcap
+ln a.kcap hard.kcap
+for out in a.kcap sym.kcap hard.kcap; do
+	"$kcap" read -r a.kcap -w $out 2>err
+	st=$?
+	[ $st = 1 ] && [ "$(lines err)" = 1 ] && grep -q 'refusing to overwrite the input' err &&
+		[ "$(md5sum <a.kcap)" = "$sum" ]
+	result $? "kcap read -r a.kcap -w $out: one-line error, status $st, input intact"
+	"$kcap" export -r a.kcap -w $out 2>err
+	st=$?
+	[ $st = 1 ] && [ "$(lines err)" = 1 ] && grep -q 'refusing to overwrite the input' err &&
+		[ "$(md5sum <a.kcap)" = "$sum" ]
+	result $? "kcap export -r a.kcap -w $out: one-line error, status $st, input intact"
+done
+
+# ---- 1. copies appear complete or not at all ------------------------------------------
+# mid.kcap, a block damaged past its first batches: the read fails mid-copy.
+cp mid.kcap bad.kcap
+size=$(stat -c %s bad.kcap)
+printf '\377\377\377\377\377\377\377\377' | dd of=bad.kcap bs=1 seek=$((size * 3 / 5)) conv=notrunc 2>/dev/null
+"$kcap" read -r bad.kcap -w out.kcap 2>err
+st=$?
+[ $st = 1 ] && [ ! -e out.kcap ] && [ -z "$(ls -A | grep -v -e '^[a-z]' )" ]
+result $? "read error mid-copy: status $st, no out.kcap, no temporary file left"
+"$kcap" read -r bad.kcap -w out.kcap --keep-partial 2>err
+st=$?
+"$kcap" info out.kcap.partial >info.out 2>/dev/null
+[ $st = 1 ] && [ ! -e out.kcap ] && grep -q '^closed: *NOT cleanly' info.out
+result $? "--keep-partial: out.kcap.partial, not closed cleanly (status $st)"
+"$kcap" export -r bad.kcap -w out.pb 2>err
+st=$?
+[ $st = 1 ] && [ ! -e out.pb ] && [ -z "$(ls -A | grep -v -e '^[a-z]')" ]
+result $? "export -r -w with a read error: status $st, no out.pb, no temporary file"
+"$kcap" read -r mid.kcap -w copy.kcap 2>err
+result $? "read -w of a sound file: status 0"
+"$kcap" info copy.kcap >info.out 2>&1 && grep -q '^closed: *cleanly' info.out
+result $? "the copy is closed cleanly"
+
+# ---- 2. every write is checked -------------------------------------------------------
+for cmd in "read -r a.kcap" "read -r a.kcap -j" "info a.kcap" "detect -r a.kcap -R rules.yaml" \
+	"export -r a.kcap" "list-fields" "list-syscalls" "list-events" "--help" "read --help"; do
+	# shellcheck disable=SC2086
+	"$kcap" $cmd >/dev/full 2>err
+	st=$?
+	[ $st = 1 ] && [ "$(grep -c 'No space left on device' err)" = 1 ]
+	result $? "kcap $cmd >/dev/full: status $st, says why"
+	# shellcheck disable=SC2086
+	"$kcap" $cmd >&- 2>err
+	st=$?
+	[ $st = 1 ] && grep -qi 'writing .*: Bad file descriptor' err
+	result $? "kcap $cmd >&- (closed stdout): status $st, says why"
+done
+
+# ---- 3. a closed pipe ends every command, at once --------------------------------------
+full_t0=$(date +%s%N)
+"$kcap" read -r big.kcap >/dev/null
+full_ms=$((($(date +%s%N) - full_t0) / 1000000))
+for cmd in "read -r big.kcap" "read -r big.kcap -j" "export -r big.kcap -j" \
+	"detect -r big.kcap -R rules.yaml" "detect -r big.kcap -R rules.yaml -j"; do
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2086
+	"$kcap" $cmd 2>err | head -1 >head.out
+	st=${PIPESTATUS[0]}
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $st = 141 ] && [ $ms -lt 5000 ] && [ "$(lines head.out)" = 1 ]
+	result $? "kcap $cmd | head -1: SIGPIPE (status $st) after $ms ms (whole file: $full_ms ms)"
+done
+# A pipe that stays open: only a prefix can have been read when kcap ends.
+rm -f rc
+({ cat a.kcap; sleep 20; } | { "$kcap" read -r - 2>/dev/null; echo $? >rc; } | head -1 >/dev/null) &
+bg=$!
+for _ in $(seq 50); do [ -s rc ] && break; sleep 0.1; done
+expect "read -r - from a pipe still open | head -1: ends by SIGPIPE within 5 s" "$(cat rc 2>/dev/null)" 141
+kill $bg 2>/dev/null
+
+# ---- 4. a filtered copy keeps the source's snapshot and times --------------------------
+"$kcap" info a.kcap >src.info
+"$kcap" read -r a.kcap -w f.kcap -e openat 'proc.name=sh' 2>err
+st=$?
+"$kcap" info f.kcap >f.info 2>&1
+expect "filtered copy: status" $st 0
+expect "filtered copy: the snapshot's threads" "$(val snapshot f.info)" "$(val snapshot src.info)"
+expect "filtered copy: capture start and stop" "$(val capture f.info)" "$(val capture src.info)"
+expect "filtered copy: machine" "$(val machine f.info)" "$(val machine src.info)"
+expect "filtered copy: only openat and lifecycle events" \
+	"$("$kcap" read -r f.kcap | grep ' syscall \| = ' | grep -vc ' openat(')" 0
+
+# ---- 5. killed and concatenated captures ------------------------------------------------
+for cmd in read export detect; do
+	extra=; [ $cmd = detect ] && extra="-R rules.yaml"
+	# shellcheck disable=SC2086
+	"$kcap" $cmd -r killed.kcap $extra >/dev/null 2>err
+	st=$?
+	[ $st = 0 ] && grep -q "killed.kcap: not closed cleanly (no closing block at offset 8387): 1006 events recovered" err
+	result $? "kcap $cmd -r killed.kcap: status $st, warns, 1006 events recovered"
+done
+cat a.kcap a.kcap >cc.kcap
+for cmd in read export detect; do
+	extra=; [ $cmd = detect ] && extra="-R rules.yaml"
+	# shellcheck disable=SC2086
+	"$kcap" $cmd -r cc.kcap $extra >/dev/null 2>err
+	grep -q "cc.kcap: the capture ends at offset 9223; the 9255 bytes after it" err
+	result $? "kcap $cmd -r cc.kcap (cat a a): warns where the capture ends"
+done
+"$kcap" info cc.kcap >info.out 2>&1
+grep -q '^trailing: *9255 bytes after the capture.s end at offset 9223' info.out
+result $? "kcap info cc.kcap: a trailing line"
+
+# ---- 6. filter expressions ------------------------------------------------------------
+"$kcap" read -r a.kcap 'evt.type=openat and proc.name=sh' >flt.out 2>err
+st=$?
+[ $st = 0 ] && [ -s flt.out ] && [ "$(grep -vc ' openat(' flt.out)" = 0 ]
+result $? "read FILTER: status $st, $(lines flt.out) lines, openat only"
+expect "read FILTER = the openat events of sh in kcap read -p" "$(lines flt.out)" \
+	"$("$kcap" read -r a.kcap -p '%proc.name %evt.type' | grep -c '^sh openat$')"
+expect "export FILTER: as many events as read" \
+	"$("$kcap" export -r a.kcap -j 'evt.type=openat and proc.name=sh' 2>/dev/null | grep -vc '"header"')" \
+	"$(lines flt.out)"
+"$kcap" read -r a.kcap 'evt.type=' >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ]
+result $? "a bad filter: one line, status $st"
+
+# ---- 7. standard input -------------------------------------------------------------------
+"$kcap" read -r a.kcap >file.out
+"$kcap" read -r - <a.kcap >stdin.out 2>err
+cmp -s file.out stdin.out
+result $? "read -r - <file: the same lines"
+cat a.kcap | "$kcap" read -r - >pipe.out 2>err
+cmp -s file.out pipe.out
+result $? "cat file | read -r -: the same lines"
+"$kcap" read -r <(cat a.kcap) >subst.out 2>err
+cmp -s file.out subst.out
+result $? "read -r <(cat file): the same lines"
+expect "export -r - from a pipe" "$(cat a.kcap | "$kcap" export -r - -j 2>/dev/null | lines)" \
+	"$(($(lines file.out) + 1))"
+
+# ---- 8. time windows, UTC as kcap info prints it -------------------------------------------
+# the 100th event: its monotonic time, and its UTC time from a kcap info line
+mono=$(sed -n '100s/ .*//p' file.out)
+"$kcap" read -r a.kcap --start "$mono" --end "$mono" -w one.kcap 2>err
+wall=$("$kcap" info one.kcap | sed -n 's/^events: *[0-9]* in [0-9]* batches, \(.* UTC\) (.*) \.\. .*/\1/p')
+"$kcap" read -r a.kcap --start "$mono" >mono.out
+"$kcap" read -r a.kcap --start "$wall" >wall.out 2>err
+[ -n "$wall" ] && [ -s mono.out ] && cmp -s mono.out wall.out
+result $? "--start '$wall' (UTC) = --start $mono"
+cat a.kcap | "$kcap" read -r - --start "$wall" >wall2.out 2>err
+cmp -s mono.out wall2.out
+result $? "the same on standard input"
+"$kcap" read -r a.kcap --start 4 --end 3 >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ]
+result $? "--start after --end: one line, status $st"
+"$kcap" read -r a.kcap --start "$wall" --end 1.5 >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ]
+result $? "--start (UTC) after --end (monotonic): one line, status $st"
+
+# ---- 9. -e on files, JSON --------------------------------------------------------------------
+expect "export -r -e openat: openat and lifecycle events" \
+	"$("$kcap" export -r a.kcap -j -e openat 2>/dev/null | grep -c '"header"\|"proc_\|openat')" \
+	"$(("$("$kcap" read -r a.kcap -e openat | lines)" + 1))"
+"$kcap" read -r a.kcap -j >j.out 2>err
+expect "read -j: one JSON object per event" "$(grep -c '^{.*}$' j.out)" "$(lines file.out)"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' j.out 2>err
+result $? "read -j: every line parses as JSON"
+
+# ---- 10. no progress when stderr is not a terminal ----------------------------------------
+"$kcap" read -r big.kcap -w big2.kcap 2>err
+! grep -q $'\r' err && [ ! -s err ]
+result $? "read -w with stderr to a file: no progress, nothing on stderr"
+
+# ---- 11. help, one line per bad option ----------------------------------------------------------
+for cmd in record stats read info detect export list-fields driver; do
+	cmp -s <("$kcap" help $cmd) <("$kcap" $cmd --help)
+	result $? "kcap help $cmd = kcap $cmd --help"
+done
+for cmd in record stats read detect export driver; do
+	for bad in --no-such-option -Q; do
+		"$kcap" $cmd $bad >/dev/null 2>err
+		st=$?
+		[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q -- "${bad#-}" err && grep -q -- '--help' err
+		result $? "kcap $cmd $bad: one line naming it, status $st"
+	done
+done
+"$kcap" read -r >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q 'needs an argument' err
+result $? "kcap read -r (no argument): one line, status $st"
+
+echo "$((n - failed)) passed, $failed failed"
+[ $failed -eq 0 ]
