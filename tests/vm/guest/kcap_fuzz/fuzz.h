@@ -117,7 +117,7 @@ struct reader {
 	struct xmap xmaps[FUZZ_MAX_XMAPS];
 	uint8_t *ro_page;		/* read-only page for ioctl arguments */
 	uint8_t *edge;			/* last page before a PROT_NONE page */
-	uint8_t *hole;			/* an address with nothing mapped */
+	uint8_t *hole;			/* an inaccessible (PROT_NONE) page */
 };
 
 /* reader.c */

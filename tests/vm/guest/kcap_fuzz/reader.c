@@ -301,7 +301,14 @@ static void reader_scratch(struct reader *rd)
 	rd->edge = a + pg;
 	rd->hole = a + 2 * pg;
 	mprotect(rd->ro_page, pg, PROT_READ);
-	munmap(rd->hole, pg);	/* the guard after edge, and a hole */
+	/*
+	 * The guard after edge, and a hole: inaccessible but still reserved.
+	 * An munmap()ed hole can be reused by a later mapping (a ring of a CPU
+	 * that came online), and a random GET_STATS "into the hole" would
+	 * then write the sane reader's tail: the likely cause of a false
+	 * "head is more than the ring size ahead of sane tail" seen once on rt.
+	 */
+	mprotect(rd->hole, pg, PROT_NONE);
 }
 
 static void reader_end(struct reader *rd, pthread_t *th, unsigned int n,
