@@ -243,5 +243,29 @@ st=$?
 [ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q 'needs an argument' err
 result $? "kcap read -r (no argument): one line, status $st"
 
+# ---- rules: every error of every file at once; upstream Falco files ----------------
+mkdir -p rv/empty
+printf -- '- rule: a\n  desc: x\n  condition: evt.type = openat and foo.bar = 1\n  output: x\n  priority: NOTICE\n' >rv/a.yaml
+printf -- '- rule: b\n  desc: x\n  enbaled: false\n  condition: evt.type = openat\n  output: x\n  priority: NOTICE\n' >rv/b.yaml
+"$kcap" detect --validate rv/a.yaml rv/b.yaml >/dev/null 2>err
+st=$?
+[ $st = 2 ] && grep -q '^kcap detect: rv/a.yaml:3:[0-9]*: ' err &&
+	grep -q "^kcap detect: rv/b.yaml:3:3: unknown key 'enbaled' .*did you mean 'enabled'" err
+result $? "kcap detect --validate a.yaml b.yaml: the errors of both files, file:line:col, status $st"
+"$kcap" detect --validate rv/empty >/dev/null 2>err
+st=$?
+[ $st = 2 ] && grep -q 'rv/empty: a directory without rules files' err
+result $? "kcap detect --validate DIR without rules files: an error, status $st"
+falco=${KCAP_FALCO_RULES:-$top/../shared/falco-rules}
+if [ -f "$falco/falco_rules.yaml" ]; then
+	"$kcap" detect --validate "$falco/falco_rules.yaml" "$falco/falco-incubating_rules.yaml" \
+		"$falco/falco-sandbox_rules.yaml" >out 2>err
+	st=$?
+	[ $st = 0 ] && [ ! -s err ] && grep -q '^93 rules (81 enabled)$' out
+	result $? "kcap detect --validate with Falco's three upstream files: $(tail -1 out), status $st"
+else
+	echo "# skipped: Falco rules not found in $falco (KCAP_FALCO_RULES)"
+fi
+
 echo "$((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]

@@ -170,19 +170,32 @@ static const char *default_rules(char *buf, size_t len)
 	return NULL;
 }
 
+/* Every line of the rules' error text, each as one message. */
+static void print_rule_errors(struct kcap_rules *r)
+{
+	const char *p = kcap_rules_errmsg(r), *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "kcap detect: %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* Loads every file even after a failure, then compiles: all the errors of
+ * all files at once, each with its file:line:column. */
 static int load_rules(struct kcap_rules *r, const char **paths, unsigned int n, bool quiet)
 {
 	unsigned int i, total, enabled;
 	const char *w;
+	int failed = 0;
 
-	for (i = 0; i < n; i++) {
-		if (kcap_rules_load_file(r, paths[i])) {
-			fprintf(stderr, "kcap detect: %s\n", kcap_rules_errmsg(r));
-			return EXIT_USAGE;
-		}
-	}
-	if (kcap_rules_compile(r)) {
-		fprintf(stderr, "kcap detect: %s\n", kcap_rules_errmsg(r));
+	for (i = 0; i < n; i++)
+		failed |= kcap_rules_load_file(r, paths[i]) != 0;
+	if (kcap_rules_compile(r) || failed) {
+		print_rule_errors(r);
 		return EXIT_USAGE;
 	}
 	for (i = 0; (w = kcap_rules_warning(r, i)); i++)

@@ -287,7 +287,8 @@ KCAP_API struct kcap_rules *kcap_rules_new(void);
  * kcap_rules_load_file() / kcap_rules_load_string() - add the lists,
  * macros and rules of a Falco-format YAML document (items apply in order:
  * append, override and enabled-only items change earlier ones). A file
- * name that is a directory loads its *.yaml files in name order. Errors
+ * name that is a directory loads its *.yaml files in name order (-ENOENT
+ * if it has none; every file even after one fails). Errors
  * are reported as "FILE:LINE:COL: what" by kcap_rules_errmsg(); an item in
  * error is skipped and the next ones are still checked, so one load
  * reports every error of the file. Unknown keys are errors.

@@ -541,15 +541,21 @@ int kcap_rules_load_file(struct kcap_rules *r, const char *path)
 		kr_err(r, NULL, "%s: %s", path, strerror(errno));
 		return err;
 	}
+	if (!n) {
+		free(names);
+		kr_err(r, NULL, "%s: a directory without rules files (*.yaml)", path);
+		return -ENOENT;
+	}
+	/* every file, also after one failed: all the errors at once */
 	for (i = 0; i < n; i++) {
-		if (!err) {
-			if (asprintf(&full, "%s/%s", path, names[i]->d_name) < 0) {
-				err = -ENOMEM;
-			} else {
-				err = load_one_file(r, full);
-				free(full);
-			}
+		int e = -ENOMEM;
+
+		if (asprintf(&full, "%s/%s", path, names[i]->d_name) >= 0) {
+			e = load_one_file(r, full);
+			free(full);
 		}
+		if (e && !err)
+			err = e;
 		free(names[i]);
 	}
 	free(names);
