@@ -105,6 +105,8 @@ struct kcap_open_opts {
  * Returns a handle, or NULL with errno set (ENOENT: driver not loaded,
  * EACCES: not root, EBUSY: held by another process, EPROTO: ABI mismatch,
  * EINVAL: bad options); the reason is copied to opts->errbuf if given.
+ * @opts may be NULL: every syscall, lifecycle events, the driver's ring
+ * size, snaplen and watermark, 1 ms hold-back, 100 ms poll timeout.
  */
 KCAP_API struct kcap *kcap_open_live(const struct kcap_open_opts *opts);
 
@@ -382,7 +384,8 @@ struct kcap_file_opts {
  * that was killed) reads up to its last complete block.
  * Returns a handle, or NULL with errno set (ENOENT, EACCES, EISDIR,
  * EBADMSG: not a kcap file or corrupt, EPROTO: a newer major format
- * version, EINVAL: bad options or not a file, pipe or socket).
+ * version, EINVAL: bad options or not a file, pipe or socket). @opts may
+ * be NULL (the whole file, no error text).
  */
 KCAP_API struct kcap *kcap_open_file(const char *path, const struct kcap_file_opts *opts);
 
@@ -530,6 +533,8 @@ struct kcap_writer_opts {
  * machine info, event table and process snapshot. With rotation the files
  * are PATH.0, PATH.1, ... Returns NULL with errno set on error (EINVAL:
  * bad options, or @path is the source file itself, also through a link).
+ * @opts may be NULL: zstd level 1, no rotation, a snapshot of this
+ * machine's /proc, the built-in event table, written in place.
  */
 KCAP_API struct kcap_writer *kcap_writer_open(const char *path,
 					      const struct kcap_writer_opts *opts);
@@ -682,7 +687,8 @@ struct kcap_module_load_opts {
  * -ENOEXEC built for another kernel, -EKEYREJECTED unsigned or untrusted
  * signature under module.sig_enforce or Secure Boot, -EPERM lockdown or not
  * root, -ENOENT a missing kernel symbol, -EEXIST already loaded (which
- * version), -EINVAL a refused parameter.
+ * version), -EINVAL a refused parameter. @opts may be NULL (no
+ * parameters, no explanation text).
  */
 KCAP_API int kcap_module_load(const char *path, const struct kcap_module_load_opts *opts);
 

@@ -95,7 +95,8 @@ struct kcap_state_opts {
 };
 #define kcap_state_opts__last_field passwd
 
-/* kcap_state_new() - an empty state; NULL with errno set on error. */
+/* kcap_state_new() - an empty state; NULL with errno set on error (EINVAL:
+ * bad options, ENOMEM). @opts may be NULL: the default limits, /etc/passwd. */
 KCAP_API struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts);
 
 /*
