@@ -92,8 +92,8 @@ struct kcap_export_opts {
  * kcap_exporter_open() - open the output (create the file, or bind and
  * listen) and queue the StreamHeader. Returns NULL with errno set (EINVAL
  * bad options, EADDRINUSE, EACCES, ...) and the reason in opts->errbuf.
- * @opts may be NULL: protobuf frames to standard output, no process
- * context, the built-in event table.
+ * @opts may be NULL: protobuf frames to standard output, this machine's
+ * clock and the built-in event table, no thread table.
  */
 KCAP_API struct kcap_exporter *kcap_exporter_open(const struct kcap_export_opts *opts);
 
