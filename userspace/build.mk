@@ -8,7 +8,8 @@
 #   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table (docs-check: is it current?)
-#   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI
+#   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI,
+#                the kcap.v1 schema (share/kcap/proto, for protoc --decode)
 
 KCAP_VERSION := 1.0.0
 KCAP_SOMAJOR := 1
@@ -180,6 +181,8 @@ install-userspace: lib cli
 		> $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig/libkcap.pc
 	install -m 0644 $(SDK_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/kcap/
 	install -m 0755 $(BUILD)/bin/kcap-static $(DESTDIR)$(PREFIX)/bin/kcap
+	install -d $(DESTDIR)$(PREFIX)/share/kcap/proto/kcap/v1
+	install -m 0644 $(TOP)/proto/kcap/v1/*.proto $(DESTDIR)$(PREFIX)/share/kcap/proto/kcap/v1/
 
 include $(US_DIR)/proto.mk
 
