@@ -7,8 +7,10 @@
 #   test-unit    build and run the unit tests under ASan and UBSan; layers-check
 #   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
-#   docs         docs/events.md from the event table (docs-check: is it current?)
-#   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI
+#   docs         docs/events.md from the event table, docs/sdk.md from the headers,
+#                packaging/man/kcap-COMMAND.8 from the help (docs-check: current?)
+#   install-userspace  DESTDIR, PREFIX: library, headers, pkg-config file, CLI,
+#                the kcap.v1 schema (share/kcap/proto, for protoc --decode)
 
 KCAP_VERSION := 1.0.0
 KCAP_SOMAJOR := 1
@@ -75,9 +77,10 @@ test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 layers-check: $(LIB_A) $(CLI_OBJS)
 	@$(US_DIR)/tools/check-layers.sh $(US_OBJ)/lib-static $(US_DIR)/lib $(US_OBJ)/cli
 
-# docs/events.md is generated from the event table and docs/sdk.md from the
-# public headers' comments: `make docs` rewrites them, docs-check (run by
-# test-unit) fails when a committed copy is stale.
+# docs/events.md is generated from the event table, docs/sdk.md from the
+# public headers' comments and the command man pages from `kcap CMD --help`:
+# `make docs` rewrites them, docs-check (run by test-unit) fails when a
+# committed copy is stale.
 SDK_HEADERS = $(US_DIR)/lib/kcap.h $(wildcard $(US_DIR)/lib/kcap_*.h) \
 	$(TOP)/include/kcap/kcap_abi.h $(TOP)/include/kcap/kcap_events.h
 SDK_EXAMPLES = $(sort $(wildcard $(US_DIR)/examples/*.c))
@@ -88,11 +91,14 @@ SDK_DOC = { printf '<!-- SPDX-License-Identifier: Apache-2.0 -->\n\# libkcap SDK
 docs: $(BUILD)/bin/kcap-static
 	$(BUILD)/bin/kcap-static list-events --markdown >$(TOP)/docs/events.md
 	$(SDK_DOC) >$(TOP)/docs/sdk.md
+	rm -f $(TOP)/packaging/man/kcap-*.8
+	$(US_DIR)/tools/gen-man.sh $(BUILD)/bin/kcap-static $(TOP)/packaging/man
 docs-check: $(BUILD)/bin/kcap-static
 	@$(BUILD)/bin/kcap-static list-events --markdown | diff -u $(TOP)/docs/events.md - || \
 		{ echo "docs/events.md is out of date with the event table: run 'make docs'"; exit 1; }
 	@$(SDK_DOC) | diff -u $(TOP)/docs/sdk.md - >/dev/null || \
 		{ echo "docs/sdk.md is out of date with the SDK headers: run 'make docs'"; exit 1; }
+	@$(US_DIR)/tools/check-man.sh $(BUILD)/bin/kcap-static $(TOP)/packaging/man $(BUILD)/man-check
 
 $(US_GEN)/kcap_syscalls_64.h: $(KCAP_UNISTD_DIR)/unistd_64.h $(US_DIR)/lib/capture/gen-syscalls.sh
 	@mkdir -p $(@D)
@@ -180,6 +186,8 @@ install-userspace: lib cli
 		> $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig/libkcap.pc
 	install -m 0644 $(SDK_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/kcap/
 	install -m 0755 $(BUILD)/bin/kcap-static $(DESTDIR)$(PREFIX)/bin/kcap
+	install -d $(DESTDIR)$(PREFIX)/share/kcap/proto/kcap/v1
+	install -m 0644 $(TOP)/proto/kcap/v1/*.proto $(DESTDIR)$(PREFIX)/share/kcap/proto/kcap/v1/
 
 include $(US_DIR)/proto.mk
 

@@ -230,6 +230,8 @@ for cmd in record stats read info detect export list-fields driver; do
 	cmp -s <("$kcap" help $cmd) <("$kcap" $cmd --help)
 	result $? "kcap help $cmd = kcap $cmd --help"
 done
+cmp -s <("$kcap" help --help) <("$kcap" --help)
+result $? "kcap help --help = kcap --help"
 for cmd in record stats read detect export driver; do
 	for bad in --no-such-option -Q; do
 		"$kcap" $cmd $bad >/dev/null 2>err

@@ -62,6 +62,63 @@ else
 	sed 's/^/# /' "$gen/dec.txt" | head -20
 fi
 
+# ---- the decoding commands of kcap export --help, as shown ----------------------------
+# Lines "  $ CMD" of the help, run in a directory holding the schema (proto/)
+# and the capture under the help's name: help and test cannot drift.
+hd=$gen/help
+mkdir -p "$hd" && ln -s "$top/proto" "$hd/proto" && cp "$f" "$hd/capture.kcap"
+"$kcap" export --help | sed -n 's/^  \$ //p' >"$gen/help.cmds"
+expect "kcap export --help shows two commands (--split, protoc --decode)" \
+	"$(grep -c . "$gen/help.cmds")" 2
+kcap() { "$kcap" "$@"; }
+k=0
+while IFS= read -r c; do
+	k=$((k + 1))
+	(cd "$hd" && eval "$c") >"$gen/help.out$k" 2>"$gen/help.err$k" && ok "as in the help: $c" ||
+		{ notok "as in the help: $c"; sed 's/^/# /' "$gen/help.err$k" | head -5; }
+done <"$gen/help.cmds"
+unset -f kcap
+if grep -q '^seq: 1$' "$gen/help.out2" && grep -q '^source: SOURCE_FILE$' "$gen/help.out2"; then
+	ok "  ... protoc decodes the first event"
+else
+	notok "  ... protoc's output: $(head -3 "$gen/help.out2" | tr '\n' ' ')"
+fi
+# The files are the stream's messages, in order, none missing (the header
+# differs: its time is the export's).
+/usr/bin/python3 - "$gen/clean.pb" "$hd/msgs" >"$gen/split.cmp" 2>&1 <<'PYEOF'
+import os, sys
+d = open(sys.argv[1], "rb").read()
+i = k = 0
+while i < len(d):
+    n = s = 0
+    while True:
+        b = d[i]; i += 1; n |= (b & 0x7F) << s; s += 7
+        if b < 0x80: break
+    m = open("%s/%08d.pb" % (sys.argv[2], k), "rb").read()
+    if k and m != d[i:i + n]:
+        sys.exit("message %d differs" % k)
+    i += n; k += 1
+extra = len([e for e in os.listdir(sys.argv[2]) if e.endswith(".pb")]) - k
+sys.exit("%d files more than messages" % extra if extra else 0)
+PYEOF
+[ $? -eq 0 ] && ok "--split: one file per message of the -w stream, the same bytes" ||
+	notok "--split: $(cat "$gen/split.cmp")"
+[ "$(stat -c %a "$hd/msgs")" = 700 ] && ! ls -A "$hd" | grep -q '^\.' &&
+	ok "--split: DIR private like -w's files, no temporary left beside it" ||
+	notok "--split: $(stat -c %a "$hd/msgs"), $(ls -A "$hd" | tr '\n' ' ')"
+# proto/README.md's Python reader, as it is on the page, on the stream.
+awk '/^```python$/ { on = 1; next } /^```$/ { on = 0 } on' "$top/proto/README.md" >"$gen/events.py"
+(cd "$gen" && /usr/bin/python3 events.py) <"$gen/clean.pb" >"$gen/events.out" 2>"$gen/events.err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$gen/events.out")" -eq $((lines + 1)) ] &&
+	[ "$(head -1 "$gen/events.out")" = "0 header header " ]; then
+	ok "proto/README.md's Python reader: the header, then every event"
+else
+	notok "proto/README.md's Python reader: $(tail -1 "$gen/events.err") $(head -2 "$gen/events.out")"
+fi
+"$kcap" export -r - --split "$gen/stdin" <"$f" 2>/dev/null &&
+	diff -r -x 00000000.pb "$gen/stdin" "$hd/msgs" >/dev/null && ok "--split with -r - (standard input): the same files" ||
+	notok "--split with -r -"
+
 # ---- drops in a capture file ------------------------------------------------------
 "$kcap" export -r "$corpus/guest-drops.kcap" -w "$gen/drops.pb" 2>/dev/null
 $py pb "$gen/drops.pb" >"$gen/drops.sum"
@@ -119,5 +176,33 @@ grep -q 'need tcp:127.0.0.1:PORT, unix:PATH or unixpacket:PATH' "$gen/e3" && ok 
 	notok "--listen udp:1"
 "$kcap" export -w /tmp/x --listen unix:/tmp/y 2>"$gen/e4"
 grep -q 'exclude each other' "$gen/e4" && ok "-w with --listen refused" || notok "-w with --listen"
+"$kcap" export -r "$f" --split "$gen/s1" -w "$gen/x" 2>"$gen/e5"
+st=$?
+grep -q -- '-w, --split and --listen exclude each other' "$gen/e5" && [ $st -eq 2 ] &&
+	ok "--split with -w refused (exit 2)" || notok "--split with -w: status $st, $(cat "$gen/e5")"
+"$kcap" export -r "$f" --split "$gen/s1" -j 2>"$gen/e6"
+st=$?
+grep -q -- '--split writes protobuf messages' "$gen/e6" && [ $st -eq 2 ] &&
+	ok "--split with -j refused (exit 2)" || notok "--split with -j: status $st, $(cat "$gen/e6")"
+"$kcap" export -r "$f" --split "$hd/msgs" 2>"$gen/e7"
+st=$?
+grep -q 'Directory not empty (need a new or empty directory)' "$gen/e7" && [ $st -eq 1 ] &&
+	[ -f "$hd/msgs/00000001.pb" ] && ok "--split into a non-empty directory refused (exit 1), it is left alone" ||
+	notok "--split non-empty: status $st, $(cat "$gen/e7")"
+mkdir "$gen/s2"
+"$kcap" export -r "$f" --split "$gen/s2" 2>/dev/null && [ -f "$gen/s2/00000000.pb" ] &&
+	ok "--split into an existing empty directory" || notok "--split into an empty directory"
+cp "$f" "$gen/bad.kcap"
+printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
+	dd of="$gen/bad.kcap" bs=1 seek=$(($(stat -c %s "$f") / 2)) conv=notrunc 2>/dev/null
+"$kcap" export -r "$gen/bad.kcap" --split "$gen/s3" 2>"$gen/e8"
+st=$?
+[ $st -eq 1 ] && [ ! -e "$gen/s3" ] && grep -q 's3 not written$' "$gen/e8" &&
+	[ -z "$(find "$gen" -maxdepth 1 -name '.s3.*')" ] &&
+	ok "-r --split of a corrupt file: exit 1, neither DIR nor a temporary left" ||
+	notok "-r --split of a corrupt file: status $st, $(tail -1 "$gen/e8")"
+"$kcap" export -r "$gen/bad.kcap" --split "$gen/s3" --keep-partial 2>"$gen/e9"
+[ -d "$gen/s3.partial" ] && [ ! -e "$gen/s3" ] && ok "  ... with --keep-partial: DIR.partial" ||
+	notok "--keep-partial with --split: $(tail -1 "$gen/e9")"
 echo "1..$n"
 [ $fails -eq 0 ]

@@ -68,6 +68,13 @@ else
 	pass "lintian: no errors ($(grep -c '^W: ' "$work/lintian.out") warning(s))"
 fi
 
+# The kcap package: kcap(8) and a page per command, the export schema.
+dpkg -c "$(ls "$out/kcap_${ver}_"*.deb | head -1)" >"$work/kcap.list" 2>/dev/null
+pages=$(grep -c '/usr/share/man/man8/kcap[-a-z]*\.8\.gz$' "$work/kcap.list")
+[ "$pages" -eq "$(ls "$top"/packaging/man/kcap*.8 | wc -l)" ] &&
+	grep -q '/usr/share/kcap/proto/kcap/v1/event\.proto$' "$work/kcap.list" &&
+	pass "kcap package: $pages man pages (packaging/man/), the kcap.v1 schema" ||
+	fail "kcap package: $pages man pages, $(grep -c '\.proto$' "$work/kcap.list") schema files"
 snapshot >"$work/before"
 check "dpkg -i$(for d in $debs; do printf ' %s' "$(basename "$d")"; done)" dpkg_wait -i $debs
 if dkms status "kcap/$ver" -k "$rel" 2>/dev/null | grep -q ': installed' &&

@@ -7,6 +7,7 @@
 #define KCAP_CLI_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -197,5 +198,33 @@ void progress_end(struct file_progress *p, unsigned long long events, bool summa
  * a summary on stderr; returns the exit status. */
 int record_to_file(struct kcap *h, const struct write_opts *wo, unsigned long long count,
 		   volatile int *stop, struct kcap_filter *expr, struct kcap_state *st);
+
+/* ---- export's own helper (export_split.c, used by export.c only) -------------- */
+
+/* --split DIR: the protobuf stream cut into one file per message. */
+struct export_split {
+	const char *dir;	  /* DIR as given */
+	char path[PATH_MAX];	  /* where the files go: DIR, or a temporary beside it */
+	bool tmp;		  /* path is renamed to DIR at the end (-r) */
+	int fd;			  /* the delimited stream, as the exporter writes it */
+	unsigned long long off;	  /* stream bytes split so far */
+	unsigned long long count; /* files written */
+	unsigned char *buf;	  /* the stream from off on, have bytes of cap */
+	size_t have, cap;
+};
+
+/* Prepares DIR (@atomic: it appears when complete, else written in place)
+ * and the stream file (s->fd, for kcap_export_opts.fd); 0, or the exit
+ * status after a message. */
+int split_open(struct export_split *s, const char *dir, bool atomic);
+
+/* Writes the complete messages the stream file holds now; 0 or the exit
+ * status after a message. */
+int split_drain(struct export_split *s);
+
+/* The end: with @status 0, the last messages and (atomic) the rename to
+ * DIR; else the temporary directory is removed, or with @keep_partial
+ * renamed to DIR.partial. Returns the exit status. */
+int split_close(struct export_split *s, int status, bool keep_partial);
 
 #endif /* KCAP_CLI_H */

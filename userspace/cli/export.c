@@ -21,8 +21,9 @@
 #include "kcap_export.h"
 
 static const char export_usage[] =
-	"Usage: kcap export [-r FILE] [--format pb|json | -j] [-w OUT | --listen ADDR]\n"
-	"                   [-n N] [--queue SIZE] [--linger SECONDS] [--keep-partial]\n"
+	"Usage: kcap export [-r FILE] [--format pb|json | -j]\n"
+	"                   [-w OUT | --split DIR | --listen ADDR] [-n N] [--queue SIZE]\n"
+	"                   [--linger SECONDS] [--keep-partial]\n"
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
 	"                   [--no-lifecycle] [--enter] [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
@@ -38,8 +39,12 @@ static const char export_usage[] =
 	"      --format FMT       pb (default) or json; -j is --format json\n"
 	"  -w, --write OUT        write to OUT instead of stdout; with -r, OUT appears\n"
 	"                         only when complete (never onto FILE itself)\n"
-	"      --keep-partial     with -r and -w: on failure keep what was written as\n"
-	"                         OUT.partial\n"
+	"      --split DIR        pb: each message in a file of its own instead, without\n"
+	"                         the length prefix: DIR/00000000.pb (the header),\n"
+	"                         DIR/00000001.pb, ...; DIR is new or empty; with -r it\n"
+	"                         appears only when complete, live it fills as it goes\n"
+	"      --keep-partial     with -r and -w (or --split): on failure keep what was\n"
+	"                         written as OUT.partial\n"
 	"      --listen ADDR      serve the stream to one client at a time:\n"
 	"                         tcp:127.0.0.1:PORT (loopback only; port 0: any, printed\n"
 	"                         on stderr), unix:PATH (stream socket), unixpacket:PATH\n"
@@ -57,10 +62,14 @@ static const char export_usage[] =
 	"line (kcap read --help): only matching events are exported.\n"
 	"A capture file that was not closed cleanly is exported up to its last\n"
 	"complete block, with a warning; progress on stderr when it is a terminal.\n"
-	"Decode with: protoc --decode kcap.v1.Event -I proto kcap/v1/event.proto\n"
-	"(one message), or any protobuf library's delimited reader.\n";
+	"The stream (stdout, -w) is protobuf's delimited format: read it with a\n"
+	"protobuf library's delimited reader (Python: proto/README.md). protoc\n"
+	"--decode reads one message; in kcap's source tree (installed: -I\n"
+	"/usr/share/kcap/proto instead of -I proto):\n"
+	"  $ kcap export -r capture.kcap --split msgs\n"
+	"  $ protoc --decode=kcap.v1.Event -I proto kcap/v1/event.proto <msgs/00000001.pb\n";
 
-enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER, OPT_KEEP_PARTIAL };
+enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER, OPT_KEEP_PARTIAL, OPT_SPLIT };
 
 static const struct option export_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -71,6 +80,7 @@ static const struct option export_opts[] = {
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL },
+	{ "split", required_argument, NULL, OPT_SPLIT },
 	CAPTURE_LONG_OPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -82,6 +92,9 @@ struct export_args {
 	int linger_ms; /* -1: until taken */
 	bool live_opts; /* a live capture option other than -e was given */
 	bool keep_partial;
+	const char *split_dir; /* --split */
+	bool split_failed;     /* split_drain() failed (and said why) */
+	struct export_split split;
 	char *syscalls; /* -e: kernel-side live, syscall_filter on a file */
 	struct syscall_filter sc;
 	struct kcap_filter *expr;   /* the FILTER argument */
@@ -118,6 +131,9 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 		return 0;
 	case OPT_KEEP_PARTIAL:
 		a->keep_partial = true;
+		return 0;
+	case OPT_SPLIT:
+		a->split_dir = optarg;
 		return 0;
 	case 'e':
 		a->syscalls = optarg;
@@ -181,14 +197,17 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		if (err)
 			return err;
 	}
-	if (a->xo.path && a->xo.listen)
-		return usage_error("export", "-w and --listen exclude each other");
+	if (!!a->xo.path + !!a->xo.listen + !!a->split_dir > 1)
+		return usage_error("export", "-w, --split and --listen exclude each other");
+	if (a->split_dir && a->xo.format != KCAP_EXPORT_PB)
+		return usage_error("export",
+				   "--split writes protobuf messages; JSON is one per line already");
 	if (a->in && a->live_opts)
 		return usage_error("export",
 				   "-s, --buffer-size, --no-lifecycle and --enter are for live "
 				   "capture, not -r");
-	if (a->keep_partial && !(a->in && a->xo.path))
-		return usage_error("export", "--keep-partial needs -r FILE and -w OUT");
+	if (a->keep_partial && !(a->in && (a->xo.path || a->split_dir)))
+		return usage_error("export", "--keep-partial needs -r FILE and -w OUT or --split DIR");
 	if (a->syscalls) {
 		err = a->in ? syscall_filter_parse("export", a->syscalls, &a->sc)
 			    : parse_capture_opt("export", 'e', a->syscalls, &a->open, a->nrs);
@@ -360,6 +379,16 @@ static int export_one(struct kcap *h, struct kcap_exporter *x, struct kcap_state
 	return err;
 }
 
+/* --split: the messages written so far into their files. 0, or -EIO after
+ * a message (a->split_failed). */
+static int split_now(struct export_args *a)
+{
+	if (!a->split_dir || !split_drain(&a->split))
+		return 0;
+	a->split_failed = true;
+	return -EIO;
+}
+
 /* Exports until -n, the end of the source, a signal or an error. */
 static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_state *st,
 		       struct export_args *a, volatile int *stop, struct pump *p)
@@ -373,6 +402,8 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_stat
 			if (!a->xo.path && !a->xo.listen && a->xo.fd <= 0)
 				check_stdout_reader();
 			err = kcap_exporter_poll(x, 0);
+			if (!err)
+				err = split_now(a);
 			if (err)
 				break;
 			continue;
@@ -380,6 +411,8 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_stat
 		if (err)
 			break;
 		err = export_one(h, x, st, a, ev, p);
+		if (!err && !(p->read % 64))
+			err = split_now(a);
 		if (err)
 			break;
 	}
@@ -414,7 +447,7 @@ static int run(struct kcap *h, struct kcap_exporter *x, struct kcap_state *threa
 	p->pr.on = p->pr.on && a->in;
 	err = pump_events(h, x, threads, a, stop, p);
 	progress_end(&p->pr, p->read, false);
-	if (err == -EINTR)
+	if (err == -EINTR || a->split_failed)
 		return EXIT_RUNTIME;
 	if (err) {
 		fprintf(stderr, "kcap export: %s\n",
@@ -468,6 +501,12 @@ int cmd_export(int argc, char **argv)
 		if (status)
 			goto out;
 	}
+	if (a.split_dir) {
+		status = split_open(&a.split, a.split_dir, a.in != NULL);
+		if (status)
+			goto out;
+		a.xo.fd = a.split.fd;
+	}
 	stop = install_stop_signals();
 	status = EXIT_RUNTIME;
 	h = open_source(&a);
@@ -485,6 +524,8 @@ int cmd_export(int argc, char **argv)
 	kcap_close(h);
 out:
 	status = commit_output(&a, out, status);
+	if (a.split.dir)
+		status = split_close(&a.split, status, a.keep_partial);
 	kcap_filter_free(a.expr);
 	return status;
 }

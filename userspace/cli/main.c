@@ -102,6 +102,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	if (!cmd)
 		return usage_error(NULL, "no command given");
+	if (!strcmp(cmd, "help") && argc > 2 &&
+	    (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+		print_usage();
+		return check_output(NULL);
+	}
 	if (!strcmp(cmd, "help") && argc > 2) {
 		/* kcap help COMMAND: kcap COMMAND --help */
 		char *help_argv[] = {argv[2], "--help", NULL};

@@ -26,7 +26,7 @@ static const char read_usage[] =
 	"  -r, --read FILE        the capture file; - reads standard input (a pipe:\n"
 	"                         forward only)\n"
 	"      --start T          only events at or after T\n"
-	"      --end T            only events at or before T\n"
+	"      --end T            only events at or before T;\n"
 	"                         T is SECONDS[.NANOS] as printed in event lines,\n"
 	"                         +SECONDS[.FRACTION] after the first event, or a UTC\n"
 	"                         time as kcap info prints it:\n"
