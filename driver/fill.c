@@ -76,8 +76,8 @@ static u32 kcap_param_max(const struct kcap_param_desc *p,
 u32 kcap_put_fd_path(struct kcap_rec *w, long fd)
 {
 	struct file *f;
-	char *p;
-	u32 n = 0;
+	int len;
+	u32 n;
 
 	if (fd < 0)
 		return 0;
@@ -87,12 +87,8 @@ u32 kcap_put_fd_path(struct kcap_rec *w, long fd)
 	f = fget(fd);
 	if (!f)
 		return 0;
-	p = d_path(&f->f_path, (char *)w->p, KCAP_PATH_MAX);
-	if (!IS_ERR(p)) {
-		/* d_path() builds the path at the end of the buffer. */
-		n = strlen(p);
-		memmove(w->p, p, n);
-	}
+	len = kcap_path(&f->f_path, (char *)w->p, KCAP_PATH_MAX);
+	n = len > 0 ? len : 0;
 	fput(f);
 	return n;
 }

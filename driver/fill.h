@@ -33,6 +33,18 @@ static inline bool kcap_tp_may_fault(void)
 void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type);
 u32 kcap_put_fd_path(struct kcap_rec *w, long fd);
 
+/* path.c */
+struct path;
+struct fs_struct;
+/*
+ * The path of @path into @buf (not NUL-terminated): its length, or a
+ * negative errno; d_path() but on PREEMPT_RT (see path.c).
+ */
+int kcap_path(const struct path *path, char *buf, int len);
+/* @fs's pwd and/or root without fs->lock (may be NULL); false if busy. */
+bool kcap_fs_get(struct fs_struct *fs, struct path *pwd, struct path *root);
+void kcap_path_init(void);
+
 /* Exec: @bprm is set when called from sched_process_exec (success). */
 struct linux_binprm;
 void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,

@@ -46,44 +46,12 @@ static void kcap_put_str(struct kcap_rec *w, const char *s, size_t max)
 	kcap_rec_put(w, s, strnlen(s, max));
 }
 
-/* Write a d_path() result for @path in place. */
+/* Write the path of @path in place (kcap_path(): no sleeping lock). */
 static u32 kcap_put_path(struct kcap_rec *w, const struct path *path)
 {
-	char *p = d_path(path, (char *)w->p, KCAP_PATH_MAX);
-	u32 n;
+	int n = kcap_path(path, (char *)w->p, KCAP_PATH_MAX);
 
-	if (IS_ERR(p))
-		return 0;
-	n = strlen(p);
-	memmove(w->p, p, n);
-	return n;
-}
-
-/*
- * A consistent copy of @fs->pwd without fs->lock, a sleeping lock on
- * PREEMPT_RT (probes run with preemption off): the seqcount under it, read
- * without waiting for a writer (one preempted on this CPU would never
- * finish), a few times at most. False if a writer kept changing it.
- */
-static bool kcap_get_pwd(struct fs_struct *fs, struct path *pwd)
-{
-#ifdef KCAP_HAS_FS_SEQLOCK
-	seqcount_t *sc = &fs->seq.seqcount.seqcount;
-#else
-	seqcount_t *sc = &fs->seq.seqcount;
-#endif
-	unsigned int seq, tries;
-
-	for (tries = 0; tries < 4; tries++) {
-		/* Pairs with the writer's write_seqcount_begin()/end(). */
-		seq = raw_read_seqcount(sc);
-		if (seq & 1)
-			continue;
-		*pwd = fs->pwd;
-		if (!read_seqcount_retry(sc, seq))
-			return true;
-	}
-	return false;
+	return n > 0 ? n : 0;
 }
 
 /*
@@ -101,7 +69,7 @@ static u32 kcap_put_cwd(struct kcap_rec *w)
 	if (!fs)
 		return 0;
 	rcu_read_lock();
-	if (kcap_get_pwd(fs, &pwd))
+	if (kcap_fs_get(fs, &pwd, NULL))
 		n = kcap_put_path(w, &pwd);
 	rcu_read_unlock();
 	return n;

@@ -42,10 +42,6 @@ fi
 	echo "both are served by the host's system. Any lockdep, KASAN, UBSAN, KFENCE"
 	echo "or sleeping-in-atomic report in a guest's log fails its run."
 	echo
-	echo "Known bug (docs/abi.md): on \`rt\`, 90-storm fails about one run in two with"
-	echo "\"scheduling while atomic\" from d_path() in kcap_put_fd_path() (a rename"
-	echo "racing with an fd path: d_path() then takes a sleeping lock on PREEMPT_RT)."
-	echo
 	echo "| suite | kernel release | compiler | build | passed | failed | guest time | date | commit |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 	for suite in $KCAP_SUITES; do
