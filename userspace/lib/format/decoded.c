@@ -287,13 +287,7 @@ size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_e
 	for (i = 1; i < ev->nparams; i++) {
 		if (k++)
 			kcap__put_str(&o, ", ");
-		if (i < d->nparams) {
-			kcap__put_str(&o, d->params[i].name);
-		} else {
-			kcap__put_char(&o, 'p');
-			kcap__put_u64(&o, i);
-		}
-		kcap__put_char(&o, '=');
+		kcap__put_param_label(&o, d, i);
 		if (i < d->nparams) {
 			put_dparam(&o, &c, i, &d->params[i]);
 		} else {

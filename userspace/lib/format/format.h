@@ -55,6 +55,19 @@ KCAP_HIDDEN const char *kcap__name_of(const struct kcap__name *t, __u64 v);
  * kcap__format_decoded() - "NAME(p=v, ...) = RES" for a decoded syscall
  * event described by @d; returns the length like snprintf().
  */
+/* "name=" of parameter @i of an event described by @d ("pN=" past the table). */
+static inline void kcap__put_param_label(struct kcap__out *o, const struct kcap_event_desc *d,
+					 unsigned int i)
+{
+	if (i < d->nparams) {
+		kcap__put_str(o, d->params[i].name);
+	} else {
+		kcap__put_char(o, 'p');
+		kcap__put_u64(o, i);
+	}
+	kcap__put_char(o, '=');
+}
+
 KCAP_HIDDEN size_t kcap__format_decoded(const struct kcap_event_hdr *ev,
 					const struct kcap_event_desc *d, char *buf, size_t len);
 

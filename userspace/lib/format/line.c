@@ -157,13 +157,7 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 			kcap__put_str(&o, d->name ? d->name : "(null)");
 			for (i = 0; i < ev->nparams; i++) {
 				kcap__put_char(&o, ' ');
-				if (i < d->nparams) {
-					kcap__put_str(&o, d->params[i].name);
-				} else {
-					kcap__put_char(&o, 'p');
-					kcap__put_u64(&o, i);
-				}
-				kcap__put_char(&o, '=');
+				kcap__put_param_label(&o, d, i);
 				put_param(&o, ev, i, i < d->nparams ? &d->params[i] : NULL);
 			}
 		}
