@@ -96,14 +96,23 @@ int kcap_probes_register(struct kcap_session *s)
 /* Unregister and wait until no probe of this session can still run. */
 void kcap_probes_unregister(struct kcap_session *s)
 {
-	int i;
+	int i, ret;
 
 	if (!s->registered)
 		return;
-	for (i = 0; i < KCAP_TP_NR; i++)
-		if (__test_and_clear_bit(i, &s->registered))
-			WARN_ON_ONCE(tracepoint_probe_unregister(kcap_tps[i],
-						kcap_tp_probes[i], s));
+	/*
+	 * A failure here (on 5.10 an allocation failure under memory
+	 * pressure) is logged, not WARNed: a stop must never be a crash
+	 * under panic_on_warn.
+	 */
+	for (i = 0; i < KCAP_TP_NR; i++) {
+		if (!__test_and_clear_bit(i, &s->registered))
+			continue;
+		ret = tracepoint_probe_unregister(kcap_tps[i], kcap_tp_probes[i], s);
+		if (ret)
+			pr_err_ratelimited(KCAP_MODNAME ": unregistering the %s probe: %d\n",
+					   kcap_tp_names[i], ret);
+	}
 	tracepoint_synchronize_unregister();
 }
 
