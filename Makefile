@@ -25,5 +25,10 @@ include tests/fuzz/build.mk
 include userspace/examples/build.mk
 include tests/pkg/build.mk
 
+# Everything `make test` compiles on the host, built first and in parallel;
+# the suites then run one after another.
+.PHONY: test-build
+test-build: lib cli examples guest-bins $(UNIT_BIN) $(CLI_TEST_BIN) $(FUZZ_BIN)
+
 clean:
 	rm -rf $(BUILD)

@@ -20,7 +20,7 @@ tar -C "$top" --exclude=./build --exclude=./.git --exclude=./debian -cf - . | ta
 cp -r "$top/packaging/debian" "$stage/debian"
 cp "$top/packaging/systemd/kcap.service" "$stage/debian/kcap.service"
 start=$(date +%s)
-if ! (cd "$stage" && dpkg-buildpackage -us -uc -b -j1) >"$top/build/deb/build.log" 2>&1; then
+if ! (cd "$stage" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$top/build/deb/build.log" 2>&1; then
 	grep -E 'error|Error|dh_[a-z_]+: ' "$top/build/deb/build.log" | tail -15 >&2
 	echo "deb.sh: dpkg-buildpackage failed, see build/deb/build.log" >&2
 	exit 1

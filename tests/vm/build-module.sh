@@ -53,6 +53,9 @@ fi
 
 start=$(date +%s)
 rc=0
+# Kbuild runs its own jobs: not a calling make's jobserver (under make -j
+# it would only warn "jobserver unavailable", which counts as a warning).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 with_proc "$suite" in_suite "$suite" make -C "$headers" M="$dir" $flags modules \
 	>"$out/build.log" 2>&1 || rc=$?
 if [ "$root" != / ]; then

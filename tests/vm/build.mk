@@ -43,13 +43,14 @@ module-check: vm-deps
 	$(VM_DIR)/build-module.sh --check "$$suite" "$$rel"
 	@$(VM_DIR)/checkpatch.sh
 
-# In this order, also under make -j.
+# In this order, also under make -j: the host build in parallel first, the
+# fuzzer's timed run (one core) beside the module's W=1/sparse build.
 test:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory -j$$(nproc) test-build
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-cli
-	@$(MAKE) --no-print-directory fuzz-smoke
-	@$(MAKE) --no-print-directory module-check
+	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check
 	@$(MAKE) --no-print-directory test-vm
 	@$(MAKE) --no-print-directory test-export
 	@$(MAKE) --no-print-directory test-pkg

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # /init of the test guest (busybox sh). Runs every case script in /cases in
-# order, each between "### CASE name BEGIN" and "### CASE name END status"
+# order, each between "### CASE name BEGIN" and "### CASE name END status secs"
 # markers on the serial console, dumps the kernel log, then powers off.
 # run-guest.sh reads these markers; keep them in step with it.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -30,8 +30,11 @@ for c in /cases/[0-9]*.sh; do
 	fi
 	echo "### CASE $name BEGIN"
 	cd /tmp
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	timeout "$limit" sh "$c" </dev/null 2>&1
-	echo "### CASE $name END $?"
+	st=$?
+	# The case's wall time (guest clock) follows its status.
+	echo "### CASE $name END $st $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime)"
 done
 echo "### DMESG BEGIN"
 dmesg

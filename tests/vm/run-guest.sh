@@ -285,7 +285,10 @@ tr -d '\r' <"$serial" | cat - "$hostlog" | awk -v rel="$rel" -v expected="$expec
 	}' 2>"$out/result"
 read -r passed failed <"$out/result"
 echo "$passed $failed $secs $timed_out" >"$out/result"
-log "$rel: guest ran ${secs} s; serial log: ${serial#"$top"/}"
+# The guest's own clock per case (init.sh), slowest first.
+case_times=$(tr -d '\r' <"$serial" | awk '/^### CASE .* END [0-9]+ [0-9.]+$/ { print $6, $3 }' |
+	sort -rn | awk '{ printf "%s%s %.0f s", (NR > 1 ? ", " : ""), $2, $1 }')
+log "$rel: guest ran ${secs} s${case_times:+ ($case_times)}; serial log: ${serial#"$top"/}"
 if [ "${KCAP_KEEP:-0}" != 1 ]; then
 	rm -rf "$root" "$out/initrd.gz"
 fi

@@ -108,6 +108,15 @@ volatile int *install_stop_signals(void);
 void check_stdout_reader(void);
 
 /*
+ * The same check once every 256 calls: for each event of a loop whose
+ * events keep coming (and may print nothing, as detect without alerts or
+ * record with a filter that matches none), so that a gone reader ends it
+ * within a few hundred events, not only when the rings are idle (a poll()
+ * per 256 events costs a few nanoseconds an event).
+ */
+void stdout_reader_tick(void);
+
+/*
  * The end of a command's output: flushes stdout; if a write to it failed
  * (disk full, /dev/full, closed), prints "kcap CMD: writing output: REASON"
  * and returns EXIT_RUNTIME, else 0. main.c calls it after every command

@@ -235,6 +235,14 @@ void check_stdout_reader(void)
 		raise(SIGPIPE);
 }
 
+void stdout_reader_tick(void)
+{
+	static unsigned int n;
+
+	if ((++n & 255) == 0)
+		check_stdout_reader();
+}
+
 static int out_errno; /* the first failed write to stdout */
 
 bool output_ok(bool ok)

@@ -406,6 +406,8 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		}
 		run->events++;
 		progress_tick(&run->pr, run->events, ev->ts_ns);
+		if (!file)
+			stdout_reader_tick();
 		if (w && kcap_writer_write(w, ev)) {
 			fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 			return EXIT_RUNTIME;

@@ -410,6 +410,8 @@ static int pump_events(struct kcap *h, struct kcap_exporter *x, struct kcap_stat
 		}
 		if (err)
 			break;
+		if (!a->in && !a->xo.path && !a->xo.listen && a->xo.fd <= 0)
+			stdout_reader_tick();
 		err = export_one(h, x, st, a, ev, p);
 		if (!err && !(p->read % 64))
 			err = split_now(a);

@@ -155,6 +155,7 @@ int cmd_record(int argc, char **argv)
 		}
 		if (err)
 			break;
+		stdout_reader_tick();
 		if (!keep_event(expr, st, h, ev))
 			continue;
 		out_ok = print_event(h, ev);

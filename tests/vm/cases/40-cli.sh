@@ -73,9 +73,13 @@ cat >/tmp/openat.yaml <<'YAML'
   priority: WARNING
 YAML
 sed -n '/^- rule: never/,$p' /tmp/openat.yaml >/tmp/never.yaml
+# SIGKILL at the timeout: a command that missed its reader's end says 137.
 start_load
-(timeout 30 kcap detect -R /tmp/openat.yaml 2>/tmp/det.err; echo $? >/tmp/det.st) | head -1 >/tmp/det.out
-(timeout 30 kcap detect -R /tmp/never.yaml 2>/tmp/det2.err; echo $? >/tmp/det2.st) | sleep 1
+(timeout -s KILL 30 kcap detect -R /tmp/openat.yaml 2>/tmp/det.err; echo $? >/tmp/det.st) |
+	head -1 >/tmp/det.out
+(timeout -s KILL 30 kcap detect -R /tmp/never.yaml 2>/tmp/det2.err; echo $? >/tmp/det2.st) | sleep 1
+(timeout -s KILL 30 kcap record proc.name=no-such-process 2>/tmp/rec3.err; echo $? >/tmp/rec3.st) |
+	sleep 1
 stop_load
 if [ "$(cat /tmp/det.st)" = 141 ] && [ "$(grep -c 'openat by' /tmp/det.out)" = 1 ]; then
 	pass "kcap detect | head -1: one alert, then SIGPIPE (141)"
@@ -83,11 +87,19 @@ else
 	fail "kcap detect | head -1 (status $(cat /tmp/det.st), want 141)"
 	diag /tmp/det.err
 fi
+# The load keeps events coming: the end of the reader is noticed between
+# events, not only when the rings are idle.
 if [ "$(cat /tmp/det2.st)" = 141 ]; then
-	pass "kcap detect without alerts ends when its reader goes (141, not the timeout)"
+	pass "kcap detect without alerts, events flowing, ends when its reader goes (141, not the timeout)"
 else
 	fail "kcap detect without alerts, reader gone (status $(cat /tmp/det2.st), want 141)"
 	diag /tmp/det2.err
+fi
+if [ "$(cat /tmp/rec3.st)" = 141 ]; then
+	pass "kcap record with a filter that matches nothing ends when its reader goes (141)"
+else
+	fail "kcap record matching nothing, reader gone (status $(cat /tmp/rec3.st), want 141)"
+	diag /tmp/rec3.err
 fi
 # Not root: /dev/kcap is 0600 root, the CLI says so in one line.
 timeout 30 detect_helper runas 1000 kcap record -n 1 >/tmp/rec.out 2>/tmp/rec.err
