@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -402,12 +403,16 @@ static void test_alert_json(void **state)
 		  .hostname = "node-1");
 
 	(void)state;
+	/* "output" is Falco's text line: local time of day, priority, output */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	n = kcap_alert_to_json(&al, buf, sizeof(buf));
 	assert_true(n > 0 && n < (int)sizeof(buf));
 	assert_true(json_valid(buf));
 	assert_string_equal(buf,
 			    "{\"hostname\":\"node-1\","
-			    "\"output\":\"Sensitive file opened (file=/etc/shadow)\","
+			    "\"output\":\"22:13:20.123456789: Warning "
+			    "Sensitive file opened (file=/etc/shadow)\","
 			    "\"priority\":\"Warning\",\"rule\":\"Read sensitive file\","
 			    "\"source\":\"syscall\","
 			    "\"tags\":[\"filesystem\",\"mitre_credential_access\"],"
@@ -744,8 +749,9 @@ static void test_alert_from_rules(void **state)
 	struct kcap_state *st = kcap_state_new(&so);
 	struct kcap_rules *r = kcap_rules_new();
 	static struct encoded e;
-	char expect[4096], line[8192];
+	char expect[4096], line[8192], prefix[64];
 	const char *out_at;
+	struct tm tm;
 	struct utsname u;
 	Kcap__V1__Alert *m;
 	struct evbuf b;
@@ -777,20 +783,24 @@ static void test_alert_from_rules(void **state)
 	assert_true(got > 0);
 	line[got] = '\0';
 
+	/* "output" starts with Falco's "TIME: Priority " in local time */
+	localtime_r(&(time_t){ 0 }, &tm);
+	snprintf(prefix, sizeof(prefix), "%02d:%02d:%02d.000001201: Warning ", tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
 	/* the output names evt.time in local time: check up to there */
 	out_at = "cat read /etc/hosts (pid=201 failed=false sport=<NA> container=0123456789ab at ";
 	assert_memory_equal(e.output, out_at, strlen(out_at));
 	assert_true(json_valid(e.json));
 	uname(&u);
 	snprintf(expect, sizeof(expect),
-		 "{\"hostname\":\"%s\",\"output\":\"%s\",\"priority\":\"Warning\","
+		 "{\"hostname\":\"%s\",\"output\":\"%s%s\",\"priority\":\"Warning\","
 		 "\"rule\":\"Hosts read\",\"source\":\"syscall\","
 		 "\"tags\":[\"filesystem\",\"quote\\\"d\"],"
 		 "\"time\":\"1970-01-01T00:00:00.000001201Z\","
 		 "\"output_fields\":{\"evt.time\":1201,\"proc.name\":\"cat\","
 		 "\"fd.name\":\"/etc/hosts\",\"proc.pid\":201,\"evt.failed\":false,"
 		 "\"fd.sport\":null,\"container.id\":\"0123456789ab\"}}",
-		 u.nodename, e.output);
+		 u.nodename, prefix, e.output);
 	assert_string_equal(e.json, expect);
 	/* the exporter: its StreamHeader line, then the same alert line */
 	assert_non_null(strchr(line, '\n'));

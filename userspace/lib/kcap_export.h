@@ -172,9 +172,12 @@ KCAP_API int kcap_event_to_pb(struct kcap *h, const struct kcap_event_hdr *ev, v
 			      size_t len);
 KCAP_API int kcap_event_to_json(struct kcap *h, const struct kcap_event_hdr *ev, char *buf,
 				size_t len);
-/* An alert in Falco's JSON alert format: hostname, output, priority, rule,
- * source, tags, time, output_fields ("<NA>" values as null; numbers and
- * booleans flagged in field_numeric unquoted). */
+/* An alert in Falco's JSON alert format: hostname, output (Falco's text
+ * line: "HH:MM:SS.nnnnnnnnn: Priority " in local time, then the rule's
+ * output), priority, rule, source, tags, time (RFC 3339, UTC, nanoseconds),
+ * output_fields ("<NA>" values as null; numbers and booleans flagged in
+ * field_numeric unquoted). kcap.v1.Alert's output has no such prefix: its
+ * time and priority are fields of their own. */
 KCAP_API int kcap_alert_to_json(const struct kcap_alert *a, char *buf, size_t len);
 /* An alert as a kcap.v1.Alert message. */
 KCAP_API int kcap_alert_to_pb(const struct kcap_alert *a, void *buf, size_t len);

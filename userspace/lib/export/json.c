@@ -387,21 +387,31 @@ static void put_field_value(struct export_buf *b, const char *v, bool numeric)
 
 int export_json_alert(struct export_buf *b, const Kcap__V1__Alert *m)
 {
+	const char *prio = m->priority >= 1 && m->priority <= 8 ? falco_prio[m->priority - 1]
+								 : "Debug";
 	time_t secs = (time_t)(m->time_ns / 1000000000ULL);
 	struct tm tm;
-	char when[64];
+	char when[64], *line;
 	size_t i, j;
 
-	gmtime_r(&secs, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	/* Falco: {"hostname", "output", "priority", "rule", "source", "tags",
-	 * "time" (RFC 3339, nanoseconds), "output_fields"} */
+	 * "time" (RFC 3339, nanoseconds), "output_fields"}; "output" is its
+	 * text line, "TIME: Priority OUTPUT" with the local time of day. */
+	localtime_r(&secs, &tm);
+	snprintf(when, sizeof(when), "%02d:%02d:%02d.%09u: %s ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(m->time_ns % 1000000000U), prio);
+	line = malloc(strlen(when) + strlen(m->output) + 1);
+	if (!line)
+		return -ENOMEM;
+	strcpy(line, when);
+	strcat(line, m->output);
 	puts_(b, "{\"hostname\":");
 	put_str(b, m->hostname);
 	puts_(b, ",\"output\":");
-	put_str(b, m->output);
+	put_str(b, line);
+	free(line);
 	puts_(b, ",\"priority\":");
-	put_str(b, m->priority >= 1 && m->priority <= 8 ? falco_prio[m->priority - 1] : "Debug");
+	put_str(b, prio);
 	puts_(b, ",\"rule\":");
 	put_str(b, m->rule);
 	puts_(b, ",\"source\":");
@@ -412,6 +422,8 @@ int export_json_alert(struct export_buf *b, const Kcap__V1__Alert *m)
 			put(b, ",", 1);
 		put_str(b, m->tags[i]);
 	}
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	putf(b, "],\"time\":\"%s.%09" PRIu64 "Z\",\"output_fields\":{", when,
 	     m->time_ns % 1000000000U);
 	for (i = 0; i < m->n_output_fields; i++) {
