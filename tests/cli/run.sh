@@ -254,6 +254,14 @@ st=$?
 [ $st = 2 ] && grep -q '^kcap detect: rv/a.yaml:3:[0-9]*: ' err &&
 	grep -q "^kcap detect: rv/b.yaml:3:3: unknown key 'enbaled' .*did you mean 'enabled'" err
 result $? "kcap detect --validate a.yaml b.yaml: the errors of both files, file:line:col, status $st"
+# An output field that does not exist fails the load, as in Falco; each one
+# is named.
+printf -- '- rule: c\n  desc: x\n  condition: evt.type = openat\n  output: "a %%proc.nosuch b %%fd.nosuch"\n  priority: NOTICE\n' >rv/c.yaml
+"$kcap" detect --validate rv/c.yaml >/dev/null 2>err
+st=$?
+[ $st = 2 ] && grep -q "^kcap detect: rv/c.yaml:4:11: rule 'c': output: unknown field %proc.nosuch" err &&
+	grep -q "rule 'c': output: unknown field %fd.nosuch" err
+result $? "kcap detect --validate: every unknown output field is an error, file:line:col, status $st"
 "$kcap" detect --validate rv/empty >/dev/null 2>err
 st=$?
 [ $st = 2 ] && grep -q 'rv/empty: a directory without rules files' err
@@ -268,6 +276,21 @@ if [ -f "$falco/falco_rules.yaml" ]; then
 else
 	echo "# skipped: Falco rules not found in $falco (KCAP_FALCO_RULES)"
 fi
+
+# The default rules use Falco's field names only (list-fields marks kcap's
+# own names), and no list item is a program name longer than the kernel's
+# 15-character task name (such an item could never equal proc.name).
+rules=$top/rules/kcap_rules.yaml
+"$kcap" list-fields | awk '/kcap.s name/ { print $1 }' >own
+grep -v '^ *#' "$rules" | grep -oE '\b(evt|proc|fd|user|group|container|k8s|thread|fs)\.[a-z0-9_.]*[a-z0-9_]' |
+	sort -u >used
+[ -s own ] && [ -s used ] && ! grep -qxFf own used
+result $? "rules/kcap_rules.yaml uses Falco's field names only ($(grep -xFf own used | tr '\n' ' '))"
+awk '/^- list:/ { inl = 1; next } /^- / { inl = 0 } /^ *#/ || /^ *$/ { next }
+	inl { s = $0; sub(/^ *(items: *)?\[?/, "", s); sub(/\] *$/, "", s); n = split(s, it, /, */)
+	      for (i = 1; i <= n; i++) if (it[i] !~ /\// && length(it[i]) > 15) print it[i] }' "$rules" >long
+[ ! -s long ]
+result $? "rules/kcap_rules.yaml: no list item longer than 15 characters ($(tr '\n' ' ' <long))"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]

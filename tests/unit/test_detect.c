@@ -158,7 +158,7 @@ static void world_init(struct world *w)
 			    { U32(1000) },
 			    { U32(1000) },
 			    { U32(1000) },
-			    { U32(0x8801) },
+			    { U32((136 << 20) | 1) }, /* /dev/pts/1, the kernel's dev_t */
 			    { U32(7) },
 			    { U32(7) },
 			    { STR("/system.slice/docker-" ID64 ".scope") } };
@@ -222,6 +222,7 @@ static void test_fields_and_operators(void **state)
 	assert_true(matches(&w, w.open_ev, "proc.pid = 101 and proc.ppid = 100 and proc.vpid = 7"));
 	assert_true(matches(&w, w.open_ev, "proc.aname[0] = cat and proc.aname[1] = bash"));
 	assert_true(matches(&w, w.open_ev, "proc.aname = bash and not proc.aname = cat"));
+	/* Falco's encoding of /dev/pts/1: /proc/PID/stat's tty_nr */
 	assert_true(matches(&w, w.open_ev, "proc.tty = 34817 and user.uid = 1000"));
 	assert_true(matches(&w, w.open_ev, "user.loginuid = 1000 and group.gid = 1000"));
 	assert_true(matches(&w, w.open_ev, "container.id = 0123456789ab and container.type = docker"));
@@ -443,7 +444,7 @@ static void test_state_thread_lookup(void **state)
 	assert_int_equal(t.euid, 1000);
 	assert_int_equal(t.gid, 1000);
 	assert_int_equal(t.loginuid, 1000);
-	assert_int_equal(t.tty, 0x8801);
+	assert_int_equal(t.tty, (136 << 20) | 1);
 	assert_int_equal(t.vpid, 7);
 	assert_int_equal(t.exited, 0);
 	assert_string_equal(t.user, ""); /* no passwd file */

@@ -41,7 +41,7 @@ expect "Terminal shell in container" "container_id=$CID12" "proc=sh" '"container
 	'"user.name":"root"'
 expect "Read sensitive file untrusted" "file=/etc/shadow" "command=exe /etc/shadow" "container_id=$CID12"
 expect "Write below etc" "file=/etc/kcap-demo.conf" "container_id=$CID12"
-expect "Unexpected outbound connection from container" "dip=127.0.0.1" "dport=8080" \
+expect "Unexpected outbound connection from container" "sip=127.0.0.1" "sport=8080" \
 	"container_id=$CID12" "proto=tcp"
 expect "Namespace change in container" "syscall=unshare" "container_id=$CID12"
 expect "PTRACE attached to process" "cmdline=detect_helper ptrace" "container_id=host"

@@ -85,7 +85,7 @@ static const struct fdef fields[] = {
 	  F_PROC_AEXEPATH },
 	{ { "proc.apid", I, KCAP_FF_INDEX | KCAP_FF_ANY, "ancestor pid, like proc.aname" },
 	  F_PROC_APID },
-	{ { "proc.tty", I, 0, "controlling terminal (device number), 0 if none" }, F_PROC_TTY },
+	{ { "proc.tty", I, 0, "controlling terminal, 0 if none: its device number as Falco and /proc/PID/stat's tty_nr encode it (34816 is /dev/pts/0)" }, F_PROC_TTY },
 	{ { "proc.cwd", S, 0, "working directory, with a trailing /" }, F_PROC_CWD },
 	{ { "proc.vpid", I, 0, "process id in its own pid namespace" }, F_PROC_VPID },
 	{ { "proc.sname", S, NA, "session leader's name" NA_DRV }, F_PROC_NODATA },
@@ -760,7 +760,10 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 		a = ancestor(c, ref->idx >= 0 ? (unsigned int)ref->idx : nth + 1);
 		return a && ancestor_field(ref->id, a, v);
 	case F_PROC_TTY:
-		return put_int(v, t->tty);
+		/* the kernel's dev_t (major << 20 | minor) the way Falco and
+		 * /proc/PID/stat's tty_nr write it */
+		return put_int(v, (t->tty & 0xff) | ((t->tty >> 20) << 8) |
+					  ((t->tty & 0xfff00) << 12));
 	case F_PROC_CWD:
 		if (!t->cwd)
 			return false;

@@ -255,6 +255,7 @@ static bool add_seg(struct krule *ru, struct koutseg *s)
 static int compile_output(struct kcap_rules *r, struct krule *ru)
 {
 	const char *o = ru->output ? ru->output : "", *p = o, *lit = o;
+	unsigned int unknown = 0;
 	size_t i, j;
 
 	while ((p = strchr(p, '%'))) {
@@ -290,8 +291,11 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 			free(s.ref.arg);
 			s.ref.arg = NULL;
 			s.unknown = true;
-			kr_warn(r, "%s:%u: rule '%s': output field %%%s is unknown, printed as <NA>",
-				ru->output_loc.file, ru->output_loc.line, ru->name, s.field_name);
+			/* Falco refuses such a rule at load ("invalid formatting
+			 * token"): an error, after the whole output is read */
+			kr_err(r, &ru->output_loc, "rule '%s': output: unknown field %%%s", ru->name,
+			       s.field_name);
+			unknown++;
 		}
 		if (!add_seg(ru, &s))
 			return -ENOMEM;
@@ -309,6 +313,8 @@ static int compile_output(struct kcap_rules *r, struct krule *ru)
 		if (!s.text || !add_seg(ru, &s))
 			return -ENOMEM;
 	}
+	if (unknown)
+		return -EINVAL;
 	/* output_fields: evt.time as a number (Falco's JSON writes it so,
 	 * whether the output names it or not), then distinct known fields */
 	ru->fnames = calloc(ru->nsegs + 2, sizeof(*ru->fnames));
