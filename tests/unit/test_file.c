@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,105 @@ static unsigned int read_all(struct kcap *h, int *last_err)
 	}
 	*last_err = err;
 	return n;
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* 1 if @expr matches @ev with @st, which saw it first. */
+static int match_expr(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev,
+		      const char *expr)
+{
+	struct kcap_filter *f = kcap_filter_compile(expr, NULL);
+	int m;
+
+	assert_non_null(f);
+	m = kcap_filter_match(f, st, h, ev);
+	kcap_filter_free(f);
+	return m;
+}
+
+/*
+ * user.name and group.name of a capture file are the recording machine's:
+ * the writer stores its passwd and group names (USERS block, format 1.1),
+ * a copy keeps them, a reader uses them instead of its own machine's, and
+ * a file without them (format 1.0) names only root.
+ */
+static void test_user_names(void **state)
+{
+	struct ftmp *t = *state;
+	unsigned char buf[256] __attribute__((aligned(8)));
+	char passwd[PATH_MAX], group[PATH_MAX], copy[PATH_MAX], err[256] = "";
+	const struct kcap_event_hdr *ev;
+	struct kcap_file_info fi;
+	struct kcap_writer *w;
+	struct kcap_state *st;
+	struct kcap *h;
+	KCAP_OPTS(kcap_writer_opts, o, .passwd = passwd, .group = group, .errbuf = err,
+		  .errbuf_sz = sizeof(err));
+	KCAP_OPTS(kcap_writer_opts, co, .errbuf = err, .errbuf_sz = sizeof(err));
+
+	(void)state;
+	snprintf(passwd, sizeof(passwd), "%s/passwd", t->dir);
+	snprintf(group, sizeof(group), "%s/group", t->dir);
+	snprintf(copy, sizeof(copy), "%s/copy.kcap", t->dir);
+	/* uid 0 is "toor" there (the first of two entries, as getpwuid()
+	 * answers); comments, short and bad lines are skipped */
+	put_file(passwd, "# comment\ntoor:x:0:0:recorded root:/root:/bin/sh\n"
+			 "root:x:0:0::/root:/bin/sh\nbroken line\nnoid:x::0::/:/bin/sh\n"
+			 "alice:x:1000:1000::/home/alice:/bin/sh\n");
+	put_file(group, "wheel:x:0:alice\nstaff:x:50:\n");
+	/* the writer's snapshot has this process (uid 0 and gid 0 as root) */
+	w = kcap_writer_open(t->path, &o);
+	if (!w)
+		fail_msg("kcap_writer_open: %s", err);
+	assert_int_equal(kcap_writer_write(w, mk_event(buf, TS0, (__u32)getpid(), 39, 0)), 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+
+	h = open_ok(t->path, 0, 0);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_int_equal(fi.format_minor, 1);
+	assert_true(fi.flags & KCAP_FILE_NAMES);
+	assert_int_equal(fi.nr_users, 3);
+	assert_int_equal(fi.nr_groups, 2);
+	/* a copy keeps the recorded names, not this machine's */
+	co.source = h;
+	w = kcap_writer_open(copy, &co);
+	if (!w)
+		fail_msg("kcap_writer_open (copy): %s", err);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(kcap_writer_write(w, ev), 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+	kcap_close(h);
+
+	h = open_ok(copy, 0, 0);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_true(fi.flags & KCAP_FILE_NAMES);
+	assert_int_equal(fi.nr_users, 3);
+	st = kcap_state_new(NULL);
+	assert_non_null(st);
+	assert_int_equal(kcap_state_seed(st, h), 0);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_int_equal(kcap_state_update(st, h, ev), 0);
+	if (getuid() == 0 && getgid() == 0)
+		assert_int_equal(match_expr(st, h, ev, "user.name = toor and group.name = wheel"), 1);
+	kcap_state_free(st);
+	kcap_close(h);
+
+	/* format 1.0 (the sample corpus): no names but root's */
+	h = open_ok(KCAP_TEST_CORPUS "/guest-clean.kcap", 0, 0);
+	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
+	assert_int_equal(fi.format_minor, 0);
+	assert_false(fi.flags & KCAP_FILE_NAMES);
+	kcap_close(h);
 }
 
 static void test_round_trip(void **state)
@@ -382,7 +482,7 @@ static void test_missing_closing_block(void **state)
 	assert_int_equal(read_all(h, &err), 1000);
 	assert_int_equal(err, -ENODATA);
 	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
-	assert_int_equal(fi.flags, 0);
+	assert_int_equal(fi.flags, KCAP_FILE_NAMES); /* not closed, not indexed */
 	assert_int_equal(fi.nr_events, 1000);
 	assert_int_equal(kcap_file_type_counts(h, counts, 4), -ENODATA);
 	kcap_close(h);
@@ -889,6 +989,7 @@ static void test_copy_keeps_metadata(void **state)
 
 static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_round_trip, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_user_names, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_seek, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_rotation, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_write_error, ft_setup, ft_teardown),

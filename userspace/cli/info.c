@@ -58,6 +58,11 @@ static void print_header(const char *path, const struct kcap_file_info *fi)
 	printf("capture:     %s .. %s\n", a, b);
 	printf("snapshot:    %llu threads, %llu open descriptors\n",
 	       (unsigned long long)fi->nr_threads, (unsigned long long)fi->nr_fds);
+	if (fi->flags & KCAP_FILE_NAMES)
+		printf("names:       %u users, %u groups (the recording machine's)\n", fi->nr_users,
+		       fi->nr_groups);
+	else
+		printf("names:       none recorded (only uid 0 is named: root)\n");
 }
 
 static void print_counts(struct kcap *h, const struct kcap_file_info *fi, const __u64 *counts,

@@ -409,6 +409,9 @@ KCAP_API struct kcap *kcap_open_file_fd(int fd, const char *name,
 #define KCAP_FILE_TRAILING 0x8
 /* read from a pipe or socket: no index, file_bytes counts what was read */
 #define KCAP_FILE_STREAM 0x10
+/* it holds the recording machine's user and group names (format 1.1; a
+ * copy of an older file has none) */
+#define KCAP_FILE_NAMES 0x20
 
 /* What a capture file says about itself (kcap_file_info()). */
 struct kcap_file_info {
@@ -439,6 +442,9 @@ struct kcap_file_info {
 	char kernel_version[256];
 	char arch[64];
 	char writer[64]; /* "libkcap 1.0.0" */
+	/* names of the recording machine (USERS block, KCAP_FILE_NAMES) */
+	__u32 nr_users;
+	__u32 nr_groups;
 };
 
 /*
@@ -523,9 +529,14 @@ struct kcap_writer_opts {
 	/* if non-NULL, receives the error message when kcap_writer_open() fails */
 	char *errbuf;
 	size_t errbuf_sz;
+	/* the user and group names stored in the file (USERS block) come from
+	 * these passwd- and group-format files; NULL: /etc/passwd, /etc/group.
+	 * A file source's own names are copied instead (none if it has none). */
+	const char *passwd;
+	const char *group;
 	size_t : 0;
 };
-#define kcap_writer_opts__last_field errbuf_sz
+#define kcap_writer_opts__last_field group
 
 /*
  * kcap_writer_open() - create @path (truncated if it exists; with

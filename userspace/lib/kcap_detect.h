@@ -89,14 +89,20 @@ struct kcap_state_opts {
 	__u32 max_threads;
 	/* most descriptors kept per process; 0: 4096 */
 	__u32 max_fds;
-	/* user names come from this passwd file; NULL: /etc/passwd */
+	/* user names of live events come from this passwd file; NULL:
+	 * /etc/passwd. A capture file's own names (format 1.1) are used for
+	 * its events; for an older file without them, these files if named,
+	 * else no names. */
 	const char *passwd;
+	/* group names, the same way; NULL: /etc/group */
+	const char *group;
 	size_t : 0;
 };
-#define kcap_state_opts__last_field passwd
+#define kcap_state_opts__last_field group
 
 /* kcap_state_new() - an empty state; NULL with errno set on error (EINVAL:
- * bad options, ENOMEM). @opts may be NULL: the default limits, /etc/passwd. */
+ * bad options, ENOMEM). @opts may be NULL: the default limits, /etc/passwd and
+ * /etc/group. */
 KCAP_API struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts);
 
 /*

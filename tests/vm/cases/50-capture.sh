@@ -28,9 +28,16 @@ stop_rec() {
 
 check "insmod kcap.ko" insmod $KO
 
+# The guest's user and group names: the recording stores them (format
+# 1.1), and the host, which has no such user, reads them from the file.
+mkdir -p /etc
+printf 'root:x:0:0:root:/tmp:/bin/sh\nkcapdemo:x:4242:4242::/tmp:/bin/sh\n' >/etc/passwd
+printf 'root:x:0:\nkcapgrp:x:4242:\n' >/etc/group
+
 # 1. A clean recording of a known workload.
 record_bg /tmp/cap.kcap -e getppid,openat
 capture_load 1000 50 5 >/tmp/load.out
+detect_helper runas 4242 cat /proc/version >/dev/null
 stop_rec INT
 st=$?
 if [ $st -eq 0 ] && [ -s /tmp/cap.kcap ]; then
@@ -54,6 +61,12 @@ if grep -q '^closed: *cleanly' /tmp/info.out; then
 	pass "guest: kcap info: closed cleanly"
 else
 	fail "guest: kcap info: closed cleanly"
+	diag /tmp/info.out
+fi
+if grep -q '^names: *2 users, 2 groups' /tmp/info.out; then
+	pass "guest: the recording holds this machine's 2 users and 2 groups"
+else
+	fail "guest: the recording's user and group names"
 	diag /tmp/info.out
 fi
 

@@ -36,6 +36,21 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pid=$(sed -n 's/^pid=//p' "$dir/load.out")
 
+# ---- the recording machine's names --------------------------------------------
+# uid/gid 4242 is kcapdemo/kcapgrp in the guest's files only: the host's
+# reader names them from the capture file, not from its own tables.
+if getent passwd 4242 >/dev/null || getent group 4242 >/dev/null; then
+	ok "# skip: this host has a uid or gid 4242 of its own"
+else
+	got=$("$kcap" read -r "$dir/cap.kcap" 'user.uid = 4242 and user.name = kcapdemo and group.name = kcapgrp and evt.type = openat' 2>"$tmp/names.err" | grep -c .)
+	if [ "${got:-0}" -ge 1 ]; then
+		ok "host: the guest's uid 4242 is user.name kcapdemo, group.name kcapgrp ($got openat events)"
+	else
+		notok "host: user.name/group.name of the guest's uid 4242 from the capture file"
+		diag "$tmp/names.err"
+	fi
+fi
+
 # ---- the clean recording ----------------------------------------------------
 if "$kcap" read -r "$dir/cap.kcap" >"$tmp/read.out" 2>"$tmp/read.err"; then
 	ok "kcap read -r cap.kcap: status 0"

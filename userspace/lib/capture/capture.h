@@ -18,6 +18,23 @@ KCAP_HIDDEN const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsig
  * -EOPNOTSUPP if the source takes its processes from this host's /proc. */
 KCAP_HIDDEN int kcap__procs(const struct kcap *h, const void **p, size_t *len);
 
+/* The user and group names of the machine @h was recorded on: @fn for each
+ * (users first, @group false; @name not NUL-terminated). -ENODATA for a
+ * recording without them (written before format 1.1), -EOPNOTSUPP for a
+ * source whose names are this host's (live, memory). */
+KCAP_HIDDEN int kcap__users_foreach(const struct kcap *h,
+				    void (*fn)(void *ctx, bool group, __u32 id, const char *name,
+					       size_t n),
+				    void *ctx);
+
+/* The same from this machine's passwd- and group-format files (NULL:
+ * /etc/passwd, /etc/group; a missing file has no names), parsed as the
+ * writer stores them. 0 or -errno. */
+KCAP_HIDDEN int kcap__users_from_files(const char *passwd, const char *group,
+				       void (*fn)(void *ctx, bool group, __u32 id,
+						  const char *name, size_t n),
+				       void *ctx);
+
 /* The ia32 interest bits selecting the same calls by name as @exit_bits
  * (syscalls.c). */
 KCAP_HIDDEN void kcap__ia32_interest(const __u64 *exit_bits, __u64 *ia32_bits);

@@ -28,7 +28,7 @@
 #define KCAPF_MAGIC_LEN 8
 #define KCAPF_TRAILER_MAGIC "KCAPEND\n"
 #define KCAPF_VERSION_MAJOR 1
-#define KCAPF_VERSION_MINOR 0
+#define KCAPF_VERSION_MINOR 1
 #define KCAPF_BYTE_ORDER 0x01020304u
 #define KCAPF_HEADER_LEN 32
 #define KCAPF_BLOCK_HDR_LEN 16
@@ -42,6 +42,7 @@ enum kcapf_block_type {
 	KCAPF_BLK_BATCH = 4,
 	KCAPF_BLK_DROPS = 5,
 	KCAPF_BLK_END = 6,
+	KCAPF_BLK_USERS = 7, /* format 1.1 */
 };
 
 /* BATCH compression. */
@@ -54,6 +55,7 @@ enum kcapf_block_type {
 #define KCAPF_MAX_TYPES 4096 /* event type numbers below this */
 #define KCAPF_MAX_STR 4096 /* bytes of one string */
 #define KCAPF_MAX_DROPS (1u << 20) /* drop records kept in memory */
+#define KCAPF_MAX_NAMES (1u << 20) /* users, and groups, in a USERS block */
 
 /* Writer defaults. */
 #define KCAPF_BATCH_TARGET (1u << 20) /* raw bytes before a batch is flushed */
@@ -139,5 +141,20 @@ KCAP_HIDDEN const struct kcap_table *kcapf_handle_table(const struct kcap *h);
  */
 KCAP_HIDDEN int kcapf_procs_snapshot(const char *proc_root,
 				     int (*emit)(void *ctx, const void *p, size_t len), void *ctx);
+
+/* ---- User and group names (file_users.c) ------------------------------------ */
+
+/* A USERS payload from a passwd and a group file (NULL: /etc/passwd,
+ * /etc/group; a missing file is an empty table). 0 or -errno. */
+KCAP_HIDDEN int kcapf_users_encode(struct kbuf *b, const char *passwd, const char *group);
+/*
+ * Checks a USERS payload and calls @fn (if non-NULL) for each name, users
+ * first (@group false); @name is not NUL-terminated. The counts go to
+ * @nr_users and @nr_groups (if non-NULL). 0 or -EBADMSG.
+ */
+KCAP_HIDDEN int kcapf_users_foreach(const void *p, size_t len,
+				    void (*fn)(void *ctx, bool group, __u32 id, const char *name,
+					       size_t n),
+				    void *ctx, __u32 *nr_users, __u32 *nr_groups);
 
 #endif /* KCAP_FILE_FORMAT_H */

@@ -65,6 +65,8 @@ struct kcap_file {
 	size_t cap_drops;
 	bool eof;
 	struct kbuf procs; /* PROCS payloads, each after its u32 length */
+	struct kbuf users; /* the USERS payload (format 1.1), if any */
+	bool have_users;
 };
 
 static struct kcap_file *to_file(const struct kcap *h)
@@ -452,6 +454,24 @@ static int parse_end(struct kcap *h, __u64 off, __u32 len)
 	return 0;
 }
 
+static int parse_users(struct kcap *h, __u64 off, __u32 len)
+{
+	struct kcap_file *f = to_file(h);
+	__u32 nu, ng;
+
+	if (kcapf_users_foreach(f->blk, len, NULL, NULL, &nu, &ng))
+		return ferr(h, EBADMSG, off, "user and group names: a record runs past the block");
+	f->users.len = 0;
+	kbuf_put(&f->users, f->blk, len);
+	if (f->users.oom)
+		return ferr(h, ENOMEM, off, "user and group names: out of memory");
+	f->have_users = true;
+	f->info.flags |= KCAP_FILE_NAMES;
+	f->info.nr_users = nu;
+	f->info.nr_groups = ng;
+	return 0;
+}
+
 /* Metadata blocks; batches are handled by the caller. */
 static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 {
@@ -466,6 +486,8 @@ static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 		return parse_drops(h, off, len);
 	case KCAPF_BLK_END:
 		return parse_end(h, off, len);
+	case KCAPF_BLK_USERS:
+		return parse_users(h, off, len);
 	default:
 		return 0; /* unknown: skipped (forward compatibility) */
 	}
@@ -758,6 +780,7 @@ static void file_close(struct kcap *h)
 		close(f->fd);
 	kcapf_table_free(&f->table);
 	kbuf_free(&f->procs);
+	kbuf_free(&f->users);
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
@@ -790,6 +813,17 @@ static int file_procs(const struct kcap *h, const void **p, size_t *len)
 	return 0;
 }
 
+static int file_users(const struct kcap *h, const void **p, size_t *len)
+{
+	const struct kcap_file *f = to_file(h);
+
+	if (!f->have_users)
+		return -ENODATA;
+	*p = f->users.p;
+	*len = f->users.len;
+	return 0;
+}
+
 static int file_info(struct kcap *h, struct kcap_file_info *info)
 {
 	*info = to_file(h)->info;
@@ -804,6 +838,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.cpu_stats = file_cpu_stats,
 	.desc = file_desc,
 	.procs = file_procs,
+	.users = file_users,
 	.info = file_info,
 };
 

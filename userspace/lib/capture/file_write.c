@@ -33,6 +33,8 @@
 	"libkcap " STR(KCAP_LIB_MAJOR) "." STR(KCAP_LIB_MINOR) "." STR(KCAP_LIB_PATCH)
 
 struct kcap_writer {
+	char *passwd; /* the names' files (NULL: /etc/passwd, /etc/group) */
+	char *group;
 	char base[PATH_MAX];
 	char path[PATH_MAX + 16];
 	char tmp[PATH_MAX + 32]; /* KCAP_WRITER_ATOMIC: the name written to */
@@ -240,6 +242,31 @@ static int emit_procs(void *ctx, const void *p, size_t len)
 	return write_block(ctx, KCAPF_BLK_PROCS, p, len);
 }
 
+/*
+ * The USERS block: a recording source's own (none if it has none: a copy of
+ * a file written before format 1.1 must not get this machine's names), else
+ * this machine's passwd and group files.
+ */
+static int write_users(struct kcap_writer *w)
+{
+	struct kbuf b = { 0 };
+	const void *p;
+	size_t len;
+	int err = -EOPNOTSUPP;
+
+	if (w->src && w->src->ops->users)
+		err = w->src->ops->users(w->src, &p, &len);
+	if (err != -EOPNOTSUPP)
+		return err ? 0 : write_block(w, KCAPF_BLK_USERS, p, len);
+	err = kcapf_users_encode(&b, w->passwd, w->group);
+	if (err)
+		err = werr(w, -err, "%s: user and group names: %s", w->path, strerror(-err));
+	else
+		err = write_block(w, KCAPF_BLK_USERS, b.p, b.len);
+	kbuf_free(&b);
+	return err;
+}
+
 static void path_of(struct kcap_writer *w, unsigned int seq, char *buf, size_t len)
 {
 	if (w->rotating)
@@ -352,6 +379,8 @@ static int open_file(struct kcap_writer *w)
 		err = write_machine(w);
 	if (!err)
 		err = write_table(w);
+	if (!err)
+		err = write_users(w);
 	if (!err && !(w->flags & KCAP_WRITER_NO_PROCS)) {
 		/* a copy keeps the recorded machine's processes, not ours */
 		if (kcap__is(w->src, &kcap__file_ops))
@@ -630,6 +659,7 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	char *errbuf = OPTS_GET(opts, errbuf, NULL);
 	size_t errbuf_sz = OPTS_GET(opts, errbuf_sz, 0);
 	char msg[KCAP_ERRMSG_LEN] = "";
+	const char *passwd, *group;
 	__u32 flush_ms;
 	int err;
 
@@ -659,12 +689,16 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	w->flush_ns = (flush_ms ? flush_ms : 1000) * 1000000ULL;
 	w->src = OPTS_GET(opts, source, NULL);
 	w->start_ns = clock_ns(CLOCK_MONOTONIC);
+	passwd = OPTS_GET(opts, passwd, NULL);
+	group = OPTS_GET(opts, group, NULL);
+	w->passwd = passwd ? strdup(passwd) : NULL;
+	w->group = group ? strdup(group) : NULL;
 
 	w->raw = malloc(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
 	w->zcap = KCAPF_BATCH_HDR_LEN + ZSTD_compressBound(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
 	w->zbuf = malloc(w->zcap);
 	w->cctx = ZSTD_createCCtx();
-	if (!w->raw || !w->zbuf || !w->cctx)
+	if (!w->raw || !w->zbuf || !w->cctx || (passwd && !w->passwd) || (group && !w->group))
 		err = werr(w, ENOMEM, "out of memory");
 	else
 		err = open_file(w);
@@ -833,5 +867,7 @@ void kcap_writer_close(struct kcap_writer *w)
 	free(w->last);
 	kbuf_free(&w->index);
 	kbuf_free(&w->drops);
+	free(w->passwd);
+	free(w->group);
 	free(w);
 }

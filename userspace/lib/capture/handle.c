@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "source.h"
+#include "file_format.h"
 
 void kcap__init(struct kcap *h, const struct kcap_source_ops *ops)
 {
@@ -140,6 +141,20 @@ int kcap__procs(const struct kcap *h, const void **p, size_t *len)
 	if (!h || !h->ops->procs)
 		return -EOPNOTSUPP;
 	return h->ops->procs(h, p, len);
+}
+
+int kcap__users_foreach(const struct kcap *h,
+			void (*fn)(void *ctx, bool group, __u32 id, const char *name, size_t n),
+			void *ctx)
+{
+	const void *p;
+	size_t len;
+	int err;
+
+	if (!h || !h->ops->users)
+		return -EOPNOTSUPP;
+	err = h->ops->users(h, &p, &len);
+	return err ? err : kcapf_users_foreach(p, len, fn, ctx, NULL, NULL);
 }
 
 int kcap__record_check(const struct kcap_event_hdr *ev, __u64 avail, const char **why)

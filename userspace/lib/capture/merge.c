@@ -198,6 +198,25 @@ static int merge_procs(const struct kcap *h, const void **p, size_t *len)
 	return total ? 0 : -ENODATA;
 }
 
+/* The names of the first recording that has them (recordings of several
+ * machines merged: the first one's). */
+static int merge_users(const struct kcap *h, const void **p, size_t *len)
+{
+	struct kcap_merge *m = to_merge(h);
+	int err, ret = -EOPNOTSUPP;
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (!m->src[i]->ops->users)
+			continue;
+		err = m->src[i]->ops->users(m->src[i], p, len);
+		if (!err)
+			return 0;
+		ret = err;
+	}
+	return ret;
+}
+
 /* The metadata of the first source that is a recording. */
 static int merge_info(struct kcap *h, struct kcap_file_info *info)
 {
@@ -234,6 +253,7 @@ static const struct kcap_source_ops merge_ops = {
 	.cpu_stats = merge_cpu_stats,
 	.desc = merge_desc,
 	.procs = merge_procs,
+	.users = merge_users,
 	.info = merge_info,
 };
 

@@ -37,6 +37,9 @@ struct kcap_source_ops {
 	/* the process snapshot, PROCS payloads each after its u32 length,
 	 * or -ENODATA (see kcap__procs(); NULL: this host's /proc) */
 	int (*procs)(const struct kcap *h, const void **p, size_t *len);
+	/* the recording machine's USERS payload, or -ENODATA (see
+	 * kcap__users_foreach(); NULL: this host's names) */
+	int (*users)(const struct kcap *h, const void **p, size_t *len);
 	/* the recording's metadata (kcap_file_info(); NULL: -EINVAL) */
 	int (*info)(struct kcap *h, struct kcap_file_info *info);
 };

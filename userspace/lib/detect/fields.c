@@ -116,14 +116,16 @@ static const struct fdef fields[] = {
 	{ { "thread.cap_permitted", S, NA, "permitted capabilities" NA_DRV }, F_PROC_NODATA },
 	{ { "thread.cap_inheritable", S, NA, "inheritable capabilities" NA_DRV }, F_PROC_NODATA },
 	{ { "user.uid", I, 0, "effective user id" }, F_USER_UID },
-	{ { "user.name", S, 0, "effective user name (this machine's /etc/passwd)" },
+	{ { "user.name", S, 0,
+	    "effective user name (the recording machine's: a capture file's own table, live: /etc/passwd)" },
 	  F_USER_NAME },
 	{ { "user.loginuid", I, 0, "audit login user id, -1 if unset" }, F_USER_LOGINUID },
-	{ { "user.loginname", S, 0, "name of the audit login user (this machine's /etc/passwd)" },
+	{ { "user.loginname", S, 0, "name of the audit login user (as user.name)" },
 	  F_USER_LOGINNAME },
 	{ { "group.gid", I, 0, "group id" }, F_GROUP_GID },
-	{ { "group.name", S, NA, "group name (no data yet: the state reads no group file)" },
-	  F_PROC_NODATA },
+	{ { "group.name", S, 0,
+	    "group name (the recording machine's: a capture file's own table, live: /etc/group)" },
+	  F_GROUP_NAME },
 	{ { "fd.num", I, 0, "descriptor number the event uses or returns" }, F_FD_NUM },
 	{ { "fd.name", S, 0, "file path, socket tuple (1.2.3.4:5->6.7.8.9:80), unix path" },
 	  F_FD_NAME },
@@ -783,6 +785,8 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 		return t->loginuid != NOVAL && put_str(v, kcap__user_name(c->st, t->loginuid));
 	case F_GROUP_GID:
 		return put_int(v, t->gid);
+	case F_GROUP_NAME:
+		return put_str(v, kcap__group_name(c->st, t->gid));
 	case F_CONTAINER_ID:
 		return put_str(v, t ? t->ct.short_id : "host");
 	case F_CONTAINER_FULL_ID:

@@ -386,40 +386,82 @@ struct kthread *kst_thread_get(struct kcap_state *st, const struct kcap_event_hd
 
 /* ---- Users ------------------------------------------------------------------------------ */
 
-static void load_users(struct kcap_state *st, const char *path)
+static void add_name(void *ctx, bool group, __u32 id, const char *name, size_t n)
 {
-	char line[1024];
-	FILE *f = fopen(path, "re");
+	struct kcap_state *st = ctx;
+	size_t *nr = &st->nr_names[group];
+	struct kname *p;
 
-	if (!f)
+	p = realloc(st->names[group], (*nr + 1) * sizeof(*p));
+	if (!p)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *name = line, *c1 = strchr(line, ':'), *c2;
-		void *p;
+	st->names[group] = p;
+	p[*nr].id = id;
+	p[*nr].seq = (__u32)*nr;
+	p[*nr].name = strndup(name, n);
+	if (p[*nr].name)
+		(*nr)++;
+}
 
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c1 = '\0';
-		p = realloc(st->users, (st->nr_users + 1) * sizeof(*st->users));
-		if (!p)
-			break;
-		st->users = p;
-		st->users[st->nr_users].uid = (__u32)strtoul(c2 + 1, NULL, 10);
-		st->users[st->nr_users].name = strdup(name);
-		if (st->users[st->nr_users].name)
-			st->nr_users++;
+static int name_cmp(const void *a, const void *b)
+{
+	const struct kname *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void clear_names(struct kcap_state *st)
+{
+	size_t g, i;
+
+	for (g = 0; g < 2; g++) {
+		for (i = 0; i < st->nr_names[g]; i++)
+			free(st->names[g][i].name);
+		free(st->names[g]);
+		st->names[g] = NULL;
+		st->nr_names[g] = 0;
 	}
-	fclose(f);
+}
+
+static void sort_names(struct kcap_state *st)
+{
+	size_t g;
+
+	for (g = 0; g < 2; g++)
+		if (st->nr_names[g])
+			qsort(st->names[g], st->nr_names[g], sizeof(*st->names[g]), name_cmp);
+}
+
+/* The first name of @id (passwd order, as getpwuid() answers), else root
+ * for 0. */
+static const char *name_of(const struct kcap_state *st, int group, __u32 id)
+{
+	const struct kname *v = st->names[group];
+	size_t lo = 0, hi = st->nr_names[group];
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < st->nr_names[group] && v[lo].id == id)
+		return v[lo].name;
+	return id == 0 ? "root" : NULL;
 }
 
 const char *kcap__user_name(const struct kcap_state *st, __u32 uid)
 {
-	size_t i;
+	return name_of(st, 0, uid);
+}
 
-	for (i = 0; i < st->nr_users; i++)
-		if (st->users[i].uid == uid)
-			return st->users[i].name;
-	return uid == 0 ? "root" : NULL;
+const char *kcap__group_name(const struct kcap_state *st, __u32 gid)
+{
+	return name_of(st, 1, gid);
 }
 
 /* ---- Public calls ---------------------------------------------------------------------- */
@@ -444,7 +486,10 @@ struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts)
 		free(st);
 		return NULL;
 	}
-	load_users(st, OPTS_GET(opts, passwd, NULL) ?: "/etc/passwd");
+	st->names_given = OPTS_GET(opts, passwd, NULL) || OPTS_GET(opts, group, NULL);
+	kcap__users_from_files(OPTS_GET(opts, passwd, NULL), OPTS_GET(opts, group, NULL), add_name,
+			       st);
+	sort_names(st);
 	return st;
 }
 
@@ -460,9 +505,7 @@ void kcap_state_free(struct kcap_state *st)
 			n = t->next;
 			thread_free(t);
 		}
-	for (i = 0; i < st->nr_users; i++)
-		free(st->users[i].name);
-	free(st->users);
+	clear_names(st);
 	free(st->buckets);
 	free(st);
 }
@@ -526,6 +569,14 @@ int kcap_state_seed(struct kcap_state *st, struct kcap *h)
 	if (h && kcap__procs(h, &snap, &len) != -EOPNOTSUPP) {
 		if (kcap_file_info(h, &fi, sizeof(fi)) == 0)
 			st->boot_wall_ns = fi.boot_wall_ns;
+		/* ... and the recording machine's names: this machine's would
+		 * name its users wrongly. A file without them (before format
+		 * 1.1) names none, unless kcap_state_opts named the files. */
+		if (!st->names_given || kcap__users_foreach(h, NULL, NULL) == 0) {
+			clear_names(st);
+			kcap__users_foreach(h, add_name, st);
+			sort_names(st);
+		}
 		err = kcap_procs_foreach(h, seed_one, st);
 		return err == -ENODATA ? 0 : err;
 	}

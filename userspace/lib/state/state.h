@@ -68,17 +68,20 @@ struct kcap_state {
 	__u32 pending_cred_tid;
 	int pending_cred_kind; /* 0 none, 1 uid, 2 gid */
 	__u32 pending_cred[3]; /* real, effective, saved; -1 unchanged */
-	/* user names */
-	struct kuser {
-		__u32 uid;
+	/* user [0] and group [1] names, sorted by id (then file order) */
+	struct kname {
+		__u32 id;
+		__u32 seq;
 		char *name;
-	} *users;
-	size_t nr_users;
+	} *names[2];
+	size_t nr_names[2];
+	bool names_given; /* kcap_state_opts named the files */
 };
 
 KCAP_HIDDEN struct kthread *kcap__thread(const struct kcap_state *st, __u32 tid);
 KCAP_HIDDEN struct kfd *kcap__fd(const struct kthread *th, __s32 fd);
 KCAP_HIDDEN const char *kcap__user_name(const struct kcap_state *st, __u32 uid);
+KCAP_HIDDEN const char *kcap__group_name(const struct kcap_state *st, __u32 gid);
 
 /* Table primitives (state.c) for the event handlers (state_events.c). */
 KCAP_HIDDEN void kst_setstr(char **dst, const char *s, size_t n);
