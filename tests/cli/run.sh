@@ -271,6 +271,26 @@ st=$?
 [ $st = 2 ] && grep -q "^kcap detect: rv/c.yaml:4:11: rule 'c': output: unknown field %proc.nosuch" err &&
 	grep -q "rule 'c': output: unknown field %fd.nosuch" err
 result $? "kcap detect --validate: every unknown output field is an error, file:line:col, status $st"
+# skip-if-unknown-filter: true skips a rule whose condition names a field
+# the engine lacks (a warning); without it, or for a syntax error, it fails.
+skiprule() {
+	printf -- '- rule: %s\n  desc: x\n  condition: %s\n  output: x\n  priority: NOTICE\n%b' "$@"
+}
+{ skiprule s1 'evt.type = openat and k8saudit.verb = create' '  skip-if-unknown-filter: true\n'
+  skiprule s2 'evt.type = openat' ''; } >rv/skip.yaml
+"$kcap" detect --validate rv/skip.yaml >out 2>err
+st=$?
+[ $st = 0 ] && grep -q "rule 's1' skipped: .*skip-if-unknown-filter" err && grep -q '^2 rules (1 enabled)$' out
+result $? "skip-if-unknown-filter: true: the rule is skipped with a warning, status $st"
+skiprule s1 'evt.type = openat and k8saudit.verb = create' '' >rv/noskip.yaml
+skiprule s1 'evt.type = openat and (' '  skip-if-unknown-filter: true\n' >rv/skipsyntax.yaml
+"$kcap" detect --validate rv/noskip.yaml >/dev/null 2>err
+st=$?
+"$kcap" detect --validate rv/skipsyntax.yaml >/dev/null 2>err2
+st2=$?
+[ $st = 2 ] && [ $st2 = 2 ] && grep -q "rv/noskip.yaml:3:.*'k8saudit.verb'" err &&
+	grep -q "rv/skipsyntax.yaml:3:.*rule 's1': condition:" err2 && ! grep -q YAML err err2
+result $? "without skip-if-unknown-filter, or for a syntax error: still an error (status $st, $st2)"
 "$kcap" detect --validate rv/empty >/dev/null 2>err
 st=$?
 [ $st = 2 ] && grep -q 'rv/empty: a directory without rules files' err

@@ -578,7 +578,7 @@ unsigned int kcap_rules_count(const struct kcap_rules *r, unsigned int *enabled)
 	unsigned int e = 0;
 
 	for (i = 0; r && i < r->nrules; i++)
-		e += r->rules[i].enabled;
+		e += r->rules[i].enabled && !r->rules[i].skipped;
 	if (enabled)
 		*enabled = e;
 	return r ? (unsigned int)r->nrules : 0;

@@ -81,6 +81,8 @@ struct krule {
 	struct kloc output_loc;
 	int priority;
 	bool quiet_evttypes; /* warn_evttypes: false */
+	bool skip_unknown; /* skip-if-unknown-filter: true */
+	bool skipped; /* ... and its condition named an unknown field */
 	char **tags;
 	size_t ntags;
 	bool enabled;

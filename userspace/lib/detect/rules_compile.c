@@ -376,16 +376,48 @@ static int index_rule(struct kcap_rules *r, unsigned int ri)
 }
 
 /* One enabled rule: its condition, exceptions, output, index entry. */
+/* Is the first error written after @from an unknown field (a word with a
+ * dot that is neither a field nor a macro)? */
+static bool unknown_field_error(const struct kcap_rules *r, size_t from)
+{
+	const char *e = r->errtext ? r->errtext + from : "", *m;
+	size_t n;
+
+	if (strstr(e, ": unknown field '"))
+		return true;
+	m = strstr(e, ": undefined macro '");
+	if (!m)
+		return false;
+	m += strlen(": undefined macro '");
+	n = strcspn(m, "'\n");
+	return memchr(m, '.', n) != NULL;
+}
+
 static int compile_rule(struct kcap_rules *r, size_t i)
 {
 	struct krule *ru = &r->rules[i];
+	size_t j, errlen, nerrors;
 	char what[300];
-	size_t j;
 	int err;
 
 	snprintf(what, sizeof(what), "rule '%s'", ru->name);
 	r->inner_err = false;
+	errlen = r->errlen;
+	nerrors = r->nerrors;
+	ru->skipped = false;
 	ru->f = compile_cond(r, &ru->cond, what);
+	if (!ru->f && ru->skip_unknown && unknown_field_error(r, errlen)) {
+		/* Falco: such a rule is skipped, with a warning (a field of a
+		 * plugin that is not loaded, of a newer engine) */
+		r->errlen = errlen;
+		r->nerrors = nerrors;
+		if (r->errtext)
+			r->errtext[errlen] = '\0';
+		ru->skipped = true;
+		kr_warn(r, "%s:%u: rule '%s' skipped: its condition uses a field this engine does not have (skip-if-unknown-filter)",
+			ru->loc.file, ru->loc.line, ru->name);
+		return 0;
+	}
 	if (!ru->f)
 		return -EINVAL;
 	for (j = 0; j < ru->nexc; j++) {

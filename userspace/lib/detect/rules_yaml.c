@@ -531,6 +531,9 @@ static int define_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, cons
 			goto fail;
 		fresh.quiet_evttypes = !warn;
 	}
+	if ((n = member(y, item, "skip-if-unknown-filter")) &&
+	    (err = want_bool(y, n, "skip-if-unknown-filter", &fresh.skip_unknown)))
+		goto fail;
 	if ((n = member(y, item, "tags")) &&
 	    (err = want_strings(y, n, "tags", false, &fresh.tags, &fresh.ntags)))
 		goto fail;
