@@ -44,16 +44,26 @@ module-check: vm-deps
 	@$(VM_DIR)/checkpatch.sh
 
 # In this order, also under make -j: the host build in parallel first, the
-# fuzzer's timed run (one core) beside the module's W=1/sparse build.
+# fuzzer's timed run (one core) beside the module's W=1/sparse build; the
+# packaging tests beside the guest matrix at nice 19 (they take the CPU time
+# the guests leave, e.g. while the debug kernel's lane ends alone), their
+# output printed after it. Every package both need is installed first, so
+# that the two never wait on each other's dpkg lock.
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(nproc) test-build
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-cli
 	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check
-	@$(MAKE) --no-print-directory test-vm
-	@$(MAKE) --no-print-directory test-export
-	@$(MAKE) --no-print-directory test-pkg
+	@$(TOP)/packaging/build-deps.sh vm matrix rt debug pkg
+	@set -u; log=$(BUILD)/test-pkg.log; mkdir -p $(BUILD); \
+	(nice -n 19 $(MAKE) --no-print-directory test-pkg >$$log 2>&1; echo $$? >$$log.status) & \
+	pkg=$$!; st=0; \
+	$(MAKE) --no-print-directory test-vm || st=$$?; \
+	wait $$pkg; cat $$log; \
+	[ "$$(cat $$log.status)" = 0 ] || st=1; \
+	$(MAKE) --no-print-directory test-export || st=$$?; \
+	exit $$st
 
 test-vm: vm-deps lib cli guest-bins
 	@$(VM_DIR)/cli-help.sh $(BUILD)/bin/kcap

@@ -37,7 +37,6 @@ printf 'root:x:0:\nkcapgrp:x:4242:\n' >/etc/group
 # 1. A clean recording of a known workload.
 record_bg /tmp/cap.kcap -e getppid,openat
 capture_load 1000 50 5 >/tmp/load.out
-detect_helper runas 4242 cat /proc/version >/dev/null
 stop_rec INT
 st=$?
 if [ $st -eq 0 ] && [ -s /tmp/cap.kcap ]; then
@@ -111,8 +110,20 @@ else
 	fail "guest: SIGKILLed recording: kcap info says not closed cleanly"
 	diag /tmp/killed-info.out
 fi
+# 4. Names: a program run as uid and gid 4242 (kcapdemo, kcapgrp here);
+# execve's exit event carries the new credentials.
+record_bg /tmp/names.kcap -e openat,execve
+detect_helper runas 4242 cat /proc/version >/dev/null
+stop_rec INT
+n=$(kcap read -r /tmp/names.kcap 'user.uid = 4242 and user.name = kcapdemo and group.name = kcapgrp and evt.type = openat' 2>&1 | grep -c .)
+if [ "$n" -ge 1 ]; then
+	pass "guest: uid 4242 is kcapdemo, gid 4242 kcapgrp ($n openat events)"
+else
+	fail "guest: user.name and group.name of uid/gid 4242"
+	kcap read -r /tmp/names.kcap 2>&1 | tail -5 | sed 's/^/# /'
+fi
 check "rmmod kcap" rmmod kcap
 
-for f in cap.kcap drop.kcap killed.kcap load.out killed-load.out read.out; do
+for f in cap.kcap drop.kcap killed.kcap names.kcap load.out killed-load.out read.out; do
 	export_file "$f" "/tmp/$f"
 done

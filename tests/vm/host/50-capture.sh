@@ -25,7 +25,7 @@ diag() {
 	sed 's/^/# /' "$1" | head -40
 }
 
-for f in cap.kcap drop.kcap killed.kcap load.out killed-load.out read.out; do
+for f in cap.kcap drop.kcap killed.kcap names.kcap load.out killed-load.out read.out; do
 	if [ ! -s "$dir/$f" ]; then
 		notok "exported file $f arrived"
 		exit 1
@@ -42,7 +42,7 @@ pid=$(sed -n 's/^pid=//p' "$dir/load.out")
 if getent passwd 4242 >/dev/null || getent group 4242 >/dev/null; then
 	ok "# skip: this host has a uid or gid 4242 of its own"
 else
-	got=$("$kcap" read -r "$dir/cap.kcap" 'user.uid = 4242 and user.name = kcapdemo and group.name = kcapgrp and evt.type = openat' 2>"$tmp/names.err" | grep -c .)
+	got=$("$kcap" read -r "$dir/names.kcap" 'user.uid = 4242 and user.name = kcapdemo and group.name = kcapgrp and evt.type = openat' 2>"$tmp/names.err" | grep -c .)
 	if [ "${got:-0}" -ge 1 ]; then
 		ok "host: the guest's uid 4242 is user.name kcapdemo, group.name kcapgrp ($got openat events)"
 	else
