@@ -113,6 +113,10 @@ struct kevctx {
 	struct kfd tmpfd; /* a failed open's path, an fd the table does not know */
 	char tmpname[4096];
 	bool fd_done;
+	/* per event, computed on first use: rules ask for them again and again */
+	const char *type_name; /* evt.type */
+	size_t type_len;
+	signed char open_rw; /* -1 unknown, else bit 0 read, bit 1 write */
 	__u64 num;
 	char buf[4][4096]; /* scratch, one per value in use */
 	unsigned int nbuf;

@@ -282,6 +282,8 @@ void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
 	c->th = st && ev->tid ? kcap__thread(st, ev->tid) : NULL;
 	c->fd = NULL;
 	c->fd_done = false;
+	c->type_name = NULL;
+	c->open_rw = -1;
 	c->num = num;
 	c->nbuf = 0;
 }
@@ -599,25 +601,34 @@ static bool evt_args(struct kevctx *c, struct kval *v)
 	return put_str(v, out);
 }
 
-static bool open_mode(struct kevctx *c, bool write)
+/* Bit 0: the open reads, bit 1: it writes (its access mode). */
+static int open_rw(const struct kevctx *c)
 {
-	int i = param_idx(c, "flags");
+	int i;
 	__s64 flags = 0;
 
 	if (!is_open(c->ev->type))
-		return false;
+		return 0;
 	if (c->ev->type == KCAP_EVT_CREAT)
-		return write;
+		return 2;
+	i = param_idx(c, "flags");
 	if (i < 0 || kcap_event_s64(c->ev, (unsigned int)i, &flags))
-		return false;
+		return 0;
 	switch (flags & 3) {
 	case 0:
-		return !write;
+		return 1;
 	case 1:
-		return write;
+		return 2;
 	default:
-		return true;
+		return 3;
 	}
+}
+
+static bool open_mode(struct kevctx *c, bool write)
+{
+	if (c->open_rw < 0)
+		c->open_rw = (signed char)open_rw(c);
+	return c->open_rw & (write ? 2 : 1);
 }
 
 /* An open creating a file with an execute bit. */
@@ -656,7 +667,14 @@ static bool field_evt(struct kevctx *c, const struct kfieldref *ref, struct kval
 
 	switch (ref->id) {
 	case F_EVT_TYPE:
-		return put_str(v, kcap__evt_type(c));
+		if (!c->type_name) {
+			c->type_name = kcap__evt_type(c);
+			c->type_len = strlen(c->type_name);
+		}
+		v->type = KCAP_FT_STR;
+		v->s = c->type_name;
+		v->len = c->type_len;
+		return true;
 	case F_EVT_TIME: {
 		__s64 wall = c->st ? c->st->boot_wall_ns + (__s64)c->ev->ts_ns : (__s64)c->ev->ts_ns;
 		time_t secs = (time_t)(wall / 1000000000LL);

@@ -356,6 +356,7 @@ static struct kfilter *parse_list(struct parser *p, struct kfilter *f)
 		}
 		if (p->s[p->pos] == ')') {
 			p->pos++;
+			kcap__sort_vals(f);
 			return f;
 		}
 		return perr(p, p->pos, "expected ',' or ')' in a list of values");

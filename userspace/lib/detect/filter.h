@@ -67,6 +67,7 @@ struct kfilter {
 	enum op op;
 	struct cval *vals;
 	size_t nvals;
+	bool sorted;		/* vals sorted by (len, bytes): in/intersects on text */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 };
@@ -83,6 +84,9 @@ KCAP_HIDDEN const char *kcap__op_check(const struct kfilter *f);
 /* Adds value @s (@len bytes) to check @f, converted; NULL or why not. */
 KCAP_HIDDEN const char *kcap__add_val(struct kfilter *f, const char *s, size_t len);
 KCAP_HIDDEN void kcap__cval_free(struct cval *v);
+/* After the list of an in/intersects check on text: sorts it for binary
+ * search (Falco's lists have hundreds of items). */
+KCAP_HIDDEN void kcap__sort_vals(struct kfilter *f);
 KCAP_HIDDEN bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c);
 
 #endif /* KCAP_FILTER_H */

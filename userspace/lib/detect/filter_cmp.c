@@ -495,6 +495,49 @@ static bool rhs_value(const struct kfilter *f, struct kevctx *c, struct cval *v,
 	return true;
 }
 
+static int val_cmp(const void *a, const void *b)
+{
+	const struct cval *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->s, y->s, x->len);
+}
+
+void kcap__sort_vals(struct kfilter *f)
+{
+	enum kcap_field_type t = kcap__operand_type(&f->lhs);
+	size_t i;
+
+	if ((f->op != OP_IN && f->op != OP_INTERSECTS) || t != KCAP_FT_STR || f->nvals < 8)
+		return;
+	for (i = 0; i < f->nvals; i++)
+		if (f->vals[i].is_ip || f->vals[i].re)
+			return;
+	qsort(f->vals, f->nvals, sizeof(*f->vals), val_cmp);
+	f->sorted = true;
+}
+
+/* Is text @x one of the sorted values? */
+static bool in_sorted(const struct kfilter *f, const struct kval *x)
+{
+	size_t lo = 0, hi = f->nvals;
+	struct cval key = { .s = (char *)x->s, .len = x->len };
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = val_cmp(&f->vals[mid], &key);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 static bool any_val(const struct kfilter *f, const struct kval *x, const struct cval *rv, char *tmp,
 		    size_t tmplen)
 {
@@ -502,6 +545,8 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 
 	if (rv)
 		return cmp_one(f->op, x, rv, tmp, tmplen);
+	if (f->sorted && x->type == KCAP_FT_STR)
+		return in_sorted(f, x);
 	for (i = 0; i < f->nvals; i++)
 		if (cmp_one(f->op, x, &f->vals[i], tmp, tmplen))
 			return true;
