@@ -392,10 +392,16 @@ static void add_name(void *ctx, bool group, __u32 id, const char *name, size_t n
 	size_t *nr = &st->nr_names[group];
 	struct kname *p;
 
-	p = realloc(st->names[group], (*nr + 1) * sizeof(*p));
-	if (!p)
-		return;
-	st->names[group] = p;
+	if (*nr == st->cap_names[group]) {
+		size_t cap = *nr ? 2 * *nr : 64;
+
+		p = realloc(st->names[group], cap * sizeof(*p));
+		if (!p)
+			return;
+		st->names[group] = p;
+		st->cap_names[group] = cap;
+	}
+	p = st->names[group];
 	p[*nr].id = id;
 	p[*nr].seq = (__u32)*nr;
 	p[*nr].name = strndup(name, n);
@@ -422,6 +428,7 @@ static void clear_names(struct kcap_state *st)
 		free(st->names[g]);
 		st->names[g] = NULL;
 		st->nr_names[g] = 0;
+		st->cap_names[g] = 0;
 	}
 }
 

@@ -75,6 +75,7 @@ struct kcap_state {
 		char *name;
 	} *names[2];
 	size_t nr_names[2];
+	size_t cap_names[2];
 	bool names_given; /* kcap_state_opts named the files */
 };
 
