@@ -122,6 +122,22 @@ else
 	fail "guest: user.name and group.name of uid/gid 4242"
 	kcap read -r /tmp/names.kcap 2>&1 | tail -5 | sed 's/^/# /'
 fi
+# 5. proc.tty as Falco encodes it: the tty_nr the kernel itself reports in
+# /proc/PID/stat for a shell on a pty (detect_helper pty) is what kcap says.
+record_bg /tmp/tty.kcap -e openat,execve
+detect_helper pty sh -c 'cat /proc/self/stat >/tmp/stat.out' >/dev/null
+stop_rec INT
+set -- $(cat /tmp/stat.out)
+tpid=$1 tty_nr=$7
+# The last openat of that process (its first ones, in detect_helper before
+# TIOCSCTTY, have no controlling tty yet).
+got=$(kcap read -r /tmp/tty.kcap -p '%proc.tty' "proc.pid = $tpid and evt.type = openat" 2>&1 |
+	tail -1)
+if [ -n "$tty_nr" ] && [ "$tty_nr" != 0 ] && [ "$got" = "$tty_nr" ]; then
+	pass "guest: proc.tty of a shell on a pty is /proc/PID/stat's tty_nr ($got)"
+else
+	fail "guest: proc.tty $got, /proc/$tpid/stat says tty_nr ${tty_nr:-?}"
+fi
 check "rmmod kcap" rmmod kcap
 
 for f in cap.kcap drop.kcap killed.kcap names.kcap load.out killed-load.out read.out; do
