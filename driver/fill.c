@@ -67,6 +67,11 @@ static u32 kcap_param_max(const struct kcap_param_desc *p,
 		return KCAP_PATH_MAX;
 	case KCAP_SRC_UCAPDATA:
 		return 2 * sizeof(struct __user_cap_data_struct);
+	case KCAP_SRC_SOCK_LOCAL:
+	case KCAP_SRC_SOCK_PEER:
+		return KCAP_SOCKADDR_MAX;
+	case KCAP_SRC_CREDCAP:
+		return sizeof(u64);
 	default:
 		return 0;
 	}
@@ -317,6 +322,19 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 		break;
 	case KCAP_SRC_UCAPDATA:
 		n = kcap_put_capdata(w, a, c->args[p->aux], &fault);
+		break;
+	case KCAP_SRC_SOCK_LOCAL:
+	case KCAP_SRC_SOCK_PEER:
+		/* aux 1: the socket is the result (accept) */
+		if (p->aux && c->ret < 0)
+			break;
+		n = kcap_put_sock_addr(w, p->aux ? c->ret : (long)(int)a,
+				       p->src == KCAP_SRC_SOCK_PEER);
+		break;
+	case KCAP_SRC_CREDCAP:
+		v = kcap_cred_cap(p->aux);
+		memcpy(w->p, &v, sizeof(v));
+		n = sizeof(v);
 		break;
 	default:
 		break;

@@ -33,6 +33,18 @@ static inline bool kcap_tp_may_fault(void)
 void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type);
 u32 kcap_put_fd_path(struct kcap_rec *w, long fd);
 
+/* fill_kobj.c: parameters from the kernel's objects (ABI 2.2). */
+struct file;
+u32 kcap_put_sock_addr(struct kcap_rec *w, long fd, bool peer);
+u64 kcap_cred_cap(unsigned int which);
+struct kcap_exe_info {
+	u64 ino;
+	u64 ctime;		/* ns since the epoch */
+	u64 mtime;
+	u32 flags;		/* KCAP_EXE_* */
+};
+void kcap_exe_info(struct file *exe, struct kcap_exe_info *x);
+
 /* path.c */
 struct path;
 struct fs_struct;

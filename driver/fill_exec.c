@@ -76,22 +76,21 @@ static u32 kcap_put_cwd(struct kcap_rec *w)
 }
 
 /*
- * The executable: the file the exec just opened (@bprm, which holds a
- * reference), or for a failed exec the mm's exe_file, with a reference
- * taken under RCU. Since 6.7 files are SLAB_TYPESAFE_BY_RCU: get_file_rcu()
- * rechecks that the pointer still names the file it counted. fput() from
- * here only queues the final release.
+ * The executable, with a reference: the file the exec just opened (@bprm
+ * holds one too), or for a failed exec the mm's exe_file, taken under RCU.
+ * Since 6.7 files are SLAB_TYPESAFE_BY_RCU: get_file_rcu() rechecks that
+ * the pointer still names the file it counted. fput() from here only
+ * queues the final release.
  */
-static u32 kcap_put_exe(struct kcap_rec *w, struct linux_binprm *bprm)
+static struct file *kcap_exe_get(struct linux_binprm *bprm)
 {
 	struct mm_struct *mm = current->mm;
 	struct file *exe;
-	u32 n = 0;
 
 	if (bprm && bprm->file)
-		return kcap_put_path(w, &bprm->file->f_path);
+		return get_file(bprm->file);
 	if (!mm)
-		return 0;
+		return NULL;
 	rcu_read_lock();
 #ifdef KCAP_HAS_FILE_RCU_PTR
 	exe = get_file_rcu(&mm->exe_file);
@@ -101,11 +100,7 @@ static u32 kcap_put_exe(struct kcap_rec *w, struct linux_binprm *bprm)
 		exe = NULL;
 #endif
 	rcu_read_unlock();
-	if (exe) {
-		n = kcap_put_path(w, &exe->f_path);
-		fput(exe);
-	}
-	return n;
+	return exe;
 }
 
 /* A kernfs node's parent and name; RCU pointers since 6.15. */
@@ -195,22 +190,28 @@ static u32 kcap_tty_devnum(void)
 	return dev;
 }
 
-/* argv of the new image: the NUL-separated strings at mm->arg_start. */
-static u32 kcap_put_argv_mm(struct kcap_rec *w, bool *trunc, bool *fault)
+/*
+ * argv (or with @env the environment) of the new image: the NUL-separated
+ * strings between mm->arg_start and arg_end (env_start, env_end).
+ */
+static u32 kcap_put_argv_mm(struct kcap_rec *w, bool env, bool *trunc,
+			    bool *fault)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long len;
+	unsigned long start, end, len;
 
 	if (!mm)
 		return 0;
-	len = mm->arg_end - mm->arg_start;
-	if (mm->arg_end < mm->arg_start)
+	start = env ? mm->env_start : mm->arg_start;
+	end = env ? mm->env_end : mm->arg_end;
+	if (end < start)
 		return 0;
+	len = end - start;
 	if (len > KCAP_ARGV_MAX) {
 		len = KCAP_ARGV_MAX;
 		*trunc = true;
 	}
-	if (kcap_read_user(w->p, (const void __user *)mm->arg_start, len)) {
+	if (kcap_read_user(w->p, (const void __user *)start, len)) {
 		*fault = true;
 		return 0;
 	}
@@ -267,16 +268,21 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	bool at = type == KCAP_EVT_EXECVEAT;
 	unsigned long ufile = c->args[at ? 1 : 0];
 	unsigned long uargv = c->args[at ? 2 : 1];
+	unsigned long uenvp = c->args[at ? 3 : 2];
 	bool trunc = false, fault = false;
+	struct kcap_exe_info xi = { 0 };
 	const struct cred *cred;
+	struct file *exe;
 	struct kcap_rec w;
 	s64 res = c->ret;
+	u64 v;
 	long n;
 
-	/* Upper bound: five path-sized strings plus the numbers. */
+	/* Upper bound: four paths, argv and env, the numbers. */
 	BUILD_BUG_ON(KCAP_REC_LEN(KCAP_MAX_PARAMS, sizeof(res) + 4 * KCAP_PATH_MAX +
-				  KCAP_ARGV_MAX + TASK_COMM_LEN + 8 * sizeof(u32) +
-				  sizeof(s64) + sizeof(u32)) > KCAP_EVENT_MAX_LEN);
+				  2 * KCAP_ARGV_MAX + TASK_COMM_LEN +
+				  10 * sizeof(u32) + 7 * sizeof(u64)) >
+		     KCAP_EVENT_MAX_LEN);
 	if (!bprm && kcap_tp_may_fault())
 		kcap_prefault_str((const char __user *)ufile, KCAP_PATH_MAX);
 
@@ -303,10 +309,15 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 		kcap_rec_done(&w, n);
 	}
 
-	kcap_rec_done(&w, bprm ? kcap_put_argv_mm(&w, &trunc, &fault) :
+	kcap_rec_done(&w, bprm ? kcap_put_argv_mm(&w, false, &trunc, &fault) :
 		      kcap_put_argv_user(&w, uargv, c->compat, &trunc, &fault));
 	kcap_rec_done(&w, kcap_put_cwd(&w));
-	kcap_rec_done(&w, kcap_put_exe(&w, bprm));
+	exe = kcap_exe_get(bprm);
+	kcap_rec_done(&w, exe ? kcap_put_path(&w, &exe->f_path) : 0);
+	if (exe) {
+		kcap_exe_info(exe, &xi);
+		fput(exe);
+	}
 	kcap_put_str(&w, current->comm, TASK_COMM_LEN);
 
 	rcu_read_lock();
@@ -336,6 +347,20 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 			kcap_rec_done(&w, 0);
 		}
 	}
+
+	/* ABI 2.2: env, capabilities, the exe's inode, session and group. */
+	kcap_rec_done(&w, bprm ? kcap_put_argv_mm(&w, true, &trunc, &fault) :
+		      kcap_put_argv_user(&w, uenvp, c->compat, &trunc, &fault));
+	for (n = 0; n < 3; n++) {
+		v = kcap_cred_cap(n);
+		kcap_rec_put(&w, &v, sizeof(v));
+	}
+	kcap_rec_put(&w, &xi.ino, sizeof(xi.ino));
+	kcap_rec_put(&w, &xi.ctime, sizeof(xi.ctime));
+	kcap_rec_put(&w, &xi.mtime, sizeof(xi.mtime));
+	kcap_put_u32(&w, xi.flags);
+	kcap_put_u32(&w, task_session_vnr(current));
+	kcap_put_u32(&w, task_pgrp_vnr(current));
 	if (fault)
 		kcap_rec_fault(&w);
 	if (trunc)

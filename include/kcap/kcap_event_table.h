@@ -37,6 +37,28 @@
 		   sizeof(struct kcap_param_desc), \
 	.params = { __VA_ARGS__ } }
 #define KCAP_EDF_0	0
+/* The thread's capability sets after the call (ABI 2.2). */
+#define KCAP_CAPS \
+	KCAP_PS("cap_inheritable", U64, HEX, CREDCAP, 0, 0), \
+	KCAP_PS("cap_permitted", U64, HEX, CREDCAP, 0, 1), \
+	KCAP_PS("cap_effective", U64, HEX, CREDCAP, 0, 2)
+/*
+ * The exec parameters ABI 2.2 appended: the environment (like argv), the
+ * new credentials' capabilities, the executable's inode (number, ctime and
+ * mtime in ns since the epoch, KCAP_EXE_* flags), the session and process
+ * group ids in the process's pid namespace (as vpid).
+ */
+#define KCAP_EXEC_2_2 \
+	KCAP_C("env", STRARRAY, DEC), \
+	KCAP_C("cap_inheritable", U64, HEX), KCAP_C("cap_permitted", U64, HEX), \
+	KCAP_C("cap_effective", U64, HEX), KCAP_C("exe_ino", U64, DEC), \
+	KCAP_C("exe_ctime", U64, DEC), KCAP_C("exe_mtime", U64, DEC), \
+	KCAP_C("exe_flags", U32, HEX), KCAP_C("sid", PID, DEC), \
+	KCAP_C("vpgid", PID, DEC)
+/* The local and peer addresses of a socket, from the kernel (ABI 2.2). */
+#define KCAP_SOCK(fdarg, res) \
+	KCAP_PS("local", SOCKADDR, DEC, SOCK_LOCAL, fdarg, res), \
+	KCAP_PS("peer", SOCKADDR, DEC, SOCK_PEER, fdarg, res)
 
 static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 	[KCAP_EVT_INVALID] = { .name = "invalid" },
@@ -119,7 +141,8 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 		 KCAP_C("uid", UID, DEC), KCAP_C("gid", GID, DEC),
 		 KCAP_C("euid", UID, DEC), KCAP_C("loginuid", UID, DEC),
 		 KCAP_C("tty", U32, DEC), KCAP_C("vpid", PID, DEC),
-		 KCAP_C("vtid", PID, DEC), KCAP_C("cgroup", PATH, DEC)),
+		 KCAP_C("vtid", PID, DEC), KCAP_C("cgroup", PATH, DEC),
+		 KCAP_EXEC_2_2),
 	KCAP_SYS(EXECVEAT, "execveat", LIFE,
 		 KCAP_R(ERRNO), KCAP_C("filename", PATH, DEC),
 		 KCAP_C("argv", STRARRAY, DEC), KCAP_C("cwd", PATH, DEC),
@@ -128,7 +151,8 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 		 KCAP_C("euid", UID, DEC), KCAP_C("loginuid", UID, DEC),
 		 KCAP_C("tty", U32, DEC), KCAP_C("vpid", PID, DEC),
 		 KCAP_C("vtid", PID, DEC), KCAP_C("cgroup", PATH, DEC),
-		 KCAP_C("dirfd", FD, DEC), KCAP_C("flags", U32, HEX)),
+		 KCAP_C("dirfd", FD, DEC), KCAP_C("flags", U32, HEX),
+		 KCAP_EXEC_2_2),
 	/* Parent side: res is the child's tid; child side: res is 0. */
 	KCAP_SYS(CLONE, "clone", LIFE, KCAP_R(ERRNO), KCAP_A("flags", U64, HEX, 0)),
 	KCAP_SYS(CLONE3, "clone3", LIFE, KCAP_R(ERRNO),
@@ -146,15 +170,17 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 		 KCAP_A("addr", U64, HEX, 2), KCAP_A("data", U64, HEX, 3)),
 	KCAP_SYS(PRCTL, "prctl", 0, KCAP_R(ERRNO), KCAP_A("option", U32, DEC, 0),
 		 KCAP_A("arg2", U64, HEX, 1), KCAP_A("arg3", U64, HEX, 2)),
-	KCAP_SYS(SETUID, "setuid", PROT, KCAP_R(ERRNO), KCAP_A("uid", UID, DEC, 0)),
+	KCAP_SYS(SETUID, "setuid", PROT, KCAP_R(ERRNO), KCAP_A("uid", UID, DEC, 0),
+		 KCAP_CAPS),
 	KCAP_SYS(SETGID, "setgid", PROT, KCAP_R(ERRNO), KCAP_A("gid", GID, DEC, 0)),
 	KCAP_SYS(SETREUID, "setreuid", PROT, KCAP_R(ERRNO),
-		 KCAP_A("ruid", UID, DEC, 0), KCAP_A("euid", UID, DEC, 1)),
+		 KCAP_A("ruid", UID, DEC, 0), KCAP_A("euid", UID, DEC, 1),
+		 KCAP_CAPS),
 	KCAP_SYS(SETREGID, "setregid", PROT, KCAP_R(ERRNO),
 		 KCAP_A("rgid", GID, DEC, 0), KCAP_A("egid", GID, DEC, 1)),
 	KCAP_SYS(SETRESUID, "setresuid", PROT, KCAP_R(ERRNO),
 		 KCAP_A("ruid", UID, DEC, 0), KCAP_A("euid", UID, DEC, 1),
-		 KCAP_A("suid", UID, DEC, 2)),
+		 KCAP_A("suid", UID, DEC, 2), KCAP_CAPS),
 	KCAP_SYS(SETRESGID, "setresgid", PROT, KCAP_R(ERRNO),
 		 KCAP_A("rgid", GID, DEC, 0), KCAP_A("egid", GID, DEC, 1),
 		 KCAP_A("sgid", GID, DEC, 2)),
@@ -162,7 +188,7 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 	 * inheritable): one for header version 1, two (64-bit
 	 * capabilities) for versions 2 and 3. */
 	KCAP_SYS(CAPSET, "capset", PROT, KCAP_R(ERRNO),
-		 KCAP_PS("data", BYTES, HEX, UCAPDATA, 1, 0)),
+		 KCAP_PS("data", BYTES, HEX, UCAPDATA, 1, 0), KCAP_CAPS),
 	KCAP_SYS(SETNS, "setns", PROT, KCAP_R(ERRNO), KCAP_A("fd", FD, DEC, 0),
 		 KCAP_A("nstype", U32, HEX, 1), KCAP_F("path", 0)),
 	KCAP_SYS(UNSHARE, "unshare", PROT, KCAP_R(ERRNO),
@@ -277,12 +303,13 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 	KCAP_SYS(SOCKET, "socket", 0, KCAP_R(FD), KCAP_A("domain", U32, DEC, 0),
 		 KCAP_A("type", U32, HEX, 1), KCAP_A("protocol", U32, DEC, 2)),
 	KCAP_SYS(CONNECT, "connect", PROT, KCAP_R(ERRNO), KCAP_A("fd", FD, DEC, 0),
-		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR, 1, 2)),
+		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR, 1, 2), KCAP_SOCK(0, 0)),
 	KCAP_SYS(ACCEPT, "accept", PROT, KCAP_R(FD), KCAP_A("fd", FD, DEC, 0),
-		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR_PLEN, 1, 2)),
+		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR_PLEN, 1, 2),
+		 KCAP_SOCK(0, 1)),
 	KCAP_SYS(ACCEPT4, "accept4", PROT, KCAP_R(FD), KCAP_A("fd", FD, DEC, 0),
 		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR_PLEN, 1, 2),
-		 KCAP_A("flags", U32, HEX, 3)),
+		 KCAP_A("flags", U32, HEX, 3), KCAP_SOCK(0, 1)),
 	KCAP_SYS(BIND, "bind", 0, KCAP_R(ERRNO), KCAP_A("fd", FD, DEC, 0),
 		 KCAP_PS("addr", SOCKADDR, DEC, USOCKADDR, 1, 2)),
 	KCAP_SYS(LISTEN, "listen", 0, KCAP_R(ERRNO), KCAP_A("fd", FD, DEC, 0),
@@ -345,5 +372,8 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 #undef KCAP_EDF_LIFE
 #undef KCAP_EDF_PROT
 #undef KCAP_EDF_0
+#undef KCAP_CAPS
+#undef KCAP_EXEC_2_2
+#undef KCAP_SOCK
 
 #endif /* _KCAP_EVENT_TABLE_H */

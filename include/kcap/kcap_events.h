@@ -167,7 +167,11 @@ enum kcap_param_fmt {
 #define KCAP_EDF_MARKER		0x8	/* written by the driver about itself */
 #define KCAP_EDF_DECODED	0x10	/* a decoded syscall (exit side) */
 
-#define KCAP_MAX_PARAMS 16
+/* An exec's exe_flags parameter (ABI 2.2). */
+#define KCAP_EXE_UPPER_LAYER	0x1	/* on an overlayfs upper layer */
+#define KCAP_EXE_FROM_MEMFD	0x2	/* a memfd (memfd_create + fexecve) */
+
+#define KCAP_MAX_PARAMS 32	/* 16 before ABI 2.2 */
 
 /*
  * Where the driver takes a parameter from (the filler is one generic
@@ -194,6 +198,12 @@ enum kcap_param_src {
 	KCAP_SRC_FDPATH_RES = 16,	/* path of the file at fd = result */
 	KCAP_SRC_UCAPDATA = 17,	/* capset data at arg N, 1 or 2 structs by the
 				 * version of the header at arg aux (ABI 2.1) */
+	/* ABI 2.2: from the kernel's own objects, not from user memory */
+	KCAP_SRC_SOCK_LOCAL = 18,	/* local address of the socket at fd arg N
+					 * (aux 1: fd = the result), struct sockaddr */
+	KCAP_SRC_SOCK_PEER = 19,	/* its peer's address, the same way */
+	KCAP_SRC_CREDCAP = 20,	/* the thread's capability set after the call:
+				 * aux 0 inheritable, 1 permitted, 2 effective */
 };
 
 struct kcap_param_desc {

@@ -84,7 +84,8 @@ static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 t
 		__u16 l = (__u16)ps[i].len;
 
 		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
-		memcpy(e->u.b + off, ps[i].v, l);
+		if (l)
+			memcpy(e->u.b + off, ps[i].v, l);
 		off += l;
 	}
 	e->u.h.len = off;
@@ -252,11 +253,108 @@ static void test_fields_and_operators(void **state)
 	assert_true(matches(&w, w.connect_ev, "evt.arg.addr = 10.0.0.1:443"));
 	/* exec */
 	assert_true(matches(&w, w.exec_ev, "evt.type = execve and proc.name = cat and container.id != host"));
+	/* an ABI 2.1 exec: the 2.2 data is missing, not zero or false */
+	assert_false(matches(&w, w.exec_ev, "thread.cap_effective exists or proc.env exists"));
+	assert_false(matches(&w, w.exec_ev, "proc.is_exe_upper_layer exists or proc.sid exists"));
+	assert_false(matches(&w, w.exec_ev, "proc.is_exe_from_memfd = false"));
 	/* close: the descriptor is still known while rules look at the close */
 	assert_int_equal(kcap_state_update(w.st, NULL, w.close_ev), 0);
 	assert_true(matches(&w, w.close_ev, "evt.type = close and fd.name = /etc/shadow"));
 	assert_int_equal(kcap_state_update(w.st, NULL, w.connect_ev), 0);
 	assert_false(matches(&w, w.open_ev, "evt.type = openat and fd.name = /etc/shadow and fd.num = 3 and fd.type = ipv4"));
+	kcap_state_free(w.st);
+}
+
+/*
+ * ABI 2.2 data: exec's env, capabilities, exe inode and flags, session and
+ * group ids; connect's and accept's socket addresses from the kernel;
+ * capset's capability sets. (The world above is an ABI 2.1 recording:
+ * these fields are missing there, not zero.)
+ */
+static void test_abi_2_2_fields(void **state)
+{
+	static const char argv[] = "payload\0-x";
+	static const char env[] = "HOME=/root\0GLIBC_TUNABLES=glibc.malloc=1\0PATH=/bin";
+	struct sin {
+		__u16 family;
+		__u16 port;
+		__u32 addr;
+		__u8 zero[8];
+	} dst = { AF_INET, htons(443), htonl(0x0a000001), { 0 } },
+	  loc = { AF_INET, htons(40000), htonl(0x0a000002), { 0 } },
+	  srv = { AF_INET, htons(8080), htonl(0x7f000001), { 0 } },
+	  cli = { AF_INET, htons(51000), htonl(0x7f000001), { 0 } };
+	__u64 caps_root = (1ULL << 41) - 1, eff = (1ULL << 0) | (1ULL << 21) | (1ULL << 16);
+	struct p exec[] = { { S64(0) },
+			    { STR("/memfd:payload") },
+			    { argv, sizeof(argv) },
+			    { STR("/tmp") },
+			    { STR("/memfd:payload (deleted)") },
+			    { STR("payload") },
+			    { U32(0) },
+			    { U32(0) },
+			    { U32(0) },
+			    { U32(0) },
+			    { U32(0) },
+			    { U32(7) },
+			    { U32(7) },
+			    { STR("/") },
+			    { env, sizeof(env) },
+			    { &(__u64){ 0 }, 8 },
+			    { &caps_root, 8 },
+			    { &eff, 8 },
+			    { &(__u64){ 4242 }, 8 },
+			    { &(__u64){ 1000000000ULL }, 8 },
+			    { &(__u64){ 2000000000ULL }, 8 },
+			    { U32(KCAP_EXE_FROM_MEMFD | KCAP_EXE_UPPER_LAYER) },
+			    { U32(7) },
+			    { U32(5) } };
+	struct p sock[] = { { S64(4) }, { S64(AF_INET) }, { S64(1) }, { S64(0) } };
+	struct p conn[] = { { S64(0) }, { S64(4) }, { &dst, sizeof(dst) },
+			    { &loc, sizeof(loc) }, { &dst, sizeof(dst) } };
+	/* accept(3, NULL, NULL) = 5: no caller buffer, the kernel's tuple */
+	struct p acc[] = { { S64(5) }, { S64(3) }, { NULL, 0 }, { &srv, sizeof(srv) },
+			   { &cli, sizeof(cli) } };
+	struct p capset[] = { { S64(0) }, { NULL, 0 }, { &(__u64){ 0 }, 8 },
+			      { &(__u64){ 1ULL << 12 }, 8 }, { &(__u64){ 1ULL << 12 }, 8 } };
+	struct kcap_state_opts o = { .sz = sizeof(o), .passwd = "/nonexistent" };
+	const struct kcap_event_hdr *ev;
+	struct world w;
+	struct evb e, e2;
+
+	(void)state;
+	w.st = kcap_state_new(&o);
+	assert_non_null(w.st);
+	ev = mk(&e, KCAP_EVT_EXECVE, 101, 101, 20, 24, exec);
+	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+	assert_true(matches(&w, ev, "proc.env icontains GLIBC_TUNABLES"));
+	assert_true(matches(&w, ev, "proc.env = \"HOME=/root GLIBC_TUNABLES=glibc.malloc=1 PATH=/bin\""));
+	assert_true(matches(&w, ev, "proc.env[HOME] = /root and not proc.env[NOPE] exists"));
+	assert_true(matches(&w, ev, "thread.cap_effective = \"CAP_CHOWN CAP_SYS_MODULE CAP_SYS_ADMIN\""));
+	assert_true(matches(&w, ev, "thread.cap_effective icontains sys_module"));
+	assert_true(matches(&w, ev, "thread.cap_permitted contains CAP_CHECKPOINT_RESTORE"));
+	assert_true(matches(&w, ev, "thread.cap_inheritable = \"\""));
+	assert_true(matches(&w, ev, "proc.is_exe_from_memfd = true and proc.is_exe_upper_layer = true"));
+	assert_true(matches(&w, ev, "proc.exe_ino = 4242 and proc.exe_ino.ctime = 1000000000"));
+	assert_true(matches(&w, ev, "proc.exe_ino.mtime = 2000000000"));
+	assert_true(matches(&w, ev, "proc.sid = 7 and proc.is_sid_leader = true and proc.sname = payload"));
+	assert_true(matches(&w, ev, "proc.vpgid = 5 and proc.is_vpgid_leader = false"));
+	assert_false(matches(&w, ev, "proc.vpgid.name exists"));
+	ev = mk(&e2, KCAP_EVT_SOCKET, 101, 101, 30, 4, sock);
+	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+	ev = mk(&e2, KCAP_EVT_CONNECT, 101, 101, 40, 5, conn);
+	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+	assert_true(matches(&w, ev, "fd.sip = 10.0.0.1 and fd.sport = 443 and fd.cip = 10.0.0.2"));
+	assert_true(matches(&w, ev, "fd.cport = 40000 and fd.lip = 10.0.0.2 and fd.rport = 443"));
+	assert_true(matches(&w, ev, "fd.name = \"10.0.0.2:40000->10.0.0.1:443\""));
+	ev = mk(&e2, KCAP_EVT_ACCEPT, 101, 101, 50, 5, acc);
+	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+	assert_true(matches(&w, ev, "fd.num = 5 and fd.cip = 127.0.0.1 and fd.cport = 51000"));
+	assert_true(matches(&w, ev, "fd.sport = 8080 and fd.lport = 8080 and fd.rport = 51000"));
+	assert_true(matches(&w, ev, "fd.name = \"127.0.0.1:51000->127.0.0.1:8080\""));
+	ev = mk(&e2, KCAP_EVT_CAPSET, 101, 101, 60, 5, capset);
+	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+	assert_true(matches(&w, ev, "thread.cap_effective = CAP_NET_ADMIN"));
 	kcap_state_free(w.st);
 }
 
@@ -551,6 +649,7 @@ static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_output_api),
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
+	cmocka_unit_test(test_abi_2_2_fields),
 	cmocka_unit_test(test_lists_macros_exceptions),
 	cmocka_unit_test(test_malformed),
 	cmocka_unit_test(test_multiline_location),

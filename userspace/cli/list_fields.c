@@ -38,10 +38,13 @@ int cmd_list_fields(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s%s%s", f->name,
 			 f->flags & KCAP_FF_NAME ? ".NAME" : "",
 			 f->flags & KCAP_FF_INDEX ? "[N]" : "");
+		/* output_ok(): the first failed write's errno, for the message */
 		if (md)
-			printf("| `%s` | %s | %s |\n", name, type_names[f->type], f->desc);
+			output_ok(printf("| `%s` | %s | %s |\n", name, type_names[f->type],
+					 f->desc) >= 0);
 		else
-			printf("%-22s %-7s %s\n", name, type_names[f->type], f->desc);
+			output_ok(printf("%-22s %-7s %s\n", name, type_names[f->type],
+					 f->desc) >= 0);
 	}
 	return check_output("list-fields");
 }

@@ -10,4 +10,5 @@ check "insmod kcap.ko" insmod $KO
 run_tap decode_test events
 run_tap decode_test ia32 /bin/ia32_workload
 run_tap decode_test strace
+run_tap decode_test kobj
 check "rmmod kcap" rmmod kcap

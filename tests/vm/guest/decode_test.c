@@ -11,6 +11,12 @@
  *   decode_test strace          one workload under strace -f and under kcap:
  *                               results, fds, paths and sizes of every call
  *                               both saw must agree
+ *   decode_test kobj            ABI 2.2, what the driver reads from the
+ *                               kernel's objects: socket addresses after
+ *                               connect and accept (IPv4, IPv6, unix),
+ *                               capability sets, and at exec the
+ *                               environment, the exe's inode and flags
+ *                               (memfd), the session and process group
  *
  * Prints TAP on stdout; exits 1 if any check failed. Run as root.
  */
@@ -32,6 +38,7 @@
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <time.h>
@@ -958,6 +965,284 @@ static int test_strace(const char *self)
 	return tap_done();
 }
 
+/* ---- ABI 2.2: parameters read from the kernel's objects ------------------------ */
+
+struct kshared {
+	int port, port6, cli_port, cli6_port, has6;
+	long srv, cli, conn, srv6, cli6, conn6, usrv, ucli, uconn;
+	char upath[64];
+	pid_t exec_child, memfd_child;
+	__u64 cap_before, cap_after;
+	int capset_res, memfd_res, done;
+};
+
+static struct kshared *ks;
+
+static int local_port(long fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t l = sizeof(ss);
+
+	if (getsockname((int)fd, (struct sockaddr *)&ss, &l))
+		return -1;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+						((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* The effective set of this thread (capget), as one number. */
+static __u64 cap_eff(void)
+{
+	struct __user_cap_header_struct hd = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &hd, d))
+		return 0;
+	return d[0].effective | (__u64)d[1].effective << 32;
+}
+
+static void kobj_workload(const char *self)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(ks->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(ks->port6),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_un u = { .sun_family = AF_UNIX };
+	struct __user_cap_header_struct hd = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	char env1[64];
+	char *const argv[] = { "decode_test", "__exec", "kobj", NULL };
+	char *const fail_env[] = { "KCAP_ENV_FAIL=1", NULL };
+	pid_t c;
+
+	/* IPv4: the client's port comes from the kernel (autobind) */
+	ks->srv = socket(AF_INET, SOCK_STREAM, 0);
+	bind((int)ks->srv, (struct sockaddr *)&a, sizeof(a));
+	listen((int)ks->srv, 5);
+	ks->cli = socket(AF_INET, SOCK_STREAM, 0);
+	if (!connect((int)ks->cli, (struct sockaddr *)&a, sizeof(a))) {
+		ks->cli_port = local_port(ks->cli);
+		ks->conn = accept((int)ks->srv, NULL, NULL);
+	}
+	/* IPv6 */
+	ks->srv6 = socket(AF_INET6, SOCK_STREAM, 0);
+	if (ks->srv6 >= 0 && !bind((int)ks->srv6, (struct sockaddr *)&a6, sizeof(a6)) &&
+	    !listen((int)ks->srv6, 5)) {
+		ks->cli6 = socket(AF_INET6, SOCK_STREAM, 0);
+		if (!connect((int)ks->cli6, (struct sockaddr *)&a6, sizeof(a6))) {
+			ks->cli6_port = local_port(ks->cli6);
+			ks->conn6 = accept4((int)ks->srv6, NULL, NULL, 0);
+			ks->has6 = ks->conn6 >= 0;
+		}
+	}
+	/* unix */
+	snprintf(u.sun_path, sizeof(u.sun_path), "%s", ks->upath);
+	unlink(ks->upath);
+	ks->usrv = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind((int)ks->usrv, (struct sockaddr *)&u, sizeof(u));
+	listen((int)ks->usrv, 5);
+	ks->ucli = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!connect((int)ks->ucli, (struct sockaddr *)&u, sizeof(u)))
+		ks->uconn = accept((int)ks->usrv, NULL, NULL);
+	unlink(ks->upath);
+	/* capset: drop CAP_NET_RAW from the effective set */
+	ks->cap_before = cap_eff();
+	if (!syscall(SYS_capget, &hd, d)) {
+		d[0].effective &= ~(1u << CAP_NET_RAW);
+		ks->capset_res = (int)syscall(SYS_capset, &hd, d);
+	}
+	ks->cap_after = cap_eff();
+	/* a failed exec: the caller's environment */
+	execve("/nonexistent-kcap-kobj", argv, fail_env);
+	/* exec in a new session: sid and pgid are the child's pid */
+	c = fork();
+	if (c == 0) {
+		char *const envp[] = { env1, "KCAP_B=2", NULL };
+
+		snprintf(env1, sizeof(env1), "KCAP_ENV_TEST=env-%d", getpid());
+		setsid();
+		execve(self, argv, envp);
+		_exit(9);
+	}
+	ks->exec_child = c;
+	waitpid(c, NULL, 0);
+	/* fexecve of a memfd holding this program */
+	c = fork();
+	if (c == 0) {
+		char buf[65536];
+		int in = open(self, O_RDONLY), fd = (int)syscall(SYS_memfd_create, "kcap-exe", 0);
+		ssize_t n;
+
+		while (in >= 0 && fd >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)n) != n)
+				_exit(8);
+		syscall(SYS_execveat, fd, "", argv, fail_env, AT_EMPTY_PATH);
+		_exit(9);
+	}
+	ks->memfd_child = c;
+	waitpid(c, &ks->memfd_res, 0);
+	ks->done = 1;
+	_exit(0);
+}
+
+static bool sa_is(const struct kcap_event_hdr *e, const char *name, int family, int port)
+{
+	struct kcap_sockaddr sa;
+	int i = e ? kcap_event_param_index(e, name) : -1;
+	static const __u8 lo6[16] = { [15] = 1 };
+
+	if (i < 0 || kcap_event_sockaddr(e, (unsigned int)i, &sa) || sa.family != family ||
+	    sa.port != port)
+		return false;
+	return family == AF_INET ? !memcmp(sa.addr, "\x7f\0\0\x01", 4) : !memcmp(sa.addr, lo6, 16);
+}
+
+static bool sa_path(const struct kcap_event_hdr *e, const char *name, const char *path)
+{
+	struct kcap_sockaddr sa;
+	int i = e ? kcap_event_param_index(e, name) : -1;
+
+	return i >= 0 && !kcap_event_sockaddr(e, (unsigned int)i, &sa) &&
+	       sa.family == AF_UNIX && !strcmp(sa.path, path);
+}
+
+/* A strarray parameter holds @want as one of its strings. */
+static bool has_string(const struct kcap_event_hdr *e, const char *name, const char *want)
+{
+	struct kcap_strarray it;
+	const char *s;
+	size_t n;
+	int i = e ? kcap_event_param_index(e, name) : -1;
+
+	if (i < 0 || kcap_event_strarray(e, (unsigned int)i, &it))
+		return false;
+	kcap_strarray_for_each(&it, s, n)
+	if (n == strlen(want) && !memcmp(s, want, n))
+		return true;
+	return false;
+}
+
+/* A hex field of /proc/self/status (CapPrm, CapEff, CapInh). */
+static __u64 status_hex(const char *key)
+{
+	char l[256];
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(l, sizeof(l), f))
+		if (!strncmp(l, key, strlen(key)) && l[strlen(key)] == ':')
+			v = strtoull(l + strlen(key) + 1, NULL, 16);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static __u64 ns_of(struct timespec t)
+{
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static int test_kobj(const char *self)
+{
+	static const char *const names[] = { "socket", "bind", "listen", "connect", "accept",
+					     "accept4", "capset", "execve", "execveat",
+					     "setsid", "memfd_create", NULL };
+	const struct kcap_event_hdr *e;
+	struct kcap *h;
+	struct stat st;
+	char want[64];
+	__u64 prm = status_hex("CapPrm"), eff = status_hex("CapEff");
+	pid_t w;
+	int wst;
+
+	ks = mmap(NULL, sizeof(*ks), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ks == MAP_FAILED)
+		return tap(false, strerror(errno), "shared page"), tap_done();
+	ks->port = 30000 + getpid() % 10000;
+	ks->port6 = ks->port + 1;
+	snprintf(ks->upath, sizeof(ks->upath), "/tmp/kcap-kobj-%d.sock", getpid());
+	ks->srv = ks->cli = ks->conn = ks->srv6 = ks->cli6 = ks->conn6 = -1;
+	ks->usrv = ks->ucli = ks->uconn = -1;
+	if (stat(self, &st))
+		return tap(false, strerror(errno), "stat %s", self), tap_done();
+	h = open_capture(names, 256);
+	if (!h)
+		return tap_done();
+	w = fork();
+	if (w == 0)
+		kobj_workload(self);
+	collect(h, w);
+	waitpid(w, &wst, 0);
+	tap(ks->done && WIFEXITED(wst) && !WEXITSTATUS(wst), NULL, "the workload ran to its end");
+	tap_diag("workload %d, exec child %d, memfd child %d, client ports %d %d",
+		 w, ks->exec_child, ks->memfd_child, ks->cli_port, ks->cli6_port);
+
+	e = find_num(KCAP_EVT_CONNECT, w, "fd", ks->cli);
+	CHECK(e, res(e) == 0 && sa_is(e, "local", AF_INET, ks->cli_port) &&
+			 sa_is(e, "peer", AF_INET, ks->port),
+	      "connect(127.0.0.1:%d): local 127.0.0.1:%d (the kernel's choice), peer the server",
+	      ks->port, ks->cli_port);
+	e = find_num(KCAP_EVT_ACCEPT, w, "res", ks->conn);
+	CHECK(e, ks->conn >= 0 && plen(e, "addr") == 0 && sa_is(e, "peer", AF_INET, ks->cli_port) &&
+			 sa_is(e, "local", AF_INET, ks->port),
+	      "accept(srv, NULL, NULL): no caller buffer, the client 127.0.0.1:%d from the socket",
+	      ks->cli_port);
+	if (!ks->has6) {
+		tap_skip("IPv6 connect and accept4", "no IPv6 loopback in this guest");
+	} else {
+		e = find_num(KCAP_EVT_CONNECT, w, "fd", ks->cli6);
+		CHECK(e, res(e) == 0 && sa_is(e, "local", AF_INET6, ks->cli6_port) &&
+				 sa_is(e, "peer", AF_INET6, ks->port6),
+		      "connect([::1]:%d): local [::1]:%d, peer the server", ks->port6, ks->cli6_port);
+		e = find_num(KCAP_EVT_ACCEPT4, w, "res", ks->conn6);
+		CHECK(e, plen(e, "addr") == 0 && sa_is(e, "peer", AF_INET6, ks->cli6_port) &&
+				 sa_is(e, "local", AF_INET6, ks->port6),
+		      "accept4(srv6, NULL, NULL, 0): the client [::1]:%d from the socket",
+		      ks->cli6_port);
+	}
+	e = find_num(KCAP_EVT_CONNECT, w, "fd", ks->ucli);
+	CHECK(e, res(e) == 0 && sa_path(e, "peer", ks->upath), "unix connect: peer %s", ks->upath);
+	e = find_num(KCAP_EVT_ACCEPT, w, "res", ks->uconn);
+	CHECK(e, ks->uconn >= 0 && sa_path(e, "local", ks->upath),
+	      "unix accept(NULL): local %s", ks->upath);
+	e = find(KCAP_EVT_CAPSET, w, NULL, NULL);
+	CHECK(e, res(e) == ks->capset_res && ks->capset_res == 0 &&
+			 (__u64)num(e, "cap_effective") == ks->cap_after &&
+			 ks->cap_after == (ks->cap_before & ~(1ULL << CAP_NET_RAW)) &&
+			 (__u64)num(e, "cap_permitted") == prm && num(e, "cap_inheritable") == 0,
+	      "capset dropping CAP_NET_RAW: cap_effective %#llx after, permitted %#llx",
+	      (unsigned long long)ks->cap_after, (unsigned long long)prm);
+	e = find_num(KCAP_EVT_EXECVE, w, "res", -ENOENT);
+	CHECK(e, has_string(e, "env", "KCAP_ENV_FAIL=1"),
+	      "failed execve: env is the caller's array");
+	e = find_num(KCAP_EVT_EXECVE, ks->exec_child, "res", 0);
+	snprintf(want, sizeof(want), "KCAP_ENV_TEST=env-%d", ks->exec_child);
+	CHECK(e, has_string(e, "env", want) && has_string(e, "env", "KCAP_B=2"),
+	      "execve: env of the new image (%s KCAP_B=2)", want);
+	CHECK(e, (__u64)num(e, "cap_permitted") == prm && (__u64)num(e, "cap_effective") == eff &&
+			 num(e, "cap_inheritable") == 0,
+	      "execve as root: cap_permitted %#llx and cap_effective %#llx as /proc/self/status",
+	      (unsigned long long)prm, (unsigned long long)eff);
+	CHECK(e, (__u64)num(e, "exe_ino") == (__u64)st.st_ino &&
+			 (__u64)num(e, "exe_ctime") == ns_of(st.st_ctim) &&
+			 (__u64)num(e, "exe_mtime") == ns_of(st.st_mtim) && num(e, "exe_flags") == 0,
+	      "execve: exe_ino %llu, exe_ctime and exe_mtime as stat(2), exe_flags 0",
+	      (unsigned long long)st.st_ino);
+	CHECK(e, num(e, "sid") == ks->exec_child && num(e, "vpgid") == ks->exec_child,
+	      "execve after setsid(): sid and vpgid are the child's pid %d", ks->exec_child);
+	e = find_num(KCAP_EVT_EXECVEAT, ks->memfd_child, "res", 0);
+	CHECK(e, WIFEXITED(ks->memfd_res) && !WEXITSTATUS(ks->memfd_res) &&
+			 num(e, "exe_flags") == KCAP_EXE_FROM_MEMFD &&
+			 !strncmp(str(e, "exe"), "/memfd:kcap-exe", 15),
+	      "fexecve(memfd): exe_flags KCAP_EXE_FROM_MEMFD, exe %s", e ? str(e, "exe") : "?");
+	e = find_num(KCAP_EVT_EXECVE, w, "res", -ENOENT);
+	CHECK(e, num(e, "sid") == getsid(0) && num(e, "vpgid") == getpgid(0),
+	      "failed execve: the workload's sid and vpgid (the test's: %d, %d)", getsid(0),
+	      getpgid(0));
+	kcap_stop(h);
+	kcap_close(h);
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	char self[256];
@@ -965,6 +1250,13 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "__exec"))
 		return 0;
+	if (argc == 2 && !strcmp(argv[1], "kobj")) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			return tap(false, strerror(errno), "find /proc/self/exe"), tap_done();
+		self[n] = '\0';
+		return test_kobj(self);
+	}
 	if (argc == 3 && !strcmp(argv[1], "ia32"))
 		return test_ia32(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "__diff"))
@@ -976,6 +1268,6 @@ int main(int argc, char **argv)
 		self[n] = '\0';
 		return argv[1][0] == 'e' ? test_events(self) : test_strace(self);
 	}
-	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | strace\n");
+	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | strace | kobj\n");
 	return 2;
 }

@@ -88,33 +88,42 @@ static const struct fdef fields[] = {
 	{ { "proc.tty", I, 0, "controlling terminal, 0 if none: its device number as Falco and /proc/PID/stat's tty_nr encode it (34816 is /dev/pts/0)" }, F_PROC_TTY },
 	{ { "proc.cwd", S, 0, "working directory, with a trailing /" }, F_PROC_CWD },
 	{ { "proc.vpid", I, 0, "process id in its own pid namespace" }, F_PROC_VPID },
-	{ { "proc.sname", S, NA, "session leader's name" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.sid", I, NA, "session id" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.vpgid", I, NA, "process group id in its pid namespace" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.vpgid.name", S, NA, "process group leader's name" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.vpgid.exe", S, NA, "process group leader's argv[0]" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.is_vpgid_leader", B, NA, "the process leads its process group" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.duration", I, NA, "nanoseconds since the process started" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.env", S, KCAP_FF_NAME | NA, "environment, or one variable: proc.env[HOME]" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.exe_ino", I, NA, "inode of the executable" NA_DRV }, F_PROC_NODATA },
-	{ { "proc.exe_ino.ctime", I, NA, "ctime of the executable's inode" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.exe_ino.mtime", I, NA, "mtime of the executable's inode" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.exe_ino.ctime_duration_proc_start", I, NA,
-	    "nanoseconds from the executable's ctime to the process start" NA_DRV },
-	  F_PROC_NODATA },
+	{ { "proc.sname", S, 0, "session leader's name" }, F_PROC_SNAME },
+	{ { "proc.sid", I, 0, "session id, in the process's pid namespace (as proc.vpid)" },
+	  F_PROC_SID },
+	{ { "proc.is_sid_leader", B, 0, "the process leads its session" }, F_PROC_IS_SID_LEADER },
+	{ { "proc.vpgid", I, 0, "process group id in its pid namespace" }, F_PROC_VPGID },
+	{ { "proc.vpgid.name", S, 0, "process group leader's name" }, F_PROC_VPGID_NAME },
+	{ { "proc.vpgid.exe", S, 0, "process group leader's argv[0]" }, F_PROC_VPGID_EXE },
+	{ { "proc.is_vpgid_leader", B, 0, "the process leads its process group" },
+	  F_PROC_IS_VPGID_LEADER },
+	{ { "proc.duration", I, 0,
+	    "nanoseconds since the process started (known for processes forked during the capture)" },
+	  F_PROC_DURATION },
+	{ { "proc.env", S, KCAP_FF_NAME,
+	    "environment at exec as \"K=V K=V\", or one variable's value: proc.env[HOME]" },
+	  F_PROC_ENV },
+	{ { "proc.exe_ino", I, 0, "inode number of the executable" }, F_PROC_EXE_INO },
+	{ { "proc.exe_ino.ctime", I, 0, "ctime of the executable's inode, ns since the epoch" },
+	  F_PROC_EXE_INO_CTIME },
+	{ { "proc.exe_ino.mtime", I, 0, "mtime of the executable's inode, ns since the epoch" },
+	  F_PROC_EXE_INO_MTIME },
+	{ { "proc.exe_ino.ctime_duration_proc_start", I, 0,
+	    "nanoseconds from the executable's ctime to the exec" },
+	  F_PROC_EXE_INO_CTIME_DPS },
 	{ { "proc.is_exe_writable", B, NA, "the executable is writable by the process" NA_DRV },
 	  F_PROC_NODATA },
-	{ { "proc.is_exe_upper_layer", B, NA, "the executable is in an overlayfs upper layer" NA_DRV },
-	  F_PROC_NODATA },
-	{ { "proc.is_exe_from_memfd", B, NA, "the executable is a memfd" NA_DRV }, F_PROC_NODATA },
-	{ { "thread.cap_effective", S, NA, "effective capabilities" NA_DRV }, F_PROC_NODATA },
-	{ { "thread.cap_permitted", S, NA, "permitted capabilities" NA_DRV }, F_PROC_NODATA },
-	{ { "thread.cap_inheritable", S, NA, "inheritable capabilities" NA_DRV }, F_PROC_NODATA },
+	{ { "proc.is_exe_upper_layer", B, 0, "the executable is in an overlayfs upper layer" },
+	  F_PROC_IS_EXE_UPPER },
+	{ { "proc.is_exe_from_memfd", B, 0, "the executable is a memfd (fexecve of memfd_create)" },
+	  F_PROC_IS_EXE_MEMFD },
+	{ { "thread.cap_effective", S, 0,
+	    "effective capabilities, as Falco writes them: \"CAP_CHOWN CAP_KILL ...\"" },
+	  F_THREAD_CAP_EFFECTIVE },
+	{ { "thread.cap_permitted", S, 0, "permitted capabilities, like thread.cap_effective" },
+	  F_THREAD_CAP_PERMITTED },
+	{ { "thread.cap_inheritable", S, 0, "inheritable capabilities, like thread.cap_effective" },
+	  F_THREAD_CAP_INHERITABLE },
 	{ { "user.uid", I, 0, "effective user id" }, F_USER_UID },
 	{ { "user.name", S, 0,
 	    "effective user name (the recording machine's: a capture file's own table, live: /etc/passwd)" },
@@ -737,6 +746,92 @@ static bool ancestor_field(enum kfield_id id, const struct kthread *a, struct kv
 	}
 }
 
+/* Capability names by bit (include/uapi/linux/capability.h). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+/* A capability set as Falco writes it: names separated by spaces. */
+static const char *caps_text(__u64 set, char *buf, size_t len)
+{
+	size_t pos = 0;
+	unsigned int i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < 64; i++) {
+		if (!(set & (1ULL << i)))
+			continue;
+		if (i < sizeof(cap_names) / sizeof(cap_names[0]))
+			n = snprintf(buf + pos, len - pos, "%s%s", pos ? " " : "", cap_names[i]);
+		else
+			n = snprintf(buf + pos, len - pos, "%sCAP_%u", pos ? " " : "", i);
+		if (n < 0 || (size_t)n >= len - pos)
+			break;
+		pos += (size_t)n;
+	}
+	return buf;
+}
+
+/* proc.env: "K=V K=V"; proc.env[NAME]: NAME's value (missing if unset). */
+static bool proc_env(const struct kthread *t, const char *name, char *buf, size_t len,
+		     struct kval *v)
+{
+	size_t i = 0, pos = 0, nl = name ? strlen(name) : 0;
+
+	if (!t->env)
+		return false;
+	buf[0] = '\0';
+	while (i < t->env_len) {
+		const char *a = t->env + i;
+		size_t l = strnlen(a, t->env_len - i);
+
+		if (name) {
+			if (l > nl && !strncmp(a, name, nl) && a[nl] == '=') {
+				snprintf(buf, len, "%.*s", (int)(l - nl - 1), a + nl + 1);
+				return put_str(v, buf);
+			}
+		} else if (l && pos + 2 < len) {
+			if (pos)
+				buf[pos++] = ' ';
+			if (l > len - 1 - pos)
+				l = len - 1 - pos;
+			memcpy(buf + pos, a, l);
+			pos += l;
+			buf[pos] = '\0';
+		}
+		i += strnlen(a, t->env_len - i) + 1;
+	}
+	return !name && put_str(v, buf);
+}
+
+/*
+ * The process of @t's lineage (itself or an ancestor, in its pid
+ * namespace) whose vpid is @vpid: the session or group leader.
+ */
+static const struct kthread *leader(const struct kevctx *c, __u32 vpid)
+{
+	const struct kthread *t = c->th;
+	unsigned int n;
+
+	for (n = 0; t && n < MAX_ANCESTORS; n++) {
+		if (t->vpid == vpid)
+			return t;
+		if (!t->ppid || t->ppid == t->pid)
+			return NULL;
+		t = kcap__thread(c->st, t->ppid);
+	}
+	return NULL;
+}
+
 /* proc.*, user.*, group.*, container.*, k8s.*: the thread and its ancestors. */
 static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
 		       struct kval *v)
@@ -793,6 +888,47 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 		return put_str(v, buf);
 	case F_PROC_VPID:
 		return put_int(v, t->vpid);
+	case F_PROC_SID:
+		return t->has_exe_info && put_int(v, t->sid);
+	case F_PROC_IS_SID_LEADER:
+		return t->has_exe_info && put_bool(v, t->sid == t->vpid);
+	case F_PROC_SNAME:
+		return t->has_exe_info && (a = leader(c, t->sid)) && put_str(v, a->comm);
+	case F_PROC_VPGID:
+		return t->has_exe_info && put_int(v, t->vpgid);
+	case F_PROC_IS_VPGID_LEADER:
+		return t->has_exe_info && put_bool(v, t->vpgid == t->vpid);
+	case F_PROC_VPGID_NAME:
+		return t->has_exe_info && (a = leader(c, t->vpgid)) && put_str(v, a->comm);
+	case F_PROC_VPGID_EXE:
+		return t->has_exe_info && (a = leader(c, t->vpgid)) &&
+		       put_str(v, a->argv ? a->argv : a->exe);
+	case F_PROC_DURATION:
+		return t->start_ts && c->ev->ts_ns >= t->start_ts &&
+		       put_int(v, (__s64)(c->ev->ts_ns - t->start_ts));
+	case F_PROC_ENV:
+		return proc_env(t, ref->arg, scratch(c), 4096, v);
+	case F_PROC_EXE_INO:
+		return t->has_exe_info && put_int(v, (__s64)t->exe_ino);
+	case F_PROC_EXE_INO_CTIME:
+		return t->has_exe_info && put_int(v, (__s64)t->exe_ctime);
+	case F_PROC_EXE_INO_MTIME:
+		return t->has_exe_info && put_int(v, (__s64)t->exe_mtime);
+	case F_PROC_EXE_INO_CTIME_DPS:
+		return t->has_exe_info && t->exe_ctime && t->exec_ts >= t->exe_ctime &&
+		       put_int(v, (__s64)(t->exec_ts - t->exe_ctime));
+	case F_PROC_IS_EXE_UPPER:
+		return t->has_exe_info && put_bool(v, t->exe_flags & KCAP_EXE_UPPER_LAYER);
+	case F_PROC_IS_EXE_MEMFD:
+		return t->has_exe_info && put_bool(v, t->exe_flags & KCAP_EXE_FROM_MEMFD);
+	case F_THREAD_CAP_EFFECTIVE:
+	case F_THREAD_CAP_PERMITTED:
+	case F_THREAD_CAP_INHERITABLE:
+		return t->has_caps &&
+		       put_str(v, caps_text(t->cap[ref->id == F_THREAD_CAP_INHERITABLE ? 0 :
+					   ref->id == F_THREAD_CAP_PERMITTED   ? 1 :
+										 2],
+					   scratch(c), 4096));
 	case F_USER_UID:
 		return put_int(v, t->euid);
 	case F_USER_NAME:

@@ -216,6 +216,7 @@ static void thread_free(struct kthread *t)
 	free(t->argv);
 	free(t->cwd);
 	free(t->cgroup);
+	free(t->env);
 	kst_fdt_put(t->fdt);
 	free(t);
 }

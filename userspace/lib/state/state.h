@@ -51,6 +51,20 @@ struct kthread {
 	struct kcap_container ct;
 	struct kfdtab *fdt;
 	__u64 last_ts;
+	__u64 start_ts; /* its fork, monotonic ns; 0 unknown (proc.duration) */
+	/* ABI 2.2 exec data (has_* false: unknown, e.g. an older capture) */
+	bool has_caps;
+	bool has_exe_info;
+	__u64 cap[3]; /* inheritable, permitted, effective */
+	char *env; /* NUL-separated, env_len bytes; NULL if unknown */
+	size_t env_len;
+	__u64 exe_ino;
+	__u64 exe_ctime; /* ns since the epoch */
+	__u64 exe_mtime;
+	__u64 exec_ts; /* wall ns of the exec (proc.exe_ino.ctime_duration_proc_start) */
+	__u32 exe_flags; /* KCAP_EXE_* */
+	__u32 sid; /* pid namespace view, as vpid */
+	__u32 vpgid;
 };
 
 struct kcap_state {

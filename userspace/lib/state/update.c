@@ -50,6 +50,32 @@ static bool p_u32(const struct evp *e, const char *name, __u32 *v)
 	return true;
 }
 
+static bool p_u64(const struct evp *e, const char *name, __u64 *v)
+{
+	__s64 x;
+
+	if (!p_s64(e, name, &x))
+		return false;
+	*v = (__u64)x;
+	return true;
+}
+
+/* The capability sets an exec, capset or setuid event reports (ABI 2.2). */
+static void on_caps(struct kthread *t, const struct evp *e)
+{
+	static const char *const names[3] = {
+		"cap_inheritable", "cap_permitted", "cap_effective",
+	};
+	__u64 v[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!p_u64(e, names[i], &v[i]))
+			return;
+	memcpy(t->cap, v, sizeof(v));
+	t->has_caps = true;
+}
+
 static const char *p_bytes(const struct evp *e, const char *name, __u16 *len)
 {
 	int i = pidx(e, name);
@@ -130,6 +156,7 @@ static void on_fork(struct kcap_state *st, struct kthread *parent, __u32 tid, __
 	c->loginuid = parent->loginuid;
 	c->tty = parent->tty;
 	c->last_ts = ts;
+	c->start_ts = thread ? parent->start_ts : ts;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	if (parent->exe)
 		kst_setstr(&c->exe, parent->exe, strlen(parent->exe));
@@ -139,6 +166,18 @@ static void on_fork(struct kcap_state *st, struct kthread *parent, __u32 tid, __
 		kst_setstr(&c->cwd, parent->cwd, strlen(parent->cwd));
 	if (parent->cgroup)
 		kst_setstr(&c->cgroup, parent->cgroup, strlen(parent->cgroup));
+	if (parent->env)
+		kst_setmem(&c->env, &c->env_len, parent->env, parent->env_len);
+	c->has_caps = parent->has_caps;
+	memcpy(c->cap, parent->cap, sizeof(c->cap));
+	c->has_exe_info = parent->has_exe_info;
+	c->exe_ino = parent->exe_ino;
+	c->exe_ctime = parent->exe_ctime;
+	c->exe_mtime = parent->exe_mtime;
+	c->exec_ts = parent->exec_ts;
+	c->exe_flags = parent->exe_flags;
+	c->sid = parent->sid;
+	c->vpgid = parent->vpgid;
 	c->ct = parent->ct;
 	/* vpid: the parent's namespace view is the best guess until exec */
 	c->vpid = thread ? parent->vpid : pid;
@@ -156,7 +195,6 @@ static void on_exec(struct kcap_state *st, struct kthread *t, const struct evp *
 	const char *s;
 	__u16 n;
 
-	(void)st;
 	if ((s = p_bytes(e, "exe", &n)) && n)
 		kst_setstr(&t->exe, s, n);
 	else if ((s = p_bytes(e, "filename", &n)))
@@ -182,6 +220,27 @@ static void on_exec(struct kcap_state *st, struct kthread *t, const struct evp *
 	p_u32(e, "vtid", &t->vtid);
 	if ((s = p_bytes(e, "cgroup", &n)) && n)
 		kst_set_cgroup(t, s, n);
+	/* ABI 2.2; a proc_exec event (no credentials) keeps what the
+	 * execve event of the same exec set. */
+	if ((s = p_bytes(e, "env", &n)))
+		kst_setmem(&t->env, &t->env_len, s, n);
+	else if (e->ev->type != KCAP_EVT_PROC_EXEC) {
+		free(t->env);
+		t->env = NULL;
+		t->env_len = 0;
+	}
+	on_caps(t, e);
+	if (p_u64(e, "exe_ino", &t->exe_ino)) {
+		t->has_exe_info = true;
+		p_u64(e, "exe_ctime", &t->exe_ctime);
+		p_u64(e, "exe_mtime", &t->exe_mtime);
+		p_u32(e, "exe_flags", &t->exe_flags);
+		p_u32(e, "sid", &t->sid);
+		p_u32(e, "vpgid", &t->vpgid);
+		t->exec_ts = e->ev->ts_ns + (__u64)st->boot_wall_ns;
+	} else if (e->ev->type != KCAP_EVT_PROC_EXEC) {
+		t->has_exe_info = false;
+	}
 }
 
 static void on_open(struct kcap_state *st, struct kthread *t, const struct evp *e, __s64 res)
@@ -227,36 +286,68 @@ static void on_socket(struct kcap_state *st, struct kthread *t, const struct evp
 		kst_setstr(&f->name, "", 0);
 }
 
-/* connect, sendto: the remote end of @fd; accept: @fd is new, from @lfd. */
+/*
+ * connect, sendto: the remote end of @fd; accept: @fd is new, from
+ * @listener. Since ABI 2.2 connect and accept carry the socket's own
+ * "local" and "peer" addresses, read by the driver from the kernel's
+ * socket: they win over the caller's "addr" (accept's is empty when the
+ * caller passed no buffer; connect's says nothing of the local end).
+ */
 static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *e, __s32 fd,
 		    const struct kfd *listener)
 {
-	struct kcap_sockaddr sa;
+	struct kcap_sockaddr sa, lo, pe;
+	bool has_sa = p_sockaddr(e, "addr", &sa) && sa.family;
+	bool has_lo = p_sockaddr(e, "local", &lo) && lo.family;
+	bool has_pe = p_sockaddr(e, "peer", &pe) && pe.family;
+	unsigned int family;
 	struct kfd *f = kcap__fd(t, fd);
 
-	if (!p_sockaddr(e, "addr", &sa))
+	if (has_pe)
+		family = pe.family;
+	else if (has_lo)
+		family = lo.family;
+	else if (has_sa)
+		family = sa.family;
+	else
 		return;
-	if (!f || f->typechar != typechar_of_family(sa.family)) {
+	if (!f || f->typechar != typechar_of_family(family)) {
 		__u8 l4 = f ? f->l4 : (listener ? listener->l4 : 0);
 
-		f = kst_fd_add(st, t, fd, typechar_of_family(sa.family));
+		f = kst_fd_add(st, t, fd, typechar_of_family(family));
 		if (!f)
 			return;
 		f->l4 = l4 ? l4 : IPPROTO_TCP;
 	}
-	if (sa.family == AF_UNIX) {
-		kst_setstr(&f->name, sa.path, strlen(sa.path));
+	if (family == AF_UNIX) {
+		const char *path = has_sa && sa.family == AF_UNIX ? sa.path :
+				   has_pe && pe.path[0] ? pe.path :
+				   has_lo ? lo.path : "";
+
+		kst_setstr(&f->name, path, strlen(path));
 		return;
 	}
 	if (listener) {
 		/* accepted: the client is the source, we are the destination */
-		sa_ip(&sa, f->sip, &f->sport);
-		memcpy(f->dip, listener->sip, sizeof(f->dip));
-		f->dport = listener->sport;
+		if (has_pe)
+			sa_ip(&pe, f->sip, &f->sport);
+		else if (has_sa)
+			sa_ip(&sa, f->sip, &f->sport);
+		if (has_lo) {
+			sa_ip(&lo, f->dip, &f->dport);
+		} else {
+			memcpy(f->dip, listener->sip, sizeof(f->dip));
+			f->dport = listener->sport;
+		}
 		f->l4 = listener->l4 ? listener->l4 : IPPROTO_TCP;
 		f->accepted = true;
 	} else {
-		sa_ip(&sa, f->dip, &f->dport);
+		if (has_pe)
+			sa_ip(&pe, f->dip, &f->dport);
+		else if (has_sa)
+			sa_ip(&sa, f->dip, &f->dport);
+		if (has_lo)
+			sa_ip(&lo, f->sip, &f->sport);
 	}
 	fd_set_name(f);
 }
@@ -563,8 +654,14 @@ int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_e
 	case KCAP_EVT_SETUID:
 	case KCAP_EVT_SETREUID:
 	case KCAP_EVT_SETRESUID:
-		if (res == 0)
+		if (res == 0) {
 			cred_later(st, t, &e, 1);
+			on_caps(t, &e);
+		}
+		break;
+	case KCAP_EVT_CAPSET:
+		if (res == 0)
+			on_caps(t, &e);
 		break;
 	case KCAP_EVT_SETGID:
 	case KCAP_EVT_SETREGID:

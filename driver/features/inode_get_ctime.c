@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* inode_get_ctime() since 6.6 (i_ctime became private). */
+#include <linux/fs.h>
+
+struct timespec64 kcap_feature(const struct inode *i);
+struct timespec64 kcap_feature(const struct inode *i)
+{
+	return inode_get_ctime(i);
+}
