@@ -13,6 +13,10 @@
 #                                downloading the image package into the
 #                                cache ($KCAP_CACHE/kernels/RELEASE/) once
 #                                (debug: the bzImage of debug-kernel.sh).
+#                                The package's overlayfs module is kept
+#                                beside it as overlay.ko (the guest tests
+#                                mount an overlay), or overlay.none says
+#                                why there is none.
 #
 # Releases are never hard-coded: each suite's is what its installed
 # linux-headers-amd64 depends on (rt: linux-headers-rt-amd64; debug: the
@@ -106,23 +110,40 @@ suite_of_release() {
 	return 1
 }
 
+# Keep RELEASE's overlayfs module from the unpacked packages under $1 as
+# $2/overlay.ko (decompressed), or say why not in $2/overlay.none.
+keep_overlay() {
+	local x=$1 dest=$2 ko
+	ko=$(find "$x" -type f -path "*/fs/overlayfs/overlay.ko*" | head -1)
+	case "$ko" in
+	"") echo "no overlay.ko in the kernel's packages" >"$dest/overlay.none"; return ;;
+	*.xz) xz -dc "$ko" >"$dest/overlay.ko.tmp" ;;
+	*.zst) zstd -qdc "$ko" >"$dest/overlay.ko.tmp" ;;
+	*) cp "$ko" "$dest/overlay.ko.tmp" ;;
+	esac
+	mv "$dest/overlay.ko.tmp" "$dest/overlay.ko"
+}
+
 fetch_image() {
 	local rel=$1 dest=$KCAP_CACHE/kernels/$1 suite root pkg img
-	if [ -s "$dest/vmlinuz" ]; then
+	if [ -s "$dest/vmlinuz" ] && { [ -s "$dest/overlay.ko" ] || [ -s "$dest/overlay.none" ]; }; then
 		echo "$dest/vmlinuz"
 		return
 	fi
 	suite=$(suite_of_release "$rel") || die "$rel: not the kernel of any prepared suite"
 	if [ "$suite" = debug ]; then
 		"$here/debug-kernel.sh" build >/dev/null
+		[ -s "$dest/overlay.ko" ] ||
+			echo "the debug kernel's config has no CONFIG_OVERLAY_FS" >"$dest/overlay.none"
 		echo "$dest/vmlinuz"
 		return
 	fi
 	root=$(suite_root "$suite")
 	work=$(mktemp -d "$root/tmp/kcap-image.XXXXXX")
 	trap 'rm -rf "${work:-}"' EXIT
-	# 5.10 to 6.12 ship the image in linux-image-REL-unsigned; newer
-	# kernels in linux-binary-REL. Take the first that the suite has.
+	# 5.10 to 6.12 ship the image and modules in linux-image-REL-unsigned;
+	# newer kernels the image in linux-binary-REL and the modules in
+	# linux-modules-REL. Take the first that the suite has.
 	for pkg in "linux-image-$rel-unsigned" "linux-binary-$rel" "linux-image-$rel"; do
 		if in_suite "$suite" sh -c \
 			"cd '/${work#"$root"}' && apt-get download -q '$pkg'" \
@@ -132,16 +153,23 @@ fetch_image() {
 		pkg=""
 	done
 	[ -n "$pkg" ] || die "$rel: no image package found ($(tail -1 "$work/download.log"))"
-	in_suite "$suite" sh -c "cd '/${work#"$root"}' && dpkg-deb -x ./*.deb x" ||
+	if [ "$pkg" = "linux-binary-$rel" ]; then
+		in_suite "$suite" sh -c "cd '/${work#"$root"}' && apt-get download -q 'linux-modules-$rel'" \
+			>>"$work/download.log" 2>&1 || true
+	fi
+	in_suite "$suite" sh -c "cd '/${work#"$root"}' && for d in ./*.deb; do dpkg-deb -x \$d x; done" ||
 		die "$rel: cannot unpack $pkg"
 	img=$(find "$work/x" -type f \( -name "vmlinuz-$rel" -o -path "*/modules/$rel/vmlinuz" \) | head -1)
 	[ -n "$img" ] || die "$rel: $pkg holds no vmlinuz"
 	mkdir -p "$dest"
 	# The kernel's config, when the package has it (boot/config-RELEASE).
 	find "$work/x" -type f -name "config-$rel" -exec cp {} "$dest/config" \; -quit
-	cp "$img" "$dest/vmlinuz.tmp"
-	echo "$pkg" >"$dest/package"
-	mv "$dest/vmlinuz.tmp" "$dest/vmlinuz"
+	keep_overlay "$work/x" "$dest"
+	if [ ! -s "$dest/vmlinuz" ]; then
+		cp "$img" "$dest/vmlinuz.tmp"
+		echo "$pkg" >"$dest/package"
+		mv "$dest/vmlinuz.tmp" "$dest/vmlinuz"
+	fi
 	log "$rel: guest image from $pkg"
 	echo "$dest/vmlinuz"
 }

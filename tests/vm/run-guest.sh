@@ -102,6 +102,13 @@ cp "$here/tap.sh" "$root/lib/tap.sh"
 cp "$top/rules/kcap_rules.yaml" "$root/lib/kcap_rules.yaml"
 cp "$here/detect-scenario.sh" "$root/lib/detect-scenario.sh"
 cp "$ko" "$root/lib/kcap.ko"
+# The kernel's overlayfs module (kernels.sh keeps it), for 15-decode.
+kdir=$(dirname "$vmlinuz")
+if [ -s "$kdir/overlay.ko" ]; then
+	cp "$kdir/overlay.ko" "$root/lib/overlay.ko"
+else
+	cat "$kdir/overlay.none" >"$root/lib/overlay.none" 2>/dev/null || echo "unknown" >"$root/lib/overlay.none"
+fi
 # A module built for another kernel of the matrix, for `kcap driver check`.
 other=${KCAP_OTHER_KO:-}
 if [ -z "$other" ]; then

@@ -16,7 +16,8 @@
  *                               connect and accept (IPv4, IPv6, unix),
  *                               capability sets, and at exec the
  *                               environment, the exe's inode and flags
- *                               (memfd), the session and process group
+ *                               (memfd; with OVERLAY, a mounted overlay,
+ *                               the upper layer), the session and group
  *
  * Prints TAP on stdout; exits 1 if any check failed. Run as root.
  */
@@ -971,7 +972,8 @@ struct kshared {
 	int port, port6, cli_port, cli6_port, has6;
 	long srv, cli, conn, srv6, cli6, conn6, usrv, ucli, uconn;
 	char upath[64];
-	pid_t exec_child, memfd_child;
+	pid_t exec_child, memfd_child, lower_child, upper_child;
+	char ovl[64];
 	__u64 cap_before, cap_after;
 	int capset_res, memfd_res, done;
 };
@@ -1072,14 +1074,36 @@ static void kobj_workload(const char *self)
 		int in = open(self, O_RDONLY), fd = (int)syscall(SYS_memfd_create, "kcap-exe", 0);
 		ssize_t n;
 
+		char ro[64];
+
 		while (in >= 0 && fd >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
 			if (write(fd, buf, (size_t)n) != n)
 				_exit(8);
-		syscall(SYS_execveat, fd, "", argv, fail_env, AT_EMPTY_PATH);
+		/* a descriptor open for writing makes exec fail (ETXTBSY, 5.10) */
+		snprintf(ro, sizeof(ro), "/proc/self/fd/%d", fd);
+		in = open(ro, O_RDONLY);
+		close(fd);
+		syscall(SYS_execveat, in, "", argv, fail_env, AT_EMPTY_PATH);
+		/* what glibc's fexecve() falls back to */
+		snprintf(ro, sizeof(ro), "/proc/self/fd/%d", in);
+		execve(ro, argv, fail_env);
 		_exit(9);
 	}
 	ks->memfd_child = c;
 	waitpid(c, &ks->memfd_res, 0);
+	/* on an overlay: a program of the lower layer, one copied up */
+	for (int k = 0; ks->ovl[0] && k < 2; k++) {
+		char exe[128];
+
+		snprintf(exe, sizeof(exe), "%s/%s", ks->ovl, k ? "upper_exe" : "lower_exe");
+		c = fork();
+		if (c == 0) {
+			execve(exe, argv, fail_env);
+			_exit(9);
+		}
+		*(k ? &ks->upper_child : &ks->lower_child) = c;
+		waitpid(c, NULL, 0);
+	}
 	ks->done = 1;
 	_exit(0);
 }
@@ -1141,7 +1165,7 @@ static __u64 ns_of(struct timespec t)
 	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
 }
 
-static int test_kobj(const char *self)
+static int test_kobj(const char *self, const char *ovl)
 {
 	static const char *const names[] = { "socket", "bind", "listen", "connect", "accept",
 					     "accept4", "capset", "execve", "execveat",
@@ -1162,6 +1186,7 @@ static int test_kobj(const char *self)
 	snprintf(ks->upath, sizeof(ks->upath), "/tmp/kcap-kobj-%d.sock", getpid());
 	ks->srv = ks->cli = ks->conn = ks->srv6 = ks->cli6 = ks->conn6 = -1;
 	ks->usrv = ks->ucli = ks->uconn = -1;
+	snprintf(ks->ovl, sizeof(ks->ovl), "%s", ovl ? ovl : "");
 	if (stat(self, &st))
 		return tap(false, strerror(errno), "stat %s", self), tap_done();
 	h = open_capture(names, 256);
@@ -1230,10 +1255,24 @@ static int test_kobj(const char *self)
 	CHECK(e, num(e, "sid") == ks->exec_child && num(e, "vpgid") == ks->exec_child,
 	      "execve after setsid(): sid and vpgid are the child's pid %d", ks->exec_child);
 	e = find_num(KCAP_EVT_EXECVEAT, ks->memfd_child, "res", 0);
+	if (!e)
+		e = find_num(KCAP_EVT_EXECVE, ks->memfd_child, "res", 0);
+	for (int i = 0; !e && i < nevs; i++)
+		if (evs[i]->pid == (__u32)ks->memfd_child)
+			tap_diag("memfd child (status %#x): %s", ks->memfd_res, show(evs[i]));
 	CHECK(e, WIFEXITED(ks->memfd_res) && !WEXITSTATUS(ks->memfd_res) &&
 			 num(e, "exe_flags") == KCAP_EXE_FROM_MEMFD &&
 			 !strncmp(str(e, "exe"), "/memfd:kcap-exe", 15),
 	      "fexecve(memfd): exe_flags KCAP_EXE_FROM_MEMFD, exe %s", e ? str(e, "exe") : "?");
+	if (!ovl) {
+		tap_skip("exe_flags on an overlay", "no overlayfs in this guest");
+	} else {
+		e = find_num(KCAP_EVT_EXECVE, ks->lower_child, "res", 0);
+		CHECK(e, num(e, "exe_flags") == 0, "exec of a lower-layer program: exe_flags 0");
+		e = find_num(KCAP_EVT_EXECVE, ks->upper_child, "res", 0);
+		CHECK(e, num(e, "exe_flags") == KCAP_EXE_UPPER_LAYER,
+		      "exec of a program copied to the upper layer: exe_flags KCAP_EXE_UPPER_LAYER");
+	}
 	e = find_num(KCAP_EVT_EXECVE, w, "res", -ENOENT);
 	CHECK(e, num(e, "sid") == getsid(0) && num(e, "vpgid") == getpgid(0),
 	      "failed execve: the workload's sid and vpgid (the test's: %d, %d)", getsid(0),
@@ -1250,12 +1289,12 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "__exec"))
 		return 0;
-	if (argc == 2 && !strcmp(argv[1], "kobj")) {
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "kobj")) {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0)
 			return tap(false, strerror(errno), "find /proc/self/exe"), tap_done();
 		self[n] = '\0';
-		return test_kobj(self);
+		return test_kobj(self, argc == 3 ? argv[2] : NULL);
 	}
 	if (argc == 3 && !strcmp(argv[1], "ia32"))
 		return test_ia32(argv[2]);
@@ -1268,6 +1307,6 @@ int main(int argc, char **argv)
 		self[n] = '\0';
 		return argv[1][0] == 'e' ? test_events(self) : test_strace(self);
 	}
-	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | strace | kobj\n");
+	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | strace | kobj [OVERLAY]\n");
 	return 2;
 }
