@@ -178,7 +178,9 @@ KCAP_HIDDEN struct kfilter *kcap__filter_compile(const char *text, const struct 
 KCAP_HIDDEN struct kfilter *kcap__filter_ref(struct kfilter *f);
 /* a and not b (exceptions); takes both references. */
 KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b);
-KCAP_HIDDEN bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c);
+/* Is @f true for the event of @c? Shared nodes keep their result for the
+ * event (c->num): the tree is evaluated by this context only. */
+KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 

@@ -688,7 +688,7 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 
 /* ---- Evaluation ------------------------------------------------------------------- */
 
-bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c)
+static bool eval_node(const struct kfilter *f, struct kevctx *c)
 {
 	size_t i;
 
@@ -709,6 +709,17 @@ bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c)
 		return kcap__eval_cmp(f, c);
 	}
 	return false;
+}
+
+bool kcap__filter_eval(struct kfilter *f, struct kevctx *c)
+{
+	if (f->refs < 2)
+		return eval_node(f, c);
+	if (f->memo_num != c->num) {
+		f->memo = eval_node(f, c);
+		f->memo_num = c->num;
+	}
+	return f->memo;
 }
 
 /* ---- Event-type index ------------------------------------------------------------- */
