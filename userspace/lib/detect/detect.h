@@ -120,6 +120,16 @@ struct kevctx {
 	__u64 num;
 	char buf[4][4096]; /* scratch, one per value in use */
 	unsigned int nbuf;
+	char typechar[2]; /* fd.typechar */
+	/* Values of the fields without an argument, by field id, kept for the
+	 * event once extracted: a rule set asks for fd.name and proc.name
+	 * dozens of times per event. fc_done: extracted (fc_ok: and present);
+	 * a value built in a scratch buffer is copied to keep[] first. */
+	__u64 fc_done[(F_NR + 63) / 64];
+	__u64 fc_ok[(F_NR + 63) / 64];
+	struct kval fc[F_NR];
+	char keep[16384];
+	size_t nkeep;
 };
 
 KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,

@@ -538,6 +538,22 @@ static bool in_sorted(const struct kfilter *f, const struct kval *x)
 	return false;
 }
 
+/* Is text @x equal to one of the values (none an address)? */
+static bool eq_text(const struct kfilter *f, const struct kval *x)
+{
+	size_t i;
+
+	for (i = 0; i < f->nvals; i++) {
+		const struct cval *v = &f->vals[i];
+
+		if (v->len == x->len && !v->is_ip && !memcmp(x->s, v->s, v->len))
+			return true;
+		if (v->is_ip && ip_in(x, v))
+			return true;
+	}
+	return false;
+}
+
 static bool any_val(const struct kfilter *f, const struct kval *x, const struct cval *rv, char *tmp,
 		    size_t tmplen)
 {
@@ -547,6 +563,9 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 		return cmp_one(f->op, x, rv, tmp, tmplen);
 	if (f->sorted && x->type == KCAP_FT_STR)
 		return in_sorted(f, x);
+	if ((f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS) &&
+	    x->type != KCAP_FT_INT && x->type != KCAP_FT_BOOL)
+		return eq_text(f, x);
 	for (i = 0; i < f->nvals; i++)
 		if (cmp_one(f->op, x, &f->vals[i], tmp, tmplen))
 			return true;
@@ -563,6 +582,13 @@ bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 
 	if (f->op == OP_EXISTS)
 		return operand_get(c, &f->lhs, 0, &x, lbuf, sizeof(lbuf));
+	/* the common case: one value, no transformer, literal values */
+	if (!f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref)) {
+		if (!kcap__field_get(c, &f->lhs.ref, 0, &x))
+			return false;
+		any = any_val(f, &x, NULL, tmp, sizeof(tmp));
+		return f->op == OP_NE ? !any : any;
+	}
 	if (f->rhs && !rhs_value(f, c, &rv, rbuf, sizeof(rbuf)))
 		return false;
 	for (nth = 0; operand_get(c, &f->lhs, nth, &x, lbuf, sizeof(lbuf)); nth++) {
