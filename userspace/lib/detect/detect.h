@@ -146,6 +146,22 @@ KCAP_HIDDEN bool kcap__field_multi(const struct kfieldref *ref);
 KCAP_HIDDEN bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
 				 struct kval *v);
 
+/* kcap__field_get(@c, @ref, 0, @v), with the value the event already has
+ * read inline. */
+static inline bool kcap__field_value(struct kevctx *c, const struct kfieldref *ref,
+				     struct kval *v)
+{
+	unsigned int w = ref->id / 64;
+	__u64 bit = 1ULL << (ref->id % 64);
+
+	if (!(c->fc_done[w] & bit) || ref->idx >= 0 || ref->arg)
+		return kcap__field_get(c, ref, 0, v);
+	if (!(c->fc_ok[w] & bit))
+		return false;
+	*v = c->fc[ref->id];
+	return true;
+}
+
 /* The value as text ("<NA>" when absent) into @buf; returns the length. */
 KCAP_HIDDEN size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf,
 				      size_t len);

@@ -241,6 +241,7 @@ struct kfilter *kcap__filter_cmp(const char *field, const char *op, const char *
 			return NULL;
 		}
 	}
+	kcap__cmp_prepare(f);
 	return f;
 }
 
@@ -549,6 +550,8 @@ static struct kfilter *check_at(struct parser *p, size_t at)
 	kid = parse_operand(p, &f->lhs, 0) ? parse_check(p, f) : NULL;
 	if (!kid)
 		kcap__filter_free(f);
+	else
+		kcap__cmp_prepare(kid);
 	return kid;
 }
 

@@ -68,6 +68,8 @@ struct kfilter {
 	struct cval *vals;
 	size_t nvals;
 	bool sorted;		/* vals sorted by (len, bytes): in/intersects on text */
+	bool simple;		/* one value, no transformer, no val(): kcap__cmp_prepare() */
+	bool eq_text;		/* ... and =, !=, in or intersects on text, unsorted */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	/* A shared node (a macro: refs > 1) is evaluated once per event, its
@@ -93,6 +95,8 @@ KCAP_HIDDEN void kcap__cval_free(struct cval *v);
 /* After the list of an in/intersects check on text: sorts it for binary
  * search (Falco's lists have hundreds of items). */
 KCAP_HIDDEN void kcap__sort_vals(struct kfilter *f);
+/* After a check is complete: notes which evaluation it can take. */
+KCAP_HIDDEN void kcap__cmp_prepare(struct kfilter *f);
 KCAP_HIDDEN bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c);
 
 #endif /* KCAP_FILTER_H */

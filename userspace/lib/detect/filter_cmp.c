@@ -538,7 +538,7 @@ static bool in_sorted(const struct kfilter *f, const struct kval *x)
 	return false;
 }
 
-/* Is text @x equal to one of the values (none an address)? */
+/* Is text @x equal to one of the values? */
 static bool eq_text(const struct kfilter *f, const struct kval *x)
 {
 	size_t i;
@@ -546,9 +546,7 @@ static bool eq_text(const struct kfilter *f, const struct kval *x)
 	for (i = 0; i < f->nvals; i++) {
 		const struct cval *v = &f->vals[i];
 
-		if (v->len == x->len && !v->is_ip && !memcmp(x->s, v->s, v->len))
-			return true;
-		if (v->is_ip && ip_in(x, v))
+		if (v->is_ip ? ip_in(x, v) : v->len == x->len && !memcmp(x->s, v->s, v->len))
 			return true;
 	}
 	return false;
@@ -572,7 +570,23 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 	return false;
 }
 
-bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
+void kcap__cmp_prepare(struct kfilter *f)
+{
+	f->simple = f->op != OP_EXISTS && !f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref);
+	f->eq_text = f->simple && !f->sorted && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
+		     (f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS);
+}
+
+/* A simple check with another operator: globs and regexes need a buffer. */
+static __attribute__((noinline)) bool any_literal(const struct kfilter *f, const struct kval *x)
+{
+	char tmp[4096];
+
+	return any_val(f, x, NULL, tmp, sizeof(tmp));
+}
+
+/* Transformers, val(), exists, fields of several values (proc.aname). */
+static __attribute__((noinline)) bool eval_general(const struct kfilter *f, struct kevctx *c)
 {
 	char tmp[4096], lbuf[4096], rbuf[4096];
 	struct cval rv;
@@ -582,13 +596,6 @@ bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 
 	if (f->op == OP_EXISTS)
 		return operand_get(c, &f->lhs, 0, &x, lbuf, sizeof(lbuf));
-	/* the common case: one value, no transformer, literal values */
-	if (!f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref)) {
-		if (!kcap__field_get(c, &f->lhs.ref, 0, &x))
-			return false;
-		any = any_val(f, &x, NULL, tmp, sizeof(tmp));
-		return f->op == OP_NE ? !any : any;
-	}
 	if (f->rhs && !rhs_value(f, c, &rv, rbuf, sizeof(rbuf)))
 		return false;
 	for (nth = 0; operand_get(c, &f->lhs, nth, &x, lbuf, sizeof(lbuf)); nth++) {
@@ -600,4 +607,17 @@ bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 	if (f->op == OP_NE)
 		return nth > 0 && !any; /* a missing field matches nothing */
 	return any;
+}
+
+bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
+{
+	struct kval x;
+	bool any;
+
+	if (!f->simple)
+		return eval_general(f, c);
+	if (!kcap__field_value(c, &f->lhs.ref, &x))
+		return false; /* a missing field matches nothing, != included */
+	any = f->eq_text && x.type == KCAP_FT_STR ? eq_text(f, &x) : any_literal(f, &x);
+	return f->op == OP_NE ? !any : any;
 }
