@@ -691,6 +691,21 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 
 /* ---- Evaluation ------------------------------------------------------------------- */
 
+static bool eval_node(const struct kfilter *f, struct kevctx *c);
+
+/* A node inside a tree: a check of its own is evaluated right here, a
+ * shared node once per event. */
+static inline bool eval_kid(struct kfilter *k, struct kevctx *c)
+{
+	if (k->refs < 2)
+		return k->kind == N_CMP ? kcap__eval_cmp(k, c) : eval_node(k, c);
+	if (k->memo_num != c->num) {
+		k->memo = eval_node(k, c);
+		k->memo_num = c->num;
+	}
+	return k->memo;
+}
+
 static bool eval_node(const struct kfilter *f, struct kevctx *c)
 {
 	size_t i;
@@ -698,16 +713,16 @@ static bool eval_node(const struct kfilter *f, struct kevctx *c)
 	switch (f->kind) {
 	case N_AND:
 		for (i = 0; i < f->nkids; i++)
-			if (!kcap__filter_eval(f->kids[i], c))
+			if (!eval_kid(f->kids[i], c))
 				return false;
 		return true;
 	case N_OR:
 		for (i = 0; i < f->nkids; i++)
-			if (kcap__filter_eval(f->kids[i], c))
+			if (eval_kid(f->kids[i], c))
 				return true;
 		return false;
 	case N_NOT:
-		return !kcap__filter_eval(f->kids[0], c);
+		return !eval_kid(f->kids[0], c);
 	case N_CMP:
 		return kcap__eval_cmp(f, c);
 	}
@@ -716,13 +731,7 @@ static bool eval_node(const struct kfilter *f, struct kevctx *c)
 
 bool kcap__filter_eval(struct kfilter *f, struct kevctx *c)
 {
-	if (f->refs < 2)
-		return eval_node(f, c);
-	if (f->memo_num != c->num) {
-		f->memo = eval_node(f, c);
-		f->memo_num = c->num;
-	}
-	return f->memo;
+	return eval_kid(f, c);
 }
 
 /* ---- Event-type index ------------------------------------------------------------- */

@@ -70,6 +70,7 @@ struct kfilter {
 	bool sorted;		/* vals sorted by (len, bytes): in/intersects on text */
 	bool simple;		/* one value, no transformer, no val(): kcap__cmp_prepare() */
 	bool eq_text;		/* ... and =, !=, in or intersects on text, unsorted */
+	bool num1;		/* ... and = != < <= > >= on a number, one value */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	/* A shared node (a macro: refs > 1) is evaluated once per event, its

@@ -575,6 +575,28 @@ void kcap__cmp_prepare(struct kfilter *f)
 	f->simple = f->op != OP_EXISTS && !f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref);
 	f->eq_text = f->simple && !f->sorted && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
 		     (f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS);
+	f->num1 = f->simple && f->nvals == 1 && !f->vals[0].is_ip &&
+		  (kcap__operand_type(&f->lhs) == KCAP_FT_INT ||
+		   kcap__operand_type(&f->lhs) == KCAP_FT_BOOL) &&
+		  (f->op == OP_EQ || f->op == OP_NE || f->op == OP_LT || f->op == OP_LE ||
+		   f->op == OP_GT || f->op == OP_GE);
+}
+
+/* cmp_one() of a number with one number. */
+static bool cmp_num(enum op op, __s64 x, __s64 n)
+{
+	switch (op) {
+	case OP_LT:
+		return x < n;
+	case OP_LE:
+		return x <= n;
+	case OP_GT:
+		return x > n;
+	case OP_GE:
+		return x >= n;
+	default: /* OP_EQ, OP_NE: equal */
+		return x == n;
+	}
 }
 
 /* A simple check with another operator: globs and regexes need a buffer. */
@@ -618,6 +640,11 @@ bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 		return eval_general(f, c);
 	if (!kcap__field_value(c, &f->lhs.ref, &x))
 		return false; /* a missing field matches nothing, != included */
-	any = f->eq_text && x.type == KCAP_FT_STR ? eq_text(f, &x) : any_literal(f, &x);
+	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))
+		any = cmp_num(f->op, x.n, f->vals[0].n);
+	else if (f->eq_text && x.type == KCAP_FT_STR)
+		any = eq_text(f, &x);
+	else
+		any = any_literal(f, &x);
 	return f->op == OP_NE ? !any : any;
 }
