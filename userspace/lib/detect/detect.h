@@ -174,6 +174,17 @@ KCAP_HIDDEN const char *kcap__evt_type(struct kevctx *c);
 struct kfilter;
 struct kcond_env; /* rules.c: macros and lists by name */
 
+/*
+ * A shared node (a macro: refs > 1) is evaluated once per event, its
+ * result kept for the other rules that use it: num is the event
+ * (kevctx.num, unique per event of the one context that evaluates the
+ * tree), val the result.
+ */
+struct kmemo {
+	__u64 num;
+	bool val;
+};
+
 /* Set of event-type keys a condition can match: decoded and lifecycle
  * types 0..255, generic syscalls 256 + nr. */
 #define KEVT_KEYS 1024
@@ -208,6 +219,10 @@ KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilt
  * event (c->num): the tree is evaluated by this context only. */
 KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
+/* The memo of the shared node that @f's conjunction starts with (open_write
+ * in "open_write and ..."), NULL if none: when it is false for an event,
+ * so is @f. */
+KCAP_HIDDEN const struct kmemo *kcap__filter_guard(const struct kfilter *f);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 
 /* A comparison node built directly (exceptions): field OP values. */

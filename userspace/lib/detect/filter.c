@@ -699,11 +699,11 @@ static inline bool eval_kid(struct kfilter *k, struct kevctx *c)
 {
 	if (k->refs < 2)
 		return k->kind == N_CMP ? kcap__eval_cmp(k, c) : eval_node(k, c);
-	if (k->memo_num != c->num) {
-		k->memo = eval_node(k, c);
-		k->memo_num = c->num;
+	if (k->memo.num != c->num) {
+		k->memo.val = eval_node(k, c);
+		k->memo.num = c->num;
 	}
-	return k->memo;
+	return k->memo.val;
 }
 
 static bool eval_node(const struct kfilter *f, struct kevctx *c)
@@ -732,6 +732,13 @@ static bool eval_node(const struct kfilter *f, struct kevctx *c)
 bool kcap__filter_eval(struct kfilter *f, struct kevctx *c)
 {
 	return eval_kid(f, c);
+}
+
+const struct kmemo *kcap__filter_guard(const struct kfilter *f)
+{
+	while (f->refs < 2 && f->kind == N_AND && f->nkids)
+		f = f->kids[0];
+	return f->refs < 2 ? NULL : &f->memo;
 }
 
 /* ---- Event-type index ------------------------------------------------------------- */

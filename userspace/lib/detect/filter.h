@@ -73,12 +73,7 @@ struct kfilter {
 	bool num1;		/* ... and = != < <= > >= on a number, one value */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
-	/* A shared node (a macro: refs > 1) is evaluated once per event, its
-	 * result kept for the other rules that use it: memo_num is the event
-	 * (kevctx.num, unique per event of the one context that evaluates
-	 * this tree), memo the result. */
-	__u64 memo_num;
-	bool memo;
+	struct kmemo memo; /* a shared node's result for the event */
 };
 
 /* The operator named @w, -1 if none. */

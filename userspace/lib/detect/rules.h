@@ -91,6 +91,7 @@ struct krule {
 	struct kloc loc;
 	/* compiled */
 	struct kfilter *f;
+	const struct kmemo *guard; /* kcap__filter_guard(f) */
 	struct koutseg *segs;
 	size_t nsegs;
 	/* the alert's output fields: evt.time (frefs[0] NULL: the wall

@@ -123,6 +123,9 @@ int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 	for (i = 0; i < ix->n; i++) {
 		const struct krule *ru = &r->rules[ix->v[i]];
 
+		/* "open_write and ...": open_write already false for this event */
+		if (ru->guard && ru->guard->num == r->ctx->num && !ru->guard->val)
+			continue;
 		r->ctx->nbuf = 0;
 		if (!kcap__filter_eval(ru->f, r->ctx))
 			continue;
