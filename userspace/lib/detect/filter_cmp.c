@@ -316,6 +316,25 @@ static bool operand_get(struct kevctx *c, const struct koperand *o, unsigned int
 
 /* ---- Comparisons -------------------------------------------------------------------- */
 
+/* memmem() for the short needles of rules ("/.ssh/", "id_rsa") in short
+ * haystacks (paths, command lines): its setup costs more than the search. */
+static bool contains(const char *h, size_t hl, const char *n, size_t nl)
+{
+	const char *p = h, *end = h + hl;
+
+	if (!nl)
+		return true;
+	while (nl <= (size_t)(end - p)) {
+		p = memchr(p, n[0], (size_t)(end - p) - nl + 1);
+		if (!p)
+			return false;
+		if (!memcmp(p + 1, n + 1, nl - 1))
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static bool icontains(const char *h, size_t hl, const char *n, size_t nl)
 {
 	size_t i, j;
@@ -428,7 +447,7 @@ static bool cmp_str(enum op op, const struct kval *x, const struct cval *v, char
 	switch (op) {
 	case OP_CONTAINS:
 	case OP_BCONTAINS:
-		return memmem(x->s, x->len, v->s, v->len) != NULL;
+		return contains(x->s, x->len, v->s, v->len);
 	case OP_ICONTAINS:
 		return icontains(x->s, x->len, v->s, v->len);
 	case OP_STARTSWITH:
