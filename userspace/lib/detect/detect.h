@@ -215,8 +215,12 @@ KCAP_HIDDEN struct kfilter *kcap__filter_compile(const char *text, const struct 
 KCAP_HIDDEN struct kfilter *kcap__filter_ref(struct kfilter *f);
 /* a and not b (exceptions); takes both references. */
 KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b);
-/* Is @f true for the event of @c? Shared nodes keep their result for the
- * event (c->num): the tree is evaluated by this context only. */
+/* Builds the programs kcap__filter_eval() runs (for @f and the shared nodes
+ * under it), once the tree is complete; 0 or -ENOMEM. */
+KCAP_HIDDEN int kcap__filter_prepare(struct kfilter *f);
+/* Is @f (prepared) true for the event of @c? Shared nodes keep their
+ * result for the event (c->num): the tree is evaluated by this context
+ * only. */
 KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
 /* The memo of the shared node that @f's conjunction starts with (open_write

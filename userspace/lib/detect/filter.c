@@ -80,6 +80,7 @@ void kcap__filter_free(struct kfilter *f)
 	operand_free(f->rhs);
 	free(f->rhs);
 	free(f->types);
+	free(f->prog);
 	free(f);
 }
 
@@ -689,50 +690,7 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 	return f;
 }
 
-/* ---- Evaluation ------------------------------------------------------------------- */
-
-static bool eval_node(const struct kfilter *f, struct kevctx *c);
-
-/* A node inside a tree: a check of its own is evaluated right here, a
- * shared node once per event. */
-static inline bool eval_kid(struct kfilter *k, struct kevctx *c)
-{
-	if (k->refs < 2)
-		return k->kind == N_CMP ? kcap__eval_cmp(k, c) : eval_node(k, c);
-	if (k->memo.num != c->num) {
-		k->memo.val = eval_node(k, c);
-		k->memo.num = c->num;
-	}
-	return k->memo.val;
-}
-
-static bool eval_node(const struct kfilter *f, struct kevctx *c)
-{
-	size_t i;
-
-	switch (f->kind) {
-	case N_AND:
-		for (i = 0; i < f->nkids; i++)
-			if (!eval_kid(f->kids[i], c))
-				return false;
-		return true;
-	case N_OR:
-		for (i = 0; i < f->nkids; i++)
-			if (eval_kid(f->kids[i], c))
-				return true;
-		return false;
-	case N_NOT:
-		return !eval_kid(f->kids[0], c);
-	case N_CMP:
-		return kcap__eval_cmp(f, c);
-	}
-	return false;
-}
-
-bool kcap__filter_eval(struct kfilter *f, struct kevctx *c)
-{
-	return eval_kid(f, c);
-}
+/* ---- Rule prefilter ------------------------------------------------------------- */
 
 const struct kmemo *kcap__filter_guard(const struct kfilter *f)
 {

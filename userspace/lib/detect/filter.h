@@ -58,6 +58,23 @@ struct cval {
 	regex_t *re; /* regex: compiled, anchored at both ends */
 };
 
+/*
+ * A condition as a program (filter_eval.c): its checks in order, each with
+ * where to go when it is true and when it is false, so that evaluating
+ * "a and (b or not c)" visits the checks only, not the and/or/not nodes
+ * above them. A shared node (a macro) is one step of its users' programs
+ * and has its own.
+ */
+enum kstep_kind { KS_CHECK, KS_SHARED, KS_TRUE, KS_FALSE };
+#define KS_END_TRUE 0xfffffffeu
+#define KS_END_FALSE 0xffffffffu
+
+struct kstep {
+	struct kfilter *node;
+	enum kstep_kind kind;
+	unsigned int on_true, on_false; /* next step, or KS_END_* */
+};
+
 struct kfilter {
 	unsigned int refs;
 	enum nkind kind;
@@ -74,6 +91,8 @@ struct kfilter {
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	struct kmemo memo; /* a shared node's result for the event */
+	struct kstep *prog; /* kcap__filter_prepare(): a root or a shared node */
+	unsigned int nprog;
 };
 
 /* The operator named @w, -1 if none. */

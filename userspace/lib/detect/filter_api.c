@@ -51,6 +51,13 @@ struct kcap_filter *kcap_filter_compile(const char *expr, const struct kcap_filt
 		errno = EINVAL;
 		return NULL;
 	}
+	if (kcap__filter_prepare(f->f)) {
+		if (errbuf && errbuf_sz)
+			snprintf(errbuf, errbuf_sz, "out of memory");
+		kcap_filter_free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
 	kcap__filter_types(f->f, &f->types);
 	return f;
 }
