@@ -301,8 +301,9 @@ static int param_idx(const struct kevctx *c, const char *name)
 
 	if (!c->desc)
 		return -1;
+	/* the first letter spares most strcmp() calls */
 	for (i = 0; i < c->desc->nparams && i < c->ev->nparams; i++)
-		if (!strcmp(c->desc->params[i].name, name))
+		if (c->desc->params[i].name[0] == name[0] && !strcmp(c->desc->params[i].name, name))
 			return (int)i;
 	return -1;
 }

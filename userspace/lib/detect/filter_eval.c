@@ -111,7 +111,7 @@ static bool run(const struct kfilter *f, struct kevctx *c)
 			r = kcap__eval_cmp(s->node, c);
 			break;
 		case KS_SHARED:
-			r = shared(s->node, c);
+			r = s->node->memo.num == c->num ? s->node->memo.val : shared(s->node, c);
 			break;
 		default:
 			r = s->kind == KS_TRUE;
