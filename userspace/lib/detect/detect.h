@@ -223,10 +223,12 @@ KCAP_HIDDEN int kcap__filter_prepare(struct kfilter *f);
  * only. */
 KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
-/* The memo of the shared node that @f's conjunction starts with (open_write
- * in "open_write and ..."), NULL if none: when it is false for an event,
- * so is @f. */
-KCAP_HIDDEN const struct kmemo *kcap__filter_guard(const struct kfilter *f);
+/* The memos of the shared nodes @f's conjunction is made of (open_write
+ * and container in "open_write and container and ..."), up to
+ * KCAP_GUARDS, into @g; returns how many. When one of them is already
+ * false for an event, so is @f. */
+#define KCAP_GUARDS 4
+KCAP_HIDDEN unsigned int kcap__filter_guards(const struct kfilter *f, const struct kmemo **g);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 
 /* A comparison node built directly (exceptions): field OP values. */

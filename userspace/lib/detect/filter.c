@@ -692,11 +692,29 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 
 /* ---- Rule prefilter ------------------------------------------------------------- */
 
-const struct kmemo *kcap__filter_guard(const struct kfilter *f)
+/* The shared nodes of @f's conjunction: the kids of its "and", and of the
+ * "and"s of its own among them. */
+static void guards(const struct kfilter *f, const struct kmemo **g, unsigned int *n)
 {
-	while (f->refs < 2 && f->kind == N_AND && f->nkids)
-		f = f->kids[0];
-	return f->refs < 2 ? NULL : &f->memo;
+	size_t i;
+
+	for (i = 0; i < f->nkids && *n < KCAP_GUARDS; i++) {
+		const struct kfilter *k = f->kids[i];
+
+		if (k->refs > 1)
+			g[(*n)++] = &k->memo;
+		else if (k->kind == N_AND)
+			guards(k, g, n);
+	}
+}
+
+unsigned int kcap__filter_guards(const struct kfilter *f, const struct kmemo **g)
+{
+	unsigned int n = 0;
+
+	if (f->kind == N_AND)
+		guards(f, g, &n);
+	return n;
 }
 
 /* ---- Event-type index ------------------------------------------------------------- */

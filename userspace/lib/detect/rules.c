@@ -229,7 +229,7 @@ static void rule_uncompile(struct krule *ru)
 
 	kcap__filter_free(ru->f);
 	ru->f = NULL;
-	ru->guard = NULL;
+	ru->nguards = 0;
 	for (i = 0; i < ru->nsegs; i++) {
 		free(ru->segs[i].text);
 		free(ru->segs[i].ref.arg);
