@@ -112,6 +112,48 @@ KCAP_HIDDEN void kcap__cval_free(struct cval *v);
 KCAP_HIDDEN void kcap__sort_vals(struct kfilter *f);
 /* After a check is complete: notes which evaluation it can take. */
 KCAP_HIDDEN void kcap__cmp_prepare(struct kfilter *f);
-KCAP_HIDDEN bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c);
+/* Is text @x one of @f's values (=, !=: equal to the value)? */
+KCAP_HIDDEN bool kcap__eq_text(const struct kfilter *f, const struct kval *x);
+/* A simple check with another operator (globs and regexes need a buffer). */
+KCAP_HIDDEN bool kcap__any_literal(const struct kfilter *f, const struct kval *x);
+/* A check with transformers, val(), exists, a field of several values. */
+KCAP_HIDDEN bool kcap__eval_general(const struct kfilter *f, struct kevctx *c);
+
+/* cmp_one() of a number with one number. */
+static inline bool kcap__cmp_num(enum op op, __s64 x, __s64 n)
+{
+	switch (op) {
+	case OP_LT:
+		return x < n;
+	case OP_LE:
+		return x <= n;
+	case OP_GT:
+		return x > n;
+	case OP_GE:
+		return x >= n;
+	default: /* OP_EQ, OP_NE: equal */
+		return x == n;
+	}
+}
+
+/* Is check @f true for the event of @c? Inline: the evaluator's steps are
+ * mostly checks of one field against literal values. */
+static inline bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
+{
+	struct kval x;
+	bool any;
+
+	if (!f->simple)
+		return kcap__eval_general(f, c);
+	if (!kcap__field_value(c, &f->lhs.ref, &x))
+		return false; /* a missing field matches nothing, != included */
+	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))
+		any = kcap__cmp_num(f->op, x.n, f->vals[0].n);
+	else if (f->eq_text && x.type == KCAP_FT_STR)
+		any = kcap__eq_text(f, &x);
+	else
+		any = kcap__any_literal(f, &x);
+	return f->op == OP_NE ? !any : any;
+}
 
 #endif /* KCAP_FILTER_H */

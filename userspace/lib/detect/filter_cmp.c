@@ -558,7 +558,7 @@ static bool in_sorted(const struct kfilter *f, const struct kval *x)
 }
 
 /* Is text @x equal to one of the values? */
-static bool eq_text(const struct kfilter *f, const struct kval *x)
+bool kcap__eq_text(const struct kfilter *f, const struct kval *x)
 {
 	size_t i;
 
@@ -582,7 +582,7 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 		return in_sorted(f, x);
 	if ((f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS) &&
 	    x->type != KCAP_FT_INT && x->type != KCAP_FT_BOOL)
-		return eq_text(f, x);
+		return kcap__eq_text(f, x);
 	for (i = 0; i < f->nvals; i++)
 		if (cmp_one(f->op, x, &f->vals[i], tmp, tmplen))
 			return true;
@@ -601,25 +601,8 @@ void kcap__cmp_prepare(struct kfilter *f)
 		   f->op == OP_GT || f->op == OP_GE);
 }
 
-/* cmp_one() of a number with one number. */
-static bool cmp_num(enum op op, __s64 x, __s64 n)
-{
-	switch (op) {
-	case OP_LT:
-		return x < n;
-	case OP_LE:
-		return x <= n;
-	case OP_GT:
-		return x > n;
-	case OP_GE:
-		return x >= n;
-	default: /* OP_EQ, OP_NE: equal */
-		return x == n;
-	}
-}
-
 /* A simple check with another operator: globs and regexes need a buffer. */
-static __attribute__((noinline)) bool any_literal(const struct kfilter *f, const struct kval *x)
+bool kcap__any_literal(const struct kfilter *f, const struct kval *x)
 {
 	char tmp[4096];
 
@@ -627,7 +610,7 @@ static __attribute__((noinline)) bool any_literal(const struct kfilter *f, const
 }
 
 /* Transformers, val(), exists, fields of several values (proc.aname). */
-static __attribute__((noinline)) bool eval_general(const struct kfilter *f, struct kevctx *c)
+bool kcap__eval_general(const struct kfilter *f, struct kevctx *c)
 {
 	char tmp[4096], lbuf[4096], rbuf[4096];
 	struct cval rv;
@@ -648,22 +631,4 @@ static __attribute__((noinline)) bool eval_general(const struct kfilter *f, stru
 	if (f->op == OP_NE)
 		return nth > 0 && !any; /* a missing field matches nothing */
 	return any;
-}
-
-bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
-{
-	struct kval x;
-	bool any;
-
-	if (!f->simple)
-		return eval_general(f, c);
-	if (!kcap__field_value(c, &f->lhs.ref, &x))
-		return false; /* a missing field matches nothing, != included */
-	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))
-		any = cmp_num(f->op, x.n, f->vals[0].n);
-	else if (f->eq_text && x.type == KCAP_FT_STR)
-		any = eq_text(f, &x);
-	else
-		any = any_literal(f, &x);
-	return f->op == OP_NE ? !any : any;
 }
