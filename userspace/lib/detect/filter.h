@@ -86,8 +86,9 @@ struct kfilter {
 	size_t nvals;
 	bool sorted;		/* vals sorted by (len, bytes): in/intersects on text */
 	bool simple;		/* one value, no transformer, no val(): kcap__cmp_prepare() */
-	bool eq_text;		/* ... and =, !=, in or intersects on text, unsorted */
+	bool eq_text;		/* ... and =, !=, in or intersects on text */
 	bool num1;		/* ... and = != < <= > >= on a number, one value */
+	__u64 lens;		/* eq_text: bit min(len, 63) of each value's length */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	struct kmemo memo; /* a shared node's result for the event */
@@ -112,7 +113,8 @@ KCAP_HIDDEN void kcap__cval_free(struct cval *v);
 KCAP_HIDDEN void kcap__sort_vals(struct kfilter *f);
 /* After a check is complete: notes which evaluation it can take. */
 KCAP_HIDDEN void kcap__cmp_prepare(struct kfilter *f);
-/* Is text @x one of @f's values (=, !=: equal to the value)? */
+/* Is text @x one of @f's values (=, !=: equal to the value)? A sorted
+ * list is searched. */
 KCAP_HIDDEN bool kcap__eq_text(const struct kfilter *f, const struct kval *x);
 /* A simple check with another operator (globs and regexes need a buffer). */
 KCAP_HIDDEN bool kcap__any_literal(const struct kfilter *f, const struct kval *x);
@@ -150,7 +152,7 @@ static inline bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))
 		any = kcap__cmp_num(f->op, x.n, f->vals[0].n);
 	else if (f->eq_text && x.type == KCAP_FT_STR)
-		any = kcap__eq_text(f, &x);
+		any = (f->lens & (1ULL << (x.len < 63 ? x.len : 63))) && kcap__eq_text(f, &x);
 	else
 		any = kcap__any_literal(f, &x);
 	return f->op == OP_NE ? !any : any;

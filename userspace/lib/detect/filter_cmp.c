@@ -562,10 +562,14 @@ bool kcap__eq_text(const struct kfilter *f, const struct kval *x)
 {
 	size_t i;
 
+	if (f->sorted)
+		return in_sorted(f, x);
 	for (i = 0; i < f->nvals; i++) {
 		const struct cval *v = &f->vals[i];
 
-		if (v->is_ip ? ip_in(x, v) : v->len == x->len && !memcmp(x->s, v->s, v->len))
+		if (v->is_ip ? ip_in(x, v)
+			     : v->len == x->len && (!v->len || v->s[0] == x->s[0]) &&
+				       !memcmp(x->s, v->s, v->len))
 			return true;
 	}
 	return false;
@@ -591,9 +595,14 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 
 void kcap__cmp_prepare(struct kfilter *f)
 {
+	size_t i;
+
 	f->simple = f->op != OP_EXISTS && !f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref);
-	f->eq_text = f->simple && !f->sorted && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
+	f->eq_text = f->simple && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
 		     (f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS);
+	f->lens = 0;
+	for (i = 0; f->eq_text && i < f->nvals; i++)
+		f->lens |= f->vals[i].is_ip ? ~0ULL : 1ULL << (f->vals[i].len < 63 ? f->vals[i].len : 63);
 	f->num1 = f->simple && f->nvals == 1 && !f->vals[0].is_ip &&
 		  (kcap__operand_type(&f->lhs) == KCAP_FT_INT ||
 		   kcap__operand_type(&f->lhs) == KCAP_FT_BOOL) &&
