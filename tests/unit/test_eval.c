@@ -5,8 +5,9 @@
  * prefilter never hides a rule from an event it can match, a condition
  * compiled to a program gives the tree's truth table, a shared macro and a
  * field value are evaluated once per event and never carried over to the
- * next one, and a rule skipped because a macro of it is already false is
- * one that could not match.
+ * next one (nor the flags of the previous open, rendered by name), and a
+ * rule skipped because a macro of it is already false is one that could
+ * not match.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,7 +249,9 @@ static void test_shared_per_event(void **state)
 		RULE("c", "evt.type = openat and shadow and fd.directory = /etc and proc.cmdline = \"cat /etc/shadow\"")
 		RULE("d", "evt.type = openat and fd.directory = /tmp and evt.arg.name = notes and fd.filename = notes")
 		RULE("e", "evt.type = openat and evt.is_open_write = true and proc.cmdline contains shadow and fd.directory = /tmp")
-		RULE("f", "shadow and by_cat and fd.num = 3");
+		RULE("f", "shadow and by_cat and fd.num = 3")
+		RULE("g", "evt.type = openat and evt.arg.flags contains O_CREAT")
+		RULE("h", "evt.type = openat and evt.arg.flags = O_RDONLY and evt.arg.mode = 0");
 	struct world w;
 	struct kcap_rules *r;
 	struct fired f;
@@ -259,10 +262,10 @@ static void test_shared_per_event(void **state)
 	r = load(rules);
 	/* twice, so that the second round starts from the first one's values */
 	for (round = 0; round < 2; round++) {
-		assert_string_equal(fire(r, &w, w.shadow_ev, &f), "a c f ");
-		assert_string_equal(fire(r, &w, w.notes_ev, &f), "b d e ");
+		assert_string_equal(fire(r, &w, w.shadow_ev, &f), "a c f h ");
+		assert_string_equal(fire(r, &w, w.notes_ev, &f), "b d e g ");
 		assert_string_equal(fire(r, &w, w.conn_ev, &f), "b ");
-		assert_string_equal(fire(r, &w, w.shadow_ev, &f), "a c f ");
+		assert_string_equal(fire(r, &w, w.shadow_ev, &f), "a c f h ");
 	}
 	kcap_rules_free(r);
 	kcap_state_free(w.st);

@@ -130,6 +130,15 @@ struct kevctx {
 	struct kval fc[F_NR];
 	char keep[16384];
 	size_t nkeep;
+	/* The last number rendered by name (O_RDONLY|O_CLOEXEC), kept across
+	 * events, which repeat it: the context is calloc'd, param[0] is 0
+	 * until then. */
+	struct {
+		unsigned int type;
+		__s64 n;
+		char param[32];
+		char text[256];
+	} lastsym;
 };
 
 KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,

@@ -495,8 +495,13 @@ static const char *fd_type_name(char tc)
 /* A number as Falco shows it: flags by name (O_WRONLY|O_CREAT), else decimal. */
 static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, __s64 n)
 {
-	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
 	struct kcap__out o = { .buf = scratch(c), .len = 4096 };
+	enum kcap__sym sym;
+
+	if (c->lastsym.param[0] && c->lastsym.type == c->ev->type && c->lastsym.n == n &&
+	    !strcmp(c->lastsym.param, pd->name))
+		return strcpy(o.buf, c->lastsym.text);
+	sym = kcap__sym_of(c->ev->type, pd->name);
 
 	switch (sym) {
 	case KCAP__SYM_OPEN_FLAGS:
@@ -519,6 +524,12 @@ static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, 
 		break;
 	}
 	o.buf[o.pos < o.len ? o.pos : o.len - 1] = '\0';
+	if (strlen(pd->name) < sizeof(c->lastsym.param) && o.pos < sizeof(c->lastsym.text)) {
+		c->lastsym.type = c->ev->type;
+		c->lastsym.n = n;
+		strcpy(c->lastsym.param, pd->name);
+		strcpy(c->lastsym.text, o.buf);
+	}
 	return o.buf;
 }
 

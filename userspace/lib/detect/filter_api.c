@@ -34,7 +34,7 @@ struct kcap_filter *kcap_filter_compile(const char *expr, const struct kcap_filt
 	}
 	f = calloc(1, sizeof(*f));
 	if (f)
-		f->ctx = malloc(sizeof(*f->ctx));
+		f->ctx = calloc(1, sizeof(*f->ctx));
 	if (!f || !f->ctx) {
 		free(f);
 		if (errbuf && errbuf_sz)

@@ -382,7 +382,7 @@ struct kcap_rules *kcap_rules_new(void)
 
 	if (!r)
 		return NULL;
-	r->ctx = malloc(sizeof(*r->ctx));
+	r->ctx = calloc(1, sizeof(*r->ctx));
 	if (!r->ctx) {
 		free(r);
 		return NULL;
