@@ -89,6 +89,7 @@ struct kfilter {
 	bool eq_text;		/* ... and =, !=, in or intersects on text */
 	bool num1;		/* ... and = != < <= > >= on a number, one value */
 	__u64 lens;		/* eq_text: bit min(len, 63) of each value's length */
+	bool str1;		/* ... and (b)startswith, endswith, (b)contains one text */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	struct kmemo memo; /* a shared node's result for the event */
@@ -116,6 +117,8 @@ KCAP_HIDDEN void kcap__cmp_prepare(struct kfilter *f);
 /* Is text @x one of @f's values (=, !=: equal to the value)? A sorted
  * list is searched. */
 KCAP_HIDDEN bool kcap__eq_text(const struct kfilter *f, const struct kval *x);
+/* A str1 check: does text @x start with, end with, contain the value? */
+KCAP_HIDDEN bool kcap__cmp_str1(const struct kfilter *f, const struct kval *x);
 /* A simple check with another operator (globs and regexes need a buffer). */
 KCAP_HIDDEN bool kcap__any_literal(const struct kfilter *f, const struct kval *x);
 /* A check with transformers, val(), exists, a field of several values. */
@@ -153,6 +156,8 @@ static inline bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 		any = kcap__cmp_num(f->op, x.n, f->vals[0].n);
 	else if (f->eq_text && x.type == KCAP_FT_STR)
 		any = (f->lens & (1ULL << (x.len < 63 ? x.len : 63))) && kcap__eq_text(f, &x);
+	else if (f->str1 && x.type == KCAP_FT_STR)
+		any = kcap__cmp_str1(f, &x);
 	else
 		any = kcap__any_literal(f, &x);
 	return f->op == OP_NE ? !any : any;

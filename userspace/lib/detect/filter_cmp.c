@@ -603,11 +603,29 @@ void kcap__cmp_prepare(struct kfilter *f)
 	f->lens = 0;
 	for (i = 0; f->eq_text && i < f->nvals; i++)
 		f->lens |= f->vals[i].is_ip ? ~0ULL : 1ULL << (f->vals[i].len < 63 ? f->vals[i].len : 63);
+	f->str1 = f->simple && f->nvals == 1 && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
+		  (f->op == OP_STARTSWITH || f->op == OP_BSTARTSWITH || f->op == OP_ENDSWITH ||
+		   f->op == OP_CONTAINS || f->op == OP_BCONTAINS);
 	f->num1 = f->simple && f->nvals == 1 && !f->vals[0].is_ip &&
 		  (kcap__operand_type(&f->lhs) == KCAP_FT_INT ||
 		   kcap__operand_type(&f->lhs) == KCAP_FT_BOOL) &&
 		  (f->op == OP_EQ || f->op == OP_NE || f->op == OP_LT || f->op == OP_LE ||
 		   f->op == OP_GT || f->op == OP_GE);
+}
+
+bool kcap__cmp_str1(const struct kfilter *f, const struct kval *x)
+{
+	const struct cval *v = &f->vals[0];
+
+	switch (f->op) {
+	case OP_STARTSWITH:
+	case OP_BSTARTSWITH:
+		return x->len >= v->len && !memcmp(x->s, v->s, v->len);
+	case OP_ENDSWITH:
+		return x->len >= v->len && !memcmp(x->s + x->len - v->len, v->s, v->len);
+	default: /* OP_CONTAINS, OP_BCONTAINS */
+		return contains(x->s, x->len, v->s, v->len);
+	}
 }
 
 /* A simple check with another operator: globs and regexes need a buffer. */
