@@ -8,7 +8,8 @@
 # build/vm/*/export/, which `make demo` or `make test-vm` leave). Writes the fragment build/bench/detect.md for
 # docs/benchmarks.md. The file is read REPS times by one process each, so the
 # figure includes start-up (process snapshot, rules compilation); the
-# per-event figure subtracts a run with -n 1.
+# per-event figure subtracts a run with -n 1. With valgrind, the same
+# difference in instructions per event too (callgrind).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kcap=$top/build/bin/kcap
@@ -27,9 +28,16 @@ pin="taskset -c 0"
 command -v taskset >/dev/null || pin=""
 events=$("$kcap" detect -r "$file" -R "$rules" 2>&1 >/dev/null | sed -n 's/^kcap detect: \([0-9]*\) events.*/\1/p')
 ns() { date +%s%N; }
+# instructions ARGS...: instructions of one kcap detect run (callgrind),
+# a figure the machine's load does not blur; nothing without valgrind
+instructions() {
+	command -v valgrind >/dev/null || return 0
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$kcap" detect -r "$file" "$@" \
+		2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
 # measure NAME -R FILE...: a table row for these rules.
 measure() {
-	local name=$1 t0 t1 t2 full start per eps eps_total alerts nrules
+	local name=$1 t0 t1 t2 full start per eps eps_total alerts nrules i_full i_start ipe=-
 	shift
 	alerts=$("$kcap" detect -r "$file" "$@" 2>/dev/null | wc -l)
 	local files=() a
@@ -52,7 +60,10 @@ measure() {
 	per=$(( full > start ? full - start : 1 ))
 	eps=$(( events * 1000000000 / per ))
 	eps_total=$(( events * 1000000000 / full ))
-	echo "| $name | $nrules | $alerts | $((full / 1000)) µs | $((start / 1000)) µs | $eps | $eps_total |"
+	i_full=$(instructions "$@")
+	i_start=$(instructions "$@" -n 1)
+	[ -z "$i_full" ] || [ -z "$i_start" ] || ipe=$(( (i_full - i_start) / events ))
+	echo "| $name | $nrules | $alerts | $((full / 1000)) µs | $((start / 1000)) µs | $eps | $eps_total | $ipe |"
 }
 rows=$(measure "default (\`rules/kcap_rules.yaml\`)" -R "$rules")
 if [ -f "$falco/falco_rules.yaml" ]; then
@@ -71,9 +82,12 @@ Input: \`${file#"$top"/}\`, $events events; mean of $reps runs of
 \`kcap detect -r\` pinned to CPU 0. "Start-up" is a run with \`-n 1\` (open,
 process snapshot, rules compile), alternating with the whole runs; the event
 loop (state update, rule evaluation, output) is the whole run minus that.
+"Instructions/event" is the same difference counted by callgrind (one run
+of each), per event: the event loop's cost, which the machine's load does
+not change.
 
-| rules | loaded | alerts | one run, whole process | start-up only | events/s, event loop | events/s, with start-up |
-|---|---|---|---|---|---|---|
+| rules | loaded | alerts | one run, whole process | start-up only | events/s, event loop | events/s, with start-up | instructions/event, event loop |
+|---|---|---|---|---|---|---|---|
 $rows
 MD
 cat "$top/build/bench/detect.md"
