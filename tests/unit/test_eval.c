@@ -94,13 +94,16 @@ static void world_init(struct world *w)
 
 	w->st = kcap_state_new(&o);
 	assert_non_null(w->st);
-	assert_int_equal(kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_PROC_FORK, 100, 10, 3, fork)), 0);
-	assert_int_equal(kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_EXECVE, 101, 20, 14, exec)), 0);
+	assert_int_equal(
+		kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_PROC_FORK, 100, 10, 3, fork)), 0);
+	assert_int_equal(
+		kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_EXECVE, 101, 20, 14, exec)), 0);
 	w->shadow_ev = mk(&w->e_shadow, KCAP_EVT_OPENAT, 101, 30, 6, shadow);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->shadow_ev), 0);
 	w->notes_ev = mk(&w->e_notes, KCAP_EVT_OPENAT, 101, 40, 6, notes);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->notes_ev), 0);
-	assert_int_equal(kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_SOCKET, 101, 50, 4, sock)), 0);
+	assert_int_equal(
+		kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_SOCKET, 101, 50, 4, sock)), 0);
 	w->conn_ev = mk(&w->e_conn, KCAP_EVT_CONNECT, 101, 60, 3, conn);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->conn_ev), 0);
 }
@@ -138,7 +141,8 @@ static const char *fire(struct kcap_rules *r, struct world *w, const struct kcap
 	return f->names;
 }
 
-#define RULE(name, cond) "- rule: " name "\n  desc: d\n  condition: " cond "\n  output: o\n  priority: warning\n"
+#define RULE(name, cond)                                                                   \
+	"- rule: " name "\n  desc: d\n  condition: " cond "\n  output: o\n  priority: warning\n"
 
 /* Does the one rule with condition @cond (after @prefix) fire on @ev? */
 static bool fires(struct world *w, const struct kcap_event_hdr *ev, const char *prefix,
@@ -176,8 +180,10 @@ static void test_type_prefilter(void **state)
 	/* in, and an "and" of two sets: their intersection */
 	assert_true(fires(&w, w.conn_ev, "", "evt.type in (openat, connect)"));
 	assert_true(fires(&w, w.shadow_ev, "", "evt.type in (openat, connect)"));
-	assert_true(fires(&w, w.conn_ev, "", "evt.type in (openat, connect) and evt.type in (connect, close)"));
-	assert_false(fires(&w, w.shadow_ev, "", "evt.type in (openat, connect) and evt.type in (connect, close)"));
+	assert_true(fires(&w, w.conn_ev, "",
+			  "evt.type in (openat, connect) and evt.type in (connect, close)"));
+	assert_false(fires(&w, w.shadow_ev, "",
+			   "evt.type in (openat, connect) and evt.type in (connect, close)"));
 	/* macros are expanded for the analysis */
 	assert_true(fires(&w, w.conn_ev, macros, "is_conn and proc.name = cat"));
 	assert_false(fires(&w, w.shadow_ev, macros, "is_conn and proc.name = cat"));
@@ -246,9 +252,12 @@ static void test_shared_per_event(void **state)
 		"- macro: shadow\n  condition: fd.name = /etc/shadow\n"
 		RULE("a", "evt.type = openat and shadow and by_cat")
 		RULE("b", "evt.type in (openat, connect) and by_cat and not shadow")
-		RULE("c", "evt.type = openat and shadow and fd.directory = /etc and proc.cmdline = \"cat /etc/shadow\"")
-		RULE("d", "evt.type = openat and fd.directory = /tmp and evt.arg.name = notes and fd.filename = notes")
-		RULE("e", "evt.type = openat and evt.is_open_write = true and proc.cmdline contains shadow and fd.directory = /tmp")
+		RULE("c", "evt.type = openat and shadow and fd.directory = /etc"
+			  " and proc.cmdline = \"cat /etc/shadow\"")
+		RULE("d", "evt.type = openat and fd.directory = /tmp and evt.arg.name = notes"
+			  " and fd.filename = notes")
+		RULE("e", "evt.type = openat and evt.is_open_write = true"
+			  " and proc.cmdline contains shadow and fd.directory = /tmp")
 		RULE("f", "shadow and by_cat and fd.num = 3")
 		RULE("g", "evt.type = openat and evt.arg.flags contains O_CREAT")
 		RULE("h", "evt.type = openat and evt.arg.flags = O_RDONLY and evt.arg.mode = 0");

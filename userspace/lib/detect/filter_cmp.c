@@ -601,8 +601,11 @@ void kcap__cmp_prepare(struct kfilter *f)
 	f->eq_text = f->simple && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
 		     (f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS);
 	f->lens = 0;
-	for (i = 0; f->eq_text && i < f->nvals; i++)
-		f->lens |= f->vals[i].is_ip ? ~0ULL : 1ULL << (f->vals[i].len < 63 ? f->vals[i].len : 63);
+	for (i = 0; f->eq_text && i < f->nvals; i++) {
+		size_t l = f->vals[i].len < 63 ? f->vals[i].len : 63;
+
+		f->lens |= f->vals[i].is_ip ? ~0ULL : 1ULL << l;
+	}
 	f->str1 = f->simple && f->nvals == 1 && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
 		  (f->op == OP_STARTSWITH || f->op == OP_BSTARTSWITH || f->op == OP_ENDSWITH ||
 		   f->op == OP_CONTAINS || f->op == OP_BCONTAINS);
