@@ -21,6 +21,7 @@ const struct CMUnitTest *unit_file(size_t *n);
 const struct CMUnitTest *unit_decode(size_t *n);
 const struct CMUnitTest *unit_detect(size_t *n);
 const struct CMUnitTest *unit_rules(size_t *n);
+const struct CMUnitTest *unit_eval(size_t *n);
 const struct CMUnitTest *unit_export(size_t *n);
 const struct CMUnitTest *unit_out(size_t *n);
 

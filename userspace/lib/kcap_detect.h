@@ -375,8 +375,9 @@ typedef int (*kcap_alert_fn)(void *ctx, const struct kcap_alert *a);
 /*
  * kcap_rules_eval() - evaluate the rules that can match @ev's type (call
  * kcap_state_update() first) and call @fn for each match; @fn may hand the
- * alert to kcap_exporter_alert() or the alert encoders as it is. Returns
- * the number of matches, or a negative errno.
+ * alert to kcap_exporter_alert() or the alert encoders as it is, and must
+ * not update @st (the event's field values are read once and kept for all
+ * the rules). Returns the number of matches, or a negative errno.
  */
 KCAP_API int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 			     const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx);

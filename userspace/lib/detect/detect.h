@@ -139,6 +139,25 @@ struct kevctx {
 	__u64 num;
 	char buf[4][4096]; /* scratch, one per value in use */
 	unsigned int nbuf;
+	char typechar[2]; /* fd.typechar */
+	/* Values of the fields without an argument, by field id, kept for the
+	 * event once extracted: a rule set asks for fd.name and proc.name
+	 * dozens of times per event. fc_done: extracted (fc_ok: and present);
+	 * a value built in a scratch buffer is copied to keep[] first. */
+	__u64 fc_done[(F_NR + 63) / 64];
+	__u64 fc_ok[(F_NR + 63) / 64];
+	struct kval fc[F_NR];
+	char keep[16384];
+	size_t nkeep;
+	/* The last number rendered by name (O_RDONLY|O_CLOEXEC), kept across
+	 * events, which repeat it: the context is calloc'd, param[0] is 0
+	 * until then. */
+	struct {
+		unsigned int type;
+		__s64 n;
+		char param[32];
+		char text[256];
+	} lastsym;
 };
 
 KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
@@ -155,6 +174,22 @@ KCAP_HIDDEN bool kcap__field_multi(const struct kfieldref *ref);
 KCAP_HIDDEN bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
 				 struct kval *v);
 
+/* kcap__field_get(@c, @ref, 0, @v), with the value the event already has
+ * read inline. */
+static inline bool kcap__field_value(struct kevctx *c, const struct kfieldref *ref,
+				     struct kval *v)
+{
+	unsigned int w = ref->id / 64;
+	__u64 bit = 1ULL << (ref->id % 64);
+
+	if (!(c->fc_done[w] & bit) || ref->idx >= 0 || ref->arg)
+		return kcap__field_get(c, ref, 0, v);
+	if (!(c->fc_ok[w] & bit))
+		return false;
+	*v = c->fc[ref->id];
+	return true;
+}
+
 /* The value as text ("<NA>" when absent) into @buf; returns the length. */
 KCAP_HIDDEN size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf,
 				      size_t len);
@@ -166,6 +201,17 @@ KCAP_HIDDEN const char *kcap__evt_type(struct kevctx *c);
 
 struct kfilter;
 struct kcond_env; /* rules.c: macros and lists by name */
+
+/*
+ * A shared node (a macro: refs > 1) is evaluated once per event, its
+ * result kept for the other rules that use it: num is the event
+ * (kevctx.num, unique per event of the one context that evaluates the
+ * tree), val the result.
+ */
+struct kmemo {
+	__u64 num;
+	bool val;
+};
 
 /* Set of event-type keys a condition can match: decoded and lifecycle
  * types 0..255, generic syscalls 256 + nr. */
@@ -197,8 +243,20 @@ KCAP_HIDDEN struct kfilter *kcap__filter_compile(const char *text, const struct 
 KCAP_HIDDEN struct kfilter *kcap__filter_ref(struct kfilter *f);
 /* a and not b (exceptions); takes both references. */
 KCAP_HIDDEN struct kfilter *kcap__filter_and_not(struct kfilter *a, struct kfilter *b);
-KCAP_HIDDEN bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c);
+/* Builds the programs kcap__filter_eval() runs (for @f and the shared nodes
+ * under it), once the tree is complete; 0 or -ENOMEM. */
+KCAP_HIDDEN int kcap__filter_prepare(struct kfilter *f);
+/* Is @f (prepared) true for the event of @c? Shared nodes keep their
+ * result for the event (c->num): the tree is evaluated by this context
+ * only. */
+KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
+/* The memos of the shared nodes @f's conjunction is made of (open_write
+ * and container in "open_write and container and ..."), up to
+ * KCAP_GUARDS, into @g; returns how many. When one of them is already
+ * false for an event, so is @f. */
+#define KCAP_GUARDS 4
+KCAP_HIDDEN unsigned int kcap__filter_guards(const struct kfilter *f, const struct kmemo **g);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 
 /* A comparison node built directly (exceptions): field OP values. */

@@ -295,6 +295,8 @@ void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
 	c->open_rw = -1;
 	c->num = num;
 	c->nbuf = 0;
+	memset(c->fc_done, 0, sizeof(c->fc_done));
+	c->nkeep = 0;
 }
 
 static char *scratch(struct kevctx *c)
@@ -308,8 +310,9 @@ static int param_idx(const struct kevctx *c, const char *name)
 
 	if (!c->desc)
 		return -1;
+	/* the first letter spares most strcmp() calls */
 	for (i = 0; i < c->desc->nparams && i < c->ev->nparams; i++)
-		if (!strcmp(c->desc->params[i].name, name))
+		if (c->desc->params[i].name[0] == name[0] && !strcmp(c->desc->params[i].name, name))
 			return (int)i;
 	return -1;
 }
@@ -501,8 +504,13 @@ static const char *fd_type_name(char tc)
 /* A number as Falco shows it: flags by name (O_WRONLY|O_CREAT), else decimal. */
 static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, __s64 n)
 {
-	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
 	struct kcap__out o = { .buf = scratch(c), .len = 4096 };
+	enum kcap__sym sym;
+
+	if (c->lastsym.param[0] && c->lastsym.type == c->ev->type && c->lastsym.n == n &&
+	    !strcmp(c->lastsym.param, pd->name))
+		return strcpy(o.buf, c->lastsym.text);
+	sym = kcap__sym_of(c->ev->type, pd->name);
 
 	switch (sym) {
 	case KCAP__SYM_OPEN_FLAGS:
@@ -525,6 +533,12 @@ static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, 
 		break;
 	}
 	o.buf[o.pos < o.len ? o.pos : o.len - 1] = '\0';
+	if (strlen(pd->name) < sizeof(c->lastsym.param) && o.pos < sizeof(c->lastsym.text)) {
+		c->lastsym.type = c->ev->type;
+		c->lastsym.n = n;
+		strcpy(c->lastsym.param, pd->name);
+		strcpy(c->lastsym.text, o.buf);
+	}
 	return o.buf;
 }
 
@@ -1027,10 +1041,9 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	case F_FD_TYPE:
 		return put_str(v, fd_type_name(f->typechar));
 	case F_FD_TYPECHAR:
-		buf = scratch(c);
-		buf[0] = f->typechar;
-		buf[1] = '\0';
-		return put_str(v, buf);
+		c->typechar[0] = f->typechar;
+		c->typechar[1] = '\0';
+		return put_str(v, c->typechar);
 	case F_FD_DIRECTORY:
 	case F_FD_FILENAME: {
 		const char *slash;
@@ -1040,11 +1053,17 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, unsigned int
 		slash = strrchr(f->name, '/');
 		if (ref->id == F_FD_FILENAME)
 			return put_str(v, slash ? slash + 1 : f->name);
-		buf = scratch(c);
 		if (!slash)
 			return false;
-		snprintf(buf, 4096, "%.*s", slash == f->name ? 1 : (int)(slash - f->name), f->name);
-		return put_str(v, buf);
+		/* the path up to its last slash, kept for the event */
+		buf = scratch(c);
+		v->type = KCAP_FT_STR;
+		v->len = slash == f->name ? 1 : (size_t)(slash - f->name);
+		v->len = v->len < 4096 ? v->len : 4095;
+		memcpy(buf, f->name, v->len);
+		buf[v->len] = '\0';
+		v->s = buf;
+		return true;
 	}
 	case F_FD_CIP:
 	case F_FD_SIP:
@@ -1075,16 +1094,63 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	}
 }
 
-bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
-		     struct kval *v)
+static bool extract(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		    struct kval *v)
 {
-	if ((nth && !kcap__field_multi(ref)) || (ref->flags & KCAP_FF_NODATA))
-		return false;
 	if (ref->id <= F_EVT_HOSTNAME)
 		return field_evt(c, ref, v);
 	if (ref->id >= F_FD_NUM && ref->id <= F_FD_SOCKFAMILY)
 		return field_fd(c, ref, nth, v);
 	return field_proc(c, ref, nth, v);
+}
+
+/* Keeps @v as the event's value of its field: a text in a scratch buffer
+ * (which the next values reuse) is copied to c->keep first; false if it
+ * does not fit, and the field is extracted again when asked. */
+static bool keep_value(struct kevctx *c, struct kval *v)
+{
+	const char *lo = c->buf[0], *hi = c->buf[0] + sizeof(c->buf);
+
+	if ((v->type == KCAP_FT_STR || v->type == KCAP_FT_IP) && v->s >= lo && v->s < hi) {
+		if (v->len >= sizeof(c->keep) - c->nkeep)
+			return false;
+		memcpy(c->keep + c->nkeep, v->s, v->len);
+		c->keep[c->nkeep + v->len] = '\0';
+		v->s = c->keep + c->nkeep;
+		c->nkeep += v->len + 1;
+	}
+	return true;
+}
+
+bool kcap__field_get(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
+		     struct kval *v)
+{
+	unsigned int w = ref->id / 64;
+	__u64 bit = 1ULL << (ref->id % 64);
+	bool ok;
+
+	if ((nth && !kcap__field_multi(ref)) || (ref->flags & KCAP_FF_NODATA))
+		return false;
+	/* evt.arg.NAME, proc.aname[2], the second ancestor: not kept */
+	if (nth || ref->idx >= 0 || ref->arg)
+		return extract(c, ref, nth, v);
+	if (c->fc_done[w] & bit) {
+		if (!(c->fc_ok[w] & bit))
+			return false;
+		*v = c->fc[ref->id];
+		return true;
+	}
+	ok = extract(c, ref, 0, v);
+	if (ok && !keep_value(c, v))
+		return true;
+	c->fc_done[w] |= bit;
+	if (ok) {
+		c->fc_ok[w] |= bit;
+		c->fc[ref->id] = *v;
+	} else {
+		c->fc_ok[w] &= ~bit;
+	}
+	return ok;
 }
 
 size_t kcap__field_render(struct kevctx *c, const struct kfieldref *ref, char *buf, size_t len)

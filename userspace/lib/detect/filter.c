@@ -80,6 +80,7 @@ void kcap__filter_free(struct kfilter *f)
 	operand_free(f->rhs);
 	free(f->rhs);
 	free(f->types);
+	free(f->prog);
 	free(f);
 }
 
@@ -241,6 +242,7 @@ struct kfilter *kcap__filter_cmp(const char *field, const char *op, const char *
 			return NULL;
 		}
 	}
+	kcap__cmp_prepare(f);
 	return f;
 }
 
@@ -549,6 +551,8 @@ static struct kfilter *check_at(struct parser *p, size_t at)
 	kid = parse_operand(p, &f->lhs, 0) ? parse_check(p, f) : NULL;
 	if (!kid)
 		kcap__filter_free(f);
+	else
+		kcap__cmp_prepare(kid);
 	return kid;
 }
 
@@ -686,29 +690,31 @@ struct kfilter *kcap__filter_compile(const char *text, const struct kcond_env *e
 	return f;
 }
 
-/* ---- Evaluation ------------------------------------------------------------------- */
+/* ---- Rule prefilter ------------------------------------------------------------- */
 
-bool kcap__filter_eval(const struct kfilter *f, struct kevctx *c)
+/* The shared nodes of @f's conjunction: the kids of its "and", and of the
+ * "and"s of its own among them. */
+static void guards(const struct kfilter *f, const struct kmemo **g, unsigned int *n)
 {
 	size_t i;
 
-	switch (f->kind) {
-	case N_AND:
-		for (i = 0; i < f->nkids; i++)
-			if (!kcap__filter_eval(f->kids[i], c))
-				return false;
-		return true;
-	case N_OR:
-		for (i = 0; i < f->nkids; i++)
-			if (kcap__filter_eval(f->kids[i], c))
-				return true;
-		return false;
-	case N_NOT:
-		return !kcap__filter_eval(f->kids[0], c);
-	case N_CMP:
-		return kcap__eval_cmp(f, c);
+	for (i = 0; i < f->nkids && *n < KCAP_GUARDS; i++) {
+		const struct kfilter *k = f->kids[i];
+
+		if (k->refs > 1)
+			g[(*n)++] = &k->memo;
+		else if (k->kind == N_AND)
+			guards(k, g, n);
 	}
-	return false;
+}
+
+unsigned int kcap__filter_guards(const struct kfilter *f, const struct kmemo **g)
+{
+	unsigned int n = 0;
+
+	if (f->kind == N_AND)
+		guards(f, g, &n);
+	return n;
 }
 
 /* ---- Event-type index ------------------------------------------------------------- */

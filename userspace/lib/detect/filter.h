@@ -58,6 +58,23 @@ struct cval {
 	regex_t *re; /* regex: compiled, anchored at both ends */
 };
 
+/*
+ * A condition as a program (filter_eval.c): its checks in order, each with
+ * where to go when it is true and when it is false, so that evaluating
+ * "a and (b or not c)" visits the checks only, not the and/or/not nodes
+ * above them. A shared node (a macro) is one step of its users' programs
+ * and has its own.
+ */
+enum kstep_kind { KS_CHECK, KS_SHARED, KS_TRUE, KS_FALSE };
+#define KS_END_TRUE 0xfffffffeu
+#define KS_END_FALSE 0xffffffffu
+
+struct kstep {
+	struct kfilter *node;
+	enum kstep_kind kind;
+	unsigned int on_true, on_false; /* next step, or KS_END_* */
+};
+
 struct kfilter {
 	unsigned int refs;
 	enum nkind kind;
@@ -68,8 +85,16 @@ struct kfilter {
 	struct cval *vals;
 	size_t nvals;
 	bool sorted;		/* vals sorted by (len, bytes): in/intersects on text */
+	bool simple;		/* one value, no transformer, no val(): kcap__cmp_prepare() */
+	bool eq_text;		/* ... and =, !=, in or intersects on text */
+	bool num1;		/* ... and = != < <= > >= on a number, one value */
+	__u64 lens;		/* eq_text: bit min(len, 63) of each value's length */
+	bool str1;		/* ... and (b)startswith, endswith, (b)contains one text */
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
+	struct kmemo memo; /* a shared node's result for the event */
+	struct kstep *prog; /* kcap__filter_prepare(): a root or a shared node */
+	unsigned int nprog;
 };
 
 /* The operator named @w, -1 if none. */
@@ -87,6 +112,55 @@ KCAP_HIDDEN void kcap__cval_free(struct cval *v);
 /* After the list of an in/intersects check on text: sorts it for binary
  * search (Falco's lists have hundreds of items). */
 KCAP_HIDDEN void kcap__sort_vals(struct kfilter *f);
-KCAP_HIDDEN bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c);
+/* After a check is complete: notes which evaluation it can take. */
+KCAP_HIDDEN void kcap__cmp_prepare(struct kfilter *f);
+/* Is text @x one of @f's values (=, !=: equal to the value)? A sorted
+ * list is searched. */
+KCAP_HIDDEN bool kcap__eq_text(const struct kfilter *f, const struct kval *x);
+/* A str1 check: does text @x start with, end with, contain the value? */
+KCAP_HIDDEN bool kcap__cmp_str1(const struct kfilter *f, const struct kval *x);
+/* A simple check with another operator (globs and regexes need a buffer). */
+KCAP_HIDDEN bool kcap__any_literal(const struct kfilter *f, const struct kval *x);
+/* A check with transformers, val(), exists, a field of several values. */
+KCAP_HIDDEN bool kcap__eval_general(const struct kfilter *f, struct kevctx *c);
+
+/* cmp_one() of a number with one number. */
+static inline bool kcap__cmp_num(enum op op, __s64 x, __s64 n)
+{
+	switch (op) {
+	case OP_LT:
+		return x < n;
+	case OP_LE:
+		return x <= n;
+	case OP_GT:
+		return x > n;
+	case OP_GE:
+		return x >= n;
+	default: /* OP_EQ, OP_NE: equal */
+		return x == n;
+	}
+}
+
+/* Is check @f true for the event of @c? Inline: the evaluator's steps are
+ * mostly checks of one field against literal values. */
+static inline bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
+{
+	struct kval x;
+	bool any;
+
+	if (!f->simple)
+		return kcap__eval_general(f, c);
+	if (!kcap__field_value(c, &f->lhs.ref, &x))
+		return false; /* a missing field matches nothing, != included */
+	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))
+		any = kcap__cmp_num(f->op, x.n, f->vals[0].n);
+	else if (f->eq_text && x.type == KCAP_FT_STR)
+		any = (f->lens & (1ULL << (x.len < 63 ? x.len : 63))) && kcap__eq_text(f, &x);
+	else if (f->str1 && x.type == KCAP_FT_STR)
+		any = kcap__cmp_str1(f, &x);
+	else
+		any = kcap__any_literal(f, &x);
+	return f->op == OP_NE ? !any : any;
+}
 
 #endif /* KCAP_FILTER_H */

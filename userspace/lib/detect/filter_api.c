@@ -34,7 +34,7 @@ struct kcap_filter *kcap_filter_compile(const char *expr, const struct kcap_filt
 	}
 	f = calloc(1, sizeof(*f));
 	if (f)
-		f->ctx = malloc(sizeof(*f->ctx));
+		f->ctx = calloc(1, sizeof(*f->ctx));
 	if (!f || !f->ctx) {
 		free(f);
 		if (errbuf && errbuf_sz)
@@ -49,6 +49,13 @@ struct kcap_filter *kcap_filter_compile(const char *expr, const struct kcap_filt
 		free(f->ctx);
 		free(f);
 		errno = EINVAL;
+		return NULL;
+	}
+	if (kcap__filter_prepare(f->f)) {
+		if (errbuf && errbuf_sz)
+			snprintf(errbuf, errbuf_sz, "out of memory");
+		kcap_filter_free(f);
+		errno = ENOMEM;
 		return NULL;
 	}
 	kcap__filter_types(f->f, &f->types);

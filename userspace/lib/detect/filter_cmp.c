@@ -316,6 +316,25 @@ static bool operand_get(struct kevctx *c, const struct koperand *o, unsigned int
 
 /* ---- Comparisons -------------------------------------------------------------------- */
 
+/* memmem() for the short needles of rules ("/.ssh/", "id_rsa") in short
+ * haystacks (paths, command lines): its setup costs more than the search. */
+static bool contains(const char *h, size_t hl, const char *n, size_t nl)
+{
+	const char *p = h, *end = h + hl;
+
+	if (!nl)
+		return true;
+	while (nl <= (size_t)(end - p)) {
+		p = memchr(p, n[0], (size_t)(end - p) - nl + 1);
+		if (!p)
+			return false;
+		if (!memcmp(p + 1, n + 1, nl - 1))
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static bool icontains(const char *h, size_t hl, const char *n, size_t nl)
 {
 	size_t i, j;
@@ -428,7 +447,7 @@ static bool cmp_str(enum op op, const struct kval *x, const struct cval *v, char
 	switch (op) {
 	case OP_CONTAINS:
 	case OP_BCONTAINS:
-		return memmem(x->s, x->len, v->s, v->len) != NULL;
+		return contains(x->s, x->len, v->s, v->len);
 	case OP_ICONTAINS:
 		return icontains(x->s, x->len, v->s, v->len);
 	case OP_STARTSWITH:
@@ -538,6 +557,24 @@ static bool in_sorted(const struct kfilter *f, const struct kval *x)
 	return false;
 }
 
+/* Is text @x equal to one of the values? */
+bool kcap__eq_text(const struct kfilter *f, const struct kval *x)
+{
+	size_t i;
+
+	if (f->sorted)
+		return in_sorted(f, x);
+	for (i = 0; i < f->nvals; i++) {
+		const struct cval *v = &f->vals[i];
+
+		if (v->is_ip ? ip_in(x, v)
+			     : v->len == x->len && (!v->len || v->s[0] == x->s[0]) &&
+				       !memcmp(x->s, v->s, v->len))
+			return true;
+	}
+	return false;
+}
+
 static bool any_val(const struct kfilter *f, const struct kval *x, const struct cval *rv, char *tmp,
 		    size_t tmplen)
 {
@@ -547,13 +584,63 @@ static bool any_val(const struct kfilter *f, const struct kval *x, const struct 
 		return cmp_one(f->op, x, rv, tmp, tmplen);
 	if (f->sorted && x->type == KCAP_FT_STR)
 		return in_sorted(f, x);
+	if ((f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS) &&
+	    x->type != KCAP_FT_INT && x->type != KCAP_FT_BOOL)
+		return kcap__eq_text(f, x);
 	for (i = 0; i < f->nvals; i++)
 		if (cmp_one(f->op, x, &f->vals[i], tmp, tmplen))
 			return true;
 	return false;
 }
 
-bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
+void kcap__cmp_prepare(struct kfilter *f)
+{
+	size_t i;
+
+	f->simple = f->op != OP_EXISTS && !f->rhs && !f->lhs.nxf && !kcap__field_multi(&f->lhs.ref);
+	f->eq_text = f->simple && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
+		     (f->op == OP_EQ || f->op == OP_NE || f->op == OP_IN || f->op == OP_INTERSECTS);
+	f->lens = 0;
+	for (i = 0; f->eq_text && i < f->nvals; i++) {
+		size_t l = f->vals[i].len < 63 ? f->vals[i].len : 63;
+
+		f->lens |= f->vals[i].is_ip ? ~0ULL : 1ULL << l;
+	}
+	f->str1 = f->simple && f->nvals == 1 && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
+		  (f->op == OP_STARTSWITH || f->op == OP_BSTARTSWITH || f->op == OP_ENDSWITH ||
+		   f->op == OP_CONTAINS || f->op == OP_BCONTAINS);
+	f->num1 = f->simple && f->nvals == 1 && !f->vals[0].is_ip &&
+		  (kcap__operand_type(&f->lhs) == KCAP_FT_INT ||
+		   kcap__operand_type(&f->lhs) == KCAP_FT_BOOL) &&
+		  (f->op == OP_EQ || f->op == OP_NE || f->op == OP_LT || f->op == OP_LE ||
+		   f->op == OP_GT || f->op == OP_GE);
+}
+
+bool kcap__cmp_str1(const struct kfilter *f, const struct kval *x)
+{
+	const struct cval *v = &f->vals[0];
+
+	switch (f->op) {
+	case OP_STARTSWITH:
+	case OP_BSTARTSWITH:
+		return x->len >= v->len && !memcmp(x->s, v->s, v->len);
+	case OP_ENDSWITH:
+		return x->len >= v->len && !memcmp(x->s + x->len - v->len, v->s, v->len);
+	default: /* OP_CONTAINS, OP_BCONTAINS */
+		return contains(x->s, x->len, v->s, v->len);
+	}
+}
+
+/* A simple check with another operator: globs and regexes need a buffer. */
+bool kcap__any_literal(const struct kfilter *f, const struct kval *x)
+{
+	char tmp[4096];
+
+	return any_val(f, x, NULL, tmp, sizeof(tmp));
+}
+
+/* Transformers, val(), exists, fields of several values (proc.aname). */
+bool kcap__eval_general(const struct kfilter *f, struct kevctx *c)
 {
 	char tmp[4096], lbuf[4096], rbuf[4096];
 	struct cval rv;

@@ -111,7 +111,7 @@ struct kcap_output *kcap_output_compile(const char *fmt, const struct kcap_outpu
 	err = -ENOMEM;
 	snprintf(msg, sizeof(msg), "out of memory");
 	o = calloc(1, sizeof(*o));
-	if (!o || !(o->fmt = strdup(fmt)) || !(o->ctx = malloc(sizeof(*o->ctx))))
+	if (!o || !(o->fmt = strdup(fmt)) || !(o->ctx = calloc(1, sizeof(*o->ctx))))
 		goto fail;
 	err = parse(o, msg, sizeof(msg));
 	if (!err)

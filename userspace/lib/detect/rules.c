@@ -229,6 +229,7 @@ static void rule_uncompile(struct krule *ru)
 
 	kcap__filter_free(ru->f);
 	ru->f = NULL;
+	ru->nguards = 0;
 	for (i = 0; i < ru->nsegs; i++) {
 		free(ru->segs[i].text);
 		free(ru->segs[i].ref.arg);
@@ -381,7 +382,7 @@ struct kcap_rules *kcap_rules_new(void)
 
 	if (!r)
 		return NULL;
-	r->ctx = malloc(sizeof(*r->ctx));
+	r->ctx = calloc(1, sizeof(*r->ctx));
 	if (!r->ctx) {
 		free(r);
 		return NULL;

@@ -91,6 +91,8 @@ struct krule {
 	struct kloc loc;
 	/* compiled */
 	struct kfilter *f;
+	const struct kmemo *guards[KCAP_GUARDS]; /* kcap__filter_guards(f) */
+	unsigned int nguards;
 	struct koutseg *segs;
 	size_t nsegs;
 	/* the alert's output fields: evt.time (frefs[0] NULL: the wall

@@ -434,6 +434,9 @@ static int compile_rule(struct kcap_rules *r, size_t i)
 	}
 	if ((err = compile_output(r, ru)))
 		return err;
+	ru->nguards = kcap__filter_guards(ru->f, ru->guards);
+	if ((err = kcap__filter_prepare(ru->f)))
+		return err;
 	return index_rule(r, (unsigned int)i);
 }
 

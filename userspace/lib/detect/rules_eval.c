@@ -104,6 +104,18 @@ oom:
 	return -ENOMEM;
 }
 
+/* "open_write and container and ...": one of them already false for this
+ * event (another rule evaluated it) */
+static bool known_false(const struct krule *ru, __u64 num)
+{
+	unsigned int i;
+
+	for (i = 0; i < ru->nguards; i++)
+		if (ru->guards[i]->num == num && !ru->guards[i]->val)
+			return true;
+	return false;
+}
+
 int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 		    const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx)
 {
@@ -123,6 +135,8 @@ int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 	for (i = 0; i < ix->n; i++) {
 		const struct krule *ru = &r->rules[ix->v[i]];
 
+		if (known_false(ru, r->ctx->num))
+			continue;
 		r->ctx->nbuf = 0;
 		if (!kcap__filter_eval(ru->f, r->ctx))
 			continue;

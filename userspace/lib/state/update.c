@@ -27,8 +27,9 @@ static int pidx(const struct evp *e, const char *name)
 {
 	unsigned int i;
 
+	/* the first letter spares most strcmp() calls */
 	for (i = 0; i < e->d->nparams && i < e->ev->nparams; i++)
-		if (!strcmp(e->d->params[i].name, name))
+		if (e->d->params[i].name[0] == name[0] && !strcmp(e->d->params[i].name, name))
 			return (int)i;
 	return -1;
 }
