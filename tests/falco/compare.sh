@@ -133,6 +133,7 @@ while IFS=$'\t' read -r file rule cond; do
 
 	# 1. sysdig against kcap read.
 	agree=""
+	used_known=0
 	if sysdig -r "$in/attack.scap" -p "$sdfmt" "evt.dir=< and ($cond)" >"$d/sysdig.raw" \
 		2>"$d/sysdig.err"; then
 		"$kcap" read -r "$in/attack.kcap" -p "$fmt" "$cond" >"$d/kcap.raw" 2>"$d/kcap.err" ||
@@ -145,12 +146,11 @@ while IFS=$'\t' read -r file rule cond; do
 		if [ ! -s "$d/only-sysdig" ] && [ ! -s "$d/only-kcap" ]; then
 			agree="yes ($ns matched)"
 			n_agree[$file]=$(( ${n_agree[$file]:-0} + 1 ))
-			[ -z "${known[$rule]:-}" ] ||
-				echo "note: $rule: agrees with sysdig now; known-diffs.txt says: ${known[$rule]}" >&2
 		else
 			diffs="$(wc -l <"$d/only-sysdig") only in sysdig, $(wc -l <"$d/only-kcap") only in kcap"
 			if [ -n "${known[$rule]:-}" ]; then
 				agree="no ($diffs): ${known[$rule]}"
+				used_known=1
 				n_known[$file]=$(( ${n_known[$file]:-0} + 1 ))
 			else
 				agree="**no** ($diffs), unexplained"
@@ -177,6 +177,7 @@ while IFS=$'\t' read -r file rule cond; do
 				fires="yes ($fired), step $how"
 			elif [ -n "${known[$rule]:-}" ]; then
 				fires="no: ${known[$rule]} (step $how)"
+				used_known=1
 			else
 				fires="**no** (step $how)"
 				fail "$rule: did not fire on attack.kcap (step $how)"
@@ -198,6 +199,9 @@ while IFS=$'\t' read -r file rule cond; do
 	else
 		fired=$(count_in "$work/fired-all" "$rule")
 		fires=$([ "$fired" -gt 0 ] && echo "yes ($fired)" || echo "no")
+	fi
+	if [ -n "${known[$rule]:-}" ] && [ $used_known = 0 ]; then
+		echo "note: $rule: agrees with sysdig and fires as expected now: remove its line from known-diffs.txt (${known[$rule]})" >&2
 	fi
 	[ "$fired" -eq 0 ] || n_fired[$file]=$(( ${n_fired[$file]:-0} + 1 ))
 	printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$rule" "$loads" "$fires" "$agree" >>"$rows"

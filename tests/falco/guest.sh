@@ -10,10 +10,11 @@
 ip link set lo up
 ip addr add 1.2.3.4/32 dev lo
 
-# wait_file FILE: until a recorder has created FILE (capture started).
+# wait_file FILE: until a recorder has created FILE (capture started), at
+# most 60 s (the guest may share the host with the guest matrix).
 wait_file() {
 	i=0
-	while [ ! -s "$1" ] && [ $i -lt 200 ]; do
+	while [ ! -s "$1" ] && [ $i -lt 1200 ]; do
 		usleep 50000
 		i=$((i + 1))
 	done

@@ -9,7 +9,8 @@
 #
 # A sibling of tests/bench/run-bench.sh (same initramfs layout, /init and
 # TAP helpers), without -icount: nothing is timed here.
-# Environment: KCAP_FALCO_TIMEOUT (seconds, default 600), KCAP_QEMU_ARGS.
+# Environment: KCAP_FALCO_KO (kcap.ko, default build/kmod/RELEASE/kcap.ko),
+# KCAP_FALCO_TIMEOUT (seconds, default 600), KCAP_QEMU_ARGS, KCAP_KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -20,7 +21,7 @@ vm=$top/tests/vm
 rel=$1
 limit=${KCAP_FALCO_TIMEOUT:-600}
 out=$top/build/falco/guest
-ko=$top/build/kmod/$rel/kcap.ko
+ko=${KCAP_FALCO_KO:-$top/build/kmod/$rel/kcap.ko}
 cli=$top/build/bin/kcap-static
 attack=$top/build/falco/falco-attack
 [ -s "$ko" ] || die "$rel: no $ko: run 'make module KERNEL=$rel'"

@@ -89,14 +89,16 @@ static void put_item(struct sbuf *b, const char *item)
 	put(b, "\"", 1);
 }
 
-static void put_list(struct sbuf *b, const struct klist *l)
+/* The items of list @l, each after ", " unless it is the first (*@any). */
+static void put_list(struct sbuf *b, const struct klist *l, bool *any)
 {
 	char *const *v = l->expanded ? l->expanded : l->items;
 	size_t n = l->expanded ? l->nexpanded : l->n, i;
 
 	for (i = 0; i < n; i++) {
-		if (i)
+		if (*any)
 			put(b, ", ", 2);
+		*any = true;
 		put_item(b, v[i]);
 	}
 }
@@ -122,10 +124,20 @@ static bool takes_value(const char *w, size_t n)
 	return false;
 }
 
+/*
+ * Copies condition @s to @b with macros and lists expanded. Inside the
+ * parentheses after in, intersects or pmatch, items are written again
+ * separated by ", " (an empty list adds nothing, as in Falco); elsewhere a
+ * word naming a macro becomes its parenthesised condition, unless it is the
+ * value of a comparison.
+ */
 static void expand(struct kcap_rules *r, const char *s, struct sbuf *b, unsigned int depth)
 {
-	bool list_paren[MAX_PARENS];
-	unsigned int nparen = 0;
+	struct {
+		bool list; /* the parentheses of a value list */
+		bool any;  /* an item was written in them */
+	} paren[MAX_PARENS];
+	unsigned int nparen = 0, deep = 0; /* deep: levels past MAX_PARENS */
 	bool after_list_op = false, value = false;
 
 	if (depth > MAX_EXPAND_DEPTH) {
@@ -133,12 +145,15 @@ static void expand(struct kcap_rules *r, const char *s, struct sbuf *b, unsigned
 		return;
 	}
 	while (*s && !b->err) {
+		bool in_list = !deep && nparen && paren[nparen - 1].list;
+		bool *any = in_list ? &paren[nparen - 1].any : NULL;
 		const char *w = s;
 		size_t n;
 
-		if (is_space(*s)) {
+		if (is_space(*s) || (in_list && *s == ',')) {
 			/* one line: folded YAML scalars end in newlines */
-			if (b->len && b->s[b->len - 1] != ' ' && b->s[b->len - 1] != '(')
+			if (!in_list && b->len && b->s[b->len - 1] != ' ' &&
+			    b->s[b->len - 1] != '(')
 				put(b, " ", 1);
 			s++;
 			continue;
@@ -149,15 +164,28 @@ static void expand(struct kcap_rules *r, const char *s, struct sbuf *b, unsigned
 			while (*s && *s != q)
 				s += (*s == '\\' && s[1]) ? 2 : 1;
 			s += *s == q;
+			if (in_list && *any)
+				put(b, ", ", 2);
+			if (in_list)
+				*any = true;
 			put(b, w, (size_t)(s - w));
 			after_list_op = value = false;
 			continue;
 		}
 		if (is_punct(*s)) {
-			if (*s == '(' && nparen < MAX_PARENS)
-				list_paren[nparen++] = after_list_op;
-			else if (*s == ')' && nparen)
-				nparen--;
+			if (*s == '(') {
+				if (nparen < MAX_PARENS && !deep) {
+					paren[nparen].list = after_list_op;
+					paren[nparen++].any = false;
+				} else {
+					deep++;
+				}
+			} else if (*s == ')') {
+				if (deep)
+					deep--;
+				else if (nparen)
+					nparen--;
+			}
 			value = strchr("=<>", *s) != NULL;
 			put(b, s++, 1);
 			after_list_op = false;
@@ -166,15 +194,19 @@ static void expand(struct kcap_rules *r, const char *s, struct sbuf *b, unsigned
 		while (*s && !is_space(*s) && !is_punct(*s))
 			s++;
 		n = (size_t)(s - w);
-		if (value) {
-			put(b, w, n);
-		} else if (nparen && list_paren[nparen - 1]) {
+		if (in_list) {
 			const struct klist *l = kr_find_list(r, w, n);
 
-			if (l)
-				put_list(b, l);
-			else
+			if (l) {
+				put_list(b, l, any);
+			} else {
+				if (*any)
+					put(b, ", ", 2);
+				*any = true;
 				put(b, w, n);
+			}
+		} else if (value) {
+			put(b, w, n);
 		} else {
 			const struct kmacro *m = kr_find_macro(r, w, n);
 
@@ -218,16 +250,20 @@ static void put_exceptions(struct kcap_rules *r, const struct krule *ru, struct 
 				put(b, " ", 1);
 				puts_(b, comp);
 				puts_(b, many ? " (" : " ");
+				bool any = false;
+
 				for (k = 0; k < col->n; k++) {
 					const struct klist *l =
 					    kr_find_list(r, col->v[k], strlen(col->v[k]));
 
-					if (k)
-						put(b, ", ", 2);
-					if (l)
-						put_list(b, l);
-					else
+					if (l) {
+						put_list(b, l, &any);
+					} else {
+						if (any)
+							put(b, ", ", 2);
+						any = true;
 						put_item(b, col->v[k]);
+					}
 				}
 				if (many)
 					put(b, ")", 1);
