@@ -7,6 +7,8 @@
  *   nginx          a "server" older than 5 s reading /etc/shadow and
  *                  spawning a shell (Read sensitive file trusted after
  *                  startup, Run shell untrusted)
+ *   httpd          a new "server" reading /etc/shadow at once (what Read
+ *                  sensitive file trusted after startup must not see)
  *   sshd           a shell run as the user nobody below it (System user
  *                  interactive)
  *   ssh            a TCP connection to 1.2.3.4:443, an address on lo
@@ -224,6 +226,17 @@ static int as_nginx(void)
 	return wait_child(pid);
 }
 
+/* httpd: reads /etc/shadow while younger than proc_is_new's 5 s. */
+static int as_httpd(void)
+{
+	int fd = open("/etc/shadow", O_RDONLY);
+
+	if (fd < 0)
+		return fail("/etc/shadow");
+	close(fd);
+	return 0;
+}
+
 /* sshd: a child becomes nobody (65534) and runs a shell. */
 static int as_sshd(void)
 {
@@ -263,6 +276,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(name, "nginx"))
 		return as_nginx();
+	if (!strcmp(name, "httpd"))
+		return as_httpd();
 	if (!strcmp(name, "sshd"))
 		return as_sshd();
 	if (!strcmp(name, "ssh"))

@@ -14,14 +14,19 @@ A=/bin/falco-attack
 /bin/mkdir -p $wl /tmp/attack-data /var/log /dev/shm /root/.aws
 /bin/cp $A $wl/nginx
 /bin/ln -s $A $wl/sshd
+/bin/ln -s $A $wl/httpd
 /bin/ln -s $A $wl/ssh
-for n in nc shred debugfs; do /bin/ln -s $A $wl/$n; done
+for n in nc shred debugfs wget; do /bin/ln -s $A $wl/$n; done
 
 # server: an "nginx" started first, reading /etc/shadow 6 s later and
 # spawning a shell (Read sensitive file trusted after startup, Run shell
 # untrusted); the other steps run meanwhile.
 $wl/nginx &
 nginx=$!
+
+# young-server: an "httpd" younger than 5 s reads /etc/shadow (Read
+# sensitive file trusted after startup must not fire on it).
+$wl/httpd
 
 # traverse: /etc/passwd opened through ../ (Directory traversal monitored
 # file read).
@@ -70,6 +75,10 @@ $wl/ssh
 
 # memfd: busybox run from a memfd (Fileless execution via memfd_create).
 $A memfd
+
+# proxy: wget run with HTTP_PROXY in its environment (incubating: Program
+# run with disallowed http proxy env).
+HTTP_PROXY=http://10.0.0.1:3128 $wl/wget http://example.com/
 
 # Container rules' system calls (they cannot fire outside a container, but
 # the differential test compares their conditions too): netcat with -e, a
