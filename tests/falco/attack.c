@@ -14,7 +14,8 @@
  *   ssh            a TCP connection to 1.2.3.4:443, an address on lo
  *                  (Disallowed SSH Connection Non Standard Port)
  *   falco-attack STEP...  traverse, ptrace, dup, packet, finit_module,
- *                  memfd (below)
+ *                  memfd, setns, udp (below); end does nothing (the
+ *                  workload's last exec, which each recording must have)
  * Any other name (a link named nc, shred, debugfs...) just exits 0: the
  * exec is the step. Exit status: 0, or 1 with a message when a step could
  * not even be attempted.
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/sendfile.h>
@@ -206,6 +208,33 @@ static int step_memfd(void)
 	return wait_child(pid);
 }
 
+/* Change thread namespace (incubating): setns() into its own network
+ * namespace. */
+static int step_setns(void)
+{
+	int fd = open("/proc/self/ns/net", O_RDONLY);
+
+	if (fd < 0)
+		return fail("/proc/self/ns/net");
+	setns(fd, 0);
+	close(fd);
+	return 0;
+}
+
+/* Unexpected UDP Traffic (incubating): a datagram to 1.2.3.4:9999 (on lo). */
+static int step_udp(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9999) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return fail("socket(udp)");
+	inet_pton(AF_INET, "1.2.3.4", &sa.sin_addr);
+	sendto(fd, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return 0;
+}
+
 /* nginx: waits until it is older than proc_is_new's 5 s, then reads
  * /etc/shadow and runs a shell. */
 static int as_nginx(void)
@@ -297,6 +326,12 @@ int main(int argc, char **argv)
 			ret |= step_finit_module();
 		else if (!strcmp(argv[i], "memfd"))
 			ret |= step_memfd();
+		else if (!strcmp(argv[i], "setns"))
+			ret |= step_setns();
+		else if (!strcmp(argv[i], "udp"))
+			ret |= step_udp();
+		else if (!strcmp(argv[i], "end"))
+			; /* the workload's last exec: the recording has it all */
 		else {
 			fprintf(stderr, "falco-attack: unknown step %s\n", argv[i]);
 			ret = 1;

@@ -46,6 +46,12 @@ for f in attack.scap attack.kcap benign.kcap; do
 done
 rm -rf "$work"
 mkdir -p "$work/rules"
+# Both recordings hold the whole attack workload, up to its last exec.
+end='evt.type=execve and proc.cmdline="falco-attack end"'
+sysdig -r "$in/attack.scap" "evt.dir=< and $end" | grep -q . ||
+	die "attack.scap lacks the workload's last exec (falco-attack end): sysdig lost events"
+"$kcap" read -r "$in/attack.kcap" "$end" | grep -q . ||
+	die "attack.kcap lacks the workload's last exec (falco-attack end): kcap lost events"
 sdver=$(sysdig --version | awk '{ print $NF }')
 kernel=$(sed -n 's/^### KCAP-GUEST START \([^ ]*\).*/\1/p' "$in/../serial.txt" 2>/dev/null | head -1)
 
