@@ -500,7 +500,14 @@ static void test_condition_expanded(void **state)
 				     "- rule: r\n  desc: d\n  priority: info\n  output: o\n"
 				     "  condition: >\n    spawned\n    and sh and proc.pname = sh\n"
 				     "    and not proc.name in (none, shells)\n"
-				     "  enabled: false\n"),
+				     "  enabled: false\n"
+				     "- rule: e\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: evt.type = openat\n"
+				     "  exceptions:\n"
+				     "    - name: two\n      fields: [proc.name, fd.name]\n"
+				     "      comps: [=, startswith]\n"
+				     "      values: [[cat, /etc], [ls, \"/a b\"]]\n"
+				     "    - name: one\n      fields: proc.name\n      values: [shells]\n"),
 			 0);
 	c = kcap_rules_condition(r, 0, &name, &enabled);
 	assert_non_null(c);
@@ -510,7 +517,15 @@ static void test_condition_expanded(void **state)
 	assert_string_equal(c, "(evt.type in (execve, execveat)) and (proc.name in (sh, bash, "
 			       "\"a b\", zsh)) and proc.pname = sh and not proc.name in (sh, bash)");
 	free(c);
-	assert_null(kcap_rules_condition(r, 1, &name, NULL));
+	/* exceptions: "and not (...)", one row per value set, lists expanded */
+	c = kcap_rules_condition(r, 1, &name, &enabled);
+	assert_non_null(c);
+	assert_true(enabled);
+	assert_string_equal(c, "(evt.type = openat) and not ((proc.name = cat and fd.name "
+			       "startswith /etc) or (proc.name = ls and fd.name startswith \"/a b\")) "
+			       "and not ((proc.name in (sh, bash)))");
+	free(c);
+	assert_null(kcap_rules_condition(r, 2, &name, NULL));
 	assert_int_equal(errno, ENOENT);
 	kcap_rules_free(r);
 }

@@ -293,11 +293,11 @@ char *kcap_rules_condition(struct kcap_rules *r, unsigned int i, const char **na
 		if (ru->nexc)
 			put(&b, "(", 1);
 		expand(r, ru->cond.text, &b, 0);
+		while (b.len && b.s[b.len - 1] == ' ')
+			b.s[--b.len] = '\0';
 		if (ru->nexc)
 			put(&b, ")", 1);
 	}
-	while (b.len && b.s[b.len - 1] == ' ')
-		b.s[--b.len] = '\0';
 	put_exceptions(r, ru, &b);
 	if (b.err) {
 		free(b.s);
