@@ -142,9 +142,11 @@ while IFS=$'\t' read -r file rule cond; do
 	# 1. sysdig against kcap read.
 	agree=""
 	used_known=0
-	if sysdig -r "$in/attack.scap" -p "$sdfmt" "evt.dir=< and ($cond)" >"$d/sysdig.raw" \
-		2>"$d/sysdig.err"; then
-		"$kcap" read -r "$in/attack.kcap" -p "$fmt" "$cond" >"$d/kcap.raw" 2>"$d/kcap.err" ||
+	# (</dev/null: the loop reads the rules from standard input)
+	if sysdig -r "$in/attack.scap" -p "$sdfmt" "evt.dir=< and ($cond)" </dev/null \
+		>"$d/sysdig.raw" 2>"$d/sysdig.err"; then
+		"$kcap" read -r "$in/attack.kcap" -p "$fmt" "$cond" </dev/null >"$d/kcap.raw" \
+			2>"$d/kcap.err" ||
 			fail "$rule: kcap read: $(head -c 300 "$d/kcap.err")"
 		normalize <"$d/sysdig.raw" >"$d/sysdig"
 		normalize <"$d/kcap.raw" >"$d/kcap"
