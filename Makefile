@@ -24,6 +24,7 @@ include tests/bench/build.mk
 include tests/fuzz/build.mk
 include userspace/examples/build.mk
 include tests/pkg/build.mk
+include tests/falco/build.mk
 
 # Everything `make test` compiles on the host, built first and in parallel;
 # the suites then run one after another.

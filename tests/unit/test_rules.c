@@ -7,6 +7,7 @@
  * twice per level, deep YAML, 50,000 rules) and Falco's upstream rules
  * files from $KCAP_FALCO_RULES (default KCAP_FALCO_RULES_DIR).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -481,6 +482,54 @@ static void test_falco_upstream_rules(void **state)
 	kcap_rules_free(all);
 }
 
+/* kcap_rules_condition(): macros and lists written out as Falco does. */
+static void test_condition_expanded(void **state)
+{
+	struct kcap_rules *r = kcap_rules_new();
+	const char *name;
+	bool enabled;
+	char *c;
+
+	(void)state;
+	assert_int_equal(load_errors(r, "x.yaml",
+				     "- list: shells\n  items: [sh, bash]\n"
+				     "- list: none\n  items: []\n"
+				     "- list: more\n  items: [shells, '\"a b\"', zsh]\n"
+				     "- macro: spawned\n  condition: evt.type in (execve, execveat)\n"
+				     "- macro: sh\n  condition: proc.name in (more, none)\n"
+				     "- rule: r\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: >\n    spawned\n    and sh and proc.pname = sh\n"
+				     "    and not proc.name in (none, shells)\n"
+				     "  enabled: false\n"
+				     "- rule: e\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: evt.type = openat\n"
+				     "  exceptions:\n"
+				     "    - name: two\n      fields: [proc.name, fd.name]\n"
+				     "      comps: [=, startswith]\n"
+				     "      values: [[cat, /etc], [ls, \"/a b\"]]\n"
+				     "    - name: one\n      fields: proc.name\n      values: [shells]\n"),
+			 0);
+	c = kcap_rules_condition(r, 0, &name, &enabled);
+	assert_non_null(c);
+	assert_string_equal(name, "r");
+	assert_false(enabled);
+	/* nested and empty lists, a macro named like a value (sh), one line */
+	assert_string_equal(c, "(evt.type in (execve, execveat)) and (proc.name in (sh, bash, "
+			       "\"a b\", zsh)) and proc.pname = sh and not proc.name in (sh, bash)");
+	free(c);
+	/* exceptions: "and not (...)", one row per value set, lists expanded */
+	c = kcap_rules_condition(r, 1, &name, &enabled);
+	assert_non_null(c);
+	assert_true(enabled);
+	assert_string_equal(c, "(evt.type = openat) and not ((proc.name = cat and fd.name "
+			       "startswith /etc) or (proc.name = ls and fd.name startswith \"/a b\")) "
+			       "and not ((proc.name in (sh, bash)))");
+	free(c);
+	assert_null(kcap_rules_condition(r, 2, &name, NULL));
+	assert_int_equal(errno, ENOENT);
+	kcap_rules_free(r);
+}
+
 static const struct CMUnitTest rules_tests[] = {
 	cmocka_unit_test(test_operators),
 	cmocka_unit_test(test_network_fields),
@@ -489,6 +538,7 @@ static const struct CMUnitTest rules_tests[] = {
 	cmocka_unit_test(test_loader_errors),
 	cmocka_unit_test(test_abuse_bounded),
 	cmocka_unit_test(test_falco_upstream_rules),
+	cmocka_unit_test(test_condition_expanded),
 };
 
 UNIT_GROUP(rules, rules_tests)

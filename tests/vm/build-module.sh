@@ -9,6 +9,8 @@
 # debug kernel's tree in the cache) build on the host; any other suite builds
 # inside its chroot (with /proc mounted), with that suite's compiler. Any
 # compiler or sparse warning fails the build. Log: build.log next to kcap.ko.
+# KCAP_KMOD_DIR: another directory than build/kmod (a private copy for a
+# test that runs beside the guest matrix, which rebuilds build/kmod).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +28,7 @@ if [ $check = 1 ]; then
 	out=$top/build/kmod-check/$rel
 	flags="W=1 C=1"
 else
-	out=$top/build/kmod/$rel
+	out=${KCAP_KMOD_DIR:-$top/build/kmod}/$rel
 	flags="W=1"
 fi
 root=$(suite_root "$suite")

@@ -8,7 +8,8 @@
 #                 kernel's checkpatch.pl over driver/; warnings fail
 #   test          deps, test-unit, test-cli (userspace/build.mk), fuzz-smoke,
 #                 module-check, test-vm,
-#                 test-export (userspace/proto.mk), test-pkg (tests/pkg/build.mk)
+#                 test-export (userspace/proto.mk), test-pkg (tests/pkg/build.mk),
+#                 test-falco (tests/falco/build.mk)
 #   test-vm       CLI --help check, then for each kernel of KERNELS: build
 #                 kcap.ko, boot it in QEMU, run tests/vm/cases/; writes
 #                 docs/kernels.md
@@ -45,23 +46,26 @@ module-check: vm-deps
 
 # In this order, also under make -j: the host build in parallel first, the
 # fuzzer's timed run (one core) beside the module's W=1/sparse build; the
-# packaging tests beside the guest matrix at nice 19 (they take the CPU time
-# the guests leave, e.g. while the debug kernel's lane ends alone), their
-# output printed after it. Every package both need is installed first, so
-# that the two never wait on each other's dpkg lock.
+# packaging tests, then the Falco differential test (one guest of its own),
+# beside the guest matrix at nice 19 (they take the CPU time the guests
+# leave, e.g. while the debug kernel's lane ends alone), their output
+# printed after it. Every package they need is installed first, so
+# that they never wait on each other's dpkg lock.
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(nproc) test-build
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-cli
 	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check
-	@$(TOP)/packaging/build-deps.sh vm matrix rt debug pkg
-	@set -u; log=$(BUILD)/test-pkg.log; mkdir -p $(BUILD); \
-	(nice -n 19 $(MAKE) --no-print-directory test-pkg >$$log 2>&1; echo $$? >$$log.status) & \
+	@$(TOP)/packaging/build-deps.sh vm matrix rt debug pkg bench
+	@set -u; log=$(BUILD)/test-pkg.log flog=$(BUILD)/test-falco.log; mkdir -p $(BUILD); \
+	(nice -n 19 $(MAKE) --no-print-directory test-pkg >$$log 2>&1; echo $$? >$$log.status; \
+	 nice -n 19 $(MAKE) --no-print-directory test-falco >$$flog 2>&1; echo $$? >$$flog.status) & \
 	pkg=$$!; st=0; \
 	$(MAKE) --no-print-directory test-vm || st=$$?; \
-	wait $$pkg; cat $$log; \
+	wait $$pkg; cat $$log $$flog; \
 	[ "$$(cat $$log.status)" = 0 ] || st=1; \
+	[ "$$(cat $$flog.status)" = 0 ] || st=1; \
 	$(MAKE) --no-print-directory test-export || st=$$?; \
 	exit $$st
 

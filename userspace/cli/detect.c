@@ -21,6 +21,7 @@
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
 	"       kcap detect --validate RULES...\n"
+	"       kcap detect --print-conditions RULES...\n"
 	"Evaluate detection rules (Falco's YAML format: rule, macro, list, append,\n"
 	"override, exceptions) on live events or on a capture file and print one\n"
 	"alert per match: \"TIME: Priority OUTPUT\", or Falco-compatible JSON with -j.\n"
@@ -36,6 +37,10 @@ static const char detect_usage[] =
 	"  -p, --priority P       skip rules below priority P (e.g. warning)\n"
 	"  -w, --write OUT        live: also record the events to capture file OUT\n"
 	"      --validate         check the rules files given as arguments and exit\n"
+	"      --print-conditions print \"RULE<TAB>CONDITION\" for every rule of the\n"
+	"                         files given as arguments, the condition on one line\n"
+	"                         with macros and lists expanded as Falco does (for\n"
+	"                         other engines of the filter language), and exit\n"
 	"  -h, --help             show this help\n"
 	"A summary (events, alerts per rule) goes to stderr at the end. Live capture\n"
 	"stops on SIGINT or SIGTERM. Alerts are written one line at a time, so\n"
@@ -45,7 +50,7 @@ static const char detect_usage[] =
 	"terminal and stdout is not. Exit status: 0, 1 runtime error (also a\n"
 	"failed write of the alerts), 2 bad arguments or invalid rules.\n";
 
-enum { OPT_VALIDATE = OPT_COMMAND };
+enum { OPT_VALIDATE = OPT_COMMAND, OPT_PRINT_CONDITIONS };
 
 static const struct option detect_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -55,6 +60,7 @@ static const struct option detect_opts[] = {
 	{ "priority", required_argument, NULL, 'p' },
 	{ "write", required_argument, NULL, 'w' },
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
+	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -224,6 +230,35 @@ static int validate(struct kcap_rules *r, const char **paths, unsigned int n)
 	return 0;
 }
 
+/* --print-conditions: each rule, tab, its expanded condition. */
+static int print_conditions(struct kcap_rules *r, const char **paths, unsigned int n)
+{
+	unsigned int total, i;
+	const char *name;
+	char *cond;
+	int err;
+
+	if (!n)
+		return usage_error("detect", "--print-conditions needs rules files");
+	err = load_rules(r, paths, n, true);
+	if (err)
+		return err;
+	total = kcap_rules_count(r, NULL);
+	for (i = 0; i < total; i++) {
+		cond = kcap_rules_condition(r, i, &name, NULL);
+		if (!cond) {
+			fprintf(stderr, "kcap detect: rule %u: %s\n", i, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (!output_ok(printf("%s\t%s\n", name, cond) >= 0)) {
+			free(cond);
+			return EXIT_RUNTIME;
+		}
+		free(cond);
+	}
+	return output_ok(!fflush(stdout)) ? 0 : EXIT_RUNTIME;
+}
+
 struct detect_args {
 	const char *rules[64];
 	unsigned int nrules;
@@ -233,6 +268,7 @@ struct detect_args {
 	int prio; /* -1: all */
 	bool json;
 	bool validate;
+	bool print_conditions;
 	char defpath[PATH_MAX]; /* the default rules file, when found next to the tool */
 };
 
@@ -272,6 +308,9 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		case OPT_VALIDATE:
 			a->validate = true;
 			break;
+		case OPT_PRINT_CONDITIONS:
+			a->print_conditions = true;
+			break;
 		case 'h':
 			fputs(detect_usage, stdout);
 			return 0;
@@ -279,7 +318,9 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			return bad_option("detect", argc, argv, "r:R:jn:p:w:h");
 		}
 	}
-	if (a->validate) {
+	if (a->validate && a->print_conditions)
+		return usage_error("detect", "--validate or --print-conditions, not both");
+	if (a->validate || a->print_conditions) {
 		/* the arguments are the rules files to check */
 		for (i = optind; i < argc && a->nrules < sizeof(a->rules) / sizeof(a->rules[0]);
 		     i++)
@@ -465,6 +506,10 @@ int cmd_detect(int argc, char **argv)
 	}
 	if (a.validate) {
 		ret = validate(r, a.rules, a.nrules);
+		goto out;
+	}
+	if (a.print_conditions) {
+		ret = print_conditions(r, a.rules, a.nrules);
 		goto out;
 	}
 	if (a.prio >= 0)

@@ -323,6 +323,19 @@ KCAP_API const char *kcap_rules_warning(const struct kcap_rules *r, unsigned int
 /* kcap_rules_count() - rules loaded and, in *enabled, those enabled. */
 KCAP_API unsigned int kcap_rules_count(const struct kcap_rules *r, unsigned int *enabled);
 
+/*
+ * kcap_rules_condition() - rule @i's (load order) condition as one line:
+ * macros replaced by their parenthesised conditions, list names in value
+ * lists by their items, exceptions appended as "and not (...)", the way
+ * Falco expands them; for other engines of the same filter language. Call
+ * after kcap_rules_compile() (nested lists are expanded then). *@name and
+ * *@enabled (either may be NULL) describe the rule. Returns a string the
+ * caller frees; NULL with errno ENOENT past the last rule, ENOMEM, or ELOOP
+ * for macros nested more than 100 deep.
+ */
+KCAP_API char *kcap_rules_condition(struct kcap_rules *r, unsigned int i, const char **name,
+				    bool *enabled);
+
 /* kcap_rules_set_min_priority() - skip rules below @p (default: debug). */
 KCAP_API void kcap_rules_set_min_priority(struct kcap_rules *r, enum kcap_priority p);
 
