@@ -355,6 +355,33 @@ static void test_abi_2_2_fields(void **state)
 	ev = mk(&e2, KCAP_EVT_CAPSET, 101, 101, 60, 5, capset);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 	assert_true(matches(&w, ev, "thread.cap_effective = CAP_NET_ADMIN"));
+	/* a bound socket: its own address is the server's end, as in Falco */
+	{
+		struct p s6[] = { { S64(6) }, { S64(AF_INET) }, { S64(1) }, { S64(0) } };
+		struct p bind[] = { { S64(0) }, { S64(6) }, { &srv, sizeof(srv) } };
+
+		ev = mk(&e2, KCAP_EVT_SOCKET, 101, 101, 65, 4, s6);
+		assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+		ev = mk(&e2, KCAP_EVT_BIND, 101, 101, 66, 3, bind);
+		assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
+		assert_true(matches(&w, ev, "fd.name = \"127.0.0.1:8080\" and fd.sip = 127.0.0.1"));
+		assert_true(matches(&w, ev, "fd.sport = 8080 and fd.lport = 8080 and fd.connected = false"));
+		assert_false(matches(&w, ev, "fd.cip exists or fd.rip exists or fd.cport exists"));
+	}
+	/* evt.arg renders as Falco does; evt.rawarg stays a number */
+	{
+		struct p pt[] = { { S64(0) }, { U32(16) }, { S64(200) }, { S64(0) }, { S64(0) } };
+		struct p kill[] = { { S64(0) }, { S64(200) }, { U32(9) } };
+		struct p chmod[] = { { S64(0) }, { STR("/tmp/x") }, { U32(04755) } };
+
+		ev = mk(&e2, KCAP_EVT_PTRACE, 101, 101, 70, 5, pt);
+		assert_true(matches(&w, ev, "evt.arg.request = PTRACE_ATTACH and evt.rawarg.request = 16"));
+		ev = mk(&e2, KCAP_EVT_KILL, 101, 101, 71, 3, kill);
+		assert_true(matches(&w, ev, "evt.arg.sig = SIGKILL and evt.rawarg.sig = 9"));
+		ev = mk(&e2, KCAP_EVT_CHMOD, 101, 101, 72, 3, chmod);
+		assert_true(matches(&w, ev, "evt.arg.mode contains S_ISUID and evt.rawarg.mode = 2541"));
+		assert_true(matches(&w, ev, "evt.arg.mode = \"S_ISUID|S_IRUSR|S_IWUSR|S_IXUSR|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH\""));
+	}
 	kcap_state_free(w.st);
 }
 

@@ -511,6 +511,12 @@ static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, 
 	    !strcmp(c->lastsym.param, pd->name))
 		return strcpy(o.buf, c->lastsym.text);
 	sym = kcap__sym_of(c->ev->type, pd->name);
+	/* Falco renders chmod's mode by name (evt.arg.mode contains S_ISUID);
+	 * kcap's event lines keep the octal number. */
+	if (!sym && !strcmp(pd->name, "mode") &&
+	    (c->ev->type == KCAP_EVT_CHMOD || c->ev->type == KCAP_EVT_FCHMOD ||
+	     c->ev->type == KCAP_EVT_FCHMODAT))
+		sym = KCAP__SYM_MODE;
 
 	switch (sym) {
 	case KCAP__SYM_OPEN_FLAGS:
@@ -526,6 +532,12 @@ static const char *arg_text(struct kevctx *c, const struct kcap_param_desc *pd, 
 	case KCAP__SYM_SOCK_FLAGS:
 	case KCAP__SYM_MSG_FLAGS:
 	case KCAP__SYM_MFD_FLAGS:
+	case KCAP__SYM_SIGNAL:
+	case KCAP__SYM_PTRACE_REQ:
+	case KCAP__SYM_MODE:
+	case KCAP__SYM_FCNTL_CMD:
+	case KCAP__SYM_PRCTL_OPT:
+	case KCAP__SYM_SHUT_HOW:
 		kcap__put_sym(&o, sym, (__u64)n);
 		break;
 	default:
@@ -985,10 +997,12 @@ static bool fd_tuple(const struct kfd *f, enum kfield_id id, unsigned int nth, s
 	switch (id) {
 	case F_FD_LIP:
 	case F_FD_LPORT:
-		client = !f->accepted;
+		client = !f->accepted && !f->bound;
 		break;
 	case F_FD_RIP:
 	case F_FD_RPORT:
+		if (f->bound)
+			return false;
 		client = f->accepted;
 		break;
 	case F_FD_IP:
@@ -1001,6 +1015,8 @@ static bool fd_tuple(const struct kfd *f, enum kfield_id id, unsigned int nth, s
 		client = id == F_FD_CIP || id == F_FD_CPORT;
 		break;
 	}
+	if (f->bound && client)
+		return false; /* a bound socket has no client end */
 	if (id == F_FD_CPORT || id == F_FD_SPORT || id == F_FD_LPORT || id == F_FD_RPORT ||
 	    id == F_FD_PORT)
 		return put_int(v, client ? f->sport : f->dport);
@@ -1079,7 +1095,7 @@ static bool field_fd(struct kevctx *c, const struct kfieldref *ref, unsigned int
 	case F_FD_NAMERAW:
 		return fd_nameraw(c, f, v);
 	case F_FD_CONNECTED:
-		return is_ip(f) && put_bool(v, f->dport || f->dip[0]);
+		return is_ip(f) && put_bool(v, !f->bound && (f->dport || f->dip[0]));
 	case F_FD_SOCKFAMILY:
 		return (is_ip(f) || f->typechar == 'u') && put_str(v, is_ip(f) ? "ip" : "unix");
 	case F_FD_L4PROTO:

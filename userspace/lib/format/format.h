@@ -35,6 +35,8 @@ enum kcap__sym {
 	KCAP__SYM_PRCTL_OPT,
 	KCAP__SYM_SHUT_HOW,
 	KCAP__SYM_INT_PAIR, /* 8 bytes: two s32 (socketpair fds) */
+	KCAP__SYM_PTRACE_REQ,
+	KCAP__SYM_MODE, /* chmod's mode: S_ISUID|S_IRUSR|... as Falco writes it */
 };
 
 struct kcap__name {

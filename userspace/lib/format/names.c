@@ -125,6 +125,31 @@ static const struct kcap__name fcntl_cmds[] = {
 	N(1033, "F_ADD_SEALS"),	  N(1034, "F_GET_SEALS"),    END,
 };
 
+static const struct kcap__name ptrace_reqs[] = {
+	N(0, "PTRACE_TRACEME"),	   N(1, "PTRACE_PEEKTEXT"),	N(2, "PTRACE_PEEKDATA"),
+	N(3, "PTRACE_PEEKUSR"),	   N(4, "PTRACE_POKETEXT"),	N(5, "PTRACE_POKEDATA"),
+	N(6, "PTRACE_POKEUSR"),	   N(7, "PTRACE_CONT"),		N(8, "PTRACE_KILL"),
+	N(9, "PTRACE_SINGLESTEP"), N(12, "PTRACE_GETREGS"),	N(13, "PTRACE_SETREGS"),
+	N(14, "PTRACE_GETFPREGS"), N(15, "PTRACE_SETFPREGS"),	N(16, "PTRACE_ATTACH"),
+	N(17, "PTRACE_DETACH"),	   N(18, "PTRACE_GETFPXREGS"),	N(19, "PTRACE_SETFPXREGS"),
+	N(24, "PTRACE_SYSCALL"),   N(0x4200, "PTRACE_SETOPTIONS"), N(0x4201, "PTRACE_GETEVENTMSG"),
+	N(0x4202, "PTRACE_GETSIGINFO"), N(0x4203, "PTRACE_SETSIGINFO"),
+	N(0x4204, "PTRACE_GETREGSET"), N(0x4205, "PTRACE_SETREGSET"), N(0x4206, "PTRACE_SEIZE"),
+	N(0x4207, "PTRACE_INTERRUPT"), N(0x4208, "PTRACE_LISTEN"), N(0x4209, "PTRACE_PEEKSIGINFO"),
+	N(0x420a, "PTRACE_GETSIGMASK"), N(0x420b, "PTRACE_SETSIGMASK"),
+	N(0x420c, "PTRACE_SECCOMP_GET_FILTER"), N(0x420d, "PTRACE_SECCOMP_GET_METADATA"),
+	N(0x420e, "PTRACE_GET_SYSCALL_INFO"), N(0x420f, "PTRACE_GET_RSEQ_CONFIGURATION"),
+	END,
+};
+
+/* Mode bits, highest first (Falco's PT_MODE names). */
+static const struct kcap__name mode_bits[] = {
+	N(04000, "S_ISUID"), N(02000, "S_ISGID"), N(01000, "S_ISVTX"), N(0400, "S_IRUSR"),
+	N(0200, "S_IWUSR"),  N(0100, "S_IXUSR"),  N(040, "S_IRGRP"),   N(020, "S_IWGRP"),
+	N(010, "S_IXGRP"),   N(04, "S_IROTH"),	  N(02, "S_IWOTH"),    N(01, "S_IXOTH"),
+	END,
+};
+
 static const struct kcap__name prctl_opts[] = {
 	N(1, "PR_SET_PDEATHSIG"),  N(2, "PR_GET_PDEATHSIG"), N(3, "PR_GET_DUMPABLE"),
 	N(4, "PR_SET_DUMPABLE"),   N(7, "PR_GET_KEEPCAPS"),  N(8, "PR_SET_KEEPCAPS"),
@@ -294,6 +319,13 @@ void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 	case KCAP__SYM_SHUT_HOW:
 		put_enum_bits(o, v, ~0ULL, shut_how, NULL);
 		return;
+	case KCAP__SYM_PTRACE_REQ:
+		put_enum_bits(o, v, ~0ULL, ptrace_reqs, NULL);
+		return;
+	case KCAP__SYM_MODE:
+		put_bits(o, mode_bits, &v, &any);
+		put_rest(o, v, any);
+		return;
 	case KCAP__SYM_NONE:
 	case KCAP__SYM_INT_PAIR:
 		break;
@@ -343,6 +375,7 @@ static const struct {
 	{ KCAP_EVT_FCNTL, "cmd", KCAP__SYM_FCNTL_CMD },
 	{ KCAP_EVT_PRCTL, "option", KCAP__SYM_PRCTL_OPT },
 	{ KCAP_EVT_SHUTDOWN, "how", KCAP__SYM_SHUT_HOW },
+	{ KCAP_EVT_PTRACE, "request", KCAP__SYM_PTRACE_REQ },
 };
 
 enum kcap__sym kcap__sym_of(unsigned int type, const char *param)

@@ -15,6 +15,7 @@ struct kfd {
 	char typechar; /* Falco's fd.typechar: f 4 6 u p e s l i t m d o */
 	__u8 l4; /* IPPROTO_TCP, IPPROTO_UDP, 255 raw; 0 unknown */
 	bool accepted; /* from accept(): the local end is the server (dip) */
+	bool bound; /* bound, not connected: dip:dport is its own (server) address */
 	__u16 sport;
 	__u16 dport;
 	char sip[48];

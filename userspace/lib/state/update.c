@@ -337,12 +337,19 @@ static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *
 		if (has_lo) {
 			sa_ip(&lo, f->dip, &f->dport);
 		} else {
-			memcpy(f->dip, listener->sip, sizeof(f->dip));
-			f->dport = listener->sport;
+			memcpy(f->dip, listener->dip, sizeof(f->dip));
+			f->dport = listener->dport;
 		}
+		f->bound = false;
 		f->l4 = listener->l4 ? listener->l4 : IPPROTO_TCP;
 		f->accepted = true;
 	} else {
+		if (f->bound && !has_lo) {
+			/* bound before connecting: its address is the client's end */
+			memcpy(f->sip, f->dip, sizeof(f->sip));
+			f->sport = f->dport;
+		}
+		f->bound = false;
 		if (has_pe)
 			sa_ip(&pe, f->dip, &f->dport);
 		else if (has_sa)
@@ -368,6 +375,7 @@ static void on_dup(struct kcap_state *st, struct kthread *t, __s32 oldfd, __s32 
 		return;
 	f->l4 = o->l4;
 	f->accepted = o->accepted;
+	f->bound = o->bound;
 	f->sport = o->sport;
 	f->dport = o->dport;
 	memcpy(f->sip, o->sip, sizeof(f->sip));
@@ -526,10 +534,18 @@ static void on_bind(struct kthread *t, struct evp *e, __s32 fd)
 	struct kcap_sockaddr sa;
 
 	if (f && p_sockaddr(e, "addr", &sa)) {
-		if (sa.family == AF_UNIX)
+		if (sa.family == AF_UNIX) {
 			kst_setstr(&f->name, sa.path, strlen(sa.path));
-		else
-			sa_ip(&sa, f->sip, &f->sport);
+		} else if (sa.family == AF_INET || sa.family == AF_INET6) {
+			/* a bound (listening) socket: Falco names it by its own
+			 * address, the server's end (fd.sip, fd.sport) */
+			char name[160];
+
+			sa_ip(&sa, f->dip, &f->dport);
+			f->bound = true;
+			snprintf(name, sizeof(name), "%s:%u", f->dip, f->dport);
+			kst_setstr(&f->name, name, strlen(name));
+		}
 	}
 }
 
