@@ -255,8 +255,11 @@ static void on_open(struct kcap_state *st, struct kthread *t, const struct evp *
 	f = kst_fd_add(st, t, (__s32)res, flags & O_DIRECTORY_FLAG ? 'd' : 'f');
 	if (!f)
 		return;
+	/* The kernel's absolute path; a pseudo file's ("net:[4026531840]",
+	 * "anon_inode:[...]") is not a path: the name it was opened by is
+	 * what Falco calls it (/proc/self/ns/net). */
 	s = p_bytes(e, "path", &n);
-	if (!s || !n)
+	if (!s || !n || s[0] != '/')
 		s = p_bytes(e, "name", &n);
 	if (s)
 		kst_setstr(&f->name, s, n);
