@@ -385,6 +385,32 @@ static void test_abi_2_2_fields(void **state)
 	kcap_state_free(w.st);
 }
 
+/* What older releases of Falco's rules use: %container.info, empty lists. */
+static void test_older_falco_rules(void **state)
+{
+	struct world w;
+	struct kcap_rules *r;
+	struct hits h = { 0 };
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(one_rule(&r, "- list: c2_ips\n  items: []\n",
+				  "evt.type = connect and not fd.sip in (c2_ips)",
+				  "connect %proc.name %container.info"),
+			 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.connect_ev, on_alert, &h), 1);
+	/* without -pk/-pc, Falco writes "%container.name (id=%container.id)" */
+	assert_non_null(strstr(h.out[0], "connect cat <NA> (id=0123456789ab)"));
+	kcap_rules_free(r);
+	h.n = 0;
+	assert_int_equal(one_rule(&r, "- list: c2_ips\n  items: []\n",
+				  "evt.type = connect and fd.sip in (c2_ips)", NULL),
+			 0);
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.connect_ev, on_alert, &h), 0);
+	kcap_rules_free(r);
+	kcap_state_free(w.st);
+}
+
 static void test_lists_macros_exceptions(void **state)
 {
 	struct world w;
@@ -677,6 +703,7 @@ static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
 	cmocka_unit_test(test_abi_2_2_fields),
+	cmocka_unit_test(test_older_falco_rules),
 	cmocka_unit_test(test_lists_macros_exceptions),
 	cmocka_unit_test(test_malformed),
 	cmocka_unit_test(test_multiline_location),

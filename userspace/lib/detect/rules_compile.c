@@ -53,7 +53,8 @@ static int expand_list(struct kcap_rules *r, struct klist *l, unsigned int depth
 	size_t i;
 	int err;
 
-	if (l->expanded || (!l->n && !l->expanding))
+	/* an empty list expands too: "x in (empty_list)" is "x in ()" */
+	if (l->expanded)
 		return 0;
 	if (l->expanding || depth > 32)
 		return kr_err(r, &l->loc, "list '%s' includes itself", l->name);
@@ -252,9 +253,60 @@ static bool add_seg(struct krule *ru, struct koutseg *s)
 }
 
 /* "text %proc.name text %fd.name" into literal and field segments. */
+/*
+ * Falco's %container.info (rules before falcosecurity/rules 4.0 use it):
+ * without -pk/-pc options Falco writes "%container.name (id=%container.id)"
+ * in its place. Returns @o with every occurrence replaced (to free), or
+ * NULL when there is none or on ENOMEM (*err).
+ */
+static char *container_info(const char *o, int *err)
+{
+	static const char key[] = "%container.info", rep[] = "%container.name (id=%container.id)";
+	const char *p;
+	size_t n = 0, len;
+	char *out, *w;
+
+	*err = 0;
+	for (p = o; (p = strstr(p, key)); p += sizeof(key) - 1)
+		n++;
+	if (!n)
+		return NULL;
+	len = strlen(o) + n * (sizeof(rep) - sizeof(key)) + 1;
+	out = malloc(len);
+	if (!out) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (w = out, p = o; *p;) {
+		if (!strncmp(p, key, sizeof(key) - 1)) {
+			memcpy(w, rep, sizeof(rep) - 1);
+			w += sizeof(rep) - 1;
+			p += sizeof(key) - 1;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+static int compile_output_text(struct kcap_rules *r, struct krule *ru, const char *o);
+
 static int compile_output(struct kcap_rules *r, struct krule *ru)
 {
-	const char *o = ru->output ? ru->output : "", *p = o, *lit = o;
+	int err;
+	char *sub = container_info(ru->output ? ru->output : "", &err);
+
+	if (err)
+		return err;
+	err = compile_output_text(r, ru, sub ? sub : ru->output ? ru->output : "");
+	free(sub);
+	return err;
+}
+
+static int compile_output_text(struct kcap_rules *r, struct krule *ru, const char *o)
+{
+	const char *p = o, *lit = o;
 	unsigned int unknown = 0;
 	size_t i, j;
 
