@@ -75,6 +75,7 @@ static u32 kcap_put_unix(struct kcap_rec *w, struct sock *sk, bool peer)
 						       sizeof(ua)))
 			return 0;
 	} else {
+		/* pairs with the release in unix_bind(): addr's contents are set */
 		ua = smp_load_acquire(&unix_sk(sk)->addr);
 	}
 	if (!ua || copy_from_kernel_nofault(&len, &ua->len, sizeof(len)) ||
