@@ -126,6 +126,11 @@ keep_overlay() {
 
 fetch_image() {
 	local rel=$1 dest=$KCAP_CACHE/kernels/$1 suite root pkg img
+	# One fetch per release at a time: make test's guest matrix and its
+	# Falco test (and make bench) may ask for the same kernel at once.
+	mkdir -p "$KCAP_CACHE/kernels"
+	exec 9>"$KCAP_CACHE/kernels/.lock-$rel"
+	flock 9
 	if [ -s "$dest/vmlinuz" ] && { [ -s "$dest/overlay.ko" ] || [ -s "$dest/overlay.none" ]; }; then
 		echo "$dest/vmlinuz"
 		return
