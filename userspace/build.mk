@@ -26,11 +26,12 @@ US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSE
 	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) $(EXTRA_CFLAGS)
 # Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md); libelf reads
 # kcap.ko's .modinfo (module.c); libyaml reads detection rules (rules_yaml.c).
-LIB_LIBS := -lelf -lzstd -lz -lyaml
+# jansson reads container runtimes' state files (container/, docs/containers.md).
+LIB_LIBS := -lelf -lzstd -lz -lyaml -ljansson
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # One folder per subsystem (userspace/README.md); objects keep the folder.
-LIB_SUBDIRS := capture event format state detect export driverctl
+LIB_SUBDIRS := capture event format container state detect export driverctl
 LIB_SRCS := $(foreach d,$(LIB_SUBDIRS),$(wildcard $(US_DIR)/lib/$(d)/*.c))
 LIB_NAMES := $(patsubst $(US_DIR)/lib/%.c,%.o,$(LIB_SRCS))
 LIB_PIC_OBJS := $(addprefix $(US_OBJ)/lib-pic/,$(LIB_NAMES))
