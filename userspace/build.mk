@@ -148,6 +148,7 @@ $(BUILD)/bin/kcap-static: $(CLI_OBJS) $(LIB_A)
 $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -DKCAP_TEST_CORPUS='"$(TOP)/tests/fuzz/corpus"' \
+		-DKCAP_TEST_FIXTURES='"$(TOP)/tests/unit/fixtures"' \
 		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -MMD -MP -c -o $@ $<
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_ASAN_OBJS)
 	@mkdir -p $(@D)

@@ -19,16 +19,16 @@
 #include "internal.h"
 
 /* Bounds: a value longer than its field is an error (-ENAMETOOLONG), never cut. */
-#define KCAP_CT_ID_LEN 128 /* runc accepts any [A-Za-z0-9_+.-] id; CRI ids are 64 hex */
-#define KCAP_CT_NAME_LEN 256 /* docker names, CRI container names */
-#define KCAP_CT_IMAGE_LEN 512 /* image reference as written (repository:tag@digest) */
-#define KCAP_CT_TAG_LEN 128 /* the distribution spec's tag limit */
-#define KCAP_CT_DIGEST_LEN 136 /* "sha512:" + 128 hex */
-#define KCAP_CT_K8S_LEN 254 /* DNS subdomain names (pod, namespace) */
-#define KCAP_CT_UID_LEN 40 /* a pod UID is a 36-character UUID */
-#define KCAP_CT_PATH_LEN 1024 /* a mount's source or destination */
-#define KCAP_CT_MAX_MOUNTS 32 /* mounts kept; nr_mounts_total counts them all */
-#define KCAP_CT_MAX_ROOTS 8 /* state directories searched */
+#define KCAP_CT_ID_LEN 128	    /* runc accepts any [A-Za-z0-9_+.-] id; CRI ids are 64 hex */
+#define KCAP_CT_NAME_LEN 256	    /* docker names, CRI container names */
+#define KCAP_CT_IMAGE_LEN 512	    /* image reference as written (repository:tag@digest) */
+#define KCAP_CT_TAG_LEN 128	    /* the distribution spec's tag limit */
+#define KCAP_CT_DIGEST_LEN 136	    /* "sha512:" + 128 hex */
+#define KCAP_CT_K8S_LEN 254	    /* DNS subdomain names (pod, namespace) */
+#define KCAP_CT_UID_LEN 40	    /* a pod UID is a 36-character UUID */
+#define KCAP_CT_PATH_LEN 1024	    /* a mount's source or destination */
+#define KCAP_CT_MAX_MOUNTS 32	    /* mounts kept; nr_mounts_total counts them all */
+#define KCAP_CT_MAX_ROOTS 8	    /* state directories searched */
 #define KCAP_CT_MAX_FILE (4u << 20) /* a state or config file larger than this is refused */
 
 struct kcap_ct_paths {
@@ -62,8 +62,8 @@ struct kcap_ct_mount {
 
 struct kcap_ct_meta {
 	char id[KCAP_CT_ID_LEN];
-	char runtime[16]; /* "docker", "runc", "crun" */
-	char name[KCAP_CT_NAME_LEN]; /* container.name */
+	char runtime[16];	       /* "docker", "runc", "crun" */
+	char name[KCAP_CT_NAME_LEN];   /* container.name */
 	char image[KCAP_CT_IMAGE_LEN]; /* container.image, as the runtime recorded it */
 	char image_repository[KCAP_CT_IMAGE_LEN];
 	char image_tag[KCAP_CT_TAG_LEN];
@@ -75,8 +75,8 @@ struct kcap_ct_meta {
 	char pod_namespace[KCAP_CT_K8S_LEN];
 	char pod_uid[KCAP_CT_UID_LEN];
 	char sandbox_id[KCAP_CT_ID_LEN];
-	char container_type[16]; /* CRI: "container" or "sandbox" (the pause container) */
-	unsigned int nr_mounts; /* entries in mounts[] */
+	char container_type[16];      /* CRI: "container" or "sandbox" (the pause container) */
+	unsigned int nr_mounts;	      /* entries in mounts[] */
 	unsigned int nr_mounts_total; /* mounts the container has */
 	struct kcap_ct_mount mounts[KCAP_CT_MAX_MOUNTS];
 	char err[KCAP_ERRMSG_LEN]; /* why the last lookup failed */

@@ -14,11 +14,11 @@
 
 /* Sets @m->err and returns -@err. */
 int ct_err(struct kcap_ct_meta *m, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* @buf = host_root + printf(@fmt): -ENAMETOOLONG past PATH_MAX. */
 int ct_path(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * The JSON object in file @path, at most KCAP_CT_MAX_FILE bytes, a regular

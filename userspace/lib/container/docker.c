@@ -30,7 +30,8 @@ static int docker_mount(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, j
 	if ((err = ct_get(m, mp, "Source", JSON_STRING, &src, "config.v2.json mount point")) ||
 	    (err = ct_get(m, mp, "Destination", JSON_STRING, &dst, "config.v2.json mount point")) ||
 	    (err = ct_get(m, mp, "RW", JSON_TRUE, &rw, "config.v2.json mount point")) ||
-	    (err = ct_get(m, mp, "Propagation", JSON_STRING, &prop, "config.v2.json mount point")) ||
+	    (err =
+		 ct_get(m, mp, "Propagation", JSON_STRING, &prop, "config.v2.json mount point")) ||
 	    (err = ct_get(m, mp, "Name", JSON_STRING, &name, "config.v2.json mount point")) ||
 	    (err = ct_get(m, mp, "Driver", JSON_STRING, &driver, "config.v2.json mount point")))
 		return err;
@@ -44,9 +45,9 @@ static int docker_mount(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, j
 	if ((err = ct_copy(m, mt->dest, sizeof(mt->dest), json_string_value(dst),
 			   json_string_length(dst), "a mount's destination")))
 		return err;
-	if (prop && (err = ct_copy(m, mt->propagation, sizeof(mt->propagation),
-				   json_string_value(prop), json_string_length(prop),
-				   "a mount's propagation")))
+	if (prop &&
+	    (err = ct_copy(m, mt->propagation, sizeof(mt->propagation), json_string_value(prop),
+			   json_string_length(prop), "a mount's propagation")))
 		return err;
 	if (src && json_string_length(src)) {
 		err = ct_copy(m, mt->source, sizeof(mt->source), json_string_value(src),
@@ -91,15 +92,15 @@ static int docker_config(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, 
 	if (started[0] && strncmp(started, "0001-01-01T", 11) &&
 	    kcap__ct_parse_time(started, &m->start_ts))
 		return ct_err(m, EINVAL, "config.v2.json: State.StartedAt is not an RFC 3339 time");
-	json_object_foreach(labels, key, v) {
+	json_object_foreach(labels, key, v)
+	{
 		if (!json_is_string(v))
-			return ct_err(m, EINVAL, "config.v2.json: label \"%s\" is not a string", key);
+			return ct_err(m, EINVAL, "config.v2.json: label \"%s\" is not a string",
+				      key);
 		if ((err = ct_annotation(m, key, json_string_value(v), json_string_length(v))))
 			return err;
 	}
-	json_object_foreach(mps, key, v)
-		if ((err = docker_mount(p, m, v)))
-			return err;
+	json_object_foreach(mps, key, v) if ((err = docker_mount(p, m, v))) return err;
 	return 0;
 }
 

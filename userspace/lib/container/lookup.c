@@ -11,14 +11,15 @@
 #include "ct.h"
 
 const struct kcap_ct_paths kcap__ct_default_paths = {
-	.host_root = NULL,
-	.docker_root = "/var/lib/docker",
-	.oci_roots = {
-		"/run/runc", /* runc's --root as root */
-		"/run/crun", /* crun's --root as root */
-		"/run/containerd/runc/k8s.io", /* containerd's runc shim, CRI namespace */
-		"/run/containerd/runc/default", /* ctr's namespace */
-		NULL,
+    .host_root = NULL,
+    .docker_root = "/var/lib/docker",
+    .oci_roots =
+	{
+	    "/run/runc",		    /* runc's --root as root */
+	    "/run/crun",		    /* crun's --root as root */
+	    "/run/containerd/runc/k8s.io",  /* containerd's runc shim, CRI namespace */
+	    "/run/containerd/runc/default", /* ctr's namespace */
+	    NULL,
 	},
 };
 

@@ -188,23 +188,27 @@ int ct_str(struct kcap_ct_meta *m, json_t *obj, const char *key, char *dst, size
 }
 
 /* Kubernetes metadata: containerd's CRI plugin writes these annotations into
- * the OCI spec; kubelet's docker integration wrote the labels. */
+ * the OCI spec; kubelet's docker integration (dockershim, cri-dockerd) puts
+ * the pod's in docker labels. container.name of a docker container stays
+ * its docker name, as in Falco. */
 static const struct {
 	const char *key;
 	size_t off, len;
 } ann_fields[] = {
-#define F(k, f) { k, offsetof(struct kcap_ct_meta, f), sizeof(((struct kcap_ct_meta *)0)->f) }
-	F("io.kubernetes.cri.container-name", name),
-	F("io.kubernetes.cri.image-name", image),
-	F("io.kubernetes.cri.sandbox-name", pod_name),
-	F("io.kubernetes.cri.sandbox-namespace", pod_namespace),
-	F("io.kubernetes.cri.sandbox-uid", pod_uid),
-	F("io.kubernetes.cri.sandbox-id", sandbox_id),
-	F("io.kubernetes.cri.container-type", container_type),
-	F("io.kubernetes.container.name", name),
-	F("io.kubernetes.pod.name", pod_name),
-	F("io.kubernetes.pod.namespace", pod_namespace),
-	F("io.kubernetes.pod.uid", pod_uid),
+#define F(k, f)                                                                                    \
+	{                                                                                          \
+		k, offsetof(struct kcap_ct_meta, f), sizeof(((struct kcap_ct_meta *)0)->f)         \
+	}
+    F("io.kubernetes.cri.container-name", name),
+    F("io.kubernetes.cri.image-name", image),
+    F("io.kubernetes.cri.sandbox-name", pod_name),
+    F("io.kubernetes.cri.sandbox-namespace", pod_namespace),
+    F("io.kubernetes.cri.sandbox-uid", pod_uid),
+    F("io.kubernetes.cri.sandbox-id", sandbox_id),
+    F("io.kubernetes.cri.container-type", container_type),
+    F("io.kubernetes.pod.name", pod_name),
+    F("io.kubernetes.pod.namespace", pod_namespace),
+    F("io.kubernetes.pod.uid", pod_uid),
 #undef F
 };
 
@@ -234,7 +238,7 @@ int kcap__ct_parse_time(const char *s, uint64_t *ns)
 {
 	int year, mon, mday, hour, min, sec, oh = 0, om = 0, sign = 0;
 	uint64_t frac = 0, scale = 1000000000ull;
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	time_t t;
 
 	if (digits(&s, 4, &year) || *s++ != '-' || digits(&s, 2, &mon) || *s++ != '-' ||
@@ -289,8 +293,8 @@ int kcap__ct_image_split(struct kcap_ct_meta *m)
 		return 0;
 	at = strchr(img, '@');
 	end = at ? at : img + strlen(img);
-	if (at && (err = ct_copy(m, m->image_digest, sizeof(m->image_digest), at + 1, strlen(at + 1),
-				 "the image digest")))
+	if (at && (err = ct_copy(m, m->image_digest, sizeof(m->image_digest), at + 1,
+				 strlen(at + 1), "the image digest")))
 		return err;
 	slash = memrchr(img, '/', (size_t)(end - img));
 	colon = memrchr(img, ':', (size_t)(end - img));
@@ -302,6 +306,6 @@ int kcap__ct_image_split(struct kcap_ct_meta *m)
 			return err;
 		end = colon;
 	}
-	return ct_copy(m, m->image_repository, sizeof(m->image_repository), img, (size_t)(end - img),
-		       "the image repository");
+	return ct_copy(m, m->image_repository, sizeof(m->image_repository), img,
+		       (size_t)(end - img), "the image repository");
 }
