@@ -60,9 +60,19 @@ static struct kcap_ct_meta *lookup(const char *root, const char *id, int want)
 	err = kcap__ct_lookup(&p, id, m);
 	if (err != want)
 		fail_msg("lookup %s: %d, want %d (%s)", id, err, want, m->err);
-	if (err)
+	if (err) {
+		/* a failed lookup owns nothing and says why */
 		assert_true(m->err[0] != '\0');
+		assert_null(m->mounts);
+		assert_int_equal(m->nr_mounts, 0);
+	}
 	return m;
+}
+
+static void meta_free(struct kcap_ct_meta *m)
+{
+	kcap__ct_meta_release(m);
+	free(m);
 }
 
 static uint64_t ts(const char *s)
@@ -143,17 +153,17 @@ static void test_ct_runc(void **state)
 	m = lookup(FIX, RUNC_PLAIN, 0);
 	assert_string_equal(m->id, RUNC_PLAIN);
 	expect_plain(m, "runc", "2026-11-30T14:39:35.083526366Z");
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, RUNC_POD, 0);
 	expect_pod(m, "runc");
 	assert_int_equal(m->start_ts, 1796049575148920097ull);
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, RUNC_PRIV, 0);
 	assert_true(m->privileged);
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, RUNC_BIND, 0);
 	expect_bind(m);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_crun(void **state)
@@ -164,17 +174,17 @@ static void test_ct_crun(void **state)
 	m = lookup(FIX, CRUN_PLAIN, 0);
 	expect_plain(m, "crun", "2026-11-30T14:39:53.418680Z");
 	expect_mount(m, "/sys", "sysfs", false, "");
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, CRUN_POD, 0);
 	expect_pod(m, "crun");
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, CRUN_PRIV, 0);
 	assert_true(m->privileged);
 	expect_mount(m, "/sys", "sysfs", true, "");
-	free(m);
+	meta_free(m);
 	m = lookup(FIX, CRUN_BIND, 0);
 	expect_bind(m);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_docker(void **state)
@@ -197,7 +207,7 @@ static void test_ct_docker(void **state)
 	assert_int_equal(m->nr_mounts, 2);
 	expect_mount(m, "/usr/share/nginx/html", "/srv/www", false, "rprivate");
 	expect_mount(m, "/var/cache/nginx", "/var/lib/docker/volumes/nginx-cache/_data", true, "");
-	free(m);
+	meta_free(m);
 
 	m = lookup(FIX, DOCKER_PRIV, 0);
 	assert_true(m->privileged);
@@ -215,7 +225,7 @@ static void test_ct_docker(void **state)
 	/* 15:10:00+01:00 */
 	assert_int_equal(m->start_ts, ts("2026-11-30T14:10:00Z"));
 	expect_mount(m, "/host", "/", true, "rslave");
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_ids(void **state)
@@ -225,14 +235,14 @@ static void test_ct_ids(void **state)
 	char long_id[KCAP_CT_ID_LEN + 2];
 
 	(void)state;
-	free(lookup(FIX, ID64, -ENOENT));
-	free(lookup(FIX, "../../../etc", -EINVAL));
-	free(lookup(FIX, "a/b", -EINVAL));
-	free(lookup(FIX, "", -EINVAL));
-	free(lookup(FIX, "..", -EINVAL));
+	meta_free(lookup(FIX, ID64, -ENOENT));
+	meta_free(lookup(FIX, "../../../etc", -EINVAL));
+	meta_free(lookup(FIX, "a/b", -EINVAL));
+	meta_free(lookup(FIX, "", -EINVAL));
+	meta_free(lookup(FIX, "..", -EINVAL));
 	memset(long_id, 'a', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
-	free(lookup(FIX, long_id, -EINVAL));
+	meta_free(lookup(FIX, long_id, -EINVAL));
 	m = calloc(1, sizeof(*m));
 	assert_non_null(m);
 	assert_int_equal(kcap__ct_lookup(&p, NULL, m), -EINVAL);
@@ -242,7 +252,7 @@ static void test_ct_ids(void **state)
 	assert_int_equal(kcap__ct_lookup(&p, DOCKER_WEB, m), -ENOENT);
 	assert_int_equal(kcap__ct_lookup(&p, CRUN_POD, m), -ENOENT);
 	assert_int_equal(kcap__ct_lookup(&p, RUNC_POD, m), 0);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_image_split(void **state)
@@ -276,7 +286,7 @@ static void test_ct_image_split(void **state)
 	strcpy(m->image, "app:");
 	memset(m->image + 4, 't', 200);
 	assert_int_equal(kcap__ct_image_split(m), -ENAMETOOLONG);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_parse_time(void **state)
@@ -393,7 +403,7 @@ static void expect_err(int want, const char *needle)
 
 	if (needle && !strstr(m->err, needle))
 		fail_msg("error \"%s\" lacks \"%s\"", m->err, needle);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_truncated(void **state)
@@ -445,6 +455,10 @@ static void test_ct_wrong_types(void **state)
 	     "{\"Bounding\": "
 	     "{}}}}",
 	     "Bounding"},
+	    /* mounts already kept are freed on the error after them */
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [{\"destination\": "
+	     "\"/a\"}], \"seccomp\": 5}}",
+	     "\"seccomp\" is an integer"},
 	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"created\": \"2026-11-30T14:39:36Z\", "
 	     "\"config\": {}}",
 	     "duplicate"},
@@ -543,7 +557,7 @@ static void test_ct_many_mounts(void **state)
 	assert_int_equal(m->nr_mounts_total, 40);
 	assert_string_equal(m->mounts[KCAP_CT_MAX_MOUNTS - 1].dest, "/m31");
 	assert_false(m->mounts[0].rw);
-	free(m);
+	meta_free(m);
 }
 
 static void test_ct_missing(void **state)

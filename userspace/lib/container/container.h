@@ -76,24 +76,30 @@ struct kcap_ct_meta {
 	char pod_uid[KCAP_CT_UID_LEN];
 	char sandbox_id[KCAP_CT_ID_LEN];
 	char container_type[16];      /* CRI: "container" or "sandbox" (the pause container) */
-	unsigned int nr_mounts;	      /* entries in mounts[] */
+	unsigned int nr_mounts;	      /* entries in mounts */
 	unsigned int nr_mounts_total; /* mounts the container has */
-	struct kcap_ct_mount mounts[KCAP_CT_MAX_MOUNTS];
+	/* the first KCAP_CT_MAX_MOUNTS, owned: kcap__ct_meta_release() frees them */
+	struct kcap_ct_mount *mounts;
 	char err[KCAP_ERRMSG_LEN]; /* why the last lookup failed */
 };
 
 /*
  * kcap__ct_lookup() - fills @out with the metadata of container @id from the
  * first runtime that knows it: docker's data root, then each OCI root in
- * order. @paths NULL means kcap__ct_default_paths. Returns 0, or a negative
+ * order. @paths NULL means kcap__ct_default_paths. @out is overwritten
+ * (release a previous result first); on success it owns its mounts
+ * (kcap__ct_meta_release()), on failure it owns nothing. Returns 0, or a negative
  * errno with one sentence in @out->err: -ENOENT no runtime knows @id,
  * -EINVAL a bad id or a state file that is not what the runtime writes
  * (syntax, types), -ENAMETOOLONG a value longer than its field, -EFBIG a
- * file over KCAP_CT_MAX_FILE, other errnos from reading the files (ELOOP,
- * EACCES, ...).
+ * file over KCAP_CT_MAX_FILE, -EAGAIN a file that grew while read (try
+ * again), -ENOMEM, other errnos from reading the files (ELOOP, EACCES, ...).
  */
 KCAP_HIDDEN int kcap__ct_lookup(const struct kcap_ct_paths *paths, const char *id,
 				struct kcap_ct_meta *out);
+
+/* kcap__ct_meta_release() - frees what @m owns (its mounts); @m stays valid, without mounts. */
+KCAP_HIDDEN void kcap__ct_meta_release(struct kcap_ct_meta *m);
 
 /*
  * kcap__ct_image_split() - container.image.repository, .tag and .digest from

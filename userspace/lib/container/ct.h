@@ -42,6 +42,12 @@ int ct_str(struct kcap_ct_meta *m, json_t *obj, const char *key, char *dst, size
 int ct_copy(struct kcap_ct_meta *m, char *dst, size_t len, const char *src, size_t n,
 	    const char *what);
 
+/*
+ * The next mount's slot, zeroed, counted in nr_mounts_total and nr_mounts;
+ * *@mt NULL (and 0) once KCAP_CT_MAX_MOUNTS are kept, -ENOMEM.
+ */
+int ct_mount_new(struct kcap_ct_meta *m, struct kcap_ct_mount **mt);
+
 /* An annotation or label: the CRI and kubelet keys fill their fields. */
 int ct_annotation(struct kcap_ct_meta *m, const char *key, const char *value, size_t value_len);
 

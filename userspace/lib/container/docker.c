@@ -37,11 +37,9 @@ static int docker_mount(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, j
 		return err;
 	if (!dst)
 		return ct_err(m, EINVAL, "config.v2.json: a mount point has no Destination");
-	if (m->nr_mounts_total++ >= KCAP_CT_MAX_MOUNTS)
-		return 0;
-	mt = &m->mounts[m->nr_mounts];
+	if ((err = ct_mount_new(m, &mt)) || !mt)
+		return err;
 	mt->rw = rw && json_is_true(rw);
-	mt->source[0] = mt->propagation[0] = '\0';
 	if ((err = ct_copy(m, mt->dest, sizeof(mt->dest), json_string_value(dst),
 			   json_string_length(dst), "a mount's destination")))
 		return err;
@@ -60,8 +58,6 @@ static int docker_mount(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, j
 			err = ct_err(m, ENAMETOOLONG, "a volume's path is longer than %zu bytes",
 				     sizeof(mt->source) - 1);
 	}
-	if (!err)
-		m->nr_mounts++;
 	return err;
 }
 
@@ -92,15 +88,17 @@ static int docker_config(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, 
 	if (started[0] && strncmp(started, "0001-01-01T", 11) &&
 	    kcap__ct_parse_time(started, &m->start_ts))
 		return ct_err(m, EINVAL, "config.v2.json: State.StartedAt is not an RFC 3339 time");
-	json_object_foreach(labels, key, v)
-	{
+	json_object_foreach(labels, key, v) {
 		if (!json_is_string(v))
 			return ct_err(m, EINVAL, "config.v2.json: label \"%s\" is not a string",
 				      key);
 		if ((err = ct_annotation(m, key, json_string_value(v), json_string_length(v))))
 			return err;
 	}
-	json_object_foreach(mps, key, v) if ((err = docker_mount(p, m, v))) return err;
+	json_object_foreach(mps, key, v) {
+		if ((err = docker_mount(p, m, v)))
+			return err;
+	}
 	return 0;
 }
 

@@ -37,18 +37,24 @@ static bool valid_id(const char *id)
 	return true;
 }
 
-/* Runs one reader on @dir; @m is cleared first so no field of a failed try remains. */
+/*
+ * Runs one reader on @dir into @m, cleared first so nothing of an earlier
+ * try remains. On failure @m owns nothing and keeps the error sentence.
+ */
 static int try_dir(const struct kcap_ct_paths *p, const char *id, char *dir,
 		   int (*reader)(const struct kcap_ct_paths *, const char *, struct kcap_ct_meta *),
 		   struct kcap_ct_meta *m)
 {
 	int err;
 
+	kcap__ct_meta_release(m);
 	memset(m, 0, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	err = reader(p, dir, m);
 	if (!err)
 		err = kcap__ct_image_split(m);
+	if (err)
+		kcap__ct_meta_release(m);
 	return err;
 }
 
@@ -76,6 +82,7 @@ int kcap__ct_lookup(const struct kcap_ct_paths *paths, const char *id, struct kc
 		if (err <= 0)
 			return err;
 	}
+	kcap__ct_meta_release(out);
 	memset(out, 0, sizeof(*out));
 	return ct_err(out, ENOENT, "no runtime knows container %s", id);
 }

@@ -33,20 +33,15 @@ static int add_mount(struct kcap_ct_meta *m, json_t *src, json_t *dst, bool rw, 
 
 	if (!dst)
 		return ct_err(m, EINVAL, "a mount has no destination");
-	if (m->nr_mounts_total++ >= KCAP_CT_MAX_MOUNTS)
-		return 0;
-	mt = &m->mounts[m->nr_mounts];
+	if ((err = ct_mount_new(m, &mt)) || !mt)
+		return err;
 	mt->rw = rw;
 	snprintf(mt->propagation, sizeof(mt->propagation), "%s", prop);
-	mt->source[0] = '\0';
 	if (src && (err = ct_copy(m, mt->source, sizeof(mt->source), json_string_value(src),
 				  json_string_length(src), "a mount's source")))
 		return err;
-	err = ct_copy(m, mt->dest, sizeof(mt->dest), json_string_value(dst),
-		      json_string_length(dst), "a mount's destination");
-	if (!err)
-		m->nr_mounts++;
-	return err;
+	return ct_copy(m, mt->dest, sizeof(mt->dest), json_string_value(dst),
+		       json_string_length(dst), "a mount's destination");
 }
 
 static const char *const oci_propagations[] = {"private", "rprivate", "shared",	    "rshared",
@@ -67,8 +62,7 @@ static int oci_mount(struct kcap_ct_meta *m, json_t *mt)
 	    (err = ct_get(m, mt, "source", JSON_STRING, &src, "config.json mount")) ||
 	    (err = ct_get(m, mt, "options", JSON_ARRAY, &opts, "config.json mount")))
 		return err;
-	json_array_foreach(opts, i, o)
-	{
+	json_array_foreach(opts, i, o) {
 		if (!json_is_string(o))
 			return ct_err(m, EINVAL, "config.json: a mount option is not a string");
 		s = json_string_value(o);
@@ -90,8 +84,10 @@ static bool has_string(json_t *arr, const char *s)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v) if (json_is_string(v) &&
-					  !strcmp(json_string_value(v), s)) return true;
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+			return true;
+	}
 	return false;
 }
 
@@ -105,8 +101,7 @@ static int oci_spec(struct kcap_ct_meta *m, json_t *spec)
 
 	if ((err = ct_get(m, spec, "annotations", JSON_OBJECT, &ann, "config.json")))
 		return err;
-	json_object_foreach(ann, key, v)
-	{
+	json_object_foreach(ann, key, v) {
 		if (!json_is_string(v))
 			return ct_err(m, EINVAL, "config.json: annotation \"%s\" is not a string",
 				      key);
@@ -115,7 +110,10 @@ static int oci_spec(struct kcap_ct_meta *m, json_t *spec)
 	}
 	if ((err = ct_get(m, spec, "mounts", JSON_ARRAY, &mounts, "config.json")))
 		return err;
-	json_array_foreach(mounts, i, v) if ((err = oci_mount(m, v))) return err;
+	json_array_foreach(mounts, i, v) {
+		if ((err = oci_mount(m, v)))
+			return err;
+	}
 	if ((err = ct_get(m, spec, "process", JSON_OBJECT, &process, "config.json")) ||
 	    (err = ct_get(m, process, "capabilities", JSON_OBJECT, &caps, "config.json process")) ||
 	    (err =
@@ -167,8 +165,7 @@ static int lc_mount(struct kcap_ct_meta *m, json_t *mt)
 	    (err = ct_get(m, mt, "flags", JSON_INTEGER, &flags, "state.json mount")) ||
 	    (err = ct_get(m, mt, "propagation_flags", JSON_ARRAY, &pflags, "state.json mount")))
 		return err;
-	json_array_foreach(pflags, i, v)
-	{
+	json_array_foreach(pflags, i, v) {
 		if (!json_is_integer(v))
 			return ct_err(m, EINVAL,
 				      "state.json: a propagation flag is not an integer");
@@ -200,8 +197,7 @@ static int runc_state(struct kcap_ct_meta *m, json_t *st)
 		return ct_err(m, EINVAL, "state.json: no \"config\"");
 	if ((err = ct_get(m, config, "labels", JSON_ARRAY, &labels, "state.json config")))
 		return err;
-	json_array_foreach(labels, i, v)
-	{
+	json_array_foreach(labels, i, v) {
 		if (!json_is_string(v))
 			return ct_err(m, EINVAL, "state.json: a label is not a string");
 		s = json_string_value(v);
@@ -219,7 +215,10 @@ static int runc_state(struct kcap_ct_meta *m, json_t *st)
 	}
 	if ((err = ct_get(m, config, "mounts", JSON_ARRAY, &mounts, "state.json config")))
 		return err;
-	json_array_foreach(mounts, i, v) if ((err = lc_mount(m, v))) return err;
+	json_array_foreach(mounts, i, v) {
+		if ((err = lc_mount(m, v)))
+			return err;
+	}
 	if ((err = ct_get(m, config, "capabilities", JSON_OBJECT, &caps, "state.json config")) ||
 	    (err = ct_get(m, caps, "Bounding", JSON_ARRAY, &bounding, "state.json capabilities")) ||
 	    (err = ct_get(m, config, "seccomp", JSON_OBJECT, &seccomp, "state.json config")) ||

@@ -50,7 +50,6 @@ static int read_all(int fd, char *buf, size_t size, size_t *len)
 	size_t off = 0;
 	ssize_t n;
 
-	/* Read one byte more than fits: a file that grew past the limit is refused. */
 	while (off < size) {
 		n = read(fd, buf + off, size - off);
 		if (n < 0 && errno == EINTR)
@@ -95,20 +94,22 @@ int ct_load(struct kcap_ct_meta *m, const char *path, json_t **root)
 		close(fd);
 		return ct_err(m, EFBIG, "%s: larger than %u bytes", path, KCAP_CT_MAX_FILE);
 	}
-	buf = malloc(KCAP_CT_MAX_FILE + 1);
+	/* One byte more than its size: a file that grew while read is refused;
+	 * runc and dockerd replace their state files by rename, not in place. */
+	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
 		return ct_err(m, ENOMEM, "%s: out of memory", path);
 	}
-	err = read_all(fd, buf, KCAP_CT_MAX_FILE + 1, &len);
+	err = read_all(fd, buf, (size_t)st.st_size + 1, &len);
 	close(fd);
 	if (err) {
 		free(buf);
 		return ct_err(m, -err, "%s: %s", path, strerror(-err));
 	}
-	if (len > KCAP_CT_MAX_FILE) {
+	if (len > (size_t)st.st_size) {
 		free(buf);
-		return ct_err(m, EFBIG, "%s: larger than %u bytes", path, KCAP_CT_MAX_FILE);
+		return ct_err(m, EAGAIN, "%s: changed while read", path);
 	}
 	/* Duplicate keys are refused: which one a runtime meant is unknowable. */
 	*root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -185,6 +186,40 @@ int ct_str(struct kcap_ct_meta *m, json_t *obj, const char *key, char *dst, size
 	if (err || !v)
 		return err;
 	return ct_copy(m, dst, len, json_string_value(v), json_string_length(v), what);
+}
+
+int ct_mount_new(struct kcap_ct_meta *m, struct kcap_ct_mount **mt)
+{
+	struct kcap_ct_mount *grown;
+	unsigned int cap;
+
+	*mt = NULL;
+	m->nr_mounts_total++;
+	if (m->nr_mounts >= KCAP_CT_MAX_MOUNTS)
+		return 0;
+	/* capacity doubles from 8: 8, 16, 32 */
+	if (m->nr_mounts >= 8 && !(m->nr_mounts & (m->nr_mounts - 1)))
+		cap = m->nr_mounts * 2;
+	else if (!m->nr_mounts)
+		cap = 8;
+	else
+		cap = 0;
+	if (cap) {
+		grown = realloc(m->mounts, cap * sizeof(*grown));
+		if (!grown)
+			return ct_err(m, ENOMEM, "out of memory for %u mounts", cap);
+		m->mounts = grown;
+	}
+	*mt = &m->mounts[m->nr_mounts++];
+	memset(*mt, 0, sizeof(**mt));
+	return 0;
+}
+
+void kcap__ct_meta_release(struct kcap_ct_meta *m)
+{
+	free(m->mounts);
+	m->mounts = NULL;
+	m->nr_mounts = m->nr_mounts_total = 0;
 }
 
 /* Kubernetes metadata: containerd's CRI plugin writes these annotations into
