@@ -6,7 +6,7 @@
  * written by hand from docker's on-disk format (tests/unit/fixtures/ct/
  * README.md); then bad input, each in a scratch host root: truncated JSON,
  * wrong types, huge values, missing files, symlink loops, FIFOs, deep
- * nesting, duplicate keys.
+ * nesting, duplicate keys; and the bounded LRU cache of lookups.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -623,6 +623,128 @@ static void test_ct_special_files(void **state)
 	expect_err(0, NULL);
 }
 
+/* A minimal runc state for id @id in the scratch root, one mount. */
+static void put_state(const char *id)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "run/runc/%s/state.json", id);
+	puts_file(rel, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": "
+		       "[{\"destination\": \"/x\"}]}}");
+}
+
+static void rm_state(const char *id)
+{
+	char path[PATH_MAX], rel[256];
+
+	snprintf(rel, sizeof(rel), "run/runc/%s/state.json", id);
+	scratch_path(rel, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+}
+
+static struct kcap_ct_cache *cache_new(unsigned int capacity, struct kcap_ct_paths *p)
+{
+	struct kcap_ct_cache *c;
+
+	*p = fixture_paths(scratch);
+	c = kcap__ct_cache_new(p, capacity);
+	assert_non_null(c);
+	return c;
+}
+
+static int cache_get(struct kcap_ct_cache *c, const char *id)
+{
+	const struct kcap_ct_meta *m;
+	int err = kcap__ct_cache_get(c, id, &m);
+
+	if (err) {
+		assert_null(m);
+		assert_true(kcap__ct_cache_errmsg(c)[0] != '\0');
+		return err;
+	}
+	assert_non_null(m);
+	assert_string_equal(m->id, id);
+	assert_int_equal(m->nr_mounts, 1);
+	assert_string_equal(m->mounts[0].dest, "/x");
+	return 0;
+}
+
+static void test_ct_cache_hit_forget(void **state)
+{
+	const struct kcap_ct_meta *a, *b;
+	struct kcap_ct_paths p;
+	struct kcap_ct_cache *c;
+
+	(void)state;
+	errno = 0;
+	assert_null(kcap__ct_cache_new(NULL, 0));
+	assert_int_equal(errno, EINVAL);
+	assert_null(kcap__ct_cache_new(NULL, KCAP_CT_CACHE_MAX + 1));
+	c = cache_new(4, &p);
+	/* a failed lookup is not cached: the container is found once written */
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	put_state("c1");
+	assert_int_equal(kcap__ct_cache_get(c, "c1", &a), 0);
+	assert_int_equal(kcap__ct_cache_size(c), 1);
+	/* a hit reads no file */
+	rm_state("c1");
+	assert_int_equal(kcap__ct_cache_get(c, "c1", &b), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(cache_get(c, "c1"), 0);
+	/* forgotten, it is looked up again, and now missing */
+	assert_true(kcap__ct_cache_forget(c, "c1"));
+	assert_false(kcap__ct_cache_forget(c, "c1"));
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	assert_int_equal(kcap__ct_cache_get(c, NULL, &a), -EINVAL);
+	kcap__ct_cache_free(c);
+	kcap__ct_cache_free(NULL);
+}
+
+static void test_ct_cache_lru(void **state)
+{
+	static const char *const ids[] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"};
+	struct kcap_ct_paths p;
+	struct kcap_ct_cache *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_state(ids[i]);
+	c = cache_new(3, &p);
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c1"), 0);
+	assert_int_equal(cache_get(c, "c2"), 0);
+	/* c0 used again: c1 is now the least recently used and goes first */
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c3"), 0);
+	assert_int_equal(kcap__ct_cache_size(c), 3);
+	/* with the files gone, what is cached is still found, the evicted is not */
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		rm_state(ids[i]);
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c2"), 0);
+	assert_int_equal(cache_get(c, "c3"), 0);
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	kcap__ct_cache_free(c);
+
+	/* many more ids than entries: the size stays bounded, the newest are kept */
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_state(ids[i]);
+	c = cache_new(2, &p);
+	for (i = 0; i < 4 * sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(cache_get(c, ids[i % (sizeof(ids) / sizeof(ids[0]))]), 0);
+		assert_true(kcap__ct_cache_size(c) <= 2);
+	}
+	assert_true(kcap__ct_cache_forget(c, "c7"));
+	assert_true(kcap__ct_cache_forget(c, "c6"));
+	assert_false(kcap__ct_cache_forget(c, "c5"));
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	assert_int_equal(cache_get(c, "c5"), 0);
+	kcap__ct_cache_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ct_runc),
     cmocka_unit_test(test_ct_crun),
@@ -636,6 +758,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_many_mounts, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_missing, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_special_files, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_cache_hit_forget, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_cache_lru, scratch_setup, scratch_teardown),
 };
 
 UNIT_GROUP(container, tests)

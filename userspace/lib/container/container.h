@@ -113,4 +113,35 @@ KCAP_HIDDEN int kcap__ct_image_split(struct kcap_ct_meta *m);
  * or with a +hh:mm offset) as ns since the epoch. Returns 0 or -EINVAL. */
 KCAP_HIDDEN int kcap__ct_parse_time(const char *s, uint64_t *ns);
 
+/*
+ * A bounded cache of kcap__ct_lookup() results, least recently used first
+ * out. Not thread-safe; one per consumer.
+ */
+struct kcap_ct_cache;
+
+#define KCAP_CT_CACHE_MAX 65536 /* entries; each about 3 KiB plus its mounts */
+
+/* kcap__ct_cache_new() - a cache of at most @capacity containers looked up
+ * under @paths (copied; the strings must outlive the cache; NULL for the
+ * defaults). NULL on error, errno EINVAL (capacity 0 or over
+ * KCAP_CT_CACHE_MAX) or ENOMEM. */
+KCAP_HIDDEN struct kcap_ct_cache *kcap__ct_cache_new(const struct kcap_ct_paths *paths,
+						     unsigned int capacity);
+KCAP_HIDDEN void kcap__ct_cache_free(struct kcap_ct_cache *c);
+
+/*
+ * kcap__ct_cache_get() - @id's metadata, from the cache or looked up (and
+ * then cached, evicting the least recently used entry when full). *@meta
+ * belongs to the cache and stays valid until the next get or forget.
+ * Returns 0 or kcap__ct_lookup()'s error, which is not cached (the
+ * container may be found later); kcap__ct_cache_errmsg() says why.
+ */
+KCAP_HIDDEN int kcap__ct_cache_get(struct kcap_ct_cache *c, const char *id,
+				   const struct kcap_ct_meta **meta);
+KCAP_HIDDEN const char *kcap__ct_cache_errmsg(const struct kcap_ct_cache *c);
+
+/* kcap__ct_cache_forget() - drops @id (its container is gone); false if not cached. */
+KCAP_HIDDEN bool kcap__ct_cache_forget(struct kcap_ct_cache *c, const char *id);
+KCAP_HIDDEN unsigned int kcap__ct_cache_size(const struct kcap_ct_cache *c);
+
 #endif /* KCAP_LIB_CONTAINER_H */
