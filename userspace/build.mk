@@ -26,11 +26,12 @@ US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSE
 	-I$(TOP)/include -I$(US_DIR)/lib -I$(US_GEN) $(EXTRA_CFLAGS)
 # Capture files: zstd batches, zlib's CRC-32 (docs/capture-format.md); libelf reads
 # kcap.ko's .modinfo (module.c); libyaml reads detection rules (rules_yaml.c).
-LIB_LIBS := -lelf -lzstd -lz -lyaml
+# jansson reads container runtimes' state files (container/, docs/containers.md).
+LIB_LIBS := -lelf -lzstd -lz -lyaml -ljansson
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # One folder per subsystem (userspace/README.md); objects keep the folder.
-LIB_SUBDIRS := capture event format state detect export driverctl
+LIB_SUBDIRS := capture event format container state detect export driverctl
 LIB_SRCS := $(foreach d,$(LIB_SUBDIRS),$(wildcard $(US_DIR)/lib/$(d)/*.c))
 LIB_NAMES := $(patsubst $(US_DIR)/lib/%.c,%.o,$(LIB_SRCS))
 LIB_PIC_OBJS := $(addprefix $(US_OBJ)/lib-pic/,$(LIB_NAMES))
@@ -147,6 +148,7 @@ $(BUILD)/bin/kcap-static: $(CLI_OBJS) $(LIB_A)
 $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -DKCAP_TEST_CORPUS='"$(TOP)/tests/fuzz/corpus"' \
+		-DKCAP_TEST_FIXTURES='"$(TOP)/tests/unit/fixtures"' \
 		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -MMD -MP -c -o $@ $<
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_ASAN_OBJS)
 	@mkdir -p $(@D)

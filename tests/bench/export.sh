@@ -14,7 +14,7 @@ mkdir -p "$build/bench"
 bin=$build/bench/export_bench
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$top/include" -I"$top/userspace/lib" \
 	-o "$bin" "$top/tests/bench/export_bench.c" "$build/lib/libkcap.a" \
-	-lelf -lzstd -lz -lprotobuf-c $(pkg-config --libs yaml-0.1 2>/dev/null || true)
+	-lelf -lzstd -lz -lprotobuf-c $(pkg-config --libs yaml-0.1 jansson 2>/dev/null || true)
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
 $pin "$bin" "$top/tests/fuzz/corpus/guest-clean.kcap" "$secs" >"$build/bench/export.raw"

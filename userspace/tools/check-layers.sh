@@ -4,6 +4,7 @@
 # check-layers.sh OBJDIR LIBDIR [CLIOBJDIR] - libkcap's folders are its layers:
 #
 #   capture  <-  event  <-  format  <-  state  <-  detect, export
+#   container  <-  state
 #   capture  <-  driverctl
 #
 # A file may call (symbols, from the objects in OBJDIR/<folder>/) and
@@ -22,10 +23,11 @@ declare -A below=(
 	[capture]=""
 	[event]="capture"
 	[driverctl]="capture"
+	[container]=""
 	[format]="capture event"
-	[state]="capture event format"
-	[detect]="capture event format state"
-	[export]="capture event format state"
+	[state]="capture event format container"
+	[detect]="capture event format container state"
+	[export]="capture event format container state"
 )
 
 allowed() { # from to

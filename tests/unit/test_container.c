@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Container metadata (userspace/lib/container/): lookups over state files
+ * Debian's runc 1.1.5 and crun 1.8.1 wrote for four containers each (plain,
+ * Kubernetes pod annotations, privileged, bind mounts) and over docker files
+ * written by hand from docker's on-disk format (tests/unit/fixtures/ct/
+ * README.md); then bad input, each in a scratch host root: truncated JSON,
+ * wrong types, huge values, missing files, symlink loops, FIFOs, deep
+ * nesting, duplicate keys; and the bounded LRU cache of lookups.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container/container.h"
+#include "unit.h"
+
+#define FIX KCAP_TEST_FIXTURES "/ct"
+
+/* The ids the runtimes ran the fixture containers under. */
+#define RUNC_PLAIN "61b0a049c9cd6e3388b45a9836ed64b6bf547cbd3e520668680d34c2ba97c750"
+#define RUNC_POD "e1f819fabf7946c4beb36aceb5cf7b814797aaf49c34b65db91b3290713d5c98"
+#define RUNC_PRIV "6a7eb6766f747160e9d56fa45bdff3e33d5e395cf495401759fe8afe9a30278d"
+#define RUNC_BIND "957948160df59db504b30e5cb46e232d6f56de902b68fc51c5a306fc075625a6"
+#define CRUN_PLAIN "ecfd452d3622fbc8ce4940ff29955a10892864994b1aaee1caa852c2809a6b94"
+#define CRUN_POD "499d924c47d83a79206b70213a07273ae03066b14c53aa39a6bfba2a9ab4ec8f"
+#define CRUN_PRIV "b1d3a94698da988acbb7677b95d8d40d07773f3bc16200adbb8e5d1edbf441b8"
+#define CRUN_BIND "be012245a265680c1936248e9932a5a83408a6009055d5a5250d016b03a0c4e7"
+#define DOCKER_WEB "3f9c2b7a5d6e4f1a8b0c9d2e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a"
+#define DOCKER_PRIV "c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static struct kcap_ct_paths fixture_paths(const char *root)
+{
+	struct kcap_ct_paths p = kcap__ct_default_paths;
+
+	p.host_root = root;
+	return p;
+}
+
+static struct kcap_ct_meta *lookup(const char *root, const char *id, int want)
+{
+	struct kcap_ct_paths p = fixture_paths(root);
+	struct kcap_ct_meta *m = calloc(1, sizeof(*m));
+	int err;
+
+	assert_non_null(m);
+	err = kcap__ct_lookup(&p, id, m);
+	if (err != want)
+		fail_msg("lookup %s: %d, want %d (%s)", id, err, want, m->err);
+	if (err) {
+		/* a failed lookup owns nothing and says why */
+		assert_true(m->err[0] != '\0');
+		assert_null(m->mounts);
+		assert_int_equal(m->nr_mounts, 0);
+	}
+	return m;
+}
+
+static void meta_free(struct kcap_ct_meta *m)
+{
+	kcap__ct_meta_release(m);
+	free(m);
+}
+
+static uint64_t ts(const char *s)
+{
+	uint64_t ns = 0;
+
+	assert_int_equal(kcap__ct_parse_time(s, &ns), 0);
+	return ns;
+}
+
+static const struct kcap_ct_mount *find_mount(const struct kcap_ct_meta *m, const char *dest)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_mounts; i++)
+		if (!strcmp(m->mounts[i].dest, dest))
+			return &m->mounts[i];
+	fail_msg("no mount on %s", dest);
+	return NULL;
+}
+
+static void expect_mount(const struct kcap_ct_meta *m, const char *dest, const char *src, bool rw,
+			 const char *prop)
+{
+	const struct kcap_ct_mount *mt = find_mount(m, dest);
+
+	assert_string_equal(mt->source, src);
+	assert_int_equal(mt->rw, rw);
+	assert_string_equal(mt->propagation, prop);
+}
+
+/* The same four containers, whichever runtime ran them. */
+static void expect_plain(const struct kcap_ct_meta *m, const char *runtime, const char *created)
+{
+	assert_string_equal(m->runtime, runtime);
+	assert_false(m->privileged);
+	assert_string_equal(m->image, "");
+	assert_string_equal(m->pod_name, "");
+	assert_string_equal(m->name, "");
+	assert_int_equal(m->start_ts, ts(created));
+	/* runc spec's seven: /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, /sys/fs/cgroup */
+	assert_int_equal(m->nr_mounts, 7);
+	assert_int_equal(m->nr_mounts_total, 7);
+	expect_mount(m, "/proc", "proc", true, "");
+}
+
+static void expect_pod(const struct kcap_ct_meta *m, const char *runtime)
+{
+	assert_string_equal(m->runtime, runtime);
+	assert_string_equal(m->name, "web");
+	assert_string_equal(m->pod_name, "web-7d4b9c6f5-x2x9k");
+	assert_string_equal(m->pod_namespace, "shop");
+	assert_string_equal(m->pod_uid, "0f6e7a52-3c1d-4a7e-9b8f-2d5c6e7f8a9b");
+	assert_string_equal(m->container_type, "container");
+	assert_string_equal(m->sandbox_id,
+			    "5b1c0f0e3c2f4d9c8a7b6e5d4c3b2a1908f7e6d5c4b3a29180706f5e4d3c2b1a");
+	assert_string_equal(m->image_repository, "registry.example.org/shop/web");
+	assert_string_equal(m->image_tag, "1.4.2");
+	assert_string_equal(
+	    m->image_digest,
+	    "sha256:abababababababababababababababababababababababababababababababab");
+	assert_false(m->privileged);
+}
+
+static void expect_bind(const struct kcap_ct_meta *m)
+{
+	assert_false(m->privileged);
+	assert_int_equal(m->nr_mounts, 9);
+	expect_mount(m, "/data", "/srv/kcap-test/hostdir", true, "rslave");
+	expect_mount(m, "/etc/hostname", "/srv/kcap-test/hostdir/f", false, "rprivate");
+}
+
+static void test_ct_runc(void **state)
+{
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, RUNC_PLAIN, 0);
+	assert_string_equal(m->id, RUNC_PLAIN);
+	expect_plain(m, "runc", "2026-11-30T14:39:35.083526366Z");
+	meta_free(m);
+	m = lookup(FIX, RUNC_POD, 0);
+	expect_pod(m, "runc");
+	assert_int_equal(m->start_ts, 1796049575148920097ull);
+	meta_free(m);
+	m = lookup(FIX, RUNC_PRIV, 0);
+	assert_true(m->privileged);
+	meta_free(m);
+	m = lookup(FIX, RUNC_BIND, 0);
+	expect_bind(m);
+	meta_free(m);
+}
+
+static void test_ct_crun(void **state)
+{
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, CRUN_PLAIN, 0);
+	expect_plain(m, "crun", "2026-11-30T14:39:53.418680Z");
+	expect_mount(m, "/sys", "sysfs", false, "");
+	meta_free(m);
+	m = lookup(FIX, CRUN_POD, 0);
+	expect_pod(m, "crun");
+	meta_free(m);
+	m = lookup(FIX, CRUN_PRIV, 0);
+	assert_true(m->privileged);
+	expect_mount(m, "/sys", "sysfs", true, "");
+	meta_free(m);
+	m = lookup(FIX, CRUN_BIND, 0);
+	expect_bind(m);
+	meta_free(m);
+}
+
+static void test_ct_docker(void **state)
+{
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, DOCKER_WEB, 0);
+	assert_string_equal(m->runtime, "docker");
+	assert_string_equal(m->name, "web");
+	assert_string_equal(m->image, "nginx:1.25");
+	assert_string_equal(m->image_repository, "nginx");
+	assert_string_equal(m->image_tag, "1.25");
+	assert_string_equal(m->image_digest, "");
+	assert_string_equal(m->image_id,
+			    "a8758716bb6aa4d90071160d27028fe4eaee7ce8166221a97d30440c8eac2be6");
+	assert_int_equal(m->start_ts, ts("2026-11-30T14:05:07.123456789Z"));
+	assert_false(m->privileged);
+	assert_string_equal(m->pod_name, "");
+	assert_int_equal(m->nr_mounts, 2);
+	expect_mount(m, "/usr/share/nginx/html", "/srv/www", false, "rprivate");
+	expect_mount(m, "/var/cache/nginx", "/var/lib/docker/volumes/nginx-cache/_data", true, "");
+	meta_free(m);
+
+	m = lookup(FIX, DOCKER_PRIV, 0);
+	assert_true(m->privileged);
+	assert_string_equal(m->name,
+			    "k8s_debug_debug-0_ops_9d2c1b0a-8f7e-4d6c-b5a4-3f2e1d0c9b8a_0");
+	assert_string_equal(m->pod_name, "debug-0");
+	assert_string_equal(m->pod_namespace, "ops");
+	assert_string_equal(m->pod_uid, "9d2c1b0a-8f7e-4d6c-b5a4-3f2e1d0c9b8a");
+	/* a registry port is not a tag */
+	assert_string_equal(m->image_repository, "registry.example.org:5000/tools/debug");
+	assert_string_equal(m->image_tag, "");
+	assert_string_equal(
+	    m->image_digest,
+	    "sha256:4b1f0e6c2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f");
+	/* 15:10:00+01:00 */
+	assert_int_equal(m->start_ts, ts("2026-11-30T14:10:00Z"));
+	expect_mount(m, "/host", "/", true, "rslave");
+	meta_free(m);
+}
+
+static void test_ct_ids(void **state)
+{
+	struct kcap_ct_paths p = fixture_paths(FIX);
+	struct kcap_ct_meta *m;
+	char long_id[KCAP_CT_ID_LEN + 2];
+
+	(void)state;
+	meta_free(lookup(FIX, ID64, -ENOENT));
+	meta_free(lookup(FIX, "../../../etc", -EINVAL));
+	meta_free(lookup(FIX, "a/b", -EINVAL));
+	meta_free(lookup(FIX, "", -EINVAL));
+	meta_free(lookup(FIX, "..", -EINVAL));
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	meta_free(lookup(FIX, long_id, -EINVAL));
+	m = calloc(1, sizeof(*m));
+	assert_non_null(m);
+	assert_int_equal(kcap__ct_lookup(&p, NULL, m), -EINVAL);
+	/* runc's root alone: docker's and crun's containers are not found */
+	p.docker_root = NULL;
+	p.oci_roots[1] = NULL;
+	assert_int_equal(kcap__ct_lookup(&p, DOCKER_WEB, m), -ENOENT);
+	assert_int_equal(kcap__ct_lookup(&p, CRUN_POD, m), -ENOENT);
+	assert_int_equal(kcap__ct_lookup(&p, RUNC_POD, m), 0);
+	meta_free(m);
+}
+
+static void test_ct_image_split(void **state)
+{
+	static const struct {
+		const char *ref, *repo, *tag, *digest;
+	} cases[] = {
+	    {"busybox", "busybox", "", ""},
+	    {"busybox:1.36", "busybox", "1.36", ""},
+	    {"docker.io/library/nginx:latest", "docker.io/library/nginx", "latest", ""},
+	    {"localhost:5000/app", "localhost:5000/app", "", ""},
+	    {"localhost:5000/app:v2", "localhost:5000/app", "v2", ""},
+	    {"app@sha256:00ff", "app", "", "sha256:00ff"},
+	    {"h:1/a/b:t@sha256:aa", "h:1/a/b", "t", "sha256:aa"},
+	    {"", "", "", ""},
+	};
+	struct kcap_ct_meta *m = calloc(1, sizeof(*m));
+	size_t i;
+
+	(void)state;
+	assert_non_null(m);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(m->image, sizeof(m->image), "%s", cases[i].ref);
+		assert_int_equal(kcap__ct_image_split(m), 0);
+		assert_string_equal(m->image_repository, cases[i].repo);
+		assert_string_equal(m->image_tag, cases[i].tag);
+		assert_string_equal(m->image_digest, cases[i].digest);
+	}
+	/* a tag over 128 bytes does not fit */
+	memset(m->image, 0, sizeof(m->image));
+	strcpy(m->image, "app:");
+	memset(m->image + 4, 't', 200);
+	assert_int_equal(kcap__ct_image_split(m), -ENAMETOOLONG);
+	meta_free(m);
+}
+
+static void test_ct_parse_time(void **state)
+{
+	static const char *const bad[] = {"",
+					  "2026-11-30",
+					  "2026-11-30T14:39:35",
+					  "2026-13-01T00:00:00Z",
+					  "2026-11-30T14:39:35.Z",
+					  "2026-11-30T14:39:35Zjunk",
+					  "1969-12-31T23:59:59Z",
+					  "2026-11-30T14:39:35+0100",
+					  "0001-01-01T00:00:00Z"};
+	uint64_t ns;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ts("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(ts("1970-01-01T00:00:01.5Z"), 1500000000ull);
+	/* digits past the nanosecond are dropped */
+	assert_int_equal(ts("1970-01-01T00:00:01.0000000019Z"), 1000000001ull);
+	assert_int_equal(ts("1970-01-01T01:00:00+01:00"), 0);
+	assert_int_equal(ts("1970-01-01T00:00:00-00:30"), 1800000000000ull);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (kcap__ct_parse_time(bad[i], &ns) != -EINVAL)
+			fail_msg("\"%s\" parsed", bad[i]);
+}
+
+/* A scratch host root: created, filled by each test, removed. */
+static char scratch[64];
+
+static int scratch_setup(void **state)
+{
+	(void)state;
+	snprintf(scratch, sizeof(scratch), "/tmp/kcap-ct-XXXXXX");
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int scratch_teardown(void **state)
+{
+	(void)state;
+	return nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Creates scratch/@rel's directories; returns the full path in @out. */
+static void scratch_path(const char *rel, char *out, size_t len)
+{
+	char *slash;
+
+	assert_true((size_t)snprintf(out, len, "%s/%s", scratch, rel) < len);
+	for (slash = strchr(out + strlen(scratch) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		assert_true(mkdir(out, 0700) == 0 || errno == EEXIST);
+		*slash = '/';
+	}
+}
+
+static void put(const char *rel, const char *data, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	scratch_path(rel, path, sizeof(path));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void puts_file(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
+
+/* A fixture file's bytes (malloc'd, NUL-terminated). */
+static char *slurp(const char *rel, size_t *n)
+{
+	char path[PATH_MAX];
+	char *buf;
+	FILE *f;
+	long sz;
+
+	snprintf(path, sizeof(path), "%s/%s", FIX, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	sz = ftell(f);
+	assert_true(sz > 0);
+	rewind(f);
+	buf = malloc((size_t)sz + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
+	buf[sz] = '\0';
+	fclose(f);
+	*n = (size_t)sz;
+	return buf;
+}
+
+#define RUNC_STATE "run/runc/" ID64 "/state.json"
+#define CRUN_DIR "run/crun/" ID64
+
+static void expect_err(int want, const char *needle)
+{
+	struct kcap_ct_meta *m = lookup(scratch, ID64, want);
+
+	if (needle && !strstr(m->err, needle))
+		fail_msg("error \"%s\" lacks \"%s\"", m->err, needle);
+	meta_free(m);
+}
+
+static void test_ct_truncated(void **state)
+{
+	char path[PATH_MAX];
+	size_t n;
+	char *real = slurp("run/runc/" RUNC_POD "/state.json", &n);
+
+	(void)state;
+	/* the real file itself is accepted under another id */
+	put(RUNC_STATE, real, n);
+	expect_err(0, NULL);
+	put(RUNC_STATE, real, n / 2);
+	expect_err(-EINVAL, "line 1");
+	put(RUNC_STATE, real, 0);
+	expect_err(-EINVAL, NULL);
+	free(real);
+	scratch_path(RUNC_STATE, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	real = slurp("run/crun/" CRUN_POD "/config.json", &n);
+	puts_file(CRUN_DIR "/status", "{\"created\": \"2026-11-30T14:39:53Z\", \"bundle\": \"\"}");
+	put(CRUN_DIR "/config.json", real, n);
+	expect_err(0, NULL);
+	put(CRUN_DIR "/config.json", real, n - 3);
+	expect_err(-EINVAL, "config.json");
+	free(real);
+}
+
+static void test_ct_wrong_types(void **state)
+{
+	static const struct {
+		const char *json, *needle;
+	} runc[] = {
+	    {"[]", "not a JSON object"},
+	    {"{\"created\": 5, \"config\": {}}", "\"created\" is an integer"},
+	    {"{\"created\": \"yesterday\", \"config\": {}}", "RFC 3339"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\"}", "no \"config\""},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": []}", "\"config\" is an array"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"labels\": [1]}}", "label"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": \"x\"}}", "mounts"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [7]}}", "mount"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [{\"source\": "
+	     "\"/\"}]}}",
+	     "destination"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [{\"destination\": "
+	     "\"/x\", \"flags\": \"ro\"}]}}",
+	     "\"flags\" is a string"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"capabilities\": "
+	     "{\"Bounding\": "
+	     "{}}}}",
+	     "Bounding"},
+	    /* mounts already kept are freed on the error after them */
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [{\"destination\": "
+	     "\"/a\"}], \"seccomp\": 5}}",
+	     "\"seccomp\" is an integer"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"created\": \"2026-11-30T14:39:36Z\", "
+	     "\"config\": {}}",
+	     "duplicate"},
+	    {"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"labels\": "
+	     "[\"io.kubernetes.cri.sandbox-name=a\\u0000b\"]}}",
+	     "NUL"},
+	};
+	static const struct {
+		const char *json, *needle;
+	} crun[] = {
+	    {"{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": 3}}", "annotation"},
+	    {"{\"annotations\": []}", "\"annotations\" is an array"},
+	    {"{\"mounts\": [{\"destination\": \"/x\", \"options\": [\"ro\", 1]}]}", "option"},
+	    {"{\"process\": {\"capabilities\": \"all\"}}", "capabilities"},
+	    {"{\"linux\": {\"maskedPaths\": {}}}", "maskedPaths"},
+	};
+	char path[PATH_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(runc) / sizeof(runc[0]); i++) {
+		puts_file(RUNC_STATE, runc[i].json);
+		expect_err(-EINVAL, runc[i].needle);
+	}
+	scratch_path(RUNC_STATE, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	puts_file(CRUN_DIR "/status", "{\"created\": \"2026-11-30T14:39:53Z\"}");
+	for (i = 0; i < sizeof(crun) / sizeof(crun[0]); i++) {
+		puts_file(CRUN_DIR "/config.json", crun[i].json);
+		expect_err(-EINVAL, crun[i].needle);
+	}
+	puts_file(CRUN_DIR "/config.json", "{}");
+	puts_file(CRUN_DIR "/status", "{\"created\": [], \"bundle\": \"/b\"}");
+	expect_err(-EINVAL, "created");
+	puts_file(CRUN_DIR "/status", "{\"created\": \"2026-11-30T14:39:53Z\", \"bundle\": true}");
+	expect_err(-EINVAL, "bundle");
+}
+
+static void test_ct_huge(void **state)
+{
+	const size_t big = 10000;
+	char *json = malloc(big + 200), *p;
+
+	(void)state;
+	assert_non_null(json);
+	/* an annotation value longer than its field */
+	p = json + sprintf(json, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"labels\": "
+				 "[\"io.kubernetes.cri.sandbox-name=");
+	memset(p, 'x', big);
+	strcpy(p + big, "\"]}}");
+	puts_file(RUNC_STATE, json);
+	expect_err(-ENAMETOOLONG, "io.kubernetes.cri.sandbox-name");
+	/* a mount path longer than KCAP_CT_PATH_LEN */
+	p = json + sprintf(json, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": "
+				 "[{\"destination\": \"/");
+	memset(p, 'd', big);
+	strcpy(p + big, "\"}]}}");
+	puts_file(RUNC_STATE, json);
+	expect_err(-ENAMETOOLONG, "destination");
+	/* an unknown label of any length is skipped */
+	p = json + sprintf(json, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"labels\": "
+				 "[\"");
+	memset(p, 'k', big);
+	strcpy(p + big, "=v\"]}}");
+	puts_file(RUNC_STATE, json);
+	expect_err(0, NULL);
+	free(json);
+
+	/* a file over KCAP_CT_MAX_FILE */
+	json = malloc(KCAP_CT_MAX_FILE + 16);
+	assert_non_null(json);
+	memset(json, ' ', KCAP_CT_MAX_FILE + 16);
+	memcpy(json, "{}", 2);
+	put(RUNC_STATE, json, KCAP_CT_MAX_FILE + 16);
+	expect_err(-EFBIG, "larger than");
+	free(json);
+}
+
+static void test_ct_many_mounts(void **state)
+{
+	char *json = malloc(64 * 64 + 200), *p;
+	struct kcap_ct_meta *m;
+	int i;
+
+	(void)state;
+	assert_non_null(json);
+	p = json +
+	    sprintf(json, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": [");
+	for (i = 0; i < 40; i++)
+		p += sprintf(p, "%s{\"destination\": \"/m%d\", \"flags\": 1}", i ? "," : "", i);
+	strcpy(p, "]}}");
+	puts_file(RUNC_STATE, json);
+	free(json);
+	m = lookup(scratch, ID64, 0);
+	assert_int_equal(m->nr_mounts, KCAP_CT_MAX_MOUNTS);
+	assert_int_equal(m->nr_mounts_total, 40);
+	assert_string_equal(m->mounts[KCAP_CT_MAX_MOUNTS - 1].dest, "/m31");
+	assert_false(m->mounts[0].rw);
+	meta_free(m);
+}
+
+static void test_ct_missing(void **state)
+{
+	char path[PATH_MAX];
+	size_t n;
+	char *spec;
+
+	(void)state;
+	/* crun's status without its config.json copy and no bundle */
+	puts_file(CRUN_DIR "/status", "{\"created\": \"2026-11-30T14:39:53Z\", \"bundle\": "
+				      "\"/run/kcap-test/bundle/gone\"}");
+	expect_err(-ENOENT, "no config.json");
+	/* ... the bundle's config.json is read instead */
+	spec = slurp("run/kcap-test/bundle/pod/config.json", &n);
+	put("run/kcap-test/bundle/gone/config.json", spec, n);
+	free(spec);
+	expect_err(0, NULL);
+	/* docker's config.v2.json without hostconfig.json */
+	spec = slurp("var/lib/docker/containers/" DOCKER_WEB "/config.v2.json", &n);
+	put("var/lib/docker/containers/" ID64 "/config.v2.json", spec, n);
+	free(spec);
+	expect_err(-ENOENT, "hostconfig.json");
+	/* ... even when another runtime knows the id: docker's half-written state is an error */
+	puts_file(RUNC_STATE, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {}}");
+	expect_err(-ENOENT, "hostconfig.json");
+	/* without docker's directory, runc's state is found */
+	scratch_path("var/lib/docker/containers/" ID64 "/config.v2.json", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	expect_err(0, NULL);
+}
+
+static void test_ct_special_files(void **state)
+{
+	char path[PATH_MAX], deep[4200];
+	size_t i;
+
+	(void)state;
+	/* a symlink loop */
+	scratch_path(RUNC_STATE, path, sizeof(path));
+	assert_int_equal(symlink("state.json", path), 0);
+	expect_err(-ELOOP, "state.json");
+	unlink(path);
+	/* a FIFO must not block */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect_err(-EINVAL, "not a regular file");
+	unlink(path);
+	/* a directory */
+	assert_int_equal(mkdir(path, 0700), 0);
+	expect_err(-EINVAL, "not a regular file");
+	rmdir(path);
+	/* nesting deeper than jansson's limit */
+	for (i = 0; i < sizeof(deep) / 2 - 1; i++) {
+		deep[i] = '[';
+		deep[sizeof(deep) - 2 - i] = ']';
+	}
+	deep[sizeof(deep) - 1] = '\0';
+	puts_file(RUNC_STATE, deep);
+	expect_err(-EINVAL, NULL);
+	/* a state.json that is a symlink to a real one is followed */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(FIX "/run/runc/" RUNC_PRIV "/state.json", path), 0);
+	expect_err(0, NULL);
+}
+
+/* A minimal runc state for id @id in the scratch root, one mount. */
+static void put_state(const char *id)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "run/runc/%s/state.json", id);
+	puts_file(rel, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"mounts\": "
+		       "[{\"destination\": \"/x\"}]}}");
+}
+
+static void rm_state(const char *id)
+{
+	char path[PATH_MAX], rel[256];
+
+	snprintf(rel, sizeof(rel), "run/runc/%s/state.json", id);
+	scratch_path(rel, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+}
+
+static struct kcap_ct_cache *cache_new(unsigned int capacity, struct kcap_ct_paths *p)
+{
+	struct kcap_ct_cache *c;
+
+	*p = fixture_paths(scratch);
+	c = kcap__ct_cache_new(p, capacity);
+	assert_non_null(c);
+	return c;
+}
+
+static int cache_get(struct kcap_ct_cache *c, const char *id)
+{
+	const struct kcap_ct_meta *m;
+	int err = kcap__ct_cache_get(c, id, &m);
+
+	if (err) {
+		assert_null(m);
+		assert_true(kcap__ct_cache_errmsg(c)[0] != '\0');
+		return err;
+	}
+	assert_non_null(m);
+	assert_string_equal(m->id, id);
+	assert_int_equal(m->nr_mounts, 1);
+	assert_string_equal(m->mounts[0].dest, "/x");
+	return 0;
+}
+
+static void test_ct_cache_hit_forget(void **state)
+{
+	const struct kcap_ct_meta *a, *b;
+	struct kcap_ct_paths p;
+	struct kcap_ct_cache *c;
+
+	(void)state;
+	errno = 0;
+	assert_null(kcap__ct_cache_new(NULL, 0));
+	assert_int_equal(errno, EINVAL);
+	assert_null(kcap__ct_cache_new(NULL, KCAP_CT_CACHE_MAX + 1));
+	c = cache_new(4, &p);
+	/* a failed lookup is not cached: the container is found once written */
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	put_state("c1");
+	assert_int_equal(kcap__ct_cache_get(c, "c1", &a), 0);
+	assert_int_equal(kcap__ct_cache_size(c), 1);
+	/* a hit reads no file */
+	rm_state("c1");
+	assert_int_equal(kcap__ct_cache_get(c, "c1", &b), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(cache_get(c, "c1"), 0);
+	/* forgotten, it is looked up again, and now missing */
+	assert_true(kcap__ct_cache_forget(c, "c1"));
+	assert_false(kcap__ct_cache_forget(c, "c1"));
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	assert_int_equal(kcap__ct_cache_get(c, NULL, &a), -EINVAL);
+	kcap__ct_cache_free(c);
+	kcap__ct_cache_free(NULL);
+}
+
+static void test_ct_cache_lru(void **state)
+{
+	static const char *const ids[] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"};
+	struct kcap_ct_paths p;
+	struct kcap_ct_cache *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_state(ids[i]);
+	c = cache_new(3, &p);
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c1"), 0);
+	assert_int_equal(cache_get(c, "c2"), 0);
+	/* c0 used again: c1 is now the least recently used and goes first */
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c3"), 0);
+	assert_int_equal(kcap__ct_cache_size(c), 3);
+	/* with the files gone, what is cached is still found, the evicted is not */
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		rm_state(ids[i]);
+	assert_int_equal(cache_get(c, "c0"), 0);
+	assert_int_equal(cache_get(c, "c2"), 0);
+	assert_int_equal(cache_get(c, "c3"), 0);
+	assert_int_equal(cache_get(c, "c1"), -ENOENT);
+	kcap__ct_cache_free(c);
+
+	/* many more ids than entries: the size stays bounded, the newest are kept */
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_state(ids[i]);
+	c = cache_new(2, &p);
+	for (i = 0; i < 4 * sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(cache_get(c, ids[i % (sizeof(ids) / sizeof(ids[0]))]), 0);
+		assert_true(kcap__ct_cache_size(c) <= 2);
+	}
+	assert_true(kcap__ct_cache_forget(c, "c7"));
+	assert_true(kcap__ct_cache_forget(c, "c6"));
+	assert_false(kcap__ct_cache_forget(c, "c5"));
+	assert_int_equal(kcap__ct_cache_size(c), 0);
+	assert_int_equal(cache_get(c, "c5"), 0);
+	kcap__ct_cache_free(c);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_ct_runc),
+    cmocka_unit_test(test_ct_crun),
+    cmocka_unit_test(test_ct_docker),
+    cmocka_unit_test(test_ct_ids),
+    cmocka_unit_test(test_ct_image_split),
+    cmocka_unit_test(test_ct_parse_time),
+    cmocka_unit_test_setup_teardown(test_ct_truncated, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_wrong_types, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_huge, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_many_mounts, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_missing, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_special_files, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_cache_hit_forget, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_cache_lru, scratch_setup, scratch_teardown),
+};
+
+UNIT_GROUP(container, tests)

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Container metadata from the state files container runtimes keep on the
+ * node: docker's per-container JSON under its data root, the state
+ * directories of runc and crun (also the ones containerd's runc shim uses)
+ * and the OCI bundle's config.json with the annotations containerd's CRI
+ * plugin writes for a Kubernetes pod. Files only: no daemon API, no
+ * network. docs/containers.md says which file and key each field comes
+ * from.
+ *
+ * Private to libkcap. The folder uses no other folder of the library.
+ */
+#ifndef KCAP_LIB_CONTAINER_H
+#define KCAP_LIB_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Bounds: a value longer than its field is an error (-ENAMETOOLONG), never cut. */
+#define KCAP_CT_ID_LEN 128	    /* runc accepts any [A-Za-z0-9_+.-] id; CRI ids are 64 hex */
+#define KCAP_CT_NAME_LEN 256	    /* docker names, CRI container names */
+#define KCAP_CT_IMAGE_LEN 512	    /* image reference as written (repository:tag@digest) */
+#define KCAP_CT_TAG_LEN 128	    /* the distribution spec's tag limit */
+#define KCAP_CT_DIGEST_LEN 136	    /* "sha512:" + 128 hex */
+#define KCAP_CT_K8S_LEN 254	    /* DNS subdomain names (pod, namespace) */
+#define KCAP_CT_UID_LEN 40	    /* a pod UID is a 36-character UUID */
+#define KCAP_CT_PATH_LEN 1024	    /* a mount's source or destination */
+#define KCAP_CT_MAX_MOUNTS 32	    /* mounts kept; nr_mounts_total counts them all */
+#define KCAP_CT_MAX_ROOTS 8	    /* state directories searched */
+#define KCAP_CT_MAX_FILE (4u << 20) /* a state or config file larger than this is refused */
+
+struct kcap_ct_paths {
+	/*
+	 * Prepended to every path below and to the bundle paths the state
+	 * files name: "/host" when kcap runs in a pod with the node's root
+	 * mounted there. NULL or "" for none.
+	 */
+	const char *host_root;
+	/* docker's data root (dockerd --data-root); NULL to skip docker */
+	const char *docker_root;
+	/*
+	 * OCI runtime state directories (runc --root, crun --root), NULL-ended.
+	 * A container directory with state.json is runc's; with status,
+	 * crun's.
+	 */
+	const char *oci_roots[KCAP_CT_MAX_ROOTS + 1];
+};
+
+/* Debian's defaults: docker.io's data root, runc's and crun's root as root,
+ * and the roots containerd's runc shim uses for the k8s.io and default
+ * namespaces. */
+KCAP_HIDDEN extern const struct kcap_ct_paths kcap__ct_default_paths;
+
+struct kcap_ct_mount {
+	char source[KCAP_CT_PATH_LEN];
+	char dest[KCAP_CT_PATH_LEN];
+	char propagation[16]; /* rprivate, rshared, slave, ...; "" when not set */
+	bool rw;
+};
+
+struct kcap_ct_meta {
+	char id[KCAP_CT_ID_LEN];
+	char runtime[16];	       /* "docker", "runc", "crun" */
+	char name[KCAP_CT_NAME_LEN];   /* container.name */
+	char image[KCAP_CT_IMAGE_LEN]; /* container.image, as the runtime recorded it */
+	char image_repository[KCAP_CT_IMAGE_LEN];
+	char image_tag[KCAP_CT_TAG_LEN];
+	char image_digest[KCAP_CT_DIGEST_LEN];
+	char image_id[KCAP_CT_DIGEST_LEN]; /* docker's image config digest, hex */
+	bool privileged;
+	uint64_t start_ts; /* ns since the epoch; 0 when unknown */
+	char pod_name[KCAP_CT_K8S_LEN];
+	char pod_namespace[KCAP_CT_K8S_LEN];
+	char pod_uid[KCAP_CT_UID_LEN];
+	char sandbox_id[KCAP_CT_ID_LEN];
+	char container_type[16];      /* CRI: "container" or "sandbox" (the pause container) */
+	unsigned int nr_mounts;	      /* entries in mounts */
+	unsigned int nr_mounts_total; /* mounts the container has */
+	/* the first KCAP_CT_MAX_MOUNTS, owned: kcap__ct_meta_release() frees them */
+	struct kcap_ct_mount *mounts;
+	char err[KCAP_ERRMSG_LEN]; /* why the last lookup failed */
+};
+
+/*
+ * kcap__ct_lookup() - fills @out with the metadata of container @id from the
+ * first runtime that knows it: docker's data root, then each OCI root in
+ * order. @paths NULL means kcap__ct_default_paths. @out is overwritten
+ * (release a previous result first); on success it owns its mounts
+ * (kcap__ct_meta_release()), on failure it owns nothing. Returns 0, or a negative
+ * errno with one sentence in @out->err: -ENOENT no runtime knows @id,
+ * -EINVAL a bad id or a state file that is not what the runtime writes
+ * (syntax, types), -ENAMETOOLONG a value longer than its field, -EFBIG a
+ * file over KCAP_CT_MAX_FILE, -EAGAIN a file that grew while read (try
+ * again), -ENOMEM, other errnos from reading the files (ELOOP, EACCES, ...).
+ */
+KCAP_HIDDEN int kcap__ct_lookup(const struct kcap_ct_paths *paths, const char *id,
+				struct kcap_ct_meta *out);
+
+/* kcap__ct_meta_release() - frees what @m owns (its mounts); @m stays valid, without mounts. */
+KCAP_HIDDEN void kcap__ct_meta_release(struct kcap_ct_meta *m);
+
+/*
+ * kcap__ct_image_split() - container.image.repository, .tag and .digest from
+ * an image reference ("host:5000/ns/app:1.2@sha256:..."): the digest after
+ * '@', the tag after the last ':' that follows the last '/'. Returns 0 or
+ * -ENAMETOOLONG.
+ */
+KCAP_HIDDEN int kcap__ct_image_split(struct kcap_ct_meta *m);
+
+/* kcap__ct_parse_time() - RFC 3339 time ("2024-05-01T10:00:00.123456789Z",
+ * or with a +hh:mm offset) as ns since the epoch. Returns 0 or -EINVAL. */
+KCAP_HIDDEN int kcap__ct_parse_time(const char *s, uint64_t *ns);
+
+/*
+ * A bounded cache of kcap__ct_lookup() results, least recently used first
+ * out. Not thread-safe; one per consumer.
+ */
+struct kcap_ct_cache;
+
+#define KCAP_CT_CACHE_MAX 65536 /* entries; each about 3 KiB plus its mounts */
+
+/* kcap__ct_cache_new() - a cache of at most @capacity containers looked up
+ * under @paths (copied; the strings must outlive the cache; NULL for the
+ * defaults). NULL on error, errno EINVAL (capacity 0 or over
+ * KCAP_CT_CACHE_MAX) or ENOMEM. */
+KCAP_HIDDEN struct kcap_ct_cache *kcap__ct_cache_new(const struct kcap_ct_paths *paths,
+						     unsigned int capacity);
+KCAP_HIDDEN void kcap__ct_cache_free(struct kcap_ct_cache *c);
+
+/*
+ * kcap__ct_cache_get() - @id's metadata, from the cache or looked up (and
+ * then cached, evicting the least recently used entry when full). *@meta
+ * belongs to the cache and stays valid until the next get or forget.
+ * Returns 0 or kcap__ct_lookup()'s error, which is not cached (the
+ * container may be found later); kcap__ct_cache_errmsg() says why.
+ */
+KCAP_HIDDEN int kcap__ct_cache_get(struct kcap_ct_cache *c, const char *id,
+				   const struct kcap_ct_meta **meta);
+KCAP_HIDDEN const char *kcap__ct_cache_errmsg(const struct kcap_ct_cache *c);
+
+/* kcap__ct_cache_forget() - drops @id (its container is gone); false if not cached. */
+KCAP_HIDDEN bool kcap__ct_cache_forget(struct kcap_ct_cache *c, const char *id);
+KCAP_HIDDEN unsigned int kcap__ct_cache_size(const struct kcap_ct_cache *c);
+
+#endif /* KCAP_LIB_CONTAINER_H */
