@@ -96,9 +96,34 @@ struct kcap_state_opts {
 	const char *passwd;
 	/* group names, the same way; NULL: /etc/group */
 	const char *group;
+	/*
+	 * Container metadata (container.name, .image, k8s.pod.name, ...) is
+	 * read from the runtimes' state files by a background thread, never
+	 * delaying an event; until it arrives the fields are missing
+	 * (docs/containers.md). container_lookup: KCAP_CT_LOOKUP_LIVE (0)
+	 * for live events only (a state seeded from a live handle or /proc),
+	 * KCAP_CT_LOOKUP_NEVER, or KCAP_CT_LOOKUP_ALWAYS (also events fed
+	 * without kcap_state_seed()). Events of a capture file are never
+	 * looked up: this machine's runtimes do not know its containers.
+	 */
+	int container_lookup;
+	/* prepended to every runtime path: "/host" when the node's root is
+	 * mounted there (a DaemonSet pod); NULL or "": none */
+	const char *container_root;
+	/* docker's data root; NULL: /var/lib/docker; "": do not look in docker */
+	const char *docker_root;
+	/* OCI runtime state directories (runc, crun, containerd's shim),
+	 * NULL-ended, at most 8; NULL: /run/runc, /run/crun,
+	 * /run/containerd/runc/k8s.io, /run/containerd/runc/default */
+	const char *const *oci_roots;
 	size_t : 0;
 };
-#define kcap_state_opts__last_field group
+#define kcap_state_opts__last_field oci_roots
+
+/* kcap_state_opts.container_lookup */
+#define KCAP_CT_LOOKUP_LIVE 0
+#define KCAP_CT_LOOKUP_NEVER 1
+#define KCAP_CT_LOOKUP_ALWAYS 2
 
 /* kcap_state_new() - an empty state; NULL with errno set on error (EINVAL:
  * bad options, ENOMEM). @opts may be NULL: the default limits, /etc/passwd and
@@ -130,6 +155,14 @@ struct kcap_state_stats {
 	__u64 threads_evicted; /* removed because the table was full */
 	__u64 fds_evicted;
 	__u64 misses; /* events from a thread the table did not know */
+	/* container metadata lookups (docs/containers.md) */
+	__u64 ct_lookups; /* ids given to the lookup thread */
+	__u64 ct_found; /* lookups that found the container */
+	__u64 ct_failed; /* lookups that did not (asked again after 1 s) */
+	__u64 ct_dropped; /* not asked: the queue or the table of waited ids full */
+	__u64 ct_events_nometa; /* events of a container before its metadata arrived */
+	/* ... of them, in the first second after kcap saw the container's first event */
+	__u64 ct_events_nometa_first_s;
 };
 
 /* kcap_state_stats() - counters; @sz: sizeof(*s) as the caller knows it. */

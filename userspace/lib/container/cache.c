@@ -199,3 +199,39 @@ unsigned int kcap__ct_cache_size(const struct kcap_ct_cache *c)
 {
 	return c->used;
 }
+
+const struct kcap_ct_meta *kcap__ct_cache_find(struct kcap_ct_cache *c, const char *id)
+{
+	uint32_t i, *link;
+
+	i = find(c, id, &link);
+	if (i == NIL)
+		return NULL;
+	if (c->head != i) {
+		list_unlink(c, i);
+		list_push_front(c, i);
+	}
+	return &c->entries[i].meta;
+}
+
+const struct kcap_ct_meta *kcap__ct_cache_insert(struct kcap_ct_cache *c, struct kcap_ct_meta *m)
+{
+	uint32_t i, *link;
+
+	i = find(c, m->id, &link);
+	if (i != NIL)
+		drop(c, i);
+	if (c->free == NIL)
+		drop(c, c->tail);
+	i = c->free;
+	c->free = c->entries[i].next;
+	c->entries[i].meta = *m;
+	m->mounts = NULL;
+	m->nr_mounts = m->nr_mounts_total = 0;
+	find(c, c->entries[i].meta.id, &link);
+	c->entries[i].hnext = NIL;
+	*link = i;
+	list_push_front(c, i);
+	c->used++;
+	return &c->entries[i].meta;
+}

@@ -81,6 +81,9 @@ struct kcap_ct_meta {
 	/* the first KCAP_CT_MAX_MOUNTS, owned: kcap__ct_meta_release() frees them */
 	struct kcap_ct_mount *mounts;
 	char err[KCAP_ERRMSG_LEN]; /* why the last lookup failed */
+	/* not the readers': events the consumer (state/) saw of this
+	 * container before this result reached it; 0 from a lookup */
+	uint64_t waited_events;
 };
 
 /*
@@ -143,5 +146,56 @@ KCAP_HIDDEN const char *kcap__ct_cache_errmsg(const struct kcap_ct_cache *c);
 /* kcap__ct_cache_forget() - drops @id (its container is gone); false if not cached. */
 KCAP_HIDDEN bool kcap__ct_cache_forget(struct kcap_ct_cache *c, const char *id);
 KCAP_HIDDEN unsigned int kcap__ct_cache_size(const struct kcap_ct_cache *c);
+
+/*
+ * kcap__ct_cache_find() - @id's cached metadata (now the most recently
+ * used), NULL when not cached; never looks up. Valid until the next get,
+ * insert or forget.
+ */
+KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_cache_find(struct kcap_ct_cache *c,
+							   const char *id);
+
+/*
+ * kcap__ct_cache_insert() - caches @m, a successful lookup done elsewhere
+ * (the worker's), replacing an entry of the same id and evicting the least
+ * recently used one when full. The cache takes @m's mounts; @m is left
+ * without them. Returns the cached copy.
+ */
+KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_cache_insert(struct kcap_ct_cache *c,
+							     struct kcap_ct_meta *m);
+
+/*
+ * The lookup worker (worker.c): a thread running kcap__ct_lookup() for ids
+ * queued by the event path, which never waits for a file. The event path
+ * is the only caller of request and results (one consumer); the worker's
+ * lock is held for a queue or list operation only, never during file I/O.
+ */
+struct kcap_ct_worker;
+
+struct kcap_ct_result {
+	struct kcap_ct_result *next;
+	int err; /* kcap__ct_lookup()'s return; meta.id is the id asked for either way */
+	struct kcap_ct_meta meta;
+};
+
+/* kcap__ct_worker_new() - starts the thread; at most @queue ids wait.
+ * NULL with errno (EINVAL, ENOMEM, pthread_create()'s error). */
+KCAP_HIDDEN struct kcap_ct_worker *kcap__ct_worker_new(const struct kcap_ct_paths *paths,
+						       unsigned int queue);
+
+/* kcap__ct_worker_request() - queues @id and returns at once: 0, -EAGAIN
+ * when the queue is full, -EINVAL. Deduplication is the caller's (it knows
+ * which ids are in flight). */
+KCAP_HIDDEN int kcap__ct_worker_request(struct kcap_ct_worker *w, const char *id);
+
+/* kcap__ct_worker_results() - the lookups finished since the last call,
+ * a list the caller owns (kcap__ct_result_free()); NULL, without taking the
+ * lock, when none. */
+KCAP_HIDDEN struct kcap_ct_result *kcap__ct_worker_results(struct kcap_ct_worker *w);
+KCAP_HIDDEN void kcap__ct_result_free(struct kcap_ct_result *r);
+
+/* kcap__ct_worker_free() - stops the thread (a lookup under way finishes
+ * first), joins it, frees what is queued and unread. NULL is allowed. */
+KCAP_HIDDEN void kcap__ct_worker_free(struct kcap_ct_worker *w);
 
 #endif /* KCAP_LIB_CONTAINER_H */

@@ -100,6 +100,23 @@ enum kfield_id {
 	F_CONTAINER_FULL_ID,
 	F_CONTAINER_TYPE,
 	F_K8S_POD_UID,
+	F_CT_NAME, /* from the runtimes' state files (kcap__ct_meta()) */
+	F_CT_IMAGE,
+	F_CT_IMAGE_REPO,
+	F_CT_IMAGE_TAG,
+	F_CT_IMAGE_DIGEST,
+	F_CT_IMAGE_ID,
+	F_CT_PRIVILEGED,
+	F_CT_MOUNTS,
+	F_CT_MOUNT,
+	F_CT_MOUNT_SOURCE,
+	F_CT_MOUNT_DEST,
+	F_CT_MOUNT_MODE,
+	F_CT_MOUNT_RDWR,
+	F_CT_MOUNT_PROPAGATION,
+	F_CT_START_TS,
+	F_K8S_POD_NAME,
+	F_K8S_NS_NAME,
 	F_NR
 };
 
@@ -128,6 +145,8 @@ struct kevctx {
 	const struct kcap_event_hdr *ev;
 	const struct kcap_event_desc *desc;
 	struct kthread *th;
+	const struct kcap_ct_meta *ctm; /* th's container metadata, once asked (ctm_done) */
+	bool ctm_done;
 	struct kfd *fd;
 	struct kfd tmpfd; /* a failed open's path, an fd the table does not know */
 	char tmpname[4096];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -32,7 +33,9 @@ struct fdef {
 /* No data yet; each says which issue brings it. */
 #define NA KCAP_FF_NODATA
 #define NA_DRV " (no data yet: needs driver data, issue 13)"
-#define NA_CT " (no data yet: container context, issue 14)"
+/* Read from the runtimes' state files in the background: missing until read,
+ * and for capture files (docs/containers.md). */
+#define CT " (live only; missing until looked up)"
 
 static const struct fdef fields[] = {
 	{ { "evt.type", S, 0, "event type: the syscall name (execve, openat, connect), procexit" },
@@ -179,21 +182,44 @@ static const struct fdef fields[] = {
 	  F_CONTAINER_FULL_ID },
 	{ { "container.type", S, 0, "docker, containerd, cri-o, podman, cri; host" },
 	  F_CONTAINER_TYPE },
-	{ { "container.name", S, NA, "container name" NA_CT }, F_PROC_NODATA },
-	{ { "container.image", S, NA, "image name and tag" NA_CT }, F_PROC_NODATA },
-	{ { "container.image.repository", S, NA, "image repository" NA_CT }, F_PROC_NODATA },
-	{ { "container.image.tag", S, NA, "image tag" NA_CT }, F_PROC_NODATA },
-	{ { "container.image.id", S, NA, "image id" NA_CT }, F_PROC_NODATA },
-	{ { "container.privileged", B, NA, "a privileged container" NA_CT }, F_PROC_NODATA },
-	{ { "container.mounts", S, NA, "the container's mounts" NA_CT }, F_PROC_NODATA },
-	{ { "container.mount.dest", S, KCAP_FF_NAME | NA,
-	    "the mount at a destination: container.mount.dest[/etc]" NA_CT },
-	  F_PROC_NODATA },
-	{ { "container.start_ts", I, NA, "container start time, ns since the epoch" NA_CT },
-	  F_PROC_NODATA },
-	{ { "k8s.pod.uid", S, 0, "Kubernetes pod UID from the cgroup path" }, F_K8S_POD_UID },
-	{ { "k8s.pod.name", S, NA, "Kubernetes pod name" NA_CT }, F_PROC_NODATA },
-	{ { "k8s.ns.name", S, NA, "Kubernetes namespace" NA_CT }, F_PROC_NODATA },
+	{ { "container.name", S, 0, "container name" CT }, F_CT_NAME },
+	{ { "container.image", S, 0, "image reference as the runtime recorded it" CT }, F_CT_IMAGE },
+	{ { "container.image.repository", S, 0, "image repository (the reference without tag and digest)" CT },
+	  F_CT_IMAGE_REPO },
+	{ { "container.image.tag", S, 0, "image tag" CT }, F_CT_IMAGE_TAG },
+	{ { "container.image.digest", S, 0, "image digest (sha256:...) of the reference" CT },
+	  F_CT_IMAGE_DIGEST },
+	{ { "container.image.id", S, 0, "image id, hex (docker only)" CT }, F_CT_IMAGE_ID },
+	{ { "container.privileged", B, 0, "a privileged container" CT }, F_CT_PRIVILEGED },
+	{ { "container.mounts", S, 0,
+	    "the container's mounts, comma-separated source:dest:mode:rdwr:propagation" CT },
+	  F_CT_MOUNTS },
+	{ { "container.mount", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "one mount as source:dest:mode:rdwr:propagation, by number (container.mount[0]) or "
+	    "source, a glob (container.mount[/var/*]); none if there is no such mount" CT },
+	  F_CT_MOUNT },
+	{ { "container.mount.source", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "a mount's source, by number or destination (container.mount.source[/etc])" CT },
+	  F_CT_MOUNT_SOURCE },
+	{ { "container.mount.dest", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "a mount's destination, by number or source (container.mount.dest[/var/run/docker.sock])" CT },
+	  F_CT_MOUNT_DEST },
+	{ { "container.mount.mode", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "a mount's mode, by number or source; empty: kcap does not record it" CT },
+	  F_CT_MOUNT_MODE },
+	{ { "container.mount.rdwr", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "true if a mount is read-write, by number or source" CT },
+	  F_CT_MOUNT_RDWR },
+	{ { "container.mount.propagation", S, KCAP_FF_INDEX | KCAP_FF_NAME,
+	    "a mount's propagation (rprivate, rslave, ...), by number or source" CT },
+	  F_CT_MOUNT_PROPAGATION },
+	{ { "container.start_ts", I, 0, "container start (docker) or creation (runc, crun) time, ns since the epoch" CT },
+	  F_CT_START_TS },
+	{ { "k8s.pod.uid", S, 0,
+	    "Kubernetes pod UID, from the runtime's state files, else from the cgroup path" },
+	  F_K8S_POD_UID },
+	{ { "k8s.pod.name", S, 0, "Kubernetes pod name" CT }, F_K8S_POD_NAME },
+	{ { "k8s.ns.name", S, 0, "Kubernetes namespace" CT }, F_K8S_NS_NAME },
 };
 
 #undef S
@@ -202,7 +228,7 @@ static const struct fdef fields[] = {
 #undef P
 #undef NA
 #undef NA_DRV
-#undef NA_CT
+#undef CT
 
 const struct kcap_field_info *kcap_field_at(unsigned int i)
 {
@@ -289,6 +315,8 @@ void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
 	c->ev = ev;
 	c->desc = kcap_handle_event_desc(h, ev->type);
 	c->th = st && ev->tid ? kcap__thread(st, ev->tid) : NULL;
+	c->ctm = NULL;
+	c->ctm_done = false;
 	c->fd = NULL;
 	c->fd_done = false;
 	c->type_name = NULL;
@@ -858,6 +886,135 @@ static const struct kthread *leader(const struct kevctx *c, __u32 vpid)
 	return NULL;
 }
 
+/* The metadata of the event thread's container, asked once per event. */
+static const struct kcap_ct_meta *ct_meta(struct kevctx *c)
+{
+	if (!c->ctm_done) {
+		c->ctm = c->st && c->th ? kcap__ct_meta(c->st, c->h, c->th) : NULL;
+		c->ctm_done = true;
+	}
+	return c->ctm;
+}
+
+/* Falco's text of a mount: source:dest:mode:rdwr:propagation (kcap does
+ * not record docker's mode string: empty). */
+static int mount_text(const struct kcap_ct_mount *mt, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s:%s::%s:%s", mt->source, mt->dest, mt->rw ? "true" : "false",
+			mt->propagation);
+}
+
+/* The mount container.mount.*[N] or [path] names: by number, or the
+ * first whose source (dest for container.mount.source) matches the glob. */
+static const struct kcap_ct_mount *mount_of(const struct kcap_ct_meta *m,
+					    const struct kfieldref *ref)
+{
+	unsigned int i;
+
+	if (ref->idx >= 0)
+		return (unsigned int)ref->idx < m->nr_mounts ? &m->mounts[ref->idx] : NULL;
+	if (!ref->arg)
+		return NULL;
+	for (i = 0; i < m->nr_mounts; i++) {
+		const char *path = ref->id == F_CT_MOUNT_SOURCE ? m->mounts[i].dest :
+								  m->mounts[i].source;
+
+		if (!fnmatch(ref->arg, path, 0))
+			return &m->mounts[i];
+	}
+	return NULL;
+}
+
+/* container.mounts: every mount kept that fits in @len bytes. */
+static const char *mounts_text(const struct kcap_ct_meta *m, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr_mounts; i++) {
+		if (i && used + 1 < len)
+			buf[used++] = ',';
+		n = mount_text(&m->mounts[i], buf + used, len - used);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used - (i ? 1 : 0)] = '\0'; /* not cut in the middle of a mount */
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* container.type: the cgroup names the manager (containerd, cri-o, podman,
+ * cri); where it says docker only because the id is bare, the state files
+ * say which runtime keeps the container (docker, runc, crun). */
+static const char *ct_type(struct kevctx *c, const struct kthread *t)
+{
+	const struct kcap_ct_meta *m;
+
+	if (!t || !t->ct.runtime[0])
+		return "host";
+	if (strcmp(t->ct.runtime, "docker") || !(m = ct_meta(c)) || !m->runtime[0])
+		return t->ct.runtime;
+	return m->runtime;
+}
+
+/* container.* and k8s.* from the runtimes' state files. */
+static bool field_ct(struct kevctx *c, const struct kfieldref *ref, struct kval *v)
+{
+	const struct kcap_ct_meta *m = ct_meta(c);
+	const struct kcap_ct_mount *mt;
+	char *buf;
+
+	if (!m)
+		return false;
+	switch (ref->id) {
+	case F_CT_NAME:
+		return m->name[0] && put_str(v, m->name);
+	case F_CT_IMAGE:
+		return m->image[0] && put_str(v, m->image);
+	case F_CT_IMAGE_REPO:
+		return m->image_repository[0] && put_str(v, m->image_repository);
+	case F_CT_IMAGE_TAG:
+		return m->image_tag[0] && put_str(v, m->image_tag);
+	case F_CT_IMAGE_DIGEST:
+		return m->image_digest[0] && put_str(v, m->image_digest);
+	case F_CT_IMAGE_ID:
+		return m->image_id[0] && put_str(v, m->image_id);
+	case F_CT_PRIVILEGED:
+		return put_bool(v, m->privileged);
+	case F_CT_MOUNTS:
+		return put_str(v, mounts_text(m, scratch(c), 4096));
+	case F_CT_MOUNT:
+		if (ref->idx < 0 && !ref->arg)
+			return false;
+		if (!(mt = mount_of(m, ref)))
+			return put_str(v, "none");
+		buf = scratch(c);
+		mount_text(mt, buf, 4096);
+		return put_str(v, buf);
+	case F_CT_MOUNT_SOURCE:
+		return (mt = mount_of(m, ref)) && put_str(v, mt->source);
+	case F_CT_MOUNT_DEST:
+		return (mt = mount_of(m, ref)) && put_str(v, mt->dest);
+	case F_CT_MOUNT_MODE:
+		return (mt = mount_of(m, ref)) && put_str(v, "");
+	case F_CT_MOUNT_RDWR:
+		return (mt = mount_of(m, ref)) && put_str(v, mt->rw ? "true" : "false");
+	case F_CT_MOUNT_PROPAGATION:
+		return (mt = mount_of(m, ref)) && put_str(v, mt->propagation);
+	case F_CT_START_TS:
+		return m->start_ts && put_int(v, (__s64)m->start_ts);
+	case F_K8S_POD_NAME:
+		return m->pod_name[0] && put_str(v, m->pod_name);
+	case F_K8S_NS_NAME:
+		return m->pod_namespace[0] && put_str(v, m->pod_namespace);
+	default:
+		return false;
+	}
+}
+
 /* proc.*, user.*, group.*, container.*, k8s.*: the thread and its ancestors. */
 static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned int nth,
 		       struct kval *v)
@@ -972,11 +1129,16 @@ static bool field_proc(struct kevctx *c, const struct kfieldref *ref, unsigned i
 	case F_CONTAINER_FULL_ID:
 		return put_str(v, t && t->ct.id[0] ? t->ct.id : "host");
 	case F_CONTAINER_TYPE:
-		return put_str(v, t && t->ct.runtime[0] ? t->ct.runtime : "host");
-	case F_K8S_POD_UID:
+		return put_str(v, ct_type(c, t));
+	case F_K8S_POD_UID: {
+		const struct kcap_ct_meta *m = ct_meta(c);
+
+		if (m && m->pod_uid[0])
+			return put_str(v, m->pod_uid);
 		return t && t->ct.pod_uid[0] && put_str(v, t->ct.pod_uid);
+	}
 	default:
-		return false;
+		return field_ct(c, ref, v);
 	}
 }
 

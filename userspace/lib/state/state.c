@@ -494,6 +494,12 @@ struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts)
 		free(st);
 		return NULL;
 	}
+	errno = -kst_ct_init(st, opts);
+	if (errno) {
+		free(st->buckets);
+		free(st);
+		return NULL;
+	}
 	st->names_given = OPTS_GET(opts, passwd, NULL) || OPTS_GET(opts, group, NULL);
 	kcap__users_from_files(OPTS_GET(opts, passwd, NULL), OPTS_GET(opts, group, NULL), add_name,
 			       st);
@@ -508,6 +514,7 @@ void kcap_state_free(struct kcap_state *st)
 
 	if (!st)
 		return;
+	kst_ct_free(st);
 	for (i = 0; i < st->nbuckets; i++)
 		for (t = st->buckets[i]; t; t = n) {
 			n = t->next;
@@ -577,6 +584,8 @@ int kcap_state_seed(struct kcap_state *st, struct kcap *h)
 	if (h && kcap__procs(h, &snap, &len) != -EOPNOTSUPP) {
 		if (kcap_file_info(h, &fi, sizeof(fi)) == 0)
 			st->boot_wall_ns = fi.boot_wall_ns;
+		/* its containers are not this machine's: no lookups */
+		st->ct_file = true;
 		/* ... and the recording machine's names: this machine's would
 		 * name its users wrongly. A file without them (before format
 		 * 1.1) names none, unless kcap_state_opts named the files. */

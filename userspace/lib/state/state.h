@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "kcap_detect.h"
+#include "container/container.h"
 
 
 struct kfd {
@@ -92,6 +93,10 @@ struct kcap_state {
 	size_t nr_names[2];
 	size_t cap_names[2];
 	bool names_given; /* kcap_state_opts named the files */
+	/* container metadata (ctmeta.c) */
+	struct kst_ct *ct;
+	int ct_mode;  /* KCAP_CT_LOOKUP_* */
+	bool ct_file; /* seeded from a capture file: never look up */
 };
 
 KCAP_HIDDEN struct kthread *kcap__thread(const struct kcap_state *st, __u32 tid);
@@ -111,5 +116,25 @@ KCAP_HIDDEN void kst_fd_remove(struct kcap_state *st, __u32 tid, __s32 fd);
 KCAP_HIDDEN struct kthread *kst_thread_new(struct kcap_state *st, __u32 tid, __u32 pid);
 KCAP_HIDDEN struct kthread *kst_thread_get(struct kcap_state *st, const struct kcap_event_hdr *ev);
 KCAP_HIDDEN void kst_thread_remove(struct kcap_state *st, __u32 tid);
+
+/* Container metadata (ctmeta.c; docs/containers.md). */
+KCAP_HIDDEN int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts);
+KCAP_HIDDEN void kst_ct_free(struct kcap_state *st);
+/* An event of container thread @t (t->ct.id set), time @ts: takes in
+ * finished lookups, counts the event if its metadata is still missing and
+ * asks the worker. Never waits for a file. */
+KCAP_HIDDEN void kst_ct_event(struct kcap_state *st, struct kcap *h, const struct kthread *t,
+			      __u64 ts);
+/*
+ * kcap__ct_meta() - the metadata of @t's container, NULL when not known yet
+ * (then asked for, unless in flight), on the host, or when lookups are off
+ * (a capture file's events, KCAP_CT_LOOKUP_NEVER). Valid until the next
+ * kcap_state_update().
+ */
+KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_meta(struct kcap_state *st, struct kcap *h,
+						     const struct kthread *t);
+/* kcap__ct_waited() - events of container @id (64 hex) counted before its
+ * metadata arrived; *@known: whether it has. */
+KCAP_HIDDEN __u64 kcap__ct_waited(const struct kcap_state *st, const char *id, bool *known);
 
 #endif /* KCAP_STATE_H */

@@ -692,5 +692,8 @@ int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_e
 	default:
 		break;
 	}
+	/* after the event's own changes (an exec may name a new cgroup) */
+	if (t->ct.id[0] && st->ct_mode != KCAP_CT_LOOKUP_NEVER)
+		kst_ct_event(st, h, t, ev->ts_ns);
 	return 0;
 }
