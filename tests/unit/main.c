@@ -17,7 +17,8 @@ int main(void)
 	const struct CMUnitTest *(*const groups[])(size_t *) = { unit_reader, unit_event,
 								   unit_open, unit_file, unit_decode,
 								   unit_out, unit_export, unit_detect,
-								   unit_rules, unit_eval, unit_container };
+								   unit_rules, unit_eval, unit_container,
+								   unit_ctstate };
 	struct CMUnitTest *all = NULL;
 	size_t total = 0, n, i;
 	int failed;
