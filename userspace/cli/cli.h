@@ -61,7 +61,24 @@ int parse_syscalls(char *list, unsigned int *nrs, const char **bad);
 
 /* Live capture options (record, stats, export): getopt values of the long
  * ones; a command's own long-only options start at OPT_COMMAND. */
-enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_COMMAND };
+enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_CONTAINER_ROOT, OPT_COMMAND };
+
+/* --container-root DIR (detect, record): where the node's runtime state
+ * files are, for container.* and k8s.* fields of live events. */
+#define CONTAINER_ROOT_LONG_OPT { "container-root", required_argument, NULL, OPT_CONTAINER_ROOT }
+#define CONTAINER_ROOT_HELP                                                              \
+	"      --container-root DIR\n"                                                      \
+	"                         live: read container.* and k8s.* fields from the\n"       \
+	"                         runtimes' state files under DIR, the node's root as\n"    \
+	"                         mounted in a pod (e.g. /host); default /\n"
+
+/* --container-root's argument: an existing directory, else EXIT_USAGE
+ * after a message; CLI_CONTINUE when good. */
+int parse_container_root(const char *cmd, const char *arg);
+
+/* The thread table of a command that evaluates fields; container metadata
+ * of live events read under @container_root (NULL: /). NULL with errno. */
+struct kcap_state *cli_state_new(const char *container_root);
 
 /* Their entries in a command's getopt_long() table (with -e and -s). */
 #define CAPTURE_LONG_OPTS                                                   \

@@ -496,3 +496,19 @@ void progress_end(struct file_progress *p, unsigned long long events, bool summa
 		fprintf(stderr, "kcap %s: %llu events in %.1f s (%.0f events/s)\n", p->cmd, events,
 			dt, dt > 0 ? (double)events / dt : 0.0);
 }
+
+int parse_container_root(const char *cmd, const char *arg)
+{
+	struct stat sb;
+
+	if (stat(arg, &sb) || !S_ISDIR(sb.st_mode))
+		return usage_error(cmd, "--container-root %s: not a directory", arg);
+	return CLI_CONTINUE;
+}
+
+struct kcap_state *cli_state_new(const char *container_root)
+{
+	struct kcap_state_opts o = { .sz = sizeof(o), .container_root = container_root };
+
+	return kcap_state_new(&o);
+}

@@ -36,6 +36,7 @@ static const char detect_usage[] =
 	"  -n, --count N          stop after N events\n"
 	"  -p, --priority P       skip rules below priority P (e.g. warning)\n"
 	"  -w, --write OUT        live: also record the events to capture file OUT\n"
+	CONTAINER_ROOT_HELP
 	"      --validate         check the rules files given as arguments and exit\n"
 	"      --print-conditions print \"RULE<TAB>CONDITION\" for every rule of the\n"
 	"                         files given as arguments, the condition on one line\n"
@@ -47,8 +48,12 @@ static const char detect_usage[] =
 	"kcap detect | head -1 ends after the first (SIGPIPE, as for every kcap\n"
 	"command). A capture file that was not closed cleanly is read up to its\n"
 	"last complete block, with a warning; progress on stderr when it is a\n"
-	"terminal and stdout is not. Exit status: 0, 1 runtime error (also a\n"
-	"failed write of the alerts), 2 bad arguments or invalid rules.\n";
+	"terminal and stdout is not. Container metadata (container.name, .image,\n"
+	"k8s.pod.name, ...) is read in the background for live events, so the first\n"
+	"events of a new container show <NA> for it; with -r it is not looked up\n"
+	"(this machine's runtimes do not know the file's containers): <NA>.\n"
+	"Exit status: 0, 1 runtime error (also a failed write of the alerts), 2 bad\n"
+	"arguments or invalid rules.\n";
 
 enum { OPT_VALIDATE = OPT_COMMAND, OPT_PRINT_CONDITIONS };
 
@@ -59,6 +64,7 @@ static const struct option detect_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "priority", required_argument, NULL, 'p' },
 	{ "write", required_argument, NULL, 'w' },
+	CONTAINER_ROOT_LONG_OPT,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "help", no_argument, NULL, 'h' },
@@ -264,6 +270,7 @@ struct detect_args {
 	unsigned int nrules;
 	const char *in; /* -r */
 	const char *out; /* -w */
+	const char *container_root; /* --container-root */
 	unsigned long long count;
 	int prio; /* -1: all */
 	bool json;
@@ -284,6 +291,11 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		switch (c) {
 		case 'r':
 			a->in = optarg;
+			break;
+		case OPT_CONTAINER_ROOT:
+			if ((i = parse_container_root("detect", optarg)) != CLI_CONTINUE)
+				return i;
+			a->container_root = optarg;
 			break;
 		case 'R':
 			if (a->nrules == sizeof(a->rules) / sizeof(a->rules[0]))
@@ -517,7 +529,7 @@ int cmd_detect(int argc, char **argv)
 	ret = load_rules(r, a.rules, a.nrules, false);
 	if (ret)
 		goto out;
-	st = kcap_state_new(NULL);
+	st = cli_state_new(a.container_root);
 	if (!st) {
 		fprintf(stderr, "kcap detect: out of memory\n");
 		ret = EXIT_RUNTIME;

@@ -42,12 +42,14 @@ static const char record_usage[] =
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
 	"  -W N                   with -C/-G: keep only the last N files\n"
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
+	CONTAINER_ROOT_HELP
 	"  -h, --help             show this help\n";
 
 static const struct option record_opts[] = {
 	{"count", required_argument, NULL, 'n'}, CAPTURE_LONG_OPTS,
 	{"write", required_argument, NULL, 'w'}, {"level", required_argument, NULL, 'z'},
-	{"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	CONTAINER_ROOT_LONG_OPT,		     {"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 /* Sums every ring's drop counters into @drops; 0 or a negative errno. */
@@ -83,6 +85,7 @@ int cmd_record(int argc, char **argv)
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 	struct write_opts ro = { 0 };
+	const char *container_root = NULL;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
@@ -90,6 +93,12 @@ int cmd_record(int argc, char **argv)
 		case 'h':
 			fputs(record_usage, stdout);
 			return 0;
+		case OPT_CONTAINER_ROOT:
+			if ((status = parse_container_root("record", optarg)) != CLI_CONTINUE)
+				return status;
+			status = 0;
+			container_root = optarg;
+			break;
 		case 'n':
 			if (!parse_u64(optarg, 1, ~0ULL, &count))
 				return usage_error("record", "-n %s: need a positive number",
@@ -129,7 +138,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (expr) {
 		/* proc.* fields: threads from /proc now, then from the events */
-		st = kcap_state_new(NULL);
+		st = cli_state_new(container_root);
 		if (!st || kcap_state_seed(st, h) < 0)
 			fprintf(stderr,
 				"kcap record: process snapshot: %s (process fields fill "
