@@ -463,6 +463,33 @@ static void test_ctstate_modes(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* More unknown containers than the queue (256) and the table of waited ids
+ * (1024) hold: asks beyond the queue are counted as dropped and made again
+ * later, and a full table makes room by forgetting the failed id asked
+ * longest ago, so a container seen after them all is still found. */
+static void test_ctstate_bounds(void **state)
+{
+	struct kcap_state *st = new_state(FIX, KCAP_CT_LOOKUP_ALWAYS);
+	struct kcap_state_stats s;
+	char cg[128];
+	struct evb e;
+	__u64 ts = 1000;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 1100; i++) {
+		snprintf(cg, sizeof(cg), "0::/%064x", i + 1);
+		assert_int_equal(kcap_state_update(st, NULL, exec_in(&e, 10000 + i, ++ts, cg)), 0);
+	}
+	kcap_state_stats(st, &s, sizeof(s));
+	assert_true(s.ct_dropped > 0);
+	assert_true(s.ct_lookups <= 1100);
+	assert_int_equal(kcap_state_update(st, NULL, exec_in(&e, 20000, ++ts, "0::/" RUNC_PRIV)),
+			 0);
+	assert_string_equal(wait_field(st, 20000, &ts, "%container.privileged"), "true");
+	kcap_state_free(st);
+}
+
 /* kcap_state_free() with lookups queued and under way: the thread is
  * joined and every result freed (ASan reports leaks and races). */
 static void test_ctstate_free_inflight(void **state)
@@ -501,6 +528,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ctstate_retry, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctstate_file, scratch_setup, scratch_teardown),
     cmocka_unit_test(test_ctstate_modes),
+    cmocka_unit_test(test_ctstate_bounds),
     cmocka_unit_test(test_ctstate_free_inflight),
 };
 

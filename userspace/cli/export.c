@@ -250,7 +250,9 @@ static struct kcap *open_source(struct export_args *a)
  */
 static struct kcap_state *new_thread_table(struct kcap *h)
 {
-	struct kcap_state *threads = kcap_state_new(NULL);
+	/* the export schema carries no container metadata yet: no lookups */
+	struct kcap_state_opts o = { .sz = sizeof(o), .container_lookup = KCAP_CT_LOOKUP_NEVER };
+	struct kcap_state *threads = kcap_state_new(&o);
 	int err;
 
 	if (!threads) {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ static void *worker_main(void *arg)
 struct kcap_ct_worker *kcap__ct_worker_new(const struct kcap_ct_paths *paths, unsigned int queue)
 {
 	struct kcap_ct_worker *w;
+	sigset_t all, old;
 	int err;
 
 	if (!queue || queue > KCAP_CT_CACHE_MAX) {
@@ -86,7 +88,12 @@ struct kcap_ct_worker *kcap__ct_worker_new(const struct kcap_ct_paths *paths, un
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	atomic_init(&w->ndone, 0);
+	/* signals stay the caller's: a SIGINT must interrupt its poll(),
+	 * not land on this thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);

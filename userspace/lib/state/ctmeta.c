@@ -216,15 +216,35 @@ static void drain(struct kcap_state *st)
 	kcap__ct_result_free(list);
 }
 
+/*
+ * Makes room in a full table of waited ids: drops the failed one asked
+ * longest ago (a container that has gone, or one no runtime of ours
+ * keeps). False when every id is in flight.
+ */
+static bool wait_evict(struct kst_ct *ct)
+{
+	struct ctwait **pp, **best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < KST_CT_BUCKETS; i++)
+		for (pp = &ct->wait[i]; *pp; pp = &(*pp)->next)
+			if (!(*pp)->inflight && (!best || (*pp)->retry_at < (*best)->retry_at))
+				best = pp;
+	if (!best)
+		return false;
+	wait_remove(ct, best);
+	return true;
+}
+
 /* Asks the worker about @id unless it is in flight or failed a moment ago;
- * the id's wait entry, NULL when the table is full. */
+ * the id's wait entry, NULL when the table is full of ids in flight. */
 static struct ctwait *request(struct kcap_state *st, const char *id)
 {
 	struct kst_ct *ct = st->ct;
 	struct ctwait **pp = wait_link(ct, id), *w = *pp;
 
 	if (!w) {
-		if (ct->nwait >= KST_CT_WAIT) {
+		if (ct->nwait >= KST_CT_WAIT && !wait_evict(ct)) {
 			st->stats.ct_dropped++;
 			return NULL;
 		}
@@ -232,6 +252,7 @@ static struct ctwait *request(struct kcap_state *st, const char *id)
 		if (!w)
 			return NULL;
 		memcpy(w->id, id, sizeof(w->id));
+		pp = wait_link(ct, id); /* the eviction may have moved its chain's end */
 		*pp = w;
 		ct->nwait++;
 	}
