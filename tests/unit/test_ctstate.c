@@ -464,9 +464,10 @@ static void test_ctstate_modes(void **state)
 }
 
 /* More unknown containers than the queue (256) and the table of waited ids
- * (1024) hold: asks beyond the queue are counted as dropped and made again
- * later, and a full table makes room by forgetting the failed id asked
- * longest ago, so a container seen after them all is still found. */
+ * (1024) hold: a full table makes room by forgetting the failed id asked
+ * longest ago, so a container seen after them all is still found (whether
+ * asks beyond a full queue are dropped depends on the thread's pace: not
+ * checked). */
 static void test_ctstate_bounds(void **state)
 {
 	struct kcap_state *st = new_state(FIX, KCAP_CT_LOOKUP_ALWAYS);
@@ -482,8 +483,8 @@ static void test_ctstate_bounds(void **state)
 		assert_int_equal(kcap_state_update(st, NULL, exec_in(&e, 10000 + i, ++ts, cg)), 0);
 	}
 	kcap_state_stats(st, &s, sizeof(s));
-	assert_true(s.ct_dropped > 0);
 	assert_true(s.ct_lookups <= 1100);
+	assert_int_equal(s.ct_found, 0);
 	assert_int_equal(kcap_state_update(st, NULL, exec_in(&e, 20000, ++ts, "0::/" RUNC_PRIV)),
 			 0);
 	assert_string_equal(wait_field(st, 20000, &ts, "%container.privileged"), "true");
