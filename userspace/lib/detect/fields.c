@@ -180,7 +180,9 @@ static const struct fdef fields[] = {
 	  F_CONTAINER_ID },
 	{ { "container.full_id", S, 0, "container id (64 hex digits), host outside containers" },
 	  F_CONTAINER_FULL_ID },
-	{ { "container.type", S, 0, "docker, containerd, cri-o, podman, cri; host" },
+	{ { "container.type", S, 0,
+	    "docker, containerd, cri-o, podman, cri (from the cgroup path); runc, crun (live: the "
+	    "state files name the runtime of a bare id); host" },
 	  F_CONTAINER_TYPE },
 	{ { "container.name", S, 0, "container name" CT }, F_CT_NAME },
 	{ { "container.image", S, 0, "image reference as the runtime recorded it" CT }, F_CT_IMAGE },

@@ -477,6 +477,7 @@ const char *kcap__group_name(const struct kcap_state *st, __u32 gid)
 struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts)
 {
 	struct kcap_state *st;
+	int err;
 
 	if (opts && !kcap__opts_valid(opts, sizeof(*opts), opts->sz)) {
 		errno = EINVAL;
@@ -494,10 +495,11 @@ struct kcap_state *kcap_state_new(const struct kcap_state_opts *opts)
 		free(st);
 		return NULL;
 	}
-	errno = -kst_ct_init(st, opts);
-	if (errno) {
+	err = kst_ct_init(st, opts);
+	if (err) {
 		free(st->buckets);
 		free(st);
+		errno = -err;
 		return NULL;
 	}
 	st->names_given = OPTS_GET(opts, passwd, NULL) || OPTS_GET(opts, group, NULL);
