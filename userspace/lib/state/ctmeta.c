@@ -315,3 +315,17 @@ __u64 kcap__ct_waited(const struct kcap_state *st, const char *id, bool *known)
 	w = *wait_link(ct, id);
 	return w ? w->events : 0;
 }
+
+void kst_ct_seeded(struct kcap_state *st)
+{
+	struct kthread *t;
+	size_t i;
+
+	if (st->ct_mode == KCAP_CT_LOOKUP_NEVER || !lookups_allowed(st, NULL))
+		return;
+	for (i = 0; i < st->nbuckets; i++)
+		for (t = st->buckets[i]; t; t = t->next)
+			if (t->ct.id[0] && start(st->ct) &&
+			    !kcap__ct_cache_find(st->ct->cache, t->ct.id))
+				request(st, t->ct.id);
+}

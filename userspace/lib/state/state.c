@@ -603,7 +603,10 @@ int kcap_state_seed(struct kcap_state *st, struct kcap *h)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	st->boot_wall_ns = ((__s64)rt.tv_sec - mono.tv_sec) * 1000000000LL + rt.tv_nsec - mono.tv_nsec;
 	st->live = true;
-	return kcap_procs_foreach(NULL, seed_one, st);
+	err = kcap_procs_foreach(NULL, seed_one, st);
+	if (!err)
+		kst_ct_seeded(st);
+	return err;
 }
 
 int kcap_state_thread(const struct kcap_state *st, __u32 tid, struct kcap_thread_info *ti,

@@ -125,6 +125,9 @@ KCAP_HIDDEN void kst_ct_free(struct kcap_state *st);
  * asks the worker. Never waits for a file. */
 KCAP_HIDDEN void kst_ct_event(struct kcap_state *st, struct kcap *h, const struct kthread *t,
 			      __u64 ts);
+/* After a live seed: asks about every container of the snapshot at once
+ * (queued, not waited for), so their first events more often find it. */
+KCAP_HIDDEN void kst_ct_seeded(struct kcap_state *st);
 /*
  * kcap__ct_meta() - the metadata of @t's container, NULL when not known yet
  * (then asked for, unless in flight), on the host, or when lookups are off
