@@ -186,7 +186,8 @@ static const struct fdef fields[] = {
 	  F_CONTAINER_TYPE },
 	{ { "container.name", S, 0, "container name" CT }, F_CT_NAME },
 	{ { "container.image", S, 0, "image reference as the runtime recorded it" CT }, F_CT_IMAGE },
-	{ { "container.image.repository", S, 0, "image repository (the reference without tag and digest)" CT },
+	{ { "container.image.repository", S, 0,
+	    "image repository (the reference without tag and digest)" CT },
 	  F_CT_IMAGE_REPO },
 	{ { "container.image.tag", S, 0, "image tag" CT }, F_CT_IMAGE_TAG },
 	{ { "container.image.digest", S, 0, "image digest (sha256:...) of the reference" CT },
@@ -204,7 +205,8 @@ static const struct fdef fields[] = {
 	    "a mount's source, by number or destination (container.mount.source[/etc])" CT },
 	  F_CT_MOUNT_SOURCE },
 	{ { "container.mount.dest", S, KCAP_FF_INDEX | KCAP_FF_NAME,
-	    "a mount's destination, by number or source (container.mount.dest[/var/run/docker.sock])" CT },
+	    "a mount's destination, by number or source "
+	    "(container.mount.dest[/var/run/docker.sock])" CT },
 	  F_CT_MOUNT_DEST },
 	{ { "container.mount.mode", S, KCAP_FF_INDEX | KCAP_FF_NAME,
 	    "a mount's mode, by number or source; empty: kcap does not record it" CT },
@@ -215,7 +217,8 @@ static const struct fdef fields[] = {
 	{ { "container.mount.propagation", S, KCAP_FF_INDEX | KCAP_FF_NAME,
 	    "a mount's propagation (rprivate, rslave, ...), by number or source" CT },
 	  F_CT_MOUNT_PROPAGATION },
-	{ { "container.start_ts", I, 0, "container start (docker) or creation (runc, crun) time, ns since the epoch" CT },
+	{ { "container.start_ts", I, 0,
+	    "container start (docker) or creation (runc, crun) time, ns since the epoch" CT },
 	  F_CT_START_TS },
 	{ { "k8s.pod.uid", S, 0,
 	    "Kubernetes pod UID, from the runtime's state files, else from the cgroup path" },
@@ -892,7 +895,9 @@ static const struct kthread *leader(const struct kevctx *c, __u32 vpid)
 static const struct kcap_ct_meta *ct_meta(struct kevctx *c)
 {
 	if (!c->ctm_done) {
-		c->ctm = c->st && c->th ? kcap__ct_meta(c->st, c->h, c->th) : NULL;
+		/* host threads: no call */
+		c->ctm = c->st && c->th && c->th->ct.id[0] ? kcap__ct_meta(c->st, c->h, c->th) :
+							     NULL;
 		c->ctm_done = true;
 	}
 	return c->ctm;
