@@ -29,6 +29,7 @@
 #include "kcap_detect.h"
 #include "state/state.h"
 #include "unit.h"
+#include "evbuild.h"
 
 #define FIX KCAP_TEST_FIXTURES "/ct"
 #define RUNC_POD "e1f819fabf7946c4beb36aceb5cf7b814797aaf49c34b65db91b3290713d5c98"
@@ -40,44 +41,9 @@
 #define POD_UID "0f6e7a52-3c1d-4a7e-9b8f-2d5c6e7f8a9b"
 #define WAIT_NS (10ull * 1000000000ull) /* deadline of every wait */
 
-struct evb {
-	union {
-		struct kcap_event_hdr h;
-		unsigned char b[4096];
-	} u;
-};
 
-struct p {
-	const void *v;
-	unsigned int len;
-};
 
-#define S64(x) ((const void *)&(__s64){ (x) }), 8
-#define U32(x) ((const void *)&(__u32){ (x) }), 4
-#define STR(s) (s), (unsigned int)strlen(s)
 
-static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 tid, __u64 ts,
-				       unsigned int n, const struct p *ps)
-{
-	unsigned int i, off = sizeof(struct kcap_event_hdr) + 2 * n;
-
-	memset(e, 0, sizeof(*e));
-	e->u.h.ts_ns = ts;
-	e->u.h.tid = tid;
-	e->u.h.pid = tid;
-	e->u.h.type = (__u16)type;
-	e->u.h.nparams = (__u16)n;
-	for (i = 0; i < n; i++) {
-		__u16 l = (__u16)ps[i].len;
-
-		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
-		if (l)
-			memcpy(e->u.b + off, ps[i].v, l);
-		off += l;
-	}
-	e->u.h.len = off;
-	return &e->u.h;
-}
 
 /* Thread @tid execs sh in cgroup @cg. */
 static const struct kcap_event_hdr *exec_in(struct evb *e, __u32 tid, __u64 ts, const char *cg)
@@ -89,7 +55,7 @@ static const struct kcap_event_hdr *exec_in(struct evb *e, __u32 tid, __u64 ts, 
 			    { U32(0) },	  { U32(0) },	      { U32(1) },
 			    { U32(1) },	  { STR(cg) } };
 
-	return mk(e, KCAP_EVT_EXECVE, tid, ts, 14, exec);
+	return mk_tid(e, KCAP_EVT_EXECVE, tid, ts, 14, exec);
 }
 
 /* Another event of thread @tid: a failed close. */
@@ -97,7 +63,7 @@ static const struct kcap_event_hdr *tick(struct evb *e, __u32 tid, __u64 ts)
 {
 	struct p clos[] = { { S64(-9) }, { S64(99) } };
 
-	return mk(e, KCAP_EVT_CLOSE, tid, ts, 2, clos);
+	return mk_tid(e, KCAP_EVT_CLOSE, tid, ts, 2, clos);
 }
 
 static __u64 mono_ns(void)

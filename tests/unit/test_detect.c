@@ -20,6 +20,7 @@
 
 #include "kcap_detect.h"
 #include "unit.h"
+#include "evbuild.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -57,44 +58,9 @@ static void test_container_ids(void **state)
 
 /* ---- Events built by hand ---------------------------------------------------------- */
 
-struct evb {
-	union {
-		struct kcap_event_hdr h;
-		unsigned char b[4096];
-	} u;
-};
 
-struct p {
-	const void *v;
-	unsigned int len; /* 0 with v == NULL: empty */
-};
 
-static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 tid, __u32 pid,
-				       __u64 ts, unsigned int n, const struct p *ps)
-{
-	unsigned int i, off = sizeof(struct kcap_event_hdr) + 2 * n;
 
-	memset(e, 0, sizeof(*e));
-	e->u.h.ts_ns = ts;
-	e->u.h.tid = tid;
-	e->u.h.pid = pid;
-	e->u.h.type = (__u16)type;
-	e->u.h.nparams = (__u16)n;
-	for (i = 0; i < n; i++) {
-		__u16 l = (__u16)ps[i].len;
-
-		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
-		if (l)
-			memcpy(e->u.b + off, ps[i].v, l);
-		off += l;
-	}
-	e->u.h.len = off;
-	return &e->u.h;
-}
-
-#define S64(x) ((const void *)&(__s64){ (x) }), 8
-#define U32(x) ((const void *)&(__u32){ (x) }), 4
-#define STR(s) (s), (unsigned int)strlen(s)
 
 struct hits {
 	unsigned int n;
@@ -174,18 +140,18 @@ static void world_init(struct world *w)
 	assert_non_null(w->st);
 	/* pid 100 is unknown: the table creates it on first sight */
 	assert_int_equal(kcap_state_update(w->st, NULL,
-					   mk(&w->e, KCAP_EVT_PROC_FORK, 100, 100, 10, 3, fork)),
+					   mk_ev(&w->e, KCAP_EVT_PROC_FORK, 100, 100, 10, 3, fork)),
 			 0);
-	w->exec_ev = mk(&w->e_exec, KCAP_EVT_EXECVE, 101, 101, 20, 14, exec);
+	w->exec_ev = mk_ev(&w->e_exec, KCAP_EVT_EXECVE, 101, 101, 20, 14, exec);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->exec_ev), 0);
-	w->open_ev = mk(&w->e_open, KCAP_EVT_OPENAT, 101, 101, 30, 6, open);
+	w->open_ev = mk_ev(&w->e_open, KCAP_EVT_OPENAT, 101, 101, 30, 6, open);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->open_ev), 0);
 	assert_int_equal(kcap_state_update(w->st, NULL,
-					   mk(&w->e, KCAP_EVT_SOCKET, 101, 101, 40, 4, sock)),
+					   mk_ev(&w->e, KCAP_EVT_SOCKET, 101, 101, 40, 4, sock)),
 			 0);
-	w->connect_ev = mk(&w->e_conn, KCAP_EVT_CONNECT, 101, 101, 50, 3, conn);
+	w->connect_ev = mk_ev(&w->e_conn, KCAP_EVT_CONNECT, 101, 101, 50, 3, conn);
 	assert_int_equal(kcap_state_update(w->st, NULL, w->connect_ev), 0);
-	w->close_ev = mk(&w->e_close, KCAP_EVT_CLOSE, 101, 101, 60, 2, clos);
+	w->close_ev = mk_ev(&w->e_close, KCAP_EVT_CLOSE, 101, 101, 60, 2, clos);
 }
 
 /* Does @cond match event @ev of world @w? */
@@ -325,7 +291,7 @@ static void test_abi_2_2_fields(void **state)
 	(void)state;
 	w.st = kcap_state_new(&o);
 	assert_non_null(w.st);
-	ev = mk(&e, KCAP_EVT_EXECVE, 101, 101, 20, 24, exec);
+	ev = mk_ev(&e, KCAP_EVT_EXECVE, 101, 101, 20, 24, exec);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 	assert_true(matches(&w, ev, "proc.env icontains GLIBC_TUNABLES"));
 	assert_true(matches(&w, ev, "proc.env = \"HOME=/root GLIBC_TUNABLES=glibc.malloc=1 PATH=/bin\""));
@@ -340,19 +306,19 @@ static void test_abi_2_2_fields(void **state)
 	assert_true(matches(&w, ev, "proc.sid = 7 and proc.is_sid_leader = true and proc.sname = payload"));
 	assert_true(matches(&w, ev, "proc.vpgid = 5 and proc.is_vpgid_leader = false"));
 	assert_false(matches(&w, ev, "proc.vpgid.name exists"));
-	ev = mk(&e2, KCAP_EVT_SOCKET, 101, 101, 30, 4, sock);
+	ev = mk_ev(&e2, KCAP_EVT_SOCKET, 101, 101, 30, 4, sock);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
-	ev = mk(&e2, KCAP_EVT_CONNECT, 101, 101, 40, 5, conn);
+	ev = mk_ev(&e2, KCAP_EVT_CONNECT, 101, 101, 40, 5, conn);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 	assert_true(matches(&w, ev, "fd.sip = 10.0.0.1 and fd.sport = 443 and fd.cip = 10.0.0.2"));
 	assert_true(matches(&w, ev, "fd.cport = 40000 and fd.lip = 10.0.0.2 and fd.rport = 443"));
 	assert_true(matches(&w, ev, "fd.name = \"10.0.0.2:40000->10.0.0.1:443\""));
-	ev = mk(&e2, KCAP_EVT_ACCEPT, 101, 101, 50, 5, acc);
+	ev = mk_ev(&e2, KCAP_EVT_ACCEPT, 101, 101, 50, 5, acc);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 	assert_true(matches(&w, ev, "fd.num = 5 and fd.cip = 127.0.0.1 and fd.cport = 51000"));
 	assert_true(matches(&w, ev, "fd.sport = 8080 and fd.lport = 8080 and fd.rport = 51000"));
 	assert_true(matches(&w, ev, "fd.name = \"127.0.0.1:51000->127.0.0.1:8080\""));
-	ev = mk(&e2, KCAP_EVT_CAPSET, 101, 101, 60, 5, capset);
+	ev = mk_ev(&e2, KCAP_EVT_CAPSET, 101, 101, 60, 5, capset);
 	assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 	assert_true(matches(&w, ev, "thread.cap_effective = CAP_NET_ADMIN"));
 	/* a bound socket: its own address is the server's end, as in Falco */
@@ -360,9 +326,9 @@ static void test_abi_2_2_fields(void **state)
 		struct p s6[] = { { S64(6) }, { S64(AF_INET) }, { S64(1) }, { S64(0) } };
 		struct p bind[] = { { S64(0) }, { S64(6) }, { &srv, sizeof(srv) } };
 
-		ev = mk(&e2, KCAP_EVT_SOCKET, 101, 101, 65, 4, s6);
+		ev = mk_ev(&e2, KCAP_EVT_SOCKET, 101, 101, 65, 4, s6);
 		assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
-		ev = mk(&e2, KCAP_EVT_BIND, 101, 101, 66, 3, bind);
+		ev = mk_ev(&e2, KCAP_EVT_BIND, 101, 101, 66, 3, bind);
 		assert_int_equal(kcap_state_update(w.st, NULL, ev), 0);
 		assert_true(matches(&w, ev, "fd.name = \"127.0.0.1:8080\" and fd.sip = 127.0.0.1"));
 		assert_true(matches(&w, ev, "fd.sport = 8080 and fd.lport = 8080 and fd.connected = false"));
@@ -374,11 +340,11 @@ static void test_abi_2_2_fields(void **state)
 		struct p kill[] = { { S64(0) }, { S64(200) }, { U32(9) } };
 		struct p chmod[] = { { S64(0) }, { STR("/tmp/x") }, { U32(04755) } };
 
-		ev = mk(&e2, KCAP_EVT_PTRACE, 101, 101, 70, 5, pt);
+		ev = mk_ev(&e2, KCAP_EVT_PTRACE, 101, 101, 70, 5, pt);
 		assert_true(matches(&w, ev, "evt.arg.request = PTRACE_ATTACH and evt.rawarg.request = 16"));
-		ev = mk(&e2, KCAP_EVT_KILL, 101, 101, 71, 3, kill);
+		ev = mk_ev(&e2, KCAP_EVT_KILL, 101, 101, 71, 3, kill);
 		assert_true(matches(&w, ev, "evt.arg.sig = SIGKILL and evt.rawarg.sig = 9"));
-		ev = mk(&e2, KCAP_EVT_CHMOD, 101, 101, 72, 3, chmod);
+		ev = mk_ev(&e2, KCAP_EVT_CHMOD, 101, 101, 72, 3, chmod);
 		assert_true(matches(&w, ev, "evt.arg.mode contains S_ISUID and evt.rawarg.mode = 2541"));
 		assert_true(matches(&w, ev, "evt.arg.mode = \"S_ISUID|S_IRUSR|S_IWUSR|S_IXUSR|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH\""));
 	}
@@ -555,7 +521,7 @@ static void test_state_lifecycle(void **state)
 	for (i = 0; i < 10; i++) {
 		struct p fork[] = { { U32(1000 + i) }, { U32(1000 + i) }, { STR("sh") } };
 
-		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_FORK, 1, 1, 10 + i, 3, fork));
+		kcap_state_update(st, NULL, mk_ev(&e, KCAP_EVT_PROC_FORK, 1, 1, 10 + i, 3, fork));
 	}
 	kcap_state_stats(st, &s, sizeof(s));
 	assert_true(s.threads <= 4);
@@ -563,8 +529,8 @@ static void test_state_lifecycle(void **state)
 	{
 		struct p ex[] = { { S64(0) }, { STR("sh") } };
 
-		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_PROC_EXIT, 1009, 1009, 50, 2, ex));
-		kcap_state_update(st, NULL, mk(&e, KCAP_EVT_DROP, 0, 0, 51, 0, NULL));
+		kcap_state_update(st, NULL, mk_ev(&e, KCAP_EVT_PROC_EXIT, 1009, 1009, 50, 2, ex));
+		kcap_state_update(st, NULL, mk_ev(&e, KCAP_EVT_DROP, 0, 0, 51, 0, NULL));
 	}
 	kcap_state_stats(st, &s, sizeof(s));
 	assert_int_equal(s.threads_reaped, 1);

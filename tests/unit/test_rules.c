@@ -23,44 +23,11 @@
 
 #include "kcap_detect.h"
 #include "unit.h"
+#include "evbuild.h"
 
-struct evb {
-	union {
-		struct kcap_event_hdr h;
-		unsigned char b[4096];
-	} u;
-};
 
-struct p {
-	const void *v;
-	unsigned int len;
-};
 
-static const struct kcap_event_hdr *mk(struct evb *e, unsigned int type, __u32 tid, __u64 ts,
-				       unsigned int n, const struct p *ps)
-{
-	unsigned int i, off = sizeof(struct kcap_event_hdr) + 2 * n;
 
-	memset(e, 0, sizeof(*e));
-	e->u.h.ts_ns = ts;
-	e->u.h.tid = tid;
-	e->u.h.pid = tid;
-	e->u.h.type = (__u16)type;
-	e->u.h.nparams = (__u16)n;
-	for (i = 0; i < n; i++) {
-		__u16 l = (__u16)ps[i].len;
-
-		memcpy(e->u.b + sizeof(struct kcap_event_hdr) + 2 * i, &l, 2);
-		memcpy(e->u.b + off, ps[i].v, l);
-		off += l;
-	}
-	e->u.h.len = off;
-	return &e->u.h;
-}
-
-#define S64(x) ((const void *)&(__s64){ (x) }), 8
-#define U32(x) ((const void *)&(__u32){ (x) }), 4
-#define STR(s) (s), (unsigned int)strlen(s)
 
 /* bash (100) execs "cat L2V0Yy9zaGFkb3c=" (101), which opens /etc/shadow
  * (fd 3, O_WRONLY|O_CREAT|O_TRUNC, mode 0755) and connects to 10.0.0.1:443. */
@@ -92,12 +59,12 @@ static void world_init(struct world *w)
 
 	w->st = kcap_state_new(&o);
 	assert_non_null(w->st);
-	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_PROC_FORK, 100, 10, 3, fork));
-	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_EXECVE, 101, 20, 14, exec));
-	w->open_ev = mk(&w->e_open, KCAP_EVT_OPENAT, 101, 30, 6, open);
+	kcap_state_update(w->st, NULL, mk_tid(&w->e, KCAP_EVT_PROC_FORK, 100, 10, 3, fork));
+	kcap_state_update(w->st, NULL, mk_tid(&w->e, KCAP_EVT_EXECVE, 101, 20, 14, exec));
+	w->open_ev = mk_tid(&w->e_open, KCAP_EVT_OPENAT, 101, 30, 6, open);
 	kcap_state_update(w->st, NULL, w->open_ev);
-	kcap_state_update(w->st, NULL, mk(&w->e, KCAP_EVT_SOCKET, 101, 40, 4, sock));
-	w->conn_ev = mk(&w->e_conn, KCAP_EVT_CONNECT, 101, 50, 3, conn);
+	kcap_state_update(w->st, NULL, mk_tid(&w->e, KCAP_EVT_SOCKET, 101, 40, 4, sock));
+	w->conn_ev = mk_tid(&w->e_conn, KCAP_EVT_CONNECT, 101, 50, 3, conn);
 	kcap_state_update(w->st, NULL, w->conn_ev);
 }
 
