@@ -278,10 +278,15 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 	u64 v;
 	long n;
 
-	/* Upper bound: four paths, argv and env, the numbers. */
-	BUILD_BUG_ON(KCAP_REC_LEN(KCAP_MAX_PARAMS, sizeof(res) + 4 * KCAP_PATH_MAX +
+	/*
+	 * Upper bound: four paths (filename, cwd, exe, cgroup), argv and env,
+	 * comm, eleven u32 (ids, tty, execveat's flags, exe_flags, sid, vpgid)
+	 * and eight 64-bit numbers (res, dirfd, three capability sets, the
+	 * exe's inode and times).
+	 */
+	BUILD_BUG_ON(KCAP_REC_LEN(KCAP_MAX_PARAMS, 4 * KCAP_PATH_MAX +
 				  2 * KCAP_ARGV_MAX + TASK_COMM_LEN +
-				  10 * sizeof(u32) + 7 * sizeof(u64)) >
+				  11 * sizeof(u32) + 8 * sizeof(u64)) >
 		     KCAP_EVENT_MAX_LEN);
 	if (!bprm && kcap_tp_may_fault())
 		kcap_prefault_str((const char __user *)ufile, KCAP_PATH_MAX);
