@@ -55,14 +55,6 @@ cp "$vm/tap.sh" "$root/lib/tap.sh"
 cp "$ko" "$root/lib/kcap.ko"
 cp "$here/guest.sh" "$root/cases/90-bench.sh"
 
-add_bin() {
-	local lib
-	cp "$1" "$root/bin/$2"
-	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
 add_bin "$cli" kcap
 add_bin "$kbench" kbench
 rm -f "$root/bin/true"

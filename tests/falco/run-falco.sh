@@ -56,14 +56,6 @@ printf '%s\n' root:x:0: daemon:x:1: nogroup:x:65534: >"$root/etc/group"
 printf '%s\n' 'root:*:19000:0:99999:7:::' 'nobody:*:19000:0:99999:7:::' >"$root/etc/shadow"
 chmod 640 "$root/etc/shadow"
 
-add_bin() {
-	local lib
-	cp "$1" "$root/bin/$2"
-	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
 
 # The second engine: the scap module DKMS built for this kernel, and sysdig.
 scap=$(modinfo -k "$rel" -F filename scap 2>/dev/null || true)

@@ -152,3 +152,14 @@ with_proc() {
 	trap - EXIT INT TERM
 	return $rc
 }
+
+# add_bin FILE NAME: install a program as /bin/NAME in the initramfs tree
+# $root (set by the caller), with the shared libraries it links.
+add_bin() {
+	local lib
+	cp "$1" "$root/bin/$2"
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}

@@ -118,16 +118,6 @@ if [ -z "$other" ]; then
 fi
 [ -z "$other" ] || cp "$other" "$root/lib/kcap-other.ko"
 
-# add_bin FILE NAME: install a program as /bin/NAME, with its shared
-# libraries if it has any.
-add_bin() {
-	local lib
-	cp "$1" "$root/bin/$2"
-	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
 if [ -x "$cli" ]; then
 	add_bin "$cli" kcap
 else
