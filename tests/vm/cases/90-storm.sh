@@ -161,7 +161,8 @@ echo "# stress-ng ended at $(cut -d' ' -f1 /proc/uptime) s"
 # of its run, always at the same place in its own code (the kernel logs
 # "stress-ng[PID]: segfault at ... in stress-ng[...]"), with no kernel
 # report: said, not failed; the kernel log is what judges the kernel
-# (run-guest.sh).
+# (run-guest.sh). The kernel may print that message in two pieces with
+# other lines between them (seen on rt): the PID's "segfault at" is matched.
 ran=0 odd="" nseg=0
 for g in $groups; do
 	st=$(cat /tmp/sng.$g.st 2>/dev/null)
@@ -170,7 +171,7 @@ for g in $groups; do
 	0) ran=$((ran + 1)) ;;
 	2|3) ran=$((ran + 1)) odd="$odd $g:$st" ;;
 	139)
-		if dmesg | grep -q "stress-ng\[$sp\]: segfault at .* in stress-ng\["; then
+		if dmesg | grep -q "stress-ng\[$sp\]: segfault at "; then
 			ran=$((ran + 1)) odd="$odd $g:segfault" nseg=$((nseg + 1))
 		else
 			odd="$odd $g:139"

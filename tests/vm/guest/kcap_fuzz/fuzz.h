@@ -123,6 +123,9 @@ struct reader {
 /* reader.c */
 bool ring_present(struct reader *rd, unsigned int c);
 void reader_main(uint64_t seed) __attribute__((noreturn));
+/* After the fuzz: an unattacked reader, default configuration, reads for
+ * at most @secs seconds until it has checked a record (exit 0) or not (1). */
+void reader_final_main(unsigned int secs) __attribute__((noreturn));
 /* chaos.c, chaos_mm.c: one random operation */
 void chaos_op(struct reader *rd, struct rng *r);
 void chaos_mm_op(struct reader *rd, struct rng *r);

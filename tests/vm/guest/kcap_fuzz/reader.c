@@ -382,3 +382,29 @@ void reader_main(uint64_t seed)
 	reader_end(&rd, th, n, &r);
 	exit(0);
 }
+
+void reader_final_main(unsigned int secs)
+{
+	static struct reader rd;
+	uint64_t until = now_ms() + secs * 1000ULL, ev0 = fz->events;
+	unsigned int c;
+
+	rd.fd = reader_open();
+	if (rd.fd < 0) {
+		violation("after the fuzz, open(/dev/kcap) failed: %s", strerror(errno));
+		exit(1);
+	}
+	if (ioctl(rd.fd, KCAP_IOC_START) || ioctl(rd.fd, KCAP_IOC_GET_CONFIG, &rd.cfg)) {
+		violation("after the fuzz, a default capture does not start: %s", strerror(errno));
+		exit(1);
+	}
+	rd.nr = rd.cfg.nr_rings < FUZZ_MAX_RINGS ? rd.cfg.nr_rings : FUZZ_MAX_RINGS;
+	reader_map_rings(&rd);
+	while (fz->events == ev0 && now_ms() < until) {
+		for (c = 0; c < rd.nr; c++)
+			if (ring_present(&rd, c))
+				read_sane(&rd, c);
+		sleep_ms(10);
+	}
+	exit(fz->events > ev0 ? 0 : 1);
+}
