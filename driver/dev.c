@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * /dev/kcap: a misc device with one opener at a time, the ioctls that
- * configure and start a capture, mmap of the rings, poll().
+ * /dev/kcap: a misc device whose every open file is a session of its own
+ * (at most max_sessions at once), the ioctls that configure and start a
+ * capture, mmap of the rings, poll().
  */
 #include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
@@ -71,11 +72,42 @@ static const struct kernel_param_ops kcap_snaplen_ops = {
 module_param_cb(snaplen, &kcap_snaplen_ops, &kcap_default_snaplen, 0644);
 MODULE_PARM_DESC(snaplen, "Default bytes of buffer data captured per parameter");
 
-/* The open session, and who holds it (for the sysfs "holder" file). */
-static DEFINE_MUTEX(kcap_holder_lock);
-static struct kcap_session *kcap_holder;
-static pid_t kcap_holder_pid;
-static char kcap_holder_comm[TASK_COMM_LEN];
+/*
+ * At most this many sessions (open files of /dev/kcap) at once; each has
+ * its own configuration, rings, probes and counters. 1 gives ABI 2.2's one
+ * opener at a time.
+ */
+static unsigned int kcap_max_sessions = KCAP_SESSIONS_DEFAULT;
+
+static int kcap_set_max_sessions(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < 1 || v > KCAP_SESSIONS_MAX)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kcap_max_sessions_ops = {
+	.set = kcap_set_max_sessions,
+	.get = param_get_uint,
+};
+module_param_cb(max_sessions, &kcap_max_sessions_ops, &kcap_max_sessions, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "Most open files of /dev/kcap at once (1 to " __stringify(KCAP_SESSIONS_MAX) ")");
+
+/*
+ * The open sessions, for the sysfs listing. Lock order: kcap_sessions_lock,
+ * then a session's lock; nothing takes kcap_sessions_lock under a session's.
+ */
+static DEFINE_MUTEX(kcap_sessions_lock);
+static LIST_HEAD(kcap_sessions);
+static unsigned int kcap_nr_sessions;
+static u32 kcap_session_seq;
 
 /* Whether an exec syscall is selected, by either ABI (see exec_mark.c). */
 static void kcap_set_exec_track(struct kcap_session *s)
@@ -114,18 +146,20 @@ static int kcap_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 
-	mutex_lock(&kcap_holder_lock);
-	if (kcap_holder) {
-		mutex_unlock(&kcap_holder_lock);
+	memcpy(s->reader_comm, current->comm, TASK_COMM_LEN);
+	s->reader_comm[TASK_COMM_LEN - 1] = '\0';
+
+	mutex_lock(&kcap_sessions_lock);
+	if (kcap_nr_sessions >= READ_ONCE(kcap_max_sessions)) {
+		mutex_unlock(&kcap_sessions_lock);
 		kvfree(s->exec_marks);
 		kfree(s);
 		return -EBUSY;
 	}
-	kcap_holder = s;
-	kcap_holder_pid = current->tgid;
-	memcpy(kcap_holder_comm, current->comm, TASK_COMM_LEN);
-	kcap_holder_comm[TASK_COMM_LEN - 1] = '\0';
-	mutex_unlock(&kcap_holder_lock);
+	s->id = ++kcap_session_seq;
+	list_add_tail(&s->node, &kcap_sessions);
+	kcap_nr_sessions++;
+	mutex_unlock(&kcap_sessions_lock);
 
 	file->private_data = s;
 	return 0;
@@ -145,14 +179,16 @@ static int kcap_release(struct inode *inode, struct file *file)
 {
 	struct kcap_session *s = file->private_data;
 
+	/* Out of the listing first: it then never sees a dying session. */
+	mutex_lock(&kcap_sessions_lock);
+	list_del(&s->node);
+	kcap_nr_sessions--;
+	mutex_unlock(&kcap_sessions_lock);
+
 	mutex_lock(&s->lock);
 	kcap_session_stop(s);
 	kcap_rings_free(s);
 	mutex_unlock(&s->lock);
-
-	mutex_lock(&kcap_holder_lock);
-	kcap_holder = NULL;
-	mutex_unlock(&kcap_holder_lock);
 	kvfree(s->exec_marks);
 	kfree(s);
 	return 0;
@@ -420,23 +456,73 @@ static const struct file_operations kcap_fops = {
 	.llseek = noop_llseek,
 };
 
+/* "PID COMM" of every session's opener, one per line; "none" if none. */
 static ssize_t holder_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	ssize_t n;
+	struct kcap_session *s;
+	ssize_t n = 0;
 
-	mutex_lock(&kcap_holder_lock);
-	if (kcap_holder)
-		n = sysfs_emit(buf, "%d %s\n", kcap_holder_pid, kcap_holder_comm);
-	else
+	mutex_lock(&kcap_sessions_lock);
+	list_for_each_entry(s, &kcap_sessions, node)
+		n += sysfs_emit_at(buf, n, "%d %s\n", s->reader_tgid, s->reader_comm);
+	if (!n)
 		n = sysfs_emit(buf, "none\n");
-	mutex_unlock(&kcap_holder_lock);
+	mutex_unlock(&kcap_sessions_lock);
 	return n;
 }
 static DEVICE_ATTR_RO(holder);
 
+/*
+ * One line per session: id, opener's pid, state, ring size, snaplen, the
+ * sums over its rings of events, bytes and drops by cause (full,
+ * full_protected, fault, other), and the opener's comm (docs/abi.md). A page holds
+ * KCAP_SESSIONS_MAX such lines.
+ */
+static ssize_t sessions_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct kcap_cpu_stats st, sum;
+	struct kcap_session *s;
+	unsigned int cpu, i;
+	ssize_t n = 0;
+
+	mutex_lock(&kcap_sessions_lock);
+	list_for_each_entry(s, &kcap_sessions, node) {
+		memset(&sum, 0, sizeof(sum));
+		mutex_lock(&s->lock);
+		for_each_possible_cpu(cpu) {
+			if (s->rings && s->rings[cpu]) {
+				kcap_ring_stats(s->rings[cpu], &st);
+				sum.events += st.events;
+				sum.bytes += st.bytes;
+				for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
+					sum.drops[i] += st.drops[i];
+			} else if (s->lost_noring) {
+				sum.drops[KCAP_DROP_OTHER] += READ_ONCE(s->lost_noring[cpu]);
+			}
+		}
+		n += sysfs_emit_at(buf, n, "%u %d %s %llu %u %llu %llu",
+				   s->id, s->reader_tgid,
+				   s->capturing ? "capturing" : (s->rings ? "stopped" : "idle"),
+				   s->ring_size, s->snaplen, sum.events, sum.bytes);
+		mutex_unlock(&s->lock);
+		for (i = 0; i <= KCAP_DROP_OTHER; i++)
+			n += sysfs_emit_at(buf, n, " %llu", sum.drops[i]);
+		/* Last: a comm may hold spaces. */
+		n += sysfs_emit_at(buf, n, " %s\n", s->reader_comm);
+		/* A line is at most about 200 bytes: never past the page. */
+		if (n > PAGE_SIZE - 256)
+			break;
+	}
+	mutex_unlock(&kcap_sessions_lock);
+	return n;
+}
+static DEVICE_ATTR_RO(sessions);
+
 static struct attribute *kcap_attrs[] = {
 	&dev_attr_holder.attr,
+	&dev_attr_sessions.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(kcap);

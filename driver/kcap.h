@@ -13,6 +13,7 @@
 #include <linux/bitops.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
+#include <linux/list.h>
 
 #include <kcap/kcap_abi.h>
 #include <kcap/kcap_events.h>
@@ -52,8 +53,15 @@ struct kcap_exec_mark {
 #define KCAP_EXEC_MARK_BITS 10
 #define KCAP_EXEC_MARKS (1U << KCAP_EXEC_MARK_BITS)
 
-/* State of the one open file of /dev/kcap. */
+/* Default and largest number of sessions (open files) at once. */
+#define KCAP_SESSIONS_DEFAULT 8
+#define KCAP_SESSIONS_MAX 16
+
+/* State of one open file of /dev/kcap: its capture, rings and probes. */
 struct kcap_session {
+	struct list_head node;		/* in dev.c's list of sessions */
+	u32 id;				/* 1, 2, ... in order of opening */
+	char reader_comm[TASK_COMM_LEN];	/* the opener's, at open */
 	struct mutex lock;		/* serialises ioctl, mmap and release */
 	wait_queue_head_t wq;		/* poll() waiters */
 	struct kcap_ring **rings;	/* nr_cpu_ids entries, NULL if none */

@@ -16,7 +16,7 @@
 #include <linux/ioctl.h>
 
 #define KCAP_ABI_MAJOR 2
-#define KCAP_ABI_MINOR 2
+#define KCAP_ABI_MINOR 3
 
 #define KCAP_DEVICE_NAME "kcap"		/* /dev/kcap, a misc device, mode 0600 */
 

@@ -9,7 +9,7 @@
 
 mode=${kcap_bench:-full}
 only=$(echo "${kcap_bench_only:-}" | tr , ' ')
-configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-record,ftrace,peer,none}" | tr , ' ')
+configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,ftrace,peer,none}" | tr , ' ')
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 
 # Operations per workload: about 20 to 60 million guest instructions each
@@ -73,6 +73,15 @@ for s in $sizes; do
 			;;
 		kcap-producer)
 			kbench producer $w $n $ring
+			;;
+		kcap-producer-2s | kcap-producer-4s)
+			# Several sessions at once (ABI 2.3), each every
+			# syscall, each its own ring ($ring: 4 x 64M of 2G).
+			k=${cfg#kcap-producer-}
+			kbench producer $w $n $ring ${k%s} same
+			;;
+		kcap-producer+1small)
+			kbench producer $w $n $ring 2 small
 			;;
 		kcap-record)
 			rm -f /tmp/$w.kcap

@@ -7,9 +7,14 @@
  *
  *   kbench list                          workload names and syscalls per op
  *   kbench run CFG WORKLOAD N            time N operations (after a warm-up)
- *   kbench producer WORKLOAD N RING      capture on (libkcap, every syscall,
+ *   kbench producer WORKLOAD N RING [SESSIONS [same|small]]
+ *                                        capture on (libkcap, every syscall,
  *                                        lifecycle events), the workload in
- *                                        a child, the ring drained after it
+ *                                        a child, the ring drained after it;
+ *                                        with SESSIONS (2 to 4) that many
+ *                                        sessions at once, the others alike
+ *                                        (same) or selecting only getsid
+ *                                        (small)
  *   kbench dropproof RING ROUNDS BURST [all|noexec]
  *                                        overload a RING-byte ring: ROUNDS
  *                                        times BURST getppid calls then a
@@ -464,33 +469,61 @@ static void release_gated(int go_fd)
 		die("write");
 }
 
-static int cmd_producer(const char *wname, unsigned long n, unsigned long long ring)
+/*
+ * @nsess sessions (ABI 2.3) capture at once: the first every syscall and the
+ * lifecycle events; the others the same (@small false) or only getsid, a
+ * syscall no workload makes (@small true). The first session's events are
+ * the ones reported.
+ */
+static int cmd_producer(const char *wname, unsigned long n, unsigned long long ring,
+			unsigned int nsess, bool small)
 {
+	static const unsigned int only_getsid[] = { SYS_getsid };
 	const struct workload *w = find_workload(wname);
 	uint64_t *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct kcap *h;
-	struct counts c;
+	struct kcap *h[4];
+	struct counts c, c2;
+	char cfg[32];
 	pid_t pid;
 	int go;
 
 	if (shared == MAP_FAILED)
 		die("mmap");
+	if (nsess < 1 || nsess > 4) {
+		fprintf(stderr, "kbench: 1 to 4 sessions\n");
+		return 2;
+	}
+	if (nsess == 1)
+		snprintf(cfg, sizeof(cfg), "kcap-producer");
+	else if (small)
+		snprintf(cfg, sizeof(cfg), "kcap-producer+%usmall", nsess - 1);
+	else
+		snprintf(cfg, sizeof(cfg), "kcap-producer-%us", nsess);
 	pid = fork_gated(&go);
 	if (pid == 0) {
 		shared[0] = run_workload(w, n);
 		_exit(0);
 	}
-	h = open_capture(ring, NULL, 0);
+	for (unsigned int i = 0; i < nsess; i++)
+		h[i] = i && small ? open_capture(ring, only_getsid, 1) : open_capture(ring, NULL, 0);
 	release_gated(go);
 	wait_child(pid);
-	drain(h, pid, w, NULL, 0, &c);
-	kcap_close(h);
-	print_run("kcap-producer", w, n, shared[0]);
+	drain(h[0], pid, w, NULL, 0, &c);
+	for (unsigned int i = 1; i < nsess; i++) {
+		drain(h[i], pid, w, NULL, 0, &c2);
+		/* Same interest, same events; getsid only: none of the workload's. */
+		if (small ? c2.child_wl_calls != 0 : c2.child_wl_calls != c.child_wl_calls)
+			fprintf(stderr, "kbench: session %u saw %" PRIu64 " workload calls, session 1 %" PRIu64 "\n",
+				i + 1, c2.child_wl_calls, c.child_wl_calls);
+		kcap_close(h[i]);
+	}
+	kcap_close(h[0]);
+	print_run(cfg, w, n, shared[0]);
 	/* The timed process made warm-up + n operations. */
-	printf("RESULT kind=capture cfg=kcap-producer wl=%s n=%lu ring=%llu events=%" PRIu64
+	printf("RESULT kind=capture cfg=%s wl=%s n=%lu ring=%llu events=%" PRIu64
 	       " bytes=%" PRIu64 " markers=%" PRIu64 " dropped=%" PRIu64 " lost_bulk=%" PRIu64
 	       " lost_protected=%" PRIu64 " wl_calls=%" PRIu64 " wl_expected=%lu\n",
-	       w->name, n, ring, c.events, c.bytes, c.markers,
+	       cfg, w->name, n, ring, c.events, c.bytes, c.markers,
 	       c.st_drops[KCAP_DROP_FULL] + c.st_drops[KCAP_DROP_FULL_PROTECTED] +
 		       c.st_drops[KCAP_DROP_OTHER], c.lost_bulk,
 	       c.lost_prot, c.child_wl_calls, w->calls ? (n + warmup_of(n)) * w->calls + w->extra : 0);
@@ -586,7 +619,8 @@ static unsigned long long parse_num(const char *s)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kbench list | run CFG WORKLOAD N | producer WORKLOAD N RING |\n"
+	fprintf(stderr, "usage: kbench list | run CFG WORKLOAD N |\n"
+			"       producer WORKLOAD N RING [SESSIONS [same|small]] |\n"
 			"       dropproof RING ROUNDS BURST [LABEL]\n");
 	return 2;
 }
@@ -606,8 +640,10 @@ int main(int argc, char **argv)
 		print_run(argv[2], w, n, run_workload(w, n));
 		return 0;
 	}
-	if (argc == 5 && !strcmp(argv[1], "producer"))
-		return cmd_producer(argv[2], parse_num(argv[3]), parse_num(argv[4]));
+	if ((argc == 5 || argc == 6 || argc == 7) && !strcmp(argv[1], "producer"))
+		return cmd_producer(argv[2], parse_num(argv[3]), parse_num(argv[4]),
+				    argc >= 6 ? (unsigned int)parse_num(argv[5]) : 1,
+				    argc == 7 && !strcmp(argv[6], "small"));
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "dropproof"))
 		return cmd_dropproof(parse_num(argv[2]), parse_num(argv[3]), parse_num(argv[4]),
 				     argc == 6 ? argv[5] : "all");

@@ -79,6 +79,40 @@ END {
 	}
 	print ""
 
+	have = 0
+	for (i = 1; i <= nwl; i++)
+		if (run("kcap-producer-2s", order[i]) != "") have = 1
+	if (have) {
+		print "## Guest: several sessions (ABI 2.3)"
+		print ""
+		print "The producer with 1, 2 and 4 sessions capturing at once, each selecting"
+		print "every syscall and the lifecycle events into a ring of its own, and with"
+		print "a second session that selects only getsid (a syscall no workload makes)."
+		print "Each cell: instructions per operation and the overhead over no tracing;"
+		print "for 2 and 4 sessions also the overhead each session adds, as a multiple"
+		print "of the first session's; for the small second session what it adds."
+		print ""
+		print "| workload | 1 session | 2 sessions | 4 sessions | 1 + getsid-only session |"
+		print "|---|---:|---:|---:|---:|"
+		for (i = 1; i <= nwl; i++) {
+			wl = order[i]; b = base[wl]; x1 = run("kcap-producer", wl)
+			if (x1 == "") continue
+			o1 = x1 - b
+			line = "| " wname[wl] " | " f1(x1) " (+" f1(o1) ")"
+			split("2 4", ks, " ")
+			for (k = 1; k <= 2; k++) {
+				x = run("kcap-producer-" ks[k] "s", wl)
+				if (x == "" || o1 <= 0) { line = line " | -"; continue }
+				line = line " | " f1(x) " (+" f1(x - b) "; each more: " \
+				       sprintf("%.2f", (x - x1) / (ks[k] - 1) / o1) "x)"
+			}
+			x = run("kcap-producer+1small", wl)
+			line = line " | " (x == "" ? "-" : f1(x) " (+" f1(x - x1) " over 1)")
+			print line " |"
+		}
+		print ""
+	}
+
 	print "## Guest: events, drops and bytes"
 	print ""
 	print "kcap producer: events read back from the ring after the loop, bytes per"

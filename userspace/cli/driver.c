@@ -17,7 +17,8 @@ static const char driver_usage[] =
 	"Inspect, load and unload the kcap kernel module (kcap.ko).\n"
 	"\n"
 	"Commands:\n"
-	"  status   loaded or not, version, parameters, holder and per-CPU counters\n"
+	"  status   loaded or not, version, parameters, and every session (open file\n"
+	"           of /dev/kcap) with its opener, state and counters\n"
 	"           (exit status 0 if loaded, 1 if not)\n"
 	"  check    compare a module file with the running kernel and libkcap:\n"
 	"           kernel release (vermagic), kcap ABI, signature, signing policy\n"
@@ -247,6 +248,32 @@ static void print_device(void)
 	kcap_close(h);
 }
 
+/* The driver's sessions file as a table (ABI 2.3; nothing from an older driver). */
+static void print_sessions(const struct kcap_driver_status *ds)
+{
+	unsigned long long v[9];
+	unsigned int id, pid;
+	char state[16], *line, *save = NULL, buf[sizeof(ds->sessions)];
+	int off;
+
+	if (!ds->nr_sessions)
+		return;
+	printf("sessions:   %u\n", ds->nr_sessions);
+	printf("  %4s %7s %-9s %10s %7s %12s %14s %10s %10s %6s %6s  %s\n", "id", "pid", "state",
+	       "ring", "snaplen", "events", "bytes", "full", "protected", "fault", "other", "comm");
+	memcpy(buf, ds->sessions, sizeof(buf));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%u %u %15s %llu %llu %llu %llu %llu %llu %llu %llu %n", &id, &pid,
+			   state, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+			   &off) != 11) {
+			printf("  %s\n", line);
+			continue;
+		}
+		printf("  %4u %7u %-9s %10llu %7llu %12llu %14llu %10llu %10llu %6llu %6llu  %s\n", id,
+		       pid, state, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], line + off);
+	}
+}
+
 static int cmd_status(void)
 {
 	struct kcap_driver_status ds;
@@ -267,6 +294,7 @@ static int cmd_status(void)
 	printf("holder:     %s\n", ds.holder[0] ? ds.holder : "unknown");
 	if (!strcmp(ds.holder, "none"))
 		print_device();
+	print_sessions(&ds);
 	return check_output("driver");
 }
 

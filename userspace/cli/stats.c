@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kcap stats: the driver's version and configuration, and per-CPU ring
- * counters. Only one process may hold /dev/kcap, and counters belong to the
- * rings of that open file, so with -d the command runs a capture of its own
- * for a while (events are counted, not printed) and then reports.
+ * counters. Counters belong to the rings of a session (an open file of
+ * /dev/kcap), so with -d the command runs a capture of its own for a while
+ * (events are counted, not printed) and then reports; `kcap driver status`
+ * lists every session's totals.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +19,8 @@ static const char stats_usage[] =
 	"Print the driver's ABI version and configuration. With -d, capture for\n"
 	"SECONDS (events are counted, not printed), then print per-CPU counters:\n"
 	"online, events, bytes, head, tail and drops by cause.\n"
-	"/dev/kcap has one holder at a time: while `kcap record` runs, stats\n"
-	"reports who holds it.\n"
+	"Counters belong to a session: -d runs one of its own beside any other\n"
+	"reader (`kcap driver status` lists every session with its totals).\n"
 	"\n"
 	"  -d, --duration SECONDS capture this long before printing counters\n"
 	"  -e, --syscalls LIST    as for kcap record; default all\n"

@@ -101,9 +101,10 @@ struct kcap_open_opts {
  * kcap_open_live() - open the capture device and configure it.
  * Checks the driver's ABI version (another major is refused), then applies
  * ring size, snaplen, watermark and interest. Capture starts with
- * kcap_start(). Only one process may hold the device at a time.
+ * kcap_start(). Each open is a session of the driver's own (ABI 2.3), up to
+ * its max_sessions parameter (default 8).
  * Returns a handle, or NULL with errno set (ENOENT: driver not loaded,
- * EACCES: not root, EBUSY: held by another process, EPROTO: ABI mismatch,
+ * EACCES: not root, EBUSY: every session in use, EPROTO: ABI mismatch,
  * EINVAL: bad options); the reason is copied to opts->errbuf if given.
  * @opts may be NULL: every syscall, lifecycle events, the driver's ring
  * size, snaplen and watermark, 1 ms hold-back, 100 ms poll timeout.
@@ -667,8 +668,12 @@ struct kcap_driver_status {
 	int refcnt; /* -1 unknown */
 	char version[32]; /* MODULE_VERSION: "ABI_MAJOR.ABI_MINOR.0" */
 	char srcversion[64]; /* the module's source checksum */
-	char holder[64]; /* "PID COMM" holding /dev/kcap, or "none" */
+	char holder[64]; /* "PID COMM" of the first session's opener, or "none" */
 	char params[512]; /* "ring_size=8388608 snaplen=256" */
+	/* ABI 2.3: every open file of /dev/kcap is a session of its own */
+	unsigned int nr_sessions; /* open now */
+	/* /sys/class/misc/kcap/sessions as read, a line per session (docs/abi.md) */
+	char sessions[4096];
 };
 
 /* kcap_driver_status() - fill @st (@sz: sizeof(*st) as the caller knows it). */

@@ -24,6 +24,21 @@ else
 	fail "kbench producer getppid: ${calls:-?} of ${want:-?} calls captured"
 	diag /tmp/kb.out
 fi
+# Four sessions at once (ABI 2.3), then one plus a getsid-only one: the
+# first session still gets every call, and kbench says on stderr if another
+# session saw a different count ("session N saw ...").
+for a in "4 same" "2 small"; do
+	kbench producer getppid 200 1M $a >/tmp/kb.out 2>&1
+	line=$(grep '^RESULT kind=capture' /tmp/kb.out)
+	calls=$(echo "$line" | sed -n 's/.* wl_calls=\([0-9]*\).*/\1/p')
+	want=$(echo "$line" | sed -n 's/.* wl_expected=\([0-9]*\).*/\1/p')
+	if [ -n "$calls" ] && [ "$calls" = "$want" ] && ! grep -q 'saw' /tmp/kb.out; then
+		pass "kbench producer getppid, sessions $a: $calls of $want calls captured in each"
+	else
+		fail "kbench producer getppid, sessions $a: ${calls:-?} of ${want:-?} calls captured"
+		diag /tmp/kb.out
+	fi
+done
 # An overloaded 64 KiB ring: captured + lost adds up to generated.
 # 2 x 1000 getppid records (224 KiB) overflow even two 64 KiB rings.
 # kbench counts only its workload's processes' events (lifecycle events

@@ -34,7 +34,7 @@
 #include "kcap_fuzz/fuzz.h"
 #include "tap.h"
 
-#define NR_READERS 2		/* one holds the device, one gets EBUSY */
+#define NR_READERS 2		/* each with a session of its own (ABI 2.3) */
 #define MAX_WORKLOADS 8
 
 enum role { R_NONE, R_READER, R_WORKLOAD, R_HOTPLUG };

@@ -3,7 +3,7 @@
  * spine_test: the driver's spine, checked inside a guest with kcap.ko loaded.
  *
  *   spine_test events         a pinned child's syscalls and lifecycle, decoded
- *   spine_test ioctl          ioctl and mmap validation, EBUSY, the holder file
+ *   spine_test ioctl          ioctl and mmap validation, sessions, the holder file
  *   spine_test hotplug        capture across CPU1 going offline and back (2 vCPUs)
  *   spine_test hold SECONDS   hold the device mapped, print "holding", sleep
  *
@@ -27,6 +27,8 @@
 
 #define DEV "/dev/kcap"
 #define HOLDER "/sys/class/misc/kcap/holder"
+#define SESSIONS "/sys/class/misc/kcap/sessions"
+#define MAX_SESSIONS "/sys/module/kcap/parameters/max_sessions"
 #define MARK 0x6b636170ULL /* "kcap" in a0 of the workload's getppid calls */
 #define WRITE_LEN 1234
 #define EXIT_CODE 7
@@ -370,28 +372,74 @@ static bool same_config(const struct kcap_config *a, const struct kcap_config *b
 	       a->watermark == b->watermark && a->nr_rings == b->nr_rings;
 }
 
-static void test_holder_and_busy(void)
+/* Lines of a sysfs file that name this process ("PID ..." first); -1 unreadable. */
+static int lines_naming_me(const char *path, unsigned int pid_field)
 {
-	char line[128] = "", comm[64] = "", d[192];
-	unsigned int pid = 0;
-	FILE *f;
-	int fd2 = open(DEV, O_RDWR);
-	int e = errno;
+	char line[512];
+	unsigned int f[2];
+	int n = 0;
+	FILE *fp = fopen(path, "r");
 
-	snprintf(d, sizeof(d), "open returned %d (%s)", fd2, fd2 < 0 ? strerror(e) : "success");
-	tap(fd2 < 0 && e == EBUSY, d, "second open of %s -> EBUSY", DEV);
-	if (fd2 >= 0)
-		close(fd2);
-	f = fopen(HOLDER, "r");
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%u %u", &f[0], &f[1]) >= (int)pid_field + 1 &&
+		    f[pid_field] == (unsigned int)getpid())
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * ABI 2.3: every open is a session of its own, up to the max_sessions
+ * parameter; the open after that gets EBUSY. Sessions do not share
+ * configuration, and the holder and sessions files list each one.
+ */
+static void test_holder_and_busy(int fd)
+{
+	struct kcap_config c1, c2;
+	unsigned int max = 0, i, n = 0;
+	int fds[64], e = 0, h, l;
+	__u32 snap = 64;
+	FILE *f;
+	char d[192];
+
+	f = fopen(MAX_SESSIONS, "r");
+	if (!f || fscanf(f, "%u", &max) != 1)
+		max = 0;
+	if (f)
 		fclose(f);
+	tap(max >= 8 && max <= 64, NULL, "max_sessions is %u (at least 8)", max);
+	if (max < 2 || max > 64)
+		return;
+	/* This process holds one session already (@fd). */
+	for (i = 0; i < max; i++) {
+		fds[i] = open(DEV, O_RDWR);
+		if (fds[i] < 0) {
+			e = errno;
+			break;
+		}
+		n++;
 	}
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(d, sizeof(d), "%s says '%s'", HOLDER, line);
-	tap(sscanf(line, "%u %63s", &pid, comm) == 2 && pid == (unsigned int)getpid(), d,
-	    "%s names this process (pid %d)", HOLDER, getpid());
+	snprintf(d, sizeof(d), "%u more opens succeeded, then %s", n, e ? strerror(e) : "none failed");
+	tap(n == max - 1 && e == EBUSY, d, "%u sessions open at once, the next open -> EBUSY", max);
+	h = lines_naming_me(HOLDER, 0);
+	l = lines_naming_me(SESSIONS, 1);
+	snprintf(d, sizeof(d), "holder %d, sessions %d lines", h, l);
+	tap(h == (int)n + 1 && l == (int)n + 1, d, "%s and %s list every session of pid %d",
+	    HOLDER, SESSIONS, getpid());
+	if (n > 0) {
+		expect_ok(fds[0], KCAP_IOC_SET_SNAPLEN, &snap, "SET_SNAPLEN 64 on a second session");
+		expect_ok(fd, KCAP_IOC_GET_CONFIG, &c1, "GET_CONFIG of the first session");
+		expect_ok(fds[0], KCAP_IOC_GET_CONFIG, &c2, "GET_CONFIG of the second session");
+		tap(c2.snaplen == 64 && c1.snaplen != 64, NULL,
+		    "sessions keep their own configuration (snaplen %u and %u)", c1.snaplen,
+		    c2.snaplen);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	h = lines_naming_me(HOLDER, 0);
+	tap(h == 1, NULL, "after closing them, %s names this process once (%d)", HOLDER, h);
 }
 
 static int test_ioctl(void)
@@ -443,7 +491,7 @@ static int test_ioctl(void)
 	else
 		munmap(m, (size_t)page);
 
-	test_holder_and_busy();
+	test_holder_and_busy(fd);
 
 	rs = 1 << 20;
 	expect_ok(fd, KCAP_IOC_SET_RING_SIZE, &rs, "SET_RING_SIZE 1M");

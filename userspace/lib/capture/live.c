@@ -33,28 +33,38 @@ static struct kcap_live *to_live(const struct kcap *h)
 static int live_map_new(struct kcap *h);
 
 
-/* "in use by pid N (comm)" from the driver's holder attribute. */
+/*
+ * EBUSY: every session is taken (ABI 2.3; before, the one session). Names
+ * the openers from the driver's holder attribute, a "PID COMM" line each.
+ */
 static void describe_holder(const char *device, char *buf, size_t len)
 {
 	const char *base = strrchr(device, '/');
 	char path[256], line[128], comm[64];
-	unsigned int pid;
+	unsigned int pid, n = 0;
+	size_t used;
 	FILE *f;
 
-	snprintf(buf, len, "in use by another process");
+	used = (size_t)snprintf(buf, len, "every session is in use");
 	snprintf(path, sizeof(path), "/sys/class/misc/%s/holder", base ? base + 1 : device);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(line, sizeof(line), f) && sscanf(line, "%u %63s", &pid, comm) == 2)
-		snprintf(buf, len, "in use by pid %u (%s)", pid, comm);
+	while (fgets(line, sizeof(line), f) && used < len) {
+		if (sscanf(line, "%u %63s", &pid, comm) != 2)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s pid %u (%s)",
+					 n++ ? "," : ": held by", pid, comm);
+	}
 	fclose(f);
+	if (n == 1)
+		snprintf(buf, len, "in use by pid %u (%s)", pid, comm);
 }
 
 static int open_device(struct kcap *h)
 {
 	struct kcap_live *l = to_live(h);
-	char holder[128];
+	char holder[512];
 	int err;
 
 	l->fd = open(l->device, O_RDWR | O_CLOEXEC);

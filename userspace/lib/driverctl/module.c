@@ -199,6 +199,22 @@ static bool read_line(const char *path, char *buf, size_t len)
 	return ok;
 }
 
+/* The sessions file, whole (it fits: the driver keeps it under a page). */
+static void read_sessions(struct kcap_driver_status *s)
+{
+	FILE *f = fopen("/sys/class/misc/kcap/sessions", "re");
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(s->sessions, 1, sizeof(s->sessions) - 1, f);
+	s->sessions[n] = 0;
+	fclose(f);
+	for (n = 0; s->sessions[n]; n++)
+		if (s->sessions[n] == '\n')
+			s->nr_sessions++;
+}
+
 static int read_flag(const char *path)
 {
 	char v[16];
@@ -266,6 +282,7 @@ int kcap_driver_status(struct kcap_driver_status *st, size_t sz)
 		if (read_line("/sys/module/kcap/refcnt", val, sizeof(val)))
 			s.refcnt = atoi(val);
 		read_line("/sys/class/misc/kcap/holder", s.holder, sizeof(s.holder));
+		read_sessions(&s);
 		n = scandir("/sys/module/kcap/parameters", &names, NULL, alphasort);
 		for (i = 0; i < n; i++) {
 			snprintf(path, sizeof(path), "/sys/module/kcap/parameters/%s",
@@ -455,6 +472,11 @@ int kcap_module_unload(const struct kcap_module_opts *opts)
 		return set_err(errbuf, errbuf_sz, err, "kcap is not loaded");
 	case EWOULDBLOCK:
 		kcap_driver_status(&ds, sizeof(ds));
+		if (ds.nr_sessions > 1)
+			return set_err(errbuf, errbuf_sz, err,
+				       "kcap is in use: /dev/kcap has %u sessions, the first opened "
+				       "by pid %s (kcap driver status lists them); stop them first",
+				       ds.nr_sessions, ds.holder);
 		if (ds.holder[0] && strcmp(ds.holder, "none"))
 			return set_err(errbuf, errbuf_sz, err,
 				       "kcap is in use: /dev/kcap is held by pid %s; stop that "
