@@ -605,6 +605,89 @@ KCAP_API int kcap_writer_finish(struct kcap_writer *w);
  */
 KCAP_API void kcap_writer_close(struct kcap_writer *w);
 
+/* ---- The flight recorder ---------------------------------------------------- */
+
+/*
+ * The last minutes of events kept in memory (zstd-compressed), and a
+ * capture file of them written when an alert fires: the window before the
+ * alert and a while after it. Feed it every event (kcap_flight_add()),
+ * call kcap_flight_trigger() for an alert and kcap_flight_tick() when idle.
+ * A flight file is an ordinary capture file (kcap_open_file()), named
+ * DIR/kcap-flight-<UTC time>-<n>-<rule>.kcap and renamed into place only when
+ * complete. Not thread-safe; one per reader.
+ */
+struct kcap_flight;
+
+struct kcap_flight_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* directory of the flight files (must exist and be writable) */
+	const char *dir;
+	/* the events kept: this long before the newest one (ns; > 0) */
+	__u64 window_ns;
+	/* and at most this many bytes of memory, compressed (>= 512 KiB):
+	 * the oldest go first when the window does not fit */
+	__u64 max_bytes;
+	/* a dump goes on this long after its (last) alert (ns) */
+	__u64 after_ns;
+	/* after each dump, the oldest flight files of dir beyond this many
+	 * files or bytes are removed; 0: no limit */
+	__u32 keep_files;
+	__u32 reserved;
+	__u64 keep_bytes;
+	/* zstd level of the memory chunks, 1..19; 0: 1 */
+	int level;
+	size_t : 0;
+};
+#define kcap_flight_opts__last_field level
+
+struct kcap_flight_stats {
+	__u64 events;	     /* given to kcap_flight_add() */
+	__u64 mem_bytes;     /* held now: compressed chunks + the open raw chunk */
+	__u64 mem_peak;	     /* the most held at once */
+	__u64 chunks;	     /* compressed chunks held */
+	__u64 evicted_age;   /* chunks dropped as older than the window */
+	__u64 evicted_mem;   /* chunks dropped for max_bytes (window cut short) */
+	__u64 alerts;	     /* kcap_flight_trigger() calls */
+	__u64 alerts_shared; /* of those, alerts that joined an open dump */
+	__u64 dumps;	     /* flight files finished */
+	__u64 events_dumped; /* events written into flight files */
+	__u64 files_removed; /* old flight files removed for keep_* */
+};
+
+/*
+ * kcap_flight_new() - a flight recorder for events of @src (a live or file
+ * handle: the dumps take its machine info, event table and, when live, a
+ * process snapshot and drop counters; NULL: this machine). NULL with errno
+ * (EINVAL bad options, ENOTDIR, EACCES, ENOMEM) and a sentence in @errbuf.
+ */
+KCAP_API struct kcap_flight *kcap_flight_new(struct kcap *src, const struct kcap_flight_opts *opts,
+					     char *errbuf, size_t errbuf_sz);
+
+/* kcap_flight_add() - keep @ev (and write it to the open dump, if any). */
+KCAP_API int kcap_flight_add(struct kcap_flight *f, const struct kcap_event_hdr *ev);
+
+/*
+ * kcap_flight_trigger() - an alert at @ts_ns (its event's time) of rule
+ * @rule: opens a dump holding the window before @ts_ns, or, when one is
+ * open, extends it to @ts_ns + after. @path receives the flight file's
+ * name (complete once the dump ends). 0 or a negative errno
+ * (kcap_flight_errmsg()).
+ */
+KCAP_API int kcap_flight_trigger(struct kcap_flight *f, __u64 ts_ns, const char *rule, char *path,
+				 size_t path_sz);
+
+/* kcap_flight_tick() - finishes the open dump if @now_ns (CLOCK_MONOTONIC,
+ * the events' clock) is past its end; call when no event came. */
+KCAP_API int kcap_flight_tick(struct kcap_flight *f, __u64 now_ns);
+
+KCAP_API int kcap_flight_stats(const struct kcap_flight *f, struct kcap_flight_stats *st,
+			       size_t sz);
+KCAP_API const char *kcap_flight_errmsg(const struct kcap_flight *f);
+
+/* kcap_flight_free() - finishes the open dump and frees @f; 0 or the dump's error. */
+KCAP_API int kcap_flight_free(struct kcap_flight *f);
+
 /* ---- The driver module: inspect, load, unload ----------------------------- */
 
 /* kcap_module_info.flags */
