@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,22 @@ static const char detect_usage[] =
 	"  -p, --priority P       skip rules below priority P (e.g. warning)\n"
 	"  -w, --write OUT        live: also record the events to capture file OUT\n"
 	CONTAINER_ROOT_HELP
+	"      --flight-recorder SECONDS[,MB]\n"
+	"                         keep the last SECONDS of events in memory (at most\n"
+	"                         MB, default 256, compressed); when an alert fires,\n"
+	"                         write them and the --flight-after seconds after it\n"
+	"                         to a capture file in --flight-dir, named in the\n"
+	"                         alert (text: \"flight_file=PATH\"; JSON: flight_file).\n"
+	"                         Alerts close together share a file. Live: every\n"
+	"                         syscall is captured, not only what the rules need\n"
+	"      --flight-dir DIR   where flight files go (created if missing);\n"
+	"                         default /var/lib/kcap/flight\n"
+	"      --flight-after SECONDS\n"
+	"                         how long a flight file goes on after its last\n"
+	"                         alert (default 5)\n"
+	"      --flight-keep FILES[,MB]\n"
+	"                         keep at most FILES flight files and MB bytes in\n"
+	"                         the directory, removing the oldest (default 100,1024)\n"
 	"      --validate         check the rules files given as arguments and exit\n"
 	"      --print-conditions print \"RULE<TAB>CONDITION\" for every rule of the\n"
 	"                         files given as arguments, the condition on one line\n"
@@ -55,7 +72,14 @@ static const char detect_usage[] =
 	"Exit status: 0, 1 runtime error (also a failed write of the alerts), 2 bad\n"
 	"arguments or invalid rules.\n";
 
-enum { OPT_VALIDATE = OPT_COMMAND, OPT_PRINT_CONDITIONS };
+enum {
+	OPT_VALIDATE = OPT_COMMAND,
+	OPT_PRINT_CONDITIONS,
+	OPT_FLIGHT,
+	OPT_FLIGHT_DIR,
+	OPT_FLIGHT_AFTER,
+	OPT_FLIGHT_KEEP,
+};
 
 static const struct option detect_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -67,6 +91,10 @@ static const struct option detect_opts[] = {
 	CONTAINER_ROOT_LONG_OPT,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
+	{ "flight-recorder", required_argument, NULL, OPT_FLIGHT },
+	{ "flight-dir", required_argument, NULL, OPT_FLIGHT_DIR },
+	{ "flight-after", required_argument, NULL, OPT_FLIGHT_AFTER },
+	{ "flight-keep", required_argument, NULL, OPT_FLIGHT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -86,6 +114,8 @@ struct run {
 		unsigned long long n;
 	} counts[256];
 	unsigned int ncounts;
+	struct kcap_flight *flight; /* --flight-recorder */
+	char flight_path[PATH_MAX + 128];
 };
 
 /* The alert as Falco's JSON alert line, by libkcap's encoder. */
@@ -146,11 +176,28 @@ static void count_alert(struct run *r, const char *rule)
 static int on_alert(void *ctx, const struct kcap_alert *a)
 {
 	struct run *r = ctx;
+	struct kcap_alert fa;
+	char *out = NULL;
 
 	count_alert(r, a->rule);
+	if (r->flight) {
+		/* The flight file holds the window before the matched event. */
+		fa = *a;
+		if (a->ev && !kcap_flight_trigger(r->flight, a->ev->ts_ns, a->rule, r->flight_path,
+						  sizeof(r->flight_path))) {
+			fa.flight_file = r->flight_path;
+			if (!r->json && asprintf(&out, "%s flight_file=%s", a->output,
+						 r->flight_path) > 0)
+				fa.output = out;
+		} else {
+			fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(r->flight));
+		}
+		a = &fa;
+	}
 	if (r->json)
 		return print_alert_json(r, a);
 	print_alert_text(r, a);
+	free(out);
 	return 0;
 }
 
@@ -277,7 +324,28 @@ struct detect_args {
 	bool validate;
 	bool print_conditions;
 	char defpath[PATH_MAX]; /* the default rules file, when found next to the tool */
+	/* --flight-*: window (0: off), memory, after, kept files and bytes */
+	unsigned long long flight_secs, flight_mb, flight_after, flight_keep, flight_keep_mb;
+	const char *flight_dir;
 };
+
+/* "N" or "N,M" with each in its range; M keeps its value when absent. */
+static bool parse_pair(const char *s, unsigned long long min1, unsigned long long max1,
+		       unsigned long long *v1, unsigned long long min2, unsigned long long max2,
+		       unsigned long long *v2)
+{
+	char first[32];
+	const char *comma = strchr(s, ',');
+	size_t n = comma ? (size_t)(comma - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(first))
+		return false;
+	memcpy(first, s, n);
+	first[n] = 0;
+	if (!parse_u64(first, min1, max1, v1))
+		return false;
+	return !comma || parse_u64(comma + 1, min2, max2, v2);
+}
 
 /* Options and arguments into @a; CLI_CONTINUE, or the exit status. */
 static int parse_args(int argc, char **argv, struct detect_args *a)
@@ -286,6 +354,11 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->prio = -1;
+	a->flight_mb = 256;
+	a->flight_after = 5;
+	a->flight_keep = 100;
+	a->flight_keep_mb = 1024;
+	a->flight_dir = "/var/lib/kcap/flight";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:R:jn:p:w:h", detect_opts, NULL)) != -1) {
 		switch (c) {
@@ -323,6 +396,27 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		case OPT_PRINT_CONDITIONS:
 			a->print_conditions = true;
 			break;
+		case OPT_FLIGHT:
+			if (!parse_pair(optarg, 1, 86400, &a->flight_secs, 1, 1 << 20, &a->flight_mb))
+				return usage_error("detect",
+						   "--flight-recorder %s: need SECONDS (1 to 86400)[,MB]",
+						   optarg);
+			break;
+		case OPT_FLIGHT_DIR:
+			if (!*optarg)
+				return usage_error("detect", "--flight-dir: empty");
+			a->flight_dir = optarg;
+			break;
+		case OPT_FLIGHT_AFTER:
+			if (!parse_u64(optarg, 0, 3600, &a->flight_after))
+				return usage_error("detect", "--flight-after %s: need 0 to 3600 seconds",
+						   optarg);
+			break;
+		case OPT_FLIGHT_KEEP:
+			if (!parse_pair(optarg, 1, 1000000, &a->flight_keep, 1, 1ULL << 30,
+					&a->flight_keep_mb))
+				return usage_error("detect", "--flight-keep %s: need FILES[,MB]", optarg);
+			break;
 		case 'h':
 			fputs(detect_usage, stdout);
 			return 0;
@@ -343,6 +437,8 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
 	if (a->in && a->out)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
+	if (a->flight_secs && a->flight_mb < 1)
+		return usage_error("detect", "--flight-recorder: MB must be at least 1");
 	if (!a->nrules) {
 		a->rules[0] = default_rules(a->defpath, sizeof(a->defpath));
 		if (!a->rules[0])
@@ -392,6 +488,58 @@ static struct kcap_writer *open_writer(const char *path, struct kcap *h)
 	return w;
 }
 
+/* The events' clock, CLOCK_MONOTONIC (the flight recorder's idle tick). */
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* mkdir -p @dir, new directories mode 0700; 0 or an errno. */
+static int make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return ENAMETOOLONG;
+	memcpy(p, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0700) && errno != EEXIST)
+			return errno;
+		p[i] = dir[i];
+	}
+	return 0;
+}
+
+/* --flight-recorder: the recorder for @h's events; 0 or the exit status. */
+static int open_flight(const struct detect_args *a, struct run *run, struct kcap *h)
+{
+	char errbuf[512];
+	int e;
+	KCAP_OPTS(kcap_flight_opts, fo, .dir = a->flight_dir,
+		  .window_ns = a->flight_secs * 1000000000ULL, .max_bytes = a->flight_mb << 20,
+		  .after_ns = a->flight_after * 1000000000ULL, .keep_files = (__u32)a->flight_keep,
+		  .keep_bytes = a->flight_keep_mb << 20);
+
+	e = make_dirs(a->flight_dir);
+	if (e) {
+		fprintf(stderr, "kcap detect: --flight-dir %s: %s\n", a->flight_dir, strerror(e));
+		return EXIT_RUNTIME;
+	}
+	run->flight = kcap_flight_new(h, &fo, errbuf, sizeof(errbuf));
+	if (!run->flight) {
+		fprintf(stderr, "kcap detect: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 /* Opens the source, seeds the thread table from it, opens -w and starts a
  * live capture; 0 or the exit status. */
 static int start_source(const struct detect_args *a, struct run *run, struct kcap_state *st,
@@ -409,6 +557,11 @@ static int start_source(const struct detect_args *a, struct run *run, struct kca
 		*w = open_writer(a->out, *h);
 		if (!*w)
 			return EXIT_RUNTIME;
+	}
+	if (a->flight_secs) {
+		err = open_flight(a, run, *h);
+		if (err)
+			return err;
 	}
 	if (a->in)
 		return 0;
@@ -445,6 +598,8 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		if (err == -EAGAIN) {
 			if (w)
 				kcap_writer_tick(w);
+			if (run->flight && kcap_flight_tick(run->flight, mono_ns()))
+				fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 			check_stdout_reader();
 			continue;
 		}
@@ -465,6 +620,8 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 			return EXIT_RUNTIME;
 		}
+		if (run->flight && kcap_flight_add(run->flight, ev))
+			fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 		kcap_state_update(st, h, ev);
 		err = kcap_rules_eval(r, st, h, ev, on_alert, run);
 		if (err < 0) {
@@ -479,9 +636,29 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 
 /* The end: totals (after a clean run), the -w file closed, alerts per
  * rule on stderr. Returns the exit status. */
-static int finish(const struct run *run, struct kcap_writer *w, int status)
+static int finish(struct run *run, struct kcap_writer *w, int status)
 {
+	struct kcap_flight_stats fs;
 	unsigned int i;
+
+	if (run->flight) {
+		/* An open flight file ends with the events so far. */
+		kcap_flight_stats(run->flight, &fs, sizeof(fs));
+		if (kcap_flight_free(run->flight) && !status) {
+			fprintf(stderr, "kcap detect: flight recorder: the last flight file failed\n");
+			status = EXIT_RUNTIME;
+		}
+		run->flight = NULL;
+		fprintf(stderr,
+			"kcap detect: flight recorder: %llu flight files (%llu alerts, %llu shared a "
+			"file), %llu events written; memory peak %llu KiB, %llu chunks left the "
+			"window, %llu dropped for the memory bound; %llu old files removed\n",
+			(unsigned long long)(fs.alerts - fs.alerts_shared),
+			(unsigned long long)fs.alerts, (unsigned long long)fs.alerts_shared,
+			(unsigned long long)fs.events_dumped, (unsigned long long)(fs.mem_peak >> 10),
+			(unsigned long long)fs.evicted_age, (unsigned long long)fs.evicted_mem,
+			(unsigned long long)fs.files_removed);
+	}
 
 	if (!status && !run->out_failed)
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
@@ -544,6 +721,7 @@ int cmd_detect(int argc, char **argv)
 	progress_end(&run.pr, run.events, false);
 	ret = finish(&run, w, ret);
 out:
+	kcap_flight_free(run.flight);
 	free(run.line);
 	kcap_writer_close(w);
 	kcap_close(h);

@@ -411,9 +411,12 @@ struct kcap_alert {
 	const char *hostname;
 	/* the event that matched (kcap_rules_eval()), or NULL */
 	const struct kcap_event_hdr *ev;
+	/* optional: the flight recorder's file holding the events before this
+	 * alert (kcap_flight_trigger()); the encoders write it as flight_file */
+	const char *flight_file;
 	size_t : 0;
 };
-#define kcap_alert__last_field ev
+#define kcap_alert__last_field flight_file
 
 /* Returns 0 to go on, anything else to stop evaluating this event. */
 typedef int (*kcap_alert_fn)(void *ctx, const struct kcap_alert *a);

@@ -438,6 +438,12 @@ int export_json_alert(struct export_buf *b, const Kcap__V1__Alert *m)
 		put(b, ":", 1);
 		put_field_value(b, e->value, num);
 	}
-	puts_(b, "}}");
+	puts_(b, "}");
+	/* kcap's own, after Falco's fields: the flight recorder's file */
+	if (m->flight_file && m->flight_file[0]) {
+		puts_(b, ",\"flight_file\":");
+		put_str(b, m->flight_file);
+	}
+	puts_(b, "}");
 	return b->oom ? -ENOMEM : 0;
 }

@@ -662,6 +662,11 @@ int export_alert_msg(const struct kcap_alert *al, const char *hostname,
 				al->output ? strlen(al->output) : 0);
 	m->source = (char *)(al->source ? al->source : "syscall");
 	m->hostname = (char *)(al->hostname ? al->hostname : hostname ? hostname : "");
+	if (OPTS_GET(al, flight_file, NULL)) {
+		m->flight_file = export_utf8(a, al->flight_file, strlen(al->flight_file));
+		if (!m->flight_file)
+			return -ENOMEM;
+	}
 	m->tags = export_alloc(a, (al->nr_tags + 1) * sizeof(*m->tags));
 	m->output_fields = export_alloc(a, (al->nr_fields + 1) * sizeof(*m->output_fields));
 	m->numeric_fields = export_alloc(a, (al->nr_fields + 1) * sizeof(*m->numeric_fields));
