@@ -103,14 +103,16 @@ for cmd in "read -r a.kcap" "read -r a.kcap -j" "info a.kcap" "detect -r a.kcap 
 	result $? "kcap $cmd >&- (closed stdout): status $st, says why"
 done
 
-# A copy of a format 1.0 file (no user and group names) is format 1.1 and
-# still has none: the copying machine's names are not the recorded ones.
+# A copy of a format 1.0 file (no user and group names, no container table)
+# is format 1.2 and still has neither: the copying machine's names and
+# containers are not the recorded ones.
 "$kcap" info a.kcap >info0.out 2>err && "$kcap" read -r a.kcap -w names.kcap 2>>err &&
 	"$kcap" info names.kcap >info1.out 2>>err
 st=$?
 [ $st = 0 ] && grep -q '^file: .*format 1\.0' info0.out && grep -q '^names: *none recorded' info0.out &&
-	grep -q '^file: .*format 1\.1' info1.out && grep -q '^names: *none recorded' info1.out
-result $? "a copy of a format 1.0 file: format 1.1, still no names (kcap info says so)"
+	grep -q '^file: .*format 1\.2' info1.out && grep -q '^names: *none recorded' info1.out &&
+	grep -q '^containers: *none recorded' info0.out && grep -q '^containers: *none recorded' info1.out
+result $? "a copy of a format 1.0 file: format 1.2, still no names nor containers (kcap info says so)"
 
 # ---- 3. a closed pipe ends every command, at once --------------------------------------
 full_t0=$(date +%s%N)

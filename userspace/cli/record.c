@@ -42,6 +42,10 @@ static const char record_usage[] =
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
 	"  -W N                   with -C/-G: keep only the last N files\n"
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
+	"                         -w also stores the container runtimes' metadata of\n"
+	"                         the containers recorded (name, image, pod, ...) as it\n"
+	"                         is learnt, so kcap detect -r FILE has container.* and\n"
+	"                         k8s.* fields on any machine\n"
 	CONTAINER_ROOT_HELP
 	"  -h, --help             show this help\n";
 
@@ -136,14 +140,16 @@ int cmd_record(int argc, char **argv)
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
 	}
-	if (expr) {
-		/* proc.* fields: threads from /proc now, then from the events */
+	if (expr || ro.path) {
+		/* proc.* fields: threads from /proc now, then from the events;
+		 * with -w, the containers' metadata for the file (its
+		 * container table) */
 		st = cli_state_new(container_root);
 		if (!st || kcap_state_seed(st, h) < 0)
 			fprintf(stderr,
-				"kcap record: process snapshot: %s (process fields fill "
-				"in as events come)\n",
-				strerror(errno));
+				"kcap record: process snapshot: %s (%s fill in as events "
+				"come)\n",
+				strerror(errno), expr ? "process fields" : "containers");
 	}
 	err = kcap_start(h);
 	if (err) {

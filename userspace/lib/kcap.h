@@ -412,6 +412,9 @@ KCAP_API struct kcap *kcap_open_file_fd(int fd, const char *name,
 /* it holds the recording machine's user and group names (format 1.1; a
  * copy of an older file has none) */
 #define KCAP_FILE_NAMES 0x20
+/* it holds a container table (CONTAINERS blocks, format 1.2) and at least
+ * one of them has been read */
+#define KCAP_FILE_CONTAINERS 0x40
 
 /* What a capture file says about itself (kcap_file_info()). */
 struct kcap_file_info {
@@ -445,6 +448,10 @@ struct kcap_file_info {
 	/* names of the recording machine (USERS block, KCAP_FILE_NAMES) */
 	__u32 nr_users;
 	__u32 nr_groups;
+	/* containers in the file's container table read so far (format 1.2,
+	 * KCAP_FILE_CONTAINERS; at most 4096 kept) */
+	__u32 nr_containers;
+	__u32 reserved2;
 };
 
 /*
@@ -575,7 +582,8 @@ struct kcap_writer_stats {
 	__u64 file_bytes; /* bytes written, all files */
 	__u64 drops; /* drops seen in the source's counters */
 	__u32 files; /* files opened so far */
-	__u32 reserved;
+	/* container records written (CONTAINERS blocks, all files) */
+	__u32 containers;
 };
 
 /* kcap_writer_stats() - counters since kcap_writer_open(); @sz: sizeof(*st)

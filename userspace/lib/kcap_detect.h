@@ -200,6 +200,19 @@ struct kcap_thread_info {
 KCAP_API int kcap_state_thread(const struct kcap_state *st, __u32 tid,
 			       struct kcap_thread_info *ti, size_t sz);
 
+/*
+ * kcap_state_write_containers() - hands capture file writer @w the
+ * container metadata @st has learnt since the last call (at the first
+ * call, all of it): @w writes it in a CONTAINERS block before its next
+ * batch, so that a reader of the file gets the container.* and k8s.*
+ * fields without looking anything up (docs/containers.md). Takes in the
+ * lookups that finished and asks again, up to ten times a second apart,
+ * about containers not found yet, so call it also when no event comes
+ * (kcap_next() said -EAGAIN) and every few thousand events. Never waits
+ * for a lookup. Returns 0, -EINVAL, -ENOMEM.
+ */
+KCAP_API int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w);
+
 KCAP_API void kcap_state_free(struct kcap_state *st);
 
 /* ---- Fields -------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "container/container.h"
 #include "file_format.h"
 
 struct idx_entry {
@@ -67,6 +68,11 @@ struct kcap_file {
 	struct kbuf procs; /* PROCS payloads, each after its u32 length */
 	struct kbuf users; /* the USERS payload (format 1.1), if any */
 	bool have_users;
+	/* the container table (format 1.2): the latest record of each id
+	 * reached so far, and every CONTAINERS payload read, each after its
+	 * u32 length (what a copy writes) */
+	struct kcap_ct_cache *cts;
+	struct kbuf ctlog;
 };
 
 static struct kcap_file *to_file(const struct kcap *h)
@@ -472,6 +478,41 @@ static int parse_users(struct kcap *h, __u64 off, __u32 len)
 	return 0;
 }
 
+static int take_container(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
+{
+	(void)rec;
+	(void)len;
+	kcap__ct_cache_insert(ctx, m);
+	return 0;
+}
+
+/*
+ * A CONTAINERS block: checked whole first, then each record replaces the
+ * one of the same id; from here on, events of the container get it.
+ */
+static int parse_containers(struct kcap *h, __u64 off, __u32 len)
+{
+	struct kcap_file *f = to_file(h);
+	char why[192];
+	int err;
+
+	err = kcapf_ct_foreach(f->blk, len, NULL, NULL, why, sizeof(why));
+	if (err)
+		return ferr(h, -err, off, "%s", why);
+	if (!f->cts)
+		f->cts = kcap__ct_cache_new(NULL, KCAPF_MAX_CONTAINERS);
+	if (!f->cts)
+		return ferr(h, ENOMEM, off, "container table: out of memory");
+	kcapf_ct_foreach(f->blk, len, take_container, f->cts, why, sizeof(why));
+	kbuf_u32(&f->ctlog, len);
+	kbuf_put(&f->ctlog, f->blk, len);
+	if (f->ctlog.oom)
+		return ferr(h, ENOMEM, off, "container table: out of memory");
+	f->info.flags |= KCAP_FILE_CONTAINERS;
+	f->info.nr_containers = kcap__ct_cache_size(f->cts);
+	return 0;
+}
+
 /* Metadata blocks; batches are handled by the caller. */
 static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 {
@@ -488,6 +529,8 @@ static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 		return parse_end(h, off, len);
 	case KCAPF_BLK_USERS:
 		return parse_users(h, off, len);
+	case KCAPF_BLK_CONTAINERS:
+		return parse_containers(h, off, len);
 	default:
 		return 0; /* unknown: skipped (forward compatibility) */
 	}
@@ -781,6 +824,8 @@ static void file_close(struct kcap *h)
 	kcapf_table_free(&f->table);
 	kbuf_free(&f->procs);
 	kbuf_free(&f->users);
+	kcap__ct_cache_free(f->cts);
+	kbuf_free(&f->ctlog);
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
@@ -824,6 +869,22 @@ static int file_users(const struct kcap *h, const void **p, size_t *len)
 	return 0;
 }
 
+static const struct kcap_ct_meta *file_container(struct kcap *h, const char *id)
+{
+	struct kcap_file *f = to_file(h);
+
+	return f->cts ? kcap__ct_cache_find(f->cts, id) : NULL;
+}
+
+int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len)
+{
+	if (!kcap__is(h, &kcap__file_ops))
+		return -EOPNOTSUPP;
+	*p = to_file(h)->ctlog.p;
+	*len = to_file(h)->ctlog.len;
+	return 0;
+}
+
 static int file_info(struct kcap *h, struct kcap_file_info *info)
 {
 	*info = to_file(h)->info;
@@ -839,6 +900,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.desc = file_desc,
 	.procs = file_procs,
 	.users = file_users,
+	.container = file_container,
 	.info = file_info,
 };
 
