@@ -443,14 +443,19 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			break;
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
-			if (w)
+			/* -w: the containers learnt so far, for the file's table */
+			if (w) {
+				kcap_state_write_containers(st, w);
 				kcap_writer_tick(w);
+			}
 			check_stdout_reader();
 			continue;
 		}
 		if (err == -ENODATA) {
 			if (file)
 				report_file_end("detect", h, a->in, run->events);
+			if (w)
+				kcap_state_write_containers(st, w);
 			break;
 		}
 		if (err) {
@@ -466,6 +471,11 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			return EXIT_RUNTIME;
 		}
 		kcap_state_update(st, h, ev);
+		if (w && !(run->events & 4095) && kcap_state_write_containers(st, w)) {
+			fprintf(stderr, "kcap detect: %s: out of memory for the container table\n",
+				kcap_writer_path(w));
+			return EXIT_RUNTIME;
+		}
 		err = kcap_rules_eval(r, st, h, ev, on_alert, run);
 		if (err < 0) {
 			fprintf(stderr, "kcap detect: rule evaluation: %s\n", strerror(-err));
