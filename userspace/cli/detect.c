@@ -471,7 +471,9 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			return EXIT_RUNTIME;
 		}
 		kcap_state_update(st, h, ev);
-		if (w && !(run->events & 4095) && kcap_state_write_containers(st, w)) {
+		/* what the state has just learnt goes before the batch this
+		 * event is in: the file has it from where the live rules had it */
+		if (w && kcap_state_write_containers(st, w)) {
 			fprintf(stderr, "kcap detect: %s: out of memory for the container table\n",
 				kcap_writer_path(w));
 			return EXIT_RUNTIME;

@@ -47,16 +47,18 @@ static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
  * change which container a thread is in (fork, exec, exit): enough to
  * learn the containers, at the cost of a table lookup for the others.
  */
-static void track(struct kcap_filter *expr, struct kcap_state *threads, struct kcap *h,
+static bool track(struct kcap_filter *expr, struct kcap_state *threads, struct kcap *h,
 		  const struct kcap_event_hdr *ev)
 {
 	const struct kcap_event_desc *d;
 
 	if (expr || !threads)
-		return;
+		return expr && threads;
 	d = kcap_handle_event_desc(h, ev->type);
-	if (d && (d->flags & KCAP_EDF_LIFECYCLE))
-		kcap_state_update(threads, h, ev);
+	if (!d || !(d->flags & KCAP_EDF_LIFECYCLE))
+		return false;
+	kcap_state_update(threads, h, ev);
+	return true;
 }
 
 /* The containers learnt since the last call, for the next batch. */
@@ -71,7 +73,7 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 		struct kcap_filter *expr, struct kcap_state *threads)
 {
 	const struct kcap_event_hdr *ev;
-	bool stopped = false;
+	bool stopped = false, tracked;
 	int err;
 
 	for (;;) {
@@ -97,18 +99,21 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 			return containers(threads, w);
 		if (err)
 			return err;
-		track(expr, threads, h, ev);
+		tracked = track(expr, threads, h, ev);
 		if (!keep_event(expr, expr ? threads : NULL, h, ev))
 			continue;
-		err = kcap_writer_write(w, ev);
-		if (err)
-			return err;
-		if (!(++*seen & 4095)) {
-			show_progress(pr, w, false);
+		/* what the thread table has just learnt (a lookup it took in
+		 * at this event) goes before the batch this event is in */
+		if (tracked || !(*seen & 4095)) {
 			err = containers(threads, w);
 			if (err)
 				return err;
 		}
+		err = kcap_writer_write(w, ev);
+		if (err)
+			return err;
+		if (!(++*seen & 4095))
+			show_progress(pr, w, false);
 	}
 }
 

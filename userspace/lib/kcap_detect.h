@@ -207,9 +207,11 @@ KCAP_API int kcap_state_thread(const struct kcap_state *st, __u32 tid,
  * batch, so that a reader of the file gets the container.* and k8s.*
  * fields without looking anything up (docs/containers.md). Takes in the
  * lookups that finished and asks again, up to ten times a second apart,
- * about containers not found yet, so call it also when no event comes
- * (kcap_next() said -EAGAIN) and every few thousand events. Never waits
- * for a lookup. Returns 0, -EINVAL, -ENOMEM.
+ * about containers not found yet. Call it after each kcap_state_update()
+ * (with nothing new it costs an atomic load and a coarse clock read: the
+ * metadata then enters the file where the state learnt it) and when no
+ * event comes (kcap_next() said -EAGAIN). Never waits for a lookup.
+ * Returns 0, -EINVAL, -ENOMEM.
  */
 KCAP_API int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w);
 

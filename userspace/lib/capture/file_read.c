@@ -618,6 +618,44 @@ out:
 	h->errmsg[0] = '\0';
 }
 
+/*
+ * Moves to the batch at @target (from the index), skipping the batches on
+ * the way unread but not the container table: the CONTAINERS blocks
+ * between are read, so an event after the jump has the metadata its
+ * container had there. A block header that is not valid ends the walk
+ * early: the jump is taken anyway, as before format 1.2.
+ */
+static int skip_to(struct kcap *h, __u64 target)
+{
+	struct kcap_file *f = to_file(h);
+	unsigned char hdr[KCAPF_BLOCK_HDR_LEN];
+	__u32 type, len, hcrc;
+	int r;
+
+	while (f->off < target && target - f->off >= KCAPF_BLOCK_HDR_LEN &&
+	       !read_at(h, hdr, sizeof(hdr), f->off)) {
+		memcpy(&type, hdr, 4);
+		memcpy(&len, hdr + 4, 4);
+		memcpy(&hcrc, hdr + 12, 4);
+		if (!crc_ok(kcapf_crc(hdr, 12), hcrc) || len > target - f->off - KCAPF_BLOCK_HDR_LEN)
+			break;
+		if (type == KCAPF_BLK_CONTAINERS) {
+			r = read_block(h, f->off, &type, &len);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+			r = parse_containers(h, f->off, len);
+			if (r)
+				return r;
+		}
+		f->off += KCAPF_BLOCK_HDR_LEN + len;
+	}
+	h->errmsg[0] = '\0';
+	f->off = target;
+	return 0;
+}
+
 /* Reads the blocks before the first batch, then seeks by the index. */
 static int read_front(struct kcap *h)
 {
@@ -646,7 +684,7 @@ static int read_front(struct kcap *h)
 				break;
 		}
 		if (j < f->nr_index && f->index[j].off > f->off && f->index[j].off < f->size)
-			f->off = f->index[j].off;
+			return skip_to(h, f->index[j].off);
 		else if (j == f->nr_index)
 			f->eof = true;
 	}

@@ -36,6 +36,7 @@
 #define KST_CT_BUCKETS 256
 #define KST_CT_FRESH 1024	     /* ids found and not yet given to a writer */
 #define KST_CT_TRIES 10		     /* retries a writer's call makes for a failed id */
+#define KST_CT_RETRY_CHECK_NS 100000000ull /* a writer's call looks for them this often */
 
 struct ctwait {
 	struct ctwait *next;
@@ -62,6 +63,7 @@ struct kst_ct {
 	char (*fresh)[KCAP_CT_ID_LEN];
 	unsigned int nfresh;
 	bool fresh_lost;
+	__u64 retry_check; /* when a writer's call looks for retries next */
 };
 
 static __u64 now_ns(void)
@@ -393,8 +395,14 @@ int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
 	ct = st->ct;
 	if (!ct || !ct->worker)
 		return 0;
+	/* cheap when nothing happened: an atomic load, a coarse clock read */
 	drain(st);
-	retry_due(st);
+	if (now_ns() >= ct->retry_check) {
+		retry_due(st);
+		ct->retry_check = now_ns() + KST_CT_RETRY_CHECK_NS;
+	}
+	if (!ct->nfresh && !ct->fresh_lost)
+		return 0;
 	if (ct->fresh_lost) {
 		/* too many to list: every container of the table (the writer
 		 * skips those it has as they are) */
