@@ -605,6 +605,69 @@ static void test_ctfile_garbage(void **state)
 	free(file);
 }
 
+/*
+ * Rotation: each file starts with every container the writer knows; a
+ * merge of the files answers for a container from any of them, the
+ * source of the last event first.
+ */
+static void test_ctfile_rotation(void **state)
+{
+	char base[PATH_MAX], p0[PATH_MAX + 4], p1[PATH_MAX + 4], err[256] = "";
+	KCAP_OPTS(kcap_writer_opts, wo, .flags = KCAP_WRITER_NO_PROCS, .rotate_bytes = 1,
+		  .passwd = "/nonexistent", .group = "/nonexistent", .errbuf = err,
+		  .errbuf_sz = sizeof(err));
+	const struct kcap_event_hdr *ev;
+	struct kcap_file_info fi;
+	struct kcap_ct_meta a, b;
+	struct kcap_writer *w;
+	struct kcap *h[2], *m;
+	struct evb e;
+	unsigned int i, n;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/rot.kcap", dir);
+	snprintf(p0, sizeof(p0), "%s.0", base);
+	snprintf(p1, sizeof(p1), "%s.1", base);
+	meta_of(&a, RUNC_POD);
+	meta_of(&b, CRUN_POD);
+	snprintf(b.name, sizeof(b.name), "second");
+	w = kcap_writer_open(base, &wo);
+	if (!w)
+		fail_msg("kcap_writer_open: %s", err);
+	assert_int_equal(kcap__writer_container(w, &a), 0);
+	assert_int_equal(kcap_writer_write(w, tick(&e, 1, 10)), 0);
+	assert_int_equal(kcap_writer_flush(w), 0); /* the batch, then FILE.1 */
+	assert_int_equal(kcap__writer_container(w, &b), 0);
+	assert_int_equal(kcap_writer_write(w, tick(&e, 1, 20)), 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+
+	for (i = 0; i < 2; i++) {
+		h[i] = kcap_open_file(i ? p1 : p0, NULL);
+		assert_non_null(h[i]);
+		for (n = 0; kcap_next(h[i], &ev) == 0; n++)
+			;
+		assert_int_equal(n, 1);
+		assert_int_equal(kcap_file_info(h[i], &fi, sizeof(fi)), 0);
+		assert_int_equal(fi.nr_containers, i + 1);
+		assert_non_null(kcap__container(h[i], RUNC_POD));
+		kcap_close(h[i]);
+	}
+	h[0] = kcap_open_file(p0, NULL);
+	h[1] = kcap_open_file(p1, NULL);
+	assert_non_null(h[0]);
+	assert_non_null(h[1]);
+	m = kcap_open_merge(h, 2, NULL);
+	assert_non_null(m);
+	while (kcap_next(m, &ev) == 0)
+		;
+	assert_non_null(kcap__container(m, CRUN_POD));
+	assert_string_equal(kcap__container(m, CRUN_POD)->name, "second");
+	assert_string_equal(kcap__container(m, RUNC_POD)->name, "NAMEX");
+	assert_null(kcap__container(m, RUNC_PRIV));
+	kcap_close(m);
+}
+
 /* Files of format 1.0 and 1.1 (the sample corpus) read as before: no
  * container table, container.name missing, nothing looked up. */
 static void test_ctfile_old_versions(void **state)
@@ -641,6 +704,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ctfile_copy, dir_setup, dir_teardown),
     cmocka_unit_test_setup_teardown(test_ctfile_export, dir_setup, dir_teardown),
     cmocka_unit_test_setup_teardown(test_ctfile_garbage, dir_setup, dir_teardown),
+    cmocka_unit_test_setup_teardown(test_ctfile_rotation, dir_setup, dir_teardown),
     cmocka_unit_test(test_ctfile_old_versions),
 };
 
