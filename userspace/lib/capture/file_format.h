@@ -59,6 +59,7 @@ enum kcapf_block_type {
 #define KCAPF_MAX_NAMES (1u << 20) /* users, and groups, in a USERS block */
 #define KCAPF_MAX_CT_RECORDS 4096 /* container records in one CONTAINERS block */
 #define KCAPF_MAX_CONTAINERS 4096 /* containers a reader or writer keeps (LRU) */
+#define KCAPF_MAX_CT_LOG (64u << 20) /* CONTAINERS payload bytes a reader keeps for a copy */
 
 /* Writer defaults. */
 #define KCAPF_BATCH_TARGET (1u << 20) /* raw bytes before a batch is flushed */

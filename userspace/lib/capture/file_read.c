@@ -504,10 +504,13 @@ static int parse_containers(struct kcap *h, __u64 off, __u32 len)
 	if (!f->cts)
 		return ferr(h, ENOMEM, off, "container table: out of memory");
 	kcapf_ct_foreach(f->blk, len, take_container, f->cts, why, sizeof(why));
-	kbuf_u32(&f->ctlog, len);
-	kbuf_put(&f->ctlog, f->blk, len);
-	if (f->ctlog.oom)
-		return ferr(h, ENOMEM, off, "container table: out of memory");
+	/* for a copy; bounded like the table itself (documented limit) */
+	if (f->ctlog.len + 4 + (size_t)len <= KCAPF_MAX_CT_LOG) {
+		kbuf_u32(&f->ctlog, len);
+		kbuf_put(&f->ctlog, f->blk, len);
+		if (f->ctlog.oom)
+			return ferr(h, ENOMEM, off, "container table: out of memory");
+	}
 	f->info.flags |= KCAP_FILE_CONTAINERS;
 	f->info.nr_containers = kcap__ct_cache_size(f->cts);
 	return 0;
