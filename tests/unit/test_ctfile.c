@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #define RUNC_PRIV "6a7eb6766f747160e9d56fa45bdff3e33d5e395cf495401759fe8afe9a30278d"
 #define CRUN_POD "499d924c47d83a79206b70213a07273ae03066b14c53aa39a6bfba2a9ab4ec8f"
 #define DOCKER_WEB "3f9c2b7a5d6e4f1a8b0c9d2e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a"
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define POD_UID "0f6e7a52-3c1d-4a7e-9b8f-2d5c6e7f8a9b"
 #define WAIT_NS (10ull * 1000000000ull)
 
@@ -668,6 +670,88 @@ static void test_ctfile_rotation(void **state)
 	kcap_close(m);
 }
 
+/* Copies fixture file @from to @to. */
+static void copy_file(const char *from, const char *to)
+{
+	size_t len;
+	unsigned char *p = slurp(from, &len);
+
+	spill(to, p, len);
+	free(p);
+}
+
+/*
+ * A recorder that sees no further event of a container still gets it into
+ * the file when the runtime writes its state a moment after the first
+ * lookup: kcap_state_write_containers() alone asks again.
+ */
+static void test_ctfile_writer_retry(void **state)
+{
+	static const char *const sub[] = { "var", "var/lib", "var/lib/docker",
+					   "var/lib/docker/containers",
+					   "var/lib/docker/containers/" ID64 };
+	char path[PATH_MAX], p[PATH_MAX + 64];
+	struct kcap_state *st = new_state(dir, KCAP_CT_LOOKUP_ALWAYS);
+	struct kcap_state_stats s;
+	struct kcap_writer *w;
+	const struct kcap_event_hdr *ev;
+	struct kcap *h;
+	struct evb e;
+	__u64 deadline;
+	unsigned int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/retry.kcap", dir);
+	w = writer(path, NULL);
+	ev = exec_in(&e, 51, 100, "0::/docker/" ID64);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_int_equal(kcap_writer_write(w, ev), 0);
+	/* no runtime knows it yet */
+	deadline = mono_ns() + WAIT_NS;
+	do {
+		assert_int_equal(kcap_state_write_containers(st, w), 0);
+		kcap_state_stats(st, &s, sizeof(s));
+		if (mono_ns() > deadline)
+			fail_msg("no failed lookup after 10 s");
+		usleep(1000);
+	} while (!s.ct_failed);
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/%s/hostconfig.json", dir, sub[4]);
+	copy_file(FIX "/var/lib/docker/containers/" DOCKER_WEB "/hostconfig.json", p);
+	snprintf(p, sizeof(p), "%s/%s/config.v2.json", dir, sub[4]);
+	copy_file(FIX "/var/lib/docker/containers/" DOCKER_WEB "/config.v2.json", p);
+	/* no event of the container any more: the writer's calls retry */
+	deadline = mono_ns() + WAIT_NS;
+	do {
+		assert_int_equal(kcap_state_write_containers(st, w), 0);
+		kcap_state_stats(st, &s, sizeof(s));
+		if (mono_ns() > deadline)
+			fail_msg("not found after 10 s of kcap_state_write_containers()");
+		usleep(1000);
+	} while (!s.ct_found);
+	assert_int_equal(kcap_state_write_containers(st, w), 0);
+	assert_int_equal(kcap_writer_write(w, tick(&e, 51, 200)), 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+	kcap_state_free(st);
+
+	st = new_state("/nonexistent", KCAP_CT_LOOKUP_ALWAYS);
+	h = kcap_open_file(path, NULL);
+	assert_non_null(h);
+	assert_int_equal(kcap_state_seed(st, h), 0);
+	for (i = 0; kcap_next(h, &ev) == 0; i++) {
+		assert_int_equal(kcap_state_update(st, h, ev), 0);
+		assert_string_equal(render(st, h, ev, "%container.image %container.type"),
+				    "nginx:1.25 docker");
+	}
+	assert_int_equal(i, 2);
+	kcap_state_free(st);
+	kcap_close(h);
+}
+
 /* Files of format 1.0 and 1.1 (the sample corpus) read as before: no
  * container table, container.name missing, nothing looked up. */
 static void test_ctfile_old_versions(void **state)
@@ -705,6 +789,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ctfile_export, dir_setup, dir_teardown),
     cmocka_unit_test_setup_teardown(test_ctfile_garbage, dir_setup, dir_teardown),
     cmocka_unit_test_setup_teardown(test_ctfile_rotation, dir_setup, dir_teardown),
+    cmocka_unit_test_setup_teardown(test_ctfile_writer_retry, dir_setup, dir_teardown),
     cmocka_unit_test(test_ctfile_old_versions),
 };
 
