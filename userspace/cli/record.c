@@ -36,16 +36,16 @@ static const char record_usage[] =
 	"                         recorder is killed or the disk fills, FILE stays\n"
 	"                         readable up to its last batch (kcap info says it was\n"
 	"                         not closed cleanly). Copies (kcap read -w) instead\n"
-	"                         appear only when complete.\n"
+	"                         appear only when complete. FILE also stores the\n"
+	"                         container runtimes' metadata of the containers\n"
+	"                         recorded (name, image, pod, ...) as it is learnt,\n"
+	"                         so kcap detect -r FILE has the container.* and\n"
+	"                         k8s.* fields on any machine\n"
 	"  -z, --level LEVEL      zstd level 1..19 for -w (default 1)\n"
 	"  -C MB                  with -w: a new file every MB million bytes\n"
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
 	"  -W N                   with -C/-G: keep only the last N files\n"
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
-	"                         -w also stores the container runtimes' metadata of\n"
-	"                         the containers recorded (name, image, pod, ...) as it\n"
-	"                         is learnt, so kcap detect -r FILE has container.* and\n"
-	"                         k8s.* fields on any machine\n"
 	CONTAINER_ROOT_HELP
 	"  -h, --help             show this help\n";
 
