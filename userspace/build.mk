@@ -66,10 +66,14 @@ test-unit: $(UNIT_BIN) docs-check layers-check
 	$(UNIT_BIN)
 
 # tests/cli/mkcapture writes the big capture file run.sh needs, with the SDK.
-CLI_TEST_BIN := $(BUILD)/tests/cli/mkcapture
-$(CLI_TEST_BIN): $(TOP)/tests/cli/mkcapture.c $(LIB_A)
+# tests/cli/mkctcapture one with a container table from the unit tests' fixtures.
+CLI_TEST_BIN := $(BUILD)/tests/cli/mkcapture $(BUILD)/tests/cli/mkctcapture
+$(BUILD)/tests/cli/mkcapture: $(TOP)/tests/cli/mkcapture.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
+$(BUILD)/tests/cli/mkctcapture: $(TOP)/tests/cli/mkctcapture.c $(TOP)/tests/unit/evbuild.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -I$(TOP)/tests/unit -o $@ $< $(LIB_A) $(LIB_LIBS)
 test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 	$(TOP)/tests/cli/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 

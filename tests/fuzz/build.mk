@@ -20,19 +20,27 @@ FUZZ_ARGS := -rss_limit_mb=1024 -timeout=10 -max_len=262144 -artifact_prefix=$(B
 
 .PHONY: fuzz fuzz-smoke
 
+# A seed with a container table (format 1.2), written by tests/cli/mkctcapture
+# from the unit tests' runtime fixtures: generated, not committed (its MACHINE
+# block names the machine that built it).
+FUZZ_SEED := $(BUILD)/fuzz/seed/containers.kcap
+$(FUZZ_SEED): $(BUILD)/tests/cli/mkctcapture
+	@mkdir -p $(@D)
+	$< $(TOP)/tests/unit/fixtures/ct $@
+
 $(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS)
 
-fuzz-smoke: $(FUZZ_BIN)
+fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEED)
 	@mkdir -p $(BUILD)/fuzz/smoke
 	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 \
-		$(BUILD)/fuzz/smoke $(FUZZ_DIR)/corpus 2>$(BUILD)/fuzz/smoke.log || \
+		$(BUILD)/fuzz/smoke $(FUZZ_DIR)/corpus $(BUILD)/fuzz/seed 2>$(BUILD)/fuzz/smoke.log || \
 		{ tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
 	@grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/smoke.log || true
 
-fuzz: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN) $(FUZZ_SEED)
 	@mkdir -p $(BUILD)/fuzz/corpus
-	cp -n $(FUZZ_DIR)/corpus/* $(BUILD)/fuzz/corpus/
+	cp -n $(FUZZ_DIR)/corpus/* $(FUZZ_SEED) $(BUILD)/fuzz/corpus/
 	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus

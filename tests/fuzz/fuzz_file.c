@@ -2,7 +2,9 @@
 /*
  * libFuzzer target for the capture file reader: any byte string is opened
  * as a .kcap file (through a memfd), read to the end, every event formatted
- * and every query made. The reader must return errors, never crash, hang
+ * and every query made; the first events also go through a thread state
+ * and the container.* and k8s.* fields, which a file's container table
+ * (CONTAINERS blocks) fills. The reader must return errors, never crash, hang
  * or allocate without bound (ASan and UBSan watch; libFuzzer's -rss_limit_mb
  * and -timeout catch the rest).
  */
@@ -13,8 +15,17 @@
 #include <unistd.h>
 
 #include "capture/source.h"
+#include "kcap_detect.h"
 
 #define MAX_EVENTS 200000
+#define MAX_RENDERED 2000 /* events that also go through the state and fields */
+
+static const char ct_fields[] =
+	"%container.id %container.type %container.name %container.image "
+	"%container.image.repository %container.image.tag %container.image.digest "
+	"%container.image.id %container.privileged %container.mounts %container.mount[0] "
+	"%container.mount[/*] %container.mount.dest[/*] %container.mount.rdwr[1] "
+	"%container.start_ts %k8s.pod.name %k8s.ns.name %k8s.pod.uid";
 
 static void read_all(struct kcap *h)
 {
@@ -27,11 +38,23 @@ static void read_all(struct kcap *h)
 	unsigned int i, cpu;
 	size_t n;
 
+	struct kcap_state *ts = kcap_state_new(NULL);
+	struct kcap_output *o = kcap_output_compile(ct_fields, NULL);
+	char fields[8192];
+
+	if (ts)
+		kcap_state_seed(ts, h);
 	for (i = 0; i < MAX_EVENTS && !kcap_next(h, &ev); i++) {
 		kcap_event_format(h, ev, line, sizeof(line));
 		if (ev->nparams)
 			kcap_event_u64(ev, 0, &u);
+		if (ts && o && i < MAX_RENDERED) {
+			kcap_state_update(ts, h, ev);
+			kcap_output_render(o, ts, h, ev, fields, sizeof(fields));
+		}
 	}
+	kcap_output_free(o);
+	kcap_state_free(ts);
 	kcap_file_info(h, &fi, sizeof(fi));
 	kcap_file_drops(h, &drops, &n);
 	kcap_file_type_counts(h, counts, 64);

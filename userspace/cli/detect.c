@@ -517,15 +517,23 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
+/* A new flight file gets the container table first. */
+static int flight_dump_open(void *ctx, struct kcap_writer *w)
+{
+	return kcap_state_write_all_containers(ctx, w);
+}
+
 /* --flight-recorder: the recorder for @h's events; 0 or the exit status. */
-static int open_flight(const struct detect_args *a, struct run *run, struct kcap *h)
+static int open_flight(const struct detect_args *a, struct run *run, struct kcap *h,
+		       struct kcap_state *st)
 {
 	char errbuf[512];
 	int e;
 	KCAP_OPTS(kcap_flight_opts, fo, .dir = a->flight_dir,
 		  .window_ns = a->flight_secs * 1000000000ULL, .max_bytes = a->flight_mb << 20,
 		  .after_ns = a->flight_after * 1000000000ULL, .keep_files = (__u32)a->flight_keep,
-		  .keep_bytes = a->flight_keep_mb << 20);
+		  .keep_bytes = a->flight_keep_mb << 20, .dump_open = flight_dump_open,
+		  .dump_ctx = st);
 
 	e = make_dirs(a->flight_dir);
 	if (e) {
@@ -559,7 +567,7 @@ static int start_source(const struct detect_args *a, struct run *run, struct kca
 			return EXIT_RUNTIME;
 	}
 	if (a->flight_secs) {
-		err = open_flight(a, run, *h);
+		err = open_flight(a, run, *h, st);
 		if (err)
 			return err;
 	}
@@ -596,8 +604,11 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			break;
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
-			if (w)
+			/* -w: the containers learnt so far, for the file's table */
+			if (w) {
+				kcap_state_write_containers(st, w);
 				kcap_writer_tick(w);
+			}
 			if (run->flight && kcap_flight_tick(run->flight, mono_ns()))
 				fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 			check_stdout_reader();
@@ -606,6 +617,8 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		if (err == -ENODATA) {
 			if (file)
 				report_file_end("detect", h, a->in, run->events);
+			if (w)
+				kcap_state_write_containers(st, w);
 			break;
 		}
 		if (err) {
@@ -623,6 +636,13 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		if (run->flight && kcap_flight_add(run->flight, ev))
 			fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 		kcap_state_update(st, h, ev);
+		/* what the state has just learnt goes before the batch this
+		 * event is in: the file has it from where the live rules had it */
+		if (w && kcap_state_write_containers(st, w)) {
+			fprintf(stderr, "kcap detect: %s: out of memory for the container table\n",
+				kcap_writer_path(w));
+			return EXIT_RUNTIME;
+		}
 		err = kcap_rules_eval(r, st, h, ev, on_alert, run);
 		if (err < 0) {
 			fprintf(stderr, "kcap detect: rule evaluation: %s\n", strerror(-err));

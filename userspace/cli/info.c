@@ -63,6 +63,11 @@ static void print_header(const char *path, const struct kcap_file_info *fi)
 		       fi->nr_groups);
 	else
 		printf("names:       none recorded (only uid 0 is named: root)\n");
+	if (fi->flags & KCAP_FILE_CONTAINERS)
+		printf("containers:  %u (the recording machine's runtimes' metadata)\n",
+		       fi->nr_containers);
+	else
+		printf("containers:  none recorded (container.* and k8s.* from cgroups only)\n");
 }
 
 static void print_counts(struct kcap *h, const struct kcap_file_info *fi, const __u64 *counts,

@@ -36,7 +36,11 @@ static const char record_usage[] =
 	"                         recorder is killed or the disk fills, FILE stays\n"
 	"                         readable up to its last batch (kcap info says it was\n"
 	"                         not closed cleanly). Copies (kcap read -w) instead\n"
-	"                         appear only when complete.\n"
+	"                         appear only when complete. FILE also stores the\n"
+	"                         container runtimes' metadata of the containers\n"
+	"                         recorded (name, image, pod, ...) as it is learnt,\n"
+	"                         so kcap detect -r FILE has the container.* and\n"
+	"                         k8s.* fields on any machine\n"
 	"  -z, --level LEVEL      zstd level 1..19 for -w (default 1)\n"
 	"  -C MB                  with -w: a new file every MB million bytes\n"
 	"  -G SECONDS             with -w: a new file every SECONDS\n"
@@ -136,14 +140,16 @@ int cmd_record(int argc, char **argv)
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
 	}
-	if (expr) {
-		/* proc.* fields: threads from /proc now, then from the events */
+	if (expr || ro.path) {
+		/* proc.* fields: threads from /proc now, then from the events;
+		 * with -w, the containers' metadata for the file (its
+		 * container table) */
 		st = cli_state_new(container_root);
 		if (!st || kcap_state_seed(st, h) < 0)
 			fprintf(stderr,
-				"kcap record: process snapshot: %s (process fields fill "
-				"in as events come)\n",
-				strerror(errno));
+				"kcap record: process snapshot: %s (%s fill in as events "
+				"come)\n",
+				strerror(errno), expr ? "process fields" : "containers");
 	}
 	err = kcap_start(h);
 	if (err) {

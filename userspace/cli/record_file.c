@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kcap_detect.h"
 
 static double ratio(const struct kcap_writer_stats *st)
 {
@@ -41,18 +42,43 @@ static void show_progress(struct progress *p, struct kcap_writer *w, bool force)
 	p->last_events = st.events;
 }
 
+/*
+ * The thread table of a recording without a filter sees the events that
+ * change which container a thread is in (fork, exec, exit): enough to
+ * learn the containers, at the cost of a table lookup for the others.
+ */
+static bool track(struct kcap_filter *expr, struct kcap_state *threads, struct kcap *h,
+		  const struct kcap_event_hdr *ev)
+{
+	const struct kcap_event_desc *d;
+
+	if (expr || !threads)
+		return expr && threads;
+	d = kcap_handle_event_desc(h, ev->type);
+	if (!d || !(d->flags & KCAP_EDF_LIFECYCLE))
+		return false;
+	kcap_state_update(threads, h, ev);
+	return true;
+}
+
+/* The containers learnt since the last call, for the next batch. */
+static int containers(struct kcap_state *threads, struct kcap_writer *w)
+{
+	return threads ? kcap_state_write_containers(threads, w) : 0;
+}
+
 /* Writes events until -n, a signal or an error; then drains the rings. */
 static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 		volatile int *stop, unsigned long long *seen, struct progress *pr,
 		struct kcap_filter *expr, struct kcap_state *threads)
 {
 	const struct kcap_event_hdr *ev;
-	bool stopped = false;
+	bool stopped = false, tracked;
 	int err;
 
 	for (;;) {
 		if (count && *seen >= count)
-			return 0;
+			return containers(threads, w);
 		if (!stopped && *stop) {
 			err = kcap_stop(h);
 			if (err)
@@ -61,18 +87,28 @@ static int pump(struct kcap *h, struct kcap_writer *w, unsigned long long count,
 		}
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
-			err = kcap_writer_tick(w);
+			err = containers(threads, w);
+			if (!err)
+				err = kcap_writer_tick(w);
 			if (err)
 				return err;
 			show_progress(pr, w, false);
 			continue;
 		}
 		if (err == -ENODATA && stopped)
-			return 0;
+			return containers(threads, w);
 		if (err)
 			return err;
-		if (!keep_event(expr, threads, h, ev))
+		tracked = track(expr, threads, h, ev);
+		if (!keep_event(expr, expr ? threads : NULL, h, ev))
 			continue;
+		/* what the thread table has just learnt (a lookup it took in
+		 * at this event) goes before the batch this event is in */
+		if (tracked || !(*seen & 4095)) {
+			err = containers(threads, w);
+			if (err)
+				return err;
+		}
 		err = kcap_writer_write(w, ev);
 		if (err)
 			return err;
@@ -119,12 +155,12 @@ int record_to_file(struct kcap *h, const struct write_opts *ro, unsigned long lo
 		fputc('\n', stderr);
 	kcap_writer_stats(w, &st, sizeof(st));
 	fprintf(stderr,
-		"kcap: %llu events to %s%s (%u file%s), %llu bytes, %.1f bytes/event, ratio %.1fx, drops %llu\n",
+		"kcap: %llu events to %s%s (%u file%s), %llu bytes, %.1f bytes/event, ratio %.1fx, drops %llu, containers %u\n",
 		(unsigned long long)st.events, ro->path,
 		(ro->rotate_bytes || ro->rotate_secs) ? ".N" : "", st.files, st.files == 1 ? "" : "s",
 		(unsigned long long)st.file_bytes,
 		st.events ? (double)st.file_bytes / (double)st.events : 0.0, ratio(&st),
-		(unsigned long long)st.drops);
+		(unsigned long long)st.drops, st.containers);
 	kcap_writer_close(w);
 	return status;
 }

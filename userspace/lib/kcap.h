@@ -413,6 +413,9 @@ KCAP_API struct kcap *kcap_open_file_fd(int fd, const char *name,
 /* it holds the recording machine's user and group names (format 1.1; a
  * copy of an older file has none) */
 #define KCAP_FILE_NAMES 0x20
+/* it holds a container table (CONTAINERS blocks, format 1.2) and at least
+ * one of them has been read */
+#define KCAP_FILE_CONTAINERS 0x40
 
 /* What a capture file says about itself (kcap_file_info()). */
 struct kcap_file_info {
@@ -446,6 +449,10 @@ struct kcap_file_info {
 	/* names of the recording machine (USERS block, KCAP_FILE_NAMES) */
 	__u32 nr_users;
 	__u32 nr_groups;
+	/* containers in the file's container table read so far (format 1.2,
+	 * KCAP_FILE_CONTAINERS; at most 4096 kept) */
+	__u32 nr_containers;
+	__u32 reserved2;
 };
 
 /*
@@ -576,7 +583,8 @@ struct kcap_writer_stats {
 	__u64 file_bytes; /* bytes written, all files */
 	__u64 drops; /* drops seen in the source's counters */
 	__u32 files; /* files opened so far */
-	__u32 reserved;
+	/* container records written (CONTAINERS blocks, all files) */
+	__u32 containers;
 };
 
 /* kcap_writer_stats() - counters since kcap_writer_open(); @sz: sizeof(*st)
@@ -637,9 +645,14 @@ struct kcap_flight_opts {
 	__u64 keep_bytes;
 	/* zstd level of the memory chunks, 1..19; 0: 1 */
 	int level;
+	/* optional: called with a new flight file's writer before the window
+	 * is written into it, e.g. to give it the container table
+	 * (kcap_state_write_all_containers()); non-zero fails the dump */
+	int (*dump_open)(void *ctx, struct kcap_writer *w);
+	void *dump_ctx;
 	size_t : 0;
 };
-#define kcap_flight_opts__last_field level
+#define kcap_flight_opts__last_field dump_ctx
 
 struct kcap_flight_stats {
 	__u64 events;	     /* given to kcap_flight_add() */

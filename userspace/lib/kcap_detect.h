@@ -200,6 +200,30 @@ struct kcap_thread_info {
 KCAP_API int kcap_state_thread(const struct kcap_state *st, __u32 tid,
 			       struct kcap_thread_info *ti, size_t sz);
 
+/*
+ * kcap_state_write_containers() - hands capture file writer @w the
+ * container metadata @st has learnt since the last call (at the first
+ * call, all of it): @w writes it in a CONTAINERS block before its next
+ * batch, so that a reader of the file gets the container.* and k8s.*
+ * fields without looking anything up (docs/containers.md). Takes in the
+ * lookups that finished and asks again, up to ten times a second apart,
+ * about containers not found yet. Call it after each kcap_state_update()
+ * (with nothing new it costs an atomic load and a coarse clock read: the
+ * metadata then enters the file where the state learnt it) and when no
+ * event comes (kcap_next() said -EAGAIN). Never waits for a lookup.
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+KCAP_API int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w);
+
+/*
+ * kcap_state_write_all_containers() - hands @w the metadata of every
+ * container a thread of @st is in, as known now (nothing is taken in or
+ * looked up, so an alert callback may call it): for a file opened later
+ * than the others, e.g. a flight recorder's (kcap_flight_opts.dump_open).
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+KCAP_API int kcap_state_write_all_containers(struct kcap_state *st, struct kcap_writer *w);
+
 KCAP_API void kcap_state_free(struct kcap_state *st);
 
 /* ---- Fields -------------------------------------------------------------------- */

@@ -4,7 +4,7 @@
 # check-layers.sh OBJDIR LIBDIR [CLIOBJDIR] - libkcap's folders are its layers:
 #
 #   capture  <-  event  <-  format  <-  state  <-  detect, export
-#   container  <-  state
+#   container  <-  capture, state
 #   capture  <-  driverctl
 #
 # A file may call (symbols, from the objects in OBJDIR/<folder>/) and
@@ -20,7 +20,7 @@ objdir=$1 libdir=$2 cliobj=${3:-}
 
 # The folders each folder may use besides itself.
 declare -A below=(
-	[capture]=""
+	[capture]="container"
 	[event]="capture"
 	[driverctl]="capture"
 	[container]=""

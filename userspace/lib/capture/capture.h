@@ -35,6 +35,19 @@ KCAP_HIDDEN int kcap__users_from_files(const char *passwd, const char *group,
 						  const char *name, size_t n),
 				       void *ctx);
 
+struct kcap_ct_meta;
+/*
+ * kcap__container() - the metadata a recording carries for container @id
+ * (the CONTAINERS blocks of a capture file read so far; a merge asks the
+ * source of the last event first), NULL if none or @h is not a recording.
+ * Valid until the next kcap_next().
+ */
+KCAP_HIDDEN const struct kcap_ct_meta *kcap__container(struct kcap *h, const char *id);
+/* kcap__writer_container() - queues @m for the CONTAINERS block written
+ * before the writer's next batch (file_write.c); an unchanged record is
+ * not written again. 0 or -ENOMEM. */
+struct kcap_writer;
+KCAP_HIDDEN int kcap__writer_container(struct kcap_writer *w, const struct kcap_ct_meta *m);
 /* The ia32 interest bits selecting the same calls by name as @exit_bits
  * (syscalls.c). */
 KCAP_HIDDEN void kcap__ia32_interest(const __u64 *exit_bits, __u64 *ia32_bits);

@@ -28,7 +28,7 @@
 #define KCAPF_MAGIC_LEN 8
 #define KCAPF_TRAILER_MAGIC "KCAPEND\n"
 #define KCAPF_VERSION_MAJOR 1
-#define KCAPF_VERSION_MINOR 1
+#define KCAPF_VERSION_MINOR 2
 #define KCAPF_BYTE_ORDER 0x01020304u
 #define KCAPF_HEADER_LEN 32
 #define KCAPF_BLOCK_HDR_LEN 16
@@ -43,6 +43,7 @@ enum kcapf_block_type {
 	KCAPF_BLK_DROPS = 5,
 	KCAPF_BLK_END = 6,
 	KCAPF_BLK_USERS = 7, /* format 1.1 */
+	KCAPF_BLK_CONTAINERS = 8, /* format 1.2 */
 };
 
 /* BATCH compression. */
@@ -56,6 +57,9 @@ enum kcapf_block_type {
 #define KCAPF_MAX_STR 4096 /* bytes of one string */
 #define KCAPF_MAX_DROPS (1u << 20) /* drop records kept in memory */
 #define KCAPF_MAX_NAMES (1u << 20) /* users, and groups, in a USERS block */
+#define KCAPF_MAX_CT_RECORDS 4096 /* container records in one CONTAINERS block */
+#define KCAPF_MAX_CONTAINERS 4096 /* containers a reader or writer keeps (LRU) */
+#define KCAPF_MAX_CT_LOG (64u << 20) /* CONTAINERS payload bytes a reader keeps for a copy */
 
 /* Writer defaults. */
 #define KCAPF_BATCH_TARGET (1u << 20) /* raw bytes before a batch is flushed */
@@ -156,5 +160,26 @@ KCAP_HIDDEN int kcapf_users_foreach(const void *p, size_t len,
 				    void (*fn)(void *ctx, bool group, __u32 id, const char *name,
 					       size_t n),
 				    void *ctx, __u32 *nr_users, __u32 *nr_groups);
+
+/* ---- Container table (file_containers.c) ------------------------------------ */
+
+struct kcap_ct_meta;
+
+/* Appends one CONTAINERS record (u32 length, then the fields) for @m. */
+KCAP_HIDDEN void kcapf_ct_encode(struct kbuf *b, const struct kcap_ct_meta *m);
+/*
+ * Checks a CONTAINERS payload and calls @fn (if non-NULL) with each record
+ * decoded into a scratch struct kcap_ct_meta that @fn may take (its mounts
+ * with it: kcap__ct_cache_insert()) or leave, and with the record's bytes
+ * (its u32 length included). 0, or -EBADMSG with one sentence in @why, or
+ * @fn's negative return.
+ */
+KCAP_HIDDEN int kcapf_ct_foreach(const void *p, size_t len,
+				 int (*fn)(void *ctx, struct kcap_ct_meta *m, const void *rec,
+					   size_t reclen),
+				 void *ctx, char *why, size_t whylen);
+/* The file source's CONTAINERS payloads read so far, each after its u32
+ * length (file_read.c); -EOPNOTSUPP for other sources. */
+KCAP_HIDDEN int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len);
 
 #endif /* KCAP_FILE_FORMAT_H */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "container/container.h"
 #include "file_format.h"
 
 struct idx_entry {
@@ -67,6 +68,11 @@ struct kcap_file {
 	struct kbuf procs; /* PROCS payloads, each after its u32 length */
 	struct kbuf users; /* the USERS payload (format 1.1), if any */
 	bool have_users;
+	/* the container table (format 1.2): the latest record of each id
+	 * reached so far, and every CONTAINERS payload read, each after its
+	 * u32 length (what a copy writes) */
+	struct kcap_ct_cache *cts;
+	struct kbuf ctlog;
 };
 
 static struct kcap_file *to_file(const struct kcap *h)
@@ -472,6 +478,44 @@ static int parse_users(struct kcap *h, __u64 off, __u32 len)
 	return 0;
 }
 
+static int take_container(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
+{
+	(void)rec;
+	(void)len;
+	kcap__ct_cache_insert(ctx, m);
+	return 0;
+}
+
+/*
+ * A CONTAINERS block: checked whole first, then each record replaces the
+ * one of the same id; from here on, events of the container get it.
+ */
+static int parse_containers(struct kcap *h, __u64 off, __u32 len)
+{
+	struct kcap_file *f = to_file(h);
+	char why[192];
+	int err;
+
+	err = kcapf_ct_foreach(f->blk, len, NULL, NULL, why, sizeof(why));
+	if (err)
+		return ferr(h, -err, off, "%s", why);
+	if (!f->cts)
+		f->cts = kcap__ct_cache_new(NULL, KCAPF_MAX_CONTAINERS);
+	if (!f->cts)
+		return ferr(h, ENOMEM, off, "container table: out of memory");
+	kcapf_ct_foreach(f->blk, len, take_container, f->cts, why, sizeof(why));
+	/* for a copy; bounded like the table itself (documented limit) */
+	if (f->ctlog.len + 4 + (size_t)len <= KCAPF_MAX_CT_LOG) {
+		kbuf_u32(&f->ctlog, len);
+		kbuf_put(&f->ctlog, f->blk, len);
+		if (f->ctlog.oom)
+			return ferr(h, ENOMEM, off, "container table: out of memory");
+	}
+	f->info.flags |= KCAP_FILE_CONTAINERS;
+	f->info.nr_containers = kcap__ct_cache_size(f->cts);
+	return 0;
+}
+
 /* Metadata blocks; batches are handled by the caller. */
 static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 {
@@ -488,6 +532,8 @@ static int parse_meta(struct kcap *h, __u32 type, __u64 off, __u32 len)
 		return parse_end(h, off, len);
 	case KCAPF_BLK_USERS:
 		return parse_users(h, off, len);
+	case KCAPF_BLK_CONTAINERS:
+		return parse_containers(h, off, len);
 	default:
 		return 0; /* unknown: skipped (forward compatibility) */
 	}
@@ -575,6 +621,44 @@ out:
 	h->errmsg[0] = '\0';
 }
 
+/*
+ * Moves to the batch at @target (from the index), skipping the batches on
+ * the way unread but not the container table: the CONTAINERS blocks
+ * between are read, so an event after the jump has the metadata its
+ * container had there. A block header that is not valid ends the walk
+ * early: the jump is taken anyway, as before format 1.2.
+ */
+static int skip_to(struct kcap *h, __u64 target)
+{
+	struct kcap_file *f = to_file(h);
+	unsigned char hdr[KCAPF_BLOCK_HDR_LEN];
+	__u32 type, len, hcrc;
+	int r;
+
+	while (f->off < target && target - f->off >= KCAPF_BLOCK_HDR_LEN &&
+	       !read_at(h, hdr, sizeof(hdr), f->off)) {
+		memcpy(&type, hdr, 4);
+		memcpy(&len, hdr + 4, 4);
+		memcpy(&hcrc, hdr + 12, 4);
+		if (!crc_ok(kcapf_crc(hdr, 12), hcrc) || len > target - f->off - KCAPF_BLOCK_HDR_LEN)
+			break;
+		if (type == KCAPF_BLK_CONTAINERS) {
+			r = read_block(h, f->off, &type, &len);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+			r = parse_containers(h, f->off, len);
+			if (r)
+				return r;
+		}
+		f->off += KCAPF_BLOCK_HDR_LEN + len;
+	}
+	h->errmsg[0] = '\0';
+	f->off = target;
+	return 0;
+}
+
 /* Reads the blocks before the first batch, then seeks by the index. */
 static int read_front(struct kcap *h)
 {
@@ -603,7 +687,7 @@ static int read_front(struct kcap *h)
 				break;
 		}
 		if (j < f->nr_index && f->index[j].off > f->off && f->index[j].off < f->size)
-			f->off = f->index[j].off;
+			return skip_to(h, f->index[j].off);
 		else if (j == f->nr_index)
 			f->eof = true;
 	}
@@ -781,6 +865,8 @@ static void file_close(struct kcap *h)
 	kcapf_table_free(&f->table);
 	kbuf_free(&f->procs);
 	kbuf_free(&f->users);
+	kcap__ct_cache_free(f->cts);
+	kbuf_free(&f->ctlog);
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
@@ -824,6 +910,22 @@ static int file_users(const struct kcap *h, const void **p, size_t *len)
 	return 0;
 }
 
+static const struct kcap_ct_meta *file_container(struct kcap *h, const char *id)
+{
+	struct kcap_file *f = to_file(h);
+
+	return f->cts ? kcap__ct_cache_find(f->cts, id) : NULL;
+}
+
+int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len)
+{
+	if (!kcap__is(h, &kcap__file_ops))
+		return -EOPNOTSUPP;
+	*p = to_file(h)->ctlog.p;
+	*len = to_file(h)->ctlog.len;
+	return 0;
+}
+
 static int file_info(struct kcap *h, struct kcap_file_info *info)
 {
 	*info = to_file(h)->info;
@@ -839,6 +941,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.desc = file_desc,
 	.procs = file_procs,
 	.users = file_users,
+	.container = file_container,
 	.info = file_info,
 };
 

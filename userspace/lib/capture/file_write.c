@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "container/container.h"
 #include "file_format.h"
 
 #define WRITER_CHECK_EVERY 64 /* events between clock reads */
@@ -73,6 +74,21 @@ struct kcap_writer {
 	unsigned int nr_cpus;
 	struct kbuf drops;
 	__u32 nr_drops;
+	/* the container table: the last record of each container (at most
+	 * KCAPF_MAX_CONTAINERS, the least recently given one dropped first),
+	 * written again at the start of each rotated file; and the records
+	 * for the CONTAINERS block before the next batch */
+	struct wct {
+		char id[KCAP_CT_ID_LEN];
+		unsigned char *rec;
+		size_t len;
+		__u64 seq;
+	} *cts;
+	unsigned int nr_cts;
+	__u64 ct_seq;
+	struct kbuf ct_pending;
+	__u32 nr_ct_pending;
+	size_t ct_src_off; /* a file source's container payloads copied so far */
 	struct kcap_writer_stats st;
 	int broken;
 	char errmsg[KCAP_ERRMSG_LEN];
@@ -242,6 +258,130 @@ static int emit_procs(void *ctx, const void *p, size_t len)
 	return write_block(ctx, KCAPF_BLK_PROCS, p, len);
 }
 
+/* Queues record @rec (@len bytes, its u32 length first) of container @id. */
+static int ct_queue(struct kcap_writer *w, const char *id, const void *rec, size_t len)
+{
+	struct wct *e = NULL;
+	unsigned int i, old = 0;
+
+	if (!w->cts) {
+		w->cts = calloc(KCAPF_MAX_CONTAINERS, sizeof(*w->cts));
+		if (!w->cts)
+			return -ENOMEM;
+	}
+	for (i = 0; i < w->nr_cts; i++) {
+		if (!strcmp(w->cts[i].id, id)) {
+			e = &w->cts[i];
+			break;
+		}
+		if (w->cts[i].seq < w->cts[old].seq)
+			old = i;
+	}
+	if (e && e->len == len && !memcmp(e->rec, rec, len))
+		return 0; /* known as it is */
+	if (!e)
+		e = w->nr_cts < KCAPF_MAX_CONTAINERS ? &w->cts[w->nr_cts++] : &w->cts[old];
+	free(e->rec);
+	e->rec = malloc(len);
+	if (!e->rec) {
+		e->id[0] = '\0';
+		e->len = 0;
+		return -ENOMEM;
+	}
+	memcpy(e->rec, rec, len);
+	e->len = len;
+	e->seq = ++w->ct_seq;
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	kbuf_put(&w->ct_pending, rec, len);
+	w->nr_ct_pending++;
+	return w->ct_pending.oom ? -ENOMEM : 0;
+}
+
+int kcap__writer_container(struct kcap_writer *w, const struct kcap_ct_meta *m)
+{
+	struct kbuf b = { 0 };
+	int err;
+
+	if (!w || !m || !m->id[0])
+		return -EINVAL;
+	kcapf_ct_encode(&b, m);
+	err = b.oom ? -ENOMEM : ct_queue(w, m->id, b.p, b.len);
+	kbuf_free(&b);
+	return err;
+}
+
+static int copy_one_container(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
+{
+	return ct_queue(ctx, m->id, rec, len);
+}
+
+/* A file source's container payloads read since the last call. */
+static int copy_source_containers(struct kcap_writer *w)
+{
+	const unsigned char *p;
+	const void *all;
+	char why[192];
+	size_t len;
+	__u32 n;
+	int err;
+
+	if (kcapf_file_containers(w->src, &all, &len))
+		return 0;
+	p = all;
+	while (w->ct_src_off + 4 <= len) {
+		memcpy(&n, p + w->ct_src_off, 4);
+		if (n > len - w->ct_src_off - 4)
+			break;
+		err = kcapf_ct_foreach(p + w->ct_src_off + 4, n, copy_one_container, w, why,
+				       sizeof(why));
+		if (err)
+			return w->broken = werr(w, -err, "%s: %s", w->path, why);
+		w->ct_src_off += 4 + (size_t)n;
+	}
+	return 0;
+}
+
+/* The CONTAINERS block of the records queued, before a batch or the end. */
+static int flush_containers(struct kcap_writer *w)
+{
+	struct kbuf b = { 0 };
+	int err;
+
+	err = copy_source_containers(w);
+	if (err)
+		return err;
+	if (!w->nr_ct_pending)
+		return 0;
+	if (w->ct_pending.oom)
+		return w->broken = werr(w, ENOMEM, "out of memory for the container table");
+	kbuf_u32(&b, w->nr_ct_pending);
+	kbuf_put(&b, w->ct_pending.p, w->ct_pending.len);
+	err = b.oom ? (w->broken = werr(w, ENOMEM, "out of memory for the container table")) :
+		      write_block(w, KCAPF_BLK_CONTAINERS, b.p, b.len);
+	kbuf_free(&b);
+	if (err)
+		return err;
+	w->st.containers += w->nr_ct_pending;
+	w->ct_pending.len = 0;
+	w->nr_ct_pending = 0;
+	return 0;
+}
+
+/* A new file of a rotated series: every container known, again. */
+static void ct_requeue_all(struct kcap_writer *w)
+{
+	unsigned int i;
+
+	w->ct_pending.len = 0;
+	w->nr_ct_pending = 0;
+	for (i = 0; i < w->nr_cts; i++) {
+		if (!w->cts[i].rec)
+			continue;
+		kbuf_put(&w->ct_pending, w->cts[i].rec, w->cts[i].len);
+		w->nr_ct_pending++;
+	}
+}
+
 /*
  * The USERS block: a recording source's own (none if it has none: a copy of
  * a file written before format 1.1 must not get this machine's names), else
@@ -374,6 +514,7 @@ static int open_file(struct kcap_writer *w)
 		path_of(w, w->seq - w->rotate_keep, old, sizeof(old));
 		unlink(old);
 	}
+	ct_requeue_all(w);
 	err = write_header(w);
 	if (!err)
 		err = write_machine(w);
@@ -404,6 +545,10 @@ static int flush_batch(struct kcap_writer *w)
 		return w->broken;
 	if (!w->batch_events)
 		return 0;
+	/* what was learnt about containers goes before the events it is for */
+	err = flush_containers(w);
+	if (err)
+		return err;
 	csize = ZSTD_compressCCtx(w->cctx, w->zbuf + KCAPF_BATCH_HDR_LEN,
 				  w->zcap - KCAPF_BATCH_HDR_LEN, w->raw, w->raw_len, w->level);
 	if (ZSTD_isError(csize))
@@ -581,6 +726,8 @@ static int close_file(struct kcap_writer *w)
 	sample_drops(w, clock_ns(CLOCK_MONOTONIC));
 	if (!err)
 		err = flush_drops(w);
+	if (!err)
+		err = flush_containers(w);
 	if (!err)
 		err = write_end(w);
 	if (!err && atomic && fsync(w->fd))
@@ -867,6 +1014,11 @@ void kcap_writer_close(struct kcap_writer *w)
 	free(w->last);
 	kbuf_free(&w->index);
 	kbuf_free(&w->drops);
+	kbuf_free(&w->ct_pending);
+	if (w->cts)
+		for (unsigned int i = 0; i < w->nr_cts; i++)
+			free(w->cts[i].rec);
+	free(w->cts);
 	free(w->passwd);
 	free(w->group);
 	free(w);

@@ -51,6 +51,8 @@ struct kcap_flight {
 	__u64 window_ns, after_ns, max_bytes, keep_bytes;
 	unsigned int keep_files;
 	int level;
+	int (*dump_open)(void *ctx, struct kcap_writer *w);
+	void *dump_ctx;
 	char dir[PATH_MAX];
 	/* retained compressed chunks, oldest first */
 	struct flight_chunk *head, *tail;
@@ -207,6 +209,8 @@ struct kcap_flight *kcap_flight_new(struct kcap *src, const struct kcap_flight_o
 	f->keep_files = OPTS_GET(opts, keep_files, 0);
 	f->keep_bytes = OPTS_GET(opts, keep_bytes, 0);
 	f->level = OPTS_GET(opts, level, 0) ? opts->level : 1;
+	f->dump_open = OPTS_GET(opts, dump_open, NULL);
+	f->dump_ctx = OPTS_GET(opts, dump_ctx, NULL);
 	snprintf(f->dir, sizeof(f->dir), "%s", dir);
 	f->raw = malloc(FLIGHT_CHUNK_RAW + KCAP_EVENT_MAX_LEN);
 	f->cctx = ZSTD_createCCtx();
@@ -464,7 +468,12 @@ int kcap_flight_trigger(struct kcap_flight *f, __u64 ts_ns, const char *rule, ch
 		if (!f->dump)
 			return flight_err(f, errno, "flight recorder: %s", msg);
 		from = ts_ns > f->window_ns ? ts_ns - f->window_ns : 0;
-		err = dump_window(f, from);
+		err = f->dump_open ? f->dump_open(f->dump_ctx, f->dump) : 0;
+		if (err)
+			flight_err(f, err, "flight recorder: %s: preparing the file failed",
+				   f->dump_path);
+		else
+			err = dump_window(f, from);
 		if (err) {
 			kcap_writer_close(f->dump);
 			f->dump = NULL;

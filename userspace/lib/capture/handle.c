@@ -143,6 +143,13 @@ int kcap__procs(const struct kcap *h, const void **p, size_t *len)
 	return h->ops->procs(h, p, len);
 }
 
+const struct kcap_ct_meta *kcap__container(struct kcap *h, const char *id)
+{
+	if (!h || !id || !h->ops->container)
+		return NULL;
+	return h->ops->container(h, id);
+}
+
 int kcap__users_foreach(const struct kcap *h,
 			void (*fn)(void *ctx, bool group, __u32 id, const char *name, size_t n),
 			void *ctx)

@@ -217,6 +217,24 @@ static int merge_users(const struct kcap *h, const void **p, size_t *len)
 	return ret;
 }
 
+/* A container's recorded metadata: the source of the last event first
+ * (recordings of several machines may know the same id differently). */
+static const struct kcap_ct_meta *merge_container(struct kcap *h, const char *id)
+{
+	struct kcap_merge *m = to_merge(h);
+	const struct kcap_ct_meta *ct;
+	int last = kcap_merge_last(h);
+	unsigned int i;
+
+	if (last >= 0 && (unsigned int)last < m->n &&
+	    (ct = kcap__container(m->src[last], id)))
+		return ct;
+	for (i = 0; i < m->n; i++)
+		if ((int)i != last && (ct = kcap__container(m->src[i], id)))
+			return ct;
+	return NULL;
+}
+
 /* The metadata of the first source that is a recording. */
 static int merge_info(struct kcap *h, struct kcap_file_info *info)
 {
@@ -254,6 +272,7 @@ static const struct kcap_source_ops merge_ops = {
 	.desc = merge_desc,
 	.procs = merge_procs,
 	.users = merge_users,
+	.container = merge_container,
 	.info = merge_info,
 };
 

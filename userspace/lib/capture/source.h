@@ -40,6 +40,10 @@ struct kcap_source_ops {
 	/* the recording machine's USERS payload, or -ENODATA (see
 	 * kcap__users_foreach(); NULL: this host's names) */
 	int (*users)(const struct kcap *h, const void **p, size_t *len);
+	/* the recorded metadata of container @id (a capture file's container
+	 * table as far as it was read), NULL if none (kcap__container(); NULL:
+	 * none, this host's runtimes are asked elsewhere) */
+	const struct kcap_ct_meta *(*container)(struct kcap *h, const char *id);
 	/* the recording's metadata (kcap_file_info(); NULL: -EINVAL) */
 	int (*info)(struct kcap *h, struct kcap_file_info *info);
 };

@@ -1294,7 +1294,9 @@ static bool extract(struct kevctx *c, const struct kfieldref *ref, unsigned int 
  * does not fit, and the field is extracted again when asked. */
 static bool keep_value(struct kevctx *c, struct kval *v)
 {
-	const char *lo = c->buf[0], *hi = c->buf[0] + sizeof(c->buf);
+	/* the scratch buffers as one array (c->buf[0] + sizeof(c->buf) would
+	 * index c->buf[0] past its end: undefined, UBSan's bounds check) */
+	const char *lo = (const char *)c->buf, *hi = lo + sizeof(c->buf);
 
 	if ((v->type == KCAP_FT_STR || v->type == KCAP_FT_IP) && v->s >= lo && v->s < hi) {
 		if (v->len >= sizeof(c->keep) - c->nkeep)

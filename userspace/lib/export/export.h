@@ -37,11 +37,11 @@ struct export_ctx {
 	__s64 boot_wall_ns;
 	Kcap__V1__Source source;
 	bool process; /* fill Event.process and Event.container */
-	const struct kcap_state *state; /* from which, if set */
+	struct kcap_state *state; /* from which, if set */
 };
 
 /* Arena bytes the process context of @ev needs beyond the event's own. */
-KCAP_HIDDEN size_t export_process_size(const struct export_ctx *c,
+KCAP_HIDDEN size_t export_process_size(const struct export_ctx *c, struct kcap *h,
 				       const struct kcap_event_hdr *ev);
 
 /*

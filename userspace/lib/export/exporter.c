@@ -407,7 +407,7 @@ int kcap_exporter_event(struct kcap_exporter *x, struct kcap *h, const struct kc
 	if (x->broken)
 		return x->broken;
 	err = export_arena_init(&x->arena, 16 * (size_t)ev->len + 16384 +
-						   export_process_size(&x->ctx, ev));
+						   export_process_size(&x->ctx, h, ev));
 	if (!err)
 		err = export_event_msg(&x->ctx, h, ev, &x->arena, &msg);
 	if (err)

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "export.h"
+#include "state/state.h"
 
 int export_arena_init(struct export_arena *a, size_t size)
 {
@@ -421,25 +422,107 @@ static int fill_params(struct export_arena *a, Kcap__V1__ParamsEvent *m,
 	return 0;
 }
 
-/* The container of a cgroup path or /proc/PID/cgroup text; none on the host. */
+/* container.type as the field layer gives it (detect/fields.c ct_type()). */
+static const char *ct_type(const struct kcap_container *ct, const struct kcap_ct_meta *m)
+{
+	if (strcmp(ct->runtime, "docker") || !m || !m->runtime[0])
+		return ct->runtime;
+	return m->runtime;
+}
+
+#define CT_STR(field)                                                          \
+	do {                                                                   \
+		if (!(c->field = export_utf8(a, m->field, strlen(m->field)))) \
+			return -ENOMEM;                                        \
+	} while (0)
+
+/* The runtime's metadata of the container into @c. */
+static int container_meta(struct export_arena *a, Kcap__V1__Container *c,
+			  const struct kcap_ct_meta *m)
+{
+	unsigned int i;
+
+	CT_STR(name);
+	CT_STR(image);
+	CT_STR(image_repository);
+	CT_STR(image_tag);
+	CT_STR(image_digest);
+	CT_STR(image_id);
+	CT_STR(pod_name);
+	CT_STR(pod_namespace);
+	CT_STR(sandbox_id);
+	if (!(c->cri_type = export_utf8(a, m->container_type, strlen(m->container_type))) ||
+	    !(c->state_runtime = export_utf8(a, m->runtime, strlen(m->runtime))))
+		return -ENOMEM;
+	if (!c->pod_uid[0] && m->pod_uid[0] &&
+	    !(c->pod_uid = export_utf8(a, m->pod_uid, strlen(m->pod_uid))))
+		return -ENOMEM;
+	c->privileged = m->privileged;
+	c->start_ts = m->start_ts;
+	c->mounts_total = m->nr_mounts_total;
+	if (!m->nr_mounts || !m->mounts)
+		return 0;
+	c->mounts = export_alloc(a, m->nr_mounts * sizeof(*c->mounts));
+	if (!c->mounts)
+		return -ENOMEM;
+	for (i = 0; i < m->nr_mounts; i++) {
+		const struct kcap_ct_mount *mt = &m->mounts[i];
+		Kcap__V1__ContainerMount *o = new_msg(a, &kcap__v1__container_mount__descriptor);
+
+		if (!o)
+			return -ENOMEM;
+		o->source = export_utf8(a, mt->source, strlen(mt->source));
+		o->dest = export_utf8(a, mt->dest, strlen(mt->dest));
+		o->propagation = export_utf8(a, mt->propagation, strlen(mt->propagation));
+		if (!o->source || !o->dest || !o->propagation)
+			return -ENOMEM;
+		o->rw = mt->rw;
+		c->mounts[c->n_mounts++] = o;
+	}
+	return 0;
+}
+
+#undef CT_STR
+
+/*
+ * The container of a cgroup path or /proc/PID/cgroup text (none on the
+ * host) and, when @m is known, what its runtime said about it.
+ */
 static int container_msg(struct export_arena *a, Kcap__V1__Container **out,
-			 const struct kcap_container *ct)
+			 const struct kcap_container *ct, const struct kcap_ct_meta *m)
 {
 	Kcap__V1__Container *c;
+	const char *type;
 
 	if (!ct->id[0])
 		return 0;
 	c = new_msg(a, &kcap__v1__container__descriptor);
 	if (!c)
 		return -ENOMEM;
+	type = ct_type(ct, m);
 	c->full_id = export_utf8(a, ct->id, strlen(ct->id));
 	c->id = export_utf8(a, ct->short_id, strlen(ct->short_id));
 	c->runtime = export_utf8(a, ct->runtime, strlen(ct->runtime));
 	c->pod_uid = export_utf8(a, ct->pod_uid, strlen(ct->pod_uid));
-	if (!c->full_id || !c->id || !c->runtime || !c->pod_uid)
+	c->type = export_utf8(a, type, strlen(type));
+	if (!c->full_id || !c->id || !c->runtime || !c->pod_uid || !c->type)
+		return -ENOMEM;
+	if (m && container_meta(a, c, m))
 		return -ENOMEM;
 	*out = c;
 	return 0;
+}
+
+/* The metadata of thread @tid's container: looked up (live) or the
+ * recording's (a capture file's container table); NULL if not known. */
+static const struct kcap_ct_meta *thread_ct_meta(const struct export_ctx *c, struct kcap *h,
+						 __u32 tid)
+{
+	const struct kthread *t;
+
+	if (!c->state || !(t = kcap__thread(c->state, tid)) || !t->ct.id[0])
+		return NULL;
+	return kcap__ct_meta(c->state, h, t);
 }
 
 static char *str_of(struct export_arena *a, const char *s)
@@ -447,22 +530,30 @@ static char *str_of(struct export_arena *a, const char *s)
 	return export_utf8(a, s, strlen(s));
 }
 
-size_t export_process_size(const struct export_ctx *c, const struct kcap_event_hdr *ev)
+size_t export_process_size(const struct export_ctx *c, struct kcap *h,
+			   const struct kcap_event_hdr *ev)
 {
+	const struct kcap_ct_meta *m;
 	struct kcap_thread_info t;
+	size_t ct = 0;
 
 	if (!c->process || !c->state || kcap_state_thread(c->state, ev->tid, &t, sizeof(t)))
 		return 0;
+	/* every string up to 3 bytes per byte, and the messages */
+	m = thread_ct_meta(c, h, ev->tid);
+	if (m)
+		ct = 3 * sizeof(*m) + 1024 +
+		     m->nr_mounts * (3 * sizeof(struct kcap_ct_mount) + 256);
 	/* UTF-8 copies take up to 3 bytes per byte; argv also one pointer
 	 * per string (at most one per byte) */
 	return 3 * (strlen(t.comm) + strlen(t.exe) + strlen(t.cwd) + strlen(t.cgroup) +
 		    strlen(t.user)) +
-	       (3 + sizeof(char *)) * t.argv_len + 1024;
+	       (3 + sizeof(char *)) * t.argv_len + 1024 + ct;
 }
 
 /* Event.process and .container from the thread table's view of the thread. */
 static int fill_from_thread(struct export_arena *a, Kcap__V1__Event *msg,
-			    const struct kcap_thread_info *t)
+			    const struct kcap_thread_info *t, const struct kcap_ct_meta *m)
 {
 	Kcap__V1__Process *p = msg->process;
 	size_t i, n = 0, off;
@@ -499,7 +590,7 @@ static int fill_from_thread(struct export_arena *a, Kcap__V1__Event *msg,
 			off += len + 1;
 		}
 	}
-	return container_msg(a, &msg->container, &t->container);
+	return container_msg(a, &msg->container, &t->container, m);
 }
 
 /*
@@ -508,7 +599,7 @@ static int fill_from_thread(struct export_arena *a, Kcap__V1__Event *msg,
  * cwd, credentials and cgroup on exec, the comm on fork and exit. pid and
  * tid always.
  */
-static int fill_process(struct export_arena *a, const struct export_ctx *c,
+static int fill_process(struct export_arena *a, const struct export_ctx *c, struct kcap *h,
 			Kcap__V1__Event *msg, const struct kcap_event_hdr *ev)
 {
 	Kcap__V1__Process *p = new_msg(a, &kcap__v1__process__descriptor);
@@ -522,7 +613,7 @@ static int fill_process(struct export_arena *a, const struct export_ctx *c,
 	p->tid = ev->tid;
 	msg->process = p;
 	if (c->state && kcap_state_thread(c->state, ev->tid, &t, sizeof(t)) == 0)
-		return fill_from_thread(a, msg, &t);
+		return fill_from_thread(a, msg, &t, thread_ct_meta(c, h, ev->tid));
 	switch (msg->body_case) {
 	case KCAP__V1__EVENT__BODY_EXEC:
 		p->comm = x->comm;
@@ -543,7 +634,7 @@ static int fill_process(struct export_arena *a, const struct export_ctx *c,
 			p->args = x->argv + 1;
 		}
 		kcap_container_from_cgroup(x->cgroup, &ct);
-		return container_msg(a, &msg->container, &ct);
+		return container_msg(a, &msg->container, &ct, NULL);
 	case KCAP__V1__EVENT__BODY_FORK:
 		p->comm = msg->fork->comm;
 		return 0;
@@ -626,7 +717,7 @@ int export_event_msg(const struct export_ctx *c, struct kcap *h, const struct kc
 		msg->res = msg->syscall->res;
 	else if ((d->flags & KCAP_EDF_DECODED) && kcap_event_res(ev, &res) == 0)
 		msg->res = res;
-	return c->process ? fill_process(a, c, msg, ev) : 0;
+	return c->process ? fill_process(a, c, h, msg, ev) : 0;
 }
 
 void export_ctx_init(struct export_ctx *c, struct kcap *h)

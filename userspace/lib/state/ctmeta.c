@@ -12,10 +12,16 @@
  *
  * Only live events are looked up: a capture file was recorded on another
  * machine, or earlier, and this machine's runtimes would name its
- * containers wrongly, so for a file handle nothing is looked up and the
- * fields stay missing.
+ * containers wrongly, so for a file handle nothing is looked up: the
+ * fields come from the file's own container table (its CONTAINERS blocks,
+ * capture/file_containers.c) as far as it has been read, or stay missing.
+ *
+ * A recorder hands what it learns to a capture file writer
+ * (kcap_state_write_containers()): the ids found since the last call are
+ * kept in a bounded list for it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +34,9 @@
 #define KST_CT_QUEUE 256	     /* ids queued for the worker */
 #define KST_CT_RETRY_NS 1000000000ull /* a failed id is asked again after this */
 #define KST_CT_BUCKETS 256
+#define KST_CT_FRESH 1024	     /* ids found and not yet given to a writer */
+#define KST_CT_TRIES 10		     /* retries a writer's call makes for a failed id */
+#define KST_CT_RETRY_CHECK_NS 100000000ull /* a writer's call looks for them this often */
 
 struct ctwait {
 	struct ctwait *next;
@@ -35,6 +44,7 @@ struct ctwait {
 	__u64 retry_at; /* CLOCK_MONOTONIC ns; 0: now */
 	__u64 events;	/* events of the container while waited for */
 	__u64 first_ts; /* the first of them (event clock) */
+	unsigned int tries; /* lookups that failed */
 	char id[65];
 };
 
@@ -48,6 +58,12 @@ struct kst_ct {
 	bool failed; /* the worker or cache could not be made: no lookups */
 	const struct kcap *h; /* the last handle checked ... */
 	bool h_file;	      /* ... and whether it reads a file */
+	/* found since the last kcap_state_write_containers(); more than
+	 * KST_CT_FRESH: the writer is given every container of the table */
+	char (*fresh)[KCAP_CT_ID_LEN];
+	unsigned int nfresh;
+	bool fresh_lost;
+	__u64 retry_check; /* when a writer's call looks for retries next */
 };
 
 static __u64 now_ns(void)
@@ -150,6 +166,7 @@ void kst_ct_free(struct kcap_state *st)
 			wait_remove(ct, &ct->wait[i]);
 	for (i = 0; i < sizeof(ct->strs) / sizeof(ct->strs[0]); i++)
 		free(ct->strs[i]);
+	free(ct->fresh);
 	free(ct);
 	st->ct = NULL;
 }
@@ -203,6 +220,7 @@ static void drain(struct kcap_state *st)
 			if (*pp) {
 				(*pp)->inflight = false;
 				(*pp)->retry_at = now_ns() + KST_CT_RETRY_NS;
+				(*pp)->tries++;
 			}
 			continue;
 		}
@@ -211,6 +229,12 @@ static void drain(struct kcap_state *st)
 			r->meta.waited_events = (*pp)->events;
 			wait_remove(ct, pp);
 		}
+		if (!ct->fresh)
+			ct->fresh = malloc(KST_CT_FRESH * sizeof(*ct->fresh));
+		if (ct->fresh && ct->nfresh < KST_CT_FRESH)
+			snprintf(ct->fresh[ct->nfresh++], sizeof(ct->fresh[0]), "%s", r->meta.id);
+		else
+			ct->fresh_lost = true;
 		kcap__ct_cache_insert(ct->cache, &r->meta);
 	}
 	kcap__ct_result_free(list);
@@ -291,8 +315,12 @@ const struct kcap_ct_meta *kcap__ct_meta(struct kcap_state *st, struct kcap *h,
 {
 	const struct kcap_ct_meta *m;
 
-	if (!t || !t->ct.id[0] || !lookups_allowed(st, h) || !start(st->ct))
+	if (!t || !t->ct.id[0])
 		return NULL;
+	/* a recording's own table (NULL at once for a live handle) */
+	m = kcap__container(h, t->ct.id);
+	if (m || !lookups_allowed(st, h) || !start(st->ct))
+		return m;
 	m = kcap__ct_cache_find(st->ct->cache, t->ct.id);
 	if (!m)
 		request(st, t->ct.id);
@@ -328,4 +356,87 @@ void kst_ct_seeded(struct kcap_state *st)
 			if (t->ct.id[0] && start(st->ct) &&
 			    !kcap__ct_cache_find(st->ct->cache, t->ct.id))
 				request(st, t->ct.id);
+}
+
+/*
+ * Retries, for a writer, the ids whose lookup failed a while ago (a state
+ * file written a moment after the container's first event), KST_CT_TRIES
+ * times: a recorder may see no further event of the container to retry it.
+ */
+static void retry_due(struct kcap_state *st)
+{
+	struct kst_ct *ct = st->ct;
+	struct ctwait *w;
+	__u64 now = 0;
+	unsigned int i;
+
+	for (i = 0; i < KST_CT_BUCKETS; i++)
+		for (w = ct->wait[i]; w; w = w->next) {
+			if (w->inflight || !w->retry_at || w->tries >= KST_CT_TRIES)
+				continue;
+			if (!now)
+				now = now_ns();
+			if (now >= w->retry_at)
+				request(st, w->id);
+		}
+}
+
+int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
+{
+	struct kst_ct *ct;
+	const struct kcap_ct_meta *m;
+	struct kthread *t;
+	unsigned int i;
+	size_t b;
+	int err;
+
+	if (!st || !w)
+		return -EINVAL;
+	ct = st->ct;
+	if (!ct || !ct->worker)
+		return 0;
+	/* cheap when nothing happened: an atomic load, a coarse clock read */
+	drain(st);
+	if (now_ns() >= ct->retry_check) {
+		retry_due(st);
+		ct->retry_check = now_ns() + KST_CT_RETRY_CHECK_NS;
+	}
+	if (!ct->nfresh && !ct->fresh_lost)
+		return 0;
+	if (ct->fresh_lost) {
+		/* too many to list: every container of the table (the writer
+		 * skips those it has as they are) */
+		for (b = 0; b < st->nbuckets; b++)
+			for (t = st->buckets[b]; t; t = t->next)
+				if (t->ct.id[0] && (m = kcap__ct_cache_find(ct->cache, t->ct.id)) &&
+				    (err = kcap__writer_container(w, m)))
+					return err;
+		ct->fresh_lost = false;
+	}
+	for (i = 0; i < ct->nfresh; i++)
+		if ((m = kcap__ct_cache_find(ct->cache, ct->fresh[i])) &&
+		    (err = kcap__writer_container(w, m)))
+			return err;
+	ct->nfresh = 0;
+	return 0;
+}
+
+int kcap_state_write_all_containers(struct kcap_state *st, struct kcap_writer *w)
+{
+	const struct kcap_ct_meta *m;
+	struct kthread *t;
+	size_t b;
+	int err;
+
+	if (!st || !w)
+		return -EINVAL;
+	if (!st->ct || !st->ct->cache)
+		return 0;
+	/* no drain(): callable from an alert callback, nothing taken in */
+	for (b = 0; b < st->nbuckets; b++)
+		for (t = st->buckets[b]; t; t = t->next)
+			if (t->ct.id[0] && (m = kcap__ct_cache_find(st->ct->cache, t->ct.id)) &&
+			    (err = kcap__writer_container(w, m)))
+				return err;
+	return 0;
 }
