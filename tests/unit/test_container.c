@@ -41,6 +41,17 @@
 #define DOCKER_WEB "3f9c2b7a5d6e4f1a8b0c9d2e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a"
 #define DOCKER_PRIV "c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/* podman 4.3.1 with runc 1.1.5 (fixtures README): kcap-web, kcap-priv */
+#define PODMAN_WEB "eab399e61beb11c4ae56ab101a042d4b3ed54ef5ce3153122d8ae8fa2c4eb3a6"
+#define PODMAN_PRIV "c5507a542432ddb54d9e092bb307c86fe57d633c5d8552220851b530de33f124"
+#define PODMAN_IMAGE "40b22456540ad234f65f7e5ba0a219ea3aed9f738fb58b671aa94f658d42115a"
+/* CRI-O, written by hand from its annotation keys: a pod's sandbox, its
+ * container in containers/storage, another known to runc only */
+#define CRIO_SB "7f3c9a1e5b2d4c6f8a0e1b3d5f7a9c2e4b6d8f0a1c3e5a7b9d2f4e6a8c0b1d3f"
+#define CRIO_CT "2d8e4a6c0f1b3d5e7a9c1e3f5b7d9a2c4e6f8b0d2a4c6e8f0b2d4a6c8e0f1a3b"
+#define CRIO_RUNC "9b1d3f5a7c9e2b4d6f8a0c2e4b6d8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d"
+#define CRIO_POD "shop-api-6c9f7d8b4-q8kzt"
+#define CRIO_UID "3b8f2c1d-6e4a-4f9b-8c7d-1a2b3c4d5e6f"
 
 static struct kcap_ct_paths fixture_paths(const char *root)
 {
@@ -207,6 +218,10 @@ static void test_ct_docker(void **state)
 	assert_int_equal(m->nr_mounts, 2);
 	expect_mount(m, "/usr/share/nginx/html", "/srv/www", false, "rprivate");
 	expect_mount(m, "/var/cache/nginx", "/var/lib/docker/volumes/nginx-cache/_data", true, "");
+	assert_string_equal(m->cmdline, "/docker-entrypoint.sh nginx -g daemon off;");
+	assert_string_equal(m->healthcheck, "/bin/sh -c curl -f http://localhost/ || exit 1");
+	assert_string_equal(m->ip, "172.17.0.2");
+	assert_false(m->has_pod_labels);
 	meta_free(m);
 
 	m = lookup(FIX, DOCKER_PRIV, 0);
@@ -225,6 +240,136 @@ static void test_ct_docker(void **state)
 	/* 15:10:00+01:00 */
 	assert_int_equal(m->start_ts, ts("2026-11-30T14:10:00Z"));
 	expect_mount(m, "/host", "/", true, "rslave");
+	assert_string_equal(m->cmdline, "sh");
+	assert_string_equal(m->healthcheck, "");
+	assert_string_equal(m->ip, "");
+	meta_free(m);
+}
+
+/* Labels of @m as "k=v;..." in their kept order. */
+static const char *labels_text(const struct kcap_ct_meta *m)
+{
+	static char out[KCAP_CT_LABELS_LEN];
+	const char *k = m->pod_labels, *v;
+	size_t used = 0;
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < m->nr_pod_labels; i++, k = v + strlen(v) + 1) {
+		v = k + strlen(k) + 1;
+		used += (size_t)snprintf(out + used, sizeof(out) - used, "%s=%s;", k, v);
+	}
+	return out;
+}
+
+static void test_ct_podman(void **state)
+{
+	struct kcap_ct_paths p = fixture_paths(FIX);
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, PODMAN_WEB, 0);
+	assert_string_equal(m->runtime, "podman");
+	assert_string_equal(m->name, "kcap-web");		     /* containers.json */
+	assert_string_equal(m->image, "localhost/kcap-busybox:1.0"); /* its metadata */
+	assert_string_equal(m->image_repository, "localhost/kcap-busybox");
+	assert_string_equal(m->image_tag, "1.0");
+	assert_string_equal(m->image_id, PODMAN_IMAGE);
+	assert_false(m->privileged);
+	/* io.kubernetes.cri-o.Created, which podman writes too */
+	assert_int_equal(m->start_ts, ts("2026-11-30T16:45:57.414355254Z"));
+	assert_string_equal(m->cmdline, "/bin/sleep 600");
+	assert_string_equal(m->pod_name, "");
+	assert_string_equal(m->container_type, "");
+	assert_false(m->has_pod_labels);
+	assert_int_equal(m->nr_mounts, 10);
+	expect_mount(m, "/etc/hosts",
+		     "/run/containers/storage/overlay-containers/" PODMAN_WEB "/userdata/hosts",
+		     true, "rprivate");
+	expect_mount(m, "/sys", "sysfs", false, "");
+	meta_free(m);
+
+	m = lookup(FIX, PODMAN_PRIV, 0);
+	assert_string_equal(m->runtime, "podman");
+	assert_string_equal(m->name, "kcap-priv");
+	assert_true(m->privileged);
+	expect_mount(m, "/data", "/srv/kcap-test/hostdir", true, "rprivate");
+	meta_free(m);
+
+	/* without containers/storage, runc's state of the same containers:
+	 * no name or image, privileged from podman's annotation */
+	p.storage_root = p.storage_runroot = NULL;
+	m = calloc(1, sizeof(*m));
+	assert_non_null(m);
+	assert_int_equal(kcap__ct_lookup(&p, PODMAN_PRIV, m), 0);
+	assert_string_equal(m->runtime, "runc");
+	assert_string_equal(m->name, "");
+	assert_string_equal(m->image, "");
+	assert_true(m->privileged);
+	/* runc's own creation time, not the annotation's */
+	assert_int_equal(m->start_ts, ts("2026-11-30T16:45:59.654826895Z"));
+	kcap__ct_meta_release(m);
+	assert_int_equal(kcap__ct_lookup(&p, PODMAN_WEB, m), 0);
+	assert_false(m->privileged);
+	meta_free(m);
+}
+
+static void test_ct_crio(void **state)
+{
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, CRIO_CT, 0);
+	assert_string_equal(m->runtime, "cri-o");
+	assert_string_equal(m->name, "api"); /* Metadata, not the k8s_... storage name */
+	assert_string_equal(m->image, "quay.example.org/shop/api:2.3.1");
+	assert_string_equal(m->image_repository, "quay.example.org/shop/api");
+	assert_string_equal(m->image_tag, "2.3.1");
+	assert_string_equal(m->image_id,
+			    "5f2c8e1a9b3d7f4e6a0c2b8d1e5f9a3c7b4d6e8f0a2c1b3d5e7f9a0b2c4d6e8f");
+	assert_string_equal(m->pod_name, CRIO_POD);
+	assert_string_equal(m->pod_namespace, "shop");
+	assert_string_equal(m->pod_uid, CRIO_UID);
+	assert_string_equal(m->sandbox_id, CRIO_SB);
+	assert_string_equal(m->container_type, "container");
+	assert_string_equal(m->ip, "10.85.0.17");
+	assert_string_equal(m->cmdline, "/usr/bin/shop-api --listen :8080");
+	assert_int_equal(m->start_ts, ts("2026-11-30T16:00:03.5Z"));
+	assert_false(m->privileged);
+	/* the pod's labels come from its sandbox, in key order */
+	assert_true(m->has_pod_labels);
+	assert_int_equal(m->nr_pod_labels, 7);
+	assert_int_equal(m->nr_pod_labels_total, 7);
+	assert_string_equal(labels_text(m),
+			    "app=shop-api;app.kubernetes.io/name=shop-api;"
+			    "io.kubernetes.pod.name=" CRIO_POD ";io.kubernetes.pod.namespace=shop;"
+			    "io.kubernetes.pod.uid=" CRIO_UID ";pod-template-hash=6c9f7d8b4;"
+			    "tier=backend;");
+	assert_string_equal(kcap__ct_pod_label(m, "tier"), "backend");
+	assert_null(kcap__ct_pod_label(m, "io.kubernetes.container.name"));
+	assert_null(kcap__ct_pod_label(m, "nope"));
+	meta_free(m);
+
+	/* the sandbox: its Metadata name is the pod's, its labels its own */
+	m = lookup(FIX, CRIO_SB, 0);
+	assert_string_equal(m->runtime, "cri-o");
+	assert_string_equal(m->container_type, "sandbox");
+	assert_string_equal(m->name, CRIO_POD);
+	assert_string_equal(m->image, "registry.k8s.io/pause:3.9");
+	assert_int_equal(m->nr_pod_labels, 7);
+	assert_string_equal(kcap__ct_pod_label(m, "app"), "shop-api");
+	meta_free(m);
+
+	/* known to runc only: the same annotations as state.json labels; the
+	 * sandbox is still read from containers/storage for the labels */
+	m = lookup(FIX, CRIO_RUNC, 0);
+	assert_string_equal(m->runtime, "runc");
+	assert_string_equal(m->name, "api");
+	assert_string_equal(m->pod_name, CRIO_POD);
+	assert_string_equal(m->image_tag, "2.3.1");
+	assert_true(m->privileged); /* every capability, no seccomp, no masked path */
+	assert_int_equal(m->start_ts, ts("2026-11-30T16:00:05.75Z")); /* runc's created */
+	assert_int_equal(m->nr_pod_labels, 7);
 	meta_free(m);
 }
 
@@ -749,6 +894,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ct_runc),
     cmocka_unit_test(test_ct_crun),
     cmocka_unit_test(test_ct_docker),
+    cmocka_unit_test(test_ct_podman),
+    cmocka_unit_test(test_ct_crio),
     cmocka_unit_test(test_ct_ids),
     cmocka_unit_test(test_ct_image_split),
     cmocka_unit_test(test_ct_parse_time),

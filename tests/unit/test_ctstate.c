@@ -94,17 +94,23 @@ static const char *render(struct kcap_state *st, struct kcap *h, const struct kc
 	return out;
 }
 
-static struct kcap_state *new_state(const char *root, int mode)
+static struct kcap_state *new_state_watch(const char *root, int mode, int watch)
 {
 	struct kcap_state_opts o = { .sz = sizeof(o),
 				     .passwd = "/nonexistent",
 				     .group = "/nonexistent",
 				     .container_lookup = mode,
-				     .container_root = root };
+				     .container_root = root,
+				     .container_watch = watch };
 	struct kcap_state *st = kcap_state_new(&o);
 
 	assert_non_null(st);
 	return st;
+}
+
+static struct kcap_state *new_state(const char *root, int mode)
+{
+	return new_state_watch(root, mode, KCAP_CT_WATCH_ON);
 }
 
 /* Feeds events of @tid until field @fmt renders something other than
@@ -276,10 +282,10 @@ static void copy_file(const char *from, const char *to)
 
 /* An id no runtime knows: missing, not asked again while the answer is
  * fresh, asked again after the retry interval and found once its state
- * file is there. */
+ * file is there (the watch is off: it would notice the file at once). */
 static void test_ctstate_retry(void **state)
 {
-	struct kcap_state *st = new_state(scratch, KCAP_CT_LOOKUP_ALWAYS);
+	struct kcap_state *st = new_state_watch(scratch, KCAP_CT_LOOKUP_ALWAYS, KCAP_CT_WATCH_OFF);
 	const struct kcap_event_hdr *ev;
 	struct kcap_state_stats s;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
