@@ -21,8 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "container/container.h"
 #include "unit.h"
@@ -890,6 +895,460 @@ static void test_ct_cache_lru(void **state)
 	kcap__ct_cache_free(c);
 }
 
+
+/* ---- The watch: containers noticed as they appear (container/watch.c) ---------- */
+
+#define WAIT_NS (10ull * 1000000000ull) /* deadline of every wait */
+#define ID_A "a000000000000000000000000000000000000000000000000000000000000001"
+#define ID_B "b000000000000000000000000000000000000000000000000000000000000002"
+#define ID_C "c000000000000000000000000000000000000000000000000000000000000003"
+#define ID_D "d000000000000000000000000000000000000000000000000000000000000004"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void pause_ms(unsigned int ms)
+{
+	struct timespec t = {0, (long)ms * 1000000};
+
+	nanosleep(&t, NULL);
+}
+
+/* Results taken from the worker and not yet looked at, oldest first. */
+static struct kcap_ct_result *pending;
+
+static void take(struct kcap_ct_worker *w)
+{
+	struct kcap_ct_result *list = kcap__ct_worker_results(w), **tail = &pending;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = list;
+}
+
+/* The first result of @kind for @id, taken off the pending list; NULL if none. */
+static struct kcap_ct_result *find_result(enum kcap_ct_result_kind kind, const char *id)
+{
+	struct kcap_ct_result **pp, *r;
+
+	for (pp = &pending; *pp; pp = &(*pp)->next)
+		if ((*pp)->kind == kind && !strcmp((*pp)->meta.id, id)) {
+			r = *pp;
+			*pp = r->next;
+			r->next = NULL;
+			return r;
+		}
+	return NULL;
+}
+
+/* Waits for a result of @kind for @id (at most WAIT_NS); the caller frees it. */
+static struct kcap_ct_result *wait_result(struct kcap_ct_worker *w, enum kcap_ct_result_kind kind,
+					  const char *id)
+{
+	uint64_t deadline = mono_ns() + WAIT_NS;
+	struct kcap_ct_result *r;
+
+	for (;;) {
+		take(w);
+		if ((r = find_result(kind, id)))
+			return r;
+		if (mono_ns() > deadline)
+			fail_msg("no result of kind %d for %s after 10 s", kind, id);
+		pause_ms(1);
+	}
+}
+
+static void drop_pending(void)
+{
+	kcap__ct_result_free(pending);
+	pending = NULL;
+}
+
+/* Writes fixture @from to scratch/@rel the way runc and dockerd do: a
+ * temporary file in the same directory, renamed into place. */
+static void put_renamed(const char *from, const char *rel)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	size_t n;
+	char *data = slurp(from, &n);
+
+	scratch_path(rel, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	{
+		FILE *f = fopen(tmp, "w");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(data, 1, n, f), n);
+		assert_int_equal(fclose(f), 0);
+	}
+	assert_int_equal(rename(tmp, path), 0);
+	free(data);
+}
+
+static void rm_tree(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static struct kcap_ct_worker *watch_new(struct kcap_ct_paths *p)
+{
+	struct kcap_ct_worker *w;
+	struct kcap_ct_counters c;
+	struct kcap_ct_result *r;
+
+	*p = fixture_paths(scratch);
+	w = kcap__ct_worker_new(p, 16, KCAP_CT_WATCH);
+	assert_non_null(w);
+	kcap__ct_worker_counters(w, &c);
+	assert_true(c.watching);
+	/* the thread starts the watch before its first answer: what appears
+	 * after this answer is noticed, what was there before is not */
+	assert_int_equal(kcap__ct_worker_request(w, "started"), 0);
+	r = wait_result(w, KCAP_CT_ASKED, "started");
+	assert_int_equal(r->err, -ENOENT);
+	kcap__ct_result_free(r);
+	return w;
+}
+
+/* Frees @w, which must stop at once although its thread sleeps in poll(). */
+static void watch_free(struct kcap_ct_worker *w)
+{
+	uint64_t t0 = mono_ns();
+
+	kcap__ct_worker_free(w);
+	assert_true(mono_ns() - t0 < 1000000000ull);
+	drop_pending();
+}
+
+/*
+ * Containers appear in roots that did not exist when the watch started,
+ * each the way its runtime writes it, and arrive without a request: runc's
+ * state.json renamed into place; crun's status first, its config.json a
+ * moment later and in two writes; docker's config.v2.json, then
+ * hostconfig.json; podman's containers.json, then the container's
+ * userdata/config.json. A deleted container directory arrives as gone.
+ */
+static void test_ct_watch_appear(void **state)
+{
+	struct kcap_ct_counters c;
+	struct kcap_ct_paths p;
+	struct kcap_ct_worker *w = watch_new(&p);
+	struct kcap_ct_result *r;
+	char path[PATH_MAX];
+	uint64_t t0;
+	size_t n;
+	char *spec;
+	FILE *f;
+
+	(void)state;
+	/* runc: the root and the container directory appear, then state.json */
+	t0 = mono_ns();
+	put_renamed("run/runc/" RUNC_POD "/state.json", "run/runc/" ID_A "/state.json");
+	r = wait_result(w, KCAP_CT_NOTICED, ID_A);
+	assert_true(mono_ns() - t0 < 2000000000ull);
+	assert_int_equal(r->err, 0);
+	assert_string_equal(r->meta.runtime, "runc");
+	assert_string_equal(r->meta.name, "web");
+	assert_string_equal(r->meta.pod_name, "web-7d4b9c6f5-x2x9k");
+	kcap__ct_result_free(r);
+
+	/* crun: status names a bundle that is not there; config.json comes
+	 * later, half of it first */
+	put_renamed("run/crun/" CRUN_POD "/status", "run/crun/" ID_B "/status");
+	pause_ms(30);
+	spec = slurp("run/crun/" CRUN_POD "/config.json", &n);
+	scratch_path("run/crun/" ID_B "/config.json", path, sizeof(path));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(spec, 1, n / 2, f), n / 2);
+	assert_int_equal(fflush(f), 0);
+	pause_ms(30);
+	assert_int_equal(fwrite(spec + n / 2, 1, n - n / 2, f), n - n / 2);
+	assert_int_equal(fclose(f), 0);
+	free(spec);
+	r = wait_result(w, KCAP_CT_NOTICED, ID_B);
+	assert_string_equal(r->meta.runtime, "crun");
+	assert_string_equal(r->meta.pod_namespace, "shop");
+	kcap__ct_result_free(r);
+
+	/* docker: found once hostconfig.json is there (privileged comes from it) */
+	put_renamed("var/lib/docker/containers/" DOCKER_PRIV "/config.v2.json",
+		    "var/lib/docker/containers/" ID_C "/config.v2.json");
+	pause_ms(30);
+	put_renamed("var/lib/docker/containers/" DOCKER_PRIV "/hostconfig.json",
+		    "var/lib/docker/containers/" ID_C "/hostconfig.json");
+	r = wait_result(w, KCAP_CT_NOTICED, ID_C);
+	assert_string_equal(r->meta.runtime, "docker");
+	assert_true(r->meta.privileged);
+	kcap__ct_result_free(r);
+
+	/* podman: containers.json first, then the container's spec */
+	put_renamed("var/lib/containers/storage/overlay-containers/containers.json",
+		    "var/lib/containers/storage/overlay-containers/containers.json");
+	put_renamed("var/lib/containers/storage/overlay-containers/" PODMAN_WEB
+		    "/userdata/config.json",
+		    "var/lib/containers/storage/overlay-containers/" PODMAN_WEB
+		    "/userdata/config.json");
+	r = wait_result(w, KCAP_CT_NOTICED, PODMAN_WEB);
+	assert_string_equal(r->meta.runtime, "podman");
+	assert_string_equal(r->meta.name, "kcap-web");
+	kcap__ct_result_free(r);
+
+	/* deleted: gone */
+	rm_tree("run/runc/" ID_A);
+	r = wait_result(w, KCAP_CT_GONE, ID_A);
+	assert_int_equal(r->err, -ENOENT);
+	kcap__ct_result_free(r);
+	rm_tree("var/lib/docker/containers/" ID_C);
+	kcap__ct_result_free(wait_result(w, KCAP_CT_GONE, ID_C));
+
+	kcap__ct_worker_counters(w, &c);
+	assert_true(c.noticed >= 4);
+	assert_int_equal(c.gone, 2);
+	assert_int_equal(c.rescans, 0);
+	/* nothing was asked */
+	take(w);
+	for (r = pending; r; r = r->next)
+		assert_int_not_equal(r->kind, KCAP_CT_ASKED);
+	watch_free(w);
+}
+
+/* A root deleted and made again is watched again; requests are still
+ * answered next to the watch. */
+static void test_ct_watch_root_again(void **state)
+{
+	struct kcap_ct_paths p;
+	struct kcap_ct_worker *w;
+	struct kcap_ct_result *r;
+
+	(void)state;
+	put_renamed("run/runc/" RUNC_PRIV "/state.json", "run/runc/" ID_A "/state.json");
+	w = watch_new(&p);
+	/* the answer to a request proves the watch has started */
+	assert_int_equal(kcap__ct_worker_request(w, ID_A), 0);
+	r = wait_result(w, KCAP_CT_ASKED, ID_A);
+	assert_int_equal(r->err, 0);
+	assert_true(r->meta.privileged);
+	kcap__ct_result_free(r);
+	/* already there at the start: not noticed */
+	take(w);
+	assert_null(find_result(KCAP_CT_NOTICED, ID_A));
+
+	rm_tree("run/runc");
+	kcap__ct_result_free(wait_result(w, KCAP_CT_GONE, ID_A));
+	put_renamed("run/runc/" RUNC_POD "/state.json", "run/runc/" ID_D "/state.json");
+	r = wait_result(w, KCAP_CT_NOTICED, ID_D);
+	assert_string_equal(r->meta.name, "web");
+	kcap__ct_result_free(r);
+	watch_free(w);
+}
+
+/* What lost events (IN_Q_OVERFLOW) do: every root rescanned, so a
+ * container the watch did not see arrive is found. */
+static void test_ct_watch_rescan(void **state)
+{
+	struct kcap_ct_counters c;
+	struct kcap_ct_paths p;
+	struct kcap_ct_worker *w;
+	struct kcap_ct_result *r;
+
+	(void)state;
+	put_renamed("run/crun/" CRUN_POD "/status", "run/crun/" ID_B "/status");
+	put_renamed("run/crun/" CRUN_POD "/config.json", "run/crun/" ID_B "/config.json");
+	w = watch_new(&p);
+	assert_int_equal(kcap__ct_worker_request(w, "nothere"), 0);
+	r = wait_result(w, KCAP_CT_ASKED, "nothere");
+	assert_int_equal(r->err, -ENOENT);
+	kcap__ct_result_free(r);
+	take(w);
+	assert_null(find_result(KCAP_CT_NOTICED, ID_B));
+	kcap__ct_worker_rescan(w);
+	r = wait_result(w, KCAP_CT_NOTICED, ID_B);
+	assert_string_equal(r->meta.runtime, "crun");
+	kcap__ct_result_free(r);
+	kcap__ct_worker_counters(w, &c);
+	assert_int_equal(c.rescans, 1);
+	watch_free(w);
+}
+
+/*
+ * Bounded: more new containers than the results kept untaken (1024) and
+ * than lookups waiting for a try (256); what does not fit is counted as
+ * dropped, and once the results are taken new ones arrive again.
+ */
+static void test_ct_watch_bound(void **state)
+{
+	const unsigned int total = 1100;
+	struct kcap_ct_counters c;
+	struct kcap_ct_paths p;
+	struct kcap_ct_worker *w = watch_new(&p);
+	struct kcap_ct_result *r;
+	uint64_t deadline;
+	unsigned int i, n = 0;
+	char id[32];
+
+	(void)state;
+	for (i = 0; i < total; i++) {
+		snprintf(id, sizeof(id), "bound%u", i);
+		put_state(id);
+	}
+	deadline = mono_ns() + 3 * WAIT_NS;
+	do {
+		kcap__ct_worker_counters(w, &c);
+		if (mono_ns() > deadline)
+			fail_msg("%llu noticed, %llu dropped of %u", (unsigned long long)c.noticed,
+				 (unsigned long long)c.dropped, total);
+		pause_ms(5);
+	} while (c.noticed + c.dropped < total);
+	assert_true(c.noticed <= 1024);
+	assert_true(c.dropped >= total - 1024);
+	take(w);
+	for (r = pending; r; r = r->next)
+		n++;
+	assert_int_equal(n, c.noticed);
+	drop_pending();
+	/* taken: room again */
+	put_renamed("run/runc/" RUNC_POD "/state.json", "run/runc/" ID_A "/state.json");
+	kcap__ct_result_free(wait_result(w, KCAP_CT_NOTICED, ID_A));
+	watch_free(w);
+}
+
+/* The runtime's path, or NULL. */
+static const char *find_runc(void)
+{
+	static const char *const where[] = {"/usr/sbin/runc", "/usr/bin/runc",
+					    "/usr/local/sbin/runc", "/usr/local/bin/runc"};
+	size_t i;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (!access(where[i], X_OK))
+			return where[i];
+	return NULL;
+}
+
+/* Runs runc with @args, stdio on /dev/null; its exit status. */
+static int run_runc(const char *runc, const char *const *args)
+{
+	const char *argv[16];
+	posix_spawn_file_actions_t fa;
+	int status, i;
+	pid_t pid;
+
+	argv[0] = runc;
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, runc, &fa, NULL, (char *const *)argv, NULL)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * The real runc (root only; skipped without it): a busybox container run
+ * with its state under a root that does not exist yet is noticed, its
+ * annotation read, and gone once deleted.
+ */
+static void test_ct_watch_runc(void **state)
+{
+	const char *runc = find_runc();
+	char bundle[PATH_MAX / 2], root[PATH_MAX / 2], path[PATH_MAX];
+	const char *id = "kcap-unit-watch";
+	struct kcap_ct_paths p = {0};
+	struct kcap_ct_worker *w;
+	struct kcap_ct_result *r;
+	json_t *spec, *process;
+	json_error_t jerr;
+	uint64_t t0;
+	int rc;
+
+	(void)state;
+	if (!runc || geteuid() != 0 || access("/bin/busybox", R_OK)) {
+		printf("skipped: needs root, runc and /bin/busybox\n");
+		skip();
+	}
+	scratch_path("bundle/rootfs/bin/busybox", path, sizeof(path));
+	{
+		size_t n;
+		char *bb;
+		FILE *in = fopen("/bin/busybox", "rb"), *out;
+		long sz;
+
+		assert_non_null(in);
+		assert_int_equal(fseek(in, 0, SEEK_END), 0);
+		sz = ftell(in);
+		rewind(in);
+		bb = malloc((size_t)sz);
+		assert_non_null(bb);
+		n = fread(bb, 1, (size_t)sz, in);
+		fclose(in);
+		assert_int_equal(n, (size_t)sz);
+		out = fopen(path, "wb");
+		assert_non_null(out);
+		assert_int_equal(fwrite(bb, 1, n, out), n);
+		assert_int_equal(fclose(out), 0);
+		free(bb);
+		assert_int_equal(chmod(path, 0755), 0);
+	}
+	snprintf(bundle, sizeof(bundle), "%s/bundle", scratch);
+	snprintf(path, sizeof(path), "%s/rootfs/bin/sleep", bundle);
+	assert_int_equal(symlink("busybox", path), 0);
+	rc = run_runc(runc, (const char *const[]){"spec", "--bundle", bundle, NULL});
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	spec = json_load_file(path, 0, &jerr);
+	assert_non_null(spec);
+	process = json_object_get(spec, "process");
+	assert_non_null(process);
+	json_object_set_new(process, "terminal", json_false());
+	json_object_set_new(process, "args", json_pack("[ss]", "/bin/sleep", "30"));
+	json_object_set_new(spec, "annotations",
+			    json_pack("{ss}", "io.kubernetes.cri.container-name", "unit"));
+	assert_int_equal(json_dump_file(spec, path, 0), 0);
+	json_decref(spec);
+
+	snprintf(root, sizeof(root), "%s/state/runc", scratch);
+	p.oci_roots[0] = root;
+	w = kcap__ct_worker_new(&p, 16, KCAP_CT_WATCH);
+	assert_non_null(w);
+	/* the watch has started once a request is answered */
+	assert_int_equal(kcap__ct_worker_request(w, "nothere"), 0);
+	kcap__ct_result_free(wait_result(w, KCAP_CT_ASKED, "nothere"));
+	t0 = mono_ns();
+	rc = run_runc(runc,
+		      (const char *const[]){"--root", root, "run", "-d", "--bundle", bundle, id, NULL});
+	if (rc)
+		rc = run_runc(runc, (const char *const[]){"--root", root, "run", "-d", "--no-pivot",
+							  "--bundle", bundle, id, NULL});
+	assert_int_equal(rc, 0);
+	r = wait_result(w, KCAP_CT_NOTICED, id);
+	printf("runc run -d to noticed: %.1f ms\n", (double)(mono_ns() - t0) / 1e6);
+	assert_string_equal(r->meta.runtime, "runc");
+	assert_string_equal(r->meta.name, "unit");
+	assert_true(r->meta.start_ts > 0);
+	kcap__ct_result_free(r);
+	assert_int_equal(
+	    run_runc(runc, (const char *const[]){"--root", root, "delete", "--force", id, NULL}), 0);
+	kcap__ct_result_free(wait_result(w, KCAP_CT_GONE, id));
+	watch_free(w);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ct_runc),
     cmocka_unit_test(test_ct_crun),
@@ -907,6 +1366,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_special_files, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_cache_hit_forget, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_cache_lru, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_appear, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_root_again, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_rescan, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_bound, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_runc, scratch_setup, scratch_teardown),
 };
 
 UNIT_GROUP(container, tests)

@@ -232,7 +232,8 @@ struct kcap_ct_counters {
 	uint64_t noticed; /* KCAP_CT_NOTICED results delivered */
 	uint64_t gone;	  /* KCAP_CT_GONE results delivered */
 	uint64_t rescans; /* whole rescans (overflow, kcap__ct_worker_rescan()) */
-	uint64_t dropped; /* noticed or gone results dropped: too many untaken */
+	uint64_t dropped; /* noticed containers not looked up (too many waiting for a
+			   * try) or results dropped (too many untaken) */
 	bool watching;	  /* the inotify watch runs */
 };
 

@@ -93,5 +93,6 @@ int ct_watch_due(const struct ct_watch *cw);
 int ct_worker_notice(struct kcap_ct_worker *w, const char *id);
 void ct_worker_gone(struct kcap_ct_worker *w, const char *id);
 void ct_worker_counted_rescan(struct kcap_ct_worker *w);
+void ct_worker_counted_drop(struct kcap_ct_worker *w);
 
 #endif /* KCAP_LIB_CONTAINER_CT_H */

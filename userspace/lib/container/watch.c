@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ct.h"
@@ -218,8 +219,10 @@ static void try_at(struct ct_watch *cw, const char *id, uint64_t delay)
 			cw->tries[i].attempt = 0;
 			return;
 		}
-	if (cw->ntries == CT_TRY_MAX)
-		return; /* asked for at its first event instead */
+	if (cw->ntries == CT_TRY_MAX) {
+		ct_worker_counted_drop(cw->w); /* asked for at its first event instead */
+		return;
+	}
 	snprintf(cw->tries[cw->ntries].id, KCAP_CT_ID_LEN, "%s", id);
 	cw->tries[cw->ntries].due = due;
 	cw->tries[cw->ntries].attempt = 0;
@@ -299,40 +302,53 @@ static void scan(struct ct_watch *cw, unsigned int root)
 static void arm(struct ct_watch *cw, unsigned int root, bool scan_new)
 {
 	struct wroot *r = &cw->roots[root];
-	char path[PATH_MAX];
-	unsigned int i = 0;
+	char path[PATH_MAX], next[PATH_MAX];
+	unsigned int i, depth;
+	struct stat st;
 	char *slash;
 	int wd;
 
-	wd = inotify_add_watch(cw->fd, r->path, MASK);
-	if (wd >= 0) {
-		/* the ancestor's watch is not needed any more */
-		while (i < cw->nent)
-			if (cw->ent[i].kind == W_PARENT && cw->ent[i].root == root)
-				ent_del(cw, i, true);
-			else
-				i++;
-		if (ent_add(cw, wd, W_ROOT, root, NULL)) {
-			r->armed = true;
-			if (scan_new)
-				scan(cw, root);
-		}
-		return;
-	}
-	r->armed = false;
-	snprintf(path, sizeof(path), "%s", r->path);
-	while ((slash = strrchr(path, '/'))) {
-		if (slash == path)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		wd = inotify_add_watch(cw->fd, path, MASK);
+	/* bounded: each round watches a deeper ancestor, or the root */
+	for (depth = 0; depth < PATH_MAX / 2; depth++) {
+		wd = inotify_add_watch(cw->fd, r->path, MASK);
 		if (wd >= 0) {
-			ent_add(cw, wd, W_PARENT, root, NULL);
+			/* the ancestor's watch is not needed any more */
+			i = 0;
+			while (i < cw->nent)
+				if (cw->ent[i].kind == W_PARENT && cw->ent[i].root == root)
+					ent_del(cw, i, true);
+				else
+					i++;
+			if (ent_add(cw, wd, W_ROOT, root, NULL)) {
+				r->armed = true;
+				if (scan_new)
+					scan(cw, root);
+			}
 			return;
 		}
-		if (slash == path)
+		r->armed = false;
+		snprintf(path, sizeof(path), "%s", r->path);
+		wd = -1;
+		while (wd < 0 && (slash = strrchr(path, '/'))) {
+			/* the component under the ancestor tried next */
+			snprintf(next, sizeof(next), "%s", path);
+			if (slash == path)
+				slash[1] = '\0';
+			else
+				*slash = '\0';
+			wd = inotify_add_watch(cw->fd, path, MASK);
+			if (wd < 0 && slash == path)
+				return;
+		}
+		if (wd < 0 || !ent_add(cw, wd, W_PARENT, root, NULL))
 			return;
+		/*
+		 * A directory made between the failed watch of @next and the
+		 * watch of its parent sends no event: look again.
+		 */
+		if (stat(next, &st))
+			return;
+		scan_new = true; /* what appears on the way is new */
 	}
 }
 

@@ -125,6 +125,11 @@ void ct_worker_counted_rescan(struct kcap_ct_worker *w)
 	atomic_fetch_add(&w->rescans, 1);
 }
 
+void ct_worker_counted_drop(struct kcap_ct_worker *w)
+{
+	atomic_fetch_add(&w->dropped, 1);
+}
+
 /* Takes the next queued id into @id; false when none. */
 static bool pop(struct kcap_ct_worker *w, char *id)
 {
