@@ -1349,6 +1349,252 @@ static void test_ct_watch_runc(void **state)
 	watch_free(w);
 }
 
+
+#define ST_DIR "var/lib/containers/storage/overlay-containers/"
+#define ST_SPEC ST_DIR ID64 "/userdata/config.json"
+#define ST_LIST ST_DIR "containers.json"
+#define RUNC_LABELS(l)                                                                             \
+	"{\"created\": \"2026-11-30T14:39:35Z\", \"config\": {\"labels\": [" l "]}}"
+
+/* A lookup of ID64 in the scratch root that succeeds; the caller frees it. */
+static struct kcap_ct_meta *found(void)
+{
+	return lookup(scratch, ID64, 0);
+}
+
+/* containers/storage: what podman writes, then each file wrong. */
+static void test_ct_storage_bad(void **state)
+{
+	static const struct {
+		const char *json, *needle;
+		int err;
+	} lists[] = {
+	    {"{}", "not a JSON array", -EINVAL},
+	    {"[1]", "not an object", -EINVAL},
+	    {"[{\"id\": 5}]", "\"id\" is an integer", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\", \"names\": \"x\"}]", "\"names\" is a string", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\", \"names\": [7]}]", "a name is not a string", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\", \"image\": []}]", "\"image\" is an array", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\", \"metadata\": \"{oops\"}]", "metadata", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\", \"metadata\": \"{\\\"image-name\\\": 5}\"}]",
+	     "image-name", -EINVAL},
+	    {"[{\"id\": \"" ID64 "\"}, {\"id\": \"" ID64 "\", \"id\": \"x\"}]", "duplicate",
+	     -EINVAL},
+	};
+	struct kcap_ct_meta *m;
+	char name[400], json[600];
+	size_t n, i;
+	char *spec = slurp(ST_DIR PODMAN_WEB "/userdata/config.json", &n);
+
+	(void)state;
+	put(ST_SPEC, spec, n);
+	free(spec);
+	/* without containers.json: the spec alone */
+	m = found();
+	assert_string_equal(m->runtime, "podman");
+	assert_string_equal(m->name, "");
+	assert_string_equal(m->image, "");
+	assert_string_equal(m->cmdline, "/bin/sleep 600");
+	meta_free(m);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		puts_file(ST_LIST, lists[i].json);
+		expect_err(lists[i].err, lists[i].needle);
+	}
+	/* a name longer than the field */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(json, sizeof(json), "[{\"id\": \"" ID64 "\", \"names\": [\"%s\"]}]", name);
+	puts_file(ST_LIST, json);
+	expect_err(-ENAMETOOLONG, "a name");
+	/* no image name in the metadata: the image's first name in images.json */
+	puts_file(ST_LIST, "[{\"id\": \"other\"}, {\"id\": \"" ID64 "\", \"names\": [\"n1\", "
+			   "\"n2\"], \"image\": \"img1\", \"metadata\": \"{}\"}]");
+	m = found();
+	assert_string_equal(m->name, "n1");
+	assert_string_equal(m->image_id, "img1");
+	assert_string_equal(m->image, "");
+	meta_free(m);
+	puts_file("var/lib/containers/storage/overlay-images/images.json",
+		  "[{\"id\": \"img1\", \"names\": [\"docker.io/library/x:2\"]}]");
+	m = found();
+	assert_string_equal(m->image, "docker.io/library/x:2");
+	assert_string_equal(m->image_tag, "2");
+	meta_free(m);
+	puts_file("var/lib/containers/storage/overlay-images/images.json", "[{\"id\": \"img1\"");
+	expect_err(-EINVAL, "images.json");
+
+	/* only the run root's copy (CRI-O writes both): found there */
+	rm_tree("var/lib/containers");
+	spec = slurp(ST_DIR CRIO_CT "/userdata/config.json", &n);
+	put("run/containers/storage/overlay-containers/" ID64 "/userdata/config.json", spec, n);
+	free(spec);
+	m = found();
+	assert_string_equal(m->runtime, "cri-o");
+	assert_string_equal(m->name, "api");
+	assert_false(m->has_pod_labels); /* its sandbox is not there */
+	meta_free(m);
+	/* a spec that is not one */
+	puts_file("run/containers/storage/overlay-containers/" ID64 "/userdata/config.json",
+		  "{\"annotations\": {\"io.container.manager\": 1}}");
+	expect_err(-EINVAL, "io.container.manager");
+	puts_file("run/containers/storage/overlay-containers/" ID64 "/userdata/config.json",
+		  "{\"process\": {\"args\": [\"a\", 2]}}");
+	expect_err(-EINVAL, "argument");
+	puts_file("run/containers/storage/overlay-containers/" ID64 "/userdata/config.json",
+		  "{\"annotations\": {\"io.kubernetes.cri-o.Created\": \"yesterday\"}}");
+	expect_err(-EINVAL, "RFC 3339");
+}
+
+/* CRI-O's annotations, wrong, and podman's privileged one. */
+static void test_ct_annotations_bad(void **state)
+{
+	static const struct {
+		const char *json, *needle;
+		int err;
+	} bad[] = {
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.Labels=oops\""), "io.kubernetes.cri-o.Labels",
+	     -EINVAL},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.Labels=[1]\""), "not a JSON object", -EINVAL},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.Labels={\\\"a\\\": 1}\""), "label \"a\"",
+	     -EINVAL},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.Labels={\\\"a\\\": \\\"1\\\", "
+			 "\\\"a\\\": \\\"2\\\"}\""),
+	     "duplicate", -EINVAL},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.Metadata={\\\"name\\\": 5}\""), "name", -EINVAL},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.ImageRef=sha256:"
+			 "0123456789012345678901234567890123456789012345678901234567890123"
+			 "0123456789012345678901234567890123456789012345678901234567890123"
+			 "0123456789012345678901234567890123456789012345678901234567890123\""),
+	     "ImageRef", -ENAMETOOLONG},
+	    {RUNC_LABELS("\"io.kubernetes.cri-o.IP.0="
+			 "0123456789012345678901234567890123456789012345678901234567890123\""),
+	     "IP.0", -ENAMETOOLONG},
+	};
+	struct kcap_ct_meta *m;
+	char *json, *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		puts_file(RUNC_STATE, bad[i].json);
+		expect_err(bad[i].err, bad[i].needle);
+	}
+	/* more labels than fit: those that fit, in key order, all counted */
+	json = malloc(200000);
+	assert_non_null(json);
+	p = json + sprintf(json, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": "
+				 "{\"labels\": [\"io.kubernetes.cri-o.Labels={");
+	for (i = 0; i < 2000; i++)
+		p += sprintf(p, "%s\\\"k%04zu\\\": \\\"v\\\"", i ? ", " : "", 1999 - i);
+	strcpy(p, "}\"]}}");
+	puts_file(RUNC_STATE, json);
+	free(json);
+	m = found();
+	assert_true(m->has_pod_labels);
+	assert_int_equal(m->nr_pod_labels_total, 2000);
+	assert_true(m->nr_pod_labels > 100 && m->nr_pod_labels < 2000);
+	assert_string_equal(m->pod_labels, "k0000");
+	assert_string_equal(kcap__ct_pod_label(m, "k0100"), "v");
+	assert_null(kcap__ct_pod_label(m, "k1999"));
+	meta_free(m);
+
+	/* a CRI-O container whose sandbox names another container as its
+	 * sandbox: followed once, no labels, no loop */
+	puts_file(RUNC_STATE,
+		  RUNC_LABELS("\"io.kubernetes.cri-o.ContainerType=container\", "
+			      "\"io.kubernetes.cri-o.SandboxID=" ID_A "\""));
+	puts_file("run/runc/" ID_A "/state.json",
+		  RUNC_LABELS("\"io.kubernetes.cri-o.ContainerType=container\", "
+			      "\"io.kubernetes.cri-o.SandboxID=" ID64 "\", "
+			      "\"io.kubernetes.cri-o.Labels={}\""));
+	m = found();
+	assert_false(m->has_pod_labels);
+	assert_string_equal(m->sandbox_id, ID_A);
+	meta_free(m);
+	/* a sandbox of the right type lends its labels */
+	puts_file("run/runc/" ID_A "/state.json",
+		  RUNC_LABELS("\"io.kubernetes.cri-o.ContainerType=sandbox\", "
+			      "\"io.kubernetes.cri-o.Labels={\\\"app\\\": \\\"x\\\"}\""));
+	m = found();
+	assert_true(m->has_pod_labels);
+	assert_string_equal(kcap__ct_pod_label(m, "app"), "x");
+	meta_free(m);
+
+	/* podman's privileged annotation wins over the spec's look */
+	puts_file(RUNC_STATE, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": "
+			      "{\"capabilities\": {\"Bounding\": [\"CAP_SYS_ADMIN\"]}}}");
+	m = found();
+	assert_true(m->privileged);
+	meta_free(m);
+	puts_file(RUNC_STATE, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": "
+			      "{\"labels\": [\"io.podman.annotations.privileged=FALSE\"], "
+			      "\"capabilities\": {\"Bounding\": [\"CAP_SYS_ADMIN\"]}}}");
+	m = found();
+	assert_false(m->privileged);
+	meta_free(m);
+	puts_file(RUNC_STATE, RUNC_LABELS("\"io.podman.annotations.privileged=TRUE\""));
+	m = found();
+	assert_true(m->privileged);
+	meta_free(m);
+}
+
+/* docker's command, health check and address, wrong or long. */
+static void test_ct_docker_extras(void **state)
+{
+	static const struct {
+		const char *cfg, *needle;
+		int err;
+	} bad[] = {
+	    {"{\"Args\": [1]}", "argument", -EINVAL},
+	    {"{\"Path\": 1}", "Path", -EINVAL},
+	    {"{\"Config\": {\"Healthcheck\": {\"Test\": [1]}}}", "Healthcheck.Test", -EINVAL},
+	    {"{\"Config\": {\"Healthcheck\": []}}", "Healthcheck", -EINVAL},
+	    {"{\"NetworkSettings\": {\"Networks\": {\"n\": 1}}}", "network n", -EINVAL},
+	    {"{\"NetworkSettings\": {\"IPAddress\": "
+	     "\"0123456789012345678901234567890123456789012345678901234567890123\"}}",
+	     "IPAddress", -ENAMETOOLONG},
+	};
+	static const struct {
+		const char *test, *want;
+	} hc[] = {
+	    {"[\"NONE\"]", "NONE"},
+	    {"[\"CMD\", \"/bin/check\", \"-q\"]", "/bin/check -q"},
+	    {"[\"CMD-SHELL\", \"exit 0\"]", "/bin/sh -c exit 0"},
+	    {"[]", ""},
+	};
+	struct kcap_ct_meta *m;
+	char json[20200];
+	size_t i;
+
+	(void)state;
+	puts_file("var/lib/docker/containers/" ID64 "/hostconfig.json", "{}");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		puts_file("var/lib/docker/containers/" ID64 "/config.v2.json", bad[i].cfg);
+		expect_err(bad[i].err, bad[i].needle);
+	}
+	for (i = 0; i < sizeof(hc) / sizeof(hc[0]); i++) {
+		snprintf(json, sizeof(json),
+			 "{\"Config\": {\"Healthcheck\": {\"Test\": %s}}, \"NetworkSettings\": "
+			 "{\"IPAddress\": \"\", \"Networks\": {\"a\": {\"IPAddress\": \"\"}, "
+			 "\"b\": {\"IPAddress\": \"fd00::5\"}}}}",
+			 hc[i].test);
+		puts_file("var/lib/docker/containers/" ID64 "/config.v2.json", json);
+		m = found();
+		assert_string_equal(m->healthcheck, hc[i].want);
+		assert_string_equal(m->ip, "fd00::5");
+		meta_free(m);
+	}
+	/* a command line longer than the field is cut, not an error */
+	i = (size_t)sprintf(json, "{\"Path\": \"/bin/sh\", \"Args\": [\"-c\", \"");
+	memset(json + i, 'x', 20000);
+	strcpy(json + i + 20000, "\"]}");
+	puts_file("var/lib/docker/containers/" ID64 "/config.v2.json", json);
+	m = found();
+	assert_int_equal(strlen(m->cmdline), KCAP_CT_CMDLINE_LEN - 1);
+	assert_memory_equal(m->cmdline, "/bin/sh -c xxx", 14);
+	meta_free(m);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ct_runc),
     cmocka_unit_test(test_ct_crun),
@@ -1366,6 +1612,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_special_files, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_cache_hit_forget, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_cache_lru, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_storage_bad, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_annotations_bad, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_docker_extras, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_appear, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_root_again, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_rescan, scratch_setup, scratch_teardown),
