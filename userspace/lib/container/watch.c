@@ -42,9 +42,14 @@
 #define CT_TRY_FIRST_NS 2000000ull /* after a directory or file appears: 2 ms */
 #define CT_ROOTS (KCAP_CT_MAX_ROOTS + 3)
 
-#define MASK                                                                                       \
-	(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |   \
-	 IN_MOVE_SELF | IN_ONLYDIR)
+/*
+ * What each kind of watch asks for. One directory may hold several roles
+ * (an ancestor of one root may be another root), so masks are only ever
+ * added to (IN_MASK_ADD), never replaced.
+ */
+#define PARENT_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define ROOT_MASK (PARENT_MASK | IN_DELETE | IN_MOVED_FROM)
+#define CT_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR)
 
 static const uint64_t backoff_ns[] = {10000000ull, 40000000ull, 160000000ull, 640000000ull,
 				      2500000000ull};
@@ -81,6 +86,11 @@ struct ct_watch {
 	struct wtry tries[CT_TRY_MAX];
 	unsigned int ntries;
 };
+
+static int watch(struct ct_watch *cw, const char *path, uint32_t mask)
+{
+	return inotify_add_watch(cw->fd, path, mask | IN_MASK_ADD);
+}
 
 /* Files whose writing may make a container readable. */
 static bool state_file(const char *name)
@@ -253,13 +263,13 @@ static void ct_add(struct ct_watch *cw, unsigned int root, const char *id)
 	n = snprintf(path, sizeof(path), "%s/%s", cw->roots[root].path, id);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
-	wd = inotify_add_watch(cw->fd, path, MASK);
+	wd = watch(cw, path, CT_MASK);
 	if (wd < 0 || !ent_add(cw, wd, W_CT, root, id))
 		return;
 	if (!cw->roots[root].storage || (size_t)n + sizeof("/userdata") > sizeof(path))
 		return;
 	strcat(path, "/userdata");
-	wd = inotify_add_watch(cw->fd, path, MASK);
+	wd = watch(cw, path, CT_MASK);
 	if (wd >= 0)
 		ent_add(cw, wd, W_CTSUB, root, id);
 }
@@ -310,7 +320,7 @@ static void arm(struct ct_watch *cw, unsigned int root, bool scan_new)
 
 	/* bounded: each round watches a deeper ancestor, or the root */
 	for (depth = 0; depth < PATH_MAX / 2; depth++) {
-		wd = inotify_add_watch(cw->fd, r->path, MASK);
+		wd = watch(cw, r->path, ROOT_MASK);
 		if (wd >= 0) {
 			/* the ancestor's watch is not needed any more */
 			i = 0;
@@ -336,7 +346,7 @@ static void arm(struct ct_watch *cw, unsigned int root, bool scan_new)
 				slash[1] = '\0';
 			else
 				*slash = '\0';
-			wd = inotify_add_watch(cw->fd, path, MASK);
+			wd = watch(cw, path, PARENT_MASK);
 			if (wd < 0 && slash == path)
 				return;
 		}
