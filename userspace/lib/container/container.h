@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Container metadata from the state files container runtimes keep on the
- * node: docker's per-container JSON under its data root, the state
- * directories of runc and crun (also the ones containerd's runc shim uses)
- * and the OCI bundle's config.json with the annotations containerd's CRI
- * plugin writes for a Kubernetes pod. Files only: no daemon API, no
- * network. docs/containers.md says which file and key each field comes
- * from.
+ * node: docker's per-container JSON under its data root, containers/storage
+ * (podman, CRI-O), the state directories of runc and crun (also the ones
+ * containerd's runc shim uses) and the OCI bundle's config.json with the
+ * annotations containerd's CRI plugin or CRI-O writes for a Kubernetes pod.
+ * Files only: no daemon API, no network. A lookup worker thread reads them
+ * for the event path and watches the state directories (inotify) to find
+ * containers as they start. docs/containers.md says which file and key each
+ * field comes from.
  *
  * Private to libkcap. The folder uses no other folder of the library.
  */
