@@ -27,6 +27,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,13 +296,22 @@ static void ct_del(struct ct_watch *cw, unsigned int root, const char *id)
 static void scan(struct ct_watch *cw, unsigned int root)
 {
 	struct dirent *de;
+	struct stat st;
 	DIR *d = opendir(cw->roots[root].path);
 
 	if (!d)
 		return;
-	while ((de = readdir(d)))
-		if ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) && ct_valid_id(de->d_name))
+	while ((de = readdir(d))) {
+		if (!ct_valid_id(de->d_name))
+			continue;
+		/* containers.json has an id's letters: directories only */
+		if (de->d_type == DT_UNKNOWN &&
+		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
 			ct_add(cw, root, de->d_name);
+	}
 	closedir(d);
 }
 
