@@ -1221,6 +1221,60 @@ static void test_ct_watch_bound(void **state)
 	watch_free(w);
 }
 
+/*
+ * A real IN_Q_OVERFLOW: the thread answers requests before it reads the
+ * watch, so while heavy lookups keep it busy more than the kernel queues
+ * for an inotify instance (16384 events) happen; a container made after
+ * the queue overflowed sends no event of its own and is found by the rescan
+ * the overflow starts.
+ */
+static void test_ct_watch_overflow(void **state)
+{
+	const unsigned int files = 12000; /* two events each */
+	const size_t heavy_len = 256u << 10;
+	struct kcap_ct_counters c;
+	struct kcap_ct_paths p;
+	struct kcap_ct_worker *w = watch_new(&p);
+	struct kcap_ct_result *r;
+	char path[PATH_MAX], rel[256], *heavy, *q;
+	unsigned int i;
+	FILE *f;
+
+	(void)state;
+	/* a state file that takes a while to parse: many small labels */
+	heavy = malloc(heavy_len + 256);
+	assert_non_null(heavy);
+	q = heavy + sprintf(heavy, "{\"created\": \"2026-11-30T14:39:35Z\", \"config\": "
+				   "{\"labels\": [\"a=b\"");
+	while ((size_t)(q - heavy) < heavy_len)
+		q += sprintf(q, ",\"a=b\"");
+	strcpy(q, "]}}");
+	puts_file("run/runc/heavy/state.json", heavy);
+	free(heavy);
+	/* a watched container directory to make events in */
+	put_renamed("run/runc/" RUNC_POD "/state.json", "run/runc/" ID_A "/state.json");
+	kcap__ct_result_free(wait_result(w, KCAP_CT_NOTICED, ID_A));
+
+	for (i = 0; i < files; i++) {
+		if (!(i % 10))
+			kcap__ct_worker_request(w, "heavy"); /* -EAGAIN when full: busy anyway */
+		snprintf(rel, sizeof(rel), "run/runc/" ID_A "/f%u", i);
+		scratch_path(rel, path, sizeof(path));
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fclose(f), 0);
+	}
+	kcap__ct_worker_request(w, "heavy");
+	put_renamed("run/runc/" RUNC_PRIV "/state.json", "run/runc/" ID_D "/state.json");
+	r = wait_result(w, KCAP_CT_NOTICED, ID_D);
+	assert_true(r->meta.privileged);
+	kcap__ct_result_free(r);
+	kcap__ct_worker_counters(w, &c);
+	if (!c.rescans)
+		fail_msg("no overflow: %u files while the thread was busy", files);
+	watch_free(w);
+}
+
 /* The runtime's path, or NULL. */
 static const char *find_runc(void)
 {
@@ -1619,6 +1673,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_watch_root_again, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_rescan, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_bound, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_overflow, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_runc, scratch_setup, scratch_teardown),
 };
 
