@@ -1275,36 +1275,32 @@ static void test_ct_watch_overflow(void **state)
 	watch_free(w);
 }
 
-/* The runtime's path, or NULL. */
-static const char *find_runc(void)
+/* The first of @where that can be run, or NULL. */
+static const char *find_prog(const char *const *where)
 {
-	static const char *const where[] = {"/usr/sbin/runc", "/usr/bin/runc",
-					    "/usr/local/sbin/runc", "/usr/local/bin/runc"};
-	size_t i;
-
-	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++)
-		if (!access(where[i], X_OK))
-			return where[i];
+	for (; *where; where++)
+		if (!access(*where, X_OK))
+			return *where;
 	return NULL;
 }
 
-/* Runs runc with @args, stdio on /dev/null; its exit status. */
-static int run_runc(const char *runc, const char *const *args)
+/* Runs @prog with @args, stdio on /dev/null; its exit status. */
+static int run_prog(const char *prog, const char *const *args)
 {
-	const char *argv[16];
+	const char *argv[24];
 	posix_spawn_file_actions_t fa;
 	int status, i;
 	pid_t pid;
 
-	argv[0] = runc;
-	for (i = 0; args[i]; i++)
+	argv[0] = prog;
+	for (i = 0; args[i] && i < 22; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, runc, &fa, NULL, (char *const *)argv, NULL)) {
+	if (posix_spawn(&pid, prog, &fa, NULL, (char *const *)argv, NULL)) {
 		posix_spawn_file_actions_destroy(&fa);
 		return -1;
 	}
@@ -1314,57 +1310,40 @@ static int run_runc(const char *runc, const char *const *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/*
- * The real runc (root only; skipped without it): a busybox container run
- * with its state under a root that does not exist yet is noticed, its
- * annotation read, and gone once deleted.
- */
-static void test_ct_watch_runc(void **state)
+/* A bundle in scratch/bundle: /bin/busybox as sleep, @rt's default spec
+ * without a terminal, running sleep 30, with a CRI container-name
+ * annotation. */
+static void make_bundle(const char *rt, char *bundle, size_t len)
 {
-	const char *runc = find_runc();
-	char bundle[PATH_MAX / 2], root[PATH_MAX / 2], path[PATH_MAX];
-	const char *id = "kcap-unit-watch";
-	struct kcap_ct_paths p = {0};
-	struct kcap_ct_worker *w;
-	struct kcap_ct_result *r;
+	char path[PATH_MAX];
 	json_t *spec, *process;
 	json_error_t jerr;
-	uint64_t t0;
-	int rc;
+	size_t n;
+	char *bb;
+	FILE *in, *out;
+	long sz;
 
-	(void)state;
-	if (!runc || geteuid() != 0 || access("/bin/busybox", R_OK)) {
-		printf("skipped: needs root, runc and /bin/busybox\n");
-		skip();
-	}
 	scratch_path("bundle/rootfs/bin/busybox", path, sizeof(path));
-	{
-		size_t n;
-		char *bb;
-		FILE *in = fopen("/bin/busybox", "rb"), *out;
-		long sz;
-
-		assert_non_null(in);
-		assert_int_equal(fseek(in, 0, SEEK_END), 0);
-		sz = ftell(in);
-		rewind(in);
-		bb = malloc((size_t)sz);
-		assert_non_null(bb);
-		n = fread(bb, 1, (size_t)sz, in);
-		fclose(in);
-		assert_int_equal(n, (size_t)sz);
-		out = fopen(path, "wb");
-		assert_non_null(out);
-		assert_int_equal(fwrite(bb, 1, n, out), n);
-		assert_int_equal(fclose(out), 0);
-		free(bb);
-		assert_int_equal(chmod(path, 0755), 0);
-	}
-	snprintf(bundle, sizeof(bundle), "%s/bundle", scratch);
+	in = fopen("/bin/busybox", "rb");
+	assert_non_null(in);
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	sz = ftell(in);
+	rewind(in);
+	bb = malloc((size_t)sz);
+	assert_non_null(bb);
+	n = fread(bb, 1, (size_t)sz, in);
+	fclose(in);
+	assert_int_equal(n, (size_t)sz);
+	out = fopen(path, "wb");
+	assert_non_null(out);
+	assert_int_equal(fwrite(bb, 1, n, out), n);
+	assert_int_equal(fclose(out), 0);
+	free(bb);
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_true((size_t)snprintf(bundle, len, "%s/bundle", scratch) < len);
 	snprintf(path, sizeof(path), "%s/rootfs/bin/sleep", bundle);
 	assert_int_equal(symlink("busybox", path), 0);
-	rc = run_runc(runc, (const char *const[]){"spec", "--bundle", bundle, NULL});
-	assert_int_equal(rc, 0);
+	assert_int_equal(run_prog(rt, (const char *const[]){"spec", "--bundle", bundle, NULL}), 0);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	spec = json_load_file(path, 0, &jerr);
 	assert_non_null(spec);
@@ -1376,8 +1355,34 @@ static void test_ct_watch_runc(void **state)
 			    json_pack("{ss}", "io.kubernetes.cri.container-name", "unit"));
 	assert_int_equal(json_dump_file(spec, path, 0), 0);
 	json_decref(spec);
+}
 
-	snprintf(root, sizeof(root), "%s/state/runc", scratch);
+/*
+ * A real runtime (root only; skipped without it): a busybox container run
+ * with its state under a root that does not exist yet is noticed, its
+ * annotation read, and gone once deleted. @run: the argument lists that
+ * start it, tried in turn until one succeeds; "%ROOT" and "%BUNDLE" are
+ * replaced.
+ */
+static void real_runtime(const char *const *where, const char *name,
+			 const char *const (*run)[16], size_t nrun)
+{
+	const char *rt = find_prog(where);
+	char bundle[PATH_MAX / 2], root[PATH_MAX / 2];
+	const char *id = "kcap-unit-watch", *args[16];
+	struct kcap_ct_paths p = {0};
+	struct kcap_ct_worker *w;
+	struct kcap_ct_result *r;
+	size_t i, k;
+	uint64_t t0;
+	int rc = -1;
+
+	if (!rt || geteuid() != 0 || access("/bin/busybox", R_OK)) {
+		printf("skipped: needs root, %s and /bin/busybox\n", name);
+		skip();
+	}
+	make_bundle(rt, bundle, sizeof(bundle));
+	snprintf(root, sizeof(root), "%s/state/%s", scratch, name);
 	p.oci_roots[0] = root;
 	w = kcap__ct_worker_new(&p, 16, KCAP_CT_WATCH);
 	assert_non_null(w);
@@ -1385,22 +1390,61 @@ static void test_ct_watch_runc(void **state)
 	assert_int_equal(kcap__ct_worker_request(w, "nothere"), 0);
 	kcap__ct_result_free(wait_result(w, KCAP_CT_ASKED, "nothere"));
 	t0 = mono_ns();
-	rc = run_runc(runc,
-		      (const char *const[]){"--root", root, "run", "-d", "--bundle", bundle, id, NULL});
-	if (rc)
-		rc = run_runc(runc, (const char *const[]){"--root", root, "run", "-d", "--no-pivot",
-							  "--bundle", bundle, id, NULL});
-	assert_int_equal(rc, 0);
+	for (i = 0; i < nrun && rc; i++) {
+		for (k = 0; run[i][k]; k++)
+			args[k] = !strcmp(run[i][k], "%ROOT")	  ? root :
+				  !strcmp(run[i][k], "%BUNDLE") ? bundle :
+				  !strcmp(run[i][k], "%RT")	  ? rt :
+								    run[i][k];
+		args[k] = NULL;
+		rc = !strcmp(args[0], "-") ? -1 : run_prog(args[0], args + 1);
+	}
+	if (rc) {
+		watch_free(w);
+		printf("skipped: %s cannot run a container here\n", name);
+		skip();
+	}
 	r = wait_result(w, KCAP_CT_NOTICED, id);
-	printf("runc run -d to noticed: %.1f ms\n", (double)(mono_ns() - t0) / 1e6);
-	assert_string_equal(r->meta.runtime, "runc");
+	printf("%s run -d to noticed: %.1f ms\n", name, (double)(mono_ns() - t0) / 1e6);
+	assert_string_equal(r->meta.runtime, name);
 	assert_string_equal(r->meta.name, "unit");
 	assert_true(r->meta.start_ts > 0);
 	kcap__ct_result_free(r);
 	assert_int_equal(
-	    run_runc(runc, (const char *const[]){"--root", root, "delete", "--force", id, NULL}), 0);
+	    run_prog(rt, (const char *const[]){"--root", root, "delete", "--force", id, NULL}), 0);
 	kcap__ct_result_free(wait_result(w, KCAP_CT_GONE, id));
 	watch_free(w);
+}
+
+static void test_ct_watch_runc(void **state)
+{
+	static const char *const where[] = {"/usr/sbin/runc", "/usr/bin/runc",
+					    "/usr/local/sbin/runc", "/usr/local/bin/runc", NULL};
+	static const char *const run[][16] = {
+	    {"%RT", "--root", "%ROOT", "run", "-d", "--bundle", "%BUNDLE", "kcap-unit-watch", NULL},
+	    {"%RT", "--root", "%ROOT", "run", "-d", "--no-pivot", "--bundle", "%BUNDLE",
+	     "kcap-unit-watch", NULL},
+	};
+
+	(void)state;
+	real_runtime(where, "runc", run, sizeof(run) / sizeof(run[0]));
+}
+
+/* crun 1.8.1 refuses a hybrid cgroup layout: then it runs without cgroups
+ * in a private mount namespace with cgroup2 on /sys/fs/cgroup. */
+static void test_ct_watch_crun(void **state)
+{
+	static const char *const where[] = {"/usr/bin/crun", "/usr/local/bin/crun", NULL};
+	static const char *const run[][16] = {
+	    {"%RT", "--root", "%ROOT", "run", "-d", "--bundle", "%BUNDLE", "kcap-unit-watch", NULL},
+	    {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+	     "mount -t cgroup2 none /sys/fs/cgroup && exec \"$0\" --cgroup-manager=disabled "
+	     "--root \"$1\" run -d --bundle \"$2\" kcap-unit-watch",
+	     "%RT", "%ROOT", "%BUNDLE", NULL},
+	};
+
+	(void)state;
+	real_runtime(where, "crun", run, sizeof(run) / sizeof(run[0]));
 }
 
 
@@ -1675,6 +1719,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_watch_bound, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_overflow, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_runc, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_watch_crun, scratch_setup, scratch_teardown),
 };
 
 UNIT_GROUP(container, tests)
