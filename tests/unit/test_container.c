@@ -1018,13 +1018,18 @@ static struct kcap_ct_worker *watch_new(struct kcap_ct_paths *p)
 	return w;
 }
 
-/* Frees @w, which must stop at once although its thread sleeps in poll(). */
+/*
+ * Frees @w, which must stop at once although its thread sleeps in poll(),
+ * maybe until a retry 2.5 s away. Closing the inotify descriptor waits for
+ * a kernel grace period: 0.3 to 50 ms here, once over 1 s on a loaded
+ * machine; the bound stays under the longest retry.
+ */
 static void watch_free(struct kcap_ct_worker *w)
 {
 	uint64_t t0 = mono_ns();
 
 	kcap__ct_worker_free(w);
-	assert_true(mono_ns() - t0 < 1000000000ull);
+	assert_true(mono_ns() - t0 < 2000000000ull);
 	drop_pending();
 }
 
