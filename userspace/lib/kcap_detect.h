@@ -176,7 +176,8 @@ struct kcap_state_stats {
 	__u64 ct_events_nometa; /* events of a container before its metadata arrived */
 	/* ... of them, in the first second after kcap saw the container's first event */
 	__u64 ct_events_nometa_first_s;
-	/* containers the state-directory watch (inotify) found as they appeared */
+	/* lookups the state-directory watch (inotify) delivered unasked: a
+	 * container appearing, or its state files rewritten */
 	__u64 ct_noticed;
 	/* cached containers dropped because the watch saw their directory deleted */
 	__u64 ct_forgotten;
