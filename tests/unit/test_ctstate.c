@@ -39,6 +39,9 @@
 #define DOCKER_WEB "3f9c2b7a5d6e4f1a8b0c9d2e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a"
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define POD_UID "0f6e7a52-3c1d-4a7e-9b8f-2d5c6e7f8a9b"
+#define PODMAN_PRIV "c5507a542432ddb54d9e092bb307c86fe57d633c5d8552220851b530de33f124"
+#define CRIO_CT "2d8e4a6c0f1b3d5e7a9c1e3f5b7d9a2c4e6f8b0d2a4c6e8f0b2d4a6c8e0f1a3b"
+#define CRIO_UID "3b8f2c1d-6e4a-4f9b-8c7d-1a2b3c4d5e6f"
 #define WAIT_NS (10ull * 1000000000ull) /* deadline of every wait */
 
 
@@ -94,17 +97,23 @@ static const char *render(struct kcap_state *st, struct kcap *h, const struct kc
 	return out;
 }
 
-static struct kcap_state *new_state(const char *root, int mode)
+static struct kcap_state *new_state_watch(const char *root, int mode, int watch)
 {
 	struct kcap_state_opts o = { .sz = sizeof(o),
 				     .passwd = "/nonexistent",
 				     .group = "/nonexistent",
 				     .container_lookup = mode,
-				     .container_root = root };
+				     .container_root = root,
+				     .container_watch = watch };
 	struct kcap_state *st = kcap_state_new(&o);
 
 	assert_non_null(st);
 	return st;
+}
+
+static struct kcap_state *new_state(const char *root, int mode)
+{
+	return new_state_watch(root, mode, KCAP_CT_WATCH_ON);
 }
 
 /* Feeds events of @tid until field @fmt renders something other than
@@ -234,6 +243,73 @@ static void test_ctstate_fields(void **state)
 	kcap_state_free(st);
 }
 
+
+/* podman's and CRI-O's containers, and the fields added with them. */
+static void test_ctstate_podman_crio(void **state)
+{
+	struct kcap_state *st = new_state(FIX, KCAP_CT_LOOKUP_ALWAYS);
+	const struct kcap_event_hdr *ev;
+	struct evb e;
+	__u64 ts = 1000;
+
+	(void)state;
+	ev = exec_in(&e, 701, ++ts, "0::/libpod_parent/libpod-" PODMAN_PRIV);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(wait_field(st, 701, &ts, "%container.name"), "kcap-priv");
+	ev = tick(&e, 701, ++ts);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(render(st, NULL, ev,
+				   "%container.type|%container.image|%container.privileged|"
+				   "%container.cmdline|%container.ip|%k8s.pod.labels|"
+				   "%k8s.pod.label.app|%k8s.pod.sandbox_id"),
+			    "podman|localhost/kcap-busybox:1.0|true|/bin/sleep 600|<NA>|<NA>|<NA>|"
+			    "<NA>");
+
+	ev = exec_in(&e, 702, ++ts, "0::/kubepods/besteffort/pod" CRIO_UID "/crio-" CRIO_CT ".scope");
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(wait_field(st, 702, &ts, "%k8s.pod.name"), "shop-api-6c9f7d8b4-q8kzt");
+	ev = tick(&e, 702, ++ts);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(
+	    render(st, NULL, ev,
+		   "%container.type|%container.name|%container.image.repository|"
+		   "%container.image.tag|%k8s.ns.name|%k8s.pod.uid|%container.ip|"
+		   "%container.cmdline|%k8s.pod.sandbox_id|%k8s.pod.full_sandbox_id"),
+	    "cri-o|api|quay.example.org/shop/api|2.3.1|shop|" CRIO_UID "|10.85.0.17|"
+	    "/usr/bin/shop-api --listen :8080|7f3c9a1e5b2d|"
+	    "7f3c9a1e5b2d4c6f8a0e1b3d5f7a9c2e4b6d8f0a1c3e5a7b9d2f4e6a8c0b1d3f");
+	/* Falco's form: key order, io.kubernetes.* left out; one label by
+	 * name, "" for one the pod does not have */
+	assert_string_equal(render(st, NULL, ev,
+				   "%k8s.pod.labels|%k8s.pod.label.tier|"
+				   "%k8s.pod.label[app.kubernetes.io/name]|%k8s.pod.label[nope]|"
+				   "%k8s.pod.label.io.kubernetes.pod.namespace"),
+			    "app:shop-api, app.kubernetes.io/name:shop-api, "
+			    "pod-template-hash:6c9f7d8b4, tier:backend|backend|shop-api||shop");
+	{
+		struct kcap_filter *f = kcap_filter_compile(
+		    "k8s.pod.label.tier = backend and container.ip = 10.85.0.17 and "
+		    "k8s.pod.labels contains \"app:shop-api\"",
+		    NULL);
+
+		assert_non_null(f);
+		assert_int_equal(kcap_filter_match(f, st, NULL, ev), 1);
+		kcap_filter_free(f);
+	}
+
+	/* docker's health check, address and command */
+	ev = exec_in(&e, 703, ++ts, "0::/system.slice/docker-" DOCKER_WEB ".scope");
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(wait_field(st, 703, &ts, "%container.ip"), "172.17.0.2");
+	ev = tick(&e, 703, ++ts);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(render(st, NULL, ev,
+				   "%container.healthcheck|%container.cmdline|%k8s.pod.labels"),
+			    "/bin/sh -c curl -f http://localhost/ || exit 1|"
+			    "/docker-entrypoint.sh nginx -g daemon off;|<NA>");
+	kcap_state_free(st);
+}
+
 /* ---- A scratch host root ------------------------------------------------------ */
 
 static char scratch[64];
@@ -276,10 +352,10 @@ static void copy_file(const char *from, const char *to)
 
 /* An id no runtime knows: missing, not asked again while the answer is
  * fresh, asked again after the retry interval and found once its state
- * file is there. */
+ * file is there (the watch is off: it would notice the file at once). */
 static void test_ctstate_retry(void **state)
 {
-	struct kcap_state *st = new_state(scratch, KCAP_CT_LOOKUP_ALWAYS);
+	struct kcap_state *st = new_state_watch(scratch, KCAP_CT_LOOKUP_ALWAYS, KCAP_CT_WATCH_OFF);
 	const struct kcap_event_hdr *ev;
 	struct kcap_state_stats s;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -337,6 +413,99 @@ static void test_ctstate_retry(void **state)
 	assert_int_equal(s.ct_found, 1);
 	assert_int_equal(kcap__ct_waited(st, ID64, &known), s.ct_events_nometa);
 	assert_true(known);
+	kcap_state_free(st);
+}
+
+static void mkdirs(const char *rel)
+{
+	char path[PATH_MAX], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	for (slash = strchr(path + strlen(scratch) + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+}
+
+/* Ticks thread @tid (of a known container: each event takes the worker's
+ * results in) until @id is cached (@want true) or not. */
+static void tick_until_known(struct kcap_state *st, __u32 tid, __u64 *ts, const char *id,
+			     bool want)
+{
+	__u64 deadline = mono_ns() + WAIT_NS;
+	struct evb e;
+	bool known;
+
+	for (;;) {
+		assert_int_equal(kcap_state_update(st, NULL, tick(&e, tid, ++*ts)), 0);
+		kcap__ct_waited(st, id, &known);
+		if (known == want)
+			return;
+		if (mono_ns() > deadline)
+			fail_msg("%s still %s after 10 s", id, want ? "unknown" : "known");
+		pause_1ms();
+	}
+}
+
+/*
+ * The watch (on by default): a live state starts it when seeded; a
+ * container whose state file appears afterwards is looked up unasked and
+ * its first event already has its fields; its directory deleted, it is
+ * forgotten.
+ */
+static void test_ctstate_noticed(void **state)
+{
+	struct kcap_state *st = new_state(scratch, KCAP_CT_LOOKUP_LIVE);
+	const struct kcap_event_hdr *ev;
+	struct kcap_state_stats s, s2;
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 64];
+	__u64 ts = 1000;
+	struct evb e;
+	bool known;
+
+	(void)state;
+	/* a container there before kcap: asked for at its first event */
+	mkdirs("run/runc/" RUNC_PRIV);
+	snprintf(path, sizeof(path), "%s/run/runc/" RUNC_PRIV "/state.json", scratch);
+	copy_file(FIX "/run/runc/" RUNC_PRIV "/state.json", path);
+	assert_int_equal(kcap_state_seed(st, NULL), 0);
+	ev = exec_in(&e, 801, ++ts, "0::/" RUNC_PRIV);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(wait_field(st, 801, &ts, "%container.privileged"), "true");
+	kcap_state_stats(st, &s, sizeof(s));
+	assert_int_equal(s.ct_lookups, 1);
+
+	/* a new one: runc renames its state.json into place */
+	mkdirs("run/runc/" ID64);
+	snprintf(tmp, sizeof(tmp), "%s/run/runc/" ID64 "/state.json.tmp", scratch);
+	copy_file(FIX "/run/runc/" RUNC_POD "/state.json", tmp);
+	snprintf(path, sizeof(path), "%s/run/runc/" ID64 "/state.json", scratch);
+	assert_int_equal(rename(tmp, path), 0);
+	tick_until_known(st, 801, &ts, ID64, true);
+	kcap_state_stats(st, &s, sizeof(s));
+	assert_true(s.ct_noticed >= 1);
+	/* its first event has the fields; nothing was asked */
+	ev = exec_in(&e, 802, ++ts, "0::/kubepods/besteffort/pod" POD_UID "/" ID64);
+	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
+	assert_string_equal(render(st, NULL, ev, "%container.name %k8s.pod.name"),
+			    "web web-7d4b9c6f5-x2x9k");
+	kcap_state_stats(st, &s2, sizeof(s2));
+	assert_int_equal(s2.ct_lookups, 1);
+	assert_int_equal(s2.ct_events_nometa, s.ct_events_nometa);
+	assert_int_equal(kcap__ct_waited(st, ID64, &known), 0);
+	assert_true(known);
+
+	/* runc deletes the directory: forgotten */
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/run/runc/" ID64, scratch);
+	assert_int_equal(rmdir(path), 0);
+	tick_until_known(st, 801, &ts, ID64, false);
+	kcap_state_stats(st, &s, sizeof(s));
+	assert_int_equal(s.ct_forgotten, 1);
 	kcap_state_free(st);
 }
 
@@ -405,6 +574,7 @@ static void test_ctstate_modes(void **state)
 	const struct kcap_event_hdr *ev;
 	struct kcap_state_stats s;
 	struct kcap_state_opts bad = { .sz = sizeof(bad), .container_lookup = 3 };
+	struct kcap_state_opts bad_watch = { .sz = sizeof(bad_watch), .container_watch = 2 };
 	const char *roots[10] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", NULL };
 	struct kcap_state_opts many = { .sz = sizeof(many), .oci_roots = roots };
 	struct evb e;
@@ -423,6 +593,9 @@ static void test_ctstate_modes(void **state)
 	}
 	errno = 0;
 	assert_null(kcap_state_new(&bad));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(kcap_state_new(&bad_watch));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
 	assert_null(kcap_state_new(&many)); /* at most 8 roots */
@@ -492,6 +665,8 @@ static void test_ctstate_free_inflight(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ctstate_fields),
+    cmocka_unit_test(test_ctstate_podman_crio),
+    cmocka_unit_test_setup_teardown(test_ctstate_noticed, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctstate_retry, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctstate_file, scratch_setup, scratch_teardown),
     cmocka_unit_test(test_ctstate_modes),

@@ -116,9 +116,22 @@ struct kcap_state_opts {
 	 * NULL-ended, at most 8; NULL: /run/runc, /run/crun,
 	 * /run/containerd/runc/k8s.io, /run/containerd/runc/default */
 	const char *const *oci_roots;
+	/* containers/storage's graph root and run root (podman, CRI-O);
+	 * NULL: /var/lib/containers/storage, /run/containers/storage; "":
+	 * do not look there */
+	const char *storage_root;
+	const char *storage_runroot;
+	/* KCAP_CT_WATCH_ON (0): a live state watches the runtimes' state
+	 * directories (inotify) and looks up containers as they appear;
+	 * KCAP_CT_WATCH_OFF: only when their events ask */
+	int container_watch;
 	size_t : 0;
 };
-#define kcap_state_opts__last_field oci_roots
+#define kcap_state_opts__last_field container_watch
+
+/* kcap_state_opts.container_watch */
+#define KCAP_CT_WATCH_ON 0
+#define KCAP_CT_WATCH_OFF 1
 
 /* kcap_state_opts.container_lookup */
 #define KCAP_CT_LOOKUP_LIVE 0
@@ -163,6 +176,11 @@ struct kcap_state_stats {
 	__u64 ct_events_nometa; /* events of a container before its metadata arrived */
 	/* ... of them, in the first second after kcap saw the container's first event */
 	__u64 ct_events_nometa_first_s;
+	/* lookups the state-directory watch (inotify) delivered unasked: a
+	 * container appearing, or its state files rewritten */
+	__u64 ct_noticed;
+	/* cached containers dropped because the watch saw their directory deleted */
+	__u64 ct_forgotten;
 };
 
 /* kcap_state_stats() - counters; @sz: sizeof(*s) as the caller knows it. */

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Several sessions at once (ABI 2.3): kcap detect runs with its rules while
-# two kcap record sessions capture, one every syscall and one only getsid.
+# two kcap record sessions capture, one every syscall and one only getsid
+# (and a fourth recorder is killed with SIGKILL in the middle).
 # Each session gets the counted workload's every getsid call (captured +
 # counted drops = calls), each leaves out its own reader's events but not
 # the other readers', the rules still fire, the holder and sessions files
@@ -53,9 +54,17 @@ fi
 
 t() { echo "# $1 at $(cut -d' ' -f1 /proc/uptime) s"; }
 t "sessions started"
+# A fourth reader, killed while the others read: they must not notice.
+kcap record -w /tmp/s-killed.kcap >/dev/null 2>/tmp/s-killed.err &
+victim=$!
+wait_for $holder "^$victim " 20
+(usleep 300000; kill -KILL $victim) &
 storm_load 2000 2 >/tmp/load.out 2>&1
 echo "load_status=$?" >>/tmp/load.out
 t "storm_load done"
+wait $victim 2>/dev/null
+check "a fourth session, killed with SIGKILL while the others read, is gone" \
+	sh -c "! grep -q '^$victim ' $holder"
 attack_workload
 t "attack done"
 cat $sessions >/tmp/sessions.during

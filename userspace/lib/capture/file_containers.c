@@ -31,6 +31,18 @@
 
 #define CT_PRIVILEGED 0x1u
 #define CT_MOUNT_RW 0x1u
+#define CT_HAS_POD_LABELS 0x1u
+
+/* Bytes of @m's pod labels: nr_pod_labels "key\0value\0" pairs. */
+static size_t labels_len(const struct kcap_ct_meta *m)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	for (i = 0; i < 2 * m->nr_pod_labels && off < sizeof(m->pod_labels); i++)
+		off += strnlen(m->pod_labels + off, sizeof(m->pod_labels) - off) + 1;
+	return off < sizeof(m->pod_labels) ? off : sizeof(m->pod_labels);
+}
 
 void kcapf_ct_encode(struct kbuf *b, const struct kcap_ct_meta *m)
 {
@@ -62,6 +74,16 @@ void kcapf_ct_encode(struct kbuf *b, const struct kcap_ct_meta *m)
 		kbuf_str(b, m->mounts[i].propagation);
 		kbuf_u32(b, m->mounts[i].rw ? CT_MOUNT_RW : 0);
 	}
+	/* the tail added with the podman and CRI-O readers; a record
+	 * without it (an earlier 1.2 writer) reads with these empty */
+	kbuf_str(b, m->ip);
+	kbuf_str(b, m->cmdline);
+	kbuf_str(b, m->healthcheck);
+	kbuf_u32(b, m->has_pod_labels ? CT_HAS_POD_LABELS : 0);
+	kbuf_u32(b, m->nr_pod_labels);
+	kbuf_u32(b, m->nr_pod_labels_total > m->nr_pod_labels ? m->nr_pod_labels_total
+							       : m->nr_pod_labels);
+	kbuf_strn(b, m->pod_labels, labels_len(m));
 	if (b->oom)
 		return;
 	len = (__u32)(b->len - at - 4);
@@ -119,6 +141,38 @@ static bool id_ok(const char *id)
 	return true;
 }
 
+/* The record's tail (ip, cmdline, healthcheck, pod labels), if it has one. */
+static bool decode_tail(struct ctparse *c, struct kcap_ct_meta *m)
+{
+	__u32 flags, nr, total, nul = 0, i;
+	const char *s;
+	__u16 n;
+
+	if (c->k.pos >= c->k.len)
+		return true;
+	if (!get_str(c, m->ip, sizeof(m->ip), "ip") ||
+	    !get_str(c, m->cmdline, sizeof(m->cmdline), "cmdline") ||
+	    !get_str(c, m->healthcheck, sizeof(m->healthcheck), "healthcheck"))
+		return false;
+	flags = kp_u32(&c->k);
+	nr = kp_u32(&c->k);
+	total = kp_u32(&c->k);
+	s = kp_strp(&c->k, &n);
+	if (c->k.bad || !s)
+		return bad(c, "the pod labels run past the record");
+	if (n > sizeof(m->pod_labels) || nr > total)
+		return bad(c, "pod labels: %u bytes, %u of %u labels", n, nr, total);
+	for (i = 0; i < n; i++)
+		nul += s[i] == '\0';
+	if (nul != 2 * nr || (n && s[n - 1] != '\0'))
+		return bad(c, "pod labels: %u bytes are not %u key and value pairs", n, nr);
+	memcpy(m->pod_labels, s, n);
+	m->has_pod_labels = flags & CT_HAS_POD_LABELS;
+	m->nr_pod_labels = nr;
+	m->nr_pod_labels_total = total;
+	return true;
+}
+
 /* One record's fields from c->k (the record alone) into @m, which owns
  * its mounts on success and nothing on failure. */
 static bool decode(struct ctparse *c, struct kcap_ct_meta *m)
@@ -153,7 +207,7 @@ static bool decode(struct ctparse *c, struct kcap_ct_meta *m)
 		return bad(c, "%u mounts of %u, at most %u kept", n, total, KCAP_CT_MAX_MOUNTS);
 	m->nr_mounts_total = total;
 	if (!n)
-		return true;
+		return decode_tail(c, m);
 	m->mounts = calloc(n, sizeof(*m->mounts));
 	if (!m->mounts)
 		return bad(c, "out of memory for %u mounts", n);
@@ -177,6 +231,12 @@ static bool decode(struct ctparse *c, struct kcap_ct_meta *m)
 		return false;
 	}
 	m->nr_mounts = n;
+	if (!decode_tail(c, m)) {
+		free(m->mounts);
+		m->mounts = NULL;
+		m->nr_mounts = 0;
+		return false;
+	}
 	return true;
 }
 

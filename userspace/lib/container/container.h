@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Container metadata from the state files container runtimes keep on the
- * node: docker's per-container JSON under its data root, the state
- * directories of runc and crun (also the ones containerd's runc shim uses)
- * and the OCI bundle's config.json with the annotations containerd's CRI
- * plugin writes for a Kubernetes pod. Files only: no daemon API, no
- * network. docs/containers.md says which file and key each field comes
- * from.
+ * node: docker's per-container JSON under its data root, containers/storage
+ * (podman, CRI-O), the state directories of runc and crun (also the ones
+ * containerd's runc shim uses) and the OCI bundle's config.json with the
+ * annotations containerd's CRI plugin or CRI-O writes for a Kubernetes pod.
+ * Files only: no daemon API, no network. A lookup worker thread reads them
+ * for the event path and watches the state directories (inotify) to find
+ * containers as they start. docs/containers.md says which file and key each
+ * field comes from.
  *
  * Private to libkcap. The folder uses no other folder of the library.
  */
@@ -30,6 +32,10 @@
 #define KCAP_CT_MAX_MOUNTS 32	    /* mounts kept; nr_mounts_total counts them all */
 #define KCAP_CT_MAX_ROOTS 8	    /* state directories searched */
 #define KCAP_CT_MAX_FILE (4u << 20) /* a state or config file larger than this is refused */
+#define KCAP_CT_IP_LEN 48	    /* an IPv4 or IPv6 address as text */
+#define KCAP_CT_CMDLINE_LEN 512	    /* container.cmdline: longer ones are cut (display only) */
+#define KCAP_CT_HEALTH_LEN 256	    /* container.healthcheck: longer ones are cut */
+#define KCAP_CT_LABELS_LEN 2048	    /* pod labels kept, "key\0value\0" pairs */
 
 struct kcap_ct_paths {
 	/*
@@ -46,11 +52,18 @@ struct kcap_ct_paths {
 	 * crun's.
 	 */
 	const char *oci_roots[KCAP_CT_MAX_ROOTS + 1];
+	/*
+	 * containers/storage's graph root and run root (podman, CRI-O; see
+	 * storage.c); NULL to skip. Searched after docker, before the OCI
+	 * roots (which hold the same containers with less in them).
+	 */
+	const char *storage_root;
+	const char *storage_runroot;
 };
 
 /* Debian's defaults: docker.io's data root, runc's and crun's root as root,
- * and the roots containerd's runc shim uses for the k8s.io and default
- * namespaces. */
+ * the roots containerd's runc shim uses for the k8s.io and default
+ * namespaces, and containers/storage's roots as root (podman, CRI-O). */
 KCAP_HIDDEN extern const struct kcap_ct_paths kcap__ct_default_paths;
 
 struct kcap_ct_mount {
@@ -62,7 +75,7 @@ struct kcap_ct_mount {
 
 struct kcap_ct_meta {
 	char id[KCAP_CT_ID_LEN];
-	char runtime[16];	       /* "docker", "runc", "crun" */
+	char runtime[16];	       /* "docker", "podman", "cri-o", "runc", "crun" */
 	char name[KCAP_CT_NAME_LEN];   /* container.name */
 	char image[KCAP_CT_IMAGE_LEN]; /* container.image, as the runtime recorded it */
 	char image_repository[KCAP_CT_IMAGE_LEN];
@@ -84,7 +97,26 @@ struct kcap_ct_meta {
 	/* not the readers': events the consumer (state/) saw of this
 	 * container before this result reached it; 0 from a lookup */
 	uint64_t waited_events;
+	/* added with podman and CRI-O; "" when the runtime does not record them */
+	char ip[KCAP_CT_IP_LEN];	      /* container.ip */
+	char cmdline[KCAP_CT_CMDLINE_LEN];    /* container.cmdline: the command, args */
+	char healthcheck[KCAP_CT_HEALTH_LEN]; /* container.healthcheck (docker) */
+	/*
+	 * The pod's labels (k8s.pod.labels), sorted by key, as "key\0value\0"
+	 * pairs in nr_pod_labels; nr_pod_labels_total counts those that did
+	 * not fit too. has_pod_labels: the runtime records them (CRI-O).
+	 */
+	bool has_pod_labels;
+	unsigned int nr_pod_labels, nr_pod_labels_total;
+	char pod_labels[KCAP_CT_LABELS_LEN];
+	/* the readers' own, while reading */
+	unsigned char
+	    ann_privileged; /* 0 none, 1 false, 2 true (io.podman.annotations.privileged) */
+	bool crio;	    /* CRI-O's annotations seen */
 };
+
+/* kcap__ct_pod_label() - the value of pod label @key in @m, NULL if none. */
+KCAP_HIDDEN const char *kcap__ct_pod_label(const struct kcap_ct_meta *m, const char *key);
 
 /*
  * kcap__ct_lookup() - fills @out with the metadata of container @id from the
@@ -122,7 +154,7 @@ KCAP_HIDDEN int kcap__ct_parse_time(const char *s, uint64_t *ns);
  */
 struct kcap_ct_cache;
 
-#define KCAP_CT_CACHE_MAX 65536 /* entries; each about 3 KiB plus its mounts */
+#define KCAP_CT_CACHE_MAX 65536 /* entries; each about 6 KiB plus its mounts */
 
 /* kcap__ct_cache_new() - a cache of at most @capacity containers looked up
  * under @paths (copied; the strings must outlive the cache; NULL for the
@@ -152,8 +184,7 @@ KCAP_HIDDEN unsigned int kcap__ct_cache_size(const struct kcap_ct_cache *c);
  * used), NULL when not cached; never looks up. Valid until the next get,
  * insert or forget.
  */
-KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_cache_find(struct kcap_ct_cache *c,
-							   const char *id);
+KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_cache_find(struct kcap_ct_cache *c, const char *id);
 
 /*
  * kcap__ct_cache_insert() - caches @m, a successful lookup done elsewhere
@@ -172,25 +203,53 @@ KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_cache_insert(struct kcap_ct_cach
  */
 struct kcap_ct_worker;
 
+enum kcap_ct_result_kind {
+	KCAP_CT_ASKED,	 /* the answer to kcap__ct_worker_request() */
+	KCAP_CT_NOTICED, /* a container the watch saw appear or change: found (err 0) */
+	KCAP_CT_GONE,	 /* a container directory the watch saw deleted (err -ENOENT) */
+};
+
 struct kcap_ct_result {
 	struct kcap_ct_result *next;
+	enum kcap_ct_result_kind kind;
 	int err; /* kcap__ct_lookup()'s return; meta.id is the id asked for either way */
 	struct kcap_ct_meta meta;
 };
 
-/* kcap__ct_worker_new() - starts the thread; at most @queue ids wait.
+/* Watch the state roots with inotify and deliver containers as they appear
+ * (watch.c); without it, the worker answers requests only. */
+#define KCAP_CT_WATCH 1u
+
+/* kcap__ct_worker_new() - starts the thread; at most @queue ids wait;
+ * @flags 0 or KCAP_CT_WATCH (ignored where inotify cannot be had).
  * NULL with errno (EINVAL, ENOMEM, pthread_create()'s error). */
 KCAP_HIDDEN struct kcap_ct_worker *kcap__ct_worker_new(const struct kcap_ct_paths *paths,
-						       unsigned int queue);
+						       unsigned int queue, unsigned int flags);
+
+/* kcap__ct_worker_rescan() - asks the thread to look every container of
+ * the watched roots up, as after lost inotify events (IN_Q_OVERFLOW). */
+KCAP_HIDDEN void kcap__ct_worker_rescan(struct kcap_ct_worker *w);
+
+struct kcap_ct_counters {
+	uint64_t noticed; /* KCAP_CT_NOTICED results delivered */
+	uint64_t gone;	  /* KCAP_CT_GONE results delivered */
+	uint64_t rescans; /* whole rescans (overflow, kcap__ct_worker_rescan()) */
+	uint64_t dropped; /* noticed containers not looked up (too many waiting for a
+			   * try) or results dropped (too many untaken) */
+	bool watching;	  /* the inotify watch runs */
+};
+
+/* kcap__ct_worker_counters() - the watch's counters, read without the lock. */
+KCAP_HIDDEN void kcap__ct_worker_counters(struct kcap_ct_worker *w, struct kcap_ct_counters *c);
 
 /* kcap__ct_worker_request() - queues @id and returns at once: 0, -EAGAIN
  * when the queue is full, -EINVAL. Deduplication is the caller's (it knows
  * which ids are in flight). */
 KCAP_HIDDEN int kcap__ct_worker_request(struct kcap_ct_worker *w, const char *id);
 
-/* kcap__ct_worker_results() - the lookups finished since the last call,
- * a list the caller owns (kcap__ct_result_free()); NULL, without taking the
- * lock, when none. */
+/* kcap__ct_worker_results() - the lookups finished and the containers
+ * noticed or gone since the last call, oldest first, a list the caller owns
+ * (kcap__ct_result_free()); NULL, without taking the lock, when none. */
 KCAP_HIDDEN struct kcap_ct_result *kcap__ct_worker_results(struct kcap_ct_worker *w);
 KCAP_HIDDEN void kcap__ct_result_free(struct kcap_ct_result *r);
 

@@ -3,10 +3,12 @@
  * docker's per-container state, <data-root>/containers/<id>/:
  *
  *   config.v2.json  "Name" ("/web"), "Image" (the image config digest),
- *                   "Config": {"Image" (the reference as given to docker
- *                   run), "Labels"}, "State": {"StartedAt"}, "MountPoints":
- *                   {dest: {"Source", "Destination", "RW", "Propagation",
- *                   "Name", "Driver"}}
+ *                   "Path" and "Args" (the command), "Config": {"Image"
+ *                   (the reference as given to docker run), "Labels",
+ *                   "Healthcheck": {"Test"}}, "State": {"StartedAt"},
+ *                   "NetworkSettings": {"IPAddress", "Networks": {name:
+ *                   {"IPAddress"}}}, "MountPoints": {dest: {"Source",
+ *                   "Destination", "RW", "Propagation", "Name", "Driver"}}
  *   hostconfig.json "Privileged"
  *
  * dockerd writes both when a container is created and rewrites them as its
@@ -61,6 +63,90 @@ static int docker_mount(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, j
 	return err;
 }
 
+/* container.cmdline: "Path" and "Args" joined by spaces, as Falco does. */
+static int docker_cmdline(struct kcap_ct_meta *m, json_t *cfg)
+{
+	json_t *path, *args, *v;
+	size_t i;
+	int err;
+
+	if ((err = ct_get(m, cfg, "Path", JSON_STRING, &path, "config.v2.json")) ||
+	    (err = ct_get(m, cfg, "Args", JSON_ARRAY, &args, "config.v2.json")))
+		return err;
+	if (path)
+		ct_append(m->cmdline, sizeof(m->cmdline), json_string_value(path));
+	json_array_foreach(args, i, v) {
+		if (!json_is_string(v))
+			return ct_err(m, EINVAL, "config.v2.json: an argument is not a string");
+		ct_append(m->cmdline, sizeof(m->cmdline), json_string_value(v));
+	}
+	return 0;
+}
+
+/*
+ * container.healthcheck from Config.Healthcheck.Test: ["CMD", args...] is
+ * the args, ["CMD-SHELL", cmd] is "/bin/sh -c cmd", ["NONE"] (disabled)
+ * is "NONE"; an empty Test (inherited from the image, not recorded here)
+ * leaves it missing.
+ */
+static int docker_health(struct kcap_ct_meta *m, json_t *config)
+{
+	json_t *hc, *test, *v;
+	const char *kind;
+	size_t i;
+	int err;
+
+	if ((err = ct_get(m, config, "Healthcheck", JSON_OBJECT, &hc, "config.v2.json Config")) ||
+	    (err = ct_get(m, hc, "Test", JSON_ARRAY, &test, "config.v2.json Healthcheck")))
+		return err;
+	json_array_foreach(test, i, v) {
+		if (!json_is_string(v))
+			return ct_err(m, EINVAL, "config.v2.json: Healthcheck.Test is not strings");
+	}
+	if (!json_array_size(test))
+		return 0;
+	kind = json_string_value(json_array_get(test, 0));
+	if (!strcmp(kind, "NONE")) {
+		snprintf(m->healthcheck, sizeof(m->healthcheck), "NONE");
+	} else if (!strcmp(kind, "CMD-SHELL")) {
+		ct_append(m->healthcheck, sizeof(m->healthcheck), "/bin/sh -c");
+		for (i = 1; i < json_array_size(test); i++)
+			ct_append(m->healthcheck, sizeof(m->healthcheck),
+				  json_string_value(json_array_get(test, i)));
+	} else if (!strcmp(kind, "CMD")) {
+		for (i = 1; i < json_array_size(test); i++)
+			ct_append(m->healthcheck, sizeof(m->healthcheck),
+				  json_string_value(json_array_get(test, i)));
+	}
+	return 0;
+}
+
+/* container.ip: NetworkSettings.IPAddress (the default bridge), else the
+ * first network's address. */
+static int docker_ip(struct kcap_ct_meta *m, json_t *cfg)
+{
+	json_t *ns, *nets, *net;
+	const char *name;
+	int err;
+
+	if ((err = ct_get(m, cfg, "NetworkSettings", JSON_OBJECT, &ns, "config.v2.json")) ||
+	    (err = ct_str(m, ns, "IPAddress", m->ip, sizeof(m->ip),
+			  "config.v2.json: NetworkSettings.IPAddress")) ||
+	    (err = ct_get(m, ns, "Networks", JSON_OBJECT, &nets, "config.v2.json NetworkSettings")))
+		return err;
+	json_object_foreach(nets, name, net) {
+		if (m->ip[0])
+			break;
+		if (!json_is_object(net))
+			return ct_err(m, EINVAL, "config.v2.json: network %s is not an object",
+				      name);
+		if ((err = ct_str(m, net, "IPAddress", m->ip, sizeof(m->ip),
+				  "config.v2.json: a network's IPAddress")))
+			return err;
+	}
+	return 0;
+}
+
 static int docker_config(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, json_t *cfg)
 {
 	json_t *config, *labels, *state, *mps, *v;
@@ -99,7 +185,9 @@ static int docker_config(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, 
 		if ((err = docker_mount(p, m, v)))
 			return err;
 	}
-	return 0;
+	if ((err = docker_cmdline(m, cfg)) || (err = docker_health(m, config)))
+		return err;
+	return docker_ip(m, cfg);
 }
 
 int ct_docker(const struct kcap_ct_paths *p, const char *dir, struct kcap_ct_meta *m)

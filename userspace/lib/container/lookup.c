@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kcap__ct_lookup(): a container id to its metadata, asking each runtime's
- * state directory in turn (docker first: its containers also have an OCI
- * state directory, with less in it).
+ * state directory in turn: docker first, then containers/storage (podman,
+ * CRI-O), then the OCI runtimes' roots, since a container of the first
+ * three also has an OCI state directory, with less in it.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ct.h"
@@ -21,10 +23,11 @@ const struct kcap_ct_paths kcap__ct_default_paths = {
 	    "/run/containerd/runc/default", /* ctr's namespace */
 	    NULL,
 	},
+    .storage_root = "/var/lib/containers/storage", /* containers/storage's graphroot */
+    .storage_runroot = "/run/containers/storage",  /* and runroot, as root */
 };
 
-/* runc's rule for ids: letters, digits, '_', '+', '-', '.'; never "." or "..". */
-static bool valid_id(const char *id)
+bool ct_valid_id(const char *id)
 {
 	size_t n = strlen(id), i;
 
@@ -58,15 +61,61 @@ static int try_dir(const struct kcap_ct_paths *p, const char *id, char *dir,
 	return err;
 }
 
+/* try_dir()'s shape for ct_storage(), which finds its files by id. */
+static int storage_reader(const struct kcap_ct_paths *p, const char *dir, struct kcap_ct_meta *m)
+{
+	(void)dir;
+	return ct_storage(p, m->id, m);
+}
+
+/*
+ * A CRI-O container's own labels are kubelet's (io.kubernetes.*); the
+ * pod's labels are its sandbox's: looked up once (a sandbox's own sandbox
+ * id is itself). A sandbox that cannot be read leaves the labels unknown,
+ * not the lookup failed.
+ */
+static int lookup(const struct kcap_ct_paths *p, const char *id, struct kcap_ct_meta *out,
+		  bool follow);
+
+static int sandbox_labels(const struct kcap_ct_paths *p, struct kcap_ct_meta *m, int err,
+			  bool follow)
+{
+	struct kcap_ct_meta *sb;
+
+	if (err || !follow || !m->crio || strcmp(m->container_type, "container") ||
+	    !m->sandbox_id[0] || !strcmp(m->sandbox_id, m->id))
+		return err;
+	m->has_pod_labels = false;
+	m->nr_pod_labels = m->nr_pod_labels_total = 0;
+	sb = malloc(sizeof(*sb));
+	if (!sb)
+		return 0;
+	/* not followed further: a sandbox naming another is not one */
+	if (!lookup(p, m->sandbox_id, sb, false) && !strcmp(sb->container_type, "sandbox")) {
+		m->has_pod_labels = sb->has_pod_labels;
+		m->nr_pod_labels = sb->nr_pod_labels;
+		m->nr_pod_labels_total = sb->nr_pod_labels_total;
+		memcpy(m->pod_labels, sb->pod_labels, sizeof(m->pod_labels));
+	}
+	kcap__ct_meta_release(sb);
+	free(sb);
+	return 0;
+}
+
 int kcap__ct_lookup(const struct kcap_ct_paths *paths, const char *id, struct kcap_ct_meta *out)
 {
-	const struct kcap_ct_paths *p = paths ? paths : &kcap__ct_default_paths;
+	return lookup(paths ? paths : &kcap__ct_default_paths, id, out, true);
+}
+
+static int lookup(const struct kcap_ct_paths *p, const char *id, struct kcap_ct_meta *out,
+		  bool follow)
+{
 	char dir[PATH_MAX];
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!id || !valid_id(id))
+	if (!id || !ct_valid_id(id))
 		return ct_err(out, EINVAL, "not a container id");
 	if (p->docker_root) {
 		if ((err = ct_path(p, out, dir, "%s/containers/%s", p->docker_root, id)))
@@ -75,12 +124,17 @@ int kcap__ct_lookup(const struct kcap_ct_paths *paths, const char *id, struct kc
 		if (err <= 0)
 			return err;
 	}
+	if (p->storage_root || p->storage_runroot) {
+		err = try_dir(p, id, NULL, storage_reader, out);
+		if (err <= 0)
+			return sandbox_labels(p, out, err, follow);
+	}
 	for (i = 0; i < KCAP_CT_MAX_ROOTS && p->oci_roots[i]; i++) {
 		if ((err = ct_path(p, out, dir, "%s/%s", p->oci_roots[i], id)))
 			return err;
 		err = try_dir(p, id, dir, ct_oci, out);
 		if (err <= 0)
-			return err;
+			return sandbox_labels(p, out, err, follow);
 	}
 	kcap__ct_meta_release(out);
 	memset(out, 0, sizeof(*out));

@@ -91,10 +91,9 @@ static bool has_string(json_t *arr, const char *s)
 	return false;
 }
 
-/* An OCI runtime spec (config.json): annotations, mounts, privileged. */
-static int oci_spec(struct kcap_ct_meta *m, json_t *spec)
+int ct_oci_spec(struct kcap_ct_meta *m, json_t *spec)
 {
-	json_t *ann, *v, *mounts, *process, *caps, *bounding, *lnx, *seccomp, *masked;
+	json_t *ann, *v, *mounts, *process, *args, *caps, *bounding, *lnx, *seccomp, *masked;
 	const char *key;
 	size_t i;
 	int err;
@@ -115,15 +114,24 @@ static int oci_spec(struct kcap_ct_meta *m, json_t *spec)
 			return err;
 	}
 	if ((err = ct_get(m, spec, "process", JSON_OBJECT, &process, "config.json")) ||
-	    (err = ct_get(m, process, "capabilities", JSON_OBJECT, &caps, "config.json process")) ||
+	    (err = ct_get(m, process, "args", JSON_ARRAY, &args, "config.json process")))
+		return err;
+	/* container.cmdline: the process's arguments, cut to fit */
+	m->cmdline[0] = '\0';
+	json_array_foreach(args, i, v) {
+		if (!json_is_string(v))
+			return ct_err(m, EINVAL, "config.json: a process argument is not a string");
+		ct_append(m->cmdline, sizeof(m->cmdline), json_string_value(v));
+	}
+	if ((err = ct_get(m, process, "capabilities", JSON_OBJECT, &caps, "config.json process")) ||
 	    (err =
 		 ct_get(m, caps, "bounding", JSON_ARRAY, &bounding, "config.json capabilities")) ||
 	    (err = ct_get(m, spec, "linux", JSON_OBJECT, &lnx, "config.json")) ||
 	    (err = ct_get(m, lnx, "seccomp", JSON_OBJECT, &seccomp, "config.json linux")) ||
 	    (err = ct_get(m, lnx, "maskedPaths", JSON_ARRAY, &masked, "config.json linux")))
 		return err;
-	m->privileged = has_string(bounding, "CAP_SYS_ADMIN") && !seccomp &&
-			(!masked || !json_array_size(masked));
+	ct_privileged(m, has_string(bounding, "CAP_SYS_ADMIN") && !seccomp &&
+			     (!masked || !json_array_size(masked)));
 	return 0;
 }
 
@@ -224,8 +232,8 @@ static int runc_state(struct kcap_ct_meta *m, json_t *st)
 	    (err = ct_get(m, config, "seccomp", JSON_OBJECT, &seccomp, "state.json config")) ||
 	    (err = ct_get(m, config, "mask_paths", JSON_ARRAY, &masked, "state.json config")))
 		return err;
-	m->privileged = has_string(bounding, "CAP_SYS_ADMIN") && !seccomp &&
-			(!masked || !json_array_size(masked));
+	ct_privileged(m, has_string(bounding, "CAP_SYS_ADMIN") && !seccomp &&
+			     (!masked || !json_array_size(masked)));
 	return 0;
 }
 
@@ -253,7 +261,7 @@ static int crun_status(const struct kcap_ct_paths *p, const char *dir, struct kc
 		return ct_err(m, ENOENT, "%s: crun's container has no config.json", dir);
 	if (err)
 		return err;
-	err = oci_spec(m, spec);
+	err = ct_oci_spec(m, spec);
 	json_decref(spec);
 	return err;
 }

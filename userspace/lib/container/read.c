@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,7 +65,7 @@ static int read_all(int fd, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-int ct_load(struct kcap_ct_meta *m, const char *path, json_t **root)
+static int load(struct kcap_ct_meta *m, const char *path, json_t **root, json_type want)
 {
 	json_error_t jerr;
 	struct stat st;
@@ -117,12 +118,23 @@ int ct_load(struct kcap_ct_meta *m, const char *path, json_t **root)
 	if (!*root)
 		return ct_err(m, EINVAL, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
 			      jerr.text);
-	if (!json_is_object(*root)) {
+	if (json_typeof(*root) != want) {
 		json_decref(*root);
 		*root = NULL;
-		return ct_err(m, EINVAL, "%s: not a JSON object", path);
+		return ct_err(m, EINVAL, "%s: not a JSON %s", path,
+			      want == JSON_OBJECT ? "object" : "array");
 	}
 	return 0;
+}
+
+int ct_load(struct kcap_ct_meta *m, const char *path, json_t **root)
+{
+	return load(m, path, root, JSON_OBJECT);
+}
+
+int ct_load_array(struct kcap_ct_meta *m, const char *path, json_t **root)
+{
+	return load(m, path, root, JSON_ARRAY);
 }
 
 static const char *type_name(json_type t)
@@ -224,8 +236,9 @@ void kcap__ct_meta_release(struct kcap_ct_meta *m)
 
 /* Kubernetes metadata: containerd's CRI plugin writes these annotations into
  * the OCI spec; kubelet's docker integration (dockershim, cri-dockerd) puts
- * the pod's in docker labels. container.name of a docker container stays
- * its docker name, as in Falco. */
+ * the pod's in docker labels, and CRI-O copies the same labels into the
+ * spec as annotations. container.name of a docker container stays its
+ * docker name, as in Falco. */
 static const struct {
 	const char *key;
 	size_t off, len;
@@ -244,18 +257,183 @@ static const struct {
     F("io.kubernetes.pod.name", pod_name),
     F("io.kubernetes.pod.namespace", pod_namespace),
     F("io.kubernetes.pod.uid", pod_uid),
+    /* CRI-O (pkg/annotations in its source; docs/containers.md) */
+    F("io.kubernetes.cri-o.SandboxID", sandbox_id),
+    F("io.kubernetes.cri-o.ContainerType", container_type),
+    F("io.kubernetes.cri-o.IP.0", ip),
 #undef F
 };
+
+/* A JSON annotation value (CRI-O's Metadata and Labels): an object. */
+static int ann_json(struct kcap_ct_meta *m, const char *key, const char *value, size_t len,
+		    json_t **obj)
+{
+	json_error_t jerr;
+
+	*obj = json_loadb(value, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*obj)
+		return ct_err(m, EINVAL, "annotation %s: column %d: %s", key, jerr.column,
+			      jerr.text);
+	if (!json_is_object(*obj)) {
+		json_decref(*obj);
+		*obj = NULL;
+		return ct_err(m, EINVAL, "annotation %s is not a JSON object", key);
+	}
+	return 0;
+}
+
+static int ann_crio(struct kcap_ct_meta *m, const char *key, const char *value, size_t len)
+{
+	const char *k = key + strlen("io.kubernetes.cri-o.");
+	char when[64], id[KCAP_CT_DIGEST_LEN];
+	json_t *obj;
+	int err;
+
+	if (!strcmp(k, "ImageName")) {
+		m->crio = true;
+		/* "some name of the image": "" for an image run by id */
+		return len ? ct_copy(m, m->image, sizeof(m->image), value, len, key) : 0;
+	}
+	if (!strcmp(k, "Image")) {
+		/* the image as the pod asked for it: only without a name */
+		m->crio = true;
+		return m->image[0] ? 0 : ct_copy(m, m->image, sizeof(m->image), value, len, key);
+	}
+	if (!strcmp(k, "ImageRef")) {
+		m->crio = true;
+		if ((err = ct_copy(m, id, sizeof(id), value, len, key)))
+			return err;
+		snprintf(m->image_id, sizeof(m->image_id), "%s",
+			 strncmp(id, "sha256:", 7) ? id : id + 7);
+		return 0;
+	}
+	if (!strcmp(k, "Created")) {
+		/* podman writes it too; the runtime's own creation time wins */
+		if (m->start_ts)
+			return 0;
+		if ((err = ct_copy(m, when, sizeof(when), value, len, key)))
+			return err;
+		if (kcap__ct_parse_time(when, &m->start_ts))
+			return ct_err(m, EINVAL, "annotation %s is not an RFC 3339 time", key);
+		return 0;
+	}
+	if (!strcmp(k, "Metadata")) {
+		/* {"name": container (or, for the sandbox, pod) name, "attempt": N} */
+		m->crio = true;
+		if ((err = ann_json(m, key, value, len, &obj)))
+			return err;
+		err = ct_str(m, obj, "name", m->name, sizeof(m->name), key);
+		json_decref(obj);
+		return err;
+	}
+	if (!strcmp(k, "Labels")) {
+		/* the sandbox's are the pod's labels; a container's, kubelet's own */
+		m->crio = true;
+		if ((err = ann_json(m, key, value, len, &obj)))
+			return err;
+		err = ct_pod_labels(m, obj, key);
+		json_decref(obj);
+		return err;
+	}
+	return 0;
+}
 
 int ct_annotation(struct kcap_ct_meta *m, const char *key, const char *value, size_t value_len)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ann_fields) / sizeof(ann_fields[0]); i++)
-		if (!strcmp(key, ann_fields[i].key))
+		if (!strcmp(key, ann_fields[i].key)) {
+			if (!strncmp(key, "io.kubernetes.cri-o.", 20))
+				m->crio = true;
 			return ct_copy(m, (char *)m + ann_fields[i].off, ann_fields[i].len, value,
 				       value_len, ann_fields[i].key);
+		}
+	if (!strncmp(key, "io.kubernetes.cri-o.", 20))
+		return ann_crio(m, key, value, value_len);
+	if (!strcmp(key, "io.podman.annotations.privileged")) {
+		/* podman writes "TRUE" or "FALSE" */
+		m->ann_privileged = value_len == 4 && !strncasecmp(value, "true", 4) ? 2 : 1;
+		return 0;
+	}
 	return 0;
+}
+
+void ct_privileged(struct kcap_ct_meta *m, bool looks)
+{
+	m->privileged = m->ann_privileged ? m->ann_privileged == 2 : looks;
+}
+
+void ct_append(char *dst, size_t len, const char *src)
+{
+	size_t used = strlen(dst);
+
+	if (used && used + 1 < len)
+		dst[used++] = ' ';
+	snprintf(dst + used, len - used, "%s", src);
+}
+
+struct label {
+	const char *key, *value;
+};
+
+static int label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct label *)a)->key, ((const struct label *)b)->key);
+}
+
+int ct_pod_labels(struct kcap_ct_meta *m, json_t *labels, const char *what)
+{
+	struct label *l;
+	size_t n = json_object_size(labels), i = 0, used = 0, kl, vl;
+	const char *key;
+	json_t *v;
+
+	m->has_pod_labels = true;
+	m->nr_pod_labels = m->nr_pod_labels_total = 0;
+	if (!n)
+		return 0;
+	l = calloc(n, sizeof(*l));
+	if (!l)
+		return ct_err(m, ENOMEM, "out of memory for %zu labels", n);
+	json_object_foreach(labels, key, v) {
+		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+			free(l);
+			return ct_err(m, EINVAL, "%s: label \"%s\" is not a string", what, key);
+		}
+		l[i].key = key;
+		l[i++].value = json_string_value(v);
+	}
+	qsort(l, n, sizeof(*l), label_cmp);
+	for (i = 0; i < n; i++) {
+		kl = strlen(l[i].key);
+		vl = strlen(l[i].value);
+		m->nr_pod_labels_total++;
+		/* the labels that fit, in key order; the count says what is missing */
+		if (used + kl + vl + 2 > sizeof(m->pod_labels))
+			continue;
+		memcpy(m->pod_labels + used, l[i].key, kl + 1);
+		memcpy(m->pod_labels + used + kl + 1, l[i].value, vl + 1);
+		used += kl + vl + 2;
+		m->nr_pod_labels++;
+	}
+	free(l);
+	return 0;
+}
+
+const char *kcap__ct_pod_label(const struct kcap_ct_meta *m, const char *key)
+{
+	const char *p = m->pod_labels;
+	unsigned int i;
+
+	for (i = 0; i < m->nr_pod_labels; i++) {
+		const char *v = p + strlen(p) + 1;
+
+		if (!strcmp(p, key))
+			return v;
+		p = v + strlen(v) + 1;
+	}
+	return NULL;
 }
 
 static int digits(const char **s, int n, int *v)

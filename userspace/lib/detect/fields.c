@@ -192,7 +192,7 @@ static const struct fdef fields[] = {
 	{ { "container.image.tag", S, 0, "image tag" CT }, F_CT_IMAGE_TAG },
 	{ { "container.image.digest", S, 0, "image digest (sha256:...) of the reference" CT },
 	  F_CT_IMAGE_DIGEST },
-	{ { "container.image.id", S, 0, "image id, hex (docker only)" CT }, F_CT_IMAGE_ID },
+	{ { "container.image.id", S, 0, "image id, hex (docker, podman, CRI-O)" CT }, F_CT_IMAGE_ID },
 	{ { "container.privileged", B, 0, "a privileged container" CT }, F_CT_PRIVILEGED },
 	{ { "container.mounts", S, 0,
 	    "the container's mounts, comma-separated source:dest:mode:rdwr:propagation" CT },
@@ -225,6 +225,24 @@ static const struct fdef fields[] = {
 	  F_K8S_POD_UID },
 	{ { "k8s.pod.name", S, 0, "Kubernetes pod name" CT }, F_K8S_POD_NAME },
 	{ { "k8s.ns.name", S, 0, "Kubernetes namespace" CT }, F_K8S_NS_NAME },
+	{ { "container.ip", S, 0, "container's IP address (docker; CRI-O's pod address)" CT },
+	  F_CT_IP },
+	{ { "container.cmdline", S, 0,
+	    "container's command and arguments (docker, crun, podman, CRI-O; not runc's)" CT },
+	  F_CT_CMDLINE },
+	{ { "container.healthcheck", S, 0,
+	    "docker health check command, NONE when disabled; missing when none is set" CT },
+	  F_CT_HEALTHCHECK },
+	{ { "k8s.pod.labels", S, 0,
+	    "pod labels as key:value, comma-separated, without io.kubernetes.* (CRI-O)" CT },
+	  F_K8S_POD_LABELS },
+	{ { "k8s.pod.label", S, KCAP_FF_NAME,
+	    "one pod label (k8s.pod.label.app, k8s.pod.label[app.kubernetes.io/name]) (CRI-O)" CT },
+	  F_K8S_POD_LABEL },
+	{ { "k8s.pod.sandbox_id", S, 0, "pod sandbox container id, 12 characters" CT },
+	  F_K8S_POD_SANDBOX_ID },
+	{ { "k8s.pod.full_sandbox_id", S, 0, "pod sandbox container id" CT },
+	  F_K8S_POD_FULL_SANDBOX_ID },
 };
 
 #undef S
@@ -953,6 +971,32 @@ static const char *mounts_text(const struct kcap_ct_meta *m, char *buf, size_t l
 	return buf;
 }
 
+/* k8s.pod.labels as Falco writes them: key:value (key alone for an empty
+ * value) joined by ", ", in key order, without the io.kubernetes.* labels
+ * kubelet adds and annotation.* ones; as many as fit in @len bytes. */
+static const char *pod_labels_text(const struct kcap_ct_meta *m, char *buf, size_t len)
+{
+	const char *k = m->pod_labels, *val;
+	size_t used = 0;
+	unsigned int i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr_pod_labels; i++, k = val + strlen(val) + 1) {
+		val = k + strlen(k) + 1;
+		if (!strncmp(k, "io.kubernetes.", 14) || !strncmp(k, "annotation.", 11))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s%s%s", used ? ", " : "", k,
+			     val[0] ? ":" : "", val);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0'; /* not cut in the middle of a label */
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 /* container.type: the cgroup names the manager (containerd, cri-o, podman,
  * cri); where it says docker only because the id is bare, the state files
  * say which runtime keeps the container (docker, runc, crun). */
@@ -1017,6 +1061,31 @@ static bool field_ct(struct kevctx *c, const struct kfieldref *ref, struct kval 
 		return m->pod_name[0] && put_str(v, m->pod_name);
 	case F_K8S_NS_NAME:
 		return m->pod_namespace[0] && put_str(v, m->pod_namespace);
+	case F_CT_IP:
+		return m->ip[0] && put_str(v, m->ip);
+	case F_CT_CMDLINE:
+		return m->cmdline[0] && put_str(v, m->cmdline);
+	case F_CT_HEALTHCHECK:
+		return m->healthcheck[0] && put_str(v, m->healthcheck);
+	case F_K8S_POD_LABELS:
+		return m->has_pod_labels && put_str(v, pod_labels_text(m, scratch(c), 4096));
+	case F_K8S_POD_LABEL: {
+		const char *val;
+
+		/* Falco: "" for a label the pod does not have */
+		if (!m->has_pod_labels || !ref->arg)
+			return false;
+		val = kcap__ct_pod_label(m, ref->arg);
+		return put_str(v, val ? val : "");
+	}
+	case F_K8S_POD_SANDBOX_ID:
+		if (!m->sandbox_id[0])
+			return false;
+		buf = scratch(c);
+		snprintf(buf, 4096, "%.12s", m->sandbox_id);
+		return put_str(v, buf);
+	case F_K8S_POD_FULL_SANDBOX_ID:
+		return m->sandbox_id[0] && put_str(v, m->sandbox_id);
 	default:
 		return false;
 	}

@@ -8,7 +8,12 @@
  * queued (once: an id in flight is not asked again) and the event goes on
  * without it; finished lookups are taken in at the next event of a
  * container thread. An id no runtime knows is asked again after
- * KST_CT_RETRY_NS (its state file may be written a moment later).
+ * KST_CT_RETRY_NS (its state file may be written a moment later). The
+ * worker also watches the runtimes' state directories (inotify) and
+ * delivers containers as they appear, unasked, and those whose directory
+ * is deleted, which are forgotten; the worker starts when a live state is
+ * seeded, so that containers started afterwards are usually known before
+ * their first event.
  *
  * Only live events are looked up: a capture file was recorded on another
  * machine, or earlier, and this machine's runtimes would name its
@@ -50,7 +55,8 @@ struct ctwait {
 
 struct kst_ct {
 	struct kcap_ct_paths paths;
-	char *strs[3 + KCAP_CT_MAX_ROOTS]; /* the copied path strings */
+	char *strs[4 + KCAP_CT_MAX_ROOTS]; /* the copied path strings */
+	bool watch;			   /* KCAP_CT_WATCH_ON */
 	struct kcap_ct_worker *worker;	   /* started at the first lookup */
 	struct kcap_ct_cache *cache;
 	struct ctwait *wait[KST_CT_BUCKETS];
@@ -114,12 +120,17 @@ int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 {
 	const char *const *roots = OPTS_GET(opts, oci_roots, NULL);
 	const char *docker = OPTS_GET(opts, docker_root, NULL);
+	const char *sroot = OPTS_GET(opts, storage_root, NULL);
+	const char *srun = OPTS_GET(opts, storage_runroot, NULL);
+	int watch = OPTS_GET(opts, container_watch, KCAP_CT_WATCH_ON);
 	struct kst_ct *ct;
 	unsigned int i;
 
 	st->ct_mode = OPTS_GET(opts, container_lookup, KCAP_CT_LOOKUP_LIVE);
 	if (st->ct_mode != KCAP_CT_LOOKUP_LIVE && st->ct_mode != KCAP_CT_LOOKUP_NEVER &&
 	    st->ct_mode != KCAP_CT_LOOKUP_ALWAYS)
+		return -EINVAL;
+	if (watch != KCAP_CT_WATCH_ON && watch != KCAP_CT_WATCH_OFF)
 		return -EINVAL;
 	if (roots)
 		for (i = 0; roots[i]; i++)
@@ -129,6 +140,7 @@ int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 	if (!ct)
 		return -ENOMEM;
 	ct->paths = kcap__ct_default_paths;
+	ct->watch = watch == KCAP_CT_WATCH_ON;
 	if (OPTS_GET(opts, container_root, NULL) &&
 	    !(ct->paths.host_root = dup_opt(ct, 0, opts->container_root)))
 		goto nomem;
@@ -136,9 +148,16 @@ int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 		ct->paths.docker_root = docker[0] ? dup_opt(ct, 1, docker) : NULL;
 	if (docker && docker[0] && !ct->paths.docker_root)
 		goto nomem;
+	if (sroot) /* "" skips it */
+		ct->paths.storage_root = sroot[0] ? dup_opt(ct, 2, sroot) : NULL;
+	if (srun)
+		ct->paths.storage_runroot = srun[0] ? dup_opt(ct, 3, srun) : NULL;
+	if ((sroot && sroot[0] && !ct->paths.storage_root) ||
+	    (srun && srun[0] && !ct->paths.storage_runroot))
+		goto nomem;
 	if (roots) {
 		for (i = 0; roots[i]; i++)
-			if (!(ct->paths.oci_roots[i] = dup_opt(ct, 3 + i, roots[i])))
+			if (!(ct->paths.oci_roots[i] = dup_opt(ct, 4 + i, roots[i])))
 				goto nomem;
 		ct->paths.oci_roots[i] = NULL;
 	}
@@ -193,10 +212,12 @@ static bool lookups_allowed(struct kcap_state *st, const struct kcap *h)
 
 static bool start(struct kst_ct *ct)
 {
+	unsigned int flags = ct->watch ? KCAP_CT_WATCH : 0;
+
 	if (ct->worker)
 		return true;
 	ct->cache = kcap__ct_cache_new(&ct->paths, KST_CT_CACHE);
-	ct->worker = ct->cache ? kcap__ct_worker_new(&ct->paths, KST_CT_QUEUE) : NULL;
+	ct->worker = ct->cache ? kcap__ct_worker_new(&ct->paths, KST_CT_QUEUE, flags) : NULL;
 	if (!ct->worker) {
 		kcap__ct_cache_free(ct->cache);
 		ct->cache = NULL;
@@ -206,15 +227,50 @@ static bool start(struct kst_ct *ct)
 }
 
 /* Takes in the worker's finished lookups. */
+/* @id's metadata is new or changed: the next writer call hands it over. */
+static void add_fresh(struct kst_ct *ct, const char *id)
+{
+	if (!ct->fresh)
+		ct->fresh = malloc(KST_CT_FRESH * sizeof(*ct->fresh));
+	if (ct->fresh && ct->nfresh < KST_CT_FRESH)
+		snprintf(ct->fresh[ct->nfresh++], sizeof(ct->fresh[0]), "%s", id);
+	else
+		ct->fresh_lost = true;
+}
+
 static void drain(struct kcap_state *st)
 {
 	struct kst_ct *ct = st->ct;
 	struct kcap_ct_result *list, *r;
+	const struct kcap_ct_meta *old;
 	struct ctwait **pp;
 
 	list = kcap__ct_worker_results(ct->worker);
 	for (r = list; r; r = r->next) {
 		pp = wait_link(ct, r->meta.id);
+		if (r->kind == KCAP_CT_GONE) {
+			/* its directory was deleted: the container has ended */
+			if (kcap__ct_cache_forget(ct->cache, r->meta.id))
+				st->stats.ct_forgotten++;
+			continue;
+		}
+		if (r->kind == KCAP_CT_NOTICED) {
+			st->stats.ct_noticed++;
+			/* a change to a known container keeps its count */
+			old = kcap__ct_cache_find(ct->cache, r->meta.id);
+			if (old)
+				r->meta.waited_events = old->waited_events;
+			if (*pp) {
+				r->meta.waited_events = (*pp)->events;
+				/* one in flight is removed when its answer comes */
+				if (!(*pp)->inflight)
+					wait_remove(ct, pp);
+			}
+			/* noticed by the watch: a capture file wants it too */
+			add_fresh(ct, r->meta.id);
+			kcap__ct_cache_insert(ct->cache, &r->meta);
+			continue;
+		}
 		if (r->err) {
 			st->stats.ct_failed++;
 			if (*pp) {
@@ -229,12 +285,7 @@ static void drain(struct kcap_state *st)
 			r->meta.waited_events = (*pp)->events;
 			wait_remove(ct, pp);
 		}
-		if (!ct->fresh)
-			ct->fresh = malloc(KST_CT_FRESH * sizeof(*ct->fresh));
-		if (ct->fresh && ct->nfresh < KST_CT_FRESH)
-			snprintf(ct->fresh[ct->nfresh++], sizeof(ct->fresh[0]), "%s", r->meta.id);
-		else
-			ct->fresh_lost = true;
+		add_fresh(ct, r->meta.id);
 		kcap__ct_cache_insert(ct->cache, &r->meta);
 	}
 	kcap__ct_result_free(list);
@@ -351,10 +402,12 @@ void kst_ct_seeded(struct kcap_state *st)
 
 	if (st->ct_mode == KCAP_CT_LOOKUP_NEVER || !lookups_allowed(st, NULL))
 		return;
+	/* the watch starts now, containers or not: it notices the next ones */
+	if (!start(st->ct))
+		return;
 	for (i = 0; i < st->nbuckets; i++)
 		for (t = st->buckets[i]; t; t = t->next)
-			if (t->ct.id[0] && start(st->ct) &&
-			    !kcap__ct_cache_find(st->ct->cache, t->ct.id))
+			if (t->ct.id[0] && !kcap__ct_cache_find(st->ct->cache, t->ct.id))
 				request(st, t->ct.id);
 }
 
