@@ -192,6 +192,11 @@ bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct 
 struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, int first,
 				      int *status);
 
+/* Live capture with a FILTER and no -e: only the syscalls @expr can match
+ * and the thread table needs (kcap_filter_syscalls()) into @o, the numbers
+ * in @nrs (KCAP_SYSCALL_MAX of them); @o unchanged when it needs all. */
+void filter_interest(struct kcap_filter *expr, struct kcap_open_opts *o, unsigned int *nrs);
+
 /* The thread table @st (may be NULL) sees @ev, then whether it matches
  * @expr (NULL: every event does). */
 bool keep_event(struct kcap_filter *expr, struct kcap_state *st, struct kcap *h,

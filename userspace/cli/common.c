@@ -440,6 +440,20 @@ struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, in
 	return f;
 }
 
+void filter_interest(struct kcap_filter *expr, struct kcap_open_opts *o, unsigned int *nrs)
+{
+	bool all;
+	int n;
+
+	if (!expr || o->syscalls)
+		return;
+	n = kcap_filter_syscalls(expr, nrs, KCAP_SYSCALL_MAX, &all);
+	if (n < 0 || all)
+		return;
+	o->syscalls = nrs;
+	o->nr_syscalls = (size_t)n;
+}
+
 bool keep_event(struct kcap_filter *expr, struct kcap_state *st, struct kcap *h,
 		const struct kcap_event_hdr *ev)
 {

@@ -25,7 +25,10 @@ static const char record_usage[] =
 	"\n"
 	"  -n, --count N          stop after N events\n"
 	"  -e, --syscalls LIST    capture only these syscalls (names or numbers,\n"
-	"                         comma-separated; see kcap list-syscalls); default all\n"
+	"                         comma-separated; see kcap list-syscalls); default:\n"
+	"                         all, or with FILTER those whose events it can match\n"
+	"                         and those the thread table needs (unless FILTER\n"
+	"                         does not restrict evt.type)\n"
 	"  -s, --snaplen BYTES    bytes kept of strings and buffers (max 16384)\n"
 	"      --buffer-size SIZE ring size per CPU, a power of two, 64K..1G\n"
 	"      --no-lifecycle     no fork/exec/exit events\n"
@@ -128,6 +131,7 @@ int cmd_record(int argc, char **argv)
 	expr = parse_filter_args("record", argc, argv, optind, &status);
 	if (status)
 		return status;
+	filter_interest(expr, &o, nrs);
 
 	stop = install_stop_signals();
 	h = kcap_open_live(&o);
