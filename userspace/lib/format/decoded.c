@@ -110,6 +110,7 @@ static void put_strarray(struct kcap__out *o, const unsigned char *p, __u16 len,
 struct dctx {
 	const struct kcap_event_hdr *ev;
 	const struct kcap_event_desc *d;
+	const struct kcap__row_aux *aux; /* the row's symbolic decodings */
 	__s64 res;
 	bool has_res;
 	__s64 size; /* the "size" parameter, -1 if none */
@@ -134,12 +135,20 @@ static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *
 	}
 }
 
+/* The symbolic decoding of parameter @i (none past the row). */
+static enum kcap__sym sym_at(const struct dctx *c, unsigned int i)
+{
+	return i < c->d->nparams && i < KCAP_MAX_PARAMS ? (enum kcap__sym)c->aux->sym[i]
+							: KCAP__SYM_NONE;
+}
+
 static void put_number(struct kcap__out *o, const struct dctx *c,
-		       const struct kcap_param_desc *pd, const void *p, __u16 len, bool is_res)
+		       const struct kcap_param_desc *pd, unsigned int i, const void *p, __u16 len)
 {
 	unsigned int size = kcap_param_type_size(pd->type);
+	bool is_res = i == 0;
 	bool sign = kcap__type_signed(pd->type) || (is_res && size == 4);
-	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
+	enum kcap__sym sym = sym_at(c, i);
 	__u64 v;
 
 	if (!kcap__read_num(p, len, size, sign, &v)) {
@@ -167,14 +176,14 @@ static void put_number(struct kcap__out *o, const struct dctx *c,
 }
 
 static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kcap_param_desc *pd,
-		      const unsigned char *p, __u16 len)
+		      unsigned int i, const unsigned char *p, __u16 len)
 {
 	__s64 want = bytes_expected(c, pd);
 	bool cut = want >= 0 ? len < want
 			     : (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
 	__s32 fds[2];
 
-	if (kcap__sym_of(c->ev->type, pd->name) == KCAP__SYM_INT_PAIR) {
+	if (sym_at(c, i) == KCAP__SYM_INT_PAIR) {
 		if (len == 8) {
 			memcpy(fds, p, 8);
 			kcap__put_char(o, '[');
@@ -230,7 +239,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 			kcap__put_str(o, "...");
 		return;
 	case KCAP_PT_BYTES:
-		put_bytes(o, c, pd, p, len);
+		put_bytes(o, c, pd, i, p, len);
 		return;
 	case KCAP_PT_SOCKADDR:
 		put_sockaddr(o, p, len);
@@ -240,7 +249,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		return;
 	default:
 		if (kcap_param_type_size(pd->type))
-			put_number(o, c, pd, p, len, i == 0);
+			put_number(o, c, pd, i, p, len);
 		else
 			put_size(o, len);
 	}
@@ -257,10 +266,10 @@ static void scan_context(struct dctx *c)
 	c->size = -1;
 	c->has_res = !kcap__read_res(c->ev, d, &c->res);
 	for (i = 1; i < n; i++) {
-		if (kcap_event_param(c->ev, i, &p, &len))
+		if (!(c->aux->size_mask & (1u << i)) || kcap_event_param(c->ev, i, &p, &len))
 			continue;
-		if (!strcmp(d->params[i].name, "size") &&
-		    kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
+		if (kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) &&
+		    v < (1ULL << 62))
 			c->size = (__s64)v;
 	}
 	for (i = 1; i < n; i++) {
@@ -275,10 +284,10 @@ static void scan_context(struct dctx *c)
 }
 
 size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
-			    char *buf, size_t len)
+			    const struct kcap__row_aux *aux, char *buf, size_t len)
 {
 	struct kcap__out o = { .buf = buf, .len = len };
-	struct dctx c = { .ev = ev, .d = d };
+	struct dctx c = { .ev = ev, .d = d, .aux = aux };
 	unsigned int i, k = 0;
 
 	scan_context(&c);
