@@ -115,7 +115,55 @@ struct dctx {
 	bool has_res;
 	__s64 size; /* the "size" parameter, -1 if none */
 	bool cut_explained; /* a BYTES parameter shows where the cut was */
+	/* the first KCAP_MAX_PARAMS parameters, found in one walk of the
+	 * lengths: nok of them in bounds, those up to ncached after them not */
+	unsigned int nok, ncached;
+	const unsigned char *pp[KCAP_MAX_PARAMS];
+	__u16 pl[KCAP_MAX_PARAMS];
 };
+
+/* Finds the parameters once per event (kcap_event_param() walks the
+ * lengths from the first one on every call). */
+static void find_params(struct dctx *c)
+{
+	const struct kcap_event_hdr *ev = c->ev;
+	const unsigned char *lens = (const unsigned char *)(ev + 1);
+	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
+	unsigned int n = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS, j;
+	__u16 l;
+
+	c->ncached = n;
+	c->nok = 0;
+	if (off > ev->len)
+		return;
+	for (j = 0; j < n; j++) {
+		memcpy(&l, lens + 2 * j, sizeof(l));
+		if (off + l > ev->len)
+			break;
+		c->pp[j] = (const unsigned char *)ev + off;
+		c->pl[j] = l;
+		off += l;
+	}
+	c->nok = j;
+}
+
+/* kcap_event_param() of the event, from find_params(). */
+static int dparam(const struct dctx *c, unsigned int i, const unsigned char **p, __u16 *len)
+{
+	const void *vp;
+
+	if (i < c->nok) {
+		*p = c->pp[i];
+		*len = c->pl[i];
+		return 0;
+	}
+	if (i < c->ncached)
+		return -EBADMSG;
+	if (kcap_event_param(c->ev, i, &vp, len))
+		return -EBADMSG;
+	*p = vp;
+	return 0;
+}
 
 /* Bytes a data parameter should hold if nothing was cut, -1 if unknown. */
 static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *pd)
@@ -221,15 +269,13 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		       const struct kcap_param_desc *pd)
 {
 	const unsigned char *p;
-	const void *vp;
 	__u16 len;
 	bool cut;
 
-	if (kcap_event_param(c->ev, i, &vp, &len)) {
+	if (dparam(c, i, &p, &len)) {
 		kcap__put_char(o, '?');
 		return;
 	}
-	p = vp;
 	cut = (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
 	switch (pd->type) {
 	case KCAP_PT_STR:
@@ -259,14 +305,14 @@ static void scan_context(struct dctx *c)
 {
 	const struct kcap_event_desc *d = c->d;
 	unsigned int i, n = c->ev->nparams < d->nparams ? c->ev->nparams : d->nparams;
-	const void *p;
+	const unsigned char *p;
 	__u16 len;
 	__u64 v;
 
 	c->size = -1;
 	c->has_res = !kcap__read_res(c->ev, d, &c->res);
 	for (i = 1; i < n; i++) {
-		if (!(c->aux->size_mask & (1u << i)) || kcap_event_param(c->ev, i, &p, &len))
+		if (!(c->aux->size_mask & (1u << i)) || dparam(c, i, &p, &len))
 			continue;
 		if (kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) &&
 		    v < (1ULL << 62))
@@ -275,7 +321,7 @@ static void scan_context(struct dctx *c)
 	for (i = 1; i < n; i++) {
 		__s64 want;
 
-		if (d->params[i].type != KCAP_PT_BYTES || kcap_event_param(c->ev, i, &p, &len))
+		if (d->params[i].type != KCAP_PT_BYTES || dparam(c, i, &p, &len))
 			continue;
 		want = bytes_expected(c, &d->params[i]);
 		if (want >= 0 && len < want)
@@ -290,6 +336,7 @@ size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_e
 	struct dctx c = { .ev = ev, .d = d, .aux = aux };
 	unsigned int i, k = 0;
 
+	find_params(&c);
 	scan_context(&c);
 	kcap__put_str(&o, d->name);
 	kcap__put_char(&o, '(');
