@@ -60,6 +60,21 @@ wait_text() {
 	done
 }
 
+# settle PID: until PID sleeps at two checks in a row (it has digested the
+# events of its start, the shell's own forks and execs among them).
+settle() {
+	i=0 quiet=0
+	while [ $quiet -lt 2 ] && [ $i -lt 200 ]; do
+		usleep 20000
+		if grep -q '^State:.*S' /proc/$1/status 2>/dev/null; then
+			quiet=$((quiet + 1))
+		else
+			quiet=0
+		fi
+		i=$((i + 1))
+	done
+}
+
 # wait_file FILE: until a recorder has created FILE (capture started).
 wait_file() {
 	i=0
@@ -117,14 +132,18 @@ for s in $sizes; do
 			kcap detect -R $falco_rules >/tmp/det.out 2>/tmp/det.err &
 			det=$!
 			wait_text /tmp/det.err "capturing"
+			# start-up digested (the snapshot, the shell's forks)
+			settle $det
 			kbench run kcap-detect $w $n
 			kill -INT $det
 			wait $det
 			ev=$(sed -n 's/^kcap detect: \([0-9]*\) events, .*/\1/p' /tmp/det.err)
 			al=$(sed -n 's/^kcap detect: [0-9]* events, \([0-9]*\) alerts.*/\1/p' /tmp/det.err)
 			sc=$(sed -n 's/^kcap detect: \([0-9]*\) syscalls selected.*/\1/p' /tmp/det.err)
+			dr=$(sed -n 's/^kcap detect: drops: full=\([0-9]*\) full_protected=\([0-9]*\) fault=\([0-9]*\) other=\([0-9]*\).*/\1 \2 \3 \4/p' \
+				/tmp/det.err | awk '{ print $1 + $2 + $3 + $4 }')
 			echo "RESULT kind=capture cfg=kcap-detect wl=$w n=$n events=${ev:-0}" \
-			     "alerts=${al:-0} syscalls=${sc:-all}"
+			     "dropped=${dr:-?} alerts=${al:-0} syscalls=${sc:-all}"
 			[ -n "$ev" ] || diag /tmp/det.err
 			;;
 		ftrace)

@@ -192,6 +192,10 @@ bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct 
 struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, int first,
 				      int *status);
 
+/* Sums every ring's drop counters of live handle @h into @drops (by enum
+ * kcap_drop_cause); 0 or a negative errno. */
+int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS]);
+
 /* Live capture with a FILTER and no -e: only the syscalls @expr can match
  * and the thread table needs (kcap_filter_syscalls()) into @o, the numbers
  * in @nrs (KCAP_SYSCALL_MAX of them); @o unchanged when it needs all. */

@@ -440,6 +440,24 @@ struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, in
 	return f;
 }
 
+/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
+int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
+{
+	struct kcap_cpu_stats st;
+	unsigned int cpu, i;
+	int err;
+
+	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
+	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
+		err = kcap_cpu_stats(h, cpu, &st);
+		if (err)
+			return err;
+		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
+			drops[i] += st.drops[i];
+	}
+	return 0;
+}
+
 void filter_interest(struct kcap_filter *expr, struct kcap_open_opts *o, unsigned int *nrs)
 {
 	bool all;

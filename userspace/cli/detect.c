@@ -55,15 +55,16 @@ static const char detect_usage[] =
 	"that open, duplicate or close descriptors, chdir, credentials) are captured,\n"
 	"with the fork, exec and exit events; a rule whose condition does not\n"
 	"restrict evt.type (a warning says which) makes it every syscall.\n"
-	"A summary (events, alerts per rule) goes to stderr at the end. Live capture\n"
-	"stops on SIGINT or SIGTERM. Alerts are written one line at a time, so\n"
-	"kcap detect | head -1 ends after the first (SIGPIPE, as for every kcap\n"
-	"command). A capture file that was not closed cleanly is read up to its\n"
-	"last complete block, with a warning; progress on stderr when it is a\n"
-	"terminal and stdout is not. Container metadata (container.name, .image,\n"
-	"k8s.pod.name, ...) is read in the background for live events, so the first\n"
-	"events of a new container show <NA> for it; with -r it is not looked up\n"
-	"(this machine's runtimes do not know the file's containers): <NA>.\n"
+	"A summary (events, live also the kernel's drops, alerts per rule) goes to\n"
+	"stderr at the end. Live capture stops on SIGINT or SIGTERM. Alerts are\n"
+	"written one line at a time, so kcap detect | head -1 ends after the first\n"
+	"(SIGPIPE, as for every kcap command). A capture file that was not closed\n"
+	"cleanly is read up to its last complete block, with a warning; progress on\n"
+	"stderr when it is a terminal and stdout is not. Container metadata\n"
+	"(container.name, .image, k8s.pod.name, ...) is read in the background for\n"
+	"live events, so the first events of a new container show <NA> for it; with\n"
+	"-r it is not looked up (this machine's runtimes do not know the file's\n"
+	"containers): <NA>.\n"
 	"Exit status: 0, 1 runtime error (also a failed write of the alerts), 2 bad\n"
 	"arguments or invalid rules.\n";
 
@@ -566,13 +567,22 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 
 /* The end: totals (after a clean run), the -w file closed, alerts per
  * rule on stderr. Returns the exit status. */
-static int finish(const struct run *run, struct kcap_writer *w, int status)
+static int finish(const struct run *run, struct kcap *h, bool live, struct kcap_writer *w,
+		  int status)
 {
+	__u64 drops[KCAP_DROP_NR_SLOTS];
 	unsigned int i;
 
 	if (!status && !run->out_failed)
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
+	if (live && sum_drops(h, drops) == 0)
+		fprintf(stderr,
+			"kcap detect: drops: full=%llu full_protected=%llu fault=%llu other=%llu\n",
+			(unsigned long long)drops[KCAP_DROP_FULL],
+			(unsigned long long)drops[KCAP_DROP_FULL_PROTECTED],
+			(unsigned long long)drops[KCAP_DROP_FAULT],
+			(unsigned long long)drops[KCAP_DROP_OTHER]);
 	if (w && kcap_writer_finish(w) && !status) {
 		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 		status = EXIT_RUNTIME;
@@ -633,7 +643,7 @@ int cmd_detect(int argc, char **argv)
 	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, w, ret);
+	ret = finish(&run, h, !a.in, w, ret);
 out:
 	free(run.line);
 	kcap_writer_close(w);

@@ -55,24 +55,6 @@ static const struct option record_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
-static int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
-{
-	struct kcap_cpu_stats st;
-	unsigned int cpu, i;
-	int err;
-
-	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
-	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
-		err = kcap_cpu_stats(h, cpu, &st);
-		if (err)
-			return err;
-		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
-			drops[i] += st.drops[i];
-	}
-	return 0;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	static unsigned int nrs[KCAP_SYSCALL_MAX];
