@@ -600,6 +600,7 @@ int cmd_detect(int argc, char **argv)
 	struct kcap_state *st = NULL;
 	struct kcap_writer *w = NULL;
 	struct kcap *h = NULL;
+	volatile int *stop;
 	struct run run;
 	int ret;
 
@@ -636,12 +637,15 @@ int cmd_detect(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
+	/* before the capture starts: a SIGINT right after "capturing" stops
+	 * it (a shell's background job starts with SIGINT ignored) */
+	stop = install_stop_signals();
 	ret = start_source(&a, &run, st, r, &h, &w);
 	if (ret)
 		goto out;
 	progress_init(&run.pr, "detect", h, 0, 0, true);
 	run.pr.on = run.pr.on && a.in;
-	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
+	ret = run_events(h, st, r, &run, w, &a, stop);
 	progress_end(&run.pr, run.events, false);
 	ret = finish(&run, h, !a.in, w, ret);
 out:
