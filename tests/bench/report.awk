@@ -292,5 +292,9 @@ END {
 	for (wl in H)
 		if (H[wl] > 0)
 			printf "| host decoding >= 3x the peer's events per instruction (%s) | %.2fx | %s |\n", wname[wl], H[wl], ok(H[wl] >= 3)
+	for (i = 1; i <= nwl; i++)
+		if (H[order[i]] > 0)
+			printf "| host decoding >= 5x the peer's events per instruction, filter vs filter (%s; issue 18) | %.2fx | %s |\n",
+			       wname[order[i]], H[order[i]], ok(H[order[i]] >= 5)
 	print ""
 }
