@@ -9,7 +9,7 @@
 
 mode=${kcap_bench:-full}
 only=$(echo "${kcap_bench_only:-}" | tr , ' ')
-configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,ftrace,peer,none}" | tr , ' ')
+configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,kcap-detect,ftrace,peer,none}" | tr , ' ')
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 
 # Operations per workload: about 20 to 60 million guest instructions each
@@ -41,6 +41,39 @@ else
 	peer=0
 	echo "RESULT kind=peer_missing reason=no_scap.ko_in_the_guest"
 fi
+
+# kcap detect runs Falco's default rules file when run-bench.sh found it.
+falco_rules=/etc/kcap/falco_rules.yaml
+if [ -s $falco_rules ]; then
+	echo "RESULT kind=detect_info rules=falco_rules.yaml" \
+	     "syscalls=$(kcap detect --print-interest $falco_rules 2>/dev/null | tr , '\n' | grep -c .)"
+else
+	echo "RESULT kind=detect_missing reason=no_falco_rules_in_the_guest"
+fi
+
+# wait_text FILE TEXT: until FILE (a program's stderr) contains TEXT.
+wait_text() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 400 ]; do
+		usleep 50000
+		i=$((i + 1))
+	done
+}
+
+# settle PID: until PID sleeps at two checks in a row (it has digested the
+# events of its start, the shell's own forks and execs among them).
+settle() {
+	i=0 quiet=0
+	while [ $quiet -lt 2 ] && [ $i -lt 200 ]; do
+		usleep 20000
+		if grep -q '^State:.*S' /proc/$1/status 2>/dev/null; then
+			quiet=$((quiet + 1))
+		else
+			quiet=0
+		fi
+		i=$((i + 1))
+	done
+}
 
 # wait_file FILE: until a recorder has created FILE (capture started).
 wait_file() {
@@ -100,6 +133,27 @@ for s in $sizes; do
 			*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
 			esac
 			rm -f /tmp/$w.kcap
+			;;
+		kcap-detect)
+			# live detection with Falco's rules: only the syscalls
+			# they and the thread table need are captured
+			[ -s $falco_rules ] || continue
+			kcap detect -R $falco_rules >/tmp/det.out 2>/tmp/det.err &
+			det=$!
+			wait_text /tmp/det.err "capturing"
+			# start-up digested (the snapshot, the shell's forks)
+			settle $det
+			kbench run kcap-detect $w $n
+			kill -INT $det
+			wait $det
+			ev=$(sed -n 's/^kcap detect: \([0-9]*\) events, .*/\1/p' /tmp/det.err)
+			al=$(sed -n 's/^kcap detect: [0-9]* events, \([0-9]*\) alerts.*/\1/p' /tmp/det.err)
+			sc=$(sed -n 's/^kcap detect: \([0-9]*\) syscalls selected.*/\1/p' /tmp/det.err)
+			dr=$(sed -n 's/^kcap detect: drops: full=\([0-9]*\) full_protected=\([0-9]*\) fault=\([0-9]*\) other=\([0-9]*\).*/\1 \2 \3 \4/p' \
+				/tmp/det.err | awk '{ print $1 + $2 + $3 + $4 }')
+			echo "RESULT kind=capture cfg=kcap-detect wl=$w n=$n events=${ev:-0}" \
+			     "dropped=${dr:-?} alerts=${al:-0} syscalls=${sc:-all}"
+			[ -n "$ev" ] || diag /tmp/det.err
 			;;
 		ftrace)
 			t=/sys/kernel/tracing

@@ -4,8 +4,9 @@
 # run-bench.sh [--quick] RELEASE: boot kernel RELEASE in one QEMU guest with
 # `-icount shift=0,sleep=off -smp 1` (guest time = guest instructions) and
 # run tests/bench/guest.sh: every workload under every configuration (no
-# tracing, kcap producer only, kcap record -w, ftrace raw_syscalls, the
-# Debian-packaged peer scap.ko + sysdig -w), then the drop-policy proof.
+# tracing, kcap producer only, kcap record -w, kcap detect with Falco's
+# default rules, ftrace raw_syscalls, the Debian-packaged peer scap.ko +
+# sysdig -w), then the drop-policy proof.
 #
 # A sibling of tests/vm/run-guest.sh (same initramfs layout, /init and TAP
 # helpers) with the benchmark's own files: kbench, a static /bin/true, the
@@ -14,7 +15,8 @@
 #
 # Environment: KCAP_BENCH_TIMEOUT (seconds, default 2400), KCAP_QEMU_ARGS
 # (extra QEMU options), KCAP_BENCH_CONFIGS (configurations in order,
-# comma-separated),
+# comma-separated), KCAP_FALCO_RULES (directory of Falco's rules files,
+# default ../shared/falco-rules next to the repository),
 # KCAP_KEEP=1 (keep the initramfs tree).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +59,15 @@ cp "$here/guest.sh" "$root/cases/90-bench.sh"
 
 add_bin "$cli" kcap
 add_bin "$kbench" kbench
+# Falco's default rules for the kcap-detect configuration (KCAP_FALCO_RULES:
+# the directory of Falco's rules files, as for make test-falco).
+falco_rules=${KCAP_FALCO_RULES:-$top/../shared/falco-rules}/falco_rules.yaml
+if [ -s "$falco_rules" ]; then
+	mkdir -p "$root/etc/kcap"
+	cp "$falco_rules" "$root/etc/kcap/falco_rules.yaml"
+else
+	log "kcap detect left out: no $falco_rules (KCAP_FALCO_RULES)"
+fi
 rm -f "$root/bin/true"
 cp "$ktrue" "$root/bin/true"
 

@@ -311,6 +311,33 @@ else
 	echo "# skipped: Falco rules not found in $falco (KCAP_FALCO_RULES)"
 fi
 
+# --print-interest: the syscalls a live kcap detect selects, as an -e list.
+"$kcap" detect --print-interest rules.yaml >out 2>err
+st=$?
+tr , '\n' <out >sel
+[ $st = 0 ] && [ "$(lines out)" = 1 ] && grep -qx openat sel && grep -qx close sel &&
+	grep -qx execve sel && ! grep -qx read sel && ! grep -qx getppid sel &&
+	grep -q '^kcap detect: [0-9]* syscalls, and the fork, exec and exit events$' err &&
+	"$kcap" read -r a.kcap -e "$(cat out)" -n 1 >/dev/null 2>&1
+result $? "kcap detect --print-interest: openat, the thread table's close and execve, not read; a valid -e list (status $st)"
+cat >rv/any.yaml <<'YAML'
+- rule: any shell
+  desc: names no event type
+  condition: proc.name = sh
+  output: "sh"
+  priority: WARNING
+YAML
+"$kcap" detect --print-interest rules.yaml rv/any.yaml >out 2>err
+st=$?
+[ $st = 0 ] && [ "$(cat out)" = all ] && grep -q "rule 'any shell' names no event type" err
+result $? "kcap detect --print-interest: a rule without evt.type selects all (status $st)"
+"$kcap" detect --print-interest >/dev/null 2>err
+st=$?
+"$kcap" detect -r a.kcap -R rules.yaml --all-syscalls >/dev/null 2>>err
+st2=$?
+[ $st = 2 ] && [ $st2 = 2 ]
+result $? "kcap detect --print-interest without files, --all-syscalls with -r: status $st, $st2"
+
 # The default rules use Falco's field names only (list-fields marks kcap's
 # own names), and no list item is a program name longer than the kernel's
 # 15-character task name (such an item could never equal proc.name).

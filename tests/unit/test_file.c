@@ -611,6 +611,116 @@ static void test_own_event_table(void **state)
 	kcap_close(h);
 }
 
+/* A file whose own table describes kill(2) with its signal parameter named
+ * @sig, and one kill(pid 7, signal 9) event at @ts. */
+static void write_kill_file(const char *path, __u64 ts, const char *sig)
+{
+	unsigned char hdr[KCAPF_HEADER_LEN] = { 0 }, bh[KCAPF_BLOCK_HDR_LEN];
+	unsigned char evb[64] __attribute__((aligned(8)));
+	struct kcap_event_hdr *ev = (void *)evb;
+	struct kbuf f = { 0 }, b = { 0 };
+	__u16 lens[3] = { 8, 4, 4 };
+	__s64 res = 0;
+	__s32 pid = 7;
+	__u32 crc, v32, signo = 9;
+	__u16 v16;
+
+	memcpy(hdr, KCAPF_MAGIC, 8);
+	v16 = 1;
+	memcpy(hdr + 8, &v16, 2);
+	v32 = KCAPF_BYTE_ORDER;
+	memcpy(hdr + 12, &v32, 4);
+	v32 = KCAPF_HEADER_LEN;
+	memcpy(hdr + 16, &v32, 4);
+	crc = kcapf_crc(hdr, 24);
+	memcpy(hdr + 24, &crc, 4);
+	kbuf_put(&f, hdr, sizeof(hdr));
+	kbuf_u16(&b, KCAP_ABI_MAJOR);
+	kbuf_u16(&b, KCAP_ABI_MINOR);
+	kbuf_u32(&b, 1);
+	kbuf_u16(&b, KCAP_EVT_KILL);
+	kbuf_u16(&b, 3);
+	kbuf_u32(&b, KCAP_EDF_SYSCALL | KCAP_EDF_DECODED);
+	kbuf_str(&b, "kill");
+	kbuf_u16(&b, KCAP_PT_ERRNO);
+	kbuf_u16(&b, KCAP_PF_DEC);
+	kbuf_str(&b, "res");
+	kbuf_u16(&b, KCAP_PT_S32);
+	kbuf_u16(&b, KCAP_PF_DEC);
+	kbuf_str(&b, "pid");
+	kbuf_u16(&b, KCAP_PT_U32);
+	kbuf_u16(&b, KCAP_PF_DEC);
+	kbuf_str(&b, sig);
+	kcapf_block_hdr(bh, KCAPF_BLK_EVENT_TABLE, b.p, (__u32)b.len);
+	kbuf_put(&f, bh, sizeof(bh));
+	kbuf_put(&f, b.p, b.len);
+	memset(evb, 0, sizeof(evb));
+	ev->ts_ns = ts;
+	ev->tid = ev->pid = 1;
+	ev->type = KCAP_EVT_KILL;
+	ev->nparams = 3;
+	memcpy(evb + sizeof(*ev), lens, sizeof(lens));
+	memcpy(evb + sizeof(*ev) + 6, &res, 8);
+	memcpy(evb + sizeof(*ev) + 14, &pid, 4);
+	memcpy(evb + sizeof(*ev) + 18, &signo, 4);
+	ev->len = sizeof(*ev) + 22;
+	b.len = 0;
+	kbuf_u64(&b, ts);
+	kbuf_u64(&b, ts);
+	kbuf_u32(&b, 1);
+	kbuf_u32(&b, (__u32)KCAP_ALIGN(ev->len));
+	kbuf_u32(&b, KCAPF_COMP_NONE);
+	kbuf_u32(&b, 0);
+	kbuf_put(&b, evb, KCAP_ALIGN(ev->len));
+	kcapf_block_hdr(bh, KCAPF_BLK_BATCH, b.p, (__u32)b.len);
+	kbuf_put(&f, bh, sizeof(bh));
+	kbuf_put(&f, b.p, b.len);
+	assert_false(f.oom || b.oom);
+	spit(path, f.p, f.len);
+	kbuf_free(&f);
+	kbuf_free(&b);
+}
+
+/* The formatter's symbolic names follow each event's own table (worked out
+ * once per table row, not per event): a merge of two files whose kill rows
+ * name the signal differently, read twice, then one file alone. */
+static void test_table_symbols(void **state)
+{
+	struct ftmp *t = *state;
+	const struct kcap_event_hdr *ev;
+	char a[160], b[160], line[512];
+	struct kcap *src[2], *h;
+	int round, i;
+
+	snprintf(a, sizeof(a), "%s/sig.kcap", t->dir);
+	snprintf(b, sizeof(b), "%s/signal.kcap", t->dir);
+	write_kill_file(a, TS0, "sig");
+	write_kill_file(b, TS0 + 1, "signal");
+	for (round = 0; round < 2; round++) {
+		src[0] = open_ok(a, 0, 0);
+		src[1] = open_ok(b, 0, 0);
+		h = kcap_open_merge(src, 2, NULL);
+		assert_non_null(h);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(kcap_next(h, &ev), 0);
+			assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
+			/* "sig" is decoded by name for kill, any other name is not */
+			assert_non_null(strstr(line, i ? "kill(pid=7, signal=9) = 0"
+						      : "kill(pid=7, sig=SIGKILL) = 0"));
+		}
+		assert_int_equal(kcap_next(h, &ev), -ENODATA);
+		kcap_close(h);
+	}
+	h = open_ok(b, 0, 0);
+	assert_int_equal(kcap_next(h, &ev), 0);
+	assert_true(kcap_event_format(h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "kill(pid=7, signal=9) = 0"));
+	/* the built-in table's kill row decodes sig */
+	assert_true(kcap_event_format(NULL, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "kill(pid=7, sig=SIGKILL) = 0"));
+	kcap_close(h);
+}
+
 /* Events i < @n with i % 2 == @parity, at TS0 + i * STEP (result i). */
 static void write_half(const char *path, unsigned int n, unsigned int parity)
 {
@@ -1000,6 +1110,7 @@ static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_oversized_length, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_table_symbols, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_stream, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_writer_refuses_input, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_writer_atomic, ft_setup, ft_teardown),

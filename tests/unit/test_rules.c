@@ -5,7 +5,8 @@
  * val(), quoted list items, network fields, loader errors (unknown keys,
  * all errors at once), bounded abuse (deep macro chains, macros used
  * twice per level, deep YAML, 50,000 rules) and Falco's upstream rules
- * files from $KCAP_FALCO_RULES (default KCAP_FALCO_RULES_DIR).
+ * files from $KCAP_FALCO_RULES (default KCAP_FALCO_RULES_DIR), and the
+ * syscalls a live capture selects for rules and filters.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -449,6 +450,239 @@ static void test_falco_upstream_rules(void **state)
 	kcap_rules_free(all);
 }
 
+/* ---- The syscalls a live capture selects for rules (kcap_rules_syscalls) ---- */
+
+/* What kcap_state_update() needs whatever the rules: fork/clone, exec, the
+ * calls that create, duplicate or close descriptors, cwd, credentials. */
+static const char *const state_syscalls[] = {
+	"clone", "clone3", "fork", "vfork", "execve", "execveat", "open", "openat",
+	"openat2", "creat", "memfd_create", "socket", "socketpair", "connect", "sendto",
+	"accept", "accept4", "bind", "dup", "dup2", "dup3", "fcntl", "close", "chdir",
+	"fchdir", "setuid", "setreuid", "setresuid", "capset", "setgid", "setregid",
+	"setresgid",
+};
+#define NSTATE (sizeof(state_syscalls) / sizeof(state_syscalls[0]))
+
+static bool has_syscall(const unsigned int *nrs, int n, const char *name)
+{
+	int nr = kcap_syscall_nr(name, KCAP_SC_X86_64), i;
+
+	assert_true(nr >= 0);
+	for (i = 0; i < n; i++)
+		if (nrs[i] == (unsigned int)nr)
+			return true;
+	return false;
+}
+
+/* The syscalls of one rule @cond (after the macros in @pre), -1: all. */
+static int rule_syscalls(const char *pre, const char *cond, int min_prio, unsigned int *nrs)
+{
+	struct kcap_rules *r = kcap_rules_new();
+	char text[4096];
+	bool all = false;
+	int n;
+
+	snprintf(text, sizeof(text),
+		 "%s- rule: r\n  desc: d\n  priority: warning\n  output: o\n  condition: %s\n",
+		 pre, cond);
+	if (min_prio >= 0)
+		kcap_rules_set_min_priority(r, (enum kcap_priority)min_prio);
+	if (load_errors(r, "i.yaml", text))
+		fail_msg("%s", kcap_rules_errmsg(r));
+	n = kcap_rules_syscalls(r, nrs, KCAP_SYSCALL_MAX, &all);
+	assert_true(n >= 0);
+	kcap_rules_free(r);
+	return all ? -1 : n;
+}
+
+/* Exactly the thread table's syscalls plus @extra (NULL-terminated). */
+static void expect_exact(const unsigned int *nrs, int n, const char *const *extra)
+{
+	size_t i, nextra = 0;
+
+	for (i = 0; i < NSTATE; i++)
+		if (!has_syscall(nrs, n, state_syscalls[i]))
+			fail_msg("%s missing", state_syscalls[i]);
+	for (; extra[nextra]; nextra++)
+		if (!has_syscall(nrs, n, extra[nextra]))
+			fail_msg("%s missing", extra[nextra]);
+	/* nothing else: the extras are not state syscalls here */
+	assert_int_equal(n, (int)(NSTATE + nextra));
+	for (i = 1; i < (size_t)n; i++)
+		assert_true(nrs[i - 1] < nrs[i]);
+}
+
+static void test_interest_synthetic(void **state)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	static const char macros[] =
+		"- macro: spawned_process\n"
+		"  condition: evt.type in (execve, execveat) and evt.dir=<\n"
+		"- macro: signal\n  condition: evt.type in (kill, tkill)\n"
+		"- macro: other\n  condition: proc.name = sh\n";
+	struct kcap_rules *r;
+	bool all;
+	int n;
+
+	(void)state;
+	n = rule_syscalls("", "evt.type = unlinkat and proc.name = sh", -1, nrs);
+	expect_exact(nrs, n, (const char *const[]){ "unlinkat", NULL });
+	assert_false(has_syscall(nrs, n, "read"));
+	assert_false(has_syscall(nrs, n, "unlink"));
+	n = rule_syscalls("", "evt.type in (ptrace, getppid)", -1, nrs);
+	/* getppid has no decoded event: its generic one by number */
+	expect_exact(nrs, n, (const char *const[]){ "ptrace", "getppid", NULL });
+	n = rule_syscalls("", "evt.type = kill or (evt.type = mkdir and fd.name = /x)", -1, nrs);
+	expect_exact(nrs, n, (const char *const[]){ "kill", "mkdir", NULL });
+	/* and: the intersection; not evt.type inside an and constrains nothing */
+	n = rule_syscalls("", "evt.type in (kill, tkill) and not evt.type = tkill", -1, nrs);
+	expect_exact(nrs, n, (const char *const[]){ "kill", "tkill", NULL });
+	n = rule_syscalls("", "evt.type in (kill, rmdir) and evt.type in (rmdir, tgkill)", -1,
+			  nrs);
+	expect_exact(nrs, n, (const char *const[]){ "rmdir", NULL });
+	/* macros expand, in and out of other macros */
+	n = rule_syscalls(macros, "spawned_process and proc.name = sh", -1, nrs);
+	expect_exact(nrs, n, (const char *const[]){ NULL });
+	n = rule_syscalls(macros, "(signal or spawned_process) and other", -1, nrs);
+	expect_exact(nrs, n, (const char *const[]){ "kill", "tkill", NULL });
+	/* nothing pins evt.type: every syscall */
+	assert_int_equal(rule_syscalls("", "proc.name = sh", -1, nrs), -1);
+	assert_int_equal(rule_syscalls("", "not evt.type = open", -1, nrs), -1);
+	assert_int_equal(rule_syscalls("", "evt.type != open", -1, nrs), -1);
+	assert_int_equal(rule_syscalls("", "not evt.type in (open, kill)", -1, nrs), -1);
+	assert_int_equal(rule_syscalls("", "evt.type = kill or proc.name = sh", -1, nrs), -1);
+	assert_int_equal(rule_syscalls(macros, "signal or other", -1, nrs), -1);
+	/* a rule below the priority is not compiled and selects nothing */
+	n = rule_syscalls("", "proc.name = sh", KCAP_PRIO_ERROR, nrs);
+	expect_exact(nrs, n, (const char *const[]){ NULL });
+
+	r = kcap_rules_new();
+	assert_int_equal(kcap_rules_syscalls(r, nrs, KCAP_SYSCALL_MAX, &all), -EINVAL);
+	assert_int_equal(load_errors(r, "i.yaml",
+				     "- rule: a\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: proc.name = sh\n  enabled: false\n"
+				     "- rule: b\n  desc: d\n  priority: info\n  output: o\n"
+				     "  condition: evt.type = kill\n"),
+			 0);
+	/* a disabled rule selects nothing */
+	n = kcap_rules_syscalls(r, nrs, KCAP_SYSCALL_MAX, &all);
+	assert_false(all);
+	expect_exact(nrs, n, (const char *const[]){ "kill", NULL });
+	assert_int_equal(kcap_rules_syscalls(r, nrs, 3, &all), -ERANGE);
+	kcap_rules_free(r);
+}
+
+/* The filter of kcap record/export: the same analysis. */
+static void test_interest_filter(void **state)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	struct kcap_filter *f;
+	bool all;
+	int n;
+
+	(void)state;
+	f = kcap_filter_compile("evt.type in (rename, renameat) and proc.name = sh", NULL);
+	assert_non_null(f);
+	n = kcap_filter_syscalls(f, nrs, KCAP_SYSCALL_MAX, &all);
+	assert_false(all);
+	expect_exact(nrs, n, (const char *const[]){ "rename", "renameat", NULL });
+	kcap_filter_free(f);
+	f = kcap_filter_compile("proc.name = sh or evt.type = kill", NULL);
+	assert_non_null(f);
+	assert_int_equal(kcap_filter_syscalls(f, nrs, KCAP_SYSCALL_MAX, &all), 0);
+	assert_true(all);
+	kcap_filter_free(f);
+}
+
+/* Names after "evt.type in (" or "evt.type=" in @cond, each checked. */
+static void check_named(const char *rule, const char *cond, const unsigned int *nrs, int n)
+{
+	const char *p = cond, *e;
+	char name[64];
+	size_t len;
+
+	while ((p = strstr(p, "evt.type"))) {
+		p += 8;
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, "in (", 4)) {
+			p += 4;
+			e = strchr(p, ')');
+		} else if (*p == '=') {
+			p++;
+			while (*p == ' ')
+				p++;
+			e = p + strcspn(p, " )");
+		} else {
+			continue;
+		}
+		while (p < e) {
+			len = strcspn(p, ", )");
+			if (len && len < sizeof(name)) {
+				memcpy(name, p, len);
+				name[len] = '\0';
+				if (kcap_syscall_nr(name, KCAP_SC_X86_64) >= 0 &&
+				    !has_syscall(nrs, n, name))
+					fail_msg("rule '%s' names %s, not selected", rule, name);
+			}
+			p += len;
+			p += strspn(p, ", ");
+		}
+	}
+}
+
+/* Falco's default rules: a set, not all, with every syscall their
+ * conditions name and what the thread table needs, and not the busy calls
+ * no rule names. */
+static void test_interest_falco(void **state)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	const char *dir = getenv("KCAP_FALCO_RULES") ?: KCAP_FALCO_RULES_DIR;
+	struct kcap_rules *r = kcap_rules_new();
+	unsigned int i, total;
+	const char *name;
+	char path[4096], *text, *cond;
+	bool all = true;
+	size_t k;
+	int n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/falco_rules.yaml", dir);
+	text = read_text(path);
+	if (!text) {
+		print_message("skipped: Falco rules not found in %s\n", dir);
+		kcap_rules_free(r);
+		return;
+	}
+	if (load_errors(r, "falco_rules.yaml", text))
+		fail_msg("%s", kcap_rules_errmsg(r));
+	n = kcap_rules_syscalls(r, nrs, KCAP_SYSCALL_MAX, &all);
+	assert_false(all);
+	assert_true(n > (int)NSTATE && n < 100);
+	for (k = 0; k < NSTATE; k++)
+		assert_true(has_syscall(nrs, n, state_syscalls[k]));
+	total = kcap_rules_count(r, NULL);
+	for (i = 0; i < total; i++) {
+		cond = kcap_rules_condition(r, i, &name, NULL);
+		assert_non_null(cond);
+		check_named(name, cond, nrs, n);
+		free(cond);
+	}
+	/* named by its rules: */
+	assert_true(has_syscall(nrs, n, "init_module"));
+	assert_true(has_syscall(nrs, n, "symlinkat"));
+	assert_true(has_syscall(nrs, n, "linkat"));
+	assert_true(has_syscall(nrs, n, "ptrace"));
+	assert_true(has_syscall(nrs, n, "sendmsg"));
+	static const char *const never[] = { "read", "write", "getppid", "mmap", "pread64",
+					     "futex", "readv", "writev", "recvfrom" };
+	for (k = 0; k < sizeof(never) / sizeof(never[0]); k++)
+		assert_false(has_syscall(nrs, n, never[k]));
+	print_message("falco_rules.yaml: %d syscalls selected\n", n);
+	kcap_rules_free(r);
+	free(text);
+}
+
 /* kcap_rules_condition(): macros and lists written out as Falco does. */
 static void test_condition_expanded(void **state)
 {
@@ -506,6 +740,9 @@ static const struct CMUnitTest rules_tests[] = {
 	cmocka_unit_test(test_abuse_bounded),
 	cmocka_unit_test(test_falco_upstream_rules),
 	cmocka_unit_test(test_condition_expanded),
+	cmocka_unit_test(test_interest_synthetic),
+	cmocka_unit_test(test_interest_filter),
+	cmocka_unit_test(test_interest_falco),
 };
 
 UNIT_GROUP(rules, rules_tests)

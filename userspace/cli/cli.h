@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "kcap.h"
 
@@ -180,8 +181,38 @@ struct syscall_filter {
 /* -e LIST into @f; 0 or EXIT_USAGE after a message. */
 int syscall_filter_parse(const char *cmd, char *list, struct syscall_filter *f);
 
-/* Whether @ev passes @f (always if @f is off). */
-bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev);
+/* syscall_filter.by_type: the verdict of every event of a type, or that
+ * its syscall number decides (generic events). */
+enum { SC_TYPE_UNKNOWN, SC_TYPE_KEEP, SC_TYPE_DROP, SC_TYPE_BY_NR };
+
+/* syscall_filter_keep() past the verdicts cached per type. */
+bool syscall_filter_slow(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev);
+
+/* Whether @ev passes @f (always if @f is off). Called for every event of a
+ * file: the cached verdicts and a generic event's number (parameter 0,
+ * docs/abi.md: the lengths, then the bytes; kcap_next() checked that they
+ * add up) are read here, the rest in syscall_filter_slow(). */
+static inline bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f,
+				       const struct kcap_event_hdr *ev)
+{
+	unsigned char v;
+	__u16 len0;
+	__u32 nr;
+
+	if (!f->on)
+		return true;
+	v = ev->type < sizeof(f->by_type) ? f->by_type[ev->type] : SC_TYPE_UNKNOWN;
+	if (v == SC_TYPE_KEEP || v == SC_TYPE_DROP)
+		return v == SC_TYPE_KEEP;
+	if (v == SC_TYPE_BY_NR && !(ev->flags & KCAP_EVF_COMPAT) && ev->nparams >= 1) {
+		memcpy(&len0, ev + 1, sizeof(len0));
+		if (len0 == sizeof(nr)) {
+			memcpy(&nr, (const unsigned char *)(ev + 1) + 2 * ev->nparams, sizeof(nr));
+			return nr < KCAP_SYSCALL_MAX && f->nrs[nr];
+		}
+	}
+	return syscall_filter_slow(h, f, ev);
+}
 
 /*
  * A filter expression in Falco's syntax from the arguments argv[first..]
@@ -191,6 +222,15 @@ bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct 
  */
 struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, int first,
 				      int *status);
+
+/* Sums every ring's drop counters of live handle @h into @drops (by enum
+ * kcap_drop_cause); 0 or a negative errno. */
+int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS]);
+
+/* Live capture with a FILTER and no -e: only the syscalls @expr can match
+ * and the thread table needs (kcap_filter_syscalls()) into @o, the numbers
+ * in @nrs (KCAP_SYSCALL_MAX of them); @o unchanged when it needs all. */
+void filter_interest(struct kcap_filter *expr, struct kcap_open_opts *o, unsigned int *nrs);
 
 /* The thread table @st (may be NULL) sees @ev, then whether it matches
  * @expr (NULL: every event does). */
@@ -214,7 +254,14 @@ struct file_progress {
 /* @prints: the command prints to stdout (no progress when it is a terminal too). */
 void progress_init(struct file_progress *p, const char *cmd, struct kcap *h,
 		   unsigned long long start, unsigned long long end, bool prints);
-void progress_tick(struct file_progress *p, unsigned long long events, unsigned long long ts);
+void progress_show(struct file_progress *p, unsigned long long events, unsigned long long ts);
+/* Every event: a look at the clock every 1024 events when progress is on. */
+static inline void progress_tick(struct file_progress *p, unsigned long long events,
+				 unsigned long long ts)
+{
+	if (p->on && !(events & 1023))
+		progress_show(p, events, ts);
+}
 void progress_end(struct file_progress *p, unsigned long long events, bool summary);
 
 /* ---- record's own helper (record_file.c, used by record.c only) ----------------- */

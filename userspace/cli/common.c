@@ -356,8 +356,6 @@ int syscall_filter_parse(const char *cmd, char *list, struct syscall_filter *f)
 	return 0;
 }
 
-enum { TYPE_UNKNOWN, TYPE_KEEP, TYPE_DROP, TYPE_BY_NR };
-
 /* The verdict for every event of type @d: lifecycle and marker events pass,
  * decoded syscalls by their name, generic syscall events by number. The
  * verdict of a type depends on the file's event table only, so it is
@@ -368,14 +366,14 @@ static unsigned char type_verdict(const struct syscall_filter *f, const struct k
 	int nr;
 
 	if (!d || d->flags & (KCAP_EDF_LIFECYCLE | KCAP_EDF_MARKER))
-		return TYPE_KEEP;
+		return SC_TYPE_KEEP;
 	if (ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER)
-		return TYPE_BY_NR;
+		return SC_TYPE_BY_NR;
 	nr = kcap_syscall_nr(d->name, KCAP_SC_X86_64);
-	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr] ? TYPE_KEEP : TYPE_DROP;
+	return nr >= 0 && nr < KCAP_SYSCALL_MAX && f->nrs[nr] ? SC_TYPE_KEEP : SC_TYPE_DROP;
 }
 
-bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev)
+bool syscall_filter_slow(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev)
 {
 	const size_t ntypes = sizeof(f->by_type);
 	const __u16 *lens;
@@ -385,14 +383,14 @@ bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f, const struct 
 
 	if (!f->on)
 		return true;
-	v = ev->type < ntypes ? f->by_type[ev->type] : TYPE_UNKNOWN;
-	if (v == TYPE_UNKNOWN) {
+	v = ev->type < ntypes ? f->by_type[ev->type] : SC_TYPE_UNKNOWN;
+	if (v == SC_TYPE_UNKNOWN) {
 		v = type_verdict(f, ev, kcap_handle_event_desc(h, ev->type));
 		if (ev->type < ntypes)
 			f->by_type[ev->type] = v;
 	}
-	if (v != TYPE_BY_NR)
-		return v == TYPE_KEEP;
+	if (v != SC_TYPE_BY_NR)
+		return v == SC_TYPE_KEEP;
 	/* The number is parameter 0 (docs/abi.md: the lengths, then the
 	 * bytes); kcap_next() checked that the lengths add up. */
 	lens = (const __u16 *)(ev + 1);
@@ -440,6 +438,38 @@ struct kcap_filter *parse_filter_args(const char *cmd, int argc, char **argv, in
 	return f;
 }
 
+/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
+int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
+{
+	struct kcap_cpu_stats st;
+	unsigned int cpu, i;
+	int err;
+
+	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
+	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
+		err = kcap_cpu_stats(h, cpu, &st);
+		if (err)
+			return err;
+		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
+			drops[i] += st.drops[i];
+	}
+	return 0;
+}
+
+void filter_interest(struct kcap_filter *expr, struct kcap_open_opts *o, unsigned int *nrs)
+{
+	bool all;
+	int n;
+
+	if (!expr || o->syscalls)
+		return;
+	n = kcap_filter_syscalls(expr, nrs, KCAP_SYSCALL_MAX, &all);
+	if (n < 0 || all)
+		return;
+	o->syscalls = nrs;
+	o->nr_syscalls = (size_t)n;
+}
+
 bool keep_event(struct kcap_filter *expr, struct kcap_state *st, struct kcap *h,
 		const struct kcap_event_hdr *ev)
 {
@@ -465,12 +495,10 @@ void progress_init(struct file_progress *p, const char *cmd, struct kcap *h,
 		p->lo = p->hi = 0;
 }
 
-void progress_tick(struct file_progress *p, unsigned long long events, unsigned long long ts)
+void progress_show(struct file_progress *p, unsigned long long events, unsigned long long ts)
 {
 	double now, dt;
 
-	if (!p->on || (events & 1023))
-		return;
 	now = mono_seconds();
 	if (now - p->last < 0.25)
 		return;

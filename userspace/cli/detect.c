@@ -23,6 +23,7 @@ static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
+	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
 	"Evaluate detection rules (Falco's YAML format: rule, macro, list, append,\n"
 	"override, exceptions) on live events or on a capture file and print one\n"
 	"alert per match: \"TIME: Priority OUTPUT\", or Falco-compatible JSON with -j.\n"
@@ -37,6 +38,9 @@ static const char detect_usage[] =
 	"  -n, --count N          stop after N events\n"
 	"  -p, --priority P       skip rules below priority P (e.g. warning)\n"
 	"  -w, --write OUT        live: also record the events to capture file OUT\n"
+	"                         (the syscalls the rules select, see below)\n"
+	"      --all-syscalls     live: capture every syscall, not only those the\n"
+	"                         rules and the process table need\n"
 	CONTAINER_ROOT_HELP
 	"      --flight-recorder SECONDS[,MB]\n"
 	"                         keep the last SECONDS of events in memory (at most\n"
@@ -59,22 +63,33 @@ static const char detect_usage[] =
 	"                         files given as arguments, the condition on one line\n"
 	"                         with macros and lists expanded as Falco does (for\n"
 	"                         other engines of the filter language), and exit\n"
+	"      --print-interest   print the syscalls a live capture selects for the\n"
+	"                         rules files given as arguments (comma-separated, as\n"
+	"                         kcap record -e takes them), or \"all\", and exit\n"
 	"  -h, --help             show this help\n"
-	"A summary (events, alerts per rule) goes to stderr at the end. Live capture\n"
-	"stops on SIGINT or SIGTERM. Alerts are written one line at a time, so\n"
-	"kcap detect | head -1 ends after the first (SIGPIPE, as for every kcap\n"
-	"command). A capture file that was not closed cleanly is read up to its\n"
-	"last complete block, with a warning; progress on stderr when it is a\n"
-	"terminal and stdout is not. Container metadata (container.name, .image,\n"
-	"k8s.pod.name, ...) is read in the background for live events, so the first\n"
-	"events of a new container show <NA> for it; with -r it is not looked up\n"
-	"(this machine's runtimes do not know the file's containers): <NA>.\n"
+	"Live, only the syscalls the enabled rules can match (their evt.type values)\n"
+	"and those the process and descriptor tables need (fork, exec, the calls\n"
+	"that open, duplicate or close descriptors, chdir, credentials) are captured,\n"
+	"with the fork, exec and exit events; a rule whose condition does not\n"
+	"restrict evt.type (a warning says which) makes it every syscall.\n"
+	"A summary (events, live also the kernel's drops, alerts per rule) goes to\n"
+	"stderr at the end. Live capture stops on SIGINT or SIGTERM. Alerts are\n"
+	"written one line at a time, so kcap detect | head -1 ends after the first\n"
+	"(SIGPIPE, as for every kcap command). A capture file that was not closed\n"
+	"cleanly is read up to its last complete block, with a warning; progress on\n"
+	"stderr when it is a terminal and stdout is not. Container metadata\n"
+	"(container.name, .image, k8s.pod.name, ...) is read in the background for\n"
+	"live events, so the first events of a new container show <NA> for it; with\n"
+	"-r it is not looked up (this machine's runtimes do not know the file's\n"
+	"containers): <NA>.\n"
 	"Exit status: 0, 1 runtime error (also a failed write of the alerts), 2 bad\n"
 	"arguments or invalid rules.\n";
 
 enum {
 	OPT_VALIDATE = OPT_COMMAND,
 	OPT_PRINT_CONDITIONS,
+	OPT_PRINT_INTEREST,
+	OPT_ALL_SYSCALLS,
 	OPT_FLIGHT,
 	OPT_FLIGHT_DIR,
 	OPT_FLIGHT_AFTER,
@@ -91,6 +106,8 @@ static const struct option detect_opts[] = {
 	CONTAINER_ROOT_LONG_OPT,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
+	{ "print-interest", no_argument, NULL, OPT_PRINT_INTEREST },
+	{ "all-syscalls", no_argument, NULL, OPT_ALL_SYSCALLS },
 	{ "flight-recorder", required_argument, NULL, OPT_FLIGHT },
 	{ "flight-dir", required_argument, NULL, OPT_FLIGHT_DIR },
 	{ "flight-after", required_argument, NULL, OPT_FLIGHT_AFTER },
@@ -312,6 +329,51 @@ static int print_conditions(struct kcap_rules *r, const char **paths, unsigned i
 	return output_ok(!fflush(stdout)) ? 0 : EXIT_RUNTIME;
 }
 
+/* The syscalls the rules need (kcap_rules_syscalls()) into @nrs; the
+ * count, -1 for every syscall, or -2 after printing an error. */
+static int rules_syscalls(const struct kcap_rules *r, unsigned int *nrs)
+{
+	bool all;
+	int n = kcap_rules_syscalls(r, nrs, KCAP_SYSCALL_MAX, &all);
+
+	if (n < 0) {
+		fprintf(stderr, "kcap detect: the rules' syscalls: %s\n", strerror(-n));
+		return -2;
+	}
+	return all ? -1 : n;
+}
+
+/* --print-interest: the rules' syscalls as one -e list, or "all". */
+static int print_interest(struct kcap_rules *r, const char **paths, unsigned int n)
+{
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
+	const char *name;
+	int i, cnt, err;
+
+	if (!n)
+		return usage_error("detect", "--print-interest needs rules files");
+	err = load_rules(r, paths, n, true);
+	if (err)
+		return err;
+	cnt = rules_syscalls(r, nrs);
+	if (cnt == -2)
+		return EXIT_RUNTIME;
+	if (cnt < 0) {
+		fprintf(stderr, "kcap detect: every syscall (a rule names no event type)\n");
+		return output_ok(puts("all") >= 0 && !fflush(stdout)) ? 0 : EXIT_RUNTIME;
+	}
+	for (i = 0; i < cnt; i++) {
+		name = kcap_syscall_name(nrs[i], KCAP_SC_X86_64);
+		if (name)
+			printf("%s%s", i ? "," : "", name);
+		else
+			printf("%s%u", i ? "," : "", nrs[i]);
+	}
+	putchar('\n');
+	fprintf(stderr, "kcap detect: %d syscalls, and the fork, exec and exit events\n", cnt);
+	return output_ok(!ferror(stdout) && !fflush(stdout)) ? 0 : EXIT_RUNTIME;
+}
+
 struct detect_args {
 	const char *rules[64];
 	unsigned int nrules;
@@ -323,6 +385,8 @@ struct detect_args {
 	bool json;
 	bool validate;
 	bool print_conditions;
+	bool print_interest;
+	bool all_syscalls;
 	char defpath[PATH_MAX]; /* the default rules file, when found next to the tool */
 	/* --flight-*: window (0: off), memory, after, kept files and bytes */
 	unsigned long long flight_secs, flight_mb, flight_after, flight_keep, flight_keep_mb;
@@ -417,6 +481,12 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 					&a->flight_keep_mb))
 				return usage_error("detect", "--flight-keep %s: need FILES[,MB]", optarg);
 			break;
+		case OPT_PRINT_INTEREST:
+			a->print_interest = true;
+			break;
+		case OPT_ALL_SYSCALLS:
+			a->all_syscalls = true;
+			break;
 		case 'h':
 			fputs(detect_usage, stdout);
 			return 0;
@@ -424,9 +494,10 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			return bad_option("detect", argc, argv, "r:R:jn:p:w:h");
 		}
 	}
-	if (a->validate && a->print_conditions)
-		return usage_error("detect", "--validate or --print-conditions, not both");
-	if (a->validate || a->print_conditions) {
+	if (a->validate + a->print_conditions + a->print_interest > 1)
+		return usage_error("detect",
+				   "one of --validate, --print-conditions, --print-interest");
+	if (a->validate || a->print_conditions || a->print_interest) {
 		/* the arguments are the rules files to check */
 		for (i = optind; i < argc && a->nrules < sizeof(a->rules) / sizeof(a->rules[0]);
 		     i++)
@@ -437,6 +508,8 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
 	if (a->in && a->out)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
+	if (a->in && a->all_syscalls)
+		return usage_error("detect", "--all-syscalls is for live capture, not -r");
 	if (a->flight_secs && a->flight_mb < 1)
 		return usage_error("detect", "--flight-recorder: MB must be at least 1");
 	if (!a->nrules) {
@@ -450,10 +523,13 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 
 /* The capture file (-r; its machine names the alerts) or the live driver;
  * NULL after printing why. */
-static struct kcap *open_source(const struct detect_args *a, struct run *run)
+static struct kcap *open_source(const struct detect_args *a, struct run *run,
+				 const struct kcap_rules *r)
 {
+	static unsigned int nrs[KCAP_SYSCALL_MAX];
 	char errbuf[512];
 	struct kcap *h;
+	int n = -1;
 
 	if (a->in) {
 		KCAP_OPTS(kcap_file_opts, fo);
@@ -464,13 +540,28 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run)
 			snprintf(run->hostname, sizeof(run->hostname), "%s", fi.hostname);
 		return h;
 	}
+	/* the flight recorder keeps every event, not only the rules' */
+	if (!a->all_syscalls && !a->flight_secs) {
+		n = rules_syscalls(r, nrs);
+		if (n == -2)
+			return NULL;
+	}
 	{
 		KCAP_OPTS(kcap_open_opts, lo, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 
+		/* only what the rules and the thread table need (-1: all) */
+		if (n >= 0) {
+			lo.syscalls = nrs;
+			lo.nr_syscalls = (size_t)n;
+		}
 		h = kcap_open_live(&lo);
 	}
-	if (!h)
+	if (!h) {
 		live_open_error("detect", errbuf);
+		return NULL;
+	}
+	if (n >= 0)
+		fprintf(stderr, "kcap detect: %d syscalls selected for the rules\n", n);
 	return h;
 }
 
@@ -551,11 +642,11 @@ static int open_flight(const struct detect_args *a, struct run *run, struct kcap
 /* Opens the source, seeds the thread table from it, opens -w and starts a
  * live capture; 0 or the exit status. */
 static int start_source(const struct detect_args *a, struct run *run, struct kcap_state *st,
-			struct kcap **h, struct kcap_writer **w)
+			const struct kcap_rules *r, struct kcap **h, struct kcap_writer **w)
 {
 	int err;
 
-	*h = open_source(a, run);
+	*h = open_source(a, run, r);
 	if (!*h)
 		return EXIT_RUNTIME;
 	err = kcap_state_seed(st, *h);
@@ -656,8 +747,10 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 
 /* The end: totals (after a clean run), the -w file closed, alerts per
  * rule on stderr. Returns the exit status. */
-static int finish(struct run *run, struct kcap_writer *w, int status)
+static int finish(struct run *run, struct kcap *h, bool live, struct kcap_writer *w,
+		  int status)
 {
+	__u64 drops[KCAP_DROP_NR_SLOTS];
 	struct kcap_flight_stats fs;
 	unsigned int i;
 
@@ -683,6 +776,13 @@ static int finish(struct run *run, struct kcap_writer *w, int status)
 	if (!status && !run->out_failed)
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
+	if (live && sum_drops(h, drops) == 0)
+		fprintf(stderr,
+			"kcap detect: drops: full=%llu full_protected=%llu fault=%llu other=%llu\n",
+			(unsigned long long)drops[KCAP_DROP_FULL],
+			(unsigned long long)drops[KCAP_DROP_FULL_PROTECTED],
+			(unsigned long long)drops[KCAP_DROP_FAULT],
+			(unsigned long long)drops[KCAP_DROP_OTHER]);
 	if (w && kcap_writer_finish(w) && !status) {
 		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 		status = EXIT_RUNTIME;
@@ -700,6 +800,7 @@ int cmd_detect(int argc, char **argv)
 	struct kcap_state *st = NULL;
 	struct kcap_writer *w = NULL;
 	struct kcap *h = NULL;
+	volatile int *stop;
 	struct run run;
 	int ret;
 
@@ -723,6 +824,10 @@ int cmd_detect(int argc, char **argv)
 	}
 	if (a.prio >= 0)
 		kcap_rules_set_min_priority(r, (enum kcap_priority)a.prio);
+	if (a.print_interest) {
+		ret = print_interest(r, a.rules, a.nrules);
+		goto out;
+	}
 	ret = load_rules(r, a.rules, a.nrules, false);
 	if (ret)
 		goto out;
@@ -732,14 +837,17 @@ int cmd_detect(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	ret = start_source(&a, &run, st, &h, &w);
+	/* before the capture starts: a SIGINT right after "capturing" stops
+	 * it (a shell's background job starts with SIGINT ignored) */
+	stop = install_stop_signals();
+	ret = start_source(&a, &run, st, r, &h, &w);
 	if (ret)
 		goto out;
 	progress_init(&run.pr, "detect", h, 0, 0, true);
 	run.pr.on = run.pr.on && a.in;
-	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
+	ret = run_events(h, st, r, &run, w, &a, stop);
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, w, ret);
+	ret = finish(&run, h, !a.in, w, ret);
 out:
 	kcap_flight_free(run.flight);
 	free(run.line);

@@ -59,7 +59,9 @@ static const char export_usage[] =
 	"  -s, --buffer-size, --no-lifecycle, --enter   live capture, as kcap record\n"
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
-	"line (kcap read --help): only matching events are exported.\n"
+	"line (kcap read --help): only matching events are exported; live without\n"
+	"-e, only the syscalls FILTER can match and those the thread table needs are\n"
+	"captured (all when FILTER does not restrict evt.type).\n"
 	"A capture file that was not closed cleanly is exported up to its last\n"
 	"complete block, with a warning; progress on stderr when it is a terminal.\n"
 	"The stream (stdout, -w) is protobuf's delimited format: read it with a\n"
@@ -217,6 +219,8 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	a->expr = parse_filter_args("export", argc, argv, optind, &err);
 	if (err)
 		return err;
+	if (!a->in)
+		filter_interest(a->expr, &a->open, a->nrs);
 	if (a->in) {
 		/* A file waits for its consumer instead of dropping. */
 		a->xo.flags |= KCAP_EXPORT_BLOCK;

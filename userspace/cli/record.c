@@ -25,7 +25,10 @@ static const char record_usage[] =
 	"\n"
 	"  -n, --count N          stop after N events\n"
 	"  -e, --syscalls LIST    capture only these syscalls (names or numbers,\n"
-	"                         comma-separated; see kcap list-syscalls); default all\n"
+	"                         comma-separated; see kcap list-syscalls); default:\n"
+	"                         all, or with FILTER those whose events it can match\n"
+	"                         and those the thread table needs (unless FILTER\n"
+	"                         does not restrict evt.type)\n"
 	"  -s, --snaplen BYTES    bytes kept of strings and buffers (max 16384)\n"
 	"      --buffer-size SIZE ring size per CPU, a power of two, 64K..1G\n"
 	"      --no-lifecycle     no fork/exec/exit events\n"
@@ -55,24 +58,6 @@ static const struct option record_opts[] = {
 	CONTAINER_ROOT_LONG_OPT,		     {"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-
-/* Sums every ring's drop counters into @drops; 0 or a negative errno. */
-static int sum_drops(struct kcap *h, __u64 drops[KCAP_DROP_NR_SLOTS])
-{
-	struct kcap_cpu_stats st;
-	unsigned int cpu, i;
-	int err;
-
-	memset(drops, 0, KCAP_DROP_NR_SLOTS * sizeof(drops[0]));
-	for (cpu = 0; cpu < kcap_nr_rings(h); cpu++) {
-		err = kcap_cpu_stats(h, cpu, &st);
-		if (err)
-			return err;
-		for (i = 0; i < KCAP_DROP_NR_SLOTS; i++)
-			drops[i] += st.drops[i];
-	}
-	return 0;
-}
 
 int cmd_record(int argc, char **argv)
 {
@@ -132,6 +117,7 @@ int cmd_record(int argc, char **argv)
 	expr = parse_filter_args("record", argc, argv, optind, &status);
 	if (status)
 		return status;
+	filter_interest(expr, &o, nrs);
 
 	stop = install_stop_signals();
 	h = kcap_open_live(&o);

@@ -303,6 +303,15 @@ KCAP_API struct kcap_filter *kcap_filter_compile(const char *expr,
 KCAP_API int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, struct kcap *h,
 			       const struct kcap_event_hdr *ev);
 
+/*
+ * kcap_filter_syscalls() - the x86_64 syscalls a live capture must select
+ * for @f: those whose events it can match (its evt.type values) and those
+ * kcap_state_update() needs for correct process and descriptor fields, as
+ * kcap_rules_syscalls() says. For kcap_open_opts.syscalls.
+ */
+KCAP_API int kcap_filter_syscalls(const struct kcap_filter *f, unsigned int *nrs, size_t max,
+				  bool *all);
+
 /* kcap_filter_free() - NULL is allowed. */
 KCAP_API void kcap_filter_free(struct kcap_filter *f);
 
@@ -413,6 +422,25 @@ KCAP_API char *kcap_rules_condition(struct kcap_rules *r, unsigned int i, const 
 
 /* kcap_rules_set_min_priority() - skip rules below @p (default: debug). */
 KCAP_API void kcap_rules_set_min_priority(struct kcap_rules *r, enum kcap_priority p);
+
+/*
+ * kcap_rules_syscalls() - the x86_64 syscalls a live capture must select
+ * (kcap_open_opts.syscalls) for the compiled rules to see every event they
+ * can match, with correct fields: the syscalls of the event types some
+ * enabled rule's condition names (evt.type = X, evt.type in (...), through
+ * macros, and, or), and those kcap_state_update() needs (fork and clone,
+ * exec, the calls that create, duplicate or close descriptors, chdir,
+ * credentials and capabilities). Lifecycle events (fork, exec, exit) are
+ * needed too (kcap_open_opts without KCAP_OPEN_NO_LIFECYCLE). When some
+ * rule's condition does not restrict evt.type in every branch ("not
+ * evt.type = open", "evt.type != open", a rule on proc.name only), every
+ * syscall is needed: *@all is set and 0 returned. Else *@all is false and
+ * the numbers go to @nrs in ascending order; returns how many, -ERANGE if
+ * @max is too small (KCAP_SYSCALL_MAX always suffices), -EINVAL if @r is
+ * not compiled.
+ */
+KCAP_API int kcap_rules_syscalls(const struct kcap_rules *r, unsigned int *nrs, size_t max,
+				 bool *all);
 
 /*
  * A rule match: what kcap_rules_eval() hands its callback, and what the

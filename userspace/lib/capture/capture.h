@@ -13,6 +13,21 @@
  * own table, the built-in one otherwise (also for @h NULL). */
 KCAP_HIDDEN const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type);
 
+/*
+ * What the formatter (format/) works out from a table row's parameter
+ * names, kept next to the row so that it is done once per table and not
+ * per event. capture/ only stores it: zeroed means not worked out yet.
+ */
+struct kcap__row_aux {
+	bool done;
+	__u32 size_mask;	   /* parameters named "size" */
+	__u8 sym[KCAP_MAX_PARAMS]; /* enum kcap__sym of each parameter */
+};
+
+/* The row aux of @type for the event @h handed out last (as kcap__desc());
+ * NULL when that row is the built-in table's or has no storage. */
+KCAP_HIDDEN struct kcap__row_aux *kcap__row_aux(const struct kcap *h, unsigned int type);
+
 /* The process snapshot @h carries, PROCS payloads each after its u32
  * length; -ENODATA if it should have one but has not (a file without);
  * -EOPNOTSUPP if the source takes its processes from this host's /proc. */

@@ -121,6 +121,7 @@ KCAP_HIDDEN void kcapf_block_hdr(unsigned char hdr[KCAPF_BLOCK_HDR_LEN], __u32 t
 struct kcap_table {
 	struct kcap_event_desc *rows;
 	unsigned int nr; /* rows[0 .. nr - 1]; a row without name is unused */
+	struct kcap__row_aux *aux; /* nr of them, the formatter's (capture.h) */
 	char *strings;
 	__u16 abi_major;
 	__u16 abi_minor;

@@ -888,6 +888,17 @@ static const struct kcap_event_desc *file_desc(const struct kcap *h, unsigned in
 	return &f->table.rows[type];
 }
 
+/* The aux storage is filled lazily by the formatter: a cache of the
+ * table, which is why a const handle hands it out writable. */
+static struct kcap__row_aux *file_row_aux(const struct kcap *h, unsigned int type)
+{
+	struct kcap_file *f = to_file(h);
+
+	if (!f->have_table || type == 0 || type >= f->table.nr || !f->table.rows[type].name)
+		return NULL;
+	return &f->table.aux[type];
+}
+
 static int file_procs(const struct kcap *h, const void **p, size_t *len)
 {
 	const struct kcap_file *f = to_file(h);
@@ -939,6 +950,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.nr_cpus = file_nr_cpus,
 	.cpu_stats = file_cpu_stats,
 	.desc = file_desc,
+	.row_aux = file_row_aux,
 	.procs = file_procs,
 	.users = file_users,
 	.container = file_container,

@@ -135,6 +135,12 @@ int kcapf_table_decode(struct kcap_table *t, const void *p, size_t len, const ch
 			max_type = type;
 	}
 	t->nr = max_type + 1;
+	t->aux = calloc(t->nr, sizeof(*t->aux));
+	if (!t->aux) {
+		kcapf_table_free(t);
+		*why = "event table: out of memory";
+		return -ENOMEM;
+	}
 	return 0;
 bad:
 	kcapf_table_free(t);
@@ -144,6 +150,7 @@ bad:
 void kcapf_table_free(struct kcap_table *t)
 {
 	free(t->rows);
+	free(t->aux);
 	free(t->strings);
 	memset(t, 0, sizeof(*t));
 }

@@ -113,6 +113,13 @@ const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type
 	return kcap_event_desc(type);
 }
 
+struct kcap__row_aux *kcap__row_aux(const struct kcap *h, unsigned int type)
+{
+	if (h && h->ops->row_aux)
+		return h->ops->row_aux(h, type);
+	return NULL;
+}
+
 const struct kcap_event_desc *kcap_handle_event_desc(const struct kcap *h, unsigned int type)
 {
 	return kcap__desc(h, type);

@@ -160,6 +160,13 @@ static const struct kcap_event_desc *merge_desc(const struct kcap *h, unsigned i
 	return kcap__desc(m->last >= 0 ? m->src[m->last] : NULL, type);
 }
 
+static struct kcap__row_aux *merge_row_aux(const struct kcap *h, unsigned int type)
+{
+	struct kcap_merge *m = to_merge(h);
+
+	return kcap__row_aux(m->last >= 0 ? m->src[m->last] : NULL, type);
+}
+
 /* The snapshots of every source that has one, one after the other. */
 static int merge_procs(const struct kcap *h, const void **p, size_t *len)
 {
@@ -270,6 +277,7 @@ static const struct kcap_source_ops merge_ops = {
 	.nr_cpus = merge_nr_cpus,
 	.cpu_stats = merge_cpu_stats,
 	.desc = merge_desc,
+	.row_aux = merge_row_aux,
 	.procs = merge_procs,
 	.users = merge_users,
 	.container = merge_container,

@@ -34,6 +34,8 @@ struct kcap_source_ops {
 	/* the table row of @type for the event kcap_next() returned last
 	 * (the built-in table) */
 	const struct kcap_event_desc *(*desc)(const struct kcap *h, unsigned int type);
+	/* the formatter's storage for that row (NULL: none, the built-in table) */
+	struct kcap__row_aux *(*row_aux)(const struct kcap *h, unsigned int type);
 	/* the process snapshot, PROCS payloads each after its u32 length,
 	 * or -ENODATA (see kcap__procs(); NULL: this host's /proc) */
 	int (*procs)(const struct kcap *h, const void **p, size_t *len);

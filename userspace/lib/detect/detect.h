@@ -277,6 +277,9 @@ KCAP_HIDDEN int kcap__filter_prepare(struct kfilter *f);
  * only. */
 KCAP_HIDDEN bool kcap__filter_eval(struct kfilter *f, struct kevctx *c);
 KCAP_HIDDEN void kcap__filter_types(struct kfilter *f, struct ktypeset *ts);
+/* interest.c: kcap_filter_syscalls() for the type set @ts of a filter. */
+KCAP_HIDDEN int kcap__filter_syscalls(const struct ktypeset *ts, unsigned int *nrs, size_t max,
+				      bool *all);
 /* The memos of the shared nodes @f's conjunction is made of (open_write
  * and container in "open_write and container and ..."), up to
  * KCAP_GUARDS, into @g; returns how many. When one of them is already

@@ -78,6 +78,13 @@ int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, struct kcap 
 	return kcap__filter_eval(f->f, f->ctx) ? 1 : 0;
 }
 
+int kcap_filter_syscalls(const struct kcap_filter *f, unsigned int *nrs, size_t max, bool *all)
+{
+	if (!f || !all || (max && !nrs))
+		return -EINVAL;
+	return kcap__filter_syscalls(&f->types, nrs, max, all);
+}
+
 void kcap_filter_free(struct kcap_filter *f)
 {
 	if (!f)

@@ -413,6 +413,7 @@ void kr_uncompile(struct kcap_rules *r)
 		r->idx[i].n = 0;
 		r->idx[i].cap = 0;
 	}
+	r->idx_all = false;
 	strings_free(r->warnings, r->nwarnings);
 	r->warnings = NULL;
 	r->nwarnings = 0;

@@ -146,6 +146,7 @@ struct kcap_rules {
 		unsigned int n;
 		unsigned int cap;
 	} idx[KEVT_KEYS];
+	bool idx_all; /* some rule names no event type: in every idx[] */
 	__u64 nevents;
 	struct kevctx *ctx;
 	char *out;

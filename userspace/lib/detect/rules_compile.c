@@ -405,6 +405,7 @@ static int index_rule(struct kcap_rules *r, unsigned int ri)
 	unsigned int k;
 
 	kcap__filter_types(r->rules[ri].f, &ts);
+	r->idx_all |= ts.all;
 	if (ts.all && !r->rules[ri].quiet_evttypes)
 		kr_warn(r, "%s:%u: rule '%s' names no event type and is checked on every event",
 			r->rules[ri].loc.file, r->rules[ri].loc.line, r->rules[ri].name);

@@ -110,11 +110,60 @@ static void put_strarray(struct kcap__out *o, const unsigned char *p, __u16 len,
 struct dctx {
 	const struct kcap_event_hdr *ev;
 	const struct kcap_event_desc *d;
+	const struct kcap__row_aux *aux; /* the row's symbolic decodings */
 	__s64 res;
 	bool has_res;
 	__s64 size; /* the "size" parameter, -1 if none */
 	bool cut_explained; /* a BYTES parameter shows where the cut was */
+	/* the first KCAP_MAX_PARAMS parameters, found in one walk of the
+	 * lengths: nok of them in bounds, those up to ncached after them not */
+	unsigned int nok, ncached;
+	const unsigned char *pp[KCAP_MAX_PARAMS];
+	__u16 pl[KCAP_MAX_PARAMS];
 };
+
+/* Finds the parameters once per event (kcap_event_param() walks the
+ * lengths from the first one on every call). */
+static void find_params(struct dctx *c)
+{
+	const struct kcap_event_hdr *ev = c->ev;
+	const unsigned char *lens = (const unsigned char *)(ev + 1);
+	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
+	unsigned int n = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS, j;
+	__u16 l;
+
+	c->ncached = n;
+	c->nok = 0;
+	if (off > ev->len)
+		return;
+	for (j = 0; j < n; j++) {
+		memcpy(&l, lens + 2 * j, sizeof(l));
+		if (off + l > ev->len)
+			break;
+		c->pp[j] = (const unsigned char *)ev + off;
+		c->pl[j] = l;
+		off += l;
+	}
+	c->nok = j;
+}
+
+/* kcap_event_param() of the event, from find_params(). */
+static int dparam(const struct dctx *c, unsigned int i, const unsigned char **p, __u16 *len)
+{
+	const void *vp;
+
+	if (i < c->nok) {
+		*p = c->pp[i];
+		*len = c->pl[i];
+		return 0;
+	}
+	if (i < c->ncached)
+		return -EBADMSG;
+	if (kcap_event_param(c->ev, i, &vp, len))
+		return -EBADMSG;
+	*p = vp;
+	return 0;
+}
 
 /* Bytes a data parameter should hold if nothing was cut, -1 if unknown. */
 static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *pd)
@@ -134,12 +183,20 @@ static __s64 bytes_expected(const struct dctx *c, const struct kcap_param_desc *
 	}
 }
 
+/* The symbolic decoding of parameter @i (none past the row). */
+static enum kcap__sym sym_at(const struct dctx *c, unsigned int i)
+{
+	return i < c->d->nparams && i < KCAP_MAX_PARAMS ? (enum kcap__sym)c->aux->sym[i]
+							: KCAP__SYM_NONE;
+}
+
 static void put_number(struct kcap__out *o, const struct dctx *c,
-		       const struct kcap_param_desc *pd, const void *p, __u16 len, bool is_res)
+		       const struct kcap_param_desc *pd, unsigned int i, const void *p, __u16 len)
 {
 	unsigned int size = kcap_param_type_size(pd->type);
+	bool is_res = i == 0;
 	bool sign = kcap__type_signed(pd->type) || (is_res && size == 4);
-	enum kcap__sym sym = kcap__sym_of(c->ev->type, pd->name);
+	enum kcap__sym sym = sym_at(c, i);
 	__u64 v;
 
 	if (!kcap__read_num(p, len, size, sign, &v)) {
@@ -167,14 +224,14 @@ static void put_number(struct kcap__out *o, const struct dctx *c,
 }
 
 static void put_bytes(struct kcap__out *o, const struct dctx *c, const struct kcap_param_desc *pd,
-		      const unsigned char *p, __u16 len)
+		      unsigned int i, const unsigned char *p, __u16 len)
 {
 	__s64 want = bytes_expected(c, pd);
 	bool cut = want >= 0 ? len < want
 			     : (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
 	__s32 fds[2];
 
-	if (kcap__sym_of(c->ev->type, pd->name) == KCAP__SYM_INT_PAIR) {
+	if (sym_at(c, i) == KCAP__SYM_INT_PAIR) {
 		if (len == 8) {
 			memcpy(fds, p, 8);
 			kcap__put_char(o, '[');
@@ -212,15 +269,13 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		       const struct kcap_param_desc *pd)
 {
 	const unsigned char *p;
-	const void *vp;
 	__u16 len;
 	bool cut;
 
-	if (kcap_event_param(c->ev, i, &vp, &len)) {
+	if (dparam(c, i, &p, &len)) {
 		kcap__put_char(o, '?');
 		return;
 	}
-	p = vp;
 	cut = (c->ev->flags & KCAP_EVF_TRUNCATED) && !c->cut_explained && len;
 	switch (pd->type) {
 	case KCAP_PT_STR:
@@ -230,7 +285,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 			kcap__put_str(o, "...");
 		return;
 	case KCAP_PT_BYTES:
-		put_bytes(o, c, pd, p, len);
+		put_bytes(o, c, pd, i, p, len);
 		return;
 	case KCAP_PT_SOCKADDR:
 		put_sockaddr(o, p, len);
@@ -240,7 +295,7 @@ static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i
 		return;
 	default:
 		if (kcap_param_type_size(pd->type))
-			put_number(o, c, pd, p, len, i == 0);
+			put_number(o, c, pd, i, p, len);
 		else
 			put_size(o, len);
 	}
@@ -250,23 +305,23 @@ static void scan_context(struct dctx *c)
 {
 	const struct kcap_event_desc *d = c->d;
 	unsigned int i, n = c->ev->nparams < d->nparams ? c->ev->nparams : d->nparams;
-	const void *p;
+	const unsigned char *p;
 	__u16 len;
 	__u64 v;
 
 	c->size = -1;
 	c->has_res = !kcap__read_res(c->ev, d, &c->res);
 	for (i = 1; i < n; i++) {
-		if (kcap_event_param(c->ev, i, &p, &len))
+		if (!(c->aux->size_mask & (1u << i)) || dparam(c, i, &p, &len))
 			continue;
-		if (!strcmp(d->params[i].name, "size") &&
-		    kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) && v < (1ULL << 62))
+		if (kcap__read_num(p, len, kcap_param_type_size(d->params[i].type), false, &v) &&
+		    v < (1ULL << 62))
 			c->size = (__s64)v;
 	}
 	for (i = 1; i < n; i++) {
 		__s64 want;
 
-		if (d->params[i].type != KCAP_PT_BYTES || kcap_event_param(c->ev, i, &p, &len))
+		if (d->params[i].type != KCAP_PT_BYTES || dparam(c, i, &p, &len))
 			continue;
 		want = bytes_expected(c, &d->params[i]);
 		if (want >= 0 && len < want)
@@ -275,12 +330,13 @@ static void scan_context(struct dctx *c)
 }
 
 size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
-			    char *buf, size_t len)
+			    const struct kcap__row_aux *aux, char *buf, size_t len)
 {
 	struct kcap__out o = { .buf = buf, .len = len };
-	struct dctx c = { .ev = ev, .d = d };
+	struct dctx c = { .ev = ev, .d = d, .aux = aux };
 	unsigned int i, k = 0;
 
+	find_params(&c);
 	scan_context(&c);
 	kcap__put_str(&o, d->name);
 	kcap__put_char(&o, '(');

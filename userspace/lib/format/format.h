@@ -47,6 +47,17 @@ struct kcap__name {
 /* The symbolic decoding of parameter @param of event @type. */
 KCAP_HIDDEN enum kcap__sym kcap__sym_of(unsigned int type, const char *param);
 
+/*
+ * kcap__fmt_aux() - the symbolic decoding of each parameter and which are
+ * named "size", for row @d of @type that @h decodes with: worked out once
+ * per table (the built-in one on first use, a file's own in its row aux),
+ * so formatting an event compares no names. @scratch holds it for a row
+ * nobody stores.
+ */
+KCAP_HIDDEN const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, unsigned int type,
+						      const struct kcap_event_desc *d,
+						      struct kcap__row_aux *scratch);
+
 /* Writes @v decoded as @sym ("O_WRONLY|O_CREAT", "AT_FDCWD", "SIGKILL"). */
 KCAP_HIDDEN void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v);
 
@@ -71,7 +82,8 @@ static inline void kcap__put_param_label(struct kcap__out *o, const struct kcap_
 }
 
 KCAP_HIDDEN size_t kcap__format_decoded(const struct kcap_event_hdr *ev,
-					const struct kcap_event_desc *d, char *buf, size_t len);
+					const struct kcap_event_desc *d,
+					const struct kcap__row_aux *aux, char *buf, size_t len);
 
 
 #endif /* KCAP_FORMAT_H */

@@ -146,8 +146,10 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 		if (d->flags & KCAP_EDF_DECODED) {
 			/* "openat(dirfd=AT_FDCWD, ...) = 3", see decode.c */
 			size_t room = o.pos < o.len ? o.len - o.pos : 0;
+			struct kcap__row_aux scratch;
+			const struct kcap__row_aux *aux = kcap__fmt_aux(h, ev->type, d, &scratch);
 
-			o.pos += kcap__format_decoded(ev, d, room ? o.buf + o.pos : NULL, room);
+			o.pos += kcap__format_decoded(ev, d, aux, room ? o.buf + o.pos : NULL, room);
 		} else if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
 			kcap__put_str(&o, d->name);
 			put_syscall(&o, ev, d);

@@ -6,6 +6,7 @@
  * (O_LARGEFILE is 0 in 64-bit user space) and the events may come from
  * another machine.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -377,6 +378,52 @@ static const struct {
 	{ KCAP_EVT_SHUTDOWN, "how", KCAP__SYM_SHUT_HOW },
 	{ KCAP_EVT_PTRACE, "request", KCAP__SYM_PTRACE_REQ },
 };
+
+static void aux_fill(struct kcap__row_aux *a, unsigned int type, const struct kcap_event_desc *d)
+{
+	unsigned int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < d->nparams && i < KCAP_MAX_PARAMS; i++) {
+		a->sym[i] = (__u8)kcap__sym_of(type, d->params[i].name);
+		if (d->params[i].name && !strcmp(d->params[i].name, "size"))
+			a->size_mask |= 1u << i;
+	}
+	a->done = true;
+}
+
+static struct kcap__row_aux builtin_aux[KCAP_EVT_NR];
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void builtin_init(void)
+{
+	const struct kcap_event_desc *d;
+	unsigned int t;
+
+	for (t = 1; t < KCAP_EVT_NR; t++)
+		if ((d = kcap_event_desc(t)))
+			aux_fill(&builtin_aux[t], t, d);
+}
+
+const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, unsigned int type,
+					  const struct kcap_event_desc *d,
+					  struct kcap__row_aux *scratch)
+{
+	struct kcap__row_aux *a;
+
+	if (type < KCAP_EVT_NR && d == kcap_event_desc(type)) {
+		pthread_once(&builtin_once, builtin_init);
+		return &builtin_aux[type];
+	}
+	a = kcap__row_aux(h, type);
+	if (!a) {
+		a = scratch;
+		a->done = false;
+	}
+	if (!a->done)
+		aux_fill(a, type, d);
+	return a;
+}
 
 enum kcap__sym kcap__sym_of(unsigned int type, const char *param)
 {

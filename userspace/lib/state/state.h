@@ -104,6 +104,11 @@ KCAP_HIDDEN struct kfd *kcap__fd(const struct kthread *th, __s32 fd);
 KCAP_HIDDEN const char *kcap__user_name(const struct kcap_state *st, __u32 uid);
 KCAP_HIDDEN const char *kcap__group_name(const struct kcap_state *st, __u32 gid);
 
+/* The event types kcap_state_update() changes the tables on (their
+ * syscalls must be captured for correct process and descriptor fields),
+ * KCAP_EVT_INVALID-terminated; the lifecycle events come on top. */
+KCAP_HIDDEN extern const unsigned short kcap__state_types[];
+
 /* Table primitives (state.c) for the event handlers (state_events.c). */
 KCAP_HIDDEN void kst_setstr(char **dst, const char *s, size_t n);
 KCAP_HIDDEN void kst_setmem(char **dst, size_t *dlen, const char *s, size_t n);

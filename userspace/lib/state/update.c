@@ -578,6 +578,22 @@ static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
 	return t;
 }
 
+/* Every case of kcap_state_update()'s switch below but the lifecycle
+ * events: keep the two in step (a missing type leaves fields wrong when a
+ * capture selects syscalls by rules, detect/interest.c). */
+const unsigned short kcap__state_types[] = {
+	KCAP_EVT_CLONE, KCAP_EVT_CLONE3, KCAP_EVT_FORK, KCAP_EVT_VFORK,
+	KCAP_EVT_EXECVE, KCAP_EVT_EXECVEAT,
+	KCAP_EVT_OPEN, KCAP_EVT_OPENAT, KCAP_EVT_OPENAT2, KCAP_EVT_CREAT,
+	KCAP_EVT_MEMFD_CREATE, KCAP_EVT_SOCKET, KCAP_EVT_SOCKETPAIR, KCAP_EVT_CONNECT,
+	KCAP_EVT_SENDTO, KCAP_EVT_ACCEPT, KCAP_EVT_ACCEPT4, KCAP_EVT_BIND,
+	KCAP_EVT_DUP, KCAP_EVT_DUP2, KCAP_EVT_DUP3, KCAP_EVT_FCNTL, KCAP_EVT_CLOSE,
+	KCAP_EVT_CHDIR, KCAP_EVT_FCHDIR,
+	KCAP_EVT_SETUID, KCAP_EVT_SETREUID, KCAP_EVT_SETRESUID, KCAP_EVT_CAPSET,
+	KCAP_EVT_SETGID, KCAP_EVT_SETREGID, KCAP_EVT_SETRESGID,
+	KCAP_EVT_INVALID,
+};
+
 /* What each event type changes: one case, one handler. */
 int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev)
 {
