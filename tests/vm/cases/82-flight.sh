@@ -25,11 +25,19 @@ n=$(ls $fdir 2>/dev/null | wc -l)
 check "a long benign workload: no flight file ($n)" [ "$n" = 0 ]
 
 # The attack: download a program, make it executable, run it from /tmp.
+# The client's stdin stays open (busybox nc may stop at its EOF before the
+# whole file came: a truncated program, seen on 5.10); the server closes
+# the connection once it has sent the file.
 nc -l -p 8090 </bin/busybox >/dev/null 2>&1 &
 srv=$!
 usleep 200000
-nc 127.0.0.1 8090 </dev/null >/tmp/dropper
+sleep 2 | nc 127.0.0.1 8090 >/tmp/dropper
 kill $srv 2>/dev/null
+if cmp -s /bin/busybox /tmp/dropper; then
+	pass "the download is complete"
+else
+	fail "the download is complete ($(wc -c </tmp/dropper) of $(wc -c </bin/busybox) bytes)"
+fi
 chmod 755 /tmp/dropper
 /tmp/dropper true
 usleep 1500000
