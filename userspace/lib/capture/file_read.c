@@ -50,6 +50,9 @@ struct kcap_file {
 	size_t blk_cap;
 	unsigned char *raw; /* the current batch, decompressed */
 	size_t raw_cap;
+	unsigned char *img; /* a column batch's image (format 1.3) */
+	size_t img_cap;
+	__u32 *refs; /* its decoder's scratch */
 	size_t raw_len;
 	size_t raw_pos;
 	__u64 batch_off;
@@ -694,6 +697,44 @@ static int read_front(struct kcap *h)
 	return 0;
 }
 
+/* A column batch (format 1.3): the image, then the raw records from it. */
+static int load_cols(struct kcap *h, __u64 off, const unsigned char *data, size_t dlen,
+		     __u64 first, __u32 nev, __u32 raw_len)
+{
+	struct kcap_file *f = to_file(h);
+	char why[160];
+	__u32 ilen;
+	size_t n;
+	int err;
+
+	if (dlen < KCAPF_COLS_PREFIX)
+		return ferr(h, EBADMSG, off, "event batch: %zu bytes of column data", dlen);
+	memcpy(&ilen, data, 4);
+	if (ilen < KCAPF_COLS_HDR_LEN || ilen > kcapf_cols_bound(raw_len))
+		return ferr(h, EBADMSG, off,
+			    "event batch: column image of %u bytes for %u raw bytes (%u..%zu)", ilen,
+			    raw_len, KCAPF_COLS_HDR_LEN, kcapf_cols_bound(raw_len));
+	err = grow(h, &f->img, &f->img_cap, ilen);
+	if (err)
+		return err;
+	if (!f->refs) {
+		f->refs = malloc(KCAPF_COLS_REFS * sizeof(*f->refs));
+		if (!f->refs)
+			return kcap__err(h, ENOMEM, "out of memory");
+	}
+	n = ZSTD_decompressDCtx(f->dctx, f->img, ilen, data + KCAPF_COLS_PREFIX,
+				dlen - KCAPF_COLS_PREFIX);
+	if (ZSTD_isError(n))
+		return ferr(h, EBADMSG, off, "event batch: zstd: %s", ZSTD_getErrorName(n));
+	if (n != ilen)
+		return ferr(h, EBADMSG, off,
+			    "event batch: %zu bytes after decompression, %u expected", n, ilen);
+	if (kcapf_cols_decode(f->img, ilen, nev, first, f->raw, raw_len, f->refs, why,
+			      sizeof(why)))
+		return ferr(h, EBADMSG, off, "event batch: %s", why);
+	return 0;
+}
+
 static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 {
 	struct kcap_file *f = to_file(h);
@@ -740,6 +781,10 @@ static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 		if (n != raw_len)
 			return ferr(h, EBADMSG, off, "event batch: %zu bytes after decompression, %u expected",
 				    n, raw_len);
+	} else if (comp == KCAPF_COMP_ZSTD_COLS) {
+		err = load_cols(h, off, data, dlen, first, nev, raw_len);
+		if (err)
+			return err;
 	} else {
 		return ferr(h, EBADMSG, off, "event batch: unknown compression %u", comp);
 	}
@@ -870,6 +915,8 @@ static void file_close(struct kcap *h)
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
+	free(f->img);
+	free(f->refs);
 	free(f->index);
 	free(f->cpustats);
 	free(f->type_counts);
