@@ -21,11 +21,46 @@
 
 #define HDR_LEN sizeof(struct kcap_event_hdr)
 
-/* Per event at most: ts 10, type 3, tid 5, pid 5, cpu 3, misc 3 + 3 + 5. */
-#define EV_MAX_COLS 37
-
-static unsigned char *put_varint(unsigned char *p, __u64 v)
+static inline bool eq_bytes(const unsigned char *a, const unsigned char *b, size_t l)
 {
+	__u64 x, y;
+
+	if (l != 8)
+		return !memcmp(a, b, l);
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	return x == y;
+}
+
+/*
+ * Two records of the same length at 8-byte aligned places, zero padded:
+ * equal from their parameter count on (the parameter count, flags,
+ * reserved field, parameter lengths and bytes)? The length is equal.
+ */
+static inline bool same_body(const struct kcap_event_hdr *a, const struct kcap_event_hdr *b)
+{
+	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	size_t i, n = KCAP_ALIGN(a->len);
+	__u64 x, y;
+
+	if (a->len != b->len || a->nparams != b->nparams || a->flags != b->flags ||
+	    a->reserved != b->reserved)
+		return false;
+	for (i = sizeof(struct kcap_event_hdr); i < n; i += 8) {
+		memcpy(&x, pa + i, 8);
+		memcpy(&y, pb + i, 8);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+static inline unsigned char *put_varint(unsigned char *p, __u64 v)
+{
+	if (v < 0x80) {
+		*p++ = (unsigned char)v;
+		return p;
+	}
 	while (v >= 0x80) {
 		*p++ = (unsigned char)(v | 0x80);
 		v >>= 7;
@@ -120,6 +155,23 @@ int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 		if (raw_len - pos < HDR_LEN || e->len < HDR_LEN || e->len > KCAP_EVENT_MAX_LEN ||
 		    KCAP_ALIGN(e->len) > raw_len - pos || n == nev)
 			return -EINVAL;
+		if (e->type < KCAPF_COLS_REFS && refs[e->type])
+			ref = (const void *)(r + refs[e->type] - 1);
+		s[0] = put_varint(s[0], zigzag64((__s64)(e->ts_ns - pts)));
+		pts = e->ts_ns;
+		s[1] = put_varint(s[1], e->type);
+		s[2] = put_varint(s[2], zigzag32((__s32)(e->tid - ptid)));
+		ptid = e->tid;
+		s[3] = put_varint(s[3], zigzag32((__s32)(e->pid - e->tid)));
+		s[4] = put_varint(s[4], e->cpu);
+		if (ref && same_body(e, ref)) {
+			/* the reference's body: checked when it was encoded */
+			*s[5]++ = 0;
+			refs[e->type] = (__u32)pos + 1;
+			pos += KCAP_ALIGN(e->len);
+			n++;
+			continue;
+		}
 		params_of(e, &p);
 		sum = HDR_LEN + 2ULL * p.n;
 		if (sum > e->len)
@@ -131,18 +183,9 @@ int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 		for (i = e->len; i < KCAP_ALIGN(e->len); i++)
 			if (r[pos + i])
 				return -EINVAL; /* padding that is not zero */
-		if (e->type < KCAPF_COLS_REFS && refs[e->type]) {
-			ref = (const void *)(r + refs[e->type] - 1);
+		if (ref)
 			params_of(ref, &q);
-		}
-		s[0] = put_varint(s[0], zigzag64((__s64)(e->ts_ns - pts)));
-		pts = e->ts_ns;
-		s[1] = put_varint(s[1], e->type);
-		s[2] = put_varint(s[2], zigzag32((__s32)(e->tid - ptid)));
-		ptid = e->tid;
-		s[3] = put_varint(s[3], zigzag32((__s32)(e->pid - e->tid)));
-		s[4] = put_varint(s[4], e->cpu);
-		s[5] = put_varint(s[5], (__u32)(e->nparams ^ (ref ? ref->nparams : 0)));
+		s[5] = put_varint(s[5], (__u32)e->nparams + 1);
 		s[5] = put_varint(s[5], (__u32)(e->flags ^ (ref ? ref->flags : 0)));
 		s[5] = put_varint(s[5], e->reserved ^ (ref ? ref->reserved : 0));
 		d = p.data;
@@ -150,7 +193,7 @@ int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 		for (i = 0; i < p.n; i++) {
 			__u16 l = len_at(p.lens, i);
 
-			if (i < q.n && len_at(q.lens, i) == l && !memcmp(d, rd, l)) {
+			if (i < q.n && len_at(q.lens, i) == l && eq_bytes(d, rd, l)) {
 				*s[6]++ = 0; /* the reference's */
 			} else {
 				s[6] = put_varint(s[6], (__u32)l + 1);
@@ -184,33 +227,44 @@ int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 
 /* A bounds-checked stream of the image. */
 struct col {
-	const unsigned char *p;
-	size_t len;
-	size_t pos;
+	const unsigned char *p; /* next byte */
+	const unsigned char *end;
 };
 
 /* A LEB128 value of at most @max; false if it runs past the stream, is
- * longer than 10 bytes or above @max. */
-static bool get_varint(struct col *c, __u64 max, __u64 *v)
+ * longer than 10 bytes or above @max. Inlined: the streams' cursors stay
+ * in registers. */
+static inline __attribute__((always_inline)) bool get_varint(struct col *c, __u64 max,
+							       __u64 *v)
 {
-	__u64 x = 0;
+	const unsigned char *p = c->p;
 	unsigned int shift = 0;
+	__u64 x;
 
-	for (;;) {
-		unsigned char b;
+	if (p < c->end && *p < 0x80) {
+		x = *p++;
+	} else if (p + 1 < c->end && !(p[1] & 0x80)) {
+		x = (__u64)(p[0] & 0x7f) | (__u64)p[1] << 7;
+		p += 2;
+	} else {
+		x = 0;
+		for (;;) {
+			unsigned char b;
 
-		if (c->pos >= c->len || shift > 63)
-			return false;
-		b = c->p[c->pos++];
-		if (shift == 63 && b > 1)
-			return false;
-		x |= (__u64)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-		shift += 7;
+			if (p >= c->end || shift > 63)
+				return false;
+			b = *p++;
+			if (shift == 63 && b > 1)
+				return false;
+			x |= (__u64)(b & 0x7f) << shift;
+			if (!(b & 0x80))
+				break;
+			shift += 7;
+		}
 	}
 	if (x > max)
 		return false;
+	c->p = p;
 	*v = x;
 	return true;
 }
@@ -243,8 +297,7 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 			BAD("%s column of %u bytes runs past the image (%zu bytes)", col_name[k], l32,
 			    img_len);
 		c[k].p = im + off;
-		c[k].len = l32;
-		c[k].pos = 0;
+		c[k].end = im + off + l32;
 		off += l32;
 	}
 	if (off != img_len)
@@ -281,9 +334,29 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 			ref = (const void *)(raw + refs[h.type] - 1);
 			params_of(ref, &q);
 		}
-		if (!get_varint(&c[5], 0xffff, &v))
+		if (!get_varint(&c[5], 0x10000, &v))
 			BAD("event %u: bad parameter count", n);
-		h.nparams = (__u16)(v ^ (ref ? ref->nparams : 0));
+		if (v == 0) {
+			/* the reference's body */
+			if (!ref)
+				BAD("event %u: repeats the previous event of type %u, which it "
+				    "does not have", n, h.type);
+			len = KCAP_ALIGN(ref->len);
+			if (len > avail)
+				BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len,
+				    raw_len);
+			memmove(raw + pos + HDR_LEN, (const unsigned char *)ref + HDR_LEN,
+				len - HDR_LEN);
+			h.len = ref->len;
+			h.nparams = ref->nparams;
+			h.flags = ref->flags;
+			h.reserved = ref->reserved;
+			memcpy(raw + pos, &h, sizeof(h));
+			refs[h.type] = (__u32)pos + 1;
+			pos += len;
+			continue;
+		}
+		h.nparams = (__u16)(v - 1);
 		if (!get_varint(&c[5], 0xffff, &v))
 			BAD("event %u: bad flags", n);
 		h.flags = (__u16)(v ^ (ref ? ref->flags : 0));
@@ -316,11 +389,11 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 			if (v == 0) {
 				memcpy(d, rd, l);
 			} else {
-				if (l > c[7].len - c[7].pos)
+				if (l > (size_t)(c[7].end - c[7].p))
 					BAD("event %u: parameter %u: %s column is short", n, i,
 					    col_name[7]);
-				memcpy(d, c[7].p + c[7].pos, l);
-				c[7].pos += l;
+				memcpy(d, c[7].p, l);
+				c[7].p += l;
 			}
 			memcpy(lens + 2 * (size_t)i, &l, 2);
 			d += l;
@@ -340,7 +413,8 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 	if (pos != raw_len)
 		BAD("%u events make %zu bytes, the batch has %zu", nev, pos, raw_len);
 	for (k = 0; k < KCAPF_COLS_NR; k++)
-		if (c[k].pos != c[k].len)
-			BAD("%zu bytes left over in the %s column", c[k].len - c[k].pos, col_name[k]);
+		if (c[k].p != c[k].end)
+			BAD("%zu bytes left over in the %s column", (size_t)(c[k].end - c[k].p),
+			    col_name[k]);
 	return 0;
 }
