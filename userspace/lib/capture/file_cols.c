@@ -40,19 +40,12 @@ static inline bool eq_bytes(const unsigned char *a, const unsigned char *b, size
 static inline bool same_body(const struct kcap_event_hdr *a, const struct kcap_event_hdr *b)
 {
 	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
-	size_t i, n = KCAP_ALIGN(a->len);
-	__u64 x, y;
+	size_t n = KCAP_ALIGN(a->len);
 
 	if (a->len != b->len || a->nparams != b->nparams || a->flags != b->flags ||
 	    a->reserved != b->reserved)
 		return false;
-	for (i = sizeof(struct kcap_event_hdr); i < n; i += 8) {
-		memcpy(&x, pa + i, 8);
-		memcpy(&y, pb + i, 8);
-		if (x != y)
-			return false;
-	}
-	return true;
+	return !memcmp(pa + HDR_LEN, pb + HDR_LEN, n - HDR_LEN);
 }
 
 static inline unsigned char *put_varint(unsigned char *p, __u64 v)
