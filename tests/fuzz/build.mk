@@ -29,11 +29,20 @@ $(FUZZ_SEED): $(BUILD)/tests/cli/mkctcapture
 	$< $(TOP)/tests/unit/fixtures/ct $@
 
 # Format 1.3 seeds with column-encoded batches (compression 2): the guest
-# corpus copied by this tree's kcap (a copy keeps the source's MACHINE block).
+# corpus copied by this tree's kcap (a copy keeps the source's MACHINE block),
+# and the same with each image in a zstd frame of raw blocks (mkcolseed), so
+# that mutations reach the column decoder rather than the zstd frame.
+FUZZ_MKCOLSEED := $(BUILD)/fuzz/mkcolseed
+$(FUZZ_MKCOLSEED): $(FUZZ_DIR)/mkcolseed.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
 FUZZ_SEED_COLS := $(patsubst $(FUZZ_DIR)/corpus/%,$(BUILD)/fuzz/seed/cols-%,$(wildcard $(FUZZ_DIR)/corpus/*.kcap))
+FUZZ_SEED_COLS += $(patsubst $(FUZZ_DIR)/corpus/%,$(BUILD)/fuzz/seed/colsraw-%,$(wildcard $(FUZZ_DIR)/corpus/*.kcap))
 $(BUILD)/fuzz/seed/cols-%: $(FUZZ_DIR)/corpus/% $(BUILD)/bin/kcap
 	@mkdir -p $(@D)
 	$(BUILD)/bin/kcap read -r $< -w $@ 2>/dev/null
+$(BUILD)/fuzz/seed/colsraw-%: $(BUILD)/fuzz/seed/cols-% $(FUZZ_MKCOLSEED)
+	$(FUZZ_MKCOLSEED) $< $@
 
 $(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
