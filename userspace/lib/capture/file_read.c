@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The capture file reader behind kcap_open_file(): the same handle and
- * kcap_next() as a live capture, fed from the file's zstd batches and
- * decoded with the file's own event table. Format: file_format.h and
- * docs/capture-format.md.
+ * kcap_next() as a live capture, fed from the file's zstd batches (raw
+ * records, or from format 1.3 columns rebuilt into raw records by
+ * file_cols.c) and decoded with the file's own event table. Format:
+ * file_format.h and docs/capture-format.md.
  *
  * Every length read from the file is checked against the file size and
  * the limits in file_format.h before anything is allocated or read, so a
