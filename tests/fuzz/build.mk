@@ -28,19 +28,35 @@ $(FUZZ_SEED): $(BUILD)/tests/cli/mkctcapture
 	@mkdir -p $(@D)
 	$< $(TOP)/tests/unit/fixtures/ct $@
 
+# Format 1.3 seeds with column-encoded batches (compression 2): the guest
+# corpus copied by this tree's kcap (a copy keeps the source's MACHINE block),
+# and the same with each image in a zstd frame of raw blocks (mkcolseed), so
+# that mutations reach the column decoder rather than the zstd frame.
+FUZZ_MKCOLSEED := $(BUILD)/fuzz/mkcolseed
+$(FUZZ_MKCOLSEED): $(FUZZ_DIR)/mkcolseed.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
+FUZZ_SEED_COLS := $(patsubst $(FUZZ_DIR)/corpus/%,$(BUILD)/fuzz/seed/cols-%,$(wildcard $(FUZZ_DIR)/corpus/*.kcap))
+FUZZ_SEED_COLS += $(patsubst $(FUZZ_DIR)/corpus/%,$(BUILD)/fuzz/seed/colsraw-%,$(wildcard $(FUZZ_DIR)/corpus/*.kcap))
+$(BUILD)/fuzz/seed/cols-%: $(FUZZ_DIR)/corpus/% $(BUILD)/bin/kcap
+	@mkdir -p $(@D)
+	$(BUILD)/bin/kcap read -r $< -w $@ 2>/dev/null
+$(BUILD)/fuzz/seed/colsraw-%: $(BUILD)/fuzz/seed/cols-% $(FUZZ_MKCOLSEED)
+	$(FUZZ_MKCOLSEED) $< $@
+
 $(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS)
 
-fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEED)
+fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEED) $(FUZZ_SEED_COLS)
 	@mkdir -p $(BUILD)/fuzz/smoke
 	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 \
 		$(BUILD)/fuzz/smoke $(FUZZ_DIR)/corpus $(BUILD)/fuzz/seed 2>$(BUILD)/fuzz/smoke.log || \
 		{ tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
 	@grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/smoke.log || true
 
-fuzz: $(FUZZ_BIN) $(FUZZ_SEED)
+fuzz: $(FUZZ_BIN) $(FUZZ_SEED) $(FUZZ_SEED_COLS)
 	@mkdir -p $(BUILD)/fuzz/corpus
-	cp -n $(FUZZ_DIR)/corpus/* $(FUZZ_SEED) $(BUILD)/fuzz/corpus/
+	cp -n $(FUZZ_DIR)/corpus/* $(FUZZ_SEED) $(FUZZ_SEED_COLS) $(BUILD)/fuzz/corpus/
 	$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus

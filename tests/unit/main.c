@@ -18,7 +18,8 @@ int main(void)
 								   unit_open, unit_file, unit_decode,
 								   unit_out, unit_export, unit_detect,
 								   unit_rules, unit_eval, unit_container,
-								   unit_ctstate, unit_flight, unit_ctfile };
+								   unit_ctstate, unit_flight, unit_ctfile,
+								   unit_cols };
 	struct CMUnitTest *all = NULL;
 	size_t total = 0, n, i;
 	int failed;

@@ -270,7 +270,7 @@ static void check_read(const char *path, __u64 b1_end, __u64 b2_end)
 	}
 	assert_int_equal(n, 3 * NR_THREADS);
 	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
-	assert_int_equal(fi.format_minor, 2);
+	assert_int_equal(fi.format_minor, 3);
 	assert_true(fi.flags & KCAP_FILE_CONTAINERS);
 	assert_int_equal(fi.nr_containers, 4);
 	kcap_state_stats(st, &s, sizeof(s));

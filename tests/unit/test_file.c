@@ -204,7 +204,7 @@ static void test_user_names(void **state)
 
 	h = open_ok(t->path, 0, 0);
 	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
-	assert_int_equal(fi.format_minor, 2);
+	assert_int_equal(fi.format_minor, 3);
 	assert_true(fi.flags & KCAP_FILE_NAMES);
 	assert_int_equal(fi.nr_users, 3);
 	assert_int_equal(fi.nr_groups, 2);

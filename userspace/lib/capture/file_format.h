@@ -28,7 +28,7 @@
 #define KCAPF_MAGIC_LEN 8
 #define KCAPF_TRAILER_MAGIC "KCAPEND\n"
 #define KCAPF_VERSION_MAJOR 1
-#define KCAPF_VERSION_MINOR 2
+#define KCAPF_VERSION_MINOR 3
 #define KCAPF_BYTE_ORDER 0x01020304u
 #define KCAPF_HEADER_LEN 32
 #define KCAPF_BLOCK_HDR_LEN 16
@@ -49,6 +49,7 @@ enum kcapf_block_type {
 /* BATCH compression. */
 #define KCAPF_COMP_NONE 0
 #define KCAPF_COMP_ZSTD 1
+#define KCAPF_COMP_ZSTD_COLS 2 /* format 1.3: columns (file_cols.c), then zstd */
 
 /* Limits every reader enforces; a writer never exceeds them. */
 #define KCAPF_MAX_BLOCK (32u << 20) /* payload bytes of one block */
@@ -114,6 +115,46 @@ KCAP_HIDDEN __u32 kcapf_crc(const void *p, size_t len);
 /* Encodes a block header for @type and @payload into @hdr. */
 KCAP_HIDDEN void kcapf_block_hdr(unsigned char hdr[KCAPF_BLOCK_HDR_LEN], __u32 type,
 				 const void *payload, __u32 len);
+
+/* ---- Column encoding of a batch (file_cols.c, format 1.3) ----------------- */
+
+/* The data of a KCAPF_COMP_ZSTD_COLS batch: u32 image length, u32 reserved,
+ * then one zstd frame of the image: KCAPF_COLS_NR u32 stream lengths, then
+ * the streams in this order. */
+#define KCAPF_COLS_PREFIX 8
+#define KCAPF_COLS_NR 8
+#define KCAPF_COLS_HDR_LEN (4 * KCAPF_COLS_NR)
+#define KCAPF_COLS_LENS 6 /* the parameter-length stream; DATA is 7 */
+#define KCAPF_COLS_REFS 4096 /* event types below this have a reference */
+
+/* The largest image of a batch of @raw_len bytes (a reader's limit). */
+KCAP_HIDDEN size_t kcapf_cols_bound(size_t raw_len);
+/* Scratch bytes kcapf_cols_encode() needs for @nev events of @raw_len. */
+static inline size_t kcapf_cols_scratch(size_t raw_len, size_t nev)
+{
+	return KCAPF_COLS_HDR_LEN + 37 * nev + 3 * (raw_len / 2) + raw_len;
+}
+/*
+ * Encodes the @nev raw records of @raw (@raw_len bytes, as a batch holds
+ * them) into @out (@cap >= kcapf_cols_scratch()); @first is the batch's
+ * first timestamp, @refs scratch of KCAPF_COLS_REFS entries. 0 with
+ * *out_len set, or -EINVAL if a record is not well formed (lengths that do
+ * not add up, padding that is not zero): the batch is then stored plain.
+ */
+KCAP_HIDDEN int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
+				  unsigned char *out, size_t cap, size_t *out_len, __u32 *refs);
+/*
+ * Rebuilds the @nev raw records (exactly @raw_len bytes) from an image;
+ * 0, or -EBADMSG with one sentence in @why. Never reads or writes outside
+ * @img and @raw.
+ */
+KCAP_HIDDEN int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
+				  unsigned char *raw, size_t raw_len, __u32 *refs, char *why,
+				  size_t whylen);
+
+struct kcap_writer;
+/* Tests: batches as plain zstd frames of the raw records (compression 1). */
+KCAP_HIDDEN void kcap__writer_plain(struct kcap_writer *w, bool plain);
 
 /* ---- Event tables (table.c) ------------------------------------------------ */
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The capture file reader behind kcap_open_file(): the same handle and
- * kcap_next() as a live capture, fed from the file's zstd batches and
- * decoded with the file's own event table. Format: file_format.h and
- * docs/capture-format.md.
+ * kcap_next() as a live capture, fed from the file's zstd batches (raw
+ * records, or from format 1.3 columns rebuilt into raw records by
+ * file_cols.c) and decoded with the file's own event table. Format:
+ * file_format.h and docs/capture-format.md.
  *
  * Every length read from the file is checked against the file size and
  * the limits in file_format.h before anything is allocated or read, so a
@@ -50,6 +51,10 @@ struct kcap_file {
 	size_t blk_cap;
 	unsigned char *raw; /* the current batch, decompressed */
 	size_t raw_cap;
+	unsigned char *img; /* a column batch's image (format 1.3) */
+	size_t img_cap;
+	__u32 *refs; /* its decoder's scratch */
+	bool raw_checked; /* the batch's records were built well formed (columns) */
 	size_t raw_len;
 	size_t raw_pos;
 	__u64 batch_off;
@@ -694,6 +699,44 @@ static int read_front(struct kcap *h)
 	return 0;
 }
 
+/* A column batch (format 1.3): the image, then the raw records from it. */
+static int load_cols(struct kcap *h, __u64 off, const unsigned char *data, size_t dlen,
+		     __u64 first, __u32 nev, __u32 raw_len)
+{
+	struct kcap_file *f = to_file(h);
+	char why[160];
+	__u32 ilen;
+	size_t n;
+	int err;
+
+	if (dlen < KCAPF_COLS_PREFIX)
+		return ferr(h, EBADMSG, off, "event batch: %zu bytes of column data", dlen);
+	memcpy(&ilen, data, 4);
+	if (ilen < KCAPF_COLS_HDR_LEN || ilen > kcapf_cols_bound(raw_len))
+		return ferr(h, EBADMSG, off,
+			    "event batch: column image of %u bytes for %u raw bytes (%u..%zu)", ilen,
+			    raw_len, KCAPF_COLS_HDR_LEN, kcapf_cols_bound(raw_len));
+	err = grow(h, &f->img, &f->img_cap, ilen);
+	if (err)
+		return err;
+	if (!f->refs) {
+		f->refs = malloc(KCAPF_COLS_REFS * sizeof(*f->refs));
+		if (!f->refs)
+			return kcap__err(h, ENOMEM, "out of memory");
+	}
+	n = ZSTD_decompressDCtx(f->dctx, f->img, ilen, data + KCAPF_COLS_PREFIX,
+				dlen - KCAPF_COLS_PREFIX);
+	if (ZSTD_isError(n))
+		return ferr(h, EBADMSG, off, "event batch: zstd: %s", ZSTD_getErrorName(n));
+	if (n != ilen)
+		return ferr(h, EBADMSG, off,
+			    "event batch: %zu bytes after decompression, %u expected", n, ilen);
+	if (kcapf_cols_decode(f->img, ilen, nev, first, f->raw, raw_len, f->refs, why,
+			      sizeof(why)))
+		return ferr(h, EBADMSG, off, "event batch: %s", why);
+	return 0;
+}
+
 static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 {
 	struct kcap_file *f = to_file(h);
@@ -740,9 +783,14 @@ static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 		if (n != raw_len)
 			return ferr(h, EBADMSG, off, "event batch: %zu bytes after decompression, %u expected",
 				    n, raw_len);
+	} else if (comp == KCAPF_COMP_ZSTD_COLS) {
+		err = load_cols(h, off, data, dlen, first, nev, raw_len);
+		if (err)
+			return err;
 	} else {
 		return ferr(h, EBADMSG, off, "event batch: unknown compression %u", comp);
 	}
+	f->raw_checked = comp == KCAPF_COMP_ZSTD_COLS;
 	f->raw_len = raw_len;
 	f->raw_pos = 0;
 	f->batch_off = off;
@@ -813,7 +861,8 @@ static int file_next(struct kcap *h, const struct kcap_event_hdr **ev)
 		while (f->raw_pos < f->raw_len) {
 			const struct kcap_event_hdr *e = (const void *)(f->raw + f->raw_pos);
 
-			err = kcap__record_check(e, f->raw_len - f->raw_pos, &why);
+			/* records rebuilt from columns are well formed by construction */
+			err = f->raw_checked ? 0 : kcap__record_check(e, f->raw_len - f->raw_pos, &why);
 			if (err) {
 				h->broken = ferr(h, err, f->batch_off, "event batch: event at byte %zu: %s",
 						 f->raw_pos, why);
@@ -870,6 +919,8 @@ static void file_close(struct kcap *h)
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
 	free(f->raw);
+	free(f->img);
+	free(f->refs);
 	free(f->index);
 	free(f->cpustats);
 	free(f->type_counts);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The capture file writer: raw events are copied as they are into a batch
- * buffer, each batch is compressed with zstd and written as one checksummed
- * block; a closing block indexes the batches. Format: file_format.h and
- * docs/capture-format.md.
+ * buffer; each batch is turned into columns (file_cols.c), compressed with
+ * zstd and written as one checksummed block; a closing block indexes the
+ * batches. Format: file_format.h and docs/capture-format.md.
  *
  * Crash safety: a batch is written at least every flush_ms (1 s), with one
  * writev() per block, so a killed writer loses at most the pending batch
@@ -64,6 +64,10 @@ struct kcap_writer {
 	ZSTD_CCtx *cctx;
 	unsigned char *zbuf;
 	size_t zcap;
+	bool plain; /* batches as raw records (format 1.2 and before) */
+	unsigned char *cols; /* the batch as columns */
+	size_t cols_cap;
+	__u32 *refs; /* per event type: the previous record's offset + 1 */
 	/* the current file's index and counts */
 	struct kbuf index;
 	__u32 nr_batches;
@@ -534,6 +538,38 @@ static int open_file(struct kcap_writer *w)
 	return err;
 }
 
+void kcap__writer_plain(struct kcap_writer *w, bool plain)
+{
+	w->plain = plain;
+}
+
+/*
+ * The batch's data after its header: the columns and their zstd frame, or
+ * (records the column encoding refuses, or a plain writer) one zstd frame
+ * of the raw records. Sets *comp and returns the data's length.
+ */
+static size_t compress_batch(struct kcap_writer *w, __u32 *comp)
+{
+	unsigned char *out = w->zbuf + KCAPF_BATCH_HDR_LEN;
+	size_t cap = w->zcap - KCAPF_BATCH_HDR_LEN, ilen, csize;
+	__u32 l32, zero = 0;
+
+	if (!w->plain && !kcapf_cols_encode(w->raw, w->raw_len, w->batch_events, w->batch_first,
+					    w->cols, w->cols_cap, &ilen, w->refs)) {
+		csize = ZSTD_compressCCtx(w->cctx, out + KCAPF_COLS_PREFIX,
+					  cap - KCAPF_COLS_PREFIX, w->cols, ilen, w->level);
+		if (ZSTD_isError(csize))
+			return csize;
+		l32 = (__u32)ilen;
+		memcpy(out, &l32, 4);
+		memcpy(out + 4, &zero, 4);
+		*comp = KCAPF_COMP_ZSTD_COLS;
+		return KCAPF_COLS_PREFIX + csize;
+	}
+	*comp = KCAPF_COMP_ZSTD;
+	return ZSTD_compressCCtx(w->cctx, out, cap, w->raw, w->raw_len, w->level);
+}
+
 static int flush_batch(struct kcap_writer *w)
 {
 	unsigned char *h;
@@ -549,8 +585,7 @@ static int flush_batch(struct kcap_writer *w)
 	err = flush_containers(w);
 	if (err)
 		return err;
-	csize = ZSTD_compressCCtx(w->cctx, w->zbuf + KCAPF_BATCH_HDR_LEN,
-				  w->zcap - KCAPF_BATCH_HDR_LEN, w->raw, w->raw_len, w->level);
+	csize = compress_batch(w, &comp);
 	if (ZSTD_isError(csize))
 		return w->broken = werr(w, EIO, "zstd: %s", ZSTD_getErrorName(csize));
 	h = w->zbuf;
@@ -842,10 +877,18 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	w->group = group ? strdup(group) : NULL;
 
 	w->raw = malloc(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
-	w->zcap = KCAPF_BATCH_HDR_LEN + ZSTD_compressBound(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN);
+	/* room for the columns' frame, never smaller than the raw records' */
+	w->zcap = KCAPF_BATCH_HDR_LEN + KCAPF_COLS_PREFIX +
+		  ZSTD_compressBound(kcapf_cols_bound(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN));
 	w->zbuf = malloc(w->zcap);
+	w->cols_cap = kcapf_cols_scratch(KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN,
+					 (KCAPF_BATCH_TARGET + KCAP_EVENT_MAX_LEN) /
+						 sizeof(struct kcap_event_hdr));
+	w->cols = malloc(w->cols_cap);
+	w->refs = malloc(KCAPF_COLS_REFS * sizeof(*w->refs));
 	w->cctx = ZSTD_createCCtx();
-	if (!w->raw || !w->zbuf || !w->cctx || (passwd && !w->passwd) || (group && !w->group))
+	if (!w->raw || !w->zbuf || !w->cols || !w->refs || !w->cctx || (passwd && !w->passwd) ||
+	    (group && !w->group))
 		err = werr(w, ENOMEM, "out of memory");
 	else
 		err = open_file(w);
@@ -1011,6 +1054,8 @@ void kcap_writer_close(struct kcap_writer *w)
 	ZSTD_freeCCtx(w->cctx);
 	free(w->raw);
 	free(w->zbuf);
+	free(w->cols);
+	free(w->refs);
 	free(w->last);
 	kbuf_free(&w->index);
 	kbuf_free(&w->drops);

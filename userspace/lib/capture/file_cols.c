@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The column encoding of a BATCH (compression 2, format 1.3): before zstd,
+ * the batch's raw records are split into eight streams (time deltas, types,
+ * thread ids, pids, CPUs, the rarely changing header fields, parameter
+ * lengths, parameter bytes), and a parameter equal to the same parameter of
+ * the previous event of the same type is not stored again. The reader
+ * rebuilds the raw records byte for byte. docs/capture-format.md describes
+ * every byte.
+ *
+ * Why: consecutive records of a workload differ mostly in their timestamp;
+ * zstd at the recording level (1) stores the changing timestamp bytes of
+ * every record and matches the rest, 2.6 to 3 bytes per event. As columns
+ * the repeats are long runs it stores almost for free.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "file_format.h"
+
+#define HDR_LEN sizeof(struct kcap_event_hdr)
+
+static inline bool eq_bytes(const unsigned char *a, const unsigned char *b, size_t l)
+{
+	__u64 x, y;
+
+	if (l != 8)
+		return !memcmp(a, b, l);
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	return x == y;
+}
+
+/*
+ * Two records of the same length at 8-byte aligned places, zero padded:
+ * equal from their parameter count on (the parameter count, flags,
+ * reserved field, parameter lengths and bytes)? The length is equal.
+ */
+static inline bool same_body(const struct kcap_event_hdr *a, const struct kcap_event_hdr *b)
+{
+	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	size_t n = KCAP_ALIGN(a->len);
+
+	if (a->len != b->len || a->nparams != b->nparams || a->flags != b->flags ||
+	    a->reserved != b->reserved)
+		return false;
+	return !memcmp(pa + HDR_LEN, pb + HDR_LEN, n - HDR_LEN);
+}
+
+static inline unsigned char *put_varint(unsigned char *p, __u64 v)
+{
+	if (v < 0x80) {
+		*p++ = (unsigned char)v;
+		return p;
+	}
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+static __u64 zigzag64(__s64 v)
+{
+	return ((__u64)v << 1) ^ (__u64)(v >> 63);
+}
+
+static __u32 zigzag32(__s32 v)
+{
+	return ((__u32)v << 1) ^ (__u32)(v >> 31);
+}
+
+static __s64 unzigzag64(__u64 v)
+{
+	return (__s64)(v >> 1) ^ -(__s64)(v & 1);
+}
+
+static __s32 unzigzag32(__u32 v)
+{
+	return (__s32)(v >> 1) ^ -(__s32)(v & 1);
+}
+
+size_t kcapf_cols_bound(size_t raw_len)
+{
+	return KCAPF_COLS_HDR_LEN + raw_len + raw_len / 2;
+}
+
+/* Parameter @i of a well-formed record: its length and bytes. */
+struct params {
+	const unsigned char *lens;
+	const unsigned char *data;
+	unsigned int n;
+};
+
+static void params_of(const struct kcap_event_hdr *e, struct params *p)
+{
+	p->n = e->nparams;
+	p->lens = (const unsigned char *)(e + 1);
+	p->data = p->lens + 2 * (size_t)p->n;
+}
+
+static __u16 len_at(const unsigned char *lens, unsigned int i)
+{
+	__u16 l;
+
+	memcpy(&l, lens + 2 * (size_t)i, 2);
+	return l;
+}
+
+int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
+		      unsigned char *out, size_t cap, size_t *out_len, __u32 *refs)
+{
+	const unsigned char *r = raw;
+	unsigned char *s[KCAPF_COLS_NR], *start[KCAPF_COLS_NR];
+	size_t pos = 0, off;
+	__u64 pts = first;
+	__u32 ptid = 0, n = 0, l32;
+	unsigned int c;
+
+	/* regions: each stream's worst case, compacted at the end */
+	off = KCAPF_COLS_HDR_LEN;
+	{
+		static const unsigned char per_ev[KCAPF_COLS_NR] = { 10, 3, 5, 5, 3, 11, 0, 0 };
+
+		for (c = 0; c < KCAPF_COLS_NR; c++) {
+			start[c] = s[c] = out + off;
+			if (c < KCAPF_COLS_LENS)
+				off += (size_t)per_ev[c] * nev;
+			else if (c == KCAPF_COLS_LENS)
+				off += 3 * (raw_len / 2);
+			else
+				off += raw_len;
+		}
+	}
+	if (off > cap || (size_t)nev * HDR_LEN > raw_len)
+		return -EINVAL;
+	memset(refs, 0, KCAPF_COLS_REFS * sizeof(*refs));
+	while (pos < raw_len) {
+		const struct kcap_event_hdr *e = (const void *)(r + pos);
+		const struct kcap_event_hdr *ref = NULL;
+		struct params p, q = { 0 };
+		const unsigned char *d, *rd;
+		__u64 sum;
+		unsigned int i;
+
+		if (raw_len - pos < HDR_LEN || e->len < HDR_LEN || e->len > KCAP_EVENT_MAX_LEN ||
+		    KCAP_ALIGN(e->len) > raw_len - pos || n == nev)
+			return -EINVAL;
+		if (e->type < KCAPF_COLS_REFS && refs[e->type])
+			ref = (const void *)(r + refs[e->type] - 1);
+		s[0] = put_varint(s[0], zigzag64((__s64)(e->ts_ns - pts)));
+		pts = e->ts_ns;
+		s[1] = put_varint(s[1], e->type);
+		s[2] = put_varint(s[2], zigzag32((__s32)(e->tid - ptid)));
+		ptid = e->tid;
+		s[3] = put_varint(s[3], zigzag32((__s32)(e->pid - e->tid)));
+		s[4] = put_varint(s[4], e->cpu);
+		if (ref && same_body(e, ref)) {
+			/* the reference's body: checked when it was encoded */
+			*s[5]++ = 0;
+			refs[e->type] = (__u32)pos + 1;
+			pos += KCAP_ALIGN(e->len);
+			n++;
+			continue;
+		}
+		params_of(e, &p);
+		sum = HDR_LEN + 2ULL * p.n;
+		if (sum > e->len)
+			return -EINVAL;
+		for (i = 0; i < p.n; i++)
+			sum += len_at(p.lens, i);
+		if (sum != e->len)
+			return -EINVAL; /* not a well-formed record: the caller stores it plain */
+		for (i = e->len; i < KCAP_ALIGN(e->len); i++)
+			if (r[pos + i])
+				return -EINVAL; /* padding that is not zero */
+		if (ref)
+			params_of(ref, &q);
+		s[5] = put_varint(s[5], (__u32)e->nparams + 1);
+		s[5] = put_varint(s[5], (__u32)(e->flags ^ (ref ? ref->flags : 0)));
+		s[5] = put_varint(s[5], e->reserved ^ (ref ? ref->reserved : 0));
+		d = p.data;
+		rd = q.data;
+		for (i = 0; i < p.n; i++) {
+			__u16 l = len_at(p.lens, i);
+
+			if (i < q.n && len_at(q.lens, i) == l && eq_bytes(d, rd, l)) {
+				*s[6]++ = 0; /* the reference's */
+			} else {
+				s[6] = put_varint(s[6], (__u32)l + 1);
+				memcpy(s[7], d, l);
+				s[7] += l;
+			}
+			d += l;
+			if (i < q.n)
+				rd += len_at(q.lens, i);
+		}
+		if (e->type < KCAPF_COLS_REFS)
+			refs[e->type] = (__u32)pos + 1;
+		pos += KCAP_ALIGN(e->len);
+		n++;
+	}
+	if (n != nev)
+		return -EINVAL;
+	/* compact: the streams back to back after their lengths */
+	off = KCAPF_COLS_HDR_LEN;
+	for (c = 0; c < KCAPF_COLS_NR; c++) {
+		size_t len = (size_t)(s[c] - start[c]);
+
+		memmove(out + off, start[c], len);
+		l32 = (__u32)len;
+		memcpy(out + 4 * c, &l32, 4);
+		off += len;
+	}
+	*out_len = off;
+	return 0;
+}
+
+/* A bounds-checked stream of the image. */
+struct col {
+	const unsigned char *p; /* next byte */
+	const unsigned char *end;
+};
+
+/* A LEB128 value of at most @max; false if it runs past the stream, is
+ * longer than 10 bytes or above @max. Inlined: the streams' cursors stay
+ * in registers. */
+static inline __attribute__((always_inline)) bool get_varint(struct col *c, __u64 max,
+							       __u64 *v)
+{
+	const unsigned char *p = c->p;
+	unsigned int shift = 0;
+	__u64 x;
+
+	if (p < c->end && *p < 0x80) {
+		x = *p++;
+	} else if (p + 1 < c->end && !(p[1] & 0x80)) {
+		x = (__u64)(p[0] & 0x7f) | (__u64)p[1] << 7;
+		p += 2;
+	} else {
+		x = 0;
+		for (;;) {
+			unsigned char b;
+
+			if (p >= c->end || shift > 63)
+				return false;
+			b = *p++;
+			if (shift == 63 && b > 1)
+				return false;
+			x |= (__u64)(b & 0x7f) << shift;
+			if (!(b & 0x80))
+				break;
+			shift += 7;
+		}
+	}
+	if (x > max)
+		return false;
+	c->p = p;
+	*v = x;
+	return true;
+}
+
+static const char *const col_name[KCAPF_COLS_NR] = {
+	"time", "type", "thread id", "pid", "cpu", "header", "parameter length", "parameter data",
+};
+
+#define BAD(...)                                                                            \
+	do {                                                                                \
+		snprintf(why, whylen, __VA_ARGS__);                                         \
+		return -EBADMSG;                                                            \
+	} while (0)
+
+int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
+		      unsigned char *raw, size_t raw_len, __u32 *refs, char *why, size_t whylen)
+{
+	const unsigned char *im = img;
+	struct col c[KCAPF_COLS_NR];
+	size_t pos = 0, off = KCAPF_COLS_HDR_LEN;
+	__u64 pts = first, v;
+	__u32 ptid = 0, n, l32;
+	unsigned int k;
+
+	if (img_len < KCAPF_COLS_HDR_LEN)
+		BAD("column image of %zu bytes is shorter than its header", img_len);
+	for (k = 0; k < KCAPF_COLS_NR; k++) {
+		memcpy(&l32, im + 4 * k, 4);
+		if (l32 > img_len - off)
+			BAD("%s column of %u bytes runs past the image (%zu bytes)", col_name[k], l32,
+			    img_len);
+		c[k].p = im + off;
+		c[k].end = im + off + l32;
+		off += l32;
+	}
+	if (off != img_len)
+		BAD("columns take %zu bytes of a %zu-byte image", off, img_len);
+	memset(refs, 0, KCAPF_COLS_REFS * sizeof(*refs));
+	for (n = 0; n < nev; n++) {
+		struct kcap_event_hdr h;
+		const struct kcap_event_hdr *ref = NULL;
+		struct params q = { 0 };
+		const unsigned char *rd;
+		unsigned char *lens, *d;
+		size_t avail = raw_len - pos, len;
+		unsigned int i;
+
+		if (!get_varint(&c[0], ~0ULL, &v))
+			BAD("event %u: bad %s", n, col_name[0]);
+		pts += (__u64)unzigzag64(v);
+		memset(&h, 0, sizeof(h));
+		h.ts_ns = pts;
+		if (!get_varint(&c[1], 0xffff, &v))
+			BAD("event %u: bad %s", n, col_name[1]);
+		h.type = (__u16)v;
+		if (!get_varint(&c[2], 0xffffffffu, &v))
+			BAD("event %u: bad %s", n, col_name[2]);
+		h.tid = ptid + (__u32)unzigzag32((__u32)v);
+		ptid = h.tid;
+		if (!get_varint(&c[3], 0xffffffffu, &v))
+			BAD("event %u: bad %s", n, col_name[3]);
+		h.pid = h.tid + (__u32)unzigzag32((__u32)v);
+		if (!get_varint(&c[4], 0xffff, &v))
+			BAD("event %u: bad %s", n, col_name[4]);
+		h.cpu = (__u16)v;
+		if (h.type < KCAPF_COLS_REFS && refs[h.type]) {
+			ref = (const void *)(raw + refs[h.type] - 1);
+			params_of(ref, &q);
+		}
+		if (!get_varint(&c[5], 0x10000, &v))
+			BAD("event %u: bad parameter count", n);
+		if (v == 0) {
+			/* the reference's body */
+			if (!ref)
+				BAD("event %u: repeats the previous event of type %u, which it "
+				    "does not have", n, h.type);
+			len = KCAP_ALIGN(ref->len);
+			if (len > avail)
+				BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len,
+				    raw_len);
+			memmove(raw + pos + HDR_LEN, (const unsigned char *)ref + HDR_LEN,
+				len - HDR_LEN);
+			h.len = ref->len;
+			h.nparams = ref->nparams;
+			h.flags = ref->flags;
+			h.reserved = ref->reserved;
+			memcpy(raw + pos, &h, sizeof(h));
+			refs[h.type] = (__u32)pos + 1;
+			pos += len;
+			continue;
+		}
+		h.nparams = (__u16)(v - 1);
+		if (!get_varint(&c[5], 0xffff, &v))
+			BAD("event %u: bad flags", n);
+		h.flags = (__u16)(v ^ (ref ? ref->flags : 0));
+		if (!get_varint(&c[5], 0xffffffffu, &v))
+			BAD("event %u: bad reserved field", n);
+		h.reserved = (__u32)v ^ (ref ? ref->reserved : 0);
+		len = HDR_LEN + 2 * (size_t)h.nparams;
+		if (len > KCAP_EVENT_MAX_LEN || len > avail)
+			BAD("event %u: %u parameters do not fit (%zu bytes left of %zu)", n, h.nparams,
+			    avail, raw_len);
+		lens = raw + pos + HDR_LEN;
+		d = lens + 2 * (size_t)h.nparams;
+		rd = q.data;
+		for (i = 0; i < h.nparams; i++) {
+			__u16 l;
+
+			if (!get_varint(&c[6], KCAP_EVENT_MAX_LEN + 1, &v))
+				BAD("event %u: bad length of parameter %u", n, i);
+			if (v == 0) {
+				if (i >= q.n)
+					BAD("event %u: parameter %u refers to a parameter the previous "
+					    "event of type %u does not have", n, i, h.type);
+				l = len_at(q.lens, i);
+			} else {
+				l = (__u16)(v - 1);
+			}
+			if (l > KCAP_EVENT_MAX_LEN - len || l > avail - len)
+				BAD("event %u: parameter %u (%u bytes) runs past the event or batch",
+				    n, i, l);
+			if (v == 0) {
+				memcpy(d, rd, l);
+			} else {
+				if (l > (size_t)(c[7].end - c[7].p))
+					BAD("event %u: parameter %u: %s column is short", n, i,
+					    col_name[7]);
+				memcpy(d, c[7].p, l);
+				c[7].p += l;
+			}
+			memcpy(lens + 2 * (size_t)i, &l, 2);
+			d += l;
+			len += l;
+			if (i < q.n)
+				rd += len_at(q.lens, i);
+		}
+		if (KCAP_ALIGN(len) > avail)
+			BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len, raw_len);
+		h.len = (__u32)len;
+		memcpy(raw + pos, &h, sizeof(h));
+		memset(raw + pos + len, 0, KCAP_ALIGN(len) - len);
+		if (h.type < KCAPF_COLS_REFS)
+			refs[h.type] = (__u32)pos + 1;
+		pos += KCAP_ALIGN(len);
+	}
+	if (pos != raw_len)
+		BAD("%u events make %zu bytes, the batch has %zu", nev, pos, raw_len);
+	for (k = 0; k < KCAPF_COLS_NR; k++)
+		if (c[k].p != c[k].end)
+			BAD("%zu bytes left over in the %s column", (size_t)(c[k].end - c[k].p),
+			    col_name[k]);
+	return 0;
+}
