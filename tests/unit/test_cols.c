@@ -161,7 +161,8 @@ static const struct kcap_event_hdr *varied(struct evb *e, unsigned int i)
 static void write_varied(struct ctmp *t, const char *path, bool plain, unsigned int per_batch)
 {
 	char err[256] = "";
-	KCAP_OPTS(kcap_writer_opts, o, .flags = KCAP_WRITER_NO_PROCS, .errbuf = err,
+	KCAP_OPTS(kcap_writer_opts, o,
+		  .flags = KCAP_WRITER_NO_PROCS | (plain ? KCAP_WRITER_PLAIN : 0), .errbuf = err,
 		  .errbuf_sz = sizeof(err));
 	struct kcap_writer *w = kcap_writer_open(path, &o);
 	struct evb e;
@@ -169,7 +170,6 @@ static void write_varied(struct ctmp *t, const char *path, bool plain, unsigned 
 
 	if (!w)
 		fail_msg("kcap_writer_open: %s", err);
-	kcap__writer_plain(w, plain);
 	t->raw_len = 0;
 	t->nr = 0;
 	for (i = 0; i < NR_EV; i++) {

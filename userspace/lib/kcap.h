@@ -511,6 +511,9 @@ struct kcap_writer;
 /* with KCAP_WRITER_ATOMIC: a file that was not finished is kept as
  * PATH.partial (no closing block: kcap_file_info() says so) */
 #define KCAP_WRITER_KEEP_PARTIAL 0x4
+/* batches as zstd of the raw records (format 1.2's encoding), not as
+ * columns (1.3): for a reader older than format 1.3; files are larger */
+#define KCAP_WRITER_PLAIN 0x8
 
 struct kcap_writer_opts {
 	/* size of this struct, for forward/backward compatibility */

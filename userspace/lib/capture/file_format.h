@@ -152,10 +152,6 @@ KCAP_HIDDEN int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __
 				  unsigned char *raw, size_t raw_len, __u32 *refs, char *why,
 				  size_t whylen);
 
-struct kcap_writer;
-/* Tests: batches as plain zstd frames of the raw records (compression 1). */
-KCAP_HIDDEN void kcap__writer_plain(struct kcap_writer *w, bool plain);
-
 /* ---- Event tables (table.c) ------------------------------------------------ */
 
 /* An event table read from a file: rows indexed by type, strings owned. */

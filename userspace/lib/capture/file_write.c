@@ -538,11 +538,6 @@ static int open_file(struct kcap_writer *w)
 	return err;
 }
 
-void kcap__writer_plain(struct kcap_writer *w, bool plain)
-{
-	w->plain = plain;
-}
-
 /*
  * The batch's data after its header: the columns and their zstd frame, or
  * (records the column encoding refuses, or a plain writer) one zstd frame
@@ -828,7 +823,8 @@ static int check_wopts(const struct kcap_writer_opts *opts, char *msg, size_t le
 		return -EINVAL;
 	}
 	if (OPTS_GET(opts, flags, 0) &
-	    ~(__u32)(KCAP_WRITER_NO_PROCS | KCAP_WRITER_ATOMIC | KCAP_WRITER_KEEP_PARTIAL)) {
+	    ~(__u32)(KCAP_WRITER_NO_PROCS | KCAP_WRITER_ATOMIC | KCAP_WRITER_KEEP_PARTIAL |
+		     KCAP_WRITER_PLAIN)) {
 		snprintf(msg, len, "unknown writer flags 0x%x", OPTS_GET(opts, flags, 0));
 		return -EINVAL;
 	}
@@ -863,6 +859,7 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	snprintf(w->base, sizeof(w->base), "%s", path);
 	w->level = OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 1;
 	w->flags = OPTS_GET(opts, flags, 0);
+	w->plain = w->flags & KCAP_WRITER_PLAIN;
 	w->rotate_bytes = OPTS_GET(opts, rotate_bytes, 0);
 	w->rotate_secs = OPTS_GET(opts, rotate_secs, 0);
 	w->rotate_keep = OPTS_GET(opts, rotate_keep, 0);
