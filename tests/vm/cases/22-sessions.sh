@@ -59,7 +59,7 @@ kcap record -w /tmp/s-killed.kcap >/dev/null 2>/tmp/s-killed.err &
 victim=$!
 wait_for $holder "^$victim " 20
 (usleep 300000; kill -KILL $victim) &
-storm_load 2000 2 >/tmp/load.out 2>&1
+storm_load 1000 2 >/tmp/load.out 2>&1
 echo "load_status=$?" >>/tmp/load.out
 t "storm_load done"
 wait $victim 2>/dev/null

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kcap-case-not-on: debug
 # The kcap CLI records filtered events, and explains a missing driver.
 . /lib/tap.sh
 

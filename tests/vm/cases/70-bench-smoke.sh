@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kcap-case-not-on: debug
 # The workloads of `make bench` (tests/bench/kbench.c) once at tiny sizes, so
 # that the benchmark's code keeps working; no timing is checked here.
 . /lib/tap.sh

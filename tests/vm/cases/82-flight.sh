@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kcap-case-not-on: debug
 # The flight recorder: kcap detect --flight-recorder keeps the last seconds
 # of every event in memory (bounded) while a long benign workload runs;
 # then an attack (a download, a chmod, an exec from /tmp) fires a rule, and
