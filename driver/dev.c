@@ -130,6 +130,7 @@ static int kcap_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	mutex_init(&s->map_lock);
 	init_waitqueue_head(&s->wq);
 	s->ring_size = READ_ONCE(kcap_default_ring_size);
 	s->snaplen = READ_ONCE(kcap_default_snaplen);
@@ -205,6 +206,10 @@ static int kcap_session_start(struct kcap_session *s)
 		ret = kcap_rings_alloc(s);
 		if (ret)
 			return ret;
+		/* From now until release the rings stay: mmap may map them. */
+		mutex_lock(&s->map_lock);
+		s->rings_ready = true;
+		mutex_unlock(&s->map_lock);
 	}
 	for_each_possible_cpu(cpu)
 		if (s->rings[cpu])
@@ -385,8 +390,15 @@ static int kcap_mmap(struct file *file, struct vm_area_struct *vma)
 	struct kcap_ring *r;
 	int ret = -EINVAL;
 
-	mutex_lock(&s->lock);
-	if (!s->rings) {
+	/*
+	 * Not the session lock (see map_lock in kcap.h). rings_ready is set
+	 * once the array and every online CPU's ring exist, and neither is
+	 * freed before release, which waits for every mapping; ring_size is
+	 * fixed once rings exist; a CPU coming online publishes its ring with
+	 * a release store, read below with READ_ONCE().
+	 */
+	mutex_lock(&s->map_lock);
+	if (!s->rings_ready) {
 		ret = -ENODEV;
 		goto out;
 	}
@@ -426,7 +438,7 @@ static int kcap_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!ret)
 		kcap_vma_set_dontcopy(vma);
 out:
-	mutex_unlock(&s->lock);
+	mutex_unlock(&s->map_lock);
 	return ret;
 }
 

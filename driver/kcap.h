@@ -73,6 +73,14 @@ struct kcap_session {
 	u64 watermark;
 	u32 snaplen;
 	bool capturing;
+	/*
+	 * mmap's own lock, never the session lock: mmap runs under
+	 * mmap_lock, and the session lock is held across START, which
+	 * takes cpu_hotplug_lock (cpuset orders cpu_hotplug_lock before
+	 * mmap_lock: lockdep saw the cycle). Taken after the session lock,
+	 * only to set rings_ready, and by mmap; nothing is taken under it.
+	 */
+	struct mutex map_lock;
 	bool rings_ready;		/* rings allocated: mmap allowed */
 	pid_t reader_tgid;		/* excluded from capture */
 	u32 interest_flags;
