@@ -288,6 +288,8 @@ static void test_ctstate_retry(void **state)
 	bool known;
 
 	(void)state;
+	/* the worker's own retries end after 200 ms here, not 10 s */
+	kcap__ct_retry_window(st, 200000000ull);
 	ev = exec_in(&e, 201, ++ts, "0::/docker/" ID64);
 	assert_int_equal(kcap_state_update(st, NULL, ev), 0);
 	deadline = mono_ns() + WAIT_NS;
@@ -338,6 +340,93 @@ static void test_ctstate_retry(void **state)
 	assert_int_equal(kcap__ct_waited(st, ID64, &known), s.ct_events_nometa);
 	assert_true(known);
 	kcap_state_free(st);
+}
+
+/* mkdir -p of @rel below the scratch root. */
+static void scratch_mkdirs(const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	for (p = path + strlen(scratch) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+/* The first result of worker @w, waited for at most WAIT_NS. */
+static struct kcap_ct_result *wait_result(struct kcap_ct_worker *w)
+{
+	__u64 deadline = mono_ns() + WAIT_NS;
+	struct kcap_ct_result *r;
+
+	while (!(r = kcap__ct_worker_results(w))) {
+		if (mono_ns() > deadline)
+			fail_msg("no lookup result after 10 s");
+		pause_1ms();
+	}
+	return r;
+}
+
+/* A state file that appears after the first lookups (runc writes it while
+ * creating the container; the manager starts it later, and no event of the
+ * container comes in between): the worker tries again by itself and finds
+ * it, reporting no failure in between. */
+static void test_ctworker_appears(void **state)
+{
+	struct kcap_ct_paths p = { .host_root = scratch, .oci_roots = { "/run/runc", NULL } };
+	struct kcap_ct_worker *w = kcap__ct_worker_new(&p, 4);
+	char path[PATH_MAX + 96];
+	struct kcap_ct_result *r;
+	__u64 deadline;
+
+	(void)state;
+	assert_non_null(w);
+	assert_int_equal(kcap__ct_worker_request(w, RUNC_POD), 0);
+	deadline = mono_ns() + WAIT_NS;
+	while (kcap__ct_worker_attempts(w) < 2) { /* the first try and a retry */
+		if (mono_ns() > deadline)
+			fail_msg("no retry after 10 s");
+		pause_1ms();
+	}
+	assert_null(kcap__ct_worker_results(w)); /* the failures are not reported */
+	scratch_mkdirs("run/runc/" RUNC_POD);
+	snprintf(path, sizeof(path), "%s/run/runc/" RUNC_POD "/state.json", scratch);
+	copy_file(FIX "/run/runc/" RUNC_POD "/state.json", path);
+	r = wait_result(w);
+	assert_int_equal(r->err, 0);
+	assert_null(r->next);
+	assert_string_equal(r->meta.id, RUNC_POD);
+	assert_string_equal(r->meta.pod_namespace, "shop");
+	assert_true(kcap__ct_worker_attempts(w) >= 3);
+	kcap__ct_result_free(r);
+	kcap__ct_worker_free(w);
+}
+
+/* An id that never appears: tried again on the doubling schedule for the
+ * retry window (300 ms here), then one failure (-ENOENT) is reported. */
+static void test_ctworker_gives_up(void **state)
+{
+	struct kcap_ct_paths p = { .host_root = scratch, .oci_roots = { "/run/runc", NULL } };
+	struct kcap_ct_worker *w = kcap__ct_worker_new(&p, 4);
+	struct kcap_ct_result *r;
+	__u64 t0 = mono_ns();
+
+	(void)state;
+	assert_non_null(w);
+	kcap__ct_worker_retry_window(w, 300000000ull);
+	assert_int_equal(kcap__ct_worker_request(w, ID64), 0);
+	r = wait_result(w);
+	assert_true(mono_ns() - t0 >= 300000000ull);
+	assert_int_equal(r->err, -ENOENT);
+	assert_null(r->next);
+	assert_string_equal(r->meta.id, ID64);
+	/* after 0, 10, 30, 70, 150 and 310 ms at least */
+	assert_true(kcap__ct_worker_attempts(w) >= 6);
+	kcap__ct_result_free(r);
+	kcap__ct_worker_free(w);
 }
 
 /* A capture file's events are never looked up: not when the events come
@@ -494,6 +583,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ctstate_fields),
     cmocka_unit_test_setup_teardown(test_ctstate_retry, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctstate_file, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ctworker_appears, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ctworker_gives_up, scratch_setup, scratch_teardown),
     cmocka_unit_test(test_ctstate_modes),
     cmocka_unit_test(test_ctstate_bounds),
     cmocka_unit_test(test_ctstate_free_inflight),

@@ -178,6 +178,22 @@ struct kcap_ct_result {
 	struct kcap_ct_meta meta;
 };
 
+/*
+ * A runtime writes a container's state file a while after the container's
+ * first process has entered its cgroup (runc and crun: at the end of
+ * `create`, which took seconds in a TCG guest; a container manager starts
+ * the container later). An id no runtime knows yet (-ENOENT, or a file
+ * being written, -EAGAIN) is therefore looked up again by the worker
+ * itself, without waiting for another event of the container: after
+ * KCAP_CT_RETRY_FIRST_NS, each interval twice the last up to
+ * KCAP_CT_RETRY_MAX_NS, until KCAP_CT_RETRY_WINDOW_NS have passed since the
+ * first attempt; only then is the failure reported. At most @queue ids wait
+ * for a retry; past that, a failure is reported at once.
+ */
+#define KCAP_CT_RETRY_FIRST_NS 10000000ull	/* 10 ms */
+#define KCAP_CT_RETRY_MAX_NS 250000000ull	/* 250 ms */
+#define KCAP_CT_RETRY_WINDOW_NS 10000000000ull /* 10 s */
+
 /* kcap__ct_worker_new() - starts the thread; at most @queue ids wait.
  * NULL with errno (EINVAL, ENOMEM, pthread_create()'s error). */
 KCAP_HIDDEN struct kcap_ct_worker *kcap__ct_worker_new(const struct kcap_ct_paths *paths,
@@ -193,6 +209,14 @@ KCAP_HIDDEN int kcap__ct_worker_request(struct kcap_ct_worker *w, const char *id
  * lock, when none. */
 KCAP_HIDDEN struct kcap_ct_result *kcap__ct_worker_results(struct kcap_ct_worker *w);
 KCAP_HIDDEN void kcap__ct_result_free(struct kcap_ct_result *r);
+
+/* kcap__ct_worker_attempts() - kcap__ct_lookup() calls the worker has
+ * begun, retries included (for tests). */
+KCAP_HIDDEN unsigned int kcap__ct_worker_attempts(struct kcap_ct_worker *w);
+
+/* kcap__ct_worker_retry_window() - another retry window than
+ * KCAP_CT_RETRY_WINDOW_NS for the ids requested from now on (for tests). */
+KCAP_HIDDEN void kcap__ct_worker_retry_window(struct kcap_ct_worker *w, uint64_t ns);
 
 /* kcap__ct_worker_free() - stops the thread (a lookup under way finishes
  * first), joins it, frees what is queued and unread. NULL is allowed. */

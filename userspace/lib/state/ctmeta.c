@@ -7,8 +7,10 @@
  * files. When an event of a container thread finds no metadata, its id is
  * queued (once: an id in flight is not asked again) and the event goes on
  * without it; finished lookups are taken in at the next event of a
- * container thread. An id no runtime knows is asked again after
- * KST_CT_RETRY_NS (its state file may be written a moment later).
+ * container thread. The worker looks an id no runtime knows yet up again
+ * by itself for a while (container.h: the state file is written at the end
+ * of the runtime's create); once it reports the failure, the id is asked
+ * again at an event after KST_CT_RETRY_NS.
  *
  * Only live events are looked up: a capture file was recorded on another
  * machine, or earlier, and this machine's runtimes would name its
@@ -46,6 +48,7 @@ struct kst_ct {
 	struct ctwait *wait[KST_CT_BUCKETS];
 	unsigned int nwait;
 	bool failed; /* the worker or cache could not be made: no lookups */
+	__u64 retry_window; /* the worker's; 0: its default */
 	const struct kcap *h; /* the last handle checked ... */
 	bool h_file;	      /* ... and whether it reads a file */
 };
@@ -180,6 +183,8 @@ static bool start(struct kst_ct *ct)
 		return true;
 	ct->cache = kcap__ct_cache_new(&ct->paths, KST_CT_CACHE);
 	ct->worker = ct->cache ? kcap__ct_worker_new(&ct->paths, KST_CT_QUEUE) : NULL;
+	if (ct->worker && ct->retry_window)
+		kcap__ct_worker_retry_window(ct->worker, ct->retry_window);
 	if (!ct->worker) {
 		kcap__ct_cache_free(ct->cache);
 		ct->cache = NULL;
@@ -314,6 +319,12 @@ __u64 kcap__ct_waited(const struct kcap_state *st, const char *id, bool *known)
 	}
 	w = *wait_link(ct, id);
 	return w ? w->events : 0;
+}
+
+void kcap__ct_retry_window(struct kcap_state *st, __u64 ns)
+{
+	if (st->ct)
+		st->ct->retry_window = ns;
 }
 
 void kst_ct_seeded(struct kcap_state *st)

@@ -139,5 +139,8 @@ KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_meta(struct kcap_state *st, stru
 /* kcap__ct_waited() - events of container @id (64 hex) counted before its
  * metadata arrived; *@known: whether it has. */
 KCAP_HIDDEN __u64 kcap__ct_waited(const struct kcap_state *st, const char *id, bool *known);
+/* kcap__ct_retry_window() - the lookup worker's retry window for this state
+ * (KCAP_CT_RETRY_WINDOW_NS unless set; for tests), before its first lookup. */
+KCAP_HIDDEN void kcap__ct_retry_window(struct kcap_state *st, __u64 ns);
 
 #endif /* KCAP_STATE_H */
