@@ -43,7 +43,8 @@ static const char detect_usage[] =
 	"                         with macros and lists expanded as Falco does (for\n"
 	"                         other engines of the filter language), and exit\n"
 	"  -h, --help             show this help\n"
-	"A summary (events, alerts per rule) goes to stderr at the end. Live capture\n"
+	"A summary (events, container metadata lookups and events that had no\n"
+	"metadata yet, alerts per rule) goes to stderr at the end. Live capture\n"
 	"stops on SIGINT or SIGTERM. Alerts are written one line at a time, so\n"
 	"kcap detect | head -1 ends after the first (SIGPIPE, as for every kcap\n"
 	"command). A capture file that was not closed cleanly is read up to its\n"
@@ -477,15 +478,35 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 	return 0;
 }
 
-/* The end: totals (after a clean run), the -w file closed, alerts per
- * rule on stderr. Returns the exit status. */
-static int finish(const struct run *run, struct kcap_writer *w, int status)
+/* The container metadata lookups of a live run (docs/containers.md):
+ * how many events of containers had no metadata yet. */
+static void print_ct_stats(const struct kcap_state *st)
+{
+	struct kcap_state_stats s;
+
+	if (kcap_state_stats(st, &s, sizeof(s)) || (!s.ct_lookups && !s.ct_events_nometa))
+		return;
+	fprintf(stderr,
+		"kcap detect: containers: %llu lookups, %llu found, %llu failed, %llu dropped; "
+		"%llu events without metadata, %llu of them in a container's first second\n",
+		(unsigned long long)s.ct_lookups, (unsigned long long)s.ct_found,
+		(unsigned long long)s.ct_failed, (unsigned long long)s.ct_dropped,
+		(unsigned long long)s.ct_events_nometa,
+		(unsigned long long)s.ct_events_nometa_first_s);
+}
+
+/* The end: totals (after a clean run), container lookups, the -w file
+ * closed, alerts per rule on stderr. Returns the exit status. */
+static int finish(const struct run *run, const struct kcap_state *st, struct kcap_writer *w,
+		  int status)
 {
 	unsigned int i;
 
-	if (!status && !run->out_failed)
+	if (!status && !run->out_failed) {
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
+		print_ct_stats(st);
+	}
 	if (w && kcap_writer_finish(w) && !status) {
 		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
 		status = EXIT_RUNTIME;
@@ -542,7 +563,7 @@ int cmd_detect(int argc, char **argv)
 	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, w, ret);
+	ret = finish(&run, st, w, ret);
 out:
 	free(run.line);
 	kcap_writer_close(w);
