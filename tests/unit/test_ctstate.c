@@ -405,6 +405,59 @@ static void test_ctworker_appears(void **state)
 	kcap__ct_worker_free(w);
 }
 
+/* The worker watches the OCI roots: a container directory created there
+ * is looked up without a request, and its failures (none here) are not
+ * reported since nobody asked. */
+static void test_ctworker_watch(void **state)
+{
+	struct kcap_ct_paths p = { .host_root = scratch, .oci_roots = { "/run/runc", NULL } };
+	struct kcap_ct_worker *w;
+	char path[PATH_MAX + 96];
+	struct kcap_ct_result *r;
+
+	(void)state;
+	scratch_mkdirs("run/runc");
+	w = kcap__ct_worker_new(&p, 4);
+	assert_non_null(w);
+	/* as runc does: the directory, then state.json */
+	scratch_mkdirs("run/runc/" RUNC_POD);
+	snprintf(path, sizeof(path), "%s/run/runc/" RUNC_POD "/state.json", scratch);
+	copy_file(FIX "/run/runc/" RUNC_POD "/state.json", path);
+	r = wait_result(w);
+	assert_int_equal(r->err, 0);
+	assert_null(r->next);
+	assert_string_equal(r->meta.id, RUNC_POD);
+	assert_string_equal(r->meta.pod_namespace, "shop");
+	kcap__ct_result_free(r);
+	kcap__ct_worker_free(w);
+}
+
+/* A root the runtime creates after the worker started (at its first
+ * container): watched within a second, and the container directory made
+ * before that is found by a scan of the root. */
+static void test_ctworker_watch_late_root(void **state)
+{
+	struct kcap_ct_paths p = { .host_root = scratch, .oci_roots = { "/run/crun", NULL } };
+	struct kcap_ct_worker *w = kcap__ct_worker_new(&p, 4);
+	char path[PATH_MAX + 96];
+	struct kcap_ct_result *r;
+
+	(void)state;
+	assert_non_null(w);
+	scratch_mkdirs("run/crun/" CRUN_POD);
+	snprintf(path, sizeof(path), "%s/run/crun/" CRUN_POD "/status", scratch);
+	copy_file(FIX "/run/crun/" CRUN_POD "/status", path);
+	snprintf(path, sizeof(path), "%s/run/crun/" CRUN_POD "/config.json", scratch);
+	copy_file(FIX "/run/crun/" CRUN_POD "/config.json", path);
+	r = wait_result(w);
+	assert_int_equal(r->err, 0);
+	assert_null(r->next);
+	assert_string_equal(r->meta.id, CRUN_POD);
+	assert_true(r->meta.pod_name[0]);
+	kcap__ct_result_free(r);
+	kcap__ct_worker_free(w);
+}
+
 /* An id that never appears: tried again on the doubling schedule for the
  * retry window (300 ms here), then one failure (-ENOENT) is reported. */
 static void test_ctworker_gives_up(void **state)
@@ -585,6 +638,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ctstate_file, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctworker_appears, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ctworker_gives_up, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ctworker_watch, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ctworker_watch_late_root, scratch_setup, scratch_teardown),
     cmocka_unit_test(test_ctstate_modes),
     cmocka_unit_test(test_ctstate_bounds),
     cmocka_unit_test(test_ctstate_free_inflight),

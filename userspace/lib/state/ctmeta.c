@@ -10,7 +10,9 @@
  * container thread. The worker looks an id no runtime knows yet up again
  * by itself for a while (container.h: the state file is written at the end
  * of the runtime's create); once it reports the failure, the id is asked
- * again at an event after KST_CT_RETRY_NS.
+ * again at an event after KST_CT_RETRY_NS. The worker also looks up the
+ * containers it sees appear in the runtimes' state directories, asked or
+ * not: it is started at a live seed, so that it watches from the start.
  *
  * Only live events are looked up: a capture file was recorded on another
  * machine, or earlier, and this machine's runtimes would name its
@@ -211,8 +213,10 @@ static void drain(struct kcap_state *st)
 			}
 			continue;
 		}
-		st->stats.ct_found++;
+		/* (a container the worker saw appear, asked for by nobody yet,
+		 * is cached without counting) */
 		if (*pp) {
+			st->stats.ct_found++;
 			r->meta.waited_events = (*pp)->events;
 			wait_remove(ct, pp);
 		}
@@ -333,6 +337,10 @@ void kst_ct_seeded(struct kcap_state *st)
 	size_t i;
 
 	if (st->ct_mode == KCAP_CT_LOOKUP_NEVER || !lookups_allowed(st, NULL))
+		return;
+	/* the worker watches the runtimes' state directories from now on,
+	 * containers or not */
+	if (!start(st->ct))
 		return;
 	for (i = 0; i < st->nbuckets; i++)
 		for (t = st->buckets[i]; t; t = t->next)
