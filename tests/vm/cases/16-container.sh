@@ -56,6 +56,12 @@ cat >/tmp/ct_rules.yaml <<'EOF'
   override:
     output: append
 
+- rule: kcap test runtime mount
+  desc: the OCI runtimes' own mounts in the container, for kcap_rules.yaml's oci_runtime_setup
+  condition: evt.type = mount and evt.dir=< and container.id != host
+  output: ctmount exe=%proc.exepath name=%proc.name container_id=%container.id
+  priority: DEBUG
+
 - rule: kcap test container exec
   desc: every program started in a container, with its container's fields
   condition: evt.type in (execve, execveat) and evt.dir=< and container.id != host
@@ -160,6 +166,9 @@ expect_fields $ID_BIND cat "full_id=$ID_BIND" "type=runc" "privileged=false" \
 	"$CT_DIR/hostdir:/data::true:rslave"
 expect_fields $ID_BENIGN_CRUN cat "full_id=$ID_BENIGN_CRUN" "type=crun" "privileged=false" \
 	"name=<NA>" "pod=<NA>"
+
+# what mounts in a container before its entrypoint runs (runc, crun)
+grep -o 'ctmount exe=[^ ]* name=[^ ]*' /tmp/ct.alerts | sort | uniq -c | sed 's/^/# /'
 
 # the library's counts: events of containers before their metadata arrived
 grep 'kcap detect: containers:' /tmp/ct.err | sed 's/^kcap detect: /# nometa /'
