@@ -33,6 +33,13 @@ CT_MASKED='"maskedPaths": ["/proc/acpi","/proc/asound","/proc/kcore","/proc/keys
 "/sys/firmware","/proc/scsi"],
 "readonlyPaths": ["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"],'
 
+# The wall clock to the nanosecond, as the events' times (busybox's date
+# has no %N; a file's mtime has).
+ct_now() {
+	touch $CT_DIR/.now
+	stat -c %y $CT_DIR/.now | cut -d' ' -f2
+}
+
 # cgroup v2, /run for the runtimes' state, the shared busybox rootfs.
 ct_setup() {
 	mkdir -p /sys/fs/cgroup /run "$CT_ROOTFS/bin" "$CT_ROOTFS/proc" "$CT_ROOTFS/dev" \
@@ -138,6 +145,7 @@ ct_run() {
 	fi
 	# a container manager's pace between create and start
 	usleep "${CT_PAUSE_US:-500000}"
+	[ -n "${CT_QUIET:-}" ] || echo "# $rt $id: start at $(ct_now)"
 	"$rt" start "$id" >>"$out.rt" 2>&1 || return 1
 	# the container's process (a zombie once it has exited: its parent, the
 	# runtime, has gone; /init reaps it later)

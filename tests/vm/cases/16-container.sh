@@ -82,6 +82,7 @@ wait_for /tmp/ct.err capturing 30 || { fail "kcap detect did not start"; diag /t
 
 run() {
 	t0=$(cut -d' ' -f1 /proc/uptime)
+	echo "# $1 $2: create at $(ct_now)"
 	if ct_run "$@"; then
 		pass "$1 $3: create, start, delete ($(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s)"
 	else
@@ -135,7 +136,10 @@ for rt in runc crun; do
 		"ns=$CT_NS" "pod=$CT_POD"; do
 		case "$line" in
 		*"$p"*) pass "$rt: Terminal shell in container with $p" ;;
-		*) fail "$rt: Terminal shell in container with $p"; echo "# ${line:-no such alert}" ;;
+		*) fail "$rt: Terminal shell in container with $p"; echo "# ${line:-no such alert}"
+		   # the container's execs, for the timeline
+		   alerts "kcap test container exec" $id | grep -o '"output":"[^|]*' | cut -c11-200 |
+			sed 's/^/# /' ;;
 		esac
 	done
 done
@@ -168,7 +172,7 @@ expect_fields $ID_BENIGN_CRUN cat "full_id=$ID_BENIGN_CRUN" "type=crun" "privile
 	"name=<NA>" "pod=<NA>"
 
 # what mounts in a container before its entrypoint runs (runc, crun)
-grep -o 'ctmount exe=[^ ]* name=[^ ]*' /tmp/ct.alerts | sort | uniq -c | sed 's/^/# /'
+grep -o 'ctmount exe=.* name=[^ ]*' /tmp/ct.alerts | sort | uniq -c | sed 's/^/# /'
 
 # the library's counts: events of containers before their metadata arrived
 grep 'kcap detect: containers:' /tmp/ct.err | sed 's/^kcap detect: /# nometa /'

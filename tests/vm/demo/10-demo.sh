@@ -56,7 +56,7 @@ echo "       (runc create --console-socket, runc start: what containerd's shim d
 echo "       its shell on a terminal: cat /etc/shadow; echo >> /etc/...; nc 127.0.0.1 8080"
 nc -l -p 8080 >/dev/null 2>&1 &
 listener=$!
-ct_run runc $ID $CT_DIR/demo /tmp/demo-ct.out || sed 's/^/  runc: /' /tmp/demo-ct.out.rt
+CT_QUIET=1 ct_run runc $ID $CT_DIR/demo /tmp/demo-ct.out || sed 's/^/  runc: /' /tmp/demo-ct.out.rt
 kill $listener 2>/dev/null
 wait $listener 2>/dev/null
 echo "=== 4. on the node: ptrace, setuid(0), programs run from /tmp and memory"
@@ -78,7 +78,7 @@ echo "       (a capture file names no image or pod: containers are looked up liv
 echo
 echo "### DEMO END"
 n=$(grep -c . /tmp/demo.alerts)
-if [ $st -eq 0 ] && grep -q "Terminal shell.*image=$CT_IMAGE pod=$CT_NS/$CT_POD" /tmp/demo.alerts; then
+if [ $st -eq 0 ] && grep -q "A shell was spawned in a container.*image=$CT_IMAGE pod=$CT_NS/$CT_POD" /tmp/demo.alerts; then
 	pass "demo: $n alerts, the pod's image and name in them"
 else
 	fail "demo: detect status $st, $n alerts, image and pod missing"
