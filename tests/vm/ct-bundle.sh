@@ -143,8 +143,14 @@ ct_run() {
 		"$rt" create --no-pivot --pid-file "$CT_DIR/$id.pid" -b "$bundle" "$id" \
 			>"$out" 2>>"$out.rt" </dev/null || return 1
 	fi
-	# a container manager's pace between create and start
-	usleep "${CT_PAUSE_US:-500000}"
+	# A container manager's pace between create and start. The metadata is
+	# read in the background (kcap never delays an event): runc writes its
+	# state at the end of create, and the entrypoint's exec after start has
+	# it only if the lookup thread ran in between. In a TCG guest busy with
+	# runc, kcap's threads got no CPU for seconds at times (2.5 s seen on
+	# 7.2 with a 0.5 s pause); 2 s, times the kernel's slowdown (the debug
+	# kernel's case limit is 3 times 120 s).
+	usleep "${CT_PAUSE_US:-$((2000000 * ${kcap_case_limit:-120} / 120))}"
 	[ -n "${CT_QUIET:-}" ] || echo "# $rt $id: start at $(ct_now)"
 	"$rt" start "$id" >>"$out.rt" 2>&1 || return 1
 	# the container's process (a zombie once it has exited: its parent, the

@@ -158,6 +158,8 @@ if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
 		add_bin "$(command -v $rt)" $rt
 	done
 	cp "$here/ct-bundle.sh" "$root/lib/ct-bundle.sh"
+	# the kernel's config, when its package has one (what runc needs)
+	[ ! -s "$kdir/config" ] || cp "$kdir/config" "$root/lib/kernel.config"
 	falco=${KCAP_FALCO_RULES:-$top/../shared/falco-rules}
 	mkdir -p "$root/lib/falco"
 	for f in falco_rules.yaml falco-incubating_rules.yaml; do

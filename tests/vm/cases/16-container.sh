@@ -17,9 +17,28 @@ FALCO=/lib/falco
 for f in falco_rules.yaml falco-incubating_rules.yaml; do
 	[ -s "$FALCO/$f" ] || { fail "Falco's $f is not in the guest (KCAP_FALCO_RULES)"; exit 1; }
 done
-for rt in runc crun ct_console; do
+for rt in runc crun ct_console ct_execfd; do
 	command -v $rt >/dev/null || { fail "$rt is not in the guest"; exit 1; }
 done
+
+# Both runtimes re-execute themselves from a sealed memfd copy (their
+# defence against CVE-2019-5736) with execveat(fd, "", AT_EMPTY_PATH). The
+# 5.10 guest refuses that with ENOENT (detect_helper's memfd step knows it
+# too), so neither can start a container there: checked here, before kcap
+# is loaded, so that kcap cannot be the cause.
+if ! ct_execfd /bin/busybox true 2>/tmp/execfd.err; then
+	diag /tmp/execfd.err
+	pass "# SKIP this kernel cannot run runc or crun: $(cat /tmp/execfd.err)"
+	exit 0
+fi
+# runc 1.1.5 sets a cgroup v2 container's device rules with a BPF program;
+# a kernel without CONFIG_CGROUP_BPF (the debug kernel) cannot run it, and
+# crun, which does without, runs runc's containers there.
+R1=runc
+if grep -q '^# CONFIG_CGROUP_BPF is not set' /lib/kernel.config 2>/dev/null; then
+	R1=crun
+	echo "# no CONFIG_CGROUP_BPF: crun runs runc's containers"
+fi
 
 # container ids: 64 hex, as containerd makes them
 ID_POD_RUNC=c0de0001a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c
@@ -90,10 +109,10 @@ run() {
 		diag "$4.rt"
 	fi
 }
-run runc $ID_POD_RUNC $CT_DIR/pod /tmp/pod-runc.out
+run $R1 $ID_POD_RUNC $CT_DIR/pod /tmp/pod-runc.out
 run crun $ID_POD_CRUN $CT_DIR/podc /tmp/pod-crun.out
-run runc $ID_PRIV $CT_DIR/priv /tmp/priv.out
-run runc $ID_BIND $CT_DIR/bind /tmp/bind.out
+run $R1 $ID_PRIV $CT_DIR/priv /tmp/priv.out
+run $R1 $ID_BIND $CT_DIR/bind /tmp/bind.out
 run crun $ID_BENIGN_CRUN $CT_DIR/benign /tmp/benign.out
 check "pod container's terminal shows its hostname" grep -q shop /tmp/pod-runc.out
 check "bind-mounted host file read in the container" grep -q "hello from the host" /tmp/bind.out
@@ -128,9 +147,9 @@ expect_fields() {
 
 ctid() { echo "$1" | cut -c1-12; }
 
-for rt in runc crun; do
-	id=$ID_POD_RUNC
-	[ $rt = runc ] || id=$ID_POD_CRUN
+for id in $ID_POD_RUNC $ID_POD_CRUN; do
+	rt=$R1
+	[ $id = $ID_POD_RUNC ] || rt=crun
 	line=$(alerts "Terminal shell in container" $id | head -1)
 	for p in "process=sh" "command=sh -c hostname" "image=registry.example/team/shop" \
 		"ns=$CT_NS" "pod=$CT_POD"; do
@@ -146,8 +165,8 @@ done
 line=$(alerts "Launch Privileged Container" $ID_PRIV | head -1)
 case "$line" in
 *"image=$CT_IMAGE container_id=$(ctid $ID_PRIV) privileged=true"*)
-	pass "Launch Privileged Container (runc) with image=$CT_IMAGE" ;;
-*) fail "Launch Privileged Container (runc)"; echo "# ${line:-no such alert}" ;;
+	pass "Launch Privileged Container ($R1) with image=$CT_IMAGE" ;;
+*) fail "Launch Privileged Container ($R1)"; echo "# ${line:-no such alert}" ;;
 esac
 for id in $ID_BIND $ID_BENIGN_CRUN $ID_POD_RUNC $ID_POD_CRUN; do
 	n=$(alerts "Launch Privileged Container" $id | grep -c .)
@@ -166,7 +185,7 @@ expect_fields $ID_POD_CRUN sh "full_id=$ID_POD_CRUN" "type=cri" "name=shop-worke
 	"image=$CT_IMAGE" "pod=$CT_POD" "ns=$CT_NS" "pod_uid=$CT_POD_UID" "privileged=false"
 expect_fields $ID_PRIV hostname "full_id=$ID_PRIV" "name=node-agent" "privileged=true" \
 	"pod=$CT_POD"
-expect_fields $ID_BIND cat "full_id=$ID_BIND" "type=runc" "privileged=false" \
+expect_fields $ID_BIND cat "full_id=$ID_BIND" "type=$R1" "privileged=false" \
 	"$CT_DIR/hostdir:/data::true:rslave"
 expect_fields $ID_BENIGN_CRUN cat "full_id=$ID_BENIGN_CRUN" "type=crun" "privileged=false" \
 	"name=<NA>" "pod=<NA>"
