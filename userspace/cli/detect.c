@@ -484,7 +484,7 @@ static void print_ct_stats(const struct kcap_state *st)
 {
 	struct kcap_state_stats s;
 
-	if (kcap_state_stats(st, &s, sizeof(s)) || (!s.ct_lookups && !s.ct_events_nometa))
+	if (kcap_state_stats(st, &s, sizeof(s)))
 		return;
 	fprintf(stderr,
 		"kcap detect: containers: %llu lookups, %llu found, %llu failed, %llu dropped; "
@@ -495,17 +495,18 @@ static void print_ct_stats(const struct kcap_state *st)
 		(unsigned long long)s.ct_events_nometa_first_s);
 }
 
-/* The end: totals (after a clean run), container lookups, the -w file
- * closed, alerts per rule on stderr. Returns the exit status. */
+/* The end: totals (after a clean run), container lookups (live), the -w
+ * file closed, alerts per rule on stderr. Returns the exit status. */
 static int finish(const struct run *run, const struct kcap_state *st, struct kcap_writer *w,
-		  int status)
+		  int status, bool live)
 {
 	unsigned int i;
 
 	if (!status && !run->out_failed) {
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
-		print_ct_stats(st);
+		if (live) /* a file's containers are never looked up */
+			print_ct_stats(st);
 	}
 	if (w && kcap_writer_finish(w) && !status) {
 		fprintf(stderr, "kcap detect: %s\n", kcap_writer_errmsg(w));
@@ -563,7 +564,7 @@ int cmd_detect(int argc, char **argv)
 	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, install_stop_signals());
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, st, w, ret);
+	ret = finish(&run, st, w, ret, !a.in);
 out:
 	free(run.line);
 	kcap_writer_close(w);
