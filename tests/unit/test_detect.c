@@ -414,6 +414,20 @@ static void test_lists_macros_exceptions(void **state)
 			 0);
 	assert_int_equal(kcap_rules_compile(r), 0);
 	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 0);
+	/* an output appended to a folded one stays on one line */
+	assert_int_equal(kcap_rules_load_string(
+				 r, "f.yaml",
+				 "- rule: r3\n  desc: d\n  condition: evt.type = openat and m2\n"
+				 "  output: >\n    read %fd.name\n    by %proc.name\n  priority: debug\n"
+				 "- rule: r3\n  output: >\n    (appended)\n  override:\n"
+				 "    output: append\n"),
+			 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	h.n = 0;
+	assert_int_equal(kcap_rules_eval(r, w.st, NULL, w.open_ev, on_alert, &h), 1);
+	assert_string_equal(h.rule[0], "r3");
+	assert_string_equal(h.out[0], "read /etc/shadow by cat (appended)");
+	assert_int_equal(kcap_rules_load_string(r, "g.yaml", "- rule: r3\n  enabled: false\n"), 0);
 	/* append to a list and a condition */
 	assert_int_equal(kcap_rules_load_string(
 				 r, "c.yaml",

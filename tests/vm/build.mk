@@ -15,8 +15,10 @@
 #                 docs/kernels.md
 #   fuzz-driver   only the guest interface fuzzer (case 85-fuzz) for DURATION
 #                 seconds (600) on KERNELS (default: host here), SEED replays
-#   demo          boot the host kernel, run kcap detect on a container-like attack,
-#                 print the alerts, leave the recording in build/vm/RELEASE/export
+#   demo          boot the host kernel, run kcap detect while a pod's container
+#                 (Debian's runc, containerd's CRI annotations) misbehaves,
+#                 print the alerts with its image and pod, leave the recording
+#                 in build/vm/RELEASE/export
 # See tests/vm/README.md.
 
 # Kernels `make test` runs on unless KERNELS is given. `all`: the kernels

@@ -72,6 +72,12 @@ attack_workload() {
 		 echo exfil | nc -w 1 127.0.0.1 8080; exit 0'"
 	kill $listener 2>/dev/null
 	wait $listener 2>/dev/null
+	host_workload
+}
+
+# Host-side tricks: ptrace, setuid(0), programs run from /tmp and memory,
+# a write below a binary directory.
+host_workload() {
 	detect_helper ptrace
 	detect_helper setuid
 	cp /bin/busybox /tmp/dropper && /tmp/dropper true

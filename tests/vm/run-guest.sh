@@ -20,7 +20,9 @@
 #
 # Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
 # (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
-# (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_QEMU_ARGS
+# (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_FALCO_RULES
+# (directory of Falco's rules files for 16-container, default
+# ../shared/falco-rules next to the repository), KCAP_QEMU_ARGS
 # (extra QEMU options for experiments, e.g. "-icount shift=0,sleep=off"),
 # KCAP_ACCEL (QEMU -accel value, default "tcg,thread=single"),
 # KCAP_APPEND (extra kernel arguments: runs only the cases whose header has
@@ -147,6 +149,27 @@ for c in "$casedir"/[0-9]*.sh; do
 	expected="$expected $name"
 done
 [ -n "$expected" ] || die "no case to run in ${casedir#"$top"/}"
+# Debian's runc and crun with their libraries (about 12 MB), the bundles'
+# helpers and Falco's upstream rules files, for the container case and the
+# demo.
+if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
+	for rt in runc crun; do
+		command -v $rt >/dev/null || die "$rt missing: run packaging/build-deps.sh vm"
+		add_bin "$(command -v $rt)" $rt
+	done
+	cp "$here/ct-bundle.sh" "$root/lib/ct-bundle.sh"
+	# the kernel's config, when its package has one (what runc needs)
+	[ ! -s "$kdir/config" ] || cp "$kdir/config" "$root/lib/kernel.config"
+	falco=${KCAP_FALCO_RULES:-$top/../shared/falco-rules}
+	mkdir -p "$root/lib/falco"
+	for f in falco_rules.yaml falco-incubating_rules.yaml; do
+		if [ -s "$falco/$f" ]; then
+			cp "$falco/$f" "$root/lib/falco/$f"
+		elif [ $demo = 0 ]; then
+			log "warning: no $falco/$f (KCAP_FALCO_RULES): 16-container will fail"
+		fi
+	done
+fi
 # stress-ng and its libraries (about 30 MB) only for the storm case.
 if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then
 	add_bin "$(command -v stress-ng)" stress-ng

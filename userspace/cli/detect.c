@@ -72,16 +72,17 @@ static const char detect_usage[] =
 	"that open, duplicate or close descriptors, chdir, credentials) are captured,\n"
 	"with the fork, exec and exit events; a rule whose condition does not\n"
 	"restrict evt.type (a warning says which) makes it every syscall.\n"
-	"A summary (events, live also the kernel's drops, alerts per rule) goes to\n"
+	"A summary (events; live also the kernel's drops and the container metadata\n"
+	"lookups with the events that had no metadata yet; alerts per rule) goes to\n"
 	"stderr at the end. Live capture stops on SIGINT or SIGTERM. Alerts are\n"
 	"written one line at a time, so kcap detect | head -1 ends after the first\n"
 	"(SIGPIPE, as for every kcap command). A capture file that was not closed\n"
 	"cleanly is read up to its last complete block, with a warning; progress on\n"
 	"stderr when it is a terminal and stdout is not. Container metadata\n"
 	"(container.name, .image, k8s.pod.name, ...) is read in the background for\n"
-	"live events, so the first events of a new container show <NA> for it; with\n"
-	"-r it is not looked up (this machine's runtimes do not know the file's\n"
-	"containers): <NA>.\n"
+	"live events, so the first events of a new container may show <NA> for it;\n"
+	"with -r nothing is looked up: the fields come from the file's container\n"
+	"table, written by the recorder.\n"
 	"Exit status: 0, 1 runtime error (also a failed write of the alerts), 2 bad\n"
 	"arguments or invalid rules.\n";
 
@@ -745,10 +746,28 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 	return 0;
 }
 
-/* The end: totals (after a clean run), the -w file closed, alerts per
- * rule on stderr. Returns the exit status. */
-static int finish(struct run *run, struct kcap *h, bool live, struct kcap_writer *w,
-		  int status)
+/* The container metadata lookups of a live run (docs/containers.md):
+ * how many events of containers had no metadata yet. */
+static void print_ct_stats(const struct kcap_state *st)
+{
+	struct kcap_state_stats s;
+
+	if (kcap_state_stats(st, &s, sizeof(s)))
+		return;
+	fprintf(stderr,
+		"kcap detect: containers: %llu lookups, %llu found, %llu failed, %llu dropped, "
+		"%llu noticed as they started; %llu events without metadata, %llu of them in a "
+		"container's first second\n",
+		(unsigned long long)s.ct_lookups, (unsigned long long)s.ct_found,
+		(unsigned long long)s.ct_failed, (unsigned long long)s.ct_dropped,
+		(unsigned long long)s.ct_noticed, (unsigned long long)s.ct_events_nometa,
+		(unsigned long long)s.ct_events_nometa_first_s);
+}
+
+/* The end: totals (after a clean run), container lookups and drops (live),
+ * the -w file closed, alerts per rule on stderr. Returns the exit status. */
+static int finish(struct run *run, const struct kcap_state *st, struct kcap *h, bool live,
+		  struct kcap_writer *w, int status)
 {
 	__u64 drops[KCAP_DROP_NR_SLOTS];
 	struct kcap_flight_stats fs;
@@ -773,9 +792,12 @@ static int finish(struct run *run, struct kcap *h, bool live, struct kcap_writer
 			(unsigned long long)fs.files_removed);
 	}
 
-	if (!status && !run->out_failed)
+	if (!status && !run->out_failed) {
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
+		if (live) /* a file's containers are never looked up */
+			print_ct_stats(st);
+	}
 	if (live && sum_drops(h, drops) == 0)
 		fprintf(stderr,
 			"kcap detect: drops: full=%llu full_protected=%llu fault=%llu other=%llu\n",
@@ -847,7 +869,7 @@ int cmd_detect(int argc, char **argv)
 	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, stop);
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, h, !a.in, w, ret);
+	ret = finish(&run, st, h, !a.in, w, ret);
 out:
 	kcap_flight_free(run.flight);
 	free(run.line);

@@ -6,6 +6,7 @@
  * `rule` and `enabled` switches an earlier rule on or off. Every error
  * names FILE:LINE:COL of the offending node.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -438,9 +439,14 @@ static int amend_rule(struct ydoc *y, yaml_node_t *item, struct krule *ru, bool 
 		    (err = want_scalar(y, n, "output", &s)))
 			return err;
 		if (how == 'a') {
+			size_t n = ru->output ? strlen(ru->output) : 0;
 			char *o;
 
-			if (asprintf(&o, "%s %s", ru->output ? ru->output : "", s) < 0)
+			/* one line, as Falco trims both: a folded (>) output ends
+			 * with a newline */
+			while (n && isspace((unsigned char)ru->output[n - 1]))
+				n--;
+			if (asprintf(&o, "%.*s %s", (int)n, ru->output ? ru->output : "", s) < 0)
 				return -ENOMEM;
 			free(ru->output);
 			ru->output = o;
