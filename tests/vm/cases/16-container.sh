@@ -102,7 +102,7 @@ CT_QUIET=1 CT_PAUSE_US=0 ct_run $R1 c0de0000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2
 
 insmod "$KO" || { fail "insmod"; exit 1; }
 kcap detect -j -R $FALCO/falco_rules.yaml -R $FALCO/falco-incubating_rules.yaml \
-	-R /tmp/ct_rules.yaml >/tmp/ct.alerts 2>/tmp/ct.err &
+	-R /tmp/ct_rules.yaml -w /tmp/ct.kcap >/tmp/ct.alerts 2>/tmp/ct.err &
 det=$!
 wait_for /tmp/ct.err capturing 30 || { fail "kcap detect did not start"; diag /tmp/ct.err; }
 
@@ -128,6 +128,11 @@ kill -INT $det
 wait $det
 check "kcap detect exits 0" [ $? -eq 0 ]
 grep 'kcap detect:' /tmp/ct.err | sed 's/^/# /'
+# The recording, its alerts and the rules go to the host, where
+# host/16-container.sh replays it with no runtime knowing the containers.
+export_file 16-ct.kcap /tmp/ct.kcap
+export_file 16-ct.alerts /tmp/ct.alerts
+export_file 16-ct_rules.yaml /tmp/ct_rules.yaml
 
 # alerts RULE ID: the alerts of RULE naming container ID (its 12 hex)
 alerts() {

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-# kcap-case-time: KCAP_FUZZ_SECS 30
-# The interface fuzzer (guest/kcap_fuzz.c) for $KCAP_FUZZ_SECS seconds (30):
+# kcap-case-time: KCAP_FUZZ_SECS 20
+# The interface fuzzer (guest/kcap_fuzz.c) for $KCAP_FUZZ_SECS seconds (20):
 # random ioctls, mmaps, tail corruption, fork, reader SIGKILLs and CPU
 # hotplug under a syscall workload. $KCAP_FUZZ_SEED replays a run's random
 # choices (the seed is printed). No kernel report, and the module unloads.
 . /lib/tap.sh
 
-secs=${KCAP_FUZZ_SECS:-30}
+secs=${KCAP_FUZZ_SECS:-20}
 check "insmod kcap.ko" insmod $KO
 before=$(dmesg | wc -l)
 run_tap kcap_fuzz --duration "$secs" ${KCAP_FUZZ_SEED:+--seed "$KCAP_FUZZ_SEED"}
