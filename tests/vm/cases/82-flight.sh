@@ -17,7 +17,7 @@ rm -rf $fdir
 detect_start /tmp/fl -j --flight-recorder 3,1 --flight-dir $fdir --flight-after 1
 
 # Benign, for longer than the window: the memory must stay bounded.
-end=$(($(cut -d. -f1 /proc/uptime) + 6))
+end=$(($(cut -d. -f1 /proc/uptime) + 4))
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 	benign_workload
 	cat /etc/passwd /etc/hostname /proc/self/status >/dev/null 2>&1
@@ -41,7 +41,7 @@ else
 fi
 chmod 755 /tmp/dropper
 /tmp/dropper true
-usleep 1500000
+usleep 1200000
 detect_stop
 check "detect exits 0" [ $? -eq 0 ]
 rm -f /tmp/dropper
