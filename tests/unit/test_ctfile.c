@@ -392,6 +392,10 @@ static void test_ctfile_export(void **state)
 	assert_non_null(strstr(text, "\"podName\":\"web-7d4b9c6f5-x2x9k\""));
 	assert_non_null(strstr(text, "\"podNamespace\":\"shop\""));
 	assert_non_null(strstr(text, "\"imageRepository\":\"registry.example.org/shop/web\""));
+	/* the fields of the record's tail, through the file to the export */
+	assert_non_null(strstr(text, "\"ip\":\"172.17.0.2\""));
+	assert_non_null(strstr(text, "\"healthcheck\":\"/bin/sh -c curl -f http://localhost/ || exit 1\""));
+	assert_non_null(strstr(text, "\"cmdline\":\"/docker-entrypoint.sh nginx -g daemon off;\""));
 	assert_non_null(strstr(text, "\"mounts\":[{\"source\":\"/srv/www\","
 				     "\"dest\":\"/usr/share/nginx/html\",\"propagation\":\"rprivate\"}"));
 	assert_non_null(strstr(text, "\"mountsTotal\":2"));

@@ -27,6 +27,7 @@
 
 #include "kcap.h"
 #include "kcap_detect.h"
+#include "kcap_export.h"
 #include "state/state.h"
 #include "unit.h"
 #include "evbuild.h"
@@ -295,6 +296,38 @@ static void test_ctstate_podman_crio(void **state)
 		assert_non_null(f);
 		assert_int_equal(kcap_filter_match(f, st, NULL, ev), 1);
 		kcap_filter_free(f);
+	}
+
+	/* the export carries them: Event.container in proto3 JSON */
+	{
+		char out[] = "/tmp/kcap-ctexport-XXXXXX", text[8192] = "";
+		int fd = mkstemp(out);
+		struct kcap_exporter *x;
+		size_t n;
+		FILE *fp;
+
+		assert_true(fd >= 0);
+		close(fd);
+		{
+			KCAP_OPTS(kcap_export_opts, o, .format = KCAP_EXPORT_JSON,
+				  .flags = KCAP_EXPORT_BLOCK, .path = out, .state = st);
+
+			x = kcap_exporter_open(&o);
+		}
+		assert_non_null(x);
+		assert_int_equal(kcap_exporter_event(x, NULL, ev), 0);
+		assert_int_equal(kcap_exporter_flush(x, 5000), 0);
+		kcap_exporter_close(x);
+		fp = fopen(out, "r");
+		assert_non_null(fp);
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		text[n] = 0;
+		fclose(fp);
+		unlink(out);
+		assert_non_null(strstr(text, "\"podLabels\":[\"app:shop-api\",\"app.kubernetes.io/name:shop-api\","
+					     "\"pod-template-hash:6c9f7d8b4\",\"tier:backend\"]"));
+		assert_non_null(strstr(text, "\"ip\":\"10.85.0.17\""));
+		assert_non_null(strstr(text, "\"cmdline\":\"/usr/bin/shop-api --listen :8080\""));
 	}
 
 	/* docker's health check, address and command */

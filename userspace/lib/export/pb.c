@@ -451,6 +451,43 @@ static int container_meta(struct export_arena *a, Kcap__V1__Container *c,
 	CT_STR(pod_name);
 	CT_STR(pod_namespace);
 	CT_STR(sandbox_id);
+	CT_STR(ip);
+	CT_STR(cmdline);
+	CT_STR(healthcheck);
+	if (m->nr_pod_labels) {
+		const char *k = m->pod_labels;
+
+		c->pod_labels = export_alloc(a, m->nr_pod_labels * sizeof(*c->pod_labels));
+		if (!c->pod_labels)
+			return -ENOMEM;
+		/* "key\0value\0" pairs, within the field (the readers' bound) */
+		for (i = 0; i < m->nr_pod_labels && k < m->pod_labels + sizeof(m->pod_labels); i++) {
+			size_t kl = strnlen(k, sizeof(m->pod_labels) - (size_t)(k - m->pod_labels));
+			const char *v = k + kl + 1;
+			size_t vl, room;
+			char *kv;
+
+			if (v >= m->pod_labels + sizeof(m->pod_labels))
+				break;
+			room = sizeof(m->pod_labels) - (size_t)(v - m->pod_labels);
+			vl = strnlen(v, room);
+			/* as k8s.pod.labels: not kubelet's own (detect/fields.c) */
+			if (!strncmp(k, "io.kubernetes.", 14) || !strncmp(k, "annotation.", 11)) {
+				k = v + vl + 1;
+				continue;
+			}
+			kv = export_alloc(a, kl + vl + 2);
+			if (!kv)
+				return -ENOMEM;
+			memcpy(kv, k, kl);
+			kv[kl] = ':';
+			memcpy(kv + kl + 1, v, vl);
+			kv[kl + vl + 1] = 0;
+			if (!(c->pod_labels[c->n_pod_labels++] = export_utf8(a, kv, kl + vl + 1)))
+				return -ENOMEM;
+			k = v + vl + 1;
+		}
+	}
 	if (!(c->cri_type = export_utf8(a, m->container_type, strlen(m->container_type))) ||
 	    !(c->state_runtime = export_utf8(a, m->runtime, strlen(m->runtime))))
 		return -ENOMEM;
