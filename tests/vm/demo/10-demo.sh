@@ -79,7 +79,8 @@ echo
 echo "=== 6. the recording is on the host: build/vm/$(uname -r)/export/demo.kcap"
 echo "       build/bin/kcap read -r build/vm/$(uname -r)/export/demo.kcap | less"
 echo "       build/bin/kcap detect -r build/vm/$(uname -r)/export/demo.kcap -R rules/kcap_rules.yaml"
-echo "       (a capture file names no image or pod: containers are looked up live only)"
+echo "       the file carries its container table, so on this machine too:"
+echo "       build/bin/kcap read -r build/vm/$(uname -r)/export/demo.kcap -p '%container.image %k8s.pod.name %proc.cmdline' 'container.id!=host and evt.type=execve'"
 echo
 echo "### DEMO END"
 n=$(grep -c . /tmp/demo.alerts)
