@@ -580,15 +580,6 @@ static struct kcap_writer *open_writer(const char *path, struct kcap *h)
 	return w;
 }
 
-/* The events' clock, CLOCK_MONOTONIC (the flight recorder's idle tick). */
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /* mkdir -p @dir, new directories mode 0700; 0 or an errno. */
 static int make_dirs(const char *dir)
 {
@@ -701,7 +692,7 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 				kcap_state_write_containers(st, w);
 				kcap_writer_tick(w);
 			}
-			if (run->flight && kcap_flight_tick(run->flight, mono_ns()))
+			if (run->flight && kcap_flight_tick(run->flight, (__u64)(mono_seconds() * 1e9)))
 				fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 			check_stdout_reader();
 			continue;

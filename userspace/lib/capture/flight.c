@@ -266,6 +266,26 @@ static int dump_name(struct kcap_flight *f, const char *rule, char *buf, size_t 
 	return -EEXIST;
 }
 
+/* The records of @p[@len] (a chunk's, as appended) with ts >= @from, to the dump. */
+static int write_from(struct kcap_flight *f, const unsigned char *p, size_t len, __u64 from)
+{
+	size_t off;
+	int err;
+
+	for (off = 0; off + sizeof(struct kcap_event_hdr) <= len;) {
+		const struct kcap_event_hdr *ev = (const void *)(p + off);
+
+		if (ev->ts_ns >= from) {
+			err = kcap_writer_write(f->dump, ev);
+			if (err)
+				return err;
+			f->st.events_dumped++;
+		}
+		off += KCAP_ALIGN(ev->len);
+	}
+	return 0;
+}
+
 /* Write the retained events with ts >= @from, then the open chunk's. */
 static int dump_window(struct kcap_flight *f, __u64 from)
 {
@@ -274,7 +294,7 @@ static int dump_window(struct kcap_flight *f, __u64 from)
 	int err = 0;
 
 	for (struct flight_chunk *c = f->head; c && !err; c = c->next) {
-		size_t n, off;
+		size_t n;
 
 		if (c->last_ts < from)
 			continue;
@@ -293,28 +313,11 @@ static int dump_window(struct kcap_flight *f, __u64 from)
 			err = flight_err(f, EIO, "flight recorder: a chunk does not decompress");
 			break;
 		}
-		for (off = 0; off + sizeof(struct kcap_event_hdr) <= n;) {
-			const struct kcap_event_hdr *ev = (const void *)(buf + off);
-
-			if (ev->ts_ns >= from) {
-				err = kcap_writer_write(f->dump, ev);
-				if (err)
-					break;
-				f->st.events_dumped++;
-			}
-			off += KCAP_ALIGN(ev->len);
-		}
+		err = write_from(f, buf, n, from);
 	}
 	free(buf);
-	for (size_t off = 0; !err && off + sizeof(struct kcap_event_hdr) <= f->raw_len;) {
-		const struct kcap_event_hdr *ev = (const void *)(f->raw + off);
-
-		if (ev->ts_ns >= from) {
-			err = kcap_writer_write(f->dump, ev);
-			f->st.events_dumped++;
-		}
-		off += KCAP_ALIGN(ev->len);
-	}
+	if (!err)
+		err = write_from(f, f->raw, f->raw_len, from);
 	if (err && !f->err[0])
 		flight_err(f, err, "flight recorder: %s", kcap_writer_errmsg(f->dump));
 	return err;

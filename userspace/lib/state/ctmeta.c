@@ -434,13 +434,28 @@ static void retry_due(struct kcap_state *st)
 		}
 }
 
+/* Every container a thread of @st is in, as cached now, to @w (which skips
+ * those it has as they are). */
+static int write_table(struct kcap_state *st, struct kcap_writer *w)
+{
+	const struct kcap_ct_meta *m;
+	struct kthread *t;
+	size_t b;
+	int err;
+
+	for (b = 0; b < st->nbuckets; b++)
+		for (t = st->buckets[b]; t; t = t->next)
+			if (t->ct.id[0] && (m = kcap__ct_cache_find(st->ct->cache, t->ct.id)) &&
+			    (err = kcap__writer_container(w, m)))
+				return err;
+	return 0;
+}
+
 int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
 {
 	struct kst_ct *ct;
 	const struct kcap_ct_meta *m;
-	struct kthread *t;
 	unsigned int i;
-	size_t b;
 	int err;
 
 	if (!st || !w)
@@ -459,11 +474,9 @@ int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
 	if (ct->fresh_lost) {
 		/* too many to list: every container of the table (the writer
 		 * skips those it has as they are) */
-		for (b = 0; b < st->nbuckets; b++)
-			for (t = st->buckets[b]; t; t = t->next)
-				if (t->ct.id[0] && (m = kcap__ct_cache_find(ct->cache, t->ct.id)) &&
-				    (err = kcap__writer_container(w, m)))
-					return err;
+		err = write_table(st, w);
+		if (err)
+			return err;
 		ct->fresh_lost = false;
 	}
 	for (i = 0; i < ct->nfresh; i++)
@@ -476,20 +489,10 @@ int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
 
 int kcap_state_write_all_containers(struct kcap_state *st, struct kcap_writer *w)
 {
-	const struct kcap_ct_meta *m;
-	struct kthread *t;
-	size_t b;
-	int err;
-
 	if (!st || !w)
 		return -EINVAL;
 	if (!st->ct || !st->ct->cache)
 		return 0;
 	/* no drain(): callable from an alert callback, nothing taken in */
-	for (b = 0; b < st->nbuckets; b++)
-		for (t = st->buckets[b]; t; t = t->next)
-			if (t->ct.id[0] && (m = kcap__ct_cache_find(st->ct->cache, t->ct.id)) &&
-			    (err = kcap__writer_container(w, m)))
-				return err;
-	return 0;
+	return write_table(st, w);
 }
