@@ -88,11 +88,33 @@ struct kcap_session {
 	DECLARE_BITMAP(exit_bits, KCAP_SYSCALL_MAX);
 	DECLARE_BITMAP(enter_bits, KCAP_SYSCALL_MAX);
 	DECLARE_BITMAP(ia32_bits, KCAP_SYSCALL_MAX);
-	unsigned long registered;	/* bit per enum kcap_tp, see main.c */
+	unsigned long registered;	/* bit per enum kcap_tp: in its set */
 	bool exec_track;		/* an exec syscall is selected */
 	struct kcap_exec_mark *exec_marks;	/* KCAP_EXEC_MARKS entries */
 	atomic_long_t exec_marks_full;	/* execs with no free mark */
 };
+
+/* The tracepoints kcap hooks, each with one probe for every session. */
+enum kcap_tp {
+	KCAP_TP_SYS_ENTER,
+	KCAP_TP_SYS_EXIT,
+	KCAP_TP_FORK,
+	KCAP_TP_EXEC,
+	KCAP_TP_EXIT,
+	KCAP_TP_NR
+};
+
+/*
+ * The sessions a tracepoint's probe writes for, in order of start. Never
+ * changed while published: tracepoints.c builds the next one in a second
+ * buffer and waits for every probe before reusing the first.
+ */
+struct kcap_tp_set {
+	unsigned int n;
+	struct kcap_session *s[KCAP_SESSIONS_MAX];
+};
+
+extern struct kcap_tp_set __rcu *kcap_tp_sets[KCAP_TP_NR];
 
 /* ring.c */
 int kcap_rings_init(void);
@@ -104,6 +126,7 @@ void kcap_ring_stats(struct kcap_ring *r, struct kcap_cpu_stats *st);
 
 /* tracepoints.c */
 int kcap_tracepoints_init(void);
+void kcap_tracepoints_exit(void);
 int kcap_probes_register(struct kcap_session *s);
 void kcap_probes_unregister(struct kcap_session *s);
 
@@ -117,7 +140,7 @@ void kcap_exec_enter(struct kcap_session *s, long nr, bool compat,
 bool kcap_exec_take(struct kcap_session *s, struct kcap_exec_mark *out);
 void kcap_exec_forget(struct kcap_session *s, struct task_struct *t);
 
-/* probes.c: the probe functions, registered by main.c */
+/* probes.c: the probe functions, registered by tracepoints.c */
 void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id);
 void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret);
 void kcap_probe_fork(void *data, struct task_struct *parent,

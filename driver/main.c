@@ -29,6 +29,7 @@ static int __init kcap_init(void)
 static void __exit kcap_exit(void)
 {
 	kcap_dev_exit();
+	kcap_tracepoints_exit();
 	kcap_rings_exit();
 }
 

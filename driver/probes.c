@@ -13,6 +13,7 @@
 #include <linux/preempt.h>
 #include <linux/timekeeping.h>
 #include <linux/string.h>
+#include <linux/rcupdate.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 #ifdef CONFIG_IA32_EMULATION
@@ -76,11 +77,20 @@ static __always_inline bool kcap_exec_nr(long id, bool compat)
 	return id == __NR_execve || id == __NR_execveat;
 }
 
-void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
-{
-	struct kcap_session *s = data;
-	bool compat = in_ia32_syscall();
+/*
+ * The probes walk their tracepoint's set of sessions (tracepoints.c); the
+ * set is read inside the tracepoint's read-side section, whose flavour
+ * (RCU, SRCU, tasks-trace) depends on the kernel and the tracepoint: hence
+ * the raw read.
+ */
+#define kcap_for_each_session(tp, s, set, i)                                 \
+	for (set = rcu_dereference_raw(kcap_tp_sets[tp]), i = 0;              \
+	     i < set->n && ((s = set->s[i]), true); i++)
 
+static __always_inline void kcap_sys_enter(struct kcap_session *s,
+					   struct pt_regs *regs, long id,
+					   bool compat)
+{
 	if (unlikely(s->exec_track && kcap_exec_nr(id, compat))) {
 		unsigned long args[6];
 
@@ -99,11 +109,21 @@ void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 	kcap_write_syscall(s, regs, id, 0, true, compat);
 }
 
-void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 {
-	struct kcap_session *s = data;
-	long nr = syscall_get_nr(current, regs);
+	const struct kcap_tp_set *set;
 	bool compat = in_ia32_syscall();
+	struct kcap_session *s;
+	unsigned int i;
+
+	kcap_for_each_session(KCAP_TP_SYS_ENTER, s, set, i)
+		kcap_sys_enter(s, regs, id, compat);
+}
+
+static __always_inline void kcap_sys_exit(struct kcap_session *s,
+					  struct pt_regs *regs, long nr,
+					  long ret, bool compat)
+{
 	struct kcap_exec_mark m;
 	struct kcap_sc c;
 	u16 type;
@@ -135,11 +155,21 @@ void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	kcap_fill_syscall(s, &c, type);
 }
 
-/* Runs in the parent, after the child is set up but before it runs. */
-void kcap_probe_fork(void *data, struct task_struct *parent,
-		     struct task_struct *child)
+void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
-	struct kcap_session *s = data;
+	long nr = syscall_get_nr(current, regs);
+	const struct kcap_tp_set *set;
+	bool compat = in_ia32_syscall();
+	struct kcap_session *s;
+	unsigned int i;
+
+	kcap_for_each_session(KCAP_TP_SYS_EXIT, s, set, i)
+		kcap_sys_exit(s, regs, nr, ret, compat);
+}
+
+/* Runs in the parent, after the child is set up but before it runs. */
+static void kcap_task_fork(struct kcap_session *s, struct task_struct *child)
+{
 	/* comm is a fixed array the task may rewrite: bounded copy. */
 	u16 cl = strnlen(child->comm, TASK_COMM_LEN);
 	u32 child_tid = child->pid, child_pid = child->tgid;
@@ -156,6 +186,17 @@ void kcap_probe_fork(void *data, struct task_struct *parent,
 		kcap_rec_commit(&w);
 	}
 	preempt_enable_notrace();
+}
+
+void kcap_probe_fork(void *data, struct task_struct *parent,
+		     struct task_struct *child)
+{
+	const struct kcap_tp_set *set;
+	struct kcap_session *s;
+	unsigned int i;
+
+	kcap_for_each_session(KCAP_TP_FORK, s, set, i)
+		kcap_task_fork(s, child);
 }
 
 /*
@@ -192,10 +233,9 @@ static u16 kcap_exec_event(struct kcap_session *s, struct kcap_sc *c)
  * mm. Writes the rich execve/execveat event when that syscall is selected,
  * otherwise the lifecycle proc_exec event.
  */
-void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
-		     struct linux_binprm *bprm)
+static void kcap_task_exec(struct kcap_session *s, struct task_struct *p,
+			   pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct kcap_session *s = data;
 	struct kcap_sc c = { .snaplen = s->snaplen };
 	u16 fl, cl, type;
 	u32 old_tid = old_pid;
@@ -224,14 +264,20 @@ void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 	preempt_enable_notrace();
 }
 
-/* Runs in the exiting task; exit_code is already set by do_exit(). */
-#ifdef KCAP_HAS_SCHED_EXIT_GROUP_DEAD
-void kcap_probe_exit(void *data, struct task_struct *p, bool group_dead)
-#else
-void kcap_probe_exit(void *data, struct task_struct *p)
-#endif
+void kcap_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		     struct linux_binprm *bprm)
 {
-	struct kcap_session *s = data;
+	const struct kcap_tp_set *set;
+	struct kcap_session *s;
+	unsigned int i;
+
+	kcap_for_each_session(KCAP_TP_EXEC, s, set, i)
+		kcap_task_exec(s, p, old_pid, bprm);
+}
+
+/* Runs in the exiting task; exit_code is already set by do_exit(). */
+static void kcap_task_exit(struct kcap_session *s, struct task_struct *p)
+{
 	u16 cl = strnlen(p->comm, TASK_COMM_LEN);
 	s32 code = p->exit_code;
 	struct kcap_rec w;
@@ -248,4 +294,18 @@ void kcap_probe_exit(void *data, struct task_struct *p)
 		kcap_rec_commit(&w);
 	}
 	preempt_enable_notrace();
+}
+
+#ifdef KCAP_HAS_SCHED_EXIT_GROUP_DEAD
+void kcap_probe_exit(void *data, struct task_struct *p, bool group_dead)
+#else
+void kcap_probe_exit(void *data, struct task_struct *p)
+#endif
+{
+	const struct kcap_tp_set *set;
+	struct kcap_session *s;
+	unsigned int i;
+
+	kcap_for_each_session(KCAP_TP_EXIT, s, set, i)
+		kcap_task_exit(s, p);
 }
