@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kcap-case-not-on: debug
 # Containers of real runtimes: Debian's runc and crun run OCI bundles on a
 # busybox rootfs (ct-bundle.sh) while `kcap detect` runs live with Falco's
 # upstream rules files, unchanged, plus a small rules file of ours that

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
+# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 7.*
 # The kcap CLI records filtered events, and explains a missing driver.
 . /lib/tap.sh
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
+# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 7.*
 # The flight recorder: kcap detect --flight-recorder keeps the last seconds
 # of every event in memory (bounded) while a long benign workload runs;
 # then an attack (a download, a chmod, an exec from /tmp) fires a rule, and
