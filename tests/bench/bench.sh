@@ -41,7 +41,7 @@ for s in "$here"/*.sh; do
 	[ "$mode" != report ] || break
 	case "$(basename "$s")" in
 	# host-compare.sh compares two trees: run by hand, not here
-	bench.sh|run-bench.sh|host.sh|guest.sh|host-compare.sh) continue ;;
+	bench.sh|run-bench.sh|host.sh|guest.sh|storm-guest.sh|host-compare.sh) continue ;;
 	esac
 	log "running ${s#"$top"/}"
 	KCAP_BENCH_OUT=$out KCAP_BENCH_EXPORT=$out/guest/export KCAP_BENCH_MODE=$mode \

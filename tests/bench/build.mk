@@ -8,11 +8,12 @@
 #   bench          packages, kcap.ko for the host's kernel, the guest run,
 #                  the host part, docs/benchmarks.md
 #   bench-quick    the same at tiny sizes (minutes), report in build/bench/
-#   bench-bins     build/bench/kbench, build/bench/true, build/bench/kbench-decode
+#   bench-bins     build/bench/kbench, build/bench/true, build/bench/kbench-decode,
+#                  build/bench/consume
 
 BENCH_DIR := $(TOP)/tests/bench
 BENCH_OUT := $(BUILD)/bench
-BENCH_BINS := $(BENCH_OUT)/kbench $(BENCH_OUT)/true $(BENCH_OUT)/kbench-decode \
+BENCH_BINS := $(BENCH_OUT)/kbench $(BENCH_OUT)/true $(BENCH_OUT)/kbench-decode $(BENCH_OUT)/consume \
 	$(BUILD)/vm/guest/kbench
 
 .PHONY: bench bench-quick bench-bins bench-deps
@@ -36,6 +37,11 @@ $(BENCH_OUT)/true: $(BENCH_DIR)/true.c
 $(BENCH_OUT)/kbench-decode: $(BENCH_DIR)/kbench-decode.c $(LIB_SO)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -o $@ $< -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS)
+# The recorder's user-space cost over rings in memory (consume.sh): the
+# unit tests' producer and libkcap's internal memory source.
+$(BENCH_OUT)/consume: $(BENCH_DIR)/consume.c $(TOP)/tests/unit/producer.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -I$(TOP)/tests/unit -o $@ $< $(TOP)/tests/unit/producer.c $(LIB_A) $(LIB_LIBS)
 
 bench: bench-deps vm-deps lib cli bench-bins
 	@$(VM_DIR)/matrix.sh module host

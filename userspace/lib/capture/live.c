@@ -278,6 +278,7 @@ static int map_ring(struct kcap *h, unsigned int cpu, __u64 size)
 	r->size = size;
 	r->tail = __atomic_load_n(&r->cons->tail, __ATOMIC_RELAXED);
 	r->published = r->tail;
+	r->peeked = NULL;
 	r->head = r->tail;
 	r->present = true;
 	if (r->prod->data_size != size)

@@ -97,6 +97,7 @@ struct kcap *kcap__open_mem(const struct kcap_mem_ring *rings, unsigned int nr,
 		r->size = rings[i].size;
 		r->tail = __atomic_load_n(&r->cons->tail, __ATOMIC_RELAXED);
 		r->published = r->tail;
+		r->peeked = NULL;
 		r->head = r->tail;
 		r->present = true;
 	}

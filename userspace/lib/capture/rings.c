@@ -52,8 +52,8 @@ static int ring_peek(struct kcap *h, struct kcap_rings *rs, struct kcap_ring *r,
 	unsigned int cpu = (unsigned int)(r - rs->rings);
 	int err;
 
-	*ev = NULL;
-	if (!avail)
+	*ev = r->peeked;
+	if (*ev || !avail)
 		return 0;
 	if (avail > r->size || (r->tail & (KCAP_EVENT_ALIGN - 1)))
 		return kcap__err(h, EBADMSG, "ring %u: head %llu and tail %llu are inconsistent",
@@ -63,7 +63,7 @@ static int ring_peek(struct kcap *h, struct kcap_rings *rs, struct kcap_ring *r,
 	if (err)
 		return kcap__err(h, err, "ring %u: bad record at %llu (len %u, nparams %u): %s",
 				 cpu, (unsigned long long)r->tail, e->len, e->nparams, why);
-	*ev = e;
+	*ev = r->peeked = e;
 	return 0;
 }
 
@@ -96,6 +96,7 @@ static void release_out(struct kcap_rings *rs)
 	if (!r)
 		return;
 	r->tail += KCAP_ALIGN(rs->out_len);
+	r->peeked = NULL;
 	rs->out_ring = NULL;
 	if (r->tail - r->published >= r->size / 16)
 		ring_publish(r);
@@ -149,11 +150,15 @@ static int pick_oldest(struct kcap *h, struct kcap_rings *rs, struct kcap_ring *
 		struct kcap_ring *r = &rs->rings[i];
 		const struct kcap_event_hdr *ev;
 
-		if (!r->present)
-			continue;
-		err = ring_peek(h, rs, r, &ev);
-		if (err)
-			return err;
+		/* the record checked already, or none: no call */
+		ev = r->peeked;
+		if (!ev) {
+			if (!r->present || r->head == r->tail)
+				continue;
+			err = ring_peek(h, rs, r, &ev);
+			if (err)
+				return err;
+		}
 		if (kcap__before(ev, *best)) {
 			*best = ev;
 			*best_ring = r;

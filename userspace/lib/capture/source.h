@@ -87,6 +87,10 @@ struct kcap_ring {
 	__u64 head; /* producer head at the last snapshot */
 	__u64 tail; /* next record to read (local, not yet published) */
 	__u64 published; /* last value stored to cons->tail */
+	/* the record at tail, checked once: each kcap_next() compares every
+	 * ring's oldest record, and checking them all again per event cost
+	 * one record check per ring per event */
+	const struct kcap_event_hdr *peeked;
 	bool present; /* false: the CPU is not possible, nothing mapped */
 	/* live mappings, for munmap() */
 	void *cons_map;
