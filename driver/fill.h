@@ -10,6 +10,8 @@
 
 #define KCAP_PATH_MAX PATH_MAX		/* bytes of a path parameter */
 #define KCAP_ARGV_MAX 4096		/* bytes of an exec's argv */
+/* Records bounded by this are written in the ring in place (fill.c). */
+#define KCAP_DIRECT_MAX 1024
 
 /* A syscall at exit, as the fillers see it. */
 struct kcap_sc {

@@ -120,17 +120,19 @@ void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 		kcap_sys_enter(s, regs, id, compat);
 }
 
-static __always_inline void kcap_sys_exit(struct kcap_session *s,
-					  struct pt_regs *regs, long nr,
-					  long ret, bool compat)
+/*
+ * A selected syscall's record. Out of line: its locals (zeroed on entry by
+ * kernels built with CONFIG_INIT_STACK_ALL_ZERO) are paid only by the
+ * syscalls a session selects, not by every syscall every session tests.
+ */
+static noinline void kcap_sys_exit_rec(struct kcap_session *s,
+				       struct pt_regs *regs, long nr,
+				       long ret, bool compat)
 {
 	struct kcap_exec_mark m;
 	struct kcap_sc c;
 	u16 type;
 
-	if (!kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ||
-	    kcap_skip_task(s))
-		return;
 	type = kcap_syscall_event(nr, compat);
 	if (!type) {
 		kcap_write_syscall(s, regs, nr, ret, false, compat);
@@ -153,6 +155,15 @@ static __always_inline void kcap_sys_exit(struct kcap_session *s,
 		return;
 	}
 	kcap_fill_syscall(s, &c, type);
+}
+
+static __always_inline void kcap_sys_exit(struct kcap_session *s,
+					  struct pt_regs *regs, long nr,
+					  long ret, bool compat)
+{
+	if (kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) &&
+	    !kcap_skip_task(s))
+		kcap_sys_exit_rec(s, regs, nr, ret, compat);
 }
 
 void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
