@@ -32,4 +32,18 @@ static inline void kcap_vma_set_dontcopy(struct vm_area_struct *vma)
 #endif
 }
 
+/*
+ * A local the code writes in full before reading: not zeroed on entry by
+ * CONFIG_INIT_STACK_ALL_ZERO (in the probes, on every selected syscall).
+ * Compilers without the attribute zero it as before.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__uninitialized__)
+#define kcap_noinit __attribute__((__uninitialized__))
+#endif
+#endif
+#ifndef kcap_noinit
+#define kcap_noinit
+#endif
+
 #endif /* _KCAP_COMPAT_H */

@@ -386,8 +386,7 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 		len += max[i];
 	}
 	/* Paths make the bound large (8 KiB for openat) and the record
-	 * small: such records are built aside and reserved at their exact
-	 * size at commit.
+	 * small: build it aside, reserve its exact size at commit.
 	 */
 	if (kcap_tp_may_fault())
 		kcap_prefault_params(d, c);
@@ -400,14 +399,7 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 		kcap_count_oversized(s);
 		goto out;
 	}
-	/* A small bound is reserved in the ring and written in place;
-	 * only a large one is staged (one copy less per event, at the
-	 * price of needing the bound free rather than the exact size).
-	 */
-	if (len <= KCAP_DIRECT_MAX ?
-	    !kcap_rec_begin(&w, s, type, d->nparams, len,
-			    d->flags & KCAP_EDF_PROTECTED) :
-	    !kcap_rec_begin_staged(&w, s, type, d->nparams,
+	if (!kcap_rec_begin_staged(&w, s, type, d->nparams,
 				   d->flags & KCAP_EDF_PROTECTED))
 		goto out;
 	if (c->compat)

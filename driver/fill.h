@@ -10,8 +10,6 @@
 
 #define KCAP_PATH_MAX PATH_MAX		/* bytes of a path parameter */
 #define KCAP_ARGV_MAX 4096		/* bytes of an exec's argv */
-/* Records bounded by this are written in the ring in place (fill.c). */
-#define KCAP_DIRECT_MAX 1024
 
 /* A syscall at exit, as the fillers see it. */
 struct kcap_sc {
@@ -66,6 +64,15 @@ void kcap_fill_exec(struct kcap_session *s, struct kcap_sc *c, u16 type,
 
 /* syscall_map.c: decoded event type of a syscall, 0 if none. */
 void kcap_syscall_map_init(void);
-u16 kcap_syscall_event(long nr, bool compat);
+extern u8 kcap_type_x64[KCAP_SYSCALL_MAX];
+extern u8 kcap_type_ia32[KCAP_SYSCALL_MAX];
+
+/* Inline: every selected syscall asks, in the probe. */
+static inline u16 kcap_syscall_event(long nr, bool compat)
+{
+	if (nr < 0 || nr >= KCAP_SYSCALL_MAX)
+		return 0;
+	return compat ? kcap_type_ia32[nr] : kcap_type_x64[nr];
+}
 
 #endif /* _KCAP_FILL_H */

@@ -21,6 +21,7 @@
 #endif
 
 #include "kcap.h"
+#include "compat.h"
 #include "ring.h"
 #include "record.h"
 #include "fill.h"
@@ -41,8 +42,8 @@ static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
 {
 	const u16 np = enter ? 7 : 8;
 	const u32 len = KCAP_REC_LEN(np, sizeof(u32) + (np - 1) * sizeof(u64));
-	unsigned long args[6];
-	struct kcap_rec w;
+	unsigned long args[6] kcap_noinit;	/* all six set below */
+	struct kcap_rec w kcap_noinit;	/* set by kcap_rec_begin() */
 	u32 nr32 = nr;
 
 	BUILD_BUG_ON(sizeof(args[0]) != sizeof(u64));
@@ -120,24 +121,15 @@ void kcap_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 		kcap_sys_enter(s, regs, id, compat);
 }
 
-/*
- * A selected syscall's record. Out of line: its locals (zeroed on entry by
- * kernels built with CONFIG_INIT_STACK_ALL_ZERO) are paid only by the
- * syscalls a session selects, not by every syscall every session tests.
- */
-static noinline void kcap_sys_exit_rec(struct kcap_session *s,
-				       struct pt_regs *regs, long nr,
-				       long ret, bool compat)
+/* A selected syscall with an event type of its own (not generic). */
+static __always_inline void kcap_sys_exit_decoded(struct kcap_session *s,
+						  struct pt_regs *regs,
+						  long ret, bool compat,
+						  u16 type)
 {
 	struct kcap_exec_mark m;
 	struct kcap_sc c;
-	u16 type;
 
-	type = kcap_syscall_event(nr, compat);
-	if (!type) {
-		kcap_write_syscall(s, regs, nr, ret, false, compat);
-		return;
-	}
 	syscall_get_arguments(current, regs, c.args);
 	c.ret = ret;
 	c.snaplen = s->snaplen;
@@ -157,13 +149,26 @@ static noinline void kcap_sys_exit_rec(struct kcap_session *s,
 	kcap_fill_syscall(s, &c, type);
 }
 
+/*
+ * Kernels built with CONFIG_INIT_STACK_ALL_ZERO (Debian's) zero locals
+ * where they are declared: the decoded path's live in its own function,
+ * so neither a syscall no session selects nor a generic record pays for
+ * them.
+ */
 static __always_inline void kcap_sys_exit(struct kcap_session *s,
 					  struct pt_regs *regs, long nr,
 					  long ret, bool compat)
 {
-	if (kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) &&
-	    !kcap_skip_task(s))
-		kcap_sys_exit_rec(s, regs, nr, ret, compat);
+	u16 type;
+
+	if (!kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ||
+	    kcap_skip_task(s))
+		return;
+	type = kcap_syscall_event(nr, compat);
+	if (!type)
+		kcap_write_syscall(s, regs, nr, ret, false, compat);
+	else
+		kcap_sys_exit_decoded(s, regs, ret, compat, type);
 }
 
 void kcap_probe_sys_exit(void *data, struct pt_regs *regs, long ret)

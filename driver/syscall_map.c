@@ -93,8 +93,8 @@ static const struct kcap_sc_map kcap_map_ia32[] __initconst = {
 #endif
 
 /* Lookup tables indexed by syscall number, filled once at init. */
-static u8 kcap_type_x64[KCAP_SYSCALL_MAX] __read_mostly;
-static u8 kcap_type_ia32[KCAP_SYSCALL_MAX] __read_mostly;
+u8 kcap_type_x64[KCAP_SYSCALL_MAX] __read_mostly;
+u8 kcap_type_ia32[KCAP_SYSCALL_MAX] __read_mostly;
 
 /* Types fit in a byte (KCAP_EVT_NR < 256), keeping the tables small. */
 static_assert(KCAP_EVT_NR <= 256);
@@ -112,11 +112,4 @@ void __init kcap_syscall_map_init(void)
 			kcap_type_ia32[kcap_map_ia32[i].nr] =
 				kcap_map_ia32[i].type;
 #endif
-}
-
-u16 kcap_syscall_event(long nr, bool compat)
-{
-	if (nr < 0 || nr >= KCAP_SYSCALL_MAX)
-		return 0;
-	return compat ? kcap_type_ia32[nr] : kcap_type_x64[nr];
 }

@@ -58,8 +58,25 @@ rc=0
 # Kbuild runs its own jobs: not a calling make's jobserver (under make -j
 # it would only warn "jobserver unavailable", which counts as a warning).
 unset MAKEFLAGS MFLAGS MAKELEVEL
-with_proc "$suite" in_suite "$suite" make -C "$headers" M="$dir" $flags modules \
-	>"$out/build.log" 2>&1 || rc=$?
+kbuild() {
+	with_proc "$suite" in_suite "$suite" make -C "$headers" M="$dir" $flags "$@"
+}
+kbuild modules >"$out/build.log" 2>&1 || rc=$?
+# A KASAN kernel's module must be compiled with the kernel's shadow offset.
+# Once (debug kernel, a busy machine) Kbuild's cc-option probe of
+# -fasan-shadow-offset failed and it fell back to a bare
+# -fsanitize=kernel-address: the module then faulted on its first stack
+# access in the guest. Checked here, and rebuilt once if so.
+kasan_ok() {
+	! grep -q '^CONFIG_KASAN_GENERIC=y' "$root$headers/.config" 2>/dev/null ||
+		grep -qE 'fasan-shadow-offset|asan-mapping-offset' "$root$dir/driver/.probes.o.cmd" 2>/dev/null
+}
+if [ $rc = 0 ] && ! kasan_ok; then
+	log "$rel: kcap.ko compiled without KASAN's shadow offset (Kbuild's cc-option probe failed): rebuilding"
+	kbuild clean >/dev/null 2>&1 || true
+	kbuild modules >"$out/build.log" 2>&1 || rc=$?
+	kasan_ok || { rc=1; echo "error: KASAN kernel, but kcap.ko was compiled without -fasan-shadow-offset" >>"$out/build.log"; }
+fi
 if [ "$root" != / ]; then
 	cp "$root$dir/kcap.ko" "$out/" 2>/dev/null || true
 	rm -rf "$root$dir"
