@@ -159,7 +159,7 @@ $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -DKCAP_TEST_CORPUS='"$(TOP)/tests/fuzz/corpus"' \
 		-DKCAP_TEST_FIXTURES='"$(TOP)/tests/unit/fixtures"' \
-		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -MMD -MP -c -o $@ $<
+		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -I$(US_DIR)/cli -MMD -MP -c -o $@ $<
 $(US_OBJ)/unit-cli/%.o: $(US_DIR)/cli/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -MMD -MP -c -o $@ $<

@@ -170,6 +170,14 @@ if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
 		fi
 	done
 fi
+# Debian's apparmor_parser (it links only libc) and the policy ABI file the
+# generated profiles name, for the profile case: it loads them in the guest.
+if [[ " $expected " == *" 45-profile "* ]]; then
+	command -v apparmor_parser >/dev/null || die "apparmor_parser missing: run packaging/build-deps.sh"
+	add_bin "$(command -v apparmor_parser)" apparmor_parser
+	mkdir -p "$root/etc/apparmor.d/abi"
+	cp /etc/apparmor.d/abi/3.0 "$root/etc/apparmor.d/abi/3.0"
+fi
 # stress-ng and its libraries (about 30 MB) only for the storm case.
 if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then
 	add_bin "$(command -v stress-ng)" stress-ng

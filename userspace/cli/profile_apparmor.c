@@ -554,8 +554,8 @@ int aa_parse(const char *text, struct aa_profile *ap, char *err, size_t errlen)
 		}
 	}
 	if (!rc && r.depth != 2) {
-		r.line = 0;
-		rc = rd_error(&r, "no complete profile");
+		snprintf(err, errlen, "no complete profile (profile NAME PATH { ... })");
+		rc = -EINVAL;
 	}
 	for (i = 0; i < r.nvars; i++)
 		free(r.vars[i].value);

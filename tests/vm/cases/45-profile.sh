@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: Apache-2.0
+# kcap-case-not-on: debug
+# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 7.*
+# Profiles learned from a recording, proven by enforcing them (issue 16):
+# profile_target's normal run is recorded with kcap and becomes an
+# AppArmor profile and a seccomp filter (kcap profile). Enforced, the
+# normal run succeeds with no denial; a deviating run (reads /etc/shadow,
+# writes below /usr/bin, a TCP socket, runs a shell, makes a directory)
+# gets EACCES for each deviation, with a DENIED line of the kernel for
+# each, and `kcap profile check` on a recording of the same deviating run
+# predicted exactly those. The same for the seccomp filter (installed by
+# seccomp_run): a syscall the recording never made (mkdir) gets EPERM and
+# the kernel's seccomp audit line. Skipped where the kernel has no
+# AppArmor. The recordings and profiles go to the host (host/45-profile.sh:
+# apparmor_parser -Q, the same profiles from the host's kcap).
+. /lib/tap.sh
+
+T=/bin/profile_target
+D=/tmp/pt
+PORT=5555
+
+mkdir -p /sys/kernel/security
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if [ ! -d /sys/kernel/security/apparmor ]; then
+	echo "ok 1 - 45-profile # SKIP no AppArmor in this kernel (no /sys/kernel/security/apparmor)"
+	exit 0
+fi
+
+# record_run FILE MODE: profile_target MODE recorded with kcap into FILE;
+# its output in FILE.out.
+record_run() {
+	rm -f "$1"
+	kcap record -w "$1" >/tmp/prof-rec.out 2>/tmp/prof-rec.err &
+	rec=$!
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	$T "$2" $D $PORT </dev/null >"$1.out" 2>&1
+	usleep 300000
+	kill -INT $rec
+	wait $rec
+}
+
+# The workload's world: its files, a shadow file to steal, /usr/bin.
+mkdir -p $D /etc /usr/bin
+echo data >$D/data.txt
+: >$D/app.log
+echo 'root:*:19000:0:99999:7:::' >/etc/shadow
+chmod 600 /etc/shadow
+
+check "insmod kcap.ko" insmod $KO
+record_run /tmp/normal.kcap normal
+record_run /tmp/deviate.kcap deviate
+record_run /tmp/scdeviate.kcap scdeviate
+rmmod kcap
+rm -f /usr/bin/kcap-profile-planted
+if grep -q '^normal ok' /tmp/normal.kcap.out &&
+   [ "$(grep -c ' ok$' /tmp/deviate.kcap.out)" -eq 7 ]; then
+	pass "recorded: the normal run and the five deviations succeed unconfined"
+else
+	fail "recorded: the normal run and the five deviations succeed unconfined"
+	diag /tmp/normal.kcap.out
+	diag /tmp/deviate.kcap.out
+	diag /tmp/prof-rec.err
+fi
+
+# ---- the profiles --------------------------------------------------------
+kcap profile apparmor -r /tmp/normal.kcap --exe $T -o /tmp/pt.aa 2>/tmp/prof.err
+check "kcap profile apparmor" test -s /tmp/pt.aa
+kcap profile seccomp -r /tmp/normal.kcap --exe $T -o /tmp/pt.json 2>>/tmp/prof.err
+check "kcap profile seccomp (OCI JSON)" test -s /tmp/pt.json
+kcap profile seccomp -r /tmp/normal.kcap --exe $T --raw -o /tmp/pt.bpf 2>>/tmp/prof.err
+check "kcap profile seccomp --raw (BPF)" test -s /tmp/pt.bpf
+diag /tmp/prof.err
+diag /tmp/pt.aa
+for f in normal.kcap deviate.kcap scdeviate.kcap pt.aa pt.json pt.bpf; do
+	export_file $f /tmp/$f
+done
+
+# check_run NAME PROFILE CAPTURE WANT-STATUS: kcap profile check, its
+# DENIED lines in /tmp/NAME.check
+check_run() {
+	kcap profile check -r "$3" --profile "$2" --exe $T >/tmp/$1.check 2>/tmp/$1.check.err
+	st=$?
+	if [ $st -eq "$4" ]; then
+		pass "kcap profile check $1: status $st"
+	else
+		fail "kcap profile check $1: status $st, want $4"
+		diag /tmp/$1.check
+		diag /tmp/$1.check.err
+	fi
+}
+check_run aa-normal /tmp/pt.aa /tmp/normal.kcap 0
+check_run aa-deviate /tmp/pt.aa /tmp/deviate.kcap 3
+diag /tmp/aa-deviate.check
+check_run sc-normal /tmp/pt.json /tmp/normal.kcap 0
+check_run sc-deviate /tmp/pt.json /tmp/scdeviate.kcap 3
+diag /tmp/sc-deviate.check
+
+# ---- AppArmor, enforced ------------------------------------------------------
+if apparmor_parser -K -r /tmp/pt.aa >/tmp/aa-load.out 2>&1 &&
+   grep -q "profile_target (enforce)" /sys/kernel/security/apparmor/profiles; then
+	pass "apparmor_parser -r loads the profile (enforce)"
+else
+	fail "apparmor_parser -r loads the profile (enforce)"
+	diag /tmp/aa-load.out
+fi
+dmesg -c >/dev/null
+$T normal $D $PORT </dev/null >/tmp/aa-normal.out 2>&1
+st=$?
+dmesg -c >/tmp/aa-normal.dmesg
+if [ $st -eq 0 ] && grep -q '^child ok' /tmp/aa-normal.out && grep -q '^normal ok' /tmp/aa-normal.out; then
+	pass "confined: the normal run succeeds"
+else
+	fail "confined: the normal run succeeds (status $st)"
+	diag /tmp/aa-normal.out
+fi
+if grep -q 'apparmor="DENIED"' /tmp/aa-normal.dmesg; then
+	fail "confined: no DENIED line for the normal run"
+	diag /tmp/aa-normal.dmesg
+else
+	pass "confined: no DENIED line for the normal run"
+fi
+
+$T deviate $D $PORT </dev/null >/tmp/aa-deviate.out 2>&1
+dmesg -c >/tmp/aa-deviate.dmesg
+grep 'apparmor="DENIED"' /tmp/aa-deviate.dmesg | sed 's/.*apparmor=/apparmor=/' >/tmp/aa-denied
+diag /tmp/aa-denied
+for w in shadow usrbin tcp shell mkdir; do
+	if grep -q "^$w errno=13$" /tmp/aa-deviate.out; then
+		pass "confined: deviation $w gets EACCES"
+	else
+		fail "confined: deviation $w gets EACCES"
+		diag /tmp/aa-deviate.out
+	fi
+done
+# Each predicted denial has the kernel's DENIED line, and each DENIED line
+# a prediction: files by name and permission, sockets by family and type.
+predicted=$(grep -c '^DENIED' /tmp/aa-deviate.check)
+matched=0
+while read -r _ _ _ _ _ kind a b; do
+	case $kind in
+	file) want="name=\"$a\"" ;;
+	network) want="family=\"$a\" sock_type=\"$b\"" ;;
+	*) want="capability=" ;;
+	esac
+	grep -F "$want" /tmp/aa-denied | head -1 >/tmp/aa-hit
+	if [ -s /tmp/aa-hit ]; then
+		matched=$((matched + 1))
+	else
+		echo "# predicted, not denied: $kind $a $b"
+	fi
+done </tmp/aa-deviate.check
+denied=$(wc -l </tmp/aa-denied)
+if [ "$predicted" -eq 5 ] && [ "$matched" -eq 5 ] && [ "$denied" -eq 5 ]; then
+	pass "kcap profile check predicted exactly the kernel's 5 DENIED lines"
+else
+	fail "kcap profile check predicted exactly the kernel's DENIED lines (predicted $predicted, matched $matched, kernel $denied)"
+	diag /tmp/aa-deviate.check
+fi
+apparmor_parser -R /tmp/pt.aa >/dev/null 2>&1
+
+# ---- seccomp, enforced -------------------------------------------------------
+seccomp_run /tmp/pt.bpf $T normal $D $PORT </dev/null >/tmp/sc-normal.out 2>&1
+st=$?
+dmesg -c >/tmp/sc-normal.dmesg
+if [ $st -eq 0 ] && grep -q '^normal ok' /tmp/sc-normal.out && ! grep -q 'type=1326' /tmp/sc-normal.dmesg; then
+	pass "seccomp: the normal run succeeds under the filter, nothing denied"
+else
+	fail "seccomp: the normal run succeeds under the filter (status $st)"
+	diag /tmp/sc-normal.out
+	grep 'type=1326' /tmp/sc-normal.dmesg | sed 's/^/# /'
+fi
+seccomp_run /tmp/pt.bpf $T scdeviate $D $PORT </dev/null >/tmp/sc-deviate.out 2>&1
+dmesg -c >/tmp/sc-deviate.dmesg
+nr=$(sed -n 's/.*type=1326.* syscall=\([0-9]*\) .*/\1/p' /tmp/sc-deviate.dmesg | sort -u | tr '\n' ' ')
+if grep -q '^mkdir errno=1$' /tmp/sc-deviate.out && [ "$nr" = "83 " ]; then
+	pass "seccomp: mkdir, never recorded, gets EPERM and the kernel's seccomp line (syscall=83)"
+else
+	fail "seccomp: mkdir gets EPERM and one seccomp line (syscalls: $nr)"
+	diag /tmp/sc-deviate.out
+fi
+if [ "$(grep -c '^DENIED' /tmp/sc-deviate.check)" -eq 1 ] &&
+   grep -q 'syscall x86_64 mkdir$' /tmp/sc-deviate.check; then
+	pass "kcap profile check predicted exactly the seccomp denial (mkdir)"
+else
+	fail "kcap profile check predicted exactly the seccomp denial (mkdir)"
+	diag /tmp/sc-deviate.check
+fi
