@@ -31,7 +31,7 @@ static const char profile_usage[] =
 	"\n"
 	"Commands:\n"
 	"  apparmor   an AppArmor profile from the successful events: files with\n"
-	"             r, w, a, mr, ix, listed directories, network families and\n"
+	"             r, w, mr, ix, listed directories, network families and\n"
 	"             types, capabilities; per-run names generalised\n"
 	"  seccomp    a seccomp allowlist of the syscalls made: OCI JSON (runc,\n"
 	"             crun, docker, podman), or with --raw the BPF program\n"
@@ -59,7 +59,8 @@ static const char apparmor_usage[] =
 	"Usage: kcap profile apparmor -r CAPTURE SELECTION [-o FILE] [--name NAME]\n"
 	"An AppArmor profile for the selected processes (--exe PATH, --comm NAME or\n"
 	"--container ID), from their successful events only: files read r,\n"
-	"written or created w, opened append-only a, listed directories (PATH/ r),\n"
+	"written or created w (opened append-only too: Linux checks each write()\n"
+	"on the descriptor as w, not a), listed directories (PATH/ r),\n"
 	"executed programs mrix (children stay in the profile), mapped\n"
 	"executables mr, sockets as network FAMILY TYPE, capabilities of the\n"
 	"privileged syscalls they made as root. /proc/PID/ becomes /proc/@{pid}/;\n"
@@ -124,9 +125,7 @@ struct run {
 	struct kcap_state *st;
 	struct kcap_output *fdname;
 	unsigned char *pids; /* selected processes, a bit per pid */
-	unsigned long long *own_fds; /* pid << 32 | fd opened by a selected process */
-	size_t nown, capown;
-	unsigned int exec_pid; /* selected by its exec event: its execve is no helper */
+	unsigned int exec_pid; /* selected by its exec: its execve is no helper */
 	unsigned long long events, processes, drops, denied;
 	char exe[4096]; /* --comm: the one program they ran */
 	bool many_exes;
@@ -177,7 +176,10 @@ static bool selected(struct run *r, const struct kcap_event_hdr *ev)
 
 	if (!was && !kcap_state_thread(r->st, ev->tid, &ti, sizeof(ti)) && matches(r, &ti)) {
 		select_pid(r, ev->pid);
-		if (ev->type == KCAP_EVT_PROC_EXEC)
+		/* selected by its exec (sched_process_exec comes before the
+		 * execve's exit event): that execve is not one of its helpers */
+		if (ev->type == KCAP_EVT_PROC_EXEC || ev->type == KCAP_EVT_EXECVE ||
+		    ev->type == KCAP_EVT_EXECVEAT)
 			r->exec_pid = ev->pid;
 		if (r->sel == SEL_COMM && strcmp(r->exe, ti.exe)) {
 			r->many_exes = r->exe[0] != '\0';
@@ -188,46 +190,6 @@ static bool selected(struct run *r, const struct kcap_event_hdr *ev)
 	if (was && ev->type == KCAP_EVT_PROC_FORK && !kcap_event_u64(ev, 1, &child))
 		select_pid(r, (unsigned int)child);
 	return was;
-}
-
-/* ---- Descriptors a selected process opened itself ----------------------------- */
-
-static void own_fd(struct run *r, unsigned int pid, __s64 fd, bool add)
-{
-	unsigned long long key = (unsigned long long)pid << 32 | (__u32)fd;
-	size_t i;
-
-	for (i = 0; i < r->nown; i++)
-		if (r->own_fds[i] == key)
-			break;
-	if (!add) {
-		if (i < r->nown)
-			r->own_fds[i] = r->own_fds[--r->nown];
-		return;
-	}
-	if (i < r->nown)
-		return;
-	if (r->nown == r->capown) {
-		size_t cap = r->capown ? 2 * r->capown : 64;
-		unsigned long long *n = realloc(r->own_fds, cap * sizeof(*n));
-
-		if (!n)
-			return; /* the descriptor then counts as inherited: a rule more */
-		r->own_fds = n;
-		r->capown = cap;
-	}
-	r->own_fds[r->nown++] = key;
-}
-
-static bool is_own_fd(const struct run *r, unsigned int pid, __s64 fd)
-{
-	unsigned long long key = (unsigned long long)pid << 32 | (__u32)fd;
-	size_t i;
-
-	for (i = 0; i < r->nown; i++)
-		if (r->own_fds[i] == key)
-			return true;
-	return false;
 }
 
 /* ---- Needs ------------------------------------------------------------------------ */
@@ -399,7 +361,7 @@ static unsigned int open_perms(__u64 flags)
 	return perms;
 }
 
-static int file_needs(struct run *r, const struct kcap_event_hdr *ev, __s64 res)
+static int file_needs(struct run *r, const struct kcap_event_hdr *ev)
 {
 	char path[4200], path2[4200];
 	__u64 flags;
@@ -412,7 +374,6 @@ static int file_needs(struct run *r, const struct kcap_event_hdr *ev, __s64 res)
 	case KCAP_EVT_CREAT:
 		flags = ev->type == KCAP_EVT_CREAT ? O_CREAT | O_WRONLY | O_TRUNC
 						   : param_u64(ev, "flags");
-		own_fd(r, ev->pid, res, true);
 		if (!param_path(r, ev, "path", path, sizeof(path) - 1) &&
 		    !param_path(r, ev, "name", path, sizeof(path) - 1))
 			return 0;
@@ -421,15 +382,6 @@ static int file_needs(struct run *r, const struct kcap_event_hdr *ev, __s64 res)
 				strcat(path, "/");
 		}
 		return open_perms(flags) ? need_file(r, ev, path, open_perms(flags)) : 0;
-	case KCAP_EVT_CLOSE:
-		own_fd(r, ev->pid, param_s64(ev, "fd"), false);
-		return 0;
-	case KCAP_EVT_DUP:
-	case KCAP_EVT_DUP2:
-	case KCAP_EVT_DUP3:
-		if (is_own_fd(r, ev->pid, param_s64(ev, "oldfd")))
-			own_fd(r, ev->pid, res, true);
-		return 0;
 	case KCAP_EVT_UNLINK:
 	case KCAP_EVT_UNLINKAT:
 	case KCAP_EVT_RMDIR:
@@ -475,20 +427,6 @@ static int file_needs(struct run *r, const struct kcap_event_hdr *ev, __s64 res)
 		    fd_file(r, ev, path, sizeof(path)))
 			err = need_file(r, ev, path, PROF_M | PROF_R);
 		break;
-	case KCAP_EVT_READ:
-	case KCAP_EVT_PREAD64:
-	case KCAP_EVT_READV:
-	case KCAP_EVT_WRITE:
-	case KCAP_EVT_PWRITE64:
-	case KCAP_EVT_WRITEV:
-		/* an inherited descriptor (the shell's redirections): its file */
-		if (!is_own_fd(r, ev->pid, param_s64(ev, "fd")) && fd_file(r, ev, path, sizeof(path)))
-			err = need_file(r, ev, path,
-					ev->type == KCAP_EVT_READ || ev->type == KCAP_EVT_PREAD64 ||
-							ev->type == KCAP_EVT_READV
-						? PROF_R
-						: PROF_W);
-		break;
 	}
 	return err;
 }
@@ -505,9 +443,7 @@ static int other_needs(struct run *r, const struct kcap_event_hdr *ev)
 		char exe[4096];
 
 		/* the exec that selected the process is not one of its helpers */
-		if (r->exec_pid == ev->pid || (r->sel == SEL_EXE && param_path(r, ev, "exe", exe,
-									       sizeof(exe)) &&
-						  !strcmp(exe, r->what))) {
+		if (r->exec_pid == ev->pid) {
 			r->exec_pid = 0;
 			return 0;
 		}
@@ -599,7 +535,7 @@ static int event_needs(struct run *r, const struct kcap_event_hdr *ev)
 		prof_add_syscall(&r->model, n.abi, n.abi ? "sigreturn" : "rt_sigreturn");
 	if (ev->type == KCAP_EVT_SYSCALL || kcap_event_res(ev, &res) || res < 0)
 		return 0;
-	err = file_needs(r, ev, res);
+	err = file_needs(r, ev);
 	return err ? err : other_needs(r, ev);
 }
 
@@ -924,7 +860,6 @@ int cmd_profile(int argc, char **argv)
 	}
 	prof_release(&r.model);
 	aa_release(&r.ap);
-	free(r.own_fds);
 	free(r.pids);
 	kcap_output_free(r.fdname);
 	if (r.st)

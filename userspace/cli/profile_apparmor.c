@@ -37,9 +37,9 @@ int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const
 
 	fprintf(out,
 		"# AppArmor profile learned by kcap from %s\n"
-		"# (kcap profile apparmor %s): %llu events of %llu processes%s.\n"
+		"# (kcap profile apparmor %s): %llu events read, %llu processes selected%s.\n"
 		"# Every rule comes from a successful event of the recording: a read gives\n"
-		"# r, a write or creation w, an append-only open a, an executed program ix,\n"
+		"# r, a write or creation w (an append-only open too), an executed program ix,\n"
 		"# a mapped executable mr, a listed directory its path with a trailing /.\n"
 		"# Per-run names are generalised (/proc/@{pid}/, [0-9]* for a pid or a\n"
 		"# long number and ?????? for a mkstemp suffix below /tmp, /var/tmp,\n"
@@ -80,7 +80,16 @@ int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const
 	if (p->nfiles)
 		fprintf(out, "  # files, directories and programs\n");
 	for (i = 0; i < p->nfiles; i++) {
-		prof_perms_str(p->files[i].perms, perms);
+		unsigned int bits = p->files[i].perms;
+
+		/* AppArmor grants a for an O_APPEND open, but checks each
+		 * write() on the descriptor as w (Debian's 6.1: DENIED
+		 * requested_mask="w"): an append-only file needs w to work */
+		if ((bits & PROF_A) && !(bits & PROF_W)) {
+			fprintf(out, "  # append-only: a would do for the open, write() needs w\n");
+			bits |= PROF_W;
+		}
+		prof_perms_str(bits, perms);
 		fprintf(out, needs_quotes(p->files[i].glob) ? "  \"%s\" %s,\n" : "  %s %s,\n",
 			p->files[i].glob, perms);
 	}

@@ -38,12 +38,15 @@ record_run() {
 		i=$((i + 1))
 	done
 	$T "$2" $D $PORT </dev/null >"$1.out" 2>&1
+	rmdir $D/newdir 2>/dev/null
 	usleep 300000
 	kill -INT $rec
 	wait $rec
 }
 
-# The workload's world: its files, a shadow file to steal, /usr/bin.
+# The workload's world: loopback for its UDP datagram, its files, a
+# shadow file to steal, /usr/bin.
+ifconfig lo 127.0.0.1 up
 mkdir -p $D /etc /usr/bin
 echo data >$D/data.txt
 : >$D/app.log
@@ -95,6 +98,7 @@ check_run() {
 check_run aa-normal /tmp/pt.aa /tmp/normal.kcap 0
 check_run aa-deviate /tmp/pt.aa /tmp/deviate.kcap 3
 diag /tmp/aa-deviate.check
+export_file aa-deviate.check /tmp/aa-deviate.check
 check_run sc-normal /tmp/pt.json /tmp/normal.kcap 0
 check_run sc-deviate /tmp/pt.json /tmp/scdeviate.kcap 3
 diag /tmp/sc-deviate.check
@@ -125,6 +129,7 @@ else
 fi
 
 $T deviate $D $PORT </dev/null >/tmp/aa-deviate.out 2>&1
+rmdir $D/newdir 2>/dev/null
 dmesg -c >/tmp/aa-deviate.dmesg
 grep 'apparmor="DENIED"' /tmp/aa-deviate.dmesg | sed 's/.*apparmor=/apparmor=/' >/tmp/aa-denied
 diag /tmp/aa-denied
@@ -174,6 +179,7 @@ else
 	grep 'type=1326' /tmp/sc-normal.dmesg | sed 's/^/# /'
 fi
 seccomp_run /tmp/pt.bpf $T scdeviate $D $PORT </dev/null >/tmp/sc-deviate.out 2>&1
+rmdir $D/newdir 2>/dev/null
 dmesg -c >/tmp/sc-deviate.dmesg
 nr=$(sed -n 's/.*type=1326.* syscall=\([0-9]*\) .*/\1/p' /tmp/sc-deviate.dmesg | sort -u | tr '\n' ' ')
 if grep -q '^mkdir errno=1$' /tmp/sc-deviate.out && [ "$nr" = "83 " ]; then

@@ -17,7 +17,7 @@
  * prints "normal ok". Each deviation prints "NAME ok" when it succeeded or
  * "NAME errno=N" when it failed: reading /etc/shadow, creating a file
  * below /usr/bin, a TCP socket connecting to PORT+1, running /bin/sh,
- * making the directory DIR/newdir.
+ * making the directory DIR/newdir (the caller removes it).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -163,9 +163,10 @@ static void deviate(const char *dir, int port)
 	} else {
 		report("shell", pid > 0 ? 0 : -1);
 	}
+	/* not removed here: after a denied mkdir, an rmdir would fail with
+	 * ENOENT before AppArmor looks, unlike in the unconfined recording */
 	snprintf(path, sizeof(path), "%s/newdir", dir);
 	report("mkdir", mkdir(path, 0755));
-	rmdir(path);
 }
 
 int main(int argc, char **argv)
@@ -190,7 +191,6 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "%s/newdir", argv[2]);
 		report("mkdir", mkdir(path, 0755));
-		rmdir(path);
 	}
 	return 0;
 }
