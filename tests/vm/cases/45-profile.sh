@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
-# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 7.*
+# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64
 # Profiles learned from a recording, proven by enforcing them (issue 16):
 # profile_target's normal run is recorded with kcap and becomes an
 # AppArmor profile and a seccomp filter (kcap profile). Enforced, the
@@ -26,22 +26,27 @@ if [ ! -d /sys/kernel/security/apparmor ]; then
 	exit 0
 fi
 
-# record_run FILE MODE: profile_target MODE recorded with kcap into FILE;
-# its output in FILE.out.
-record_run() {
-	rm -f "$1"
-	kcap record -w "$1" >/tmp/prof-rec.out 2>/tmp/prof-rec.err &
+# record_cmd FILE CMD...: CMD recorded with kcap into FILE; its output in
+# FILE.out. record_run FILE MODE: profile_target MODE.
+record_cmd() {
+	f=$1
+	shift
+	rm -f "$f"
+	kcap record -w "$f" >/tmp/prof-rec.out 2>/tmp/prof-rec.err &
 	rec=$!
 	i=0
-	while [ ! -s "$1" ] && [ $i -lt 100 ]; do
+	while [ ! -s "$f" ] && [ $i -lt 100 ]; do
 		usleep 100000
 		i=$((i + 1))
 	done
-	$T "$2" $D $PORT </dev/null >"$1.out" 2>&1
+	"$@" </dev/null >"$f.out" 2>&1
 	rmdir $D/newdir 2>/dev/null
 	usleep 300000
 	kill -INT $rec
 	wait $rec
+}
+record_run() {
+	record_cmd "$1" $T "$2" $D $PORT
 }
 
 # The workload's world: loopback for its UDP datagram, its files, a
@@ -57,6 +62,7 @@ check "insmod kcap.ko" insmod $KO
 record_run /tmp/normal.kcap normal
 record_run /tmp/deviate.kcap deviate
 record_run /tmp/scdeviate.kcap scdeviate
+record_cmd /tmp/ia32.kcap /bin/ia32_workload $D/ia32.out
 rmmod kcap
 rm -f /usr/bin/kcap-profile-planted
 if grep -q '^normal ok' /tmp/normal.kcap.out &&
@@ -194,4 +200,36 @@ if [ "$(grep -c '^DENIED' /tmp/sc-deviate.check)" -eq 1 ] &&
 else
 	fail "kcap profile check predicted exactly the seccomp denial (mkdir)"
 	diag /tmp/sc-deviate.check
+fi
+
+# ---- ia32 ------------------------------------------------------------------------
+# A 32-bit program's filter names its architecture and its ia32 syscalls,
+# and lets it run; the x86_64-only filter of profile_target does not.
+kcap profile seccomp -r /tmp/ia32.kcap --exe /bin/ia32_workload -o /tmp/ia32.json 2>/tmp/prof.err &&
+	kcap profile seccomp -r /tmp/ia32.kcap --exe /bin/ia32_workload --raw -o /tmp/ia32.bpf 2>>/tmp/prof.err
+st=$?
+if [ $st -eq 0 ] && grep -q '"SCMP_ARCH_X86"' /tmp/ia32.json && grep -q '"set_thread_area"' /tmp/ia32.json; then
+	pass "kcap profile seccomp of a 32-bit program: SCMP_ARCH_X86 and its ia32 names"
+else
+	fail "kcap profile seccomp of a 32-bit program: SCMP_ARCH_X86 and its ia32 names (status $st)"
+	diag /tmp/prof.err
+	diag /tmp/ia32.json
+fi
+seccomp_run /tmp/ia32.bpf /bin/ia32_workload $D/ia32.out </dev/null >/tmp/ia32-run.out 2>&1
+st=$?
+dmesg -c >/tmp/ia32.dmesg
+if [ $st -eq 0 ] && ! grep -q 'type=1326' /tmp/ia32.dmesg; then
+	pass "seccomp: the 32-bit program runs under its learnt filter, nothing denied"
+else
+	fail "seccomp: the 32-bit program runs under its learnt filter (status $st)"
+	diag /tmp/ia32-run.out
+	grep 'type=1326' /tmp/ia32.dmesg | sed 's/^/# /'
+fi
+seccomp_run /tmp/pt.bpf /bin/ia32_workload $D/ia32.out </dev/null >/tmp/ia32-run.out 2>&1
+st=$?
+dmesg -c >/dev/null
+if [ $st -ne 0 ]; then
+	pass "seccomp: the x86_64-only filter stops the 32-bit program (status $st)"
+else
+	fail "seccomp: the x86_64-only filter stops the 32-bit program"
 fi
