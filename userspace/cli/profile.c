@@ -645,7 +645,8 @@ static void profile_name(const struct run *r, char *buf, size_t len)
 		snprintf(buf, len, "kcap-container-%.12s", r->what);
 		return;
 	}
-	base = r->sel == SEL_EXE ? r->what : r->what;
+	/* --exe: the program's file name; --comm: the name itself */
+	base = r->what;
 	if (strrchr(base, '/'))
 		base = strrchr(base, '/') + 1;
 	snprintf(buf, len, "%s", base[0] ? base : "kcap-profile");
