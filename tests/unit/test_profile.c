@@ -123,6 +123,7 @@ static void small_model(struct prof *p, bool reverse)
 		{ "/usr/bin/helper", PROF_M | PROF_R | PROF_IX },
 		{ "/usr/lib/libx.so.1", PROF_M | PROF_R },
 		{ "/srv/with space,comma", PROF_R },
+		{ "/usr/bin/other", PROF_PX },
 	};
 	size_t n = sizeof(files) / sizeof(files[0]), i;
 
@@ -195,6 +196,11 @@ static void test_apparmor_roundtrip(void **state)
 	assert_false(aa_allows_file(&ap, "/srv/data/x", PROF_R));
 	assert_true(aa_allows_file(&ap, "/usr/bin/helper", PROF_IX | PROF_M | PROF_R));
 	assert_false(aa_allows_file(&ap, "/bin/sh", PROF_IX));
+	/* --px: Px, a program running under its own profile */
+	assert_non_null(strstr(text, "\n  /usr/bin/other Px,\n"));
+	assert_true(aa_allows_file(&ap, "/usr/bin/other", PROF_IX));
+	assert_true(aa_exec_px(&ap, "/usr/bin/other"));
+	assert_false(aa_exec_px(&ap, "/usr/bin/helper"));
 	assert_false(aa_allows_file(&ap, "/etc/shadow", PROF_R));
 	assert_true(aa_allows_file(&ap, "/srv/with space,comma", PROF_R));
 	assert_true(aa_allows_net(&ap, 2, 2));

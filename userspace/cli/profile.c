@@ -47,6 +47,7 @@ static const char profile_usage[] =
 	"  -o FILE              apparmor, seccomp: write FILE (complete or not at\n"
 	"                       all), default standard output\n"
 	"      --name NAME      apparmor: the profile's name\n"
+	"      --px PATH        apparmor: PATH runs under its own profile (Px)\n"
 	"      --raw            seccomp: the BPF program instead of JSON\n"
 	"      --profile FILE   check: the profile (AppArmor or seccomp JSON)\n"
 	"  -h, --help           show this help (kcap profile COMMAND --help: more)\n"
@@ -71,6 +72,9 @@ static const char apparmor_usage[] =
 	"  -o FILE          write the profile to FILE (complete or not at all)\n"
 	"      --name NAME  the profile's name (default: the program's file name,\n"
 	"                   kcap-container-ID for --container)\n"
+	"      --px PATH    an exec of PATH gets Px (PATH runs under a profile of\n"
+	"                   its own, to load too) instead of ix; what it does is\n"
+	"                   left out of this profile (repeatable)\n"
 	"The profile is attached to PATH (--exe) or to the one program the\n"
 	"selected processes ran (--comm); a container's is applied by name.\n";
 
@@ -95,6 +99,8 @@ static const char check_usage[] =
 	"  DENIED TIME pid=PID comm=NAME SYSCALL: file PATH PERMS | network FAMILY\n"
 	"  TYPE | capability NAME | syscall ABI NAME\n"
 	"Nothing is loaded: this is what to run before enforcing a profile.\n"
+	"After an exec allowed by a Px or Cx rule, the process is no longer\n"
+	"checked (another profile confines it).\n"
 	"AppArmor checks successful events (the kernel checks a file after\n"
 	"finding it); seccomp checks every syscall. SELECTION (--exe PATH, --comm\n"
 	"NAME, --container ID) defaults to the AppArmor profile's attachment;\n"
@@ -103,7 +109,7 @@ static const char check_usage[] =
 
 enum sel_kind { SEL_NONE, SEL_EXE, SEL_COMM, SEL_CONTAINER };
 enum mode { MODE_APPARMOR, MODE_SECCOMP, MODE_CHECK };
-enum { OPT_EXE = OPT_COMMAND, OPT_COMM, OPT_CONTAINER, OPT_NAME, OPT_RAW, OPT_PROFILE };
+enum { OPT_EXE = OPT_COMMAND, OPT_COMM, OPT_CONTAINER, OPT_NAME, OPT_RAW, OPT_PROFILE, OPT_PX };
 
 /* What an event needs of a profile. */
 enum need_kind { NEED_FILE, NEED_NET, NEED_CAP, NEED_SYSCALL };
@@ -120,6 +126,8 @@ struct run {
 	enum sel_kind sel;
 	const char *what; /* the selection's argument */
 	const char *in, *out, *name, *profile;
+	const char *px[16]; /* --px: programs run under their own profile */
+	unsigned int npx;
 	bool raw;
 	struct kcap *h;
 	struct kcap_state *st;
@@ -165,6 +173,25 @@ static bool matches(struct run *r, const struct kcap_thread_info *ti)
 	default:
 		return false;
 	}
+}
+
+static void deselect_pid(struct run *r, unsigned int pid)
+{
+	if (pid < PID_LIMIT)
+		r->pids[pid / 8] &= (unsigned char)~(1u << (pid % 8));
+}
+
+/* An exec of @exe leaves the profile: --px, or a P/C rule of the checked profile. */
+static bool is_px(const struct run *r, const char *exe)
+{
+	unsigned int i;
+
+	if (r->mode == MODE_CHECK)
+		return !r->is_seccomp && aa_exec_px(&r->ap, exe);
+	for (i = 0; i < r->npx; i++)
+		if (!strcmp(r->px[i], exe))
+			return true;
+	return false;
 }
 
 /* Whether @ev belongs to a selected process (selecting it or its child). */
@@ -447,9 +474,16 @@ static int other_needs(struct run *r, const struct kcap_event_hdr *ev)
 			r->exec_pid = 0;
 			return 0;
 		}
-		if (param_path(r, ev, "exe", exe, sizeof(exe)))
-			err = need_file(r, ev, exe, PROF_M | PROF_R | PROF_IX);
-		return err;
+		if (!param_path(r, ev, "exe", exe, sizeof(exe)))
+			return 0;
+		if (is_px(r, exe)) {
+			/* it runs under its own profile: Px, and its events
+			 * (and its children's) are not this profile's */
+			err = need_file(r, ev, exe, r->mode == MODE_CHECK ? PROF_IX : PROF_PX);
+			deselect_pid(r, ev->pid);
+			return err;
+		}
+		return need_file(r, ev, exe, PROF_M | PROF_R | PROF_IX);
 	}
 	case KCAP_EVT_SOCKET:
 	case KCAP_EVT_SOCKETPAIR:
@@ -755,6 +789,7 @@ static int parse_args(struct run *r, int argc, char **argv, const char *usage)
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "px", required_argument, NULL, OPT_PX },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = r->mode == MODE_APPARMOR ? "profile apparmor"
@@ -796,6 +831,13 @@ static int parse_args(struct run *r, int argc, char **argv, const char *usage)
 		case OPT_PROFILE:
 			r->profile = optarg;
 			break;
+		case OPT_PX:
+			if (optarg[0] != '/')
+				return usage_error(cmd, "--px needs an absolute path");
+			if (r->npx == sizeof(r->px) / sizeof(r->px[0]))
+				return usage_error(cmd, "at most 16 --px programs");
+			r->px[r->npx++] = optarg;
+			break;
 		default:
 			return bad_option(cmd, argc, argv, "hr:o:");
 		}
@@ -810,6 +852,8 @@ static int parse_args(struct run *r, int argc, char **argv, const char *usage)
 		return usage_error(cmd, "--profile FILE is required");
 	if (r->mode == MODE_CHECK && r->out)
 		return usage_error(cmd, "-o is not an option of check");
+	if (r->npx && r->mode != MODE_APPARMOR)
+		return usage_error(cmd, "--px is an option of apparmor");
 	if (r->name && r->mode != MODE_APPARMOR)
 		return usage_error(cmd, "--name is an option of apparmor");
 	if (r->raw && r->mode != MODE_SECCOMP)

@@ -24,6 +24,7 @@
 #define PROF_M 0x08 /* m: mapped executable */
 #define PROF_IX 0x10 /* ix: executed, inheriting the profile */
 #define PROF_L 0x20 /* l: hard link made */
+#define PROF_PX 0x40 /* Px: executed under its own profile (--px) */
 
 /* Syscall ABIs of the seccomp part (enum kcap_syscall_abi's values). */
 #define PROF_ABI_X86_64 0
@@ -127,10 +128,14 @@ void aa_release(struct aa_profile *ap);
 /* AppArmor's path glob @glob (variables expanded) matched against @path. */
 bool aa_glob_match(const char *glob, const char *path);
 
-/* Whether @ap grants @perms on @path, socket @family/@type, capability @cap. */
+/* Whether @ap grants @perms on @path, socket @family/@type, capability @cap.
+ * Any exec rule (ix, Px, ...) grants PROF_IX; aa_exec_px() says whether the
+ * program then runs under a profile of its own (P or C): its events are no
+ * longer this profile's. */
 bool aa_allows_file(const struct aa_profile *ap, const char *path, unsigned int perms);
 bool aa_allows_net(const struct aa_profile *ap, unsigned int family, unsigned int type);
 bool aa_allows_cap(const struct aa_profile *ap, unsigned int cap);
+bool aa_exec_px(const struct aa_profile *ap, const char *path);
 
 /* ---- seccomp (profile_seccomp.c) ---------------------------------------------- */
 

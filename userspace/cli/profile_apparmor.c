@@ -364,7 +364,11 @@ static unsigned int parse_perms(const char *s, bool *ok)
 		case 'x':
 			perms |= PROF_IX;
 			break;
-		case 'i': case 'p': case 'c': case 'u': case 'P': case 'C': case 'U':
+		case 'p': case 'c': case 'P': case 'C':
+			/* a transition to another profile */
+			perms |= PROF_PX;
+			/* fall through */
+		case 'i': case 'u': case 'U':
 			if (!strchr(s, 'x'))
 				*ok = false;
 			break;
@@ -595,6 +599,16 @@ bool aa_allows_file(const struct aa_profile *ap, const char *path, unsigned int 
 		if (aa_glob_match(ap->files[i].glob, path))
 			have |= ap->files[i].perms;
 	return (have & perms) == perms;
+}
+
+bool aa_exec_px(const struct aa_profile *ap, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ap->nfiles; i++)
+		if ((ap->files[i].perms & PROF_PX) && aa_glob_match(ap->files[i].glob, path))
+			return true;
+	return false;
 }
 
 bool aa_allows_net(const struct aa_profile *ap, unsigned int family, unsigned int type)

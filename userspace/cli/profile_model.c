@@ -343,7 +343,10 @@ void prof_perms_str(unsigned int perms, char *buf)
 		*b++ = 'a';
 	if (perms & PROF_L)
 		*b++ = 'l';
-	if (perms & PROF_IX) {
+	if (perms & PROF_PX) {
+		*b++ = 'P';
+		*b++ = 'x';
+	} else if (perms & PROF_IX) {
 		*b++ = 'i';
 		*b++ = 'x';
 	}
