@@ -141,6 +141,7 @@ struct run {
 	struct aa_profile ap;
 	struct sc_profile sp;
 	bool is_seccomp;
+	bool attach_glob; /* what: the checked profile's attachment */
 };
 
 /* ---- Selection ------------------------------------------------------------------ */
@@ -164,7 +165,8 @@ static bool matches(struct run *r, const struct kcap_thread_info *ti)
 
 	switch (r->sel) {
 	case SEL_EXE:
-		return !strcmp(ti->exe, r->what);
+		/* a profile's attachment is an AppArmor glob */
+		return r->attach_glob ? aa_glob_match(r->what, ti->exe) : !strcmp(ti->exe, r->what);
 	case SEL_COMM:
 		return !strcmp(ti->comm, r->what);
 	case SEL_CONTAINER:
@@ -770,6 +772,7 @@ static int load_profile(struct run *r)
 	if (r->sel == SEL_NONE && !r->is_seccomp && r->ap.attach) {
 		r->sel = SEL_EXE;
 		r->what = r->ap.attach;
+		r->attach_glob = true;
 	}
 	if (r->sel == SEL_NONE) {
 		fprintf(stderr, "kcap profile check: %s has no attachment: give --exe, --comm or "
