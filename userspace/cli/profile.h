@@ -156,4 +156,53 @@ struct sc_profile {
 /* 0, or -EINVAL with the reason in @err. */
 int sc_parse(const char *text, struct sc_profile *sp, char *err, size_t errlen);
 
+/* ---- Reading a recording (profile_events.c) -------------------------------------- */
+
+struct kcap;
+struct kcap_state;
+struct kcap_output;
+struct kcap_event_hdr;
+
+#define PROF_PID_LIMIT 4194304 /* PID_MAX_LIMIT on 64-bit */
+
+enum prof_sel { SEL_NONE, SEL_EXE, SEL_COMM, SEL_CONTAINER };
+enum prof_mode { MODE_APPARMOR, MODE_SECCOMP, MODE_CHECK };
+
+/* kcap profile's run: its arguments, the recording, what was learnt or
+ * the profile checked. */
+struct prof_run {
+	enum prof_mode mode;
+	enum prof_sel sel;
+	const char *what; /* the selection's argument */
+	const char *in, *out, *name, *profile;
+	const char *px[16]; /* --px: programs run under their own profile */
+	unsigned int npx;
+	bool raw;
+	struct kcap *h;
+	struct kcap_state *st;
+	struct kcap_output *fdname;
+	unsigned char *pids; /* selected processes, a bit per pid */
+	unsigned int exec_pid; /* selected by its exec: its execve is no helper */
+	unsigned long long events, processes, drops, denied;
+	char exe[4096]; /* --comm: the one program they ran */
+	bool many_exes;
+	struct prof model;
+	struct aa_profile ap;
+	struct sc_profile sp;
+	bool is_seccomp;
+	bool attach_glob; /* what: the checked profile's attachment */
+};
+
+/*
+ * Whether @ev (the thread table has seen it) belongs to a selected process:
+ * one matching the selection, or a child of a selected one (selected by
+ * this call).
+ */
+bool prof_selected(struct prof_run *r, const struct kcap_event_hdr *ev);
+
+/* What @ev needs (a syscall; if it succeeded: files, sockets, capabilities):
+ * into r->model, or checked against r->ap / r->sp (a DENIED line each).
+ * 0 or -ENOMEM. */
+int prof_event_needs(struct prof_run *r, const struct kcap_event_hdr *ev);
+
 #endif /* KCAP_CLI_PROFILE_H */
