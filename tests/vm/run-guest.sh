@@ -150,9 +150,10 @@ for c in "$casedir"/[0-9]*.sh; do
 done
 [ -n "$expected" ] || die "no case to run in ${casedir#"$top"/}"
 # Debian's runc and crun with their libraries (about 12 MB), the bundles'
-# helpers and Falco's upstream rules files, for the container case and the
-# demo.
-if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
+# helpers and Falco's upstream rules files, for the container case, the
+# profile case (runc with a learnt seccomp JSON) and the demo.
+if [[ " $expected " == *" 16-container "* ]] || [[ " $expected " == *" 45-profile "* ]] ||
+	[ $demo = 1 ]; then
 	for rt in runc crun; do
 		command -v $rt >/dev/null || die "$rt missing: run packaging/build-deps.sh vm"
 		add_bin "$(command -v $rt)" $rt

@@ -10,7 +10,9 @@
 # each, and `kcap profile check` on a recording of the same deviating run
 # predicted exactly those. The same for the seccomp filter (installed by
 # seccomp_run): a syscall the recording never made (mkdir) gets EPERM and
-# the kernel's seccomp audit line. Skipped where the kernel has no
+# the kernel's seccomp audit line; then the OCI JSON learnt from a runc
+# container (--container) as linux.seccomp of Debian's runc, and a 32-bit
+# program's filter. Skipped where the kernel has no
 # AppArmor. The recordings and profiles go to the host (host/45-profile.sh:
 # apparmor_parser -Q, the same profiles from the host's kcap).
 . /lib/tap.sh
@@ -232,4 +234,73 @@ if [ $st -ne 0 ]; then
 	pass "seccomp: the x86_64-only filter stops the 32-bit program (status $st)"
 else
 	fail "seccomp: the x86_64-only filter stops the 32-bit program"
+fi
+
+# ---- runc: the OCI JSON as a runtime reads it --------------------------------------
+# profile_target in a runc container (the JSON learnt from a recording of
+# the container, --container ID), then in containers whose config.json
+# carries that JSON as linux.seccomp: the normal run works, mkdir gets EPERM.
+. /lib/ct-bundle.sh
+ID1=c0de0045a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c
+ID2=c0de0046a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c
+ID3=c0de0047a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c
+ct_setup
+mkdir -p $CT_ROOTFS/pt
+cp $T $CT_ROOTFS/bin/profile_target
+echo data >$CT_ROOTFS/pt/data.txt
+: >$CT_ROOTFS/pt/app.log
+ct_args() {
+	echo "\"/bin/profile_target\", \"$1\", \"/pt\", \"$PORT\""
+}
+CT_ROOT_RO=false ct_bundle $CT_DIR/prof plain false "$CT_CGROUP_POD/$ID1" "$(ct_args normal)"
+insmod $KO
+rm -f /tmp/ct.kcap
+kcap record -w /tmp/ct.kcap >/tmp/prof-rec.out 2>/tmp/prof-rec.err &
+rec=$!
+i=0
+while [ ! -s /tmp/ct.kcap ] && [ $i -lt 100 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
+CT_QUIET=1 CT_PAUSE_US=0 ct_run runc $ID1 $CT_DIR/prof /tmp/ct1.out
+st=$?
+usleep 300000
+kill -INT $rec
+wait $rec
+rmmod kcap
+if [ $st -eq 0 ] && grep -q '^normal ok' /tmp/ct1.out; then
+	pass "runc: profile_target's container recorded"
+else
+	fail "runc: profile_target's container recorded (status $st)"
+	diag /tmp/ct1.out
+	diag /tmp/ct1.out.rt
+fi
+kcap profile seccomp -r /tmp/ct.kcap --container $ID1 -o /tmp/ct.json 2>/tmp/prof.err
+check "kcap profile seccomp --container" test -s /tmp/ct.json
+diag /tmp/prof.err
+export_file ct.json /tmp/ct.json
+{ printf '"seccomp": '; cat /tmp/ct.json; echo ','; } >/tmp/ct-seccomp.frag
+for m in normal scdeviate; do
+	id=$ID2
+	[ $m = normal ] || id=$ID3
+	CT_ROOT_RO=false ct_bundle $CT_DIR/sc-$m plain false "$CT_CGROUP_POD/$id" "$(ct_args $m)"
+	sed -i '/^"linux": {$/r /tmp/ct-seccomp.frag' $CT_DIR/sc-$m/config.json
+	CT_QUIET=1 CT_PAUSE_US=0 ct_run runc $id $CT_DIR/sc-$m /tmp/ct-$m.out
+	echo "# runc $m: status $?"
+	rmdir $CT_ROOTFS/pt/newdir 2>/dev/null
+done
+dmesg -c >/dev/null
+if grep -q '^normal ok' /tmp/ct-normal.out; then
+	pass "runc with the learnt JSON as linux.seccomp: the normal run works"
+else
+	fail "runc with the learnt JSON as linux.seccomp: the normal run works"
+	diag /tmp/ct-normal.out
+	diag /tmp/ct-normal.out.rt
+fi
+if grep -q '^normal ok' /tmp/ct-scdeviate.out && grep -q '^mkdir errno=1$' /tmp/ct-scdeviate.out; then
+	pass "runc with the learnt JSON: mkdir, never recorded, gets EPERM"
+else
+	fail "runc with the learnt JSON: mkdir, never recorded, gets EPERM"
+	diag /tmp/ct-scdeviate.out
+	diag /tmp/ct-scdeviate.out.rt
 fi
