@@ -45,6 +45,12 @@ LIB_A := $(BUILD)/lib/libkcap.a
 LIB_PC := $(BUILD)/lib/libkcap.pc
 
 CLI_SRCS := $(wildcard $(US_DIR)/cli/*.c)
+# kcap profile seccomp builds its filters with libseccomp (profile_seccomp.c):
+# the CLI's own dependency, not the library's.
+CLI_LIBS := -lseccomp
+# The profile model and its writers and readers are unit-tested (test_profile.c).
+UNIT_CLI_NAMES := profile_model profile_apparmor profile_seccomp
+UNIT_CLI_OBJS := $(addprefix $(US_OBJ)/unit-cli/,$(addsuffix .o,$(UNIT_CLI_NAMES)))
 CLI_OBJS := $(addprefix $(US_OBJ)/cli/,$(notdir $(CLI_SRCS:.c=.o)))
 
 UNIT_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
@@ -144,19 +150,22 @@ $(US_OBJ)/cli/%.o: $(US_DIR)/cli/%.c
 	$(CC) $(US_CFLAGS) -DKCAP_TOOL_VERSION='"$(KCAP_VERSION)"' -MMD -MP -c -o $@ $<
 $(BUILD)/bin/kcap: $(CLI_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS)
+	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS) $(CLI_LIBS)
 $(BUILD)/bin/kcap-static: $(CLI_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -static -o $@ $(CLI_OBJS) $(LIB_A) $(LIB_LIBS)
+	$(CC) -static -o $@ $(CLI_OBJS) $(LIB_A) $(LIB_LIBS) $(CLI_LIBS)
 
 $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -DKCAP_TEST_CORPUS='"$(TOP)/tests/fuzz/corpus"' \
 		-DKCAP_TEST_FIXTURES='"$(TOP)/tests/unit/fixtures"' \
-		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -MMD -MP -c -o $@ $<
-$(UNIT_BIN): $(UNIT_OBJS) $(LIB_ASAN_OBJS)
+		-DKCAP_FALCO_RULES_DIR='"$(TOP)/../shared/falco-rules"' -I$(US_DIR)/cli -MMD -MP -c -o $@ $<
+$(US_OBJ)/unit-cli/%.o: $(US_DIR)/cli/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka $(LIB_LIBS)
+	$(CC) $(US_CFLAGS) $(US_SANITIZE) -MMD -MP -c -o $@ $<
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_CLI_OBJS) $(LIB_ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka $(LIB_LIBS) $(CLI_LIBS)
 
 $(BUILD)/vm/guest/%: $(TOP)/tests/vm/guest/%.c $(LIB_A)
 	@mkdir -p $(@D)

@@ -412,5 +412,51 @@ else
 	result 1 "mkctcapture: $(head -1 err)"
 fi
 
+# ---- kcap profile (docs/profiles.md; enforced in the guest by case 45-profile) ---------
+# The guest's recording: capture_load made 50 openat calls; a seccomp
+# profile that allows only getppid denies each, one line each, status 3.
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ALLOW"}]}' >only.json
+"$kcap" profile check -r a.kcap --profile only.json --exe /bin/capture_load >out 2>err
+st=$?
+[ $st = 3 ] && [ "$(lines out)" = 50 ] && [ "$(grep -c ': syscall x86_64 openat$' out)" = 50 ]
+result $? "profile check: the 50 openat calls a getppid-only seccomp profile denies, status $st"
+"$kcap" profile seccomp -r a.kcap --exe /bin/capture_load -o cl.json 2>err &&
+	"$kcap" profile check -r a.kcap --profile cl.json --exe /bin/capture_load >out 2>err
+st=$?
+[ $st = 0 ] && [ ! -s out ]
+result $? "profile check: a recording passes the seccomp profile learnt from it, status $st"
+# Container selection: the container's processes only (fixture containers).
+if [ -s ct.kcap ]; then
+	"$kcap" profile seccomp -r ct.kcap --container e1f819fabf79 >out 2>err
+	st=$?
+	[ $st = 0 ] && [ "$(tr -d ' \n' <out)" = '{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["close","execve","exit","exit_group"],"action":"SCMP_ACT_ALLOW"}]}' ]
+	result $? "profile seccomp --container: the container's syscalls, status $st"
+	"$kcap" profile apparmor -r ct.kcap --container e1f819fabf79 -o ct.aa 2>err
+	st=$?
+	[ $st = 0 ] && grep -q '^profile kcap-container-e1f819fabf79 {$' ct.aa &&
+		apparmor_parser -Q -K ct.aa 2>err
+	result $? "profile apparmor --container: named kcap-container-ID, accepted by apparmor_parser -Q, status $st"
+fi
+# Bad input: one line, status 2 for arguments, 1 for a missing or unmatched file.
+for args in "profile" "profile foo" "profile apparmor --exe /a" \
+	"profile apparmor -r a.kcap" "profile apparmor -r a.kcap --exe /a --comm b" \
+	"profile apparmor -r a.kcap --exe relative" "profile check -r a.kcap" \
+	"profile check -r a.kcap --profile only.json" "profile seccomp -r a.kcap --comm x --name y"; do
+	# shellcheck disable=SC2086
+	"$kcap" $args >out 2>err
+	st=$?
+	[ $st = 2 ] && [ "$(lines err)" = 1 ] && [ ! -s out ]
+	result $? "kcap $args: one line, status 2 (got $st)"
+done
+rm -f p.out
+for args in "profile apparmor -r nope.kcap --exe /a -o p.out" \
+	"profile apparmor -r a.kcap --exe /bin/nope -o p.out" "profile check -r a.kcap --profile nope.aa"; do
+	# shellcheck disable=SC2086
+	"$kcap" $args >out 2>err
+	st=$?
+	[ $st = 1 ] && [ "$(lines err)" = 1 ] && [ ! -e p.out ]
+	result $? "kcap $args: one line, status 1, no output file (got $st)"
+done
+
 echo "$((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]

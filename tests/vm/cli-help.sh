@@ -37,6 +37,9 @@ result $? "kcap --help lists commands ($(echo $cmds))"
 for cmd in $cmds; do
 	check_help "kcap $cmd --help" "$cmd" --help
 done
+for sub in apparmor seccomp check; do
+	check_help "kcap profile $sub --help" profile $sub --help
+done
 "$kcap" no-such-command >/dev/null 2>&1
 rc=$?
 [ $rc -ne 0 ]

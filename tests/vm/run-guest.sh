@@ -150,9 +150,10 @@ for c in "$casedir"/[0-9]*.sh; do
 done
 [ -n "$expected" ] || die "no case to run in ${casedir#"$top"/}"
 # Debian's runc and crun with their libraries (about 12 MB), the bundles'
-# helpers and Falco's upstream rules files, for the container case and the
-# demo.
-if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
+# helpers and Falco's upstream rules files, for the container case, the
+# profile case (runc with a learnt seccomp JSON) and the demo.
+if [[ " $expected " == *" 16-container "* ]] || [[ " $expected " == *" 45-profile "* ]] ||
+	[ $demo = 1 ]; then
 	for rt in runc crun; do
 		command -v $rt >/dev/null || die "$rt missing: run packaging/build-deps.sh vm"
 		add_bin "$(command -v $rt)" $rt
@@ -169,6 +170,14 @@ if [[ " $expected " == *" 16-container "* ]] || [ $demo = 1 ]; then
 			log "warning: no $falco/$f (KCAP_FALCO_RULES): 16-container will fail"
 		fi
 	done
+fi
+# Debian's apparmor_parser (it links only libc) and the policy ABI file the
+# generated profiles name, for the profile case: it loads them in the guest.
+if [[ " $expected " == *" 45-profile "* ]]; then
+	command -v apparmor_parser >/dev/null || die "apparmor_parser missing: run packaging/build-deps.sh"
+	add_bin "$(command -v apparmor_parser)" apparmor_parser
+	mkdir -p "$root/etc/apparmor.d/abi"
+	cp /etc/apparmor.d/abi/3.0 "$root/etc/apparmor.d/abi/3.0"
 fi
 # stress-ng and its libraries (about 30 MB) only for the storm case.
 if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then
