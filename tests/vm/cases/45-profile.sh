@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
-# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64
+# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 7.*
 # Profiles learned from a recording, proven by enforcing them (issue 16):
 # profile_target's normal run is recorded with kcap and becomes an
 # AppArmor profile and a seccomp filter (kcap profile). Enforced, the
