@@ -116,21 +116,24 @@ for s in $sizes; do
 		kcap-producer+1small)
 			kbench producer $w $n $ring 2 small
 			;;
-		kcap-record)
+		kcap-record | kcap-record-s*)
+			# kcap-record-sN (not in the default list): snaplen N
+			snap=""
+			[ $cfg = kcap-record ] || snap="-s ${cfg#kcap-record-s}"
 			rm -f /tmp/$w.kcap
-			kcap record -w /tmp/$w.kcap >/tmp/rec.out 2>/tmp/rec.err &
+			kcap record -w /tmp/$w.kcap $snap >/tmp/rec.out 2>/tmp/rec.err &
 			rec=$!
 			wait_file /tmp/$w.kcap
-			kbench run kcap-record $w $n
+			kbench run $cfg $w $n
 			kill -INT $rec
 			wait $rec
 			kcap info /tmp/$w.kcap >/tmp/info.out 2>&1
 			ev=$(awk '$1 == "events:" { print $2; exit }' /tmp/info.out)
 			dr=$(awk '/^  cpu / { d += $5 + $6 + $8 } END { print d + 0 }' /tmp/info.out)
-			echo "RESULT kind=capture cfg=kcap-record wl=$w n=$n events=$ev dropped=$dr" \
+			echo "RESULT kind=capture cfg=$cfg wl=$w n=$n events=$ev dropped=$dr" \
 			     "file_bytes=$(wc -c </tmp/$w.kcap)"
-			case " $exported " in
-			*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
+			case "$cfg $exported " in
+			"kcap-record "*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
 			esac
 			rm -f /tmp/$w.kcap
 			;;

@@ -17,7 +17,10 @@
 # (extra QEMU options), KCAP_BENCH_CONFIGS (configurations in order,
 # comma-separated), KCAP_FALCO_RULES (directory of Falco's rules files,
 # default ../shared/falco-rules next to the repository),
-# KCAP_KEEP=1 (keep the initramfs tree).
+# KCAP_KEEP=1 (keep the initramfs tree). For another benchmark guest
+# (storm.sh): KCAP_BENCH_GUEST (its case script instead of guest.sh),
+# KCAP_BENCH_MACHINE (QEMU's CPU options instead of the icount ones),
+# KCAP_BENCH_BINS (more host programs for the guest, with their libraries).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -55,7 +58,10 @@ cp "$vm/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$vm/tap.sh" "$root/lib/tap.sh"
 cp "$ko" "$root/lib/kcap.ko"
-cp "$here/guest.sh" "$root/cases/90-bench.sh"
+cp "${KCAP_BENCH_GUEST:-$here/guest.sh}" "$root/cases/90-bench.sh"
+for b in ${KCAP_BENCH_BINS:-}; do
+	add_bin "$(command -v "$b")" "$b"
+done
 
 add_bin "$cli" kcap
 add_bin "$kbench" kbench
@@ -102,10 +108,11 @@ rm -rf "$out/export"
 start=$(date +%s)
 qemu_pid=""
 trap '[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; exit 130' INT TERM
-timeout -k 5 "$limit" qemu-system-x86_64 -m 2048 -smp 1 -icount shift=0,sleep=off \
+# shellcheck disable=SC2086
+timeout -k 5 "$limit" qemu-system-x86_64 -m 2048 ${KCAP_BENCH_MACHINE:--smp 1 -icount shift=0,sleep=off} \
 	-display none -serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$limit kcap_bench=$mode${KCAP_BENCH_CONFIGS:+ kcap_bench_configs=$KCAP_BENCH_CONFIGS}${KCAP_BENCH_ONLY:+ kcap_bench_only=$KCAP_BENCH_ONLY}${KCAP_BENCH_DROP:+ kcap_bench_drop=$KCAP_BENCH_DROP}" \
+	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$limit kcap_bench=$mode${KCAP_BENCH_ARGS:+ $KCAP_BENCH_ARGS}${KCAP_BENCH_CONFIGS:+ kcap_bench_configs=$KCAP_BENCH_CONFIGS}${KCAP_BENCH_ONLY:+ kcap_bench_only=$KCAP_BENCH_ONLY}${KCAP_BENCH_DROP:+ kcap_bench_drop=$KCAP_BENCH_DROP}" \
 	${KCAP_QEMU_ARGS:-} </dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
 rc=0

@@ -63,7 +63,25 @@ int parse_syscalls(char *list, unsigned int *nrs, const char **bad);
 
 /* Live capture options (record, stats, export): getopt values of the long
  * ones; a command's own long-only options start at OPT_COMMAND. */
-enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_CONTAINER_ROOT, OPT_COMMAND };
+enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_CONTAINER_ROOT, OPT_NICE,
+       OPT_COMMAND };
+
+/*
+ * --nice N (record, detect, export, stats): the live reader's nice value.
+ * By default a reader started at nice 0 lowers its own to -10 (when it may:
+ * root, CAP_SYS_NICE), so that a syscall storm of processes at the default
+ * priority does not starve it into dropping events (docs/benchmarks.md,
+ * the storm table); --nice N sets N instead (--nice 0 keeps the default
+ * priority). parse_nice_opt() checks N (EXIT_USAGE after a message,
+ * else CLI_CONTINUE); reader_priority() applies it once the capture is open.
+ */
+#define NICE_LONG_OPT { "nice", required_argument, NULL, OPT_NICE }
+#define NICE_HELP                                                                    \
+	"      --nice N           the reader's nice value, -20..19; default: -10 when\n" \
+	"                         started at 0 and allowed (root), so that a syscall\n"  \
+	"                         storm does not starve it into dropping events\n"
+int parse_nice_opt(const char *cmd, const char *arg);
+void reader_priority(const char *cmd);
 
 /* --container-root DIR (detect, record): where the node's runtime state
  * files are, for container.* and k8s.* fields of live events. */
@@ -88,10 +106,11 @@ struct kcap_state *cli_state_new(const char *container_root);
 	{ "snaplen", required_argument, NULL, 's' },                        \
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },        \
 	{ "no-lifecycle", no_argument, NULL, OPT_NO_LIFECYCLE },            \
-	{ "enter", no_argument, NULL, OPT_ENTER }
+	{ "enter", no_argument, NULL, OPT_ENTER },                          \
+	NICE_LONG_OPT
 
 /*
- * A capture option (-e, -s, --buffer-size, --no-lifecycle, --enter) into
+ * A capture option (-e, -s, --buffer-size, --no-lifecycle, --enter, --nice) into
  * @o; @nrs holds the -e list. Returns 0 or EXIT_USAGE after printing the
  * error.
  */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,9 +162,49 @@ int parse_capture_opt(const char *cmd, int c, char *arg, struct kcap_open_opts *
 	case OPT_ENTER:
 		o->flags |= KCAP_OPEN_ENTER;
 		return 0;
+	case OPT_NICE:
+		return parse_nice_opt(cmd, arg) == CLI_CONTINUE ? 0 : EXIT_USAGE;
 	default:
 		return usage_error(cmd, "bad option");
 	}
+}
+
+/* --nice's value; READER_NICE_UNSET: the default (see cli.h). */
+#define READER_NICE_UNSET 100
+#define READER_NICE_DEFAULT -10
+static int reader_nice = READER_NICE_UNSET;
+
+int parse_nice_opt(const char *cmd, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < -20 || v > 19) {
+		usage_error(cmd, "--nice %s: must be -20..19", arg);
+		return EXIT_USAGE;
+	}
+	reader_nice = (int)v;
+	return CLI_CONTINUE;
+}
+
+void reader_priority(const char *cmd)
+{
+	int cur;
+
+	if (reader_nice != READER_NICE_UNSET) {
+		if (setpriority(PRIO_PROCESS, 0, reader_nice))
+			fprintf(stderr, "kcap %s: --nice %d: %s (the reader keeps nice %d)\n", cmd,
+				reader_nice, strerror(errno), getpriority(PRIO_PROCESS, 0));
+		return;
+	}
+	/* Only from the default priority: a user who started us under nice
+	 * chose another one. Not allowed (not root): stays at 0, silently. */
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, 0);
+	if (!errno && cur == 0)
+		(void)setpriority(PRIO_PROCESS, 0, READER_NICE_DEFAULT);
 }
 
 int parse_write_opt(const char *cmd, int c, const char *arg, struct write_opts *wo)

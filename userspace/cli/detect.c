@@ -42,6 +42,7 @@ static const char detect_usage[] =
 	"      --all-syscalls     live: capture every syscall, not only those the\n"
 	"                         rules and the process table need\n"
 	CONTAINER_ROOT_HELP
+	NICE_HELP
 	"      --flight-recorder SECONDS[,MB]\n"
 	"                         keep the last SECONDS of events in memory (at most\n"
 	"                         MB, default 256, compressed); when an alert fires,\n"
@@ -105,6 +106,7 @@ static const struct option detect_opts[] = {
 	{ "priority", required_argument, NULL, 'p' },
 	{ "write", required_argument, NULL, 'w' },
 	CONTAINER_ROOT_LONG_OPT,
+	NICE_LONG_OPT,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "print-interest", no_argument, NULL, OPT_PRINT_INTEREST },
@@ -455,6 +457,10 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		case 'w':
 			a->out = optarg;
 			break;
+		case OPT_NICE:
+			if (parse_nice_opt("detect", optarg) != CLI_CONTINUE)
+				return EXIT_USAGE;
+			break;
 		case OPT_VALIDATE:
 			a->validate = true;
 			break;
@@ -561,6 +567,7 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run,
 		live_open_error("detect", errbuf);
 		return NULL;
 	}
+	reader_priority("detect");
 	if (n >= 0)
 		fprintf(stderr, "kcap detect: %d syscalls selected for the rules\n", n);
 	return h;

@@ -25,7 +25,7 @@ static const char export_usage[] =
 	"                   [-w OUT | --split DIR | --listen ADDR] [-n N] [--queue SIZE]\n"
 	"                   [--linger SECONDS] [--keep-partial]\n"
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
-	"                   [--no-lifecycle] [--enter] [FILTER]\n"
+	"                   [--no-lifecycle] [--enter] [--nice N] [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
@@ -56,7 +56,7 @@ static const char export_usage[] =
 	"                         what is buffered (default 5; -r: until taken)\n"
 	"  -e, --syscalls LIST    only these syscalls' events (live: selected in the\n"
 	"                         kernel; -r: lifecycle and drop events are kept)\n"
-	"  -s, --buffer-size, --no-lifecycle, --enter   live capture, as kcap record\n"
+	"  -s, --buffer-size, --no-lifecycle, --enter, --nice   live capture, as kcap record\n"
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
 	"line (kcap read --help): only matching events are exported; live without\n"
@@ -206,7 +206,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 				   "--split writes protobuf messages; JSON is one per line already");
 	if (a->in && a->live_opts)
 		return usage_error("export",
-				   "-s, --buffer-size, --no-lifecycle and --enter are for live "
+				   "-s, --buffer-size, --no-lifecycle, --enter and --nice are for live "
 				   "capture, not -r");
 	if (a->keep_partial && !(a->in && (a->xo.path || a->split_dir)))
 		return usage_error("export", "--keep-partial needs -r FILE and -w OUT or --split DIR");
@@ -243,6 +243,8 @@ static struct kcap *open_source(struct export_args *a)
 	h = kcap_open_live(&a->open);
 	if (!h)
 		live_open_error("export", a->errbuf);
+	else
+		reader_priority("export");
 	return h;
 }
 

@@ -11,7 +11,7 @@
 
 static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
-	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter]\n"
+	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter] [--nice N]\n"
 	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]] [FILTER]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
@@ -33,6 +33,7 @@ static const char record_usage[] =
 	"      --buffer-size SIZE ring size per CPU, a power of two, 64K..1G\n"
 	"      --no-lifecycle     no fork/exec/exit events\n"
 	"      --enter            also an event at syscall entry\n"
+	NICE_HELP
 	"  -w, --write FILE       write a capture file instead (read it with kcap read\n"
 	"                         -r FILE); progress on stderr when it is a terminal.\n"
 	"                         FILE is written in place, batch by batch: if the\n"
@@ -126,6 +127,7 @@ int cmd_record(int argc, char **argv)
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
 	}
+	reader_priority("record");
 	if (expr || ro.path) {
 		/* proc.* fields: threads from /proc now, then from the events;
 		 * with -w, the containers' metadata for the file (its

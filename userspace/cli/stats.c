@@ -15,7 +15,7 @@
 
 static const char stats_usage[] =
 	"Usage: kcap stats [-d SECONDS] [-e SYSCALL[,..]] [--buffer-size SIZE]\n"
-	"                  [--no-lifecycle] [--enter]\n"
+	"                  [--no-lifecycle] [--enter] [--nice N]\n"
 	"Print the driver's ABI version and configuration. With -d, capture for\n"
 	"SECONDS (events are counted, not printed), then print per-CPU counters:\n"
 	"online, events, bytes, head, tail and drops by cause.\n"
@@ -28,6 +28,7 @@ static const char stats_usage[] =
 	"      --buffer-size SIZE as for kcap record\n"
 	"      --no-lifecycle     as for kcap record\n"
 	"      --enter            as for kcap record\n"
+	"      --nice N           as for kcap record (with -d)\n"
 	"  -h, --help             show this help\n";
 
 static const struct option stats_opts[] = {
@@ -139,6 +140,8 @@ int cmd_stats(int argc, char **argv)
 		live_open_error("stats", errbuf);
 		return EXIT_RUNTIME;
 	}
+	if (secs)
+		reader_priority("stats");
 	print_config(h);
 	if (!secs) {
 		printf("no capture on this open file: run `kcap stats -d SECONDS` for per-CPU counters\n");
