@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The gVisor sink (userspace/lib/capture/gvisor.c) against fake sandboxes:
+ * clients on a real unix SOCK_SEQPACKET socket that speak runsc's remote
+ * sink protocol (handshake, 8-byte header, kcap.gvisor messages packed by
+ * protobuf-c), with well-formed and malformed input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/source.h"
+#include "gvisor/kcap_gvisor.pb-c.h"
+#include "kcap_detect.h"
+#include "kcap_export.h"
+#include "unit.h"
+
+#define MAX_LOG 32
+
+struct gv_test {
+	char dir[64];
+	char path[128];
+	struct kcap *h;
+	char log[MAX_LOG][256];
+	unsigned int nlog;
+};
+
+static void log_cb(void *arg, const char *msg)
+{
+	struct gv_test *t = arg;
+
+	if (t->nlog < MAX_LOG)
+		snprintf(t->log[t->nlog++], sizeof(t->log[0]), "%s", msg);
+}
+
+static bool logged(const struct gv_test *t, const char *what)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nlog; i++)
+		if (strstr(t->log[i], what))
+			return true;
+	return false;
+}
+
+static struct kcap *sink_open(struct gv_test *t, int hs_timeout_ms)
+{
+	KCAP_OPTS(kcap_gvisor_opts, o, .holdback_ns = KCAP_HOLDBACK_NONE, .poll_timeout_ms = 5,
+		  .handshake_timeout_ms = hs_timeout_ms, .log = log_cb, .log_arg = t);
+
+	t->h = kcap_open_gvisor(t->path, &o);
+	assert_non_null(t->h);
+	return t->h;
+}
+
+static int gv_setup(void **state)
+{
+	struct gv_test *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/kcap-gvisor-XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->path, sizeof(t->path), "%s/sink.sock", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int gv_teardown(void **state)
+{
+	struct gv_test *t = *state;
+
+	kcap_close(t->h);
+	unlink(t->path);
+	rmdir(t->dir);
+	free(t);
+	return 0;
+}
+
+/* Pumps the sink once (accepts, answers handshakes, reads). */
+static void pump(struct kcap *h)
+{
+	const struct kcap_event_hdr *ev;
+	int err = kcap_next(h, &ev);
+
+	assert_true(err == 0 || err == -EAGAIN);
+}
+
+/* A connected client that has sent @hs (NULL: a version 1 handshake). */
+static int client_raw(struct gv_test *t)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memcpy(sa.sun_path, t->path, strlen(t->path));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_handshake(int fd, unsigned int version)
+{
+	Kcap__Gvisor__Handshake hs = KCAP__GVISOR__HANDSHAKE__INIT;
+	unsigned char buf[16];
+	size_t n;
+
+	hs.version = version;
+	n = kcap__gvisor__handshake__pack(&hs, buf);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+}
+
+/* Waits up to 2 s for a packet on @fd: its length, 0 at EOF, -1 on timeout. */
+static ssize_t recv_wait(struct kcap *h, int fd, void *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		if (h)
+			pump(h);
+		if (poll(&p, 1, 5) == 1)
+			return recv(fd, buf, len, MSG_DONTWAIT);
+	}
+	return -1;
+}
+
+/* A client that completed the handshake. */
+static int client(struct gv_test *t)
+{
+	Kcap__Gvisor__Handshake *hs;
+	unsigned char buf[64];
+	int fd = client_raw(t);
+	ssize_t n;
+
+	send_handshake(fd, 1);
+	n = recv_wait(t->h, fd, buf, sizeof(buf));
+	assert_true(n > 0);
+	hs = kcap__gvisor__handshake__unpack(NULL, (size_t)n, buf);
+	assert_non_null(hs);
+	assert_int_equal(hs->version, 1);
+	kcap__gvisor__handshake__free_unpacked(hs, NULL);
+	return fd;
+}
+
+/* Sends @msg as message @type with the header's size @hsize (8 normally;
+ * the bytes past 8 are zero) and dropped count @dropped. */
+static void send_msg_hdr(int fd, unsigned int type, __u32 dropped, unsigned int hsize,
+			 const ProtobufCMessage *msg)
+{
+	size_t n = msg ? protobuf_c_message_get_packed_size(msg) : 0;
+	unsigned char *buf = calloc(1, hsize + n + 1);
+
+	assert_non_null(buf);
+	buf[0] = (unsigned char)hsize;
+	buf[1] = (unsigned char)(hsize >> 8);
+	buf[2] = (unsigned char)type;
+	buf[3] = (unsigned char)(type >> 8);
+	memcpy(buf + 4, &dropped, 4);
+	if (msg)
+		protobuf_c_message_pack(msg, buf + hsize);
+	assert_int_equal(send(fd, buf, hsize + n, 0), (ssize_t)(hsize + n));
+	free(buf);
+}
+
+static void send_msg(int fd, unsigned int type, __u32 dropped, const ProtobufCMessage *msg)
+{
+	send_msg_hdr(fd, type, dropped, 8, msg);
+}
+
+static void send_bytes(int fd, const void *p, size_t n)
+{
+	assert_int_equal(send(fd, p, n, 0), (ssize_t)n);
+}
+
+/* The next event, waiting up to 2 s. */
+static const struct kcap_event_hdr *next_ev(struct kcap *h)
+{
+	const struct kcap_event_hdr *ev = NULL;
+	int i, err;
+
+	for (i = 0; i < 400; i++) {
+		err = kcap_next(h, &ev);
+		if (!err)
+			return ev;
+		assert_int_equal(err, -EAGAIN);
+	}
+	fail_msg("no event from the gVisor sink");
+	return NULL;
+}
+
+/* Nothing more within 50 ms. */
+static void no_more(struct kcap *h)
+{
+	const struct kcap_event_hdr *ev;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		assert_int_equal(kcap_next(h, &ev), -EAGAIN);
+}
+
+static __u64 now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void str_param(const struct kcap_event_hdr *ev, const char *name, const char *want)
+{
+	char buf[4200];
+	int i = kcap_event_param_index(ev, name);
+
+	assert_true(i >= 0);
+	assert_true(kcap_event_str(ev, (unsigned int)i, buf, sizeof(buf)) >= 0);
+	assert_string_equal(buf, want);
+}
+
+static __s64 num_param(const struct kcap_event_hdr *ev, const char *name)
+{
+	int i = kcap_event_param_index(ev, name);
+	__s64 v;
+
+	assert_true(i >= 0);
+	assert_int_equal(kcap_event_s64(ev, (unsigned int)i, &v), 0);
+	return v;
+}
+
+static void argv_param(const struct kcap_event_hdr *ev, const char *name, const char *want)
+{
+	struct kcap_strarray it;
+	char got[512] = "";
+	const char *s;
+	size_t len;
+	int i = kcap_event_param_index(ev, name);
+
+	assert_true(i >= 0);
+	assert_int_equal(kcap_event_strarray(ev, (unsigned int)i, &it), 0);
+	kcap_strarray_for_each(&it, s, len)
+	{
+		if (*got)
+			strcat(got, " ");
+		strncat(got, s, len);
+	}
+	assert_string_equal(got, want);
+}
+
+static Kcap__Gvisor__ContextData ctx(Kcap__Gvisor__Credentials *cr, int tid, int tgid,
+				     __s64 time_ns)
+{
+	Kcap__Gvisor__ContextData cd = KCAP__GVISOR__CONTEXT_DATA__INIT;
+
+	cd.time_ns = time_ns;
+	cd.thread_id = tid;
+	cd.thread_group_id = tgid;
+	cd.container_id = "sandbox-one";
+	cd.cwd = "/root";
+	cd.process_name = "cat";
+	cd.credentials = cr;
+	return cd;
+}
+
+#define T(x) KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_##x
+
+/* Every converted point, in the driver's layouts. */
+static void test_gvisor_convert(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__Credentials cr = KCAP__GVISOR__CREDENTIALS__INIT;
+	Kcap__Gvisor__ContextData cd;
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT, enoent = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__ContainerStart cs = KCAP__GVISOR__CONTAINER_START__INIT;
+	Kcap__Gvisor__CloneInfo cl = KCAP__GVISOR__CLONE_INFO__INIT;
+	Kcap__Gvisor__ExecveInfo ex = KCAP__GVISOR__EXECVE_INFO__INIT;
+	Kcap__Gvisor__Open op = KCAP__GVISOR__OPEN__INIT;
+	Kcap__Gvisor__Connect cn = KCAP__GVISOR__CONNECT__INIT;
+	Kcap__Gvisor__Socket so = KCAP__GVISOR__SOCKET__INIT;
+	Kcap__Gvisor__Syscall raw = KCAP__GVISOR__SYSCALL__INIT;
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	char *args[] = { "/bin/sh", "-c", "cat /etc/shadow" }, *eargv[] = { "cat", "/etc/shadow" };
+	char *env[] = { "PATH=/bin" };
+	unsigned char addr[16] = { 2, 0, 0, 80, 10, 0, 0, 1 }; /* AF_INET 10.0.0.1:80 */
+	const struct kcap_event_hdr *ev;
+	struct kcap_container c;
+	struct kcap_cpu_stats st = { .cpu = 0 };
+	__s64 t0 = (__s64)now_ns(CLOCK_REALTIME);
+	__u64 mono = now_ns(CLOCK_MONOTONIC);
+	char line[1024];
+	int fd;
+
+	sink_open(t, 0);
+	fd = client(t);
+	cr.real_uid = 1000;
+	cr.effective_uid = 0;
+	cr.real_gid = 100;
+	ok.result = 3;
+	enoent.errorno = 2;
+
+	/* container/start: the container's first process, with a terminal */
+	cd = ctx(&cr, 1, 1, t0);
+	cd.process_name = "sh";
+	cs.context_data = &cd;
+	cs.id = "sandbox-one";
+	cs.cwd = "/root";
+	cs.args = args;
+	cs.n_args = 3;
+	cs.env = env;
+	cs.n_env = 1;
+	cs.terminal = true;
+	send_msg(fd, T(CONTAINER_START), 0, &cs.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_EXECVE);
+	assert_true(ev->flags & KCAP_EVF_GVISOR);
+	assert_int_equal(KCAP_GVISOR_ID(ev->tid), 1);
+	assert_int_equal(KCAP_GVISOR_SANDBOX(ev->tid), 1);
+	assert_true(ev->tid & 0x80000000u);
+	/* CLOCK_REALTIME became CLOCK_MONOTONIC */
+	assert_true(ev->ts_ns >= mono - 1000000000ULL && ev->ts_ns <= mono + 1000000000ULL);
+	assert_int_equal(num_param(ev, "res"), 0);
+	str_param(ev, "filename", "/bin/sh");
+	argv_param(ev, "argv", "/bin/sh -c cat /etc/shadow");
+	argv_param(ev, "env", "PATH=/bin");
+	str_param(ev, "cwd", "/root");
+	str_param(ev, "comm", "sh");
+	str_param(ev, "cgroup", "gvisor:sandbox-one");
+	assert_int_equal(num_param(ev, "uid"), 1000);
+	assert_int_equal(num_param(ev, "euid"), 0);
+	assert_int_equal(num_param(ev, "gid"), 100);
+	assert_int_equal(num_param(ev, "vpid"), 1);
+	assert_true(num_param(ev, "tty") != 0);
+	assert_true(kcap_event_format(t->h, ev, line, sizeof(line)) > 0);
+	/* kcap.v1 says where it came from */
+	assert_true(kcap_event_to_json(t->h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"origin\":\"ORIGIN_GVISOR\""));
+	assert_non_null(strstr(line, "\"flags\":16"));
+
+	/* the state layer's container id from that cgroup */
+	assert_int_equal(kcap_container_from_cgroup("gvisor:sandbox-one", &c), 0);
+	assert_string_equal(c.id, "sandbox-one");
+	assert_string_equal(c.short_id, "sandbox-one");
+	assert_string_equal(c.runtime, "gvisor");
+	assert_int_equal(kcap_container_from_cgroup("gvisor:bad/id", &c), -ENOENT);
+	assert_string_equal(c.short_id, "host");
+
+	/* sentry/clone: a proc_fork of the parent */
+	cd = ctx(&cr, 1, 1, t0 + 1000);
+	cl.context_data = &cd;
+	cl.created_thread_id = 7;
+	cl.created_thread_group_id = 7;
+	send_msg(fd, T(SENTRY_CLONE), 0, &cl.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_PROC_FORK);
+	assert_int_equal((__u32)num_param(ev, "child_tid"), KCAP_GVISOR_TID(1, 7));
+	assert_int_equal((__u32)num_param(ev, "child_pid"), KCAP_GVISOR_TID(1, 7));
+
+	/* sentry/execve */
+	cd = ctx(&cr, 7, 7, t0 + 2000);
+	ex.context_data = &cd;
+	ex.binary_path = "/usr/bin/cat";
+	ex.argv = eargv;
+	ex.n_argv = 2;
+	send_msg(fd, T(SENTRY_EXEC), 0, &ex.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_EXECVE);
+	assert_int_equal(ev->pid, KCAP_GVISOR_TID(1, 7));
+	str_param(ev, "exe", "/usr/bin/cat");
+	str_param(ev, "comm", "cat");
+	argv_param(ev, "argv", "cat /etc/shadow");
+	assert_int_equal(num_param(ev, "vtid"), 7);
+	str_param(ev, "cgroup", "gvisor:sandbox-one");
+
+	/* openat: the entry side is skipped, the exit side converted with
+	 * the path resolved against the cwd */
+	cd = ctx(&cr, 7, 7, t0 + 3000);
+	op.context_data = &cd;
+	op.sysno = 257;
+	op.fd = -100;
+	op.pathname = "../etc/shadow";
+	op.flags = 0;
+	send_msg(fd, T(SYSCALL_OPEN), 0, &op.base);
+	op.exit = &ok;
+	send_msg(fd, T(SYSCALL_OPEN), 0, &op.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_OPENAT);
+	assert_int_equal(num_param(ev, "res"), 3);
+	assert_int_equal(num_param(ev, "dirfd"), -100);
+	str_param(ev, "name", "../etc/shadow");
+	str_param(ev, "path", "/root/../etc/shadow");
+	/* absolute, failed: no path */
+	op.pathname = "/nonexistent";
+	op.exit = &enoent;
+	op.sysno = 2;
+	send_msg(fd, T(SYSCALL_OPEN), 0, &op.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_OPEN);
+	assert_int_equal(num_param(ev, "res"), -2);
+	str_param(ev, "path", "");
+
+	/* socket and connect */
+	so.context_data = &cd;
+	so.exit = &ok;
+	so.domain = 2;
+	so.type = 1;
+	send_msg(fd, T(SYSCALL_SOCKET), 0, &so.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_SOCKET);
+	assert_int_equal(num_param(ev, "domain"), 2);
+	assert_int_equal(num_param(ev, "res"), 3);
+	cn.context_data = &cd;
+	cn.exit = &enoent;
+	cn.fd = 3;
+	cn.address.data = addr;
+	cn.address.len = sizeof(addr);
+	send_msg(fd, T(SYSCALL_CONNECT), 0, &cn.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_CONNECT);
+	assert_int_equal(num_param(ev, "fd"), 3);
+	{
+		struct kcap_sockaddr sa;
+
+		assert_int_equal(kcap_event_sockaddr(ev, 2, &sa), 0);
+		assert_int_equal(sa.port, 80);
+		assert_int_equal(sa.addr[0], 10);
+	}
+
+	/* a raw syscall point: the generic event */
+	raw.context_data = &cd;
+	raw.exit = &ok;
+	raw.sysno = 39;
+	raw.arg1 = 11;
+	raw.arg6 = 66;
+	send_msg(fd, T(SYSCALL_RAW), 0, &raw.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_SYSCALL);
+	assert_int_equal(kcap_event_syscall_nr(ev), 39);
+	assert_int_equal(num_param(ev, "a0"), 11);
+	assert_int_equal(num_param(ev, "a5"), 66);
+	assert_int_equal(num_param(ev, "res"), 3);
+
+	/* a message type from a newer gVisor: skipped, the connection stays */
+	send_msg(fd, 38, 0, &raw.base);
+	/* a longer header than kcap knows: the message starts at its size */
+	te.context_data = &cd;
+	te.exit_status = 256;
+	send_msg_hdr(fd, T(SENTRY_TASK_EXIT), 0, 16, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_PROC_EXIT);
+	assert_int_equal(num_param(ev, "code"), 256);
+	str_param(ev, "comm", "cat");
+	no_more(t->h);
+
+	assert_int_equal(kcap_cpu_stats(t->h, 0, &st), 0);
+	assert_int_equal(st.events, 9);
+	assert_int_equal(st.drops[KCAP_DROP_FULL], 0);
+	assert_int_equal(kcap_nr_rings(t->h), 1);
+	assert_int_equal(t->nlog, 0);
+	close(fd);
+}
+
+/* Packets read together come out in time order, whatever their arrival. */
+static void test_gvisor_order(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd;
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__Syscall raw = KCAP__GVISOR__SYSCALL__INIT;
+	KCAP_OPTS(kcap_gvisor_opts, o, .holdback_ns = 200000000LL, .poll_timeout_ms = 5);
+	__s64 t0 = (__s64)now_ns(CLOCK_REALTIME);
+	__u64 last = 0;
+	int fd, i;
+
+	t->h = kcap_open_gvisor(t->path, &o);
+	assert_non_null(t->h);
+	fd = client(t);
+	raw.exit = &ok;
+	raw.context_data = &cd;
+	for (i = 0; i < 8; i++) {
+		cd = ctx(NULL, 1, 1, t0 + (i % 2 ? 1 : -1) * 1000 * i);
+		raw.sysno = (__u64)i;
+		send_msg(fd, T(SYSCALL_RAW), 0, &raw.base);
+	}
+	for (i = 0; i < 8; i++) {
+		const struct kcap_event_hdr *ev = next_ev(t->h);
+
+		assert_true(ev->ts_ns >= last);
+		last = ev->ts_ns;
+	}
+	close(fd);
+}
+
+/* A rising dropped count becomes a drop marker and counters. */
+static void test_gvisor_drops(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 2, 2, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	struct kcap_cpu_stats st = { .cpu = 0 };
+	struct kcap_gvisor_stats gs;
+	const struct kcap_event_hdr *ev;
+	int fd;
+
+	sink_open(t, 0);
+	fd = client(t);
+	te.context_data = &cd;
+	send_msg(fd, T(SENTRY_TASK_EXIT), 0, &te.base);
+	assert_int_equal(next_ev(t->h)->type, KCAP_EVT_PROC_EXIT);
+	send_msg(fd, T(SENTRY_TASK_EXIT), 5, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_DROP);
+	assert_true(ev->flags & KCAP_EVF_GVISOR);
+	assert_int_equal(num_param(ev, "lost_bulk"), 5);
+	assert_int_equal(num_param(ev, "lost_protected"), 0);
+	assert_int_equal(next_ev(t->h)->type, KCAP_EVT_PROC_EXIT);
+	/* the same count again: nothing lost since */
+	send_msg(fd, T(SENTRY_TASK_EXIT), 5, &te.base);
+	assert_int_equal(next_ev(t->h)->type, KCAP_EVT_PROC_EXIT);
+	/* the count wraps around like the sender's u32 */
+	send_msg(fd, T(SENTRY_TASK_EXIT), 0xfffffffeu, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(num_param(ev, "lost_bulk"), 0xfffffffeu - 5);
+	next_ev(t->h);
+	send_msg(fd, T(SENTRY_TASK_EXIT), 1, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_DROP);
+	assert_int_equal(num_param(ev, "lost_bulk"), 3);
+	next_ev(t->h);
+	assert_int_equal(kcap_cpu_stats(t->h, 0, &st), 0);
+	assert_int_equal(st.drops[KCAP_DROP_FULL], 5ULL + (0xfffffffeu - 5) + 3);
+	assert_true(kcap_cpu_stats(t->h, 1, &st) < 0);
+	assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+	assert_int_equal(gs.dropped, 5ULL + (0xfffffffeu - 5) + 3);
+	assert_int_equal(gs.sandboxes, 1);
+	close(fd);
+}
+
+/* Is @fd closed by the sink (EOF or reset within 2 s)? */
+static bool closed_by_sink(struct gv_test *t, int fd)
+{
+	unsigned char buf[64];
+	ssize_t n = recv_wait(t->h, fd, buf, sizeof(buf));
+
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/* Bad input closes that connection only, with a reason; others go on. */
+static void test_gvisor_bad_input(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 3, 3, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	static const unsigned char garbage[] = { 0x08, 0x00, 0x07, 0x00, 0, 0, 0, 0,
+						 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01 };
+	static const unsigned char hdr_small[] = { 0x04, 0x00, 0x05, 0x00, 0, 0, 0, 0, 0x10, 0x01 };
+	static const unsigned char hdr_past[] = { 0x40, 0x00, 0x05, 0x00, 0, 0, 0, 0, 0x10, 0x01 };
+	static const unsigned char type0[] = { 0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0 };
+	static const unsigned char bad_hs[] = { 0xff, 0xff, 0xff };
+	struct kcap_gvisor_stats gs;
+	int good, fd;
+
+	sink_open(t, 200);
+	good = client(t);
+	te.context_data = &cd;
+
+	fd = client(t);
+	send_bytes(fd, "\x08\x00\x05", 3);
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "packet shorter than its header"));
+	close(fd);
+
+	fd = client(t);
+	send_bytes(fd, hdr_small, sizeof(hdr_small));
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "header size below 8"));
+	close(fd);
+
+	fd = client(t);
+	send_bytes(fd, hdr_past, sizeof(hdr_past));
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "header size past the packet"));
+	close(fd);
+
+	fd = client(t);
+	send_bytes(fd, type0, sizeof(type0));
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "message type 0"));
+	close(fd);
+
+	fd = client(t);
+	send_bytes(fd, garbage, sizeof(garbage));
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "message does not parse"));
+	close(fd);
+
+	fd = client_raw(t);
+	send_bytes(fd, bad_hs, sizeof(bad_hs));
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "handshake does not parse"));
+	close(fd);
+
+	/* version 0, spelt out (proto3 would send nothing for it) */
+	fd = client_raw(t);
+	send_bytes(fd, "\x08\x00", 2);
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "handshake version 0"));
+	close(fd);
+
+	/* a client that never handshakes: dropped after the timeout */
+	fd = client_raw(t);
+	assert_true(closed_by_sink(t, fd));
+	assert_true(logged(t, "no handshake in time"));
+	close(fd);
+
+	/* the good client was never disturbed */
+	send_msg(good, T(SENTRY_TASK_EXIT), 0, &te.base);
+	assert_int_equal(next_ev(t->h)->type, KCAP_EVT_PROC_EXIT);
+	no_more(t->h);
+	assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+	assert_int_equal(gs.rejected, 8);
+	assert_int_equal(gs.sandboxes, 1);
+	assert_int_equal(gs.events, 1);
+	close(good);
+}
+
+/* Many sandboxes at once, each with its own id range. */
+static void test_gvisor_many_clients(void **state)
+{
+	struct gv_test *t = *state;
+	enum { N = 40, PER = 25 };
+	Kcap__Gvisor__ContextData cd;
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__Syscall raw = KCAP__GVISOR__SYSCALL__INIT;
+	unsigned int seen[N + 1] = { 0 };
+	int fds[N], i, k;
+
+	sink_open(t, 0);
+	for (i = 0; i < N; i++)
+		fds[i] = client(t);
+	raw.exit = &ok;
+	raw.context_data = &cd;
+	for (k = 0; k < PER; k++)
+		for (i = 0; i < N; i++) {
+			cd = ctx(NULL, 1, 1, (__s64)now_ns(CLOCK_REALTIME));
+			raw.sysno = (__u64)i;
+			send_msg(fds[i], T(SYSCALL_RAW), 0, &raw.base);
+		}
+	for (k = 0; k < N * PER; k++) {
+		const struct kcap_event_hdr *ev = next_ev(t->h);
+		unsigned int sb = KCAP_GVISOR_SANDBOX(ev->tid);
+
+		assert_true(sb >= 1 && sb <= N);
+		/* sandbox numbers follow the accept order */
+		assert_int_equal(kcap_event_syscall_nr(ev), (int)sb - 1);
+		seen[sb]++;
+	}
+	for (i = 1; i <= N; i++)
+		assert_int_equal(seen[i], PER);
+	no_more(t->h);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+}
+
+/* The socket: mode 0600, an existing path refused, removed at close;
+ * kcap_stop() drains, then -ENODATA. */
+static void test_gvisor_socket_life(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 4, 4, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	KCAP_OPTS(kcap_gvisor_opts, o, .poll_timeout_ms = KCAP_POLL_NONBLOCK);
+	const struct kcap_event_hdr *ev;
+	char err[256] = "";
+	struct stat sb;
+	struct kcap *h;
+	int fd;
+
+	sink_open(t, 0);
+	assert_int_equal(stat(t->path, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	o.errbuf = err;
+	o.errbuf_sz = sizeof(err);
+	errno = 0;
+	assert_null(kcap_open_gvisor(t->path, &o));
+	assert_int_equal(errno, EADDRINUSE);
+	assert_non_null(strstr(err, t->path));
+	assert_null(kcap_open_gvisor("", &o));
+	assert_int_equal(errno, EINVAL);
+	o.max_sandboxes = 600;
+	assert_null(kcap_open_gvisor("/tmp/kcap-gvisor-unused.sock", &o));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(access("/tmp/kcap-gvisor-unused.sock", F_OK), -1);
+
+	fd = client(t);
+	te.context_data = &cd;
+	send_msg(fd, T(SENTRY_TASK_EXIT), 0, &te.base);
+	send_msg(fd, T(SENTRY_TASK_EXIT), 0, &te.base);
+	/* wait until both were sent and can be read */
+	usleep(20000);
+	assert_int_equal(kcap_stop(t->h), 0);
+	assert_int_equal(kcap_next(t->h, &ev), 0);
+	assert_int_equal(kcap_next(t->h, &ev), 0);
+	assert_int_equal(kcap_next(t->h, &ev), -ENODATA);
+	close(fd);
+	h = t->h;
+	t->h = NULL;
+	kcap_close(h);
+	assert_int_equal(access(t->path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* gVisor events in a capture file keep their flag; a merge orders them
+ * with another source's. */
+static void test_gvisor_file_round_trip(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 5, 5, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	char file[160], werr[256] = "";
+	KCAP_OPTS(kcap_writer_opts, wo, .errbuf = werr, .errbuf_sz = sizeof(werr));
+	const struct kcap_event_hdr *ev;
+	struct kcap_writer *w;
+	struct kcap *f;
+	int fd, i, n = 0;
+
+	sink_open(t, 0);
+	fd = client(t);
+	te.context_data = &cd;
+	snprintf(file, sizeof(file), "%s/gv.kcap", t->dir);
+	wo.source = t->h;
+	w = kcap_writer_open(file, &wo);
+	assert_non_null(w);
+	for (i = 0; i < 3; i++)
+		send_msg(fd, T(SENTRY_TASK_EXIT), i ? 2 : 0, &te.base);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(kcap_writer_write(w, next_ev(t->h)), 0);
+	assert_int_equal(kcap_writer_finish(w), 0);
+	kcap_writer_close(w);
+	f = kcap_open_file(file, NULL);
+	assert_non_null(f);
+	while (kcap_next(f, &ev) == 0) {
+		assert_true(ev->flags & KCAP_EVF_GVISOR);
+		assert_true(ev->tid & 0x80000000u);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	kcap_close(f);
+	unlink(file);
+	close(fd);
+}
+
+static const struct CMUnitTest gvisor_tests[] = {
+	cmocka_unit_test_setup_teardown(test_gvisor_convert, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_order, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_drops, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_bad_input, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_many_clients, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_socket_life, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_file_round_trip, gv_setup, gv_teardown),
+};
+
+UNIT_GROUP(gvisor, gvisor_tests)
