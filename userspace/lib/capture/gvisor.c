@@ -306,11 +306,18 @@ static void rb_strarray(struct rb *b, const char *name, char *const *v, size_t n
 static struct kcap_event_hdr *rb_finish(struct kcap_gvisor *g, struct rb *b, __u64 ts, __u32 tid,
 				       __u32 pid)
 {
-	size_t len = sizeof(struct kcap_event_hdr) + 2 * b->d->nparams + b->used;
 	struct kcap_event_hdr *ev;
 	unsigned char *p;
-	unsigned int i;
+	unsigned int i, n;
+	size_t len;
 
+	/* trailing numbers gVisor does not give (execve's capabilities,
+	 * executable inode, session ids) are left out, as in an older
+	 * driver's record: missing, not zero */
+	n = b->d->nparams;
+	while (n && !b->len[n - 1] && kcap_param_type_size(b->d->params[n - 1].type))
+		n--;
+	len = sizeof(struct kcap_event_hdr) + 2 * n + b->used;
 	if (b->nospace || len > KCAP_EVENT_MAX_LEN) {
 		kcap__err(&g->h, EMSGSIZE, "gvisor: a %s record does not fit", b->d->name);
 		return NULL;
@@ -323,16 +330,16 @@ static struct kcap_event_hdr *rb_finish(struct kcap_gvisor *g, struct rb *b, __u
 	ev->pid = pid;
 	ev->len = (__u32)len;
 	ev->type = (__u16)b->type;
-	ev->nparams = (__u16)b->d->nparams;
+	ev->nparams = (__u16)n;
 	ev->flags = b->flags;
 	p = (unsigned char *)(ev + 1);
-	for (i = 0; i < b->d->nparams; i++) {
+	for (i = 0; i < n; i++) {
 		__u16 l = (__u16)b->len[i];
 
 		memcpy(p + 2 * i, &l, 2);
 	}
-	p += 2 * b->d->nparams;
-	for (i = 0; i < b->d->nparams; i++) {
+	p += 2 * n;
+	for (i = 0; i < n; i++) {
 		if (b->len[i])
 			memcpy(p, b->p[i], b->len[i]);
 		p += b->len[i];
@@ -438,8 +445,10 @@ static int put_exec(struct gv_ctx *x, __s64 res, const char *filename, char *con
 		rb_num(b, "gid", cd->credentials->real_gid);
 		rb_num(b, "euid", cd->credentials->effective_uid);
 	}
-	/* gVisor reports no login uid; the per-process terminal is the
+	/* gVisor reports no login uid: unset, as the kernel's for a process
+	 * outside a login session; the per-process terminal is the
 	 * container's (container/start's terminal flag) */
+	rb_num(b, "loginuid", 0xffffffffu);
 	ct = ctid && *ctid ? ct_find(x->c, ctid) : NULL;
 	rb_num(b, "tty", ct && ct->terminal ? GV_TTY_PTS0 : 0);
 	if (cd) {
@@ -476,10 +485,10 @@ static int conv_exec(struct gv_ctx *x, const Kcap__Gvisor__ExecveInfo *m)
 {
 	const char *path = ctx_str(m->binary_path);
 
-	/* the context is the task after the exec: its new name */
+	/* the context's process name is the one before the exec; the new
+	 * one is the file's base name, as the kernel sets it */
 	return put_exec(x, 0, path, m->argv, m->n_argv, m->n_env ? m->env : NULL, m->n_env,
-			x->cd ? ctx_str(x->cd->cwd) : "", path,
-			x->cd && *ctx_str(x->cd->process_name) ? x->cd->process_name : base_name(path),
+			x->cd ? ctx_str(x->cd->cwd) : "", path, base_name(path),
 			x->cd ? ctx_str(x->cd->container_id) : NULL);
 }
 
