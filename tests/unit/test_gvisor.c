@@ -345,6 +345,7 @@ static void test_gvisor_convert(void **state)
 	assert_int_equal(num_param(ev, "vpid"), 1);
 	assert_true(num_param(ev, "tty") != 0);
 	assert_true(kcap_event_format(t->h, ev, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, " flags=gvisor"));
 	/* kcap.v1 says where it came from */
 	assert_true(kcap_event_to_json(t->h, ev, line, sizeof(line)) > 0);
 	assert_non_null(strstr(line, "\"origin\":\"ORIGIN_GVISOR\""));

@@ -34,6 +34,7 @@ int cmd_driver(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_gvisor(int argc, char **argv);
 
 /* ---- Arguments ---------------------------------------------------------------- */
 

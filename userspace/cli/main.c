@@ -32,6 +32,7 @@ static const struct command {
 	{ "detect", cmd_detect, "run detection rules (Falco format) live or on a file" },
 	{ "list-fields", cmd_list_fields, "list the fields detection rules can use" },
 	{ "export", cmd_export, "stream events as protobuf or JSON (file, socket, listener)" },
+	{ "gvisor", cmd_gvisor, "gVisor sandboxes: the trace session runsc needs for kcap" },
 };
 
 static void print_usage(void)
