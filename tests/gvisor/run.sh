@@ -14,7 +14,8 @@
 # Then the capture file is checked: paths, argv, results, the gVisor flag
 # and origin, container ids, mapped thread ids, and kcap detect fires the
 # sensitive-file and terminal-shell rules of rules/kcap_rules.yaml on the
-# sandboxed processes. Skipped, with the reason, where runsc cannot run
+# sandboxed processes; then live, kcap detect --gvisor-sink while the
+# first bundle runs again. Skipped, with the reason, where runsc cannot run
 # (not root, no runsc, a kernel or container that refuses its sandbox).
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
@@ -41,6 +42,7 @@ rec=
 cleanup() {
 	[ -n "$rec" ] && kill "$rec" 2>/dev/null && wait "$rec" 2>/dev/null
 	timeout 30 runsc delete -force "$id1" >/dev/null 2>&1
+	timeout 30 runsc delete -force "$id1-live" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -175,6 +177,32 @@ has "the terminal-shell rule fires on the sandbox's shell" \
 [ "$(grep -c 'container_id=' alerts.txt)" = "$(grep -c "container_id=${id1:0:12}" alerts.txt)" ]
 result $? "nothing fires for the runsc do sandbox (no terminal, no sensitive file)"
 sed 's/^/# /' alerts.txt | cut -c1-200
+
+# Live: kcap detect --gvisor-sink while sandbox 1's bundle runs again.
+id3=$id1-live
+sock2=$tmp/gvisor-live.sock
+"$kcap" gvisor session-config --sink "$sock2" -o live.json 2>err
+result $? "session-config for the live run"
+"$kcap" detect -R "$top/rules/kcap_rules.yaml" --gvisor-sink "$sock2" >live-alerts.txt 2>live.err &
+rec=$!
+for _ in $(seq 100); do [ -S "$sock2" ] && break; sleep 0.1; done
+(cd bundle && timeout 120 script -qec "runsc --network=none --ignore-cgroups \
+	--pod-init-config=$tmp/live.json run --bundle $tmp/bundle $id3" /dev/null \
+	</dev/null >"$tmp/sb3.out" 2>&1)
+timeout 30 runsc delete -force "$id3" >/dev/null 2>&1
+sleep 0.5
+kill -INT "$rec"
+for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+wait "$rec"
+st=$?
+rec=
+cp live.err err
+[ "$st" = 0 ]
+result $? "kcap detect --gvisor-sink stopped cleanly (status $st)"
+has "live: the sensitive-file rule fires" \
+	"Sensitive file opened for reading .*program=cat .*container_id=${id3:0:12}" live-alerts.txt
+has "live: the terminal-shell rule fires" \
+	"A shell was spawned in a container with an attached terminal .*proc=sh .*container_id=${id3:0:12}" live-alerts.txt
 
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

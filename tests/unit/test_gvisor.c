@@ -880,6 +880,42 @@ static void test_gvisor_garbage(void **state)
 	close(good);
 }
 
+/* Sandbox numbers wrap after 511 but never repeat a connected sandbox's. */
+static void test_gvisor_sandbox_numbers(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 1, 1, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	const struct kcap_event_hdr *ev;
+	struct kcap_gvisor_stats gs;
+	int first, fd, k;
+
+	sink_open(t, 0);
+	te.context_data = &cd;
+	first = client(t); /* sandbox 1, stays */
+	for (k = 2; k <= 511; k++) {
+		fd = client(t);
+		close(fd);
+	}
+	for (k = 0; k < 50; k++) {
+		pump(t->h);
+		assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+		if (gs.sandboxes == 1)
+			break;
+	}
+	assert_int_equal(gs.sandboxes, 1);
+	assert_int_equal(gs.connections, 511);
+	fd = client(t); /* 1 is taken: 2 */
+	send_msg(fd, T(SENTRY_TASK_EXIT), 0, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(KCAP_GVISOR_SANDBOX(ev->tid), 2);
+	send_msg(first, T(SENTRY_TASK_EXIT), 0, &te.base);
+	ev = next_ev(t->h);
+	assert_int_equal(KCAP_GVISOR_SANDBOX(ev->tid), 1);
+	close(fd);
+	close(first);
+}
+
 static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_convert, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_order, gv_setup, gv_teardown),
@@ -890,6 +926,7 @@ static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_file_round_trip, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_merge, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_garbage, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_sandbox_numbers, gv_setup, gv_teardown),
 };
 
 UNIT_GROUP(gvisor, gvisor_tests)

@@ -771,6 +771,23 @@ static void conn_close(struct kcap_gvisor *g, unsigned int i, const char *why)
 	g->conns[i] = g->conns[--g->nconns];
 }
 
+/* The next sandbox number no connected sandbox has (numbers wrap after
+ * 511; at most 511 are connected). */
+static unsigned int next_sandbox(struct kcap_gvisor *g)
+{
+	unsigned int sb, i;
+
+	for (;;) {
+		sb = g->next_sb;
+		g->next_sb = g->next_sb % 511 + 1;
+		for (i = 0; i + 1 < g->nconns; i++)
+			if (g->conns[i].sb == sb)
+				break;
+		if (i + 1 >= g->nconns)
+			return sb;
+	}
+}
+
 static void accept_all(struct kcap_gvisor *g, __u64 now)
 {
 	struct gv_conn *c;
@@ -790,8 +807,7 @@ static void accept_all(struct kcap_gvisor *g, __u64 now)
 		c = &g->conns[g->nconns++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		c->sb = g->next_sb;
-		g->next_sb = g->next_sb % 511 + 1;
+		c->sb = next_sandbox(g);
 		c->accepted_ns = now;
 		g->st.connections++;
 	}
