@@ -475,6 +475,115 @@ static void test_gvisor_convert(void **state)
 	close(fd);
 }
 
+/* The credential, descriptor and socket calls of named points. */
+static void test_gvisor_convert_more(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 3, 3, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT, eperm = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__Setid si = KCAP__GVISOR__SETID__INIT;
+	Kcap__Gvisor__Setresid sr = KCAP__GVISOR__SETRESID__INIT;
+	Kcap__Gvisor__Dup du = KCAP__GVISOR__DUP__INIT;
+	Kcap__Gvisor__Fcntl fc = KCAP__GVISOR__FCNTL__INIT;
+	Kcap__Gvisor__Chroot ch = KCAP__GVISOR__CHROOT__INIT;
+	Kcap__Gvisor__Bind bi = KCAP__GVISOR__BIND__INIT;
+	Kcap__Gvisor__Accept ac = KCAP__GVISOR__ACCEPT__INIT;
+	unsigned char un[] = { 1, 0, '/', 's' }; /* AF_UNIX "/s" */
+	const struct kcap_event_hdr *ev;
+	int fd;
+
+	sink_open(t, 0);
+	fd = client(t);
+	ok.result = 7;
+	eperm.errorno = 1;
+	si.context_data = sr.context_data = du.context_data = fc.context_data = &cd;
+	ch.context_data = bi.context_data = ac.context_data = &cd;
+
+	si.exit = &eperm;
+	si.sysno = 105;
+	si.id = 0;
+	send_msg(fd, T(SYSCALL_SETID), 0, &si.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_SETUID);
+	assert_int_equal(num_param(ev, "res"), -1);
+	assert_int_equal(num_param(ev, "uid"), 0);
+	/* the capabilities after the call: not sent, left out */
+	assert_int_equal(ev->nparams, 2);
+	si.sysno = 112; /* setsid: no kcap event */
+	send_msg(fd, T(SYSCALL_SETID), 0, &si.base);
+
+	sr.exit = &ok;
+	sr.sysno = 119;
+	sr.rid = 1;
+	sr.eid = 2;
+	sr.sid = 3;
+	send_msg(fd, T(SYSCALL_SETRESID), 0, &sr.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_SETRESGID);
+	assert_int_equal(num_param(ev, "rgid"), 1);
+	assert_int_equal(num_param(ev, "sgid"), 3);
+
+	du.exit = &ok;
+	du.sysno = 292;
+	du.old_fd = 4;
+	du.new_fd = 7;
+	du.flags = 0x80000;
+	send_msg(fd, T(SYSCALL_DUP), 0, &du.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_DUP3);
+	assert_int_equal(num_param(ev, "oldfd"), 4);
+	assert_int_equal(num_param(ev, "newfd"), 7);
+	assert_int_equal(num_param(ev, "flags"), 0x80000);
+	du.sysno = 32;
+	send_msg(fd, T(SYSCALL_DUP), 0, &du.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_DUP);
+	assert_int_equal(ev->nparams, 2);
+
+	fc.exit = &ok;
+	fc.fd = 3;
+	fc.cmd = 1030; /* F_DUPFD_CLOEXEC */
+	fc.args = 10;
+	send_msg(fd, T(SYSCALL_FCNTL), 0, &fc.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_FCNTL);
+	assert_int_equal(num_param(ev, "cmd"), 1030);
+	assert_int_equal(num_param(ev, "arg"), 10);
+
+	ch.exit = &eperm;
+	ch.pathname = "/jail";
+	send_msg(fd, T(SYSCALL_CHROOT), 0, &ch.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_CHROOT);
+	str_param(ev, "path", "/jail");
+
+	bi.exit = &ok;
+	bi.fd = 3;
+	bi.address.data = un;
+	bi.address.len = sizeof(un);
+	send_msg(fd, T(SYSCALL_BIND), 0, &bi.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_BIND);
+	{
+		struct kcap_sockaddr sa;
+
+		assert_int_equal(kcap_event_sockaddr(ev, 2, &sa), 0);
+		assert_string_equal(sa.path, "/s");
+	}
+
+	ac.exit = &ok;
+	ac.sysno = 288;
+	ac.fd = 3;
+	ac.flags = 0x800;
+	send_msg(fd, T(SYSCALL_ACCEPT), 0, &ac.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_ACCEPT4);
+	assert_int_equal(num_param(ev, "res"), 7);
+	assert_int_equal(num_param(ev, "flags"), 0x800);
+	no_more(t->h);
+	close(fd);
+}
+
 /* Packets read together come out in time order, whatever their arrival. */
 static void test_gvisor_order(void **state)
 {
@@ -918,6 +1027,7 @@ static void test_gvisor_sandbox_numbers(void **state)
 
 static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_convert, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_convert_more, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_order, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_drops, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_bad_input, gv_setup, gv_teardown),

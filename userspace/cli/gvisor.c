@@ -15,6 +15,15 @@
 
 #include "cli.h"
 
+#define DEFAULT_POINTS                                                                    \
+	"open,openat,creat,close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,bind,"   \
+	"accept,accept4,execve,setuid,setgid,setresuid,setresgid"
+#define DEFAULT_POINTS_HELP                                                               \
+	"open,openat,creat,\n"                                                             \
+	"                       close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,\n"  \
+	"                       bind,accept,accept4,execve,setuid,setgid,setresuid,\n"     \
+	"                       setresgid"
+
 static const char gvisor_usage[] =
 	"Usage: kcap gvisor session-config --sink PATH [--points LIST] [--no-lifecycle]\n"
 	"                                  [-o FILE]\n"
@@ -29,11 +38,10 @@ static const char gvisor_usage[] =
 	"Options:\n"
 	"  -s, --sink PATH      the sink socket, an absolute path (required)\n"
 	"  -p, --points LIST    syscalls (names, comma-separated, as kcap record -e)\n"
-	"                       whose points are enabled: open, openat, creat,\n"
-	"                       close, connect, socket, chdir and execve use gVisor's\n"
-	"                       named points (decoded events), any other syscall its\n"
-	"                       raw points (generic syscall events); default:\n"
-	"                       open,openat,creat,close,connect,socket,chdir,execve\n"
+	"                       whose points are enabled: those kcap decodes from\n"
+	"                       gVisor's named points (the default list) use them,\n"
+	"                       any other syscall its raw points (generic syscall\n"
+	"                       events); default: " DEFAULT_POINTS_HELP "\n"
 	"      --no-lifecycle   leave out container/start, sentry/clone,\n"
 	"                       sentry/execve and sentry/task_exit (the exec, fork\n"
 	"                       and exit events the process table needs)\n"
@@ -55,7 +63,6 @@ static const struct option gvisor_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-#define DEFAULT_POINTS "open,openat,creat,close,connect,socket,chdir,execve"
 
 /* Named points whose messages the sink converts, with their optional
  * fields (as runsc 20221219 and later list them: runsc trace metadata). */
@@ -63,9 +70,26 @@ static const struct named {
 	const char *name;
 	const char *optional;
 } named[] = {
-	{ "open", "" },		     { "openat", "\"fd_path\"" }, { "creat", "\"fd_path\"" },
-	{ "close", "\"fd_path\"" }, { "connect", "\"fd_path\"" }, { "socket", "" },
-	{ "chdir", "" },	     { "execve", "" },
+	{ "open", "" },
+	{ "openat", "\"fd_path\"" },
+	{ "creat", "\"fd_path\"" },
+	{ "close", "\"fd_path\"" },
+	{ "dup", "\"fd_path\"" },
+	{ "dup2", "\"fd_path\"" },
+	{ "dup3", "\"fd_path\"" },
+	{ "fcntl", "\"fd_path\"" },
+	{ "chdir", "" },
+	{ "chroot", "" },
+	{ "socket", "" },
+	{ "connect", "\"fd_path\"" },
+	{ "bind", "\"fd_path\"" },
+	{ "accept", "\"fd_path\"" },
+	{ "accept4", "\"fd_path\"" },
+	{ "execve", "" },
+	{ "setuid", "" },
+	{ "setgid", "" },
+	{ "setresuid", "" },
+	{ "setresgid", "" },
 };
 
 static const char context[] = "\"context_fields\":[\"time\",\"thread_id\",\"task_start_time\","

@@ -24,8 +24,9 @@
  * works unchanged: container/start and sentry/execve an execve (the
  * container's first process and every exec), sentry/clone a proc_fork,
  * sentry/task_exit a proc_exit, syscall/open|openat|creat open, openat,
- * creat, connect, socket, close, chdir, a failed execve, and raw syscall
- * points the generic syscall event. Each record is flagged KCAP_EVF_GVISOR
+ * creat, connect, socket, close, chdir, a failed execve, setuid, setgid,
+ * setresuid, setresgid, dup, dup2, dup3, fcntl, chroot, bind, accept,
+ * accept4, and raw syscall points the generic syscall event. Each record is flagged KCAP_EVF_GVISOR
  * and its tid and pid are the sandbox's mapped with KCAP_GVISOR_TID() (the
  * sandbox's own ids are execve's vtid and vpid); execve's cgroup parameter
  * is "gvisor:" and the container id, from which the state layer takes
@@ -248,7 +249,7 @@ static void rb_put(struct rb *b, const char *name, const void *v, size_t n)
 {
 	int i = rb_idx(b, name);
 
-	if (i < 0)
+	if (i < 0 || !n) /* empty: its length stays 0 */
 		return;
 	if (n > sizeof(b->data) - b->used) {
 		b->nospace = true;
@@ -624,6 +625,101 @@ static int conv_chdir(struct gv_ctx *x, const Kcap__Gvisor__Chdir *m)
 	return emit(x, b);
 }
 
+static int conv_setid(struct gv_ctx *x, const Kcap__Gvisor__Setid *m)
+{
+	struct rb *const b = &x->g->rb;
+
+	if (m->sysno != 105 && m->sysno != 106) { /* setsid: no kcap event */
+		x->g->st.skipped++;
+		return 1;
+	}
+	rb_init(b, m->sysno == 105 ? KCAP_EVT_SETUID : KCAP_EVT_SETGID);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, m->sysno == 105 ? "uid" : "gid", m->id);
+	return emit(x, b);
+}
+
+static int conv_setresid(struct gv_ctx *x, const Kcap__Gvisor__Setresid *m)
+{
+	struct rb *const b = &x->g->rb;
+	bool uid = m->sysno == 117;
+
+	if (!uid && m->sysno != 119) {
+		x->g->st.skipped++;
+		return 1;
+	}
+	rb_init(b, uid ? KCAP_EVT_SETRESUID : KCAP_EVT_SETRESGID);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, uid ? "ruid" : "rgid", m->rid);
+	rb_num(b, uid ? "euid" : "egid", m->eid);
+	rb_num(b, uid ? "suid" : "sgid", m->sid);
+	return emit(x, b);
+}
+
+static int conv_fcntl(struct gv_ctx *x, const Kcap__Gvisor__Fcntl *m)
+{
+	struct rb *const b = &x->g->rb;
+
+	rb_init(b, KCAP_EVT_FCNTL);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, "fd", (__u64)(__s64)m->fd);
+	rb_num(b, "cmd", (__u32)m->cmd);
+	rb_num(b, "arg", (__u64)m->args);
+	return emit(x, b);
+}
+
+static int conv_dup(struct gv_ctx *x, const Kcap__Gvisor__Dup *m)
+{
+	struct rb *const b = &x->g->rb;
+	unsigned int type = m->sysno == 33 ? KCAP_EVT_DUP2 : m->sysno == 292 ? KCAP_EVT_DUP3
+										: KCAP_EVT_DUP;
+
+	rb_init(b, type);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, "oldfd", (__u64)(__s64)m->old_fd);
+	if (type != KCAP_EVT_DUP)
+		rb_num(b, "newfd", (__u64)(__s64)m->new_fd);
+	if (type == KCAP_EVT_DUP3)
+		rb_num(b, "flags", m->flags);
+	return emit(x, b);
+}
+
+static int conv_chroot(struct gv_ctx *x, const Kcap__Gvisor__Chroot *m)
+{
+	struct rb *const b = &x->g->rb;
+	const char *p = ctx_str(m->pathname);
+
+	rb_init(b, KCAP_EVT_CHROOT);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_str(b, "path", p, strlen(p));
+	return emit(x, b);
+}
+
+static int conv_bind(struct gv_ctx *x, const Kcap__Gvisor__Bind *m)
+{
+	struct rb *const b = &x->g->rb;
+
+	rb_init(b, KCAP_EVT_BIND);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, "fd", (__u64)(__s64)m->fd);
+	rb_put(b, "addr", m->address.data, m->address.len < 128 ? m->address.len : 128);
+	return emit(x, b);
+}
+
+static int conv_accept(struct gv_ctx *x, const Kcap__Gvisor__Accept *m)
+{
+	struct rb *const b = &x->g->rb;
+	bool four = m->sysno == 288;
+
+	rb_init(b, four ? KCAP_EVT_ACCEPT4 : KCAP_EVT_ACCEPT);
+	rb_num(b, "res", (__u64)exit_res(m->exit));
+	rb_num(b, "fd", (__u64)(__s64)m->fd);
+	rb_put(b, "addr", m->address.data, m->address.len < 128 ? m->address.len : 128);
+	if (four)
+		rb_num(b, "flags", (__u32)m->flags);
+	return emit(x, b);
+}
+
 /* A failed execve (a successful one is sentry/execve). */
 static int conv_sys_execve(struct gv_ctx *x, const Kcap__Gvisor__Execve *m)
 {
@@ -748,6 +844,27 @@ static int convert(struct gv_ctx *x, unsigned int type, const unsigned char *dat
 	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_CHDIR:
 		CONVERT_SC(Kcap__Gvisor__Chdir, kcap__gvisor__chdir__unpack,
 			kcap__gvisor__chdir__free_unpacked, conv_chdir);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_SETID:
+		CONVERT_SC(Kcap__Gvisor__Setid, kcap__gvisor__setid__unpack,
+			   kcap__gvisor__setid__free_unpacked, conv_setid);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_SETRESID:
+		CONVERT_SC(Kcap__Gvisor__Setresid, kcap__gvisor__setresid__unpack,
+			   kcap__gvisor__setresid__free_unpacked, conv_setresid);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_FCNTL:
+		CONVERT_SC(Kcap__Gvisor__Fcntl, kcap__gvisor__fcntl__unpack,
+			   kcap__gvisor__fcntl__free_unpacked, conv_fcntl);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_DUP:
+		CONVERT_SC(Kcap__Gvisor__Dup, kcap__gvisor__dup__unpack,
+			   kcap__gvisor__dup__free_unpacked, conv_dup);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_CHROOT:
+		CONVERT_SC(Kcap__Gvisor__Chroot, kcap__gvisor__chroot__unpack,
+			   kcap__gvisor__chroot__free_unpacked, conv_chroot);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_BIND:
+		CONVERT_SC(Kcap__Gvisor__Bind, kcap__gvisor__bind__unpack,
+			   kcap__gvisor__bind__free_unpacked, conv_bind);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_ACCEPT:
+		CONVERT_SC(Kcap__Gvisor__Accept, kcap__gvisor__accept__unpack,
+			   kcap__gvisor__accept__free_unpacked, conv_accept);
 	default:
 		/* a type kcap has no event for, or a newer release's */
 		x->g->st.skipped++;
