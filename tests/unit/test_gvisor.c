@@ -989,6 +989,56 @@ static void test_gvisor_garbage(void **state)
 	close(good);
 }
 
+/* A full queue stops reading the sandboxes (their sockets fill, gVisor
+ * counts drops) but still answers a new sandbox's handshake. */
+static void test_gvisor_queue_full(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 2, 2, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__TaskExit te = KCAP__GVISOR__TASK_EXIT__INIT;
+	KCAP_OPTS(kcap_gvisor_opts, o, .holdback_ns = 60000000000LL,
+		  .poll_timeout_ms = KCAP_POLL_NONBLOCK);
+	const struct kcap_event_hdr *ev;
+	struct kcap_gvisor_stats gs;
+	unsigned char buf[256];
+	size_t n;
+	int fd, late, i, sent = 0, stuck = 0;
+
+	t->h = kcap_open_gvisor(t->path, &o);
+	assert_non_null(t->h);
+	fd = client(t);
+	te.context_data = &cd;
+	n = protobuf_c_message_get_packed_size(&te.base);
+	memset(buf, 0, 8);
+	buf[0] = 8;
+	buf[2] = T(SENTRY_TASK_EXIT);
+	protobuf_c_message_pack(&te.base, buf + 8);
+	/* send until the sink stops taking them: its queue is full */
+	while (stuck < 200) {
+		if (send(fd, buf, 8 + n, MSG_DONTWAIT) == (ssize_t)(8 + n)) {
+			sent++;
+			stuck = 0;
+			continue;
+		}
+		assert_int_equal(kcap_next(t->h, &ev), -EAGAIN);
+		assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+		if (gs.events >= 65536)
+			stuck++;
+	}
+	assert_int_equal(gs.events, 65536);
+	assert_true(sent > 65536);
+	/* a new sandbox is still answered */
+	late = client(t);
+	assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+	assert_int_equal(gs.sandboxes, 2);
+	assert_int_equal(gs.events, 65536);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(kcap_next(t->h, &ev), -EAGAIN);
+	assert_int_equal(gs.rejected, 0);
+	close(late);
+	close(fd);
+}
+
 /* Sandbox numbers wrap after 511 but never repeat a connected sandbox's. */
 static void test_gvisor_sandbox_numbers(void **state)
 {
@@ -1037,6 +1087,7 @@ static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_merge, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_garbage, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_sandbox_numbers, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_queue_full, gv_setup, gv_teardown),
 };
 
 UNIT_GROUP(gvisor, gvisor_tests)

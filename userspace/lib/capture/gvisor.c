@@ -216,7 +216,6 @@ static struct kcap_event_hdr *queue_pop(struct kcap_gvisor *g)
 
 /* ---- Records in the driver's layouts ---- */
 
-
 static void rb_init(struct rb *b, unsigned int type)
 {
 	b->d = kcap_event_desc(type);
@@ -1009,7 +1008,9 @@ static bool conn_read(struct kcap_gvisor *g, unsigned int i, __u64 now, int *fat
 	ssize_t n;
 	int err;
 
-	for (k = 0; k < GV_BATCH && !queue_full(g); k++) {
+	/* a full queue stops the reading, but never a handshake: a sandbox
+	 * waits for the answer before it starts */
+	for (k = 0; k < GV_BATCH && (!c->handshaken || !queue_full(g)); k++) {
 		n = recv(c->fd, g->pkt, GV_PKT_MAX, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -1072,8 +1073,8 @@ static int gv_wait(struct kcap_gvisor *g, int ms)
 
 	if (g->lfd >= 0)
 		p[n++] = (struct pollfd){ .fd = g->lfd, .events = POLLIN };
-	if (!queue_full(g))
-		for (i = 0; i < g->nconns; i++)
+	for (i = 0; i < g->nconns; i++)
+		if (!queue_full(g) || !g->conns[i].handshaken)
 			p[n++] = (struct pollfd){ .fd = g->conns[i].fd, .events = POLLIN };
 	/* an unanswered handshake times out: wake for it */
 	for (i = 0; i < g->nconns; i++)
