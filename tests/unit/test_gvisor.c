@@ -584,6 +584,97 @@ static void test_gvisor_convert_more(void **state)
 	close(fd);
 }
 
+struct hits {
+	char rules[8][64];
+	char ct[8][80];
+	unsigned int n;
+};
+
+static int on_alert(void *ctx, const struct kcap_alert *a)
+{
+	struct hits *h = ctx;
+	unsigned int i;
+
+	if (h->n >= 8)
+		return 0;
+	snprintf(h->rules[h->n], sizeof(h->rules[0]), "%s", a->rule);
+	for (i = 0; i < a->nr_fields; i++)
+		if (!strcmp(a->field_names[i], "container.id"))
+			snprintf(h->ct[h->n], sizeof(h->ct[0]), "%s", a->field_values[i]);
+	h->n++;
+	return 0;
+}
+
+/* kcap's own rules (rules/kcap_rules.yaml) on a sandbox's events: the
+ * terminal shell and the sensitive file fire, with the sandbox's
+ * container id (this needs no runsc: tests/gvisor/run.sh does it live). */
+static void test_gvisor_rules(void **state)
+{
+	struct gv_test *t = *state;
+	static const char id[] = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a10";
+	Kcap__Gvisor__Credentials cr = KCAP__GVISOR__CREDENTIALS__INIT;
+	Kcap__Gvisor__ContextData cd;
+	Kcap__Gvisor__ContainerStart cs = KCAP__GVISOR__CONTAINER_START__INIT;
+	Kcap__Gvisor__CloneInfo cl = KCAP__GVISOR__CLONE_INFO__INIT;
+	Kcap__Gvisor__ExecveInfo ex = KCAP__GVISOR__EXECVE_INFO__INIT;
+	Kcap__Gvisor__Open op = KCAP__GVISOR__OPEN__INIT;
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT;
+	char *args[] = { "sh" }, *eargv[] = { "cat", "/etc/shadow" };
+	struct kcap_state_opts so = { .sz = sizeof(so), .passwd = "/nonexistent" };
+	struct kcap_rules *r = kcap_rules_new();
+	struct kcap_state *st = kcap_state_new(&so);
+	struct hits hits = { .n = 0 };
+	__s64 t0 = (__s64)now_ns(CLOCK_REALTIME);
+	int fd, i;
+
+	assert_non_null(r);
+	assert_non_null(st);
+	assert_int_equal(kcap_rules_load_file(r, KCAP_TEST_CORPUS "/../../../rules/kcap_rules.yaml"), 0);
+	assert_int_equal(kcap_rules_compile(r), 0);
+	sink_open(t, 0);
+	fd = client(t);
+	cd = ctx(&cr, 1, 1, t0);
+	cd.container_id = (char *)id;
+	cd.process_name = "sh";
+	cs.context_data = &cd;
+	cs.id = (char *)id;
+	cs.args = args;
+	cs.n_args = 1;
+	cs.terminal = true;
+	send_msg(fd, T(CONTAINER_START), 0, &cs.base);
+	cl.context_data = &cd;
+	cl.created_thread_id = 2;
+	cl.created_thread_group_id = 2;
+	send_msg(fd, T(SENTRY_CLONE), 0, &cl.base);
+	cd.thread_id = cd.thread_group_id = 2;
+	ex.context_data = &cd;
+	ex.binary_path = "/usr/bin/cat";
+	ex.argv = eargv;
+	ex.n_argv = 2;
+	send_msg(fd, T(SENTRY_EXEC), 0, &ex.base);
+	ok.result = 3;
+	op.context_data = &cd;
+	op.exit = &ok;
+	op.sysno = 257;
+	op.fd = -100;
+	op.pathname = "/etc/shadow";
+	send_msg(fd, T(SYSCALL_OPEN), 0, &op.base);
+	for (i = 0; i < 4; i++) {
+		const struct kcap_event_hdr *ev = next_ev(t->h);
+
+		kcap_state_update(st, t->h, ev);
+		assert_true(kcap_rules_eval(r, st, t->h, ev, on_alert, &hits) >= 0);
+	}
+	assert_int_equal(hits.n, 2);
+	assert_string_equal(hits.rules[0], "Terminal shell in container");
+	assert_string_equal(hits.ct[0], "4f2a9c1e8b7d");
+	assert_string_equal(hits.rules[1], "Read sensitive file untrusted");
+	assert_string_equal(hits.ct[1], "4f2a9c1e8b7d");
+	kcap_rules_free(r);
+	kcap_state_free(st);
+	close(fd);
+}
+
 /* Packets read together come out in time order, whatever their arrival. */
 static void test_gvisor_order(void **state)
 {
@@ -1078,6 +1169,7 @@ static void test_gvisor_sandbox_numbers(void **state)
 static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_convert, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_convert_more, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_rules, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_order, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_drops, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_bad_input, gv_setup, gv_teardown),
