@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -907,6 +908,22 @@ static void test_gvisor_socket_life(void **state)
 	assert_null(kcap_open_gvisor("/tmp/kcap-gvisor-unused.sock", &o));
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(access("/tmp/kcap-gvisor-unused.sock", F_OK), -1);
+	o.max_sandboxes = 0;
+
+	/* a regular file in the way is never removed */
+	{
+		char other[160];
+		int ffd;
+
+		snprintf(other, sizeof(other), "%s/regular", t->dir);
+		ffd = open(other, O_CREAT | O_WRONLY, 0600);
+		assert_true(ffd >= 0);
+		close(ffd);
+		assert_null(kcap_open_gvisor(other, &o));
+		assert_int_equal(errno, EADDRINUSE);
+		assert_int_equal(access(other, F_OK), 0);
+		unlink(other);
+	}
 
 	fd = client(t);
 	te.context_data = &cd;
@@ -924,6 +941,22 @@ static void test_gvisor_socket_life(void **state)
 	kcap_close(h);
 	assert_int_equal(access(t->path, F_OK), -1);
 	assert_int_equal(errno, ENOENT);
+
+	/* a socket left by a killed recorder (bound, nobody listens): replaced */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int sfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+		memcpy(sa.sun_path, t->path, strlen(t->path));
+		assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(sfd);
+		t->h = kcap_open_gvisor(t->path, &o);
+		assert_non_null(t->h);
+		assert_int_equal(stat(t->path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		fd = client(t);
+		close(fd);
+	}
 }
 
 /* gVisor events in a capture file keep their flag; a merge orders them

@@ -246,8 +246,10 @@ struct kcap_gvisor_opts {
 
 /*
  * kcap_open_gvisor() - a source of the events of gVisor sandboxes: listens
- * on the unix SOCK_SEQPACKET socket @path (created mode 0600; an existing
- * file is an error, EADDRINUSE; removed by kcap_close()) where runsc's
+ * on the unix SOCK_SEQPACKET socket @path (created mode 0600, with the
+ * umask set to 0177 around bind(); a socket nobody listens on, left by a
+ * killed recorder, is replaced; any other existing file, or a socket in
+ * use, is an error, EADDRINUSE; removed by kcap_close()) where runsc's
  * remote trace sink connects, one connection per sandbox (docs/gvisor.md).
  * Every packet is checked; bad input closes that connection only (@opts
  * log). Events have the driver's parameter layouts, KCAP_EVF_GVISOR, the

@@ -1224,6 +1224,31 @@ static struct kcap *open_fail(struct kcap_gvisor *g, const struct kcap_gvisor_op
 	return NULL;
 }
 
+static int bind_0600(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0177);
+	int err = bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+
+	umask(old);
+	return err;
+}
+
+/* Is @sa a unix socket file that refuses connections (nobody listens)? */
+static bool stale_socket(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, err;
+
+	if (lstat(sa->sun_path, &st) || !S_ISSOCK(st.st_mode))
+		return false;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	err = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+	close(fd);
+	return err == ECONNREFUSED;
+}
+
 struct kcap *kcap_open_gvisor(const char *path, const struct kcap_gvisor_opts *opts)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1266,11 +1291,12 @@ struct kcap *kcap_open_gvisor(const char *path, const struct kcap_gvisor_opts *o
 	memcpy(sa.sun_path, path, strlen(path));
 	/* created with mode 0600 (umask 0177 around bind): only root's
 	 * sandboxes connect, and nothing sees a wider mode first */
-	{
-		mode_t old = umask(0177);
-
-		err = bind(g->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
-		umask(old);
+	err = bind_0600(g->lfd, &sa);
+	if (err == EADDRINUSE && stale_socket(&sa)) {
+		/* a socket nobody listens on (a recorder that was killed):
+		 * replaced; any other file is left alone */
+		unlink(path);
+		err = bind_0600(g->lfd, &sa);
 	}
 	if (err) {
 		close(g->lfd);
