@@ -6,6 +6,7 @@
 #   cli          build/bin/kcap (dynamic, rpath to ../lib), build/bin/kcap-static
 #   test-unit    build and run the unit tests under ASan and UBSan; layers-check
 #   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
+#   test-gvisor  gVisor sandboxes (runsc) through the gVisor sink (tests/gvisor/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table, docs/sdk.md from the headers,
 #                packaging/man/kcap-COMMAND.8 from the help (docs-check: current?)
@@ -62,7 +63,7 @@ GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.
 GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
 	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit test-cli guest-bins install-userspace docs docs-check layers-check
+.PHONY: lib cli test-unit test-cli test-gvisor guest-bins install-userspace docs docs-check layers-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
@@ -82,6 +83,11 @@ $(BUILD)/tests/cli/mkctcapture: $(TOP)/tests/cli/mkctcapture.c $(TOP)/tests/unit
 	$(CC) $(US_CFLAGS) -I$(TOP)/tests/unit -o $@ $< $(LIB_A) $(LIB_LIBS)
 test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 	$(TOP)/tests/cli/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN)
+
+# gVisor sandboxes recorded through kcap's gVisor sink with the host's runsc
+# (packaging/build-deps.sh host); skipped, saying why, where runsc cannot run.
+test-gvisor: $(BUILD)/bin/kcap
+	$(TOP)/tests/gvisor/run.sh $(BUILD)/bin/kcap
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.

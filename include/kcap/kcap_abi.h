@@ -16,7 +16,7 @@
 #include <linux/ioctl.h>
 
 #define KCAP_ABI_MAJOR 2
-#define KCAP_ABI_MINOR 3
+#define KCAP_ABI_MINOR 4
 
 #define KCAP_DEVICE_NAME "kcap"		/* /dev/kcap, a misc device, mode 0600 */
 
@@ -51,6 +51,19 @@ struct kcap_event_hdr {
 #define KCAP_EVF_TRUNCATED	0x0002	/* a parameter was cut to the snaplen */
 #define KCAP_EVF_FAULT		0x0004	/* a user-memory read faulted: empty param */
 #define KCAP_EVF_ENTER		0x0008	/* taken at syscall entry */
+/*
+ * From a gVisor sandbox, not the kernel (2.4; set by libkcap's gVisor
+ * sink, never by the driver): tid and pid are the sandbox's ids mapped
+ * into a range host ids never reach (KCAP_GVISOR_TID()), cpu is 0.
+ */
+#define KCAP_EVF_GVISOR		0x0010
+
+/* A gVisor event's tid/pid: sandbox number @sb (1..511) and the sandbox's
+ * own id @id (below 2^22, as the kernel's PID_MAX_LIMIT). */
+#define KCAP_GVISOR_TID(sb, id)	(0x80000000u | (((__u32)(sb) & 0x1ffu) << 22) | \
+				 ((__u32)(id) & 0x3fffffu))
+#define KCAP_GVISOR_SANDBOX(tid)	(((tid) >> 22) & 0x1ffu)
+#define KCAP_GVISOR_ID(tid)		((tid) & 0x3fffffu)
 
 /* ---- Rings ---------------------------------------------------------------- */
 

@@ -240,13 +240,13 @@ result $? "read -j: every line parses as JSON"
 result $? "read -w with stderr to a file: no progress, nothing on stderr"
 
 # ---- 11. help, one line per bad option ----------------------------------------------------------
-for cmd in record stats read info detect export list-fields driver; do
+for cmd in record stats read info detect export list-fields driver gvisor; do
 	cmp -s <("$kcap" help $cmd) <("$kcap" $cmd --help)
 	result $? "kcap help $cmd = kcap $cmd --help"
 done
 cmp -s <("$kcap" help --help) <("$kcap" --help)
 result $? "kcap help --help = kcap --help"
-for cmd in record stats read detect export driver; do
+for cmd in record stats read detect export driver gvisor; do
 	for bad in --no-such-option -Q; do
 		"$kcap" $cmd $bad >/dev/null 2>err
 		st=$?
@@ -403,8 +403,8 @@ YAML
 		result $? "protoc --decode of an exported event: Event.container's runtime fields, status $st"
 		protoc --decode=kcap.v1.Event -I "$top/proto" kcap/v1/event.proto \
 			<ctmsgs/00000000.pb >out 2>>err
-		grep -q 'schema_minor: 2' out
-		result $? "protoc --decode of the stream header: kcap.v1 minor 2"
+		grep -q 'schema_minor: 3' out
+		result $? "protoc --decode of the stream header: kcap.v1 minor 3"
 	else
 		echo "# skipped: protoc not installed"
 	fi
@@ -457,6 +457,44 @@ for args in "profile apparmor -r nope.kcap --exe /a -o p.out" \
 	[ $st = 1 ] && [ "$(lines err)" = 1 ] && [ ! -e p.out ]
 	result $? "kcap $args: one line, status 1, no output file (got $st)"
 done
+# ---- gVisor: the session config and the sink's option errors (no runsc needed) ----------
+"$kcap" gvisor session-config --sink /run/kcap-test/gv.sock --points openat,getpid -o sess.json 2>err
+st=$?
+[ $st = 0 ] && python3 -c 'import json,sys; s=json.load(open("sess.json"))["trace_session"]
+n=[p["name"] for p in s["points"]]
+assert s["name"] == "Default" and s["sinks"][0]["config"]["endpoint"] == "/run/kcap-test/gv.sock"
+assert n == ["container/start", "sentry/clone", "sentry/execve", "sentry/task_exit",
+             "syscall/openat/exit", "syscall/sysno/39/enter", "syscall/sysno/39/exit"], n
+assert [p for p in s["points"] if p["name"] == "syscall/openat/exit"][0]["optional_fields"] == ["fd_path"]
+assert all(len(p["context_fields"]) == 9 for p in s["points"])' 2>>err
+result $? "gvisor session-config: Default, lifecycle, named openat, raw getpid enter+exit, status $st"
+"$kcap" gvisor session-config --sink /x --no-lifecycle --points socket >out 2>err
+grep -q '"syscall/socket/exit"' out && ! grep -q 'container/start' out
+result $? "gvisor session-config --no-lifecycle: the syscall points only"
+for args in "--sink relative.sock" "--points openat" "--sink /x --points nosuch" \
+	"--sink /a\"b" "--sink /x extra"; do
+	eval "\"\$kcap\" gvisor session-config $args" >/dev/null 2>err
+	st=$?
+	[ $st = 2 ] && [ "$(lines err)" = 1 ]
+	result $? "gvisor session-config $args: one line, status $st"
+done
+"$kcap" gvisor frobnicate >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q frobnicate err
+result $? "kcap gvisor frobnicate: one line, status $st"
+: >not-a-socket
+"$kcap" record --gvisor-sink "$PWD/not-a-socket" -n 1 >/dev/null 2>err
+st=$?
+[ $st != 0 ] && grep -q 'not-a-socket' err && [ -f not-a-socket ] && [ ! -S not-a-socket ]
+result $? "record --gvisor-sink onto an existing file: refused, the file left alone, status $st"
+"$kcap" detect -r "$corpus/$(ls "$corpus" | head -1)" --gvisor-sink /tmp/x.sock >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q 'gvisor-sink' err
+result $? "detect -r with --gvisor-sink: one line, status $st"
+"$kcap" export -r "$corpus/$(ls "$corpus" | head -1)" --gvisor-sink /tmp/x.sock >/dev/null 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q 'gvisor-sink' err
+result $? "export -r with --gvisor-sink: one line, status $st"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]

@@ -5,6 +5,8 @@
 #   fuzz-smoke   run it FUZZ_SMOKE_SECONDS (30) on the seed corpus (make test)
 #   fuzz         run it FUZZ_SECONDS (600) on a copy of the corpus in
 #                build/fuzz/corpus (new inputs are kept there)
+#   fuzz-gvisor  the gVisor sink's target (fuzz_gvisor.c) for FUZZ_GVISOR_SECONDS
+#                (60), inputs kept in build/fuzz/gvisor-corpus; not in make test
 # Crashes are written to build/fuzz/ as crash-*; tests/fuzz/README.md.
 
 FUZZ_CC ?= clang
@@ -18,7 +20,19 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_ARGS := -rss_limit_mb=1024 -timeout=10 -max_len=262144 -artifact_prefix=$(BUILD)/fuzz/
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke fuzz-gvisor
+
+FUZZ_GVISOR_SECONDS ?= 60
+FUZZ_GV_BIN := $(BUILD)/fuzz/fuzz_gvisor
+$(FUZZ_GV_BIN): $(FUZZ_DIR)/fuzz_gvisor.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_gvisor.c $(LIB_SRCS) $(LIB_LIBS)
+
+fuzz-gvisor: $(FUZZ_GV_BIN)
+	@mkdir -p $(BUILD)/fuzz/gvisor-corpus
+	$(FUZZ_GV_BIN) -rss_limit_mb=1024 -timeout=10 -max_len=8192 \
+		-artifact_prefix=$(BUILD)/fuzz/gvisor- -max_total_time=$(FUZZ_GVISOR_SECONDS) \
+		-print_final_stats=1 $(BUILD)/fuzz/gvisor-corpus
 
 # A seed with a container table (format 1.2), written by tests/cli/mkctcapture
 # from the unit tests' runtime fixtures: generated, not committed (its MACHINE

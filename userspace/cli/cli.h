@@ -35,6 +35,7 @@ int cmd_detect(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_gvisor(int argc, char **argv);
 
 /* ---- Arguments ---------------------------------------------------------------- */
 
@@ -63,8 +64,33 @@ int parse_syscalls(char *list, unsigned int *nrs, const char **bad);
 
 /* Live capture options (record, stats, export): getopt values of the long
  * ones; a command's own long-only options start at OPT_COMMAND. */
-enum { OPT_BUFFER_SIZE = 256, OPT_NO_LIFECYCLE, OPT_ENTER, OPT_CONTAINER_ROOT, OPT_NICE,
-       OPT_COMMAND };
+enum {
+	OPT_BUFFER_SIZE = 256,
+	OPT_NO_LIFECYCLE,
+	OPT_ENTER,
+	OPT_CONTAINER_ROOT,
+	OPT_GVISOR_SINK,
+	OPT_NICE,
+	OPT_COMMAND
+};
+
+/* --gvisor-sink PATH (record, detect, export): gVisor sandboxes' events
+ * too, merged in time order with the kernel's (docs/gvisor.md). */
+#define GVISOR_SINK_LONG_OPT { "gvisor-sink", required_argument, NULL, OPT_GVISOR_SINK }
+#define GVISOR_SINK_HELP                                                                 \
+	"      --gvisor-sink PATH listen on the unix socket PATH (created mode 0600,\n"    \
+	"                         removed at exit) for gVisor sandboxes' trace sinks\n"    \
+	"                         (runsc --pod-init-config; kcap gvisor session-config)\n" \
+	"                         and merge their events with the kernel's; without\n"     \
+	"                         /dev/kcap, the sandboxes' events alone\n"
+
+/*
+ * The live source of a command: the driver's session (@o), with
+ * @gvisor_sink also the gVisor sink merged with it, or the sink alone when
+ * the driver is not loaded (said on stderr). NULL after printing why.
+ * Then the reader's priority (--nice, reader_priority()).
+ */
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink);
 
 /*
  * --nice N (record, detect, export, stats): the live reader's nice value.

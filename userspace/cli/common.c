@@ -319,6 +319,54 @@ void live_open_error(const char *cmd, const char *errbuf)
 		fprintf(stderr, "kcap %s: %s\n", cmd, errbuf);
 }
 
+static void gvisor_log(void *arg, const char *msg)
+{
+	fprintf(stderr, "kcap %s: %s\n", (const char *)arg, msg);
+}
+
+static struct kcap *open_sources(const char *cmd, struct kcap_open_opts *o,
+				 const char *gvisor_sink)
+{
+	char gerr[256] = "";
+	KCAP_OPTS(kcap_gvisor_opts, go, .log = gvisor_log, .log_arg = (void *)cmd, .errbuf = gerr,
+		  .errbuf_sz = sizeof(gerr));
+	struct kcap *srcs[2], *m;
+
+	if (!gvisor_sink) {
+		srcs[0] = kcap_open_live(o);
+		if (!srcs[0])
+			live_open_error(cmd, o->errbuf);
+		return srcs[0];
+	}
+	srcs[0] = kcap_open_live(o);
+	if (!srcs[0] && !(errno == ENOENT && access(o->device ? o->device : "/dev/kcap", F_OK))) {
+		live_open_error(cmd, o->errbuf);
+		return NULL;
+	}
+	/* merged: the live session waits for data, the sink never does */
+	if (srcs[0])
+		go.poll_timeout_ms = KCAP_POLL_NONBLOCK;
+	srcs[1] = kcap_open_gvisor(gvisor_sink, &go);
+	if (!srcs[1]) {
+		fprintf(stderr, "kcap %s: %s\n", cmd, gerr);
+		kcap_close(srcs[0]);
+		return NULL;
+	}
+	if (!srcs[0]) {
+		fprintf(stderr, "kcap %s: no kcap driver (/dev/kcap): gVisor sandboxes' events only\n",
+			cmd);
+		return srcs[1];
+	}
+	m = kcap_open_merge(srcs, 2, NULL);
+	if (!m) {
+		fprintf(stderr, "kcap %s: merging the kernel and gVisor sources: %s\n", cmd,
+			strerror(errno));
+		kcap_close(srcs[0]);
+		kcap_close(srcs[1]);
+	}
+	return m;
+}
+
 double mono_seconds(void)
 {
 	struct timespec ts;
@@ -580,4 +628,13 @@ struct kcap_state *cli_state_new(const char *container_root)
 	struct kcap_state_opts o = { .sz = sizeof(o), .container_root = container_root };
 
 	return kcap_state_new(&o);
+}
+
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink)
+{
+	struct kcap *h = open_sources(cmd, o, gvisor_sink);
+
+	if (h)
+		reader_priority(cmd);
+	return h;
 }

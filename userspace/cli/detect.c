@@ -21,6 +21,7 @@
 
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
+	"                   [--gvisor-sink PATH]\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -43,6 +44,7 @@ static const char detect_usage[] =
 	"                         rules and the process table need\n"
 	CONTAINER_ROOT_HELP
 	NICE_HELP
+	GVISOR_SINK_HELP
 	"      --flight-recorder SECONDS[,MB]\n"
 	"                         keep the last SECONDS of events in memory (at most\n"
 	"                         MB, default 256, compressed); when an alert fires,\n"
@@ -107,6 +109,7 @@ static const struct option detect_opts[] = {
 	{ "write", required_argument, NULL, 'w' },
 	CONTAINER_ROOT_LONG_OPT,
 	NICE_LONG_OPT,
+	GVISOR_SINK_LONG_OPT,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "print-interest", no_argument, NULL, OPT_PRINT_INTEREST },
@@ -383,6 +386,7 @@ struct detect_args {
 	const char *in; /* -r */
 	const char *out; /* -w */
 	const char *container_root; /* --container-root */
+	const char *gvisor_sink; /* --gvisor-sink */
 	unsigned long long count;
 	int prio; /* -1: all */
 	bool json;
@@ -436,6 +440,9 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			if ((i = parse_container_root("detect", optarg)) != CLI_CONTINUE)
 				return i;
 			a->container_root = optarg;
+			break;
+		case OPT_GVISOR_SINK:
+			a->gvisor_sink = optarg;
 			break;
 		case 'R':
 			if (a->nrules == sizeof(a->rules) / sizeof(a->rules[0]))
@@ -515,6 +522,8 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
 	if (a->in && a->out)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
+	if (a->in && a->gvisor_sink)
+		return usage_error("detect", "--gvisor-sink is for live capture, not -r");
 	if (a->in && a->all_syscalls)
 		return usage_error("detect", "--all-syscalls is for live capture, not -r");
 	if (a->flight_secs && a->flight_mb < 1)
@@ -561,13 +570,10 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run,
 			lo.syscalls = nrs;
 			lo.nr_syscalls = (size_t)n;
 		}
-		h = kcap_open_live(&lo);
+		h = open_live_sources("detect", &lo, a->gvisor_sink);
 	}
-	if (!h) {
-		live_open_error("detect", errbuf);
+	if (!h)
 		return NULL;
-	}
-	reader_priority("detect");
 	if (n >= 0)
 		fprintf(stderr, "kcap detect: %d syscalls selected for the rules\n", n);
 	return h;

@@ -25,7 +25,8 @@ static const char export_usage[] =
 	"                   [-w OUT | --split DIR | --listen ADDR] [-n N] [--queue SIZE]\n"
 	"                   [--linger SECONDS] [--keep-partial]\n"
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
-	"                   [--no-lifecycle] [--enter] [--nice N] [FILTER]\n"
+	"                   [--no-lifecycle] [--enter] [--nice N] [--gvisor-sink PATH]\n"
+	"                   [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
@@ -57,6 +58,7 @@ static const char export_usage[] =
 	"  -e, --syscalls LIST    only these syscalls' events (live: selected in the\n"
 	"                         kernel; -r: lifecycle and drop events are kept)\n"
 	"  -s, --buffer-size, --no-lifecycle, --enter, --nice   live capture, as kcap record\n"
+	GVISOR_SINK_HELP
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
 	"line (kcap read --help): only matching events are exported; live without\n"
@@ -84,6 +86,7 @@ static const struct option export_opts[] = {
 	{ "keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	CAPTURE_LONG_OPTS,
+	GVISOR_SINK_LONG_OPT,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,6 +98,7 @@ struct export_args {
 	bool live_opts; /* a live capture option other than -e was given */
 	bool keep_partial;
 	const char *split_dir; /* --split */
+	const char *gvisor_sink; /* --gvisor-sink */
 	bool split_failed;     /* split_drain() failed (and said why) */
 	struct export_split split;
 	char *syscalls; /* -e: kernel-side live, syscall_filter on a file */
@@ -116,6 +120,9 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 	switch (c) {
 	case 'r':
 		a->in = optarg;
+		return 0;
+	case OPT_GVISOR_SINK:
+		a->gvisor_sink = optarg;
 		return 0;
 	case 'j':
 		a->xo.format = KCAP_EXPORT_JSON;
@@ -204,6 +211,8 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	if (a->split_dir && a->xo.format != KCAP_EXPORT_PB)
 		return usage_error("export",
 				   "--split writes protobuf messages; JSON is one per line already");
+	if (a->in && a->gvisor_sink)
+		return usage_error("export", "--gvisor-sink is for live capture, not -r");
 	if (a->in && a->live_opts)
 		return usage_error("export",
 				   "-s, --buffer-size, --no-lifecycle, --enter and --nice are for live "
@@ -233,19 +242,12 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 /* The capture file (-r) or the live driver; NULL after printing why. */
 static struct kcap *open_source(struct export_args *a)
 {
-	struct kcap *h;
-
 	if (a->in) {
 		KCAP_OPTS(kcap_file_opts, fo);
 
 		return open_capture("export", a->in, &fo);
 	}
-	h = kcap_open_live(&a->open);
-	if (!h)
-		live_open_error("export", a->errbuf);
-	else
-		reader_priority("export");
-	return h;
+	return open_live_sources("export", &a->open, a->gvisor_sink);
 }
 
 /*

@@ -33,6 +33,7 @@ static const struct command {
 	{ "list-fields", cmd_list_fields, "list the fields detection rules can use" },
 	{ "export", cmd_export, "stream events as protobuf or JSON (file, socket, listener)" },
 	{ "profile", cmd_profile, "AppArmor and seccomp profiles learned from a recording" },
+	{ "gvisor", cmd_gvisor, "gVisor sandboxes: the trace session runsc needs for kcap" },
 };
 
 static void print_usage(void)

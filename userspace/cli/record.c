@@ -12,7 +12,8 @@
 static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
 	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter] [--nice N]\n"
-	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]] [FILTER]\n"
+	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
+	"                   [--gvisor-sink PATH] [FILTER]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -51,12 +52,14 @@ static const char record_usage[] =
 	"  -W N                   with -C/-G: keep only the last N files\n"
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
 	CONTAINER_ROOT_HELP
+	GVISOR_SINK_HELP
 	"  -h, --help             show this help\n";
 
 static const struct option record_opts[] = {
 	{"count", required_argument, NULL, 'n'}, CAPTURE_LONG_OPTS,
 	{"write", required_argument, NULL, 'w'}, {"level", required_argument, NULL, 'z'},
-	CONTAINER_ROOT_LONG_OPT,		     {"help", no_argument, NULL, 'h'},
+	CONTAINER_ROOT_LONG_OPT,		     GVISOR_SINK_LONG_OPT,
+	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -75,7 +78,7 @@ int cmd_record(int argc, char **argv)
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 	struct write_opts ro = { 0 };
-	const char *container_root = NULL;
+	const char *container_root = NULL, *gvisor_sink = NULL;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
@@ -88,6 +91,9 @@ int cmd_record(int argc, char **argv)
 				return status;
 			status = 0;
 			container_root = optarg;
+			break;
+		case OPT_GVISOR_SINK:
+			gvisor_sink = optarg;
 			break;
 		case 'n':
 			if (!parse_u64(optarg, 1, ~0ULL, &count))
@@ -121,13 +127,11 @@ int cmd_record(int argc, char **argv)
 	filter_interest(expr, &o, nrs);
 
 	stop = install_stop_signals();
-	h = kcap_open_live(&o);
+	h = open_live_sources("record", &o, gvisor_sink);
 	if (!h) {
-		live_open_error("record", errbuf);
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
 	}
-	reader_priority("record");
 	if (expr || ro.path) {
 		/* proc.* fields: threads from /proc now, then from the events;
 		 * with -w, the containers' metadata for the file (its

@@ -215,6 +215,68 @@ KCAP_API struct kcap *kcap_open_merge(struct kcap *const *srcs, unsigned int n,
  */
 KCAP_API int kcap_merge_last(const struct kcap *h);
 
+/* ---- gVisor sandboxes ----------------------------------------------------- */
+
+/* Default hold-back of the gVisor sink: packets of several sandboxes and
+ * threads arriving within it are handed out in time order. */
+#define KCAP_GVISOR_HOLDBACK_NS 20000000LL
+
+struct kcap_gvisor_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* events are handed out once queued this long; 0: 20 ms;
+	 * KCAP_HOLDBACK_NONE: at once */
+	long long holdback_ns;
+	/* how long kcap_next() waits for data; 0: 100 ms; KCAP_POLL_NONBLOCK */
+	int poll_timeout_ms;
+	/* a connection that has not handshaken by then is closed; 0: 5000 */
+	int handshake_timeout_ms;
+	/* sandboxes connected at once, 1..511; 0: 64 */
+	unsigned int max_sandboxes;
+	/* called with one line for each connection closed for bad input, or
+	 * refused (NULL: silent; the counters still count them) */
+	void (*log)(void *arg, const char *msg);
+	void *log_arg;
+	/* if non-NULL, receives the error message when kcap_open_gvisor() fails */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_gvisor_opts__last_field errbuf_sz
+
+/*
+ * kcap_open_gvisor() - a source of the events of gVisor sandboxes: listens
+ * on the unix SOCK_SEQPACKET socket @path (created mode 0600, with the
+ * umask set to 0177 around bind(); a socket nobody listens on, left by a
+ * killed recorder, is replaced; any other existing file, or a socket in
+ * use, is an error, EADDRINUSE; removed by kcap_close()) where runsc's
+ * remote trace sink connects, one connection per sandbox (docs/gvisor.md).
+ * Every packet is checked; bad input closes that connection only (@opts
+ * log). Events have the driver's parameter layouts, KCAP_EVF_GVISOR, the
+ * sandbox's ids mapped by KCAP_GVISOR_TID() and CLOCK_MONOTONIC times, so
+ * kcap_open_merge() with a live session gives one time-ordered stream.
+ * kcap_next() returns -EAGAIN when nothing is ready, -ENODATA after
+ * kcap_stop() once the queue is drained; kcap_cpu_stats() has one CPU, 0,
+ * whose drops[KCAP_DROP_FULL] are the points the sandboxes dropped.
+ * Returns a handle, or NULL with errno set.
+ */
+KCAP_API struct kcap *kcap_open_gvisor(const char *path, const struct kcap_gvisor_opts *opts);
+
+struct kcap_gvisor_stats {
+	__u64 connections; /* accepted since open */
+	__u64 sandboxes; /* connected now */
+	__u64 packets; /* after the handshake, accepted */
+	__u64 events; /* records queued, drop markers included */
+	__u64 bytes;
+	__u64 dropped; /* points the sandboxes reported dropped */
+	__u64 skipped; /* entry sides, types and calls kcap has no event for */
+	__u64 rejected; /* connections closed for bad input, or refused */
+};
+
+/* kcap_gvisor_stats() - the counters of a kcap_open_gvisor() handle
+ * (-EINVAL for another handle). */
+KCAP_API int kcap_gvisor_stats(const struct kcap *h, struct kcap_gvisor_stats *st);
+
 /* ---- Event table and decoding -------------------------------------------- */
 
 /* kcap_event_desc() - the event table row for @type, NULL if unknown. */

@@ -65,15 +65,17 @@ KCAP_API int kcap_procs_foreach(struct kcap *h, kcap_proc_fn fn, void *ctx);
 struct kcap_container {
 	char id[65]; /* full 64-hex id; "" on the host */
 	char short_id[16]; /* Falco's container.id: 12 hex, or "host" */
-	char runtime[16]; /* docker, containerd, cri-o, podman, cri; "" on the host */
+	char runtime[16]; /* docker, containerd, cri-o, podman, cri, gvisor; "" on the host */
 	char pod_uid[40]; /* Kubernetes pod UID (dashes), or "" */
 };
 
 /*
  * kcap_container_from_cgroup() - container identity from a cgroup path or
  * a whole /proc/PID/cgroup text (docker, containerd and CRI with cgroupfs
- * or systemd naming, CRI-O, podman). Returns 0 when a container was found,
- * -ENOENT otherwise (@c then says "host").
+ * or systemd naming, CRI-O, podman), or "gvisor:ID", the cgroup the gVisor
+ * sink gives a sandboxed exec (the sandbox container's id, any name of up
+ * to 64 characters). Returns 0 when a container was found, -ENOENT
+ * otherwise (@c then says "host").
  */
 KCAP_API int kcap_container_from_cgroup(const char *cgroup, struct kcap_container *c);
 

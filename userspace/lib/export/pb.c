@@ -709,6 +709,8 @@ int export_event_msg(const struct export_ctx *c, struct kcap *h, const struct kc
 	msg->tid = ev->tid;
 	msg->pid = ev->pid;
 	msg->source = c->source;
+	msg->origin = ev->flags & KCAP_EVF_GVISOR ? KCAP__V1__ORIGIN__ORIGIN_GVISOR
+						  : KCAP__V1__ORIGIN__ORIGIN_KERNEL;
 	msg->type = ev->type;
 	msg->flags = ev->flags;
 	if (!d || !d->name) {

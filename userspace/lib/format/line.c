@@ -109,7 +109,7 @@ static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev,
 	}
 }
 
-static const char *const flag_names[] = { "compat", "truncated", "fault", "enter" };
+static const char *const flag_names[] = { "compat", "truncated", "fault", "enter", "gvisor" };
 
 int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, char *buf,
 		      size_t len)

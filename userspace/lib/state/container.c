@@ -11,6 +11,11 @@
  * A bare 64-hex component under kubepods is a CRI container of an
  * unnamed runtime. container.id is the first 12 hex digits (Falco's
  * convention); "host" when no component matches.
+ *
+ * "gvisor:<id>" is not a cgroup path: libkcap's gVisor sink writes it as
+ * the cgroup of a sandboxed process's exec (KCAP_EVF_GVISOR events), <id>
+ * being the sandbox container's id (up to 64 of [A-Za-z0-9_.+-]: a CRI id
+ * is 64 hex digits, runsc's own may be any name); runtime "gvisor".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -92,12 +97,36 @@ static void match_pod(const char *s, size_t n, struct kcap_container *c)
 	c->pod_uid[len] = '\0';
 }
 
+/* "gvisor:<id>": 0, or -ENOENT if the id is empty, too long or not a name. */
+static int from_gvisor(const char *id, struct kcap_container *c)
+{
+	size_t i, n = strlen(id);
+
+	if (!n || n > ID_LEN)
+		return -ENOENT;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+		      (id[i] >= 'A' && id[i] <= 'Z') || strchr("_.+-", id[i])))
+			return -ENOENT;
+	memcpy(c->id, id, n);
+	memcpy(c->short_id, id, n < 12 ? n : 12);
+	snprintf(c->runtime, sizeof(c->runtime), "gvisor");
+	return 0;
+}
+
 int kcap_container_from_cgroup(const char *cgroup, struct kcap_container *c)
 {
 	const char *s = cgroup ? cgroup : "", *line, *comp;
 	bool found = false;
 
 	memset(c, 0, sizeof(*c));
+	if (!strncmp(s, "gvisor:", 7)) {
+		if (!from_gvisor(s + 7, c))
+			return 0;
+		memset(c, 0, sizeof(*c));
+		snprintf(c->short_id, sizeof(c->short_id), "host");
+		return -ENOENT;
+	}
 	for (line = s; *line && !found; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
 		size_t llen = strcspn(line, "\n");
 		bool kube = memmem(line, llen, "kubepods", 8) != NULL;

@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh KCAP: gVisor sandboxes recorded by kcap's gVisor sink, on the host
+# with Debian's runsc (packaging/build-deps.sh host installs it) and no kcap
+# driver needed. kcap gvisor session-config writes the trace session;
+# kcap record --gvisor-sink listens; two sandboxes run with that session:
+#   - "runsc run" of a bundle whose root is the host's / (read-only) with a
+#     terminal (under script(1)): sh reads /etc/shadow with cat, starts a
+#     nested shell, and python3 connects a TCP socket to 10.1.2.3:80
+#     (--network=none: the call fails, it is still recorded);
+#   - "runsc do" (no terminal): getpid through a raw syscall point (sh's $$
+#     is not a syscall: python3 calls os.getpid()).
+# Then the capture file is checked: paths, argv, results, the gVisor flag
+# and origin, container ids, mapped thread ids, and kcap detect fires the
+# sensitive-file and terminal-shell rules of rules/kcap_rules.yaml on the
+# sandboxed processes; then live, kcap detect --gvisor-sink while the
+# first bundle runs again. Skipped, with the reason, where runsc cannot run
+# (not root, no runsc, a kernel or container that refuses its sandbox).
+# TAP lines, then "N passed, M failed"; non-zero exit on any failure.
+set -uo pipefail
+kcap=${1:?usage: run.sh KCAP}
+kcap=$(realpath "$kcap")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+n=0 failed=0
+
+skip() {
+	echo "# SKIP gVisor host test: $*"
+	echo "0 passed, 0 failed (skipped)"
+	exit 0
+}
+[ "$(id -u)" = 0 ] || skip "needs root (runsc run, the sink socket)"
+command -v runsc >/dev/null || skip "no runsc (packaging/build-deps.sh host installs it)"
+command -v script >/dev/null || skip "no script(1) (util-linux) for the sandbox's terminal"
+command -v python3 >/dev/null || skip "no python3"
+probe=$(timeout 60 runsc --network=none do /bin/true 2>&1) ||
+	skip "runsc cannot run a sandbox here: $(tail -1 <<<"$probe")"
+
+tmp=$(mktemp -d /tmp/kcap-gvisor.XXXXXX)
+id1=kcapgv-$$
+rec=
+cleanup() {
+	[ -n "$rec" ] && kill "$rec" 2>/dev/null && wait "$rec" 2>/dev/null
+	timeout 30 runsc delete -force "$id1" >/dev/null 2>&1
+	timeout 30 runsc delete -force "$id1-live" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 1
+
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		[ -s err ] && sed 's/^/# /' err | head -5
+	fi
+}
+# has WHAT PATTERN FILE: a line of FILE matches the extended regex PATTERN
+has() {
+	grep -Eq -- "$2" "$3"
+	result $? "$1"
+}
+
+sock=$tmp/gvisor.sock
+"$kcap" gvisor session-config --sink "$sock" --points openat,connect,socket,getpid,execve \
+	-o session.json 2>err
+result $? "kcap gvisor session-config writes the session"
+python3 -c 'import json,sys; s=json.load(open("session.json"))["trace_session"];
+assert s["name"] == "Default"
+names = [p["name"] for p in s["points"]]
+assert "syscall/openat/exit" in names and "syscall/sysno/39/enter" in names, names
+assert all("container_id" in p["context_fields"] for p in s["points"])
+assert s["sinks"][0]["config"]["endpoint"] == sys.argv[1]' "$sock" 2>err
+result $? "the session: Default, named and raw points, context fields, the sink"
+
+"$kcap" record --gvisor-sink "$sock" -w out.kcap >rec.out 2>rec.err &
+rec=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ]
+result $? "kcap record --gvisor-sink listens on the socket"
+expect_mode=$(stat -c %a "$sock")
+[ "$expect_mode" = 600 ]
+result $? "the socket is mode 0600 (got $expect_mode)"
+
+# Sandbox 1: a bundle on the host's root, with a terminal.
+mkdir bundle && (cd bundle && runsc spec) 2>err
+result $? "runsc spec"
+python3 - bundle/config.json <<'EOF' 2>err
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["root"] = {"path": "/", "readonly": True}
+c["process"]["terminal"] = True
+c["process"]["cwd"] = "/"
+c["process"]["args"] = ["sh", "-c",
+    "cat /etc/shadow >/dev/null; sh -c 'echo nested'; "
+    "python3 -c 'import socket; s = socket.socket(); s.settimeout(1); "
+    "print(\"connect\", s.connect_ex((\"10.1.2.3\", 80)))'"]
+json.dump(c, open(p, "w"))
+EOF
+result $? "bundle: host root read-only, terminal, the workload"
+(cd bundle && timeout 120 script -qec "runsc --network=none --ignore-cgroups \
+	--pod-init-config=$tmp/session.json run --bundle $tmp/bundle $id1" /dev/null \
+	</dev/null >"$tmp/sb1.out" 2>&1)
+st=$?
+grep -q nested sb1.out && grep -q '^connect ' sb1.out
+result $? "sandbox 1 ran its workload (status $st)"
+sed 's/^/# sandbox 1: /' sb1.out | tr -d '\r' | head -5
+
+# Sandbox 2: runsc do, no terminal, a raw point.
+timeout 120 runsc --network=none --pod-init-config="$tmp/session.json" do \
+	python3 -c 'import os; print("pid", os.getpid())' >sb2.out 2>&1 </dev/null
+result $? "sandbox 2 (runsc do) ran"
+
+sleep 0.5
+kill -INT "$rec"
+for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+wait "$rec"
+st=$?
+rec=
+cp rec.err err
+[ "$st" = 0 ]
+result $? "kcap record stopped cleanly on SIGINT (status $st)"
+[ ! -e "$sock" ]
+result $? "the socket is removed at exit"
+has "the recorder said it runs without the driver" "gVisor sandboxes' events only" rec.err
+
+"$kcap" read -r out.kcap >events.txt 2>err
+result $? "kcap read -r of the recording"
+has "cat's exec: argv, exe, the sandbox container's id, the gVisor flag" \
+	"execve\(filename=\"/usr/bin/cat\", argv=\[\"cat\", \"/etc/shadow\"\], .*exe=\"/usr/bin/cat\", comm=\"cat\", .*cgroup=\"gvisor:$id1\".*\) = 0 flags=gvisor" events.txt
+has "the container's first process: sh with its argv and a terminal" \
+	"execve\(filename=\"sh\", argv=\[\"sh\", \"-c\", \"cat /etc/shadow.*tty=[1-9].*cgroup=\"gvisor:$id1\"" events.txt
+has "openat of /etc/shadow, resolved path and fd" \
+	"openat\(dirfd=AT_FDCWD, name=\"/etc/shadow\", flags=O_RDONLY, mode=0, path=\"/etc/shadow\"\) = [0-9]+ flags=gvisor" events.txt
+has "a failed open: no path, the errno" 'openat\(.*path=""\) = -[0-9]+ E[A-Z]+ flags=gvisor' events.txt
+has "socket(AF_INET, SOCK_STREAM)" "socket\(domain=AF_INET, type=SOCK_STREAM.*\) = [0-9]+ flags=gvisor" events.txt
+has "connect to 10.1.2.3:80 with its result" "connect\(fd=[0-9]+, addr=10\.1\.2\.3:80.*\) = -?[0-9]+" events.txt
+has "getpid through the raw point: a generic syscall" "syscall getpid\(.*\) = [0-9]+ flags=gvisor" events.txt
+has "fork and exit events" "proc_fork child_tid=[0-9]+ child_pid=[0-9]+ comm=" events.txt
+has "exit events" "proc_exit code=0 comm=\"cat\"" events.txt
+# every event is flagged, and its ids are mapped out of the host's range
+awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^pid=/) { split($i, a, "="); if (a[2] < 2147483648) bad++ } }
+	!/flags=.*gvisor/ { bad++ } END { exit bad > 0 }' events.txt
+result $? "every event has the gVisor flag and a mapped pid (>= 2^31)"
+# two sandboxes: two sandbox numbers in the ids (bits 22..30)
+sbs=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^pid=/) { split($i, a, "="); print int((a[2] - 2147483648) / 4194304) } }' \
+	events.txt | sort -u | wc -l)
+[ "$sbs" = 2 ]
+result $? "two sandboxes, two id ranges (got $sbs)"
+# the runsc do sandbox's container id is runsc's own name for it
+grep -q 'cgroup="gvisor:' events.txt && [ "$(grep -o 'cgroup="gvisor:[^"]*"' events.txt | sort -u | wc -l)" = 2 ]
+result $? "two container ids"
+
+"$kcap" export -r out.kcap -j >export.json 2>err
+result $? "kcap export -j of the recording"
+python3 - export.json <<'EOF' 2>err
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+body = [e for e in evs if "header" not in e]
+assert body, "no events"
+bad = [e for e in body if e.get("origin") != "ORIGIN_GVISOR"]
+assert not bad, bad[:1]
+assert any(e.get("container", {}).get("runtime") == "gvisor" for e in body)
+EOF
+result $? "export: every event has origin ORIGIN_GVISOR, containers of runtime gvisor"
+
+"$kcap" detect -R "$top/rules/kcap_rules.yaml" -r out.kcap >alerts.txt 2>err
+result $? "kcap detect -r of the recording"
+has "the sensitive-file rule fires on cat in the sandbox" \
+	"Warning Sensitive file opened for reading by a non-trusted program .*program=cat command=cat /etc/shadow file=/etc/shadow .*container_id=${id1:0:12}" alerts.txt
+has "the terminal-shell rule fires on the sandbox's shell" \
+	"Notice A shell was spawned in a container with an attached terminal .*proc=sh .*container_id=${id1:0:12}" alerts.txt
+[ "$(grep -c 'container_id=' alerts.txt)" = "$(grep -c "container_id=${id1:0:12}" alerts.txt)" ]
+result $? "nothing fires for the runsc do sandbox (no terminal, no sensitive file)"
+sed 's/^/# /' alerts.txt | cut -c1-200
+
+# Live: kcap detect --gvisor-sink while sandbox 1's bundle runs again.
+id3=$id1-live
+sock2=$tmp/gvisor-live.sock
+"$kcap" gvisor session-config --sink "$sock2" -o live.json 2>err
+result $? "session-config for the live run"
+"$kcap" detect -R "$top/rules/kcap_rules.yaml" --gvisor-sink "$sock2" >live-alerts.txt 2>live.err &
+rec=$!
+for _ in $(seq 100); do [ -S "$sock2" ] && break; sleep 0.1; done
+(cd bundle && timeout 120 script -qec "runsc --network=none --ignore-cgroups \
+	--pod-init-config=$tmp/live.json run --bundle $tmp/bundle $id3" /dev/null \
+	</dev/null >"$tmp/sb3.out" 2>&1)
+timeout 30 runsc delete -force "$id3" >/dev/null 2>&1
+sleep 0.5
+kill -INT "$rec"
+for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+wait "$rec"
+st=$?
+rec=
+cp live.err err
+[ "$st" = 0 ]
+result $? "kcap detect --gvisor-sink stopped cleanly (status $st)"
+has "live: the sensitive-file rule fires" \
+	"Sensitive file opened for reading .*program=cat .*container_id=${id3:0:12}" live-alerts.txt
+has "live: the terminal-shell rule fires" \
+	"A shell was spawned in a container with an attached terminal .*proc=sh .*container_id=${id3:0:12}" live-alerts.txt
+
+echo "$((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
