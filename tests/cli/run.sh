@@ -437,11 +437,36 @@ if [ -s ct.kcap ]; then
 		apparmor_parser -Q -K ct.aa 2>err
 	result $? "profile apparmor --container: named kcap-container-ID, accepted by apparmor_parser -Q, status $st"
 fi
+# --cx of a program the workload never ran: a warning, no child profile, and
+# a profile apparmor_parser accepts.
+"$kcap" profile apparmor -r a.kcap --exe /bin/capture_load --cx /bin/true -o cx.aa 2>err
+st=$?
+[ $st = 0 ] && [ "$(lines err)" = 1 ] && grep -q 'warning: --cx /bin/true: no selected process executed it' err &&
+	! grep -q 'Cx\|profile true' cx.aa && apparmor_parser -Q -K cx.aa 2>err
+result $? "profile apparmor --cx of a program never run: a warning, no child profile, status $st"
+# A profile with a child profile (what --cx writes) is read by check: the
+# recording has no exec, so nothing switches and nothing is denied; a child
+# nested in a child is refused, one line naming it.
+printf 'profile cl /bin/capture_load {\n  /nonexistent/kcap-capture-load r,\n  /tmp/load.out w,\n  /bin/true Cx -> true,\n  profile true {\n    /bin/true mr,\n  }\n}\n' >cx2.aa
+"$kcap" profile check -r a.kcap --profile cx2.aa >out 2>err
+st=$?
+[ $st = 0 ] && [ ! -s out ]
+result $? "profile check: a profile with a child profile is read (status $st)"
+printf 'profile cl /bin/capture_load {\n  profile a {\n    profile b {\n    }\n  }\n}\n' >cx3.aa
+"$kcap" profile check -r a.kcap --profile cx3.aa >out 2>err
+st=$?
+[ $st = 1 ] && [ "$(lines err)" = 1 ] && grep -q 'line 3: child profiles nested more than one level' err
+result $? "profile check: a child of a child profile is refused, one line (status $st)"
 # Bad input: one line, status 2 for arguments, 1 for a missing or unmatched file.
 for args in "profile" "profile foo" "profile apparmor --exe /a" \
 	"profile apparmor -r a.kcap" "profile apparmor -r a.kcap --exe /a --comm b" \
 	"profile apparmor -r a.kcap --exe relative" "profile check -r a.kcap" \
-	"profile check -r a.kcap --profile only.json" "profile seccomp -r a.kcap --comm x --name y"; do
+	"profile check -r a.kcap --profile only.json" "profile seccomp -r a.kcap --comm x --name y" \
+	"profile apparmor -r a.kcap --exe /a --cx relative" "profile seccomp -r a.kcap --exe /a --cx /b" \
+	"profile apparmor -r a.kcap --exe /a --cx /usr/bin/" \
+	"profile apparmor -r a.kcap --exe /a --cx /a/h --cx /b/h" \
+	"profile apparmor -r a.kcap --exe /a --cx /b/h --px /b/h" \
+	"profile apparmor -r a.kcap --exe /a $(for i in $(seq 17); do printf -- '--cx /b/h%s ' "$i"; done)"; do
 	# shellcheck disable=SC2086
 	"$kcap" $args >out 2>err
 	st=$?
