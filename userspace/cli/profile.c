@@ -242,18 +242,25 @@ static void profile_name(const struct prof_run *r, char *buf, size_t len)
 
 static int write_profile(struct prof_run *r)
 {
-	char tmp[4200], name[256], sel[4200];
+	char tmp[4200], name[256], sel[16384];
 	struct prof_source src = { .capture = strcmp(r->in, "-") ? r->in : "standard input",
 				   .selection = sel, .events = r->events,
 				   .processes = r->processes, .drops = r->drops };
 	const char *attach = NULL;
 	FILE *f = open_out(r, tmp, sizeof(tmp));
+	unsigned int i;
 	int rc;
 
 	if (!f)
 		return EXIT_RUNTIME;
 	snprintf(sel, sizeof(sel), "%s %s",
 		 r->sel == SEL_EXE ? "--exe" : r->sel == SEL_COMM ? "--comm" : "--container", r->what);
+	/* the options that shape the exec rules, so the header says how to
+	 * make the profile again */
+	for (i = 0; i < r->npx; i++)
+		snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " --px %s", r->px[i]);
+	for (i = 0; i < r->ncx; i++)
+		snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " --cx %s", r->cx[i].path);
 	if (r->mode == MODE_APPARMOR) {
 		profile_name(r, name, sizeof(name));
 		if (r->sel == SEL_EXE)
