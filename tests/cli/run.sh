@@ -437,11 +437,67 @@ if [ -s ct.kcap ]; then
 		apparmor_parser -Q -K ct.aa 2>err
 	result $? "profile apparmor --container: named kcap-container-ID, accepted by apparmor_parser -Q, status $st"
 fi
+# --cx of a program the workload never ran: a warning, no child profile, and
+# a profile apparmor_parser accepts.
+"$kcap" profile apparmor -r a.kcap --exe /bin/capture_load --cx /bin/true -o cx.aa 2>err
+st=$?
+[ $st = 0 ] && [ "$(lines err)" = 1 ] && grep -q 'warning: --cx /bin/true: no selected process executed it' err &&
+	! grep -q 'Cx\|profile true' cx.aa && apparmor_parser -Q -K cx.aa 2>err
+result $? "profile apparmor --cx of a program never run: a warning, no child profile, status $st"
+# A Cx'd helper, recorded in the 6.1 guest by case 45-profile (fixtures):
+# profile_target reads data.txt and runs /bin/profile_helper, which reads
+# helper.txt (deviating: data.txt and /etc/shadow too). Its rules go into
+# the child profile, and check switches to the child at the exec.
+fx=$top/tests/cli/fixtures
+"$kcap" profile apparmor -r "$fx/cxnormal.kcap" --exe /bin/profile_target --cx /bin/profile_helper \
+	-o cxg.aa 2>err
+st=$?
+sed -n '/^  profile profile_helper {$/,/^  }$/p' cxg.aa >child
+[ $st = 0 ] && grep -q '^  /bin/profile_helper Cx -> profile_helper,$' cxg.aa &&
+	grep -q '^  /tmp/pt/data.txt r,$' cxg.aa && [ "$(grep -c 'helper.txt' cxg.aa)" = 1 ] &&
+	grep -q '^    /tmp/pt/helper.txt r,$' child && grep -q '^    /bin/profile_helper mr,$' child &&
+	grep -q -- '--cx /bin/profile_helper): ' cxg.aa && apparmor_parser -Q -K cxg.aa 2>err
+result $? "profile apparmor --cx: the helper's rules in the child profile, the Cx rule in the parent (status $st)"
+"$kcap" profile check -r "$fx/cxnormal.kcap" --profile cxg.aa >out 2>err
+st=$?
+[ $st = 0 ] && [ ! -s out ]
+result $? "profile check: the recording passes its profile with a child profile (status $st)"
+"$kcap" profile check -r "$fx/cxdeviate.kcap" --profile cxg.aa >out 2>err
+st=$?
+[ $st = 3 ] && [ "$(lines out)" = 2 ] &&
+	[ "$(grep -c '^DENIED .* comm=profile_helper openat: file .* r profile=profile_target//profile_helper$' out)" = 2 ] &&
+	grep -q ' file /tmp/pt/data.txt r ' out && grep -q ' file /etc/shadow r ' out
+result $? "profile check: the Cx'd helper checked against the child profile, 2 denials naming it (status $st)"
+# Without --cx the helper is ix: its reads are the parent's, and data.txt passes.
+"$kcap" profile apparmor -r "$fx/cxnormal.kcap" --exe /bin/profile_target -o ix.aa 2>err &&
+	"$kcap" profile check -r "$fx/cxdeviate.kcap" --profile ix.aa >out 2>err
+st=$?
+[ $st = 3 ] && [ "$(lines out)" = 1 ] && grep -q 'file /etc/shadow r$' out &&
+	grep -q '^  /bin/profile_helper mrix,$' ix.aa
+result $? "profile check without --cx: the helper runs in the parent's profile, only /etc/shadow denied (status $st)"
+# A profile with a child profile (what --cx writes) is read by check: the
+# recording has no exec, so nothing switches and nothing is denied; a child
+# nested in a child is refused, one line naming it.
+printf 'profile cl /bin/capture_load {\n  /nonexistent/kcap-capture-load r,\n  /tmp/load.out w,\n  /bin/true Cx -> true,\n  profile true {\n    /bin/true mr,\n  }\n}\n' >cx2.aa
+"$kcap" profile check -r a.kcap --profile cx2.aa >out 2>err
+st=$?
+[ $st = 0 ] && [ ! -s out ]
+result $? "profile check: a profile with a child profile is read (status $st)"
+printf 'profile cl /bin/capture_load {\n  profile a {\n    profile b {\n    }\n  }\n}\n' >cx3.aa
+"$kcap" profile check -r a.kcap --profile cx3.aa >out 2>err
+st=$?
+[ $st = 1 ] && [ "$(lines err)" = 1 ] && grep -q 'line 3: child profiles nested more than one level' err
+result $? "profile check: a child of a child profile is refused, one line (status $st)"
 # Bad input: one line, status 2 for arguments, 1 for a missing or unmatched file.
 for args in "profile" "profile foo" "profile apparmor --exe /a" \
 	"profile apparmor -r a.kcap" "profile apparmor -r a.kcap --exe /a --comm b" \
 	"profile apparmor -r a.kcap --exe relative" "profile check -r a.kcap" \
-	"profile check -r a.kcap --profile only.json" "profile seccomp -r a.kcap --comm x --name y"; do
+	"profile check -r a.kcap --profile only.json" "profile seccomp -r a.kcap --comm x --name y" \
+	"profile apparmor -r a.kcap --exe /a --cx relative" "profile seccomp -r a.kcap --exe /a --cx /b" \
+	"profile apparmor -r a.kcap --exe /a --cx /usr/bin/" \
+	"profile apparmor -r a.kcap --exe /a --cx /a/h --cx /b/h" \
+	"profile apparmor -r a.kcap --exe /a --cx /b/h --px /b/h" \
+	"profile apparmor -r a.kcap --exe /a $(for i in $(seq 17); do printf -- '--cx /b/h%s ' "$i"; done)"; do
 	# shellcheck disable=SC2086
 	"$kcap" $args >out 2>err
 	st=$?

@@ -215,6 +215,102 @@ static void test_apparmor_roundtrip(void **state)
 	prof_release(&q);
 }
 
+/* A parent with a child profile (--cx /usr/lib/app/my helper). */
+static char *cx_text(struct prof *p, struct prof_child *kid)
+{
+	struct prof_source src = { .capture = "test.kcap", .selection = "--exe /usr/bin/app",
+				   .events = 10, .processes = 2 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	prof_init(p);
+	memset(kid, 0, sizeof(*kid));
+	kid->path = "/usr/lib/app/my helper";
+	assert_int_equal(prof_child_name(kid->path, kid->name, sizeof(kid->name)), 0);
+	assert_string_equal(kid->name, "my_helper");
+	kid->used = true;
+	assert_int_equal(prof_add_file(p, "/etc/app.conf", 10, PROF_R), 0);
+	assert_int_equal(prof_add_file(p, kid->path, 10, PROF_CX), 0);
+	prof_add_net(p, 2, 2);
+	/* the child: its own program mapped, a file, a socket, a pid file */
+	assert_int_equal(prof_add_file(&kid->model, kid->path, 11, PROF_M | PROF_R), 0);
+	assert_int_equal(prof_add_file(&kid->model, "/srv/helper.db", 11, PROF_R | PROF_W), 0);
+	assert_int_equal(prof_add_file(&kid->model, "/tmp/helper-11.pid", 11, PROF_W), 0);
+	prof_add_net(&kid->model, 1, 1);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(prof_write_apparmor_cx(p, f, "app", "/usr/bin/app", &src, kid, 1), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_apparmor_cx(void **state)
+{
+	struct aa_profile ap;
+	struct prof_child kid;
+	struct prof p;
+	char *text, err[256], name[32];
+
+	(void)state;
+	text = cx_text(&p, &kid);
+	assert_non_null(strstr(text, "\n  \"/usr/lib/app/my helper\" Cx -> my_helper,\n"));
+	assert_non_null(strstr(text, "\n  profile my_helper {\n"));
+	assert_non_null(strstr(text, "\n    \"/usr/lib/app/my helper\" mr,\n"));
+	assert_non_null(strstr(text, "\n    /srv/helper.db rw,\n"));
+	/* generalised by the same rules */
+	assert_non_null(strstr(text, "\n    /tmp/helper-[0-9]*.pid w,\n"));
+	assert_non_null(strstr(text, "\n    network unix stream,\n"));
+	/* the child closes before the parent */
+	assert_non_null(strstr(text, "\n  }\n}\n"));
+
+	assert_int_equal(aa_parse(text, &ap, err, sizeof(err)), 0);
+	assert_string_equal(ap.name, "app");
+	assert_int_equal(ap.nchildren, 1);
+	assert_string_equal(ap.children[0].name, "my_helper");
+	assert_null(ap.children[0].attach);
+	/* the parent's rules are not the child's, and the other way round */
+	assert_true(aa_allows_file(&ap, "/etc/app.conf", PROF_R));
+	assert_false(aa_allows_file(&ap.children[0], "/etc/app.conf", PROF_R));
+	assert_false(aa_allows_file(&ap, "/srv/helper.db", PROF_R));
+	assert_true(aa_allows_file(&ap.children[0], "/srv/helper.db", PROF_R | PROF_W));
+	assert_true(aa_allows_file(&ap.children[0], "/tmp/helper-4242.pid", PROF_W));
+	assert_true(aa_allows_net(&ap, 2, 2));
+	assert_false(aa_allows_net(&ap.children[0], 2, 2));
+	assert_true(aa_allows_net(&ap.children[0], 1, 1));
+	/* the exec: x in the parent, then the child confines it */
+	assert_true(aa_allows_file(&ap, "/usr/lib/app/my helper", PROF_IX));
+	assert_true(aa_exec_px(&ap, "/usr/lib/app/my helper"));
+	assert_int_equal(aa_exec_child(&ap, "/usr/lib/app/my helper"), 0);
+	assert_int_equal(aa_exec_child(&ap, "/usr/bin/other"), -1);
+	assert_true(aa_allows_file(&ap.children[0], "/usr/lib/app/my helper", PROF_M | PROF_R));
+	aa_release(&ap);
+
+	/* a Cx rule naming no child of the file: no switch (another policy) */
+	assert_int_equal(aa_parse("profile a /a {\n  /b Cx -> nope,\n  profile c {\n  }\n}\n", &ap,
+				  err, sizeof(err)), 0);
+	assert_int_equal(aa_exec_child(&ap, "/b"), -1);
+	assert_true(aa_exec_px(&ap, "/b"));
+	aa_release(&ap);
+	/* Cx without a target: the child attached to the path */
+	assert_int_equal(aa_parse("profile a /a {\n  /b/* Cx,\n  profile c /b/c {\n  }\n"
+				  "  profile d /b/d {\n  }\n}\n", &ap, err, sizeof(err)), 0);
+	assert_int_equal(aa_exec_child(&ap, "/b/d"), 1);
+	assert_int_equal(aa_exec_child(&ap, "/b/c"), 0);
+	assert_int_equal(aa_exec_child(&ap, "/b/e"), -1);
+	aa_release(&ap);
+
+	/* names: the file name, made an identifier */
+	assert_int_equal(prof_child_name("/usr/bin/.hidden-x", name, sizeof(name)), 0);
+	assert_string_equal(name, "_hidden-x");
+	assert_int_equal(prof_child_name("/usr/bin/a+b@c", name, sizeof(name)), 0);
+	assert_string_equal(name, "a_b_c");
+	assert_int_equal(prof_child_name("/usr/bin/", name, sizeof(name)), -EINVAL);
+	free(text);
+	prof_release(&p);
+	prof_release(&kid.model);
+}
+
 static void expect_parse_error(const char *text, const char *want)
 {
 	struct aa_profile ap;
@@ -236,6 +332,13 @@ static void test_apparmor_parse_errors(void **state)
 	expect_parse_error("#include <tunables/global>\nprofile a {\n}\n", "line 1: include");
 	expect_parse_error("profile a /a {\n  /etc/x r,\n", "no complete profile");
 	expect_parse_error("/etc/x r,\n", "line 1: rule outside a profile");
+	/* child profiles: one level, named, no hats; a target needs P or C */
+	expect_parse_error("profile a /a {\n  profile b {\n    profile c {\n", "line 3: child profiles nested");
+	expect_parse_error("profile a /a {\n  profile {\n  }\n}\n", "line 2: profile without a name");
+	expect_parse_error("profile a /a {\n  ^hat {\n  }\n}\n", "line 2: hats");
+	expect_parse_error("profile a /a {\n  /b ix -> c,\n}\n", "line 2: '-> c' without");
+	expect_parse_error("profile a /a {\n  profile b {\n  }\n", "no complete profile");
+	expect_parse_error("profile a /a {\n}\nprofile b /b {\n}\n", "line 3: one profile per file");
 }
 
 /* Debian's apparmor_parser accepts what kcap writes (compiles it, loads nothing). */
@@ -279,6 +382,45 @@ static void test_apparmor_parser_accepts(void **state)
 	unlink(path);
 	free(text);
 	prof_release(&p);
+	assert_int_equal(st, 0);
+}
+
+/* apparmor_parser accepts a profile with a child profile (Cx). */
+static void test_apparmor_parser_accepts_cx(void **state)
+{
+	char path[] = "/tmp/kcap-unit-aacx-XXXXXX", cmd[256];
+	struct prof_child kid;
+	struct prof p;
+	char *text;
+	FILE *f;
+	int fd, st;
+
+	(void)state;
+	if (system("command -v apparmor_parser >/dev/null 2>&1")) {
+		print_message("apparmor_parser missing: run packaging/build-deps.sh; check skipped\n");
+		skip();
+	}
+	text = cx_text(&p, &kid);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "apparmor_parser -Q -K %s >/dev/null 2>%s.err", path, path);
+	st = system(cmd);
+	if (st) {
+		snprintf(cmd, sizeof(cmd), "cat %s.err >&2", path);
+		if (system(cmd))
+			print_message("(no error output)\n");
+		print_message("%s", text);
+	}
+	snprintf(cmd, sizeof(cmd), "%s.err", path);
+	unlink(cmd);
+	unlink(path);
+	free(text);
+	prof_release(&p);
+	prof_release(&kid.model);
 	assert_int_equal(st, 0);
 }
 
@@ -381,6 +523,8 @@ static const struct CMUnitTest profile_tests[] = {
 	cmocka_unit_test(test_apparmor_roundtrip),
 	cmocka_unit_test(test_apparmor_parse_errors),
 	cmocka_unit_test(test_apparmor_parser_accepts),
+	cmocka_unit_test(test_apparmor_cx),
+	cmocka_unit_test(test_apparmor_parser_accepts_cx),
 	cmocka_unit_test(test_seccomp_json),
 	cmocka_unit_test(test_seccomp_bpf),
 };

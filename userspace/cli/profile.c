@@ -43,6 +43,7 @@ static const char profile_usage[] =
 	"                       all), default standard output\n"
 	"      --name NAME      apparmor: the profile's name\n"
 	"      --px PATH        apparmor: PATH runs under its own profile (Px)\n"
+	"      --cx PATH        apparmor: PATH runs under a child profile (Cx)\n"
 	"      --raw            seccomp: the BPF program instead of JSON\n"
 	"      --profile FILE   check: the profile (AppArmor or seccomp JSON)\n"
 	"  -h, --help           show this help (kcap profile COMMAND --help: more)\n"
@@ -53,6 +54,7 @@ static const char profile_usage[] =
 
 static const char apparmor_usage[] =
 	"Usage: kcap profile apparmor -r CAPTURE SELECTION [-o FILE] [--name NAME]\n"
+	"                             [--px PATH]... [--cx PATH]...\n"
 	"An AppArmor profile for the selected processes (--exe PATH, --comm NAME or\n"
 	"--container ID), from their successful events only: files read r,\n"
 	"written or created w (opened append-only too: Linux checks each write()\n"
@@ -70,6 +72,12 @@ static const char apparmor_usage[] =
 	"      --px PATH    an exec of PATH gets Px (PATH runs under a profile of\n"
 	"                   its own, to load too) instead of ix; what it does is\n"
 	"                   left out of this profile (repeatable)\n"
+	"      --cx PATH    an exec of PATH gets Cx -> NAME: what the process does\n"
+	"                   after it (and its children) goes into the child profile\n"
+	"                   NAME nested in this one, learnt by the same rules; NAME\n"
+	"                   is PATH's file name, characters other than A-Z a-z 0-9\n"
+	"                   _ - . (and a leading . or -) made _ (repeatable, 16 at\n"
+	"                   most, different file names)\n"
 	"The profile is attached to PATH (--exe) or to the one program the\n"
 	"selected processes ran (--comm); a container's is applied by name.\n";
 
@@ -94,15 +102,20 @@ static const char check_usage[] =
 	"  DENIED TIME pid=PID comm=NAME SYSCALL: file PATH PERMS | network FAMILY\n"
 	"  TYPE | capability NAME | syscall ABI NAME\n"
 	"Nothing is loaded: this is what to run before enforcing a profile.\n"
-	"After an exec allowed by a Px or Cx rule, the process is no longer\n"
-	"checked (another profile confines it).\n"
+	"After an exec allowed by a Cx rule naming a child profile of the file\n"
+	"(profile NAME { ... } inside the profile, as --cx writes it), the process\n"
+	"and its children are checked against that child profile, their DENIED\n"
+	"lines ending in profile=PARENT//NAME as the kernel names it; after an exec\n"
+	"a Px rule (or a Cx rule without such a child) allows, the process is no\n"
+	"longer checked (another profile confines it).\n"
 	"AppArmor checks successful events (the kernel checks a file after\n"
 	"finding it); seccomp checks every syscall. SELECTION (--exe PATH, --comm\n"
 	"NAME, --container ID) defaults to the AppArmor profile's attachment;\n"
 	"a seccomp profile needs one. Exit status 3 when an event would be\n"
 	"denied, 0 when none.\n";
 
-enum { OPT_EXE = OPT_COMMAND, OPT_COMM, OPT_CONTAINER, OPT_NAME, OPT_RAW, OPT_PROFILE, OPT_PX };
+enum { OPT_EXE = OPT_COMMAND, OPT_COMM, OPT_CONTAINER, OPT_NAME, OPT_RAW, OPT_PROFILE, OPT_PX,
+       OPT_CX };
 
 
 /* ---- The command ------------------------------------------------------------------- */
@@ -111,6 +124,7 @@ static int read_events(struct prof_run *r)
 {
 	const struct kcap_event_hdr *ev;
 	KCAP_OPTS(kcap_file_opts, fo);
+	unsigned int i;
 	int err;
 
 	r->h = open_capture("profile", r->in, &fo);
@@ -119,7 +133,8 @@ static int read_events(struct prof_run *r)
 	r->st = cli_state_new(NULL);
 	r->fdname = kcap_output_compile("%fd.typechar %fd.name", NULL);
 	r->pids = calloc(PROF_PID_LIMIT / 8, 1);
-	if (!r->st || !r->fdname || !r->pids) {
+	r->pidprof = calloc(PROF_PID_LIMIT, 1);
+	if (!r->st || !r->fdname || !r->pids || !r->pidprof) {
 		fprintf(stderr, "kcap profile: %s\n", strerror(ENOMEM));
 		return EXIT_RUNTIME;
 	}
@@ -161,6 +176,10 @@ static int read_events(struct prof_run *r)
 	if (r->drops)
 		fprintf(stderr, "kcap profile: warning: %s lost %llu events: the profile may miss rules\n",
 			r->in, r->drops);
+	for (i = 0; i < r->ncx; i++)
+		if (!r->cx[i].used)
+			fprintf(stderr, "kcap profile: warning: --cx %s: no selected process executed it: "
+					"no child profile\n", r->cx[i].path);
 	return 0;
 }
 
@@ -223,25 +242,32 @@ static void profile_name(const struct prof_run *r, char *buf, size_t len)
 
 static int write_profile(struct prof_run *r)
 {
-	char tmp[4200], name[256], sel[4200];
+	char tmp[4200], name[256], sel[16384];
 	struct prof_source src = { .capture = strcmp(r->in, "-") ? r->in : "standard input",
 				   .selection = sel, .events = r->events,
 				   .processes = r->processes, .drops = r->drops };
 	const char *attach = NULL;
 	FILE *f = open_out(r, tmp, sizeof(tmp));
+	unsigned int i;
 	int rc;
 
 	if (!f)
 		return EXIT_RUNTIME;
 	snprintf(sel, sizeof(sel), "%s %s",
 		 r->sel == SEL_EXE ? "--exe" : r->sel == SEL_COMM ? "--comm" : "--container", r->what);
+	/* the options that shape the exec rules, so the header says how to
+	 * make the profile again */
+	for (i = 0; i < r->npx; i++)
+		snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " --px %s", r->px[i]);
+	for (i = 0; i < r->ncx; i++)
+		snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " --cx %s", r->cx[i].path);
 	if (r->mode == MODE_APPARMOR) {
 		profile_name(r, name, sizeof(name));
 		if (r->sel == SEL_EXE)
 			attach = r->what;
 		else if (r->sel == SEL_COMM && !r->many_exes && r->exe[0] == '/')
 			attach = r->exe;
-		rc = prof_write_apparmor(&r->model, f, name, attach, &src);
+		rc = prof_write_apparmor_cx(&r->model, f, name, attach, &src, r->cx, r->ncx);
 	} else {
 		char err[256] = "";
 
@@ -323,10 +349,12 @@ static int parse_args(struct prof_run *r, int argc, char **argv, const char *usa
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "px", required_argument, NULL, OPT_PX },
+		{ "cx", required_argument, NULL, OPT_CX },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = r->mode == MODE_APPARMOR ? "profile apparmor"
 			  : r->mode == MODE_SECCOMP ? "profile seccomp" : "profile check";
+	unsigned int i;
 	int c;
 
 	optind = 1;
@@ -371,6 +399,24 @@ static int parse_args(struct prof_run *r, int argc, char **argv, const char *usa
 				return usage_error(cmd, "at most 16 --px programs");
 			r->px[r->npx++] = optarg;
 			break;
+		case OPT_CX: {
+			struct prof_child *k = &r->cx[r->ncx];
+
+			if (optarg[0] != '/')
+				return usage_error(cmd, "--cx needs an absolute path");
+			if (r->ncx == sizeof(r->cx) / sizeof(r->cx[0]))
+				return usage_error(cmd, "at most 16 --cx programs");
+			if (prof_child_name(optarg, k->name, sizeof(k->name)))
+				return usage_error(cmd, "--cx %s: no file name to name a child profile",
+						   optarg);
+			for (i = 0; i < r->ncx; i++)
+				if (!strcmp(r->cx[i].name, k->name))
+					return usage_error(cmd, "--cx %s and %s: the same child profile name %s",
+							   r->cx[i].path, optarg, k->name);
+			k->path = optarg;
+			r->ncx++;
+			break;
+		}
 		default:
 			return bad_option(cmd, argc, argv, "hr:o:");
 		}
@@ -387,6 +433,12 @@ static int parse_args(struct prof_run *r, int argc, char **argv, const char *usa
 		return usage_error(cmd, "-o is not an option of check");
 	if (r->npx && r->mode != MODE_APPARMOR)
 		return usage_error(cmd, "--px is an option of apparmor");
+	if (r->ncx && r->mode != MODE_APPARMOR)
+		return usage_error(cmd, "--cx is an option of apparmor");
+	for (i = 0; i < r->npx; i++)
+		for (c = 0; c < (int)r->ncx; c++)
+			if (!strcmp(r->px[i], r->cx[c].path))
+				return usage_error(cmd, "%s: both --px and --cx", r->px[i]);
 	if (r->name && r->mode != MODE_APPARMOR)
 		return usage_error(cmd, "--name is an option of apparmor");
 	if (r->raw && r->mode != MODE_SECCOMP)
@@ -400,6 +452,7 @@ int cmd_profile(int argc, char **argv)
 {
 	struct prof_run r = { 0 };
 	const char *usage;
+	unsigned int i;
 	int rc;
 
 	if (argc < 2)
@@ -437,8 +490,11 @@ int cmd_profile(int argc, char **argv)
 			rc = 3;
 	}
 	prof_release(&r.model);
+	for (i = 0; i < r.ncx; i++)
+		prof_release(&r.cx[i].model);
 	aa_release(&r.ap);
 	free(r.pids);
+	free(r.pidprof);
 	kcap_output_free(r.fdname);
 	if (r.st)
 		kcap_state_free(r.st);

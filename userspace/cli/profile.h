@@ -25,6 +25,7 @@
 #define PROF_IX 0x10 /* ix: executed, inheriting the profile */
 #define PROF_L 0x20 /* l: hard link made */
 #define PROF_PX 0x40 /* Px: executed under its own profile (--px) */
+#define PROF_CX 0x80 /* Cx: executed under a child profile (--cx; read back: c, C) */
 
 /* Syscall ABIs of the seccomp part (enum kcap_syscall_abi's values). */
 #define PROF_ABI_X86_64 0
@@ -39,6 +40,7 @@
 struct prof_file {
 	char *glob; /* AppArmor path, generalised and escaped */
 	unsigned int perms;
+	char *target; /* read back: the profile of "-> NAME", else NULL */
 };
 
 struct prof {
@@ -92,6 +94,24 @@ void prof_perms_str(unsigned int perms, char *buf);
 
 /* ---- AppArmor (profile_apparmor.c) -------------------------------------------- */
 
+/* A child profile (--cx): what the processes did after their exec of
+ * @path (and their children), written inside the parent as
+ * "profile NAME { ... }", the parent's exec rule "PATH Cx -> NAME,". */
+struct prof_child {
+	const char *path;
+	char name[256]; /* prof_child_name() of path */
+	bool used; /* an exec of path was seen: the parent has the Cx rule */
+	struct prof model;
+};
+
+/*
+ * The child profile's name for --cx @path: its file name, each character
+ * other than A-Z a-z 0-9 _ - . replaced by _, and a leading . or - too
+ * (so "/usr/bin/my helper" gives "my_helper"). -EINVAL if @path has no
+ * file name.
+ */
+int prof_child_name(const char *path, char *buf, size_t len);
+
 struct prof_source {
 	const char *capture; /* the recording's name as given */
 	const char *selection; /* "--exe /bin/x" */
@@ -105,6 +125,10 @@ struct prof_source {
  */
 int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const char *attach,
 			const struct prof_source *src);
+/* The same with child profiles @kids (those @used are written). */
+int prof_write_apparmor_cx(const struct prof *p, FILE *out, const char *name, const char *attach,
+			   const struct prof_source *src, const struct prof_child *kids,
+			   size_t nkids);
 
 /* A profile read back: its rules, variables expanded. */
 struct aa_profile {
@@ -115,12 +139,14 @@ struct aa_profile {
 	bool net_all;
 	bool net[PROF_NET_FAMILIES][PROF_NET_TYPES + 1]; /* [f][PROF_NET_TYPES]: any type */
 	bool caps[PROF_CAPS];
+	struct aa_profile *children; /* nested "profile NAME { }" (one level) */
+	size_t nchildren;
 };
 
 /*
- * Reads an AppArmor profile (one profile; the rules kcap writes: file,
- * network, capability, variables). 0, or -EINVAL with "line N: what" in
- * @err.
+ * Reads an AppArmor profile (one profile and its child profiles, one level
+ * deep; the rules kcap writes: file, network, capability, variables, exec
+ * rules with "-> NAME"). 0, or -EINVAL with "line N: what" in @err.
  */
 int aa_parse(const char *text, struct aa_profile *ap, char *err, size_t errlen);
 void aa_release(struct aa_profile *ap);
@@ -136,6 +162,10 @@ bool aa_allows_file(const struct aa_profile *ap, const char *path, unsigned int 
 bool aa_allows_net(const struct aa_profile *ap, unsigned int family, unsigned int type);
 bool aa_allows_cap(const struct aa_profile *ap, unsigned int cap);
 bool aa_exec_px(const struct aa_profile *ap, const char *path);
+/* The child profile of @ap an exec of @path switches to (a Cx rule whose
+ * "-> NAME" names a child, or without a target a child attached to a glob
+ * matching @path): its index in ap->children, or -1. */
+int aa_exec_child(const struct aa_profile *ap, const char *path);
 
 /* ---- seccomp (profile_seccomp.c) ---------------------------------------------- */
 
@@ -177,6 +207,12 @@ struct prof_run {
 	const char *in, *out, *name, *profile;
 	const char *px[16]; /* --px: programs run under their own profile */
 	unsigned int npx;
+	struct prof_child cx[16]; /* --cx: programs run under a child profile */
+	unsigned int ncx;
+	/* the profile each selected pid is confined by: 0 the profile, k the
+	 * child profile k-1 (r->cx[] when learning, r->ap.children[] when
+	 * checking) */
+	unsigned char *pidprof;
 	bool raw;
 	struct kcap *h;
 	struct kcap_state *st;

@@ -27,13 +27,85 @@ static bool needs_quotes(const char *s)
 	return false;
 }
 
-int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const char *attach,
-			const struct prof_source *src)
+/* The Cx target of an exec rule on @glob: the child whose path gives it. */
+static const char *cx_target(const char *glob, const struct prof_child *kids, size_t nkids)
+{
+	char g[8192];
+	size_t i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i].used && !prof_generalise(kids[i].path, 0, g, sizeof(g)) && !strcmp(g, glob))
+			return kids[i].name;
+	return NULL;
+}
+
+/* The rules of @p, each line indented by @in. */
+static void write_rules(const struct prof *p, FILE *out, const char *in,
+			const struct prof_child *kids, size_t nkids)
 {
 	unsigned int f, t, c;
 	char perms[8];
 	size_t i;
 	bool any;
+
+	any = false;
+	for (c = 0; c < PROF_CAPS; c++) {
+		if (!p->caps[c])
+			continue;
+		if (!any)
+			fprintf(out, "%s# capabilities its privileged syscalls used\n", in);
+		any = true;
+		fprintf(out, "%scapability %s,\n", in, prof_cap_name(c));
+	}
+	if (any)
+		fprintf(out, "\n");
+
+	any = false;
+	for (f = 0; f < PROF_NET_FAMILIES; f++)
+		for (t = 0; t < PROF_NET_TYPES; t++) {
+			if (!p->net[f][t])
+				continue;
+			if (!any)
+				fprintf(out, "%s# sockets it made, by family and type\n", in);
+			any = true;
+			fprintf(out, "%snetwork %s %s,\n", in, prof_family_name(f), prof_type_name(t));
+		}
+	if (any)
+		fprintf(out, "\n");
+
+	if (p->nfiles)
+		fprintf(out, "%s# files, directories and programs\n", in);
+	for (i = 0; i < p->nfiles; i++) {
+		unsigned int bits = p->files[i].perms;
+		const char *target = NULL;
+
+		/* AppArmor grants a for an O_APPEND open, but checks each
+		 * write() on the descriptor as w (Debian's 6.1: DENIED
+		 * requested_mask="w"): an append-only file needs w to work */
+		if ((bits & PROF_A) && !(bits & PROF_W)) {
+			fprintf(out, "%s# append-only: a would do for the open, write() needs w\n", in);
+			bits |= PROF_W;
+		}
+		if (bits & PROF_CX) {
+			target = cx_target(p->files[i].glob, kids, nkids);
+			if (target)
+				fprintf(out, "%s# runs under the child profile %s below (--cx)\n", in,
+					target);
+			else
+				bits &= ~(unsigned int)PROF_CX; /* cannot happen: ix then */
+		}
+		prof_perms_str(bits, perms);
+		fprintf(out, needs_quotes(p->files[i].glob) ? "%s\"%s\" %s" : "%s%s %s", in,
+			p->files[i].glob, perms);
+		fprintf(out, target ? " -> %s,\n" : ",\n", target);
+	}
+}
+
+int prof_write_apparmor_cx(const struct prof *p, FILE *out, const char *name, const char *attach,
+			   const struct prof_source *src, const struct prof_child *kids,
+			   size_t nkids)
+{
+	size_t i;
 
 	fprintf(out,
 		"# AppArmor profile learned by kcap from %s\n"
@@ -51,50 +123,26 @@ int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const
 	if (attach)
 		fprintf(out, needs_quotes(attach) ? " \"%s\"" : " %s", attach);
 	fprintf(out, " {\n");
-
-	any = false;
-	for (c = 0; c < PROF_CAPS; c++) {
-		if (!p->caps[c])
+	write_rules(p, out, "  ", kids, nkids);
+	for (i = 0; i < nkids; i++) {
+		if (!kids[i].used)
 			continue;
-		if (!any)
-			fprintf(out, "  # capabilities its privileged syscalls used\n");
-		any = true;
-		fprintf(out, "  capability %s,\n", prof_cap_name(c));
-	}
-	if (any)
-		fprintf(out, "\n");
-
-	any = false;
-	for (f = 0; f < PROF_NET_FAMILIES; f++)
-		for (t = 0; t < PROF_NET_TYPES; t++) {
-			if (!p->net[f][t])
-				continue;
-			if (!any)
-				fprintf(out, "  # sockets it made, by family and type\n");
-			any = true;
-			fprintf(out, "  network %s %s,\n", prof_family_name(f), prof_type_name(t));
-		}
-	if (any)
-		fprintf(out, "\n");
-
-	if (p->nfiles)
-		fprintf(out, "  # files, directories and programs\n");
-	for (i = 0; i < p->nfiles; i++) {
-		unsigned int bits = p->files[i].perms;
-
-		/* AppArmor grants a for an O_APPEND open, but checks each
-		 * write() on the descriptor as w (Debian's 6.1: DENIED
-		 * requested_mask="w"): an append-only file needs w to work */
-		if ((bits & PROF_A) && !(bits & PROF_W)) {
-			fprintf(out, "  # append-only: a would do for the open, write() needs w\n");
-			bits |= PROF_W;
-		}
-		prof_perms_str(bits, perms);
-		fprintf(out, needs_quotes(p->files[i].glob) ? "  \"%s\" %s,\n" : "  %s %s,\n",
-			p->files[i].glob, perms);
+		fprintf(out,
+			"\n  # child profile (--cx %s): what the program did after the exec\n"
+			"  # a Cx rule allows, and its children, learnt by the same rules\n"
+			"  profile %s {\n",
+			kids[i].path, kids[i].name);
+		write_rules(&kids[i].model, out, "    ", NULL, 0);
+		fprintf(out, "  }\n");
 	}
 	fprintf(out, "}\n");
 	return ferror(out) ? -EIO : 0;
+}
+
+int prof_write_apparmor(const struct prof *p, FILE *out, const char *name, const char *attach,
+			const struct prof_source *src)
+{
+	return prof_write_apparmor_cx(p, out, name, attach, src, NULL, 0);
 }
 
 /* ---- Globs ---------------------------------------------------------------------- */
@@ -232,7 +280,9 @@ struct aa_var {
 };
 
 struct aa_reader {
-	struct aa_profile *ap;
+	struct aa_profile *ap; /* the profile of the file */
+	struct aa_profile *cur; /* the one whose rules are read: ap or a child */
+	bool done; /* ap's closing brace read */
 	struct aa_var vars[32];
 	size_t nvars;
 	char *err;
@@ -364,7 +414,11 @@ static unsigned int parse_perms(const char *s, bool *ok)
 		case 'x':
 			perms |= PROF_IX;
 			break;
-		case 'p': case 'c': case 'P': case 'C':
+		case 'c': case 'C':
+			/* a transition to a child profile */
+			perms |= PROF_CX;
+			/* fall through */
+		case 'p': case 'P':
 			/* a transition to another profile */
 			perms |= PROF_PX;
 			/* fall through */
@@ -379,9 +433,10 @@ static unsigned int parse_perms(const char *s, bool *ok)
 	return perms;
 }
 
-static int add_file_rule(struct aa_reader *r, const char *path, const char *perms)
+static int add_file_rule(struct aa_reader *r, const char *path, const char *perms,
+			 const char *target)
 {
-	struct aa_profile *ap = r->ap;
+	struct aa_profile *ap = r->cur;
 	struct prof_file *f;
 	unsigned int bits;
 	bool ok;
@@ -390,6 +445,8 @@ static int add_file_rule(struct aa_reader *r, const char *path, const char *perm
 	bits = parse_perms(perms, &ok);
 	if (!ok)
 		return rd_error(r, "bad permissions '%s'", perms);
+	if (target && !(bits & PROF_PX))
+		return rd_error(r, "'-> %s' without a P or C exec permission", target);
 	g = expand_vars(r, path);
 	if (!g)
 		return -EINVAL;
@@ -399,6 +456,11 @@ static int add_file_rule(struct aa_reader *r, const char *path, const char *perm
 		return -ENOMEM;
 	}
 	ap->files = f;
+	f[ap->nfiles].target = target ? strdup(target) : NULL;
+	if (target && !f[ap->nfiles].target) {
+		free(g);
+		return -ENOMEM;
+	}
 	f[ap->nfiles].glob = g;
 	f[ap->nfiles].perms = bits;
 	ap->nfiles++;
@@ -432,7 +494,7 @@ static size_t split_words(char *s, char **w, size_t max)
 
 static int parse_rule(struct aa_reader *r, char *s)
 {
-	struct aa_profile *ap = r->ap;
+	struct aa_profile *ap = r->cur;
 	char *w[16];
 	size_t n, i;
 	int v;
@@ -481,21 +543,38 @@ static int parse_rule(struct aa_reader *r, char *s)
 		return 0;
 	}
 	if (!strcmp(w[i], "file") && i + 1 == n)
-		return add_file_rule(r, "/**", "rwmlix");
+		return add_file_rule(r, "/**", "rwmlix", NULL);
 	if ((w[i][0] == '/' || w[i][0] == '@') && i + 2 == n)
-		return add_file_rule(r, w[i], w[i + 1]);
+		return add_file_rule(r, w[i], w[i + 1], NULL);
+	/* an exec transition with a target: PATH Cx -> NAME */
+	if ((w[i][0] == '/' || w[i][0] == '@') && i + 4 == n && !strcmp(w[i + 2], "->"))
+		return add_file_rule(r, w[i], w[i + 1], w[i + 3]);
 	return rd_error(r, "rule not supported by kcap profile check: %s", w[i]);
 }
 
+/* "profile NAME [ATTACH] [flags=...]" or "ATTACH": the file's profile
+ * (depth 0) or a child profile inside it (depth 1). */
 static int parse_header(struct aa_reader *r, char *s)
 {
-	struct aa_profile *ap = r->ap;
+	struct aa_profile *ap = r->ap, *c;
 	char *w[8];
 	size_t n, i = 0;
 
-	if (r->depth || ap->name)
-		return rd_error(r, "one profile per file, no child profiles");
+	if (r->done)
+		return rd_error(r, "one profile per file");
+	if (r->depth > 1)
+		return rd_error(r, "child profiles nested more than one level deep are not supported");
+	if (r->depth == 1) {
+		c = realloc(ap->children, (ap->nchildren + 1) * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		ap->children = c;
+		ap = &c[ap->nchildren++];
+		memset(ap, 0, sizeof(*ap));
+	}
 	n = split_words(s, w, 8);
+	if (n && w[0][0] == '^')
+		return rd_error(r, "hats are not supported by kcap profile check");
 	if (n && !strcmp(w[0], "profile")) {
 		if (n < 2)
 			return rd_error(r, "profile without a name");
@@ -511,9 +590,23 @@ static int parse_header(struct aa_reader *r, char *s)
 		i++;
 	}
 	if (!ap->name)
-		return -ENOMEM;
-	r->depth = 1;
+		return r->depth ? rd_error(r, "child profile without a name") : -ENOMEM;
+	r->cur = ap;
+	r->depth++;
 	return 0;
+}
+
+static void release_one(struct aa_profile *ap)
+{
+	size_t i;
+
+	for (i = 0; i < ap->nfiles; i++) {
+		free(ap->files[i].glob);
+		free(ap->files[i].target);
+	}
+	free(ap->files);
+	free(ap->name);
+	free(ap->attach);
 }
 
 int aa_parse(const char *text, struct aa_profile *ap, char *err, size_t errlen)
@@ -553,12 +646,15 @@ int aa_parse(const char *text, struct aa_profile *ap, char *err, size_t errlen)
 			e[-1] = '\0';
 			rc = parse_header(&r, s);
 		} else if (!strcmp(s, "}")) {
-			if (r.depth != 1)
+			if (!r.depth)
 				rc = rd_error(&r, "unbalanced '}'");
-			r.depth = 2;
+			else if (--r.depth)
+				r.cur = ap;
+			else
+				r.done = true;
 		} else if (e[-1] == ',') {
 			e[-1] = '\0';
-			if (r.depth != 1 && strncmp(s, "abi", 3))
+			if (!r.depth && strncmp(s, "abi", 3))
 				rc = rd_error(&r, "rule outside a profile");
 			else
 				rc = parse_rule(&r, s);
@@ -566,7 +662,7 @@ int aa_parse(const char *text, struct aa_profile *ap, char *err, size_t errlen)
 			rc = rd_error(&r, "not a rule (no trailing ','): %s", s);
 		}
 	}
-	if (!rc && r.depth != 2) {
+	if (!rc && !r.done) {
 		snprintf(err, errlen, "no complete profile (profile NAME PATH { ... })");
 		rc = -EINVAL;
 	}
@@ -582,11 +678,10 @@ void aa_release(struct aa_profile *ap)
 {
 	size_t i;
 
-	for (i = 0; i < ap->nfiles; i++)
-		free(ap->files[i].glob);
-	free(ap->files);
-	free(ap->name);
-	free(ap->attach);
+	for (i = 0; i < ap->nchildren; i++)
+		release_one(&ap->children[i]);
+	free(ap->children);
+	release_one(ap);
 	memset(ap, 0, sizeof(*ap));
 }
 
@@ -609,6 +704,27 @@ bool aa_exec_px(const struct aa_profile *ap, const char *path)
 		if ((ap->files[i].perms & PROF_PX) && aa_glob_match(ap->files[i].glob, path))
 			return true;
 	return false;
+}
+
+int aa_exec_child(const struct aa_profile *ap, const char *path)
+{
+	size_t i, k;
+
+	for (i = 0; i < ap->nfiles; i++) {
+		const struct prof_file *f = &ap->files[i];
+
+		if (!(f->perms & PROF_CX) || !aa_glob_match(f->glob, path))
+			continue;
+		for (k = 0; k < ap->nchildren; k++) {
+			const struct aa_profile *c = &ap->children[k];
+
+			if (f->target ? !strcmp(c->name, f->target)
+				      : c->attach && aa_glob_match(c->attach, path))
+				return (int)k;
+		}
+		return -1;
+	}
+	return -1;
 }
 
 bool aa_allows_net(const struct aa_profile *ap, unsigned int family, unsigned int type)

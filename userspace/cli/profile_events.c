@@ -39,6 +39,7 @@ static void select_pid(struct prof_run *r, unsigned int pid)
 	if (pid >= PROF_PID_LIMIT || pid_selected(r, pid))
 		return;
 	r->pids[pid / 8] |= (unsigned char)(1u << (pid % 8));
+	r->pidprof[pid] = 0;
 	r->processes++;
 }
 
@@ -62,17 +63,61 @@ static bool matches(struct prof_run *r, const struct kcap_thread_info *ti)
 
 static void deselect_pid(struct prof_run *r, unsigned int pid)
 {
-	if (pid < PROF_PID_LIMIT)
+	if (pid < PROF_PID_LIMIT) {
 		r->pids[pid / 8] &= (unsigned char)~(1u << (pid % 8));
+		r->pidprof[pid] = 0;
+	}
 }
 
-/* An exec of @exe leaves the profile: --px, or a P/C rule of the checked profile. */
-static bool is_px(const struct prof_run *r, const char *exe)
+/* The profile confining @pid: 0 the profile, k its child k-1. */
+static unsigned int pid_prof(const struct prof_run *r, unsigned int pid)
+{
+	return pid < PROF_PID_LIMIT ? r->pidprof[pid] : 0;
+}
+
+/* The model (learning) or the profile read back (check) confining @pid. */
+static struct prof *model_of(struct prof_run *r, unsigned int pid)
+{
+	unsigned int k = pid_prof(r, pid);
+
+	return k ? &r->cx[k - 1].model : &r->model;
+}
+
+static const struct aa_profile *ap_of(const struct prof_run *r, unsigned int pid)
+{
+	unsigned int k = pid_prof(r, pid);
+
+	return k && k <= r->ap.nchildren ? &r->ap.children[k - 1] : &r->ap;
+}
+
+/* --cx: the child an exec of @exe by a process of the profile itself
+ * switches to (1 + its index), or 0. */
+static unsigned int cx_of(const struct prof_run *r, unsigned int pid, const char *exe)
+{
+	unsigned int i;
+	int k;
+
+	if (pid_prof(r, pid))
+		return 0; /* inside a child: one level of child profiles */
+	if (r->mode == MODE_CHECK) {
+		k = r->is_seccomp ? -1 : aa_exec_child(&r->ap, exe);
+		return k < 0 || k >= 255 ? 0 : (unsigned int)k + 1;
+	}
+	for (i = 0; i < r->ncx; i++)
+		if (!strcmp(r->cx[i].path, exe))
+			return i + 1;
+	return 0;
+}
+
+/* An exec of @exe by @pid leaves the profile: --px, or a P/C rule of the
+ * checked profile confining @pid. */
+static bool is_px(const struct prof_run *r, unsigned int pid, const char *exe)
 {
 	unsigned int i;
 
 	if (r->mode == MODE_CHECK)
-		return !r->is_seccomp && aa_exec_px(&r->ap, exe);
+		return !r->is_seccomp && aa_exec_px(ap_of(r, pid), exe);
+	/* inside a child profile, --px still applies */
 	for (i = 0; i < r->npx; i++)
 		if (!strcmp(r->px[i], exe))
 			return true;
@@ -99,8 +144,12 @@ bool prof_selected(struct prof_run *r, const struct kcap_event_hdr *ev)
 		}
 		was = true;
 	}
-	if (was && ev->type == KCAP_EVT_PROC_FORK && !kcap_event_u64(ev, 1, &child))
+	if (was && ev->type == KCAP_EVT_PROC_FORK && !kcap_event_u64(ev, 1, &child)) {
 		select_pid(r, (unsigned int)child);
+		/* the child is confined by its parent's (child) profile */
+		if (child < PROF_PID_LIMIT && ev->pid < PROF_PID_LIMIT)
+			r->pidprof[child] = r->pidprof[ev->pid];
+	}
 	return was;
 }
 
@@ -120,18 +169,22 @@ static void print_denied(struct prof_run *r, const struct kcap_event_hdr *ev, co
 	switch (n->kind) {
 	case NEED_FILE:
 		prof_perms_str(n->perms, perms);
-		printf("file %s %s\n", n->path, perms);
+		printf("file %s %s", n->path, perms);
 		break;
 	case NEED_NET:
-		printf("network %s %s\n", prof_family_name(n->family), prof_type_name(n->type));
+		printf("network %s %s", prof_family_name(n->family), prof_type_name(n->type));
 		break;
 	case NEED_CAP:
-		printf("capability %s\n", prof_cap_name(n->cap));
+		printf("capability %s", prof_cap_name(n->cap));
 		break;
 	case NEED_SYSCALL:
-		printf("syscall %s %s\n", n->abi ? "ia32" : "x86_64", n->name);
+		printf("syscall %s %s", n->abi ? "ia32" : "x86_64", n->name);
 		break;
 	}
+	/* a child profile: named as the kernel names it, PARENT//CHILD */
+	if (!r->is_seccomp && pid_prof(r, ev->pid))
+		printf(" profile=%s//%s", r->ap.name, ap_of(r, ev->pid)->name);
+	printf("\n");
 }
 
 /* One need of @ev: into the model, or checked against the profile. */
@@ -142,12 +195,12 @@ static int need(struct prof_run *r, const struct kcap_event_hdr *ev, const struc
 	if (r->mode != MODE_CHECK) {
 		switch (n->kind) {
 		case NEED_FILE:
-			return prof_add_file(&r->model, n->path, ev->pid, n->perms);
+			return prof_add_file(model_of(r, ev->pid), n->path, ev->pid, n->perms);
 		case NEED_NET:
-			prof_add_net(&r->model, n->family, n->type);
+			prof_add_net(model_of(r, ev->pid), n->family, n->type);
 			return 0;
 		case NEED_CAP:
-			prof_add_cap(&r->model, n->cap);
+			prof_add_cap(model_of(r, ev->pid), n->cap);
 			return 0;
 		case NEED_SYSCALL:
 			prof_add_syscall(&r->model, n->abi, n->name);
@@ -164,13 +217,13 @@ static int need(struct prof_run *r, const struct kcap_event_hdr *ev, const struc
 	} else {
 		switch (n->kind) {
 		case NEED_FILE:
-			ok = aa_allows_file(&r->ap, n->path, n->perms);
+			ok = aa_allows_file(ap_of(r, ev->pid), n->path, n->perms);
 			break;
 		case NEED_NET:
-			ok = aa_allows_net(&r->ap, n->family, n->type);
+			ok = aa_allows_net(ap_of(r, ev->pid), n->family, n->type);
 			break;
 		case NEED_CAP:
-			ok = aa_allows_cap(&r->ap, n->cap);
+			ok = aa_allows_cap(ap_of(r, ev->pid), n->cap);
 			break;
 		case NEED_SYSCALL:
 			break;
@@ -347,6 +400,7 @@ static int other_needs(struct prof_run *r, const struct kcap_event_hdr *ev)
 {
 	struct need n = { .kind = NEED_NET };
 	struct kcap_sockaddr sa;
+	unsigned int k;
 	int err = 0, i;
 
 	switch (ev->type) {
@@ -361,7 +415,20 @@ static int other_needs(struct prof_run *r, const struct kcap_event_hdr *ev)
 		}
 		if (!param_path(r, ev, "exe", exe, sizeof(exe)))
 			return 0;
-		if (is_px(r, exe)) {
+		k = cx_of(r, ev->pid, exe);
+		if (k) {
+			/* Cx: the exec needs x of the profile; then the process
+			 * (and its children) is confined by the child profile,
+			 * which maps the program (mr) */
+			err = need_file(r, ev, exe, r->mode == MODE_CHECK ? PROF_IX : PROF_CX);
+			if (err)
+				return err;
+			if (r->mode != MODE_CHECK)
+				r->cx[k - 1].used = true;
+			r->pidprof[ev->pid] = (unsigned char)k;
+			return need_file(r, ev, exe, PROF_M | PROF_R);
+		}
+		if (is_px(r, ev->pid, exe)) {
 			/* it runs under its own profile: Px, and its events
 			 * (and its children's) are not this profile's */
 			err = need_file(r, ev, exe, r->mode == MODE_CHECK ? PROF_IX : PROF_PX);

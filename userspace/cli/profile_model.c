@@ -20,10 +20,31 @@ void prof_release(struct prof *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nfiles; i++)
+	for (i = 0; i < p->nfiles; i++) {
 		free(p->files[i].glob);
+		free(p->files[i].target);
+	}
 	free(p->files);
 	memset(p, 0, sizeof(*p));
+}
+
+int prof_child_name(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t i;
+
+	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..") || strlen(base) >= len)
+		return -EINVAL;
+	for (i = 0; base[i]; i++) {
+		char c = base[i];
+
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", c) ||
+		    (!i && (c == '.' || c == '-')))
+			c = '_';
+		buf[i] = c;
+	}
+	buf[i] = '\0';
+	return 0;
 }
 
 /* ---- Generalisation ------------------------------------------------------------ */
@@ -218,6 +239,7 @@ int prof_add_file(struct prof *p, const char *path, unsigned int pid, unsigned i
 		p->files = f;
 		p->cap_files = cap;
 	}
+	key.target = NULL;
 	key.glob = strdup(glob);
 	if (!key.glob)
 		return -ENOMEM;
@@ -343,7 +365,10 @@ void prof_perms_str(unsigned int perms, char *buf)
 		*b++ = 'a';
 	if (perms & PROF_L)
 		*b++ = 'l';
-	if (perms & PROF_PX) {
+	if (perms & PROF_CX) {
+		*b++ = 'C';
+		*b++ = 'x';
+	} else if (perms & PROF_PX) {
 		*b++ = 'P';
 		*b++ = 'x';
 	} else if (perms & PROF_IX) {

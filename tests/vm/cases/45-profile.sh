@@ -12,7 +12,9 @@
 # seccomp_run): a syscall the recording never made (mkdir) gets EPERM and
 # the kernel's seccomp audit line; then the OCI JSON learnt from a runc
 # container (--container) as linux.seccomp of Debian's runc, and a 32-bit
-# program's filter. Skipped where the kernel has no
+# program's filter. A helper run under Cx (--cx): the child profile
+# nested in the learnt one confines it, and its own deviations are denied
+# by the child, as the check predicted. Skipped where the kernel has no
 # AppArmor. The recordings and profiles go to the host (host/45-profile.sh:
 # apparmor_parser -Q, the same profiles from the host's kcap).
 . /lib/tap.sh
@@ -51,12 +53,19 @@ record_run() {
 	record_cmd "$1" $T "$2" $D $PORT
 }
 
+# Without auditd the kernel prints AppArmor's and seccomp's audit lines
+# through printk_ratelimit() (10 in 5 s): no limit, every line is compared.
+echo 0 >/proc/sys/kernel/printk_ratelimit
+
 # The workload's world: loopback for its UDP datagram, its files, a
 # shadow file to steal, /usr/bin.
 ifconfig lo 127.0.0.1 up
 mkdir -p $D /etc /usr/bin
 echo data >$D/data.txt
+echo help >$D/helper.txt
 : >$D/app.log
+# the Cx helper: a program file of its own (a Cx rule is by path)
+cp $T /bin/profile_helper
 echo 'root:*:19000:0:99999:7:::' >/etc/shadow
 chmod 600 /etc/shadow
 
@@ -65,15 +74,19 @@ record_run /tmp/normal.kcap normal
 record_run /tmp/deviate.kcap deviate
 record_run /tmp/scdeviate.kcap scdeviate
 record_cmd /tmp/ia32.kcap /bin/ia32_workload $D/ia32.out
+record_cmd /tmp/cxnormal.kcap $T cxnormal $D
+record_cmd /tmp/cxdeviate.kcap $T cxdeviate $D
 rmmod kcap
 rm -f /usr/bin/kcap-profile-planted
 if grep -q '^normal ok' /tmp/normal.kcap.out &&
-   [ "$(grep -c ' ok$' /tmp/deviate.kcap.out)" -eq 7 ]; then
-	pass "recorded: the normal run and the five deviations succeed unconfined"
+   [ "$(grep -c ' ok$' /tmp/deviate.kcap.out)" -eq 7 ] && grep -q '^cx ok' /tmp/cxnormal.kcap.out &&
+   [ "$(grep -c ' ok$' /tmp/cxdeviate.kcap.out)" -eq 4 ]; then
+	pass "recorded: the normal run, the five deviations and the Cx runs succeed unconfined"
 else
 	fail "recorded: the normal run and the five deviations succeed unconfined"
 	diag /tmp/normal.kcap.out
 	diag /tmp/deviate.kcap.out
+	diag /tmp/cxdeviate.kcap.out
 	diag /tmp/prof-rec.err
 fi
 
@@ -174,6 +187,86 @@ else
 	diag /tmp/aa-deviate.check
 fi
 apparmor_parser -R /tmp/pt.aa >/dev/null 2>&1
+
+# ---- AppArmor with a child profile (Cx) ------------------------------------
+# profile_target reads data.txt and runs /bin/profile_helper, which reads
+# helper.txt; learnt with --cx /bin/profile_helper, the helper's read is in
+# the child profile, data.txt only in the parent's. The deviating helper
+# reads data.txt and /etc/shadow: denied by the child (the kernel names it
+# profile_target//profile_helper), as kcap profile check predicted.
+CX=profile_target//profile_helper
+kcap profile apparmor -r /tmp/cxnormal.kcap --exe $T --cx /bin/profile_helper -o /tmp/ptcx.aa \
+	2>/tmp/prof.err
+st=$?
+sed -n '/^  profile profile_helper {$/,/^  }$/p' /tmp/ptcx.aa >/tmp/ptcx.child
+if [ $st -eq 0 ] && grep -q "^  /bin/profile_helper Cx -> profile_helper,$" /tmp/ptcx.aa &&
+   grep -q "^    /tmp/pt/helper.txt r,$" /tmp/ptcx.child &&
+   grep -q "^    /bin/profile_helper mr,$" /tmp/ptcx.child &&
+   ! grep -q "data.txt" /tmp/ptcx.child &&
+   grep -q "^  /tmp/pt/data.txt r,$" /tmp/ptcx.aa && [ "$(grep -c helper.txt /tmp/ptcx.aa)" -eq 1 ]; then
+	pass "kcap profile apparmor --cx: the Cx rule and the helper's rules in the child profile"
+else
+	fail "kcap profile apparmor --cx: the Cx rule and the helper's rules in the child profile (status $st)"
+	diag /tmp/prof.err
+fi
+diag /tmp/ptcx.aa
+check_run cx-normal /tmp/ptcx.aa /tmp/cxnormal.kcap 0
+check_run cx-deviate /tmp/ptcx.aa /tmp/cxdeviate.kcap 3
+diag /tmp/cx-deviate.check
+for f in cxnormal.kcap cxdeviate.kcap ptcx.aa cx-deviate.check; do
+	export_file $f /tmp/$f
+done
+if apparmor_parser -K -r /tmp/ptcx.aa >/tmp/aa-load.out 2>&1 &&
+   grep -q "^$CX (enforce)" /sys/kernel/security/apparmor/profiles; then
+	pass "apparmor_parser -r loads the profile and its child $CX (enforce)"
+else
+	fail "apparmor_parser -r loads the profile and its child $CX (enforce)"
+	diag /tmp/aa-load.out
+	sed 's/^/# /' /sys/kernel/security/apparmor/profiles
+fi
+dmesg -c >/dev/null
+$T cxnormal $D </dev/null >/tmp/cx-normal.out 2>&1
+st=$?
+dmesg -c >/tmp/cx-normal.dmesg
+if [ $st -eq 0 ] && grep -q '^helper ok' /tmp/cx-normal.out && grep -q '^cx ok' /tmp/cx-normal.out &&
+   ! grep -q 'apparmor="DENIED"' /tmp/cx-normal.dmesg; then
+	pass "confined with a child profile: the normal run and its helper succeed, no DENIED line"
+else
+	fail "confined with a child profile: the normal run and its helper succeed (status $st)"
+	diag /tmp/cx-normal.out
+	grep 'apparmor="DENIED"' /tmp/cx-normal.dmesg | sed 's/^/# /'
+fi
+$T cxdeviate $D </dev/null >/tmp/cx-deviate.out 2>&1
+dmesg -c >/tmp/cx-deviate.dmesg
+grep 'apparmor="DENIED"' /tmp/cx-deviate.dmesg | sed 's/.*apparmor=/apparmor=/' >/tmp/cx-denied
+diag /tmp/cx-denied
+if grep -q '^hdata errno=13$' /tmp/cx-deviate.out && grep -q '^hshadow errno=13$' /tmp/cx-deviate.out; then
+	pass "confined with a child profile: the helper's two deviations get EACCES"
+else
+	fail "confined with a child profile: the helper's two deviations get EACCES"
+	diag /tmp/cx-deviate.out
+fi
+# each prediction (a file of the child profile) has its kernel line, with
+# the child profile's name, and each kernel line a prediction
+predicted=$(grep -c "^DENIED .* profile=$CX\$" /tmp/cx-deviate.check)
+matched=0
+while read -r _ _ _ _ _ kind a _; do
+	if [ "$kind" = file ] &&
+	   grep -F "profile=\"$CX\"" /tmp/cx-denied | grep -qF "name=\"$a\""; then
+		matched=$((matched + 1))
+	else
+		echo "# predicted, not denied: $kind $a"
+	fi
+done </tmp/cx-deviate.check
+denied=$(wc -l </tmp/cx-denied)
+if [ "$predicted" -eq 2 ] && [ "$(wc -l </tmp/cx-deviate.check)" -eq 2 ] && [ "$matched" -eq 2 ] &&
+   [ "$denied" -eq 2 ]; then
+	pass "kcap profile check predicted exactly the kernel's 2 DENIED lines of the child profile $CX"
+else
+	fail "kcap profile check predicted exactly the kernel's DENIED lines of $CX (predicted $predicted, matched $matched, kernel $denied)"
+	diag /tmp/cx-deviate.check
+fi
+apparmor_parser -R /tmp/ptcx.aa >/dev/null 2>&1
 
 # ---- seccomp, enforced -------------------------------------------------------
 seccomp_run /tmp/pt.bpf $T normal $D $PORT </dev/null >/tmp/sc-normal.out 2>&1

@@ -9,6 +9,15 @@
  *   profile_target scdeviate DIR PORT  the same, then one syscall (mkdir)
  *                                      the normal run never makes
  *   profile_target child               what normal runs as its helper
+ *   profile_target cxnormal DIR        reads DIR/data.txt, then runs
+ *                                      /bin/profile_helper (a copy of this
+ *                                      program, run under Cx) as "helper DIR"
+ *   profile_target cxdeviate DIR       the same, the helper as "hdeviate DIR"
+ *   profile_target helper DIR          reads DIR/helper.txt, "helper ok"
+ *   profile_target hdeviate DIR        the same, then reads DIR/data.txt
+ *                                      (only the parent read it) and
+ *                                      /etc/shadow: "hdata ok|errno=N",
+ *                                      "hshadow ok|errno=N"
  *
  * The normal run reads DIR/data.txt, lists DIR, reads /proc/self/status,
  * writes a per-run file DIR/out-PID.tmp and a mkstemp file DIR/tmp.XXXXXX
@@ -169,9 +178,62 @@ static void deviate(const char *dir, int port)
 	report("mkdir", mkdir(path, 0755));
 }
 
+/* The helper of the Cx runs (its own program file: a Cx rule is by path). */
+#define HELPER "/bin/profile_helper"
+
+static int helper(const char *mode, const char *dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/helper.txt", dir);
+	if (read_file(path)) {
+		printf("helper failed: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("helper ok\n");
+	fflush(stdout);
+	if (!strcmp(mode, "hdeviate")) {
+		snprintf(path, sizeof(path), "%s/data.txt", dir);
+		report("hdata", read_file(path));
+		report("hshadow", read_file("/etc/shadow"));
+	}
+	return 0;
+}
+
+static int cx_parent(const char *mode, const char *dir)
+{
+	char path[512];
+	int st;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/data.txt", dir);
+	if (read_file(path))
+		return fail(path);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (!pid) {
+		execl(HELPER, HELPER, strcmp(mode, "cxdeviate") ? "helper" : "hdeviate", dir,
+		      (char *)NULL);
+		printf("exec %s: %s\n", HELPER, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		return fail("helper");
+	printf("cx ok\n");
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int port = argc > 3 ? atoi(argv[3]) : 0;
+
+	if (argc == 3 && (!strcmp(argv[1], "helper") || !strcmp(argv[1], "hdeviate")))
+		return helper(argv[1], argv[2]);
+	if (argc == 3 && (!strcmp(argv[1], "cxnormal") || !strcmp(argv[1], "cxdeviate")))
+		return cx_parent(argv[1], argv[2]);
 
 	if (argc == 2 && !strcmp(argv[1], "child")) {
 		printf("child ok\n");

@@ -28,7 +28,8 @@ if [ ! -e "$dir/pt.aa" ] && [ ! -e "$dir/normal.kcap" ]; then
 	echo "ok 1 - 45-profile-host # SKIP nothing exported by the guest case"
 	exit 0
 fi
-for f in normal.kcap deviate.kcap scdeviate.kcap pt.aa pt.json pt.bpf aa-deviate.check; do
+for f in normal.kcap deviate.kcap scdeviate.kcap pt.aa pt.json pt.bpf aa-deviate.check \
+	cxnormal.kcap cxdeviate.kcap ptcx.aa cx-deviate.check; do
 	if [ ! -s "$dir/$f" ]; then
 		notok "exported file $f arrived"
 		exit 0
@@ -96,6 +97,45 @@ if [ $st -eq 3 ] && cmp -s "$tmp/check" "$dir/aa-deviate.check"; then
 else
 	notok "the host's kcap profile check predicts the guest's denials (status $st)"
 	diff "$dir/aa-deviate.check" "$tmp/check" | sed 's/^/# /'
+fi
+# The profile with a child (--cx): compiled by apparmor_parser, the same
+# from the host's kcap, the same prediction for the Cx'd helper.
+if command -v apparmor_parser >/dev/null &&
+   apparmor_parser -Q -K "$dir/ptcx.aa" >"$tmp/parser.out" 2>&1; then
+	ok "apparmor_parser -Q accepts the guest's profile with a child profile (Cx)"
+else
+	notok "apparmor_parser -Q accepts the guest's profile with a child profile (Cx)"
+	diag "$tmp/parser.out"
+	diag "$dir/ptcx.aa"
+fi
+"$kcap" profile apparmor -r "$dir/cxnormal.kcap" --exe $T --cx /bin/profile_helper -o "$tmp/ptcx.aa" \
+	2>"$tmp/err"
+if diff <(sed 1d "$dir/ptcx.aa") <(sed 1d "$tmp/ptcx.aa") >"$tmp/diff"; then
+	ok "the host's kcap writes the same profile with its child profile"
+else
+	notok "the host's kcap writes the same profile with its child profile"
+	diag "$tmp/diff"
+	diag "$tmp/err"
+fi
+"$kcap" profile check -r "$dir/cxdeviate.kcap" --profile "$dir/ptcx.aa" >"$tmp/check" 2>"$tmp/err"
+st=$?
+if [ $st -eq 3 ] && cmp -s "$tmp/check" "$dir/cx-deviate.check" &&
+   [ "$(grep -c ' profile=profile_target//profile_helper$' "$tmp/check")" -eq 2 ]; then
+	ok "the host's kcap profile check predicts the child profile's 2 denials (status 3)"
+else
+	notok "the host's kcap profile check predicts the child profile's denials (status $st)"
+	diff "$dir/cx-deviate.check" "$tmp/check" | sed 's/^/# /'
+fi
+# Without --cx the helper's reads are the parent's: nothing is denied.
+"$kcap" profile apparmor -r "$dir/cxnormal.kcap" --exe $T -o "$tmp/ptix.aa" 2>"$tmp/err" &&
+	"$kcap" profile check -r "$dir/cxdeviate.kcap" --profile "$tmp/ptix.aa" >"$tmp/check" 2>"$tmp/err"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/check")" -eq 1 ] && grep -q 'file /etc/shadow r$' "$tmp/check" &&
+   grep -q '^  /bin/profile_helper mrix,$' "$tmp/ptix.aa"; then
+	ok "without --cx the helper is ix: only /etc/shadow would be denied (status 3)"
+else
+	notok "without --cx the helper is ix: only /etc/shadow would be denied (status $st)"
+	diag "$tmp/check"
 fi
 # Bad input: one line, non-zero status.
 printf 'profile x /x {\n  /etc/x rq,\n}\n' >"$tmp/bad.aa"
