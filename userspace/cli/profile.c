@@ -186,11 +186,22 @@ static int read_events(struct prof_run *r)
 /* An output file appears complete or not at all: a temporary beside it. */
 static FILE *open_out(const struct prof_run *r, char *tmp, size_t len)
 {
+	struct stat sb;
 	FILE *f;
 	int fd;
 
 	if (!r->out)
 		return stdout;
+	/* Not a regular file (/dev/null, a FIFO): written in place; a
+	 * rename() would put a file in its place (as root, /dev/null
+	 * itself). tmp stays empty. */
+	tmp[0] = '\0';
+	if (!stat(r->out, &sb) && !S_ISREG(sb.st_mode)) {
+		f = fopen(r->out, "w");
+		if (!f)
+			fprintf(stderr, "kcap profile: %s: %s\n", r->out, strerror(errno));
+		return f;
+	}
 	snprintf(tmp, len, "%s.kcap-tmp-XXXXXX", r->out);
 	fd = mkstemp(tmp);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
@@ -203,14 +214,15 @@ static int close_out(const struct prof_run *r, FILE *f, const char *tmp, int rc)
 {
 	if (!r->out)
 		return rc;
-	if (!rc && fchmod(fileno(f), 0644))
+	if (!rc && *tmp && fchmod(fileno(f), 0644))
 		rc = -errno;
 	if (fclose(f) && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, r->out))
+	if (!rc && *tmp && rename(tmp, r->out))
 		rc = -errno;
 	if (rc) {
-		unlink(tmp);
+		if (*tmp)
+			unlink(tmp);
 		fprintf(stderr, "kcap profile: %s: %s\n", r->out, strerror(-rc));
 		return EXIT_RUNTIME;
 	}

@@ -834,6 +834,7 @@ static int check_wopts(const struct kcap_writer_opts *opts, char *msg, size_t le
 struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_opts *opts)
 {
 	struct kcap_writer *w;
+	struct stat sb;
 	char *errbuf = OPTS_GET(opts, errbuf, NULL);
 	size_t errbuf_sz = OPTS_GET(opts, errbuf_sz, 0);
 	char msg[KCAP_ERRMSG_LEN] = "";
@@ -859,6 +860,11 @@ struct kcap_writer *kcap_writer_open(const char *path, const struct kcap_writer_
 	snprintf(w->base, sizeof(w->base), "%s", path);
 	w->level = OPTS_GET(opts, level, 0) ? OPTS_GET(opts, level, 0) : 1;
 	w->flags = OPTS_GET(opts, flags, 0);
+	/* Not a regular file (/dev/null, a FIFO): written in place; a
+	 * rename() would put a file in its place (as root, /dev/null
+	 * itself, which once broke every compiler probe on a build host). */
+	if ((w->flags & KCAP_WRITER_ATOMIC) && !stat(path, &sb) && !S_ISREG(sb.st_mode))
+		w->flags &= ~(__u32)(KCAP_WRITER_ATOMIC | KCAP_WRITER_KEEP_PARTIAL);
 	w->plain = w->flags & KCAP_WRITER_PLAIN;
 	w->rotate_bytes = OPTS_GET(opts, rotate_bytes, 0);
 	w->rotate_secs = OPTS_GET(opts, rotate_secs, 0);
