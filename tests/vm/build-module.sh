@@ -38,6 +38,11 @@ for f in Kbuild driver include; do
 	[ -e "$src/$f" ] || die "$src/$f missing"
 done
 
+# Kbuild's compiler probes compile /dev/null: if something replaced it
+# with a regular file holding output, every probe fails and modules come
+# out without the kernel's flags (KASAN's shadow offset, retpolines).
+[ -c /dev/null ] ||
+	die "/dev/null is not a character device (something replaced it): restore it with 'rm /dev/null; mknod -m 666 /dev/null c 1 3'"
 rm -rf "$out"
 mkdir -p "$out"
 cp -a "$src/Kbuild" "$src/driver" "$src/include" "$out/"
