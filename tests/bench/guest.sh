@@ -6,6 +6,7 @@
 # with export_file. $kcap_bench (kernel argument): "full" or "quick" (tiny
 # sizes, for `make test`).
 . /lib/tap.sh
+. /lib/bench.sh
 
 mode=${kcap_bench:-full}
 only=$(echo "${kcap_bench_only:-}" | tr , ' ')
@@ -50,39 +51,6 @@ if [ -s $falco_rules ]; then
 else
 	echo "RESULT kind=detect_missing reason=no_falco_rules_in_the_guest"
 fi
-
-# wait_text FILE TEXT: until FILE (a program's stderr) contains TEXT.
-wait_text() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 400 ]; do
-		usleep 50000
-		i=$((i + 1))
-	done
-}
-
-# settle PID: until PID sleeps at two checks in a row (it has digested the
-# events of its start, the shell's own forks and execs among them).
-settle() {
-	i=0 quiet=0
-	while [ $quiet -lt 2 ] && [ $i -lt 200 ]; do
-		usleep 20000
-		if grep -q '^State:.*S' /proc/$1/status 2>/dev/null; then
-			quiet=$((quiet + 1))
-		else
-			quiet=0
-		fi
-		i=$((i + 1))
-	done
-}
-
-# wait_file FILE: until a recorder has created FILE (capture started).
-wait_file() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 200 ]; do
-		usleep 50000
-		i=$((i + 1))
-	done
-}
 
 # One untimed pass first: the first run of a workload in a fresh kernel pays
 # for slab and page-cache growth that later runs do not.

@@ -57,6 +57,7 @@ done
 cp "$vm/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$vm/tap.sh" "$root/lib/tap.sh"
+cp "$here/guest.lib" "$root/lib/bench.sh"
 cp "$ko" "$root/lib/kcap.ko"
 cp "${KCAP_BENCH_GUEST:-$here/guest.sh}" "$root/cases/90-bench.sh"
 for b in ${KCAP_BENCH_BINS:-}; do

@@ -12,6 +12,7 @@
 #                it runs by default)
 # Prints "RESULT kind=storm ..." lines: events captured and lost.
 . /lib/tap.sh
+. /lib/bench.sh
 
 secs=${kcap_storm_secs:-8}
 # One of each: process, file, socket, pipe, io_uring, signal, ... stressors
@@ -27,24 +28,6 @@ ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 echo "RESULT kind=storm_info kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
      "secs=$secs stressors=$(echo $stressors | wc -w)"
 check "insmod kcap.ko" insmod $KO
-
-# wait_file FILE: until a recorder has created FILE (capture started).
-wait_file() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 400 ]; do
-		usleep 50000
-		i=$((i + 1))
-	done
-}
-
-# wait_text FILE TEXT: until FILE (a program's stderr) contains TEXT.
-wait_text() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 400 ]; do
-		usleep 50000
-		i=$((i + 1))
-	done
-}
 
 # storm NAME: the stressors for $secs s; their summary line in /tmp/NAME.sng
 storm() {

@@ -19,18 +19,8 @@ corpus=$top/tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-n=0 failed=0
+. "$top/tests/lib/result.sh"
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -s err ] && sed 's/^/# /' err | head -5
-	fi
-}
 # expect WHAT GOT WANT
 expect() {
 	[ "$2" = "$3" ]

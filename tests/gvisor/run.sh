@@ -22,7 +22,7 @@ set -uo pipefail
 kcap=${1:?usage: run.sh KCAP}
 kcap=$(realpath "$kcap")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0 failed=0
+. "$top/tests/lib/result.sh"
 
 skip() {
 	echo "# SKIP gVisor host test: $*"
@@ -48,16 +48,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp" || exit 1
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -s err ] && sed 's/^/# /' err | head -5
-	fi
-}
 # has WHAT PATTERN FILE: a line of FILE matches the extended regex PATTERN
 has() {
 	grep -Eq -- "$2" "$3"

@@ -152,6 +152,13 @@ struct write_opts {
 	unsigned int keep; /* -W */
 };
 
+/*
+ * Whether output @path exists and is not a regular file (/dev/null, a
+ * FIFO): such an output is written in place, never replaced by a temporary
+ * file renamed over it (as root that would put a file where /dev/null was).
+ */
+bool out_in_place(const char *path);
+
 /* Parses -w, -z, -C, -G, -W into @wo; EXIT_USAGE after a message. */
 int parse_write_opt(const char *cmd, int c, const char *arg, struct write_opts *wo);
 

@@ -207,6 +207,13 @@ void reader_priority(const char *cmd)
 		(void)setpriority(PRIO_PROCESS, 0, READER_NICE_DEFAULT);
 }
 
+bool out_in_place(const char *path)
+{
+	struct stat sb;
+
+	return !stat(path, &sb) && !S_ISREG(sb.st_mode);
+}
+
 int parse_write_opt(const char *cmd, int c, const char *arg, struct write_opts *wo)
 {
 	unsigned long long v;

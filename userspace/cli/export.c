@@ -296,10 +296,8 @@ static int open_output(struct export_args *a)
 			out);
 		return EXIT_RUNTIME;
 	}
-	/* Not a regular file (/dev/null, a FIFO): written in place, as the
-	 * exporter does without -r; a rename() would put a file in its place
-	 * (as root, /dev/null itself). */
-	if (!stat(out, &so) && !S_ISREG(so.st_mode))
+	/* written in place, as the exporter does without -r */
+	if (out_in_place(out))
 		return 0;
 	base = base ? base + 1 : out;
 	if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.XXXXXX", (int)(base - out), out, base) >=

@@ -186,17 +186,13 @@ static int read_events(struct prof_run *r)
 /* An output file appears complete or not at all: a temporary beside it. */
 static FILE *open_out(const struct prof_run *r, char *tmp, size_t len)
 {
-	struct stat sb;
 	FILE *f;
 	int fd;
 
 	if (!r->out)
 		return stdout;
-	/* Not a regular file (/dev/null, a FIFO): written in place; a
-	 * rename() would put a file in its place (as root, /dev/null
-	 * itself). tmp stays empty. */
-	tmp[0] = '\0';
-	if (!stat(r->out, &sb) && !S_ISREG(sb.st_mode)) {
+	tmp[0] = '\0'; /* stays empty when written in place */
+	if (out_in_place(r->out)) {
 		f = fopen(r->out, "w");
 		if (!f)
 			fprintf(stderr, "kcap profile: %s: %s\n", r->out, strerror(errno));

@@ -8,9 +8,7 @@ set -u
 dir=$1
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 falco=${KCAP_FALCO_RULES:-$top/../shared/falco-rules}
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-ko() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
 if [ ! -s "$dir/16-ct.kcap" ]; then
 	ok "# SKIP no recording (the guest could not run the runtimes)"
@@ -33,15 +31,15 @@ file=$("$KCAP" detect -r "$dir/16-ct.kcap" -R "$falco/falco_rules.yaml" \
 if [ -n "$live" ] && [ "$live" = "$file" ]; then
 	ok "replayed recording: the same container alerts with the same fields ($(echo "$live" | wc -l))"
 else
-	ko "replayed recording: the same container alerts with the same fields"
+	notok "replayed recording: the same container alerts with the same fields"
 	diff <(echo "$live") <(echo "$file") | sed 's/^/# /' | head -20
 fi
 if echo "$file" | grep -q 'image=registry.example/team/shop' &&
    echo "$file" | grep -q 'pod=shop-7d9f8c6b5-x2k4q'; then
 	ok "replayed alerts name the image and the pod (from the file's container table)"
 else
-	ko "replayed alerts name the image and the pod"
+	notok "replayed alerts name the image and the pod"
 fi
 info=$("$KCAP" info "$dir/16-ct.kcap" 2>&1 | grep -i '^containers:')
-[ -n "$info" ] && ok "kcap info: $info" || ko "kcap info lists the file's containers"
+[ -n "$info" ] && ok "kcap info: $info" || notok "kcap info lists the file's containers"
 echo "1..$n"

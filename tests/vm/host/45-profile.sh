@@ -9,19 +9,7 @@
 set -u
 dir=$1
 kcap=${KCAP:?}
-n=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-}
-diag() {
-	sed 's/^/# /' "$1" | head -40
-}
+. "$(dirname "$0")/tap.sh"
 
 if [ ! -e "$dir/pt.aa" ] && [ ! -e "$dir/normal.kcap" ]; then
 	# the guest case skipped (no AppArmor) or did not run here

@@ -7,23 +7,7 @@
 set -u
 dir=$1
 kcap=${KCAP:?}
-n=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-}
-# expect WHAT GOT WANT
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
-}
-diag() {
-	sed 's/^/# /' "$1" | head -40
-}
+. "$(dirname "$0")/tap.sh"
 
 for f in cap.kcap drop.kcap killed.kcap names.kcap load.out killed-load.out read.out; do
 	if [ ! -s "$dir/$f" ]; then

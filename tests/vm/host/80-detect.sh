@@ -7,17 +7,15 @@ set -u
 dir=$1
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 rules=$top/rules/kcap_rules.yaml
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-ko() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
 out=$("$KCAP" detect -r "$dir/80-benign.kcap" -R "$rules" -j 2>/dev/null)
-[ -z "$out" ] && ok "benign recording: no alert" || ko "benign recording: no alert: $out"
+[ -z "$out" ] && ok "benign recording: no alert" || notok "benign recording: no alert: $out"
 live=$(grep -o '"rule":"[^"]*"' "$dir/80-attack.alerts" | sort -u)
 file=$("$KCAP" detect -r "$dir/80-attack.kcap" -R "$rules" -j 2>/dev/null |
 	grep -o '"rule":"[^"]*"' | sort -u)
 [ -n "$live" ] && [ "$live" = "$file" ] && ok "attack recording: the same rules fire as live" ||
-	ko "attack recording: live [$live] file [$file]"
+	notok "attack recording: live [$live] file [$file]"
 "$KCAP" detect -r "$dir/80-attack.kcap" -R "$rules" 2>/dev/null | grep -q "container_id=4f1ac0de5ca1" &&
-	ok "text output names the container" || ko "text output names the container"
+	ok "text output names the container" || notok "text output names the container"
 echo "1..$n"
