@@ -8,6 +8,26 @@
 #define _KCAP_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/thread_info.h>
+
+/*
+ * The current syscall is emulated by a ptrace tracer (PTRACE_SYSEMU:
+ * gVisor's ptrace platform, User-Mode Linux): the kernel skipped it at
+ * entry, sys_enter did not fire, but sys_exit does, with the tracee's
+ * registers and the tracer's answer. The flag is read at exit: a tracer
+ * that switches between PTRACE_SYSEMU and another request at a syscall's
+ * entry stop makes that one syscall's answer wrong (documented in abi.md).
+ */
+static __always_inline bool kcap_syscall_emulated(void)
+{
+#if defined(KCAP_HAS_SYSCALL_WORK)
+	return test_syscall_work(SYSCALL_EMU);
+#elif defined(TIF_SYSCALL_EMU)
+	return test_thread_flag(TIF_SYSCALL_EMU);
+#else
+	return false;
+#endif
+}
 
 static inline void kcap_vma_clear_maywrite(struct vm_area_struct *vma)
 {

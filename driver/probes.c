@@ -161,8 +161,9 @@ static __always_inline void kcap_sys_exit(struct kcap_session *s,
 {
 	u16 type;
 
+	/* emulated: not a syscall the kernel ran (compat.h) */
 	if (!kcap_syscall_wanted(compat ? s->ia32_bits : s->exit_bits, nr) ||
-	    kcap_skip_task(s))
+	    kcap_skip_task(s) || unlikely(kcap_syscall_emulated()))
 		return;
 	type = kcap_syscall_event(nr, compat);
 	if (!type)

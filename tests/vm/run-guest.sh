@@ -179,6 +179,11 @@ if [[ " $expected " == *" 45-profile "* ]]; then
 	mkdir -p "$root/etc/apparmor.d/abi"
 	cp /etc/apparmor.d/abi/3.0 "$root/etc/apparmor.d/abi/3.0"
 fi
+# Debian's runsc (one static binary, about 24 MB) for the gVisor case.
+if [[ " $expected " == *" 17-gvisor "* ]]; then
+	command -v runsc >/dev/null || die "runsc missing: run packaging/build-deps.sh host"
+	add_bin "$(command -v runsc)" runsc
+fi
 # stress-ng and its libraries (about 30 MB) only for the storm case.
 if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then
 	add_bin "$(command -v stress-ng)" stress-ng

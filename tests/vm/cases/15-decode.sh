@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Decoded syscall events (ABI 2): every decoded field of a workload, a
 # 32-bit program's calls as the same decoded types, and strace agreeing
-# with kcap on the calls both saw.
+# with kcap on the calls both saw; a syscall a ptrace tracer emulates
+# (PTRACE_SYSEMU, as gVisor's ptrace platform does) is not recorded.
 . /lib/tap.sh
 
 # The workload connects over loopback.
@@ -10,6 +11,7 @@ check "insmod kcap.ko" insmod $KO
 run_tap decode_test events
 run_tap decode_test ia32 /bin/ia32_workload
 run_tap decode_test strace
+run_tap decode_test sysemu
 # An overlay (the kernel's overlayfs module, on a tmpfs) for exe_flags:
 # one program on the lower layer, one copied up to the upper layer.
 ovl=""

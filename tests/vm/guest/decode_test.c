@@ -26,12 +26,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -795,6 +798,79 @@ static int test_ia32(const char *prog)
 	return tap_done();
 }
 
+/* ---- syscalls a ptrace tracer emulates (PTRACE_SYSEMU) ----------------------- */
+
+/*
+ * gVisor's ptrace platform, User-Mode Linux and other emulators stop their
+ * tracee at each syscall's entry with PTRACE_SYSEMU and answer it
+ * themselves: the kernel never runs the call, its sys_enter tracepoint does
+ * not fire, but sys_exit does, with the tracee's registers and the tracer's
+ * answer. Such a call must not be recorded as the kernel's. The child opens
+ * a file that exists: emulated, the tracer answers -ENOENT (so the test
+ * knows the call was emulated), then getppid (where the tracer detaches:
+ * that call is still skipped, but its exit no longer says so), then opens
+ * the file again, for real.
+ */
+static int test_sysemu(void)
+{
+	static const char *const names[] = { "openat", NULL };
+	const struct kcap_event_hdr *e;
+	char p[64];
+	struct kcap *h;
+	pid_t w;
+	int st, i, ghosts = 0, fd;
+	long nr = -1;
+	bool stopped;
+
+	snprintf(p, sizeof(p), "/tmp/kcap-sysemu-%d", getpid());
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	if (!tap(fd >= 0, strerror(errno), "create %s", p))
+		return tap_done();
+	close(fd);
+	h = open_capture(names, 256);
+	if (!h)
+		return tap_done();
+	w = fork();
+	if (w == 0) {
+		long r;
+
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		r = syscall(SYS_openat, AT_FDCWD, p, O_RDONLY);
+		if (r != -1 || errno != ENOENT)
+			_exit(3); /* not emulated */
+		syscall(SYS_getppid);
+		r = syscall(SYS_openat, AT_FDCWD, p, O_RDONLY);
+		_exit(r >= 0 ? 0 : 4);
+	}
+	stopped = waitpid(w, &st, 0) == w && WIFSTOPPED(st);
+	/* to the openat's entry, which the tracer answers */
+	if (stopped && !ptrace(PTRACE_SYSEMU, w, NULL, NULL) && waitpid(w, &st, 0) == w &&
+	    WIFSTOPPED(st)) {
+		nr = ptrace(PTRACE_PEEKUSER, w, offsetof(struct user_regs_struct, orig_rax), NULL);
+		ptrace(PTRACE_POKEUSER, w, offsetof(struct user_regs_struct, rax), (void *)(long)-ENOENT);
+		/* to getppid's entry, then let it go */
+		if (!ptrace(PTRACE_SYSEMU, w, NULL, NULL) && waitpid(w, &st, 0) == w && WIFSTOPPED(st))
+			ptrace(PTRACE_DETACH, w, NULL, NULL);
+	}
+	tap(nr == SYS_openat, NULL, "the tracer stopped the child at openat's entry (nr %ld)", nr);
+	collect(h, w);
+	waitpid(w, &st, 0);
+	tap(WIFEXITED(st) && !WEXITSTATUS(st), NULL,
+	    "the child's first openat was emulated (-ENOENT), its second ran (status 0x%x)", st);
+	for (i = 0; i < nevs; i++)
+		if (evs[i]->type == KCAP_EVT_OPENAT && evs[i]->pid == (__u32)w &&
+		    !strcmp(str(evs[i], "name"), p))
+			ghosts += res(evs[i]) < 0;
+	e = find(KCAP_EVT_OPENAT, w, "name", p);
+	CHECK(e, res(e) >= 0, "the openat the kernel ran is recorded");
+	tap(ghosts == 0, NULL, "the emulated openat is not (%d recorded with a failure)", ghosts);
+	unlink(p);
+	kcap_stop(h);
+	kcap_close(h);
+	return tap_done();
+}
+
 /* ---- differential test against strace ---------------------------------------- */
 
 /* The workload strace and kcap both watch: fixed calls, no output. */
@@ -1298,6 +1374,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "ia32"))
 		return test_ia32(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "sysemu"))
+		return test_sysemu();
 	if (argc == 3 && !strcmp(argv[1], "__diff"))
 		return diff_workload(argv[2]);
 	if (argc == 2 && (!strcmp(argv[1], "events") || !strcmp(argv[1], "strace"))) {
@@ -1307,6 +1385,6 @@ int main(int argc, char **argv)
 		self[n] = '\0';
 		return argv[1][0] == 'e' ? test_events(self) : test_strace(self);
 	}
-	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | strace | kobj [OVERLAY]\n");
+	fprintf(stderr, "usage: decode_test events | ia32 PROGRAM | sysemu | strace | kobj [OVERLAY]\n");
 	return 2;
 }

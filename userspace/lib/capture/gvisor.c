@@ -90,7 +90,7 @@ struct gv_conn {
 struct gv_rec {
 	__u64 ts;
 	__u64 seq; /* arrival order, for equal timestamps */
-	__u64 arrived_ns;
+	__u64 ready_ns; /* hold-back over: the older of ts and arrival + it */
 	struct kcap_event_hdr *ev;
 };
 
@@ -171,8 +171,13 @@ static bool queue_full(const struct kcap_gvisor *g)
 
 static int queue_push(struct kcap_gvisor *g, struct kcap_event_hdr *ev, __u64 now)
 {
-	struct gv_rec r = { .ts = ev->ts_ns, .seq = g->seq++, .arrived_ns = now, .ev = ev };
+	struct gv_rec r = { .ts = ev->ts_ns, .seq = g->seq++, .ev = ev };
 	size_t i;
+
+	/* from the event's own time, so that the kernel's events, which the
+	 * merge holds as long (gv_lag()), and this sink's agree on what is
+	 * old enough; from the arrival if the time is ahead of it */
+	r.ready_ns = (ev->ts_ns < now ? ev->ts_ns : now) + g->holdback_ns;
 
 	if (g->qn == g->qcap) {
 		size_t ncap = g->qcap ? g->qcap * 2 : 256;
@@ -1099,14 +1104,14 @@ static int gv_next(struct kcap *h, const struct kcap_event_hdr **ev)
 		 * at least every GV_PUMP_NS while it hands out what it has:
 		 * not two syscalls per event */
 		if (round || !g->qn || now - g->last_pump_ns >= GV_PUMP_NS ||
-		    (!g->stopped && g->q[0].arrived_ns + g->holdback_ns > now)) {
+		    (!g->stopped && g->q[0].ready_ns > now)) {
 			err = pump(g);
 			if (err)
 				return err;
 			g->last_pump_ns = now;
 			now = clock_ns(CLOCK_MONOTONIC);
 		}
-		if (g->qn && (g->stopped || g->q[0].arrived_ns + g->holdback_ns <= now)) {
+		if (g->qn && (g->stopped || g->q[0].ready_ns <= now)) {
 			g->out = queue_pop(g);
 			*ev = g->out;
 			return 0;
@@ -1117,7 +1122,7 @@ static int gv_next(struct kcap *h, const struct kcap_event_hdr **ev)
 			break;
 		ms = g->poll_ms;
 		if (g->qn) {
-			ready = g->q[0].arrived_ns + g->holdback_ns;
+			ready = g->q[0].ready_ns;
 			if ((int)((ready - now + 999999) / 1000000) < ms)
 				ms = (int)((ready - now + 999999) / 1000000);
 		}
@@ -1185,6 +1190,13 @@ static void gv_close(struct kcap *h)
 	free(g);
 }
 
+static __u64 gv_lag(const struct kcap *h)
+{
+	const struct kcap_gvisor *g = to_gv(h);
+
+	return g->stopped ? 0 : g->holdback_ns;
+}
+
 static const struct kcap_source_ops gvisor_ops = {
 	.kind = "gvisor",
 	.next = gv_next,
@@ -1194,6 +1206,7 @@ static const struct kcap_source_ops gvisor_ops = {
 	.fd = gv_fd,
 	.nr_cpus = gv_nr_cpus,
 	.cpu_stats = gv_cpu_stats,
+	.lag_ns = gv_lag,
 };
 
 static struct kcap *open_fail(struct kcap_gvisor *g, const struct kcap_gvisor_opts *opts, int err,

@@ -10,12 +10,19 @@
  * A source with nothing to deliver yet (-EAGAIN, a quiet live session)
  * does not stall the others: the merge hands out what it holds and asks
  * that source again at the next call. Strict order therefore holds across
- * sources that never return -EAGAIN (files); a live source's late event can
- * come after a younger one from another source, as between two hosts.
+ * sources that never return -EAGAIN (files). A live source whose events
+ * arrive late by nature (gVisor's sink: a sandbox sends a point after its
+ * time, and the sink holds its events back for that) says how late
+ * (ops->lag_ns): while it has nothing to give, the merge hands out no
+ * event younger than that lag, so that kernel and gVisor events come out
+ * in time order whenever gVisor's delivery stays within the lag. Between
+ * other live sources a late event can come after a younger one, as between
+ * two hosts.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "source.h"
 
@@ -41,6 +48,28 @@ static int src_err(struct kcap *h, unsigned int i, int err)
 
 	return kcap__err(h, err, "source %u (%s): %s", i, m->src[i]->ops->kind,
 			 kcap_errmsg(m->src[i]));
+}
+
+/* True if an event of time @ts must wait: a source that is late by
+ * nature has nothing yet and @ts is within its lag. */
+static bool held(const struct kcap_merge *m, __u64 ts)
+{
+	struct timespec now;
+	__u64 lag, max = 0, t;
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->ended[i] || m->pending[i] || !m->src[i]->ops->lag_ns)
+			continue;
+		lag = m->src[i]->ops->lag_ns(m->src[i]);
+		if (lag > max)
+			max = lag;
+	}
+	if (!max)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	return ts + max > t;
 }
 
 static int merge_next(struct kcap *h, const struct kcap_event_hdr **ev)
@@ -76,6 +105,8 @@ static int merge_next(struct kcap *h, const struct kcap_event_hdr **ev)
 	}
 	if (best < 0)
 		return live ? -EAGAIN : -ENODATA;
+	if (held(m, m->pending[best]->ts_ns))
+		return -EAGAIN;
 	m->last = best;
 	*ev = m->pending[best];
 	return 0;

@@ -48,6 +48,11 @@ struct kcap_source_ops {
 	const struct kcap_ct_meta *(*container)(struct kcap *h, const char *id);
 	/* the recording's metadata (kcap_file_info(); NULL: -EINVAL) */
 	int (*info)(struct kcap *h, struct kcap_file_info *info);
+	/* how long after its time (CLOCK_MONOTONIC) an event of this live
+	 * source may still be handed out: while the source has nothing to
+	 * give, a merge holds the other sources' events younger than that
+	 * (NULL, 0: none; the kernel's rings order themselves) */
+	__u64 (*lag_ns)(const struct kcap *h);
 };
 
 struct kcap {
