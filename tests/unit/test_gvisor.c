@@ -1065,6 +1065,67 @@ static void test_gvisor_merge(void **state)
 	close(fd);
 }
 
+/* Live: a gVisor event that arrives after a younger kernel event became
+ * ready still comes out first: while the sink has nothing, the merge holds
+ * the kernel's events for the sink's hold-back (its lag). */
+static void test_gvisor_merge_late(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd;
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__Syscall raw = KCAP__GVISOR__SYSCALL__INIT;
+	KCAP_OPTS(kcap_open_opts, mo, .holdback_ns = KCAP_HOLDBACK_NONE);
+	KCAP_OPTS(kcap_gvisor_opts, go, .holdback_ns = 300000000,
+		  .poll_timeout_ms = KCAP_POLL_NONBLOCK);
+	static const __u64 args[6];
+	const struct kcap_event_hdr *ev;
+	struct kcap_mem_ring m;
+	struct kcap *srcs[2], *h;
+	struct tring r;
+	__u64 mono = now_ns(CLOCK_MONOTONIC), wall = now_ns(CLOCK_REALTIME), deadline;
+	int fd, err, got = 0, order[2] = { -1, -1 };
+
+	assert_int_equal(tring_init(&r, 64 << 10, 0), 0);
+	/* the kernel's event: now */
+	assert_int_equal(tring_syscall(&r, mono, 100, 100, 39, args, 0), 0);
+	m = tring_mem(&r);
+	srcs[0] = kcap__open_mem(&m, 1, &mo);
+	assert_non_null(srcs[0]);
+	srcs[1] = kcap_open_gvisor(t->path, &go);
+	assert_non_null(srcs[1]);
+	h = kcap_open_merge(srcs, 2, NULL);
+	assert_non_null(h);
+	/* the sink has nothing yet: the kernel's event is held */
+	assert_int_equal(kcap_next(h, &ev), -EAGAIN);
+	/* the sandbox's event, 100 ms older, arrives late (the handshake is
+	 * served through the sink's handle, which the merge owns) */
+	t->h = srcs[1];
+	fd = client(t);
+	t->h = NULL;
+	raw.exit = &ok;
+	raw.context_data = &cd;
+	cd = ctx(NULL, 1, 1, (__s64)(wall - 100000000));
+	raw.sysno = 39;
+	send_msg(fd, T(SYSCALL_RAW), 0, &raw.base);
+	deadline = now_ns(CLOCK_MONOTONIC) + 3000000000ULL;
+	while (got < 2 && now_ns(CLOCK_MONOTONIC) < deadline) {
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN)
+			continue;
+		assert_int_equal(err, 0);
+		order[got++] = !!(ev->flags & KCAP_EVF_GVISOR);
+	}
+	assert_int_equal(got, 2);
+	assert_int_equal(order[0], 1); /* gVisor's, the older, first */
+	assert_int_equal(order[1], 0);
+	/* once stopped, nothing is held */
+	assert_int_equal(kcap_stop(h), 0);
+	assert_int_equal(kcap_next(h, &ev), -ENODATA);
+	kcap_close(h);
+	tring_fini(&r);
+	close(fd);
+}
+
 /* Random packets from many clients: no crash, no leak (ASan), and a good
  * client afterwards is served. Valid headers with random bodies and
  * types, random headers, random handshakes. */
@@ -1210,6 +1271,7 @@ static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_socket_life, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_file_round_trip, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_merge, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_merge_late, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_garbage, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_sandbox_numbers, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_queue_full, gv_setup, gv_teardown),
