@@ -117,6 +117,76 @@ static void test_merge_order(void **state)
 	assert_int_equal(kcap_next(f->h, &ev), -ENODATA);
 }
 
+/*
+ * Many rings (a big node): the reader keeps the rings' oldest records in a
+ * heap. Five rounds, each written by a random subset of 40 rings with
+ * timestamps that interleave and tie across rings, each drained before the
+ * next (rings leave the heap when empty and come back after a snapshot):
+ * every event once, in time order, ties in ring order; then a bad record in
+ * one ring is reported.
+ */
+static void test_many_rings(void **state)
+{
+	enum { N = 40 };
+	struct tring r[N];
+	struct kcap_mem_ring m[N];
+	const struct kcap_event_hdr *ev;
+	KCAP_OPTS(kcap_open_opts, o, .holdback_ns = KCAP_HOLDBACK_NONE);
+	struct kcap *h;
+	unsigned int i, k, round, written = 0, got = 0, seed = 12345, last_cpu = 0;
+	__u64 last = 0, base = 1000;
+	int err;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		assert_int_equal(tring_init(&r[i], 16 << 10, i), 0);
+		m[i] = tring_mem(&r[i]);
+	}
+	h = kcap__open_mem(m, N, &o);
+	assert_non_null(h);
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < N; i++) {
+			__u64 t = base;
+
+			seed = seed * 1103515245 + 12345;
+			if ((seed >> 16) % 3 == 0)
+				continue; /* this ring writes nothing this round */
+			for (k = 0; k < 1 + (seed >> 8) % 8; k++) {
+				seed = seed * 1103515245 + 12345;
+				t += 10 * ((seed >> 16) % 4); /* steps of 0 to 30: ties */
+				assert_int_equal(tring_syscall(&r[i], t, i + 1, i + 1, 39, NULL, 0), 0);
+				written++;
+			}
+		}
+		while ((err = kcap_next(h, &ev)) == 0) {
+			assert_true(ev->ts_ns > last || (ev->ts_ns == last && ev->cpu >= last_cpu) ||
+				    !got);
+			assert_int_equal(ev->tid, ev->cpu + 1);
+			last = ev->ts_ns;
+			last_cpu = ev->cpu;
+			got++;
+		}
+		assert_int_equal(err, -EAGAIN);
+		assert_int_equal(got, written);
+		base = last + 1;
+	}
+	assert_true(written > 300);
+	/* a good record in ring 3, a bad one in ring 17 (in the heap after
+	 * the next snapshot): the reader says which ring */
+	{
+		struct kcap_event_hdr bad = { .ts_ns = base + 5, .len = 200 };
+
+		assert_int_equal(tring_syscall(&r[3], base, 4, 4, 39, NULL, 0), 0);
+		tring_write_raw(&r[17], &bad, sizeof(bad), 64);
+	}
+	assert_int_equal(kcap_next(h, &ev), -EBADMSG);
+	assert_non_null(strstr(kcap_errmsg(h), "ring 17: bad record"));
+	assert_int_equal(kcap_next(h, &ev), -EBADMSG);
+	kcap_close(h);
+	for (i = 0; i < N; i++)
+		tring_fini(&r[i]);
+}
+
 static void test_wrap_around(void **state)
 {
 	struct fix *f = *state;
@@ -339,6 +409,7 @@ static void test_absent_ring(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_merge_order, setup, teardown),
+	cmocka_unit_test(test_many_rings),
 	cmocka_unit_test_setup_teardown(test_wrap_around, setup_small, teardown),
 	cmocka_unit_test_setup_teardown(test_full_ring, setup_small, teardown),
 	cmocka_unit_test_setup_teardown(test_holdback, setup, teardown),

@@ -411,6 +411,7 @@ static void live_close(struct kcap *h)
 		}
 		close(l->fd);
 	}
+	kcap__rings_fini(&l->rs);
 	free(l->rs.rings);
 	free(l);
 }

@@ -50,6 +50,7 @@ static void mem_close(struct kcap *h)
 {
 	struct kcap_mem *m = to_mem(h);
 
+	kcap__rings_fini(&m->rs);
 	free(m->rs.rings);
 	free(m);
 }
@@ -103,6 +104,7 @@ struct kcap *kcap__open_mem(const struct kcap_mem_ring *rings, unsigned int nr,
 	}
 	return &m->h;
 fail:
+	kcap__rings_fini(&m->rs);
 	free(m->rs.rings);
 	free(m);
 	errno = -err;

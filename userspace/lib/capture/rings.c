@@ -134,12 +134,13 @@ static int snapshot(struct kcap *h, struct kcap_rings *rs)
 		if (r->present)
 			r->head = __atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE);
 	}
+	rs->rescan = true;
 	return 0;
 }
 
-/* The oldest readable event over all rings, in *best. */
-static int pick_oldest(struct kcap *h, struct kcap_rings *rs, struct kcap_ring **best_ring,
-		       const struct kcap_event_hdr **best)
+/* The oldest readable event over all rings, in *best: a linear scan. */
+static inline __attribute__((always_inline)) int pick_scan(struct kcap *h, struct kcap_rings *rs, struct kcap_ring **best_ring,
+		     const struct kcap_event_hdr **best)
 {
 	unsigned int i;
 	int err;
@@ -165,6 +166,121 @@ static int pick_oldest(struct kcap *h, struct kcap_rings *rs, struct kcap_ring *
 		}
 	}
 	return 0;
+}
+
+/* Above this many rings the oldest record is kept at the top of a heap. */
+#define KCAP_RINGS_HEAP_MIN 8
+
+static bool heap_less(const struct kcap_rings *rs, unsigned int a, unsigned int b)
+{
+	__u64 ta = rs->rings[a].peeked->ts_ns, tb = rs->rings[b].peeked->ts_ns;
+
+	return ta < tb || (ta == tb && a < b);
+}
+
+static void heap_down(struct kcap_rings *rs, unsigned int i)
+{
+	unsigned int *hp = rs->heap, n = rs->nheap, x = hp[i], c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && heap_less(rs, hp[c + 1], hp[c]))
+			c++;
+		if (!heap_less(rs, hp[c], x))
+			break;
+		hp[i] = hp[c];
+		i = c;
+	}
+	hp[i] = x;
+}
+
+static void heap_up(struct kcap_rings *rs, unsigned int i)
+{
+	unsigned int *hp = rs->heap, x = hp[i], p;
+
+	while (i && heap_less(rs, x, hp[p = (i - 1) / 2])) {
+		hp[i] = hp[p];
+		i = p;
+	}
+	hp[i] = x;
+}
+
+/*
+ * The same with a heap. Only the ring of the event handed out last can
+ * have lost its checked record, and it is the top: checked again in place
+ * (or taken out when empty). Rings out of the heap get data only with a
+ * new head snapshot, after which they are looked at once.
+ */
+static __attribute__((noinline)) int pick_heap(struct kcap *h, struct kcap_rings *rs, struct kcap_ring **best_ring,
+		     const struct kcap_event_hdr **best)
+{
+	const struct kcap_event_hdr *ev;
+	unsigned int i;
+	int err;
+
+	if (!rs->heap) {
+		rs->heap = calloc(rs->nr_rings, sizeof(*rs->heap));
+		if (!rs->heap)
+			return kcap__err(h, ENOMEM, "out of memory");
+		rs->rescan = true;
+	}
+	while (rs->nheap) {
+		struct kcap_ring *t = &rs->rings[rs->heap[0]];
+
+		if (t->peeked)
+			break;
+		if (t->present && t->head != t->tail) {
+			err = ring_peek(h, rs, t, &ev);
+			if (err)
+				return err;
+			heap_down(rs, 0);
+			break;
+		}
+		t->in_heap = false;
+		rs->heap[0] = rs->heap[--rs->nheap];
+		if (rs->nheap)
+			heap_down(rs, 0);
+	}
+	if (rs->rescan) {
+		rs->rescan = false;
+		for (i = 0; i < rs->nr_rings; i++) {
+			struct kcap_ring *r = &rs->rings[i];
+
+			if (r->in_heap || !r->present || r->head == r->tail)
+				continue;
+			if (!r->peeked) {
+				err = ring_peek(h, rs, r, &ev);
+				if (err)
+					return err;
+			}
+			r->in_heap = true;
+			rs->heap[rs->nheap++] = i;
+			heap_up(rs, rs->nheap - 1);
+		}
+	}
+	if (!rs->nheap) {
+		*best = NULL;
+		*best_ring = NULL;
+		return 0;
+	}
+	*best_ring = &rs->rings[rs->heap[0]];
+	*best = (*best_ring)->peeked;
+	return 0;
+}
+
+static inline __attribute__((always_inline)) int
+pick_oldest(struct kcap *h, struct kcap_rings *rs, struct kcap_ring **best_ring,
+	    const struct kcap_event_hdr **best)
+{
+	if (rs->nr_rings <= KCAP_RINGS_HEAP_MIN)
+		return pick_scan(h, rs, best_ring, best);
+	return pick_heap(h, rs, best_ring, best);
+}
+
+void kcap__rings_fini(struct kcap_rings *rs)
+{
+	free(rs->heap);
+	rs->heap = NULL;
+	rs->nheap = 0;
 }
 
 static bool deliverable(const struct kcap_rings *rs, const struct kcap_event_hdr *ev)

@@ -96,6 +96,7 @@ struct kcap_ring {
 	 * ring's oldest record, and checking them all again per event cost
 	 * one record check per ring per event */
 	const struct kcap_event_hdr *peeked;
+	bool in_heap; /* in kcap_rings.heap (many rings) */
 	bool present; /* false: the CPU is not possible, nothing mapped */
 	/* live mappings, for munmap() */
 	void *cons_map;
@@ -119,6 +120,12 @@ struct kcap_rings {
 	/* called before each head snapshot (live: map rings of CPUs that
 	 * came online); may be NULL */
 	int (*refresh)(struct kcap *h);
+	/* with more than KCAP_RINGS_HEAP_MIN rings: the rings that have a
+	 * checked record, a min-heap by its time (ties: lower ring first),
+	 * so that picking the oldest costs log(rings), not rings */
+	unsigned int *heap;
+	unsigned int nheap;
+	bool rescan; /* a snapshot was taken: rings out of the heap may have data */
 };
 
 /* Defaults, then the reader options of @opts (hold-back, poll timeout). */
@@ -126,6 +133,8 @@ KCAP_HIDDEN int kcap__rings_init(struct kcap *h, struct kcap_rings *rs,
 				 const struct kcap_open_opts *opts);
 KCAP_HIDDEN int kcap__rings_next(struct kcap *h, struct kcap_rings *rs,
 				 const struct kcap_event_hdr **ev);
+/* Frees what the reader allocated (not the rings). */
+KCAP_HIDDEN void kcap__rings_fini(struct kcap_rings *rs);
 /* Counters straight from a ring's producer page (memory rings). */
 KCAP_HIDDEN int kcap__rings_cpu_stats(struct kcap *h, struct kcap_rings *rs, unsigned int cpu,
 				      struct kcap_cpu_stats *st);
