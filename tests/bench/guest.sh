@@ -30,7 +30,7 @@ fi
 # The producer-only ring holds a whole run.
 ring=64M
 # Capture files exported for the host part and the size comparison.
-exported="getppid openclose read"
+exported="getppid openclose read pipe fork exec tcp"
 
 echo "RESULT kind=guest kernel=$(uname -r) version=$(uname -v | tr ' ' _) mode=$mode"
 check "insmod kcap.ko" insmod $KO
@@ -100,8 +100,9 @@ for s in $sizes; do
 			dr=$(awk '/^  cpu / { d += $5 + $6 + $8 } END { print d + 0 }' /tmp/info.out)
 			echo "RESULT kind=capture cfg=$cfg wl=$w n=$n events=$ev dropped=$dr" \
 			     "file_bytes=$(wc -c </tmp/$w.kcap)"
-			case "$cfg $exported " in
-			"kcap-record "*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
+			# (the first workload of the list too: " $exported ")
+			case "$cfg: $exported " in
+			"kcap-record:"*" $w "*) export_file "$w.kcap" /tmp/$w.kcap ;;
 			esac
 			rm -f /tmp/$w.kcap
 			;;

@@ -211,7 +211,11 @@ END {
 	}
 	print ""
 
-	if (host(order[1], "kcap_events") != "" || host("getppid", "kcap_events") != "") {
+	anyhost = 0
+	for (i = 1; i <= nwl; i++)
+		if (host(order[i], "kcap_events") != "")
+			anyhost = 1
+	if (anyhost) {
 		print "## Host: decoding a capture file"
 		print ""
 		print "Instructions counted by `valgrind --tool=callgrind` on the build host, minus"
