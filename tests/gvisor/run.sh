@@ -6,7 +6,9 @@
 # driver needed. kcap gvisor session-config writes the trace session;
 # kcap record --gvisor-sink listens; two sandboxes run with that session:
 #   - "runsc run" of a bundle whose root is the host's / (read-only) with a
-#     terminal (under script(1)): sh reads /etc/shadow with cat, starts a
+#     terminal (under script(1)) and the annotations containerd's CRI
+#     plugin writes (container and pod names, image), in a runsc root of
+#     the test's own (--gvisor-root): sh reads /etc/shadow with cat, starts a
 #     nested shell, and python3 connects a TCP socket to 10.1.2.3:80
 #     (--network=none: the call fails, it is still recorded);
 #   - "runsc do" (no terminal): getpid through a raw syscall point (sh's $$
@@ -14,8 +16,9 @@
 # Then the capture file is checked: paths, argv, results, the gVisor flag
 # and origin, container ids, mapped thread ids, and kcap detect fires the
 # sensitive-file and terminal-shell rules of rules/kcap_rules.yaml on the
-# sandboxed processes; then live, kcap detect --gvisor-sink while the
-# first bundle runs again. Skipped, with the reason, where runsc cannot run
+# sandboxed processes, and the container table of the file has the
+# annotations read from runsc's state file; then live, kcap detect
+# --gvisor-sink --gvisor-root while the first bundle runs again. Skipped, with the reason, where runsc cannot run
 # (not root, no runsc, a kernel or container that refuses its sandbox).
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
@@ -39,10 +42,12 @@ probe=$(timeout 60 runsc --network=none do /bin/true 2>&1) ||
 tmp=$(mktemp -d /tmp/kcap-gvisor.XXXXXX)
 id1=kcapgv-$$
 rec=
+# sandbox 1's runsc root: its state file is where kcap reads the annotations
+rroot=$tmp/runsc-root
 cleanup() {
 	[ -n "$rec" ] && kill "$rec" 2>/dev/null && wait "$rec" 2>/dev/null
-	timeout 30 runsc delete -force "$id1" >/dev/null 2>&1
-	timeout 30 runsc delete -force "$id1-live" >/dev/null 2>&1
+	timeout 30 runsc --root "$rroot" delete -force "$id1" >/dev/null 2>&1
+	timeout 30 runsc --root "$rroot" delete -force "$id1-live" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -66,7 +71,7 @@ assert all("container_id" in p["context_fields"] for p in s["points"])
 assert s["sinks"][0]["config"]["endpoint"] == sys.argv[1]' "$sock" 2>err
 result $? "the session: Default, named and raw points, context fields, the sink"
 
-"$kcap" record --gvisor-sink "$sock" -w out.kcap >rec.out 2>rec.err &
+"$kcap" record --gvisor-sink "$sock" --gvisor-root "$rroot" -w out.kcap >rec.out 2>rec.err &
 rec=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ]
@@ -85,14 +90,19 @@ c = json.load(open(p))
 c["root"] = {"path": "/", "readonly": True}
 c["process"]["terminal"] = True
 c["process"]["cwd"] = "/"
+c["annotations"] = {
+    "io.kubernetes.cri.container-name": "shop-web",
+    "io.kubernetes.cri.image-name": "registry.example.org/shop/web:1.4.2",
+    "io.kubernetes.cri.sandbox-name": "web-7d4b9c6f5-x2x9k",
+    "io.kubernetes.cri.sandbox-namespace": "shop"}
 c["process"]["args"] = ["sh", "-c",
     "cat /etc/shadow >/dev/null; sh -c 'echo nested'; "
     "python3 -c 'import socket; s = socket.socket(); s.settimeout(1); "
     "print(\"connect\", s.connect_ex((\"10.1.2.3\", 80)))'"]
 json.dump(c, open(p, "w"))
 EOF
-result $? "bundle: host root read-only, terminal, the workload"
-(cd bundle && timeout 120 script -qec "runsc --network=none --ignore-cgroups \
+result $? "bundle: host root read-only, terminal, CRI annotations, the workload"
+(cd bundle && timeout 120 script -qec "runsc --root $rroot --network=none --ignore-cgroups \
 	--pod-init-config=$tmp/session.json run --bundle $tmp/bundle $id1" /dev/null \
 	</dev/null >"$tmp/sb1.out" 2>&1)
 st=$?
@@ -168,18 +178,39 @@ has "the terminal-shell rule fires on the sandbox's shell" \
 result $? "nothing fires for the runsc do sandbox (no terminal, no sensitive file)"
 sed 's/^/# /' alerts.txt | cut -c1-200
 
+# The container table of the file: sandbox 1's annotations from runsc's
+# state file under --gvisor-root; the runsc do sandbox (default root, no
+# annotations) has none.
+"$kcap" read -r out.kcap 'container.name = shop-web and k8s.pod.name = web-7d4b9c6f5-x2x9k and
+	k8s.ns.name = shop and container.image.repository = registry.example.org/shop/web and
+	container.image.tag = 1.4.2 and fd.name = /etc/shadow' >meta.txt 2>err
+[ "$(grep -c 'name="/etc/shadow"' meta.txt)" -ge 1 ]
+result $? "sandbox 1's events have container.name, image and k8s fields from runsc's state ($(wc -l <meta.txt) events)"
+"$kcap" read -r out.kcap "container.id = ${id1:0:12} and container.name exists" >meta-all.txt 2>err
+"$kcap" read -r out.kcap "container.id = ${id1:0:12}" >all1.txt 2>err
+[ -s all1.txt ] && [ "$(wc -l <meta-all.txt)" = "$(wc -l <all1.txt)" ]
+result $? "every event of sandbox 1 has its metadata in the file ($(wc -l <meta-all.txt) of $(wc -l <all1.txt))"
+
 # Live: kcap detect --gvisor-sink while sandbox 1's bundle runs again.
 id3=$id1-live
 sock2=$tmp/gvisor-live.sock
 "$kcap" gvisor session-config --sink "$sock2" -o live.json 2>err
 result $? "session-config for the live run"
-"$kcap" detect -R "$top/rules/kcap_rules.yaml" --gvisor-sink "$sock2" >live-alerts.txt 2>live.err &
+cat >meta.yaml <<'EOF'
+- rule: Sandboxed shadow read
+  desc: the container and pod of a sandboxed process, from runsc's state file
+  condition: evt.type in (open, openat) and fd.name = /etc/shadow and container.id != host
+  output: "meta name=%container.name image=%container.image.repository tag=%container.image.tag pod=%k8s.pod.name ns=%k8s.ns.name id=%container.id"
+  priority: NOTICE
+EOF
+"$kcap" detect -R "$top/rules/kcap_rules.yaml" -R meta.yaml --gvisor-sink "$sock2" \
+	--gvisor-root "$rroot" >live-alerts.txt 2>live.err &
 rec=$!
 for _ in $(seq 100); do [ -S "$sock2" ] && break; sleep 0.1; done
-(cd bundle && timeout 120 script -qec "runsc --network=none --ignore-cgroups \
+(cd bundle && timeout 120 script -qec "runsc --root $rroot --network=none --ignore-cgroups \
 	--pod-init-config=$tmp/live.json run --bundle $tmp/bundle $id3" /dev/null \
 	</dev/null >"$tmp/sb3.out" 2>&1)
-timeout 30 runsc delete -force "$id3" >/dev/null 2>&1
+timeout 30 runsc --root "$rroot" delete -force "$id3" >/dev/null 2>&1
 sleep 0.5
 kill -INT "$rec"
 for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
@@ -193,6 +224,8 @@ has "live: the sensitive-file rule fires" \
 	"Sensitive file opened for reading .*program=cat .*container_id=${id3:0:12}" live-alerts.txt
 has "live: the terminal-shell rule fires" \
 	"A shell was spawned in a container with an attached terminal .*proc=sh .*container_id=${id3:0:12}" live-alerts.txt
+has "live: container and pod fields of the sandboxed process, from runsc's state (--gvisor-root)" \
+	"meta name=shop-web image=registry.example.org/shop/web tag=1.4.2 pod=web-7d4b9c6f5-x2x9k ns=shop id=${id3:0:12}" live-alerts.txt
 
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

@@ -70,27 +70,50 @@ enum {
 	OPT_ENTER,
 	OPT_CONTAINER_ROOT,
 	OPT_GVISOR_SINK,
+	OPT_GVISOR_ROOT,
 	OPT_NICE,
 	OPT_COMMAND
 };
 
-/* --gvisor-sink PATH (record, detect, export): gVisor sandboxes' events
- * too, merged in time order with the kernel's (docs/gvisor.md). */
+/*
+ * gVisor (record, detect, export; docs/gvisor.md): --gvisor-sink PATH
+ * listens for sandboxes' trace sinks, their events merged in time order
+ * with the kernel's; --gvisor-root DIR (several) names runsc's state
+ * roots, where container metadata of sandboxed containers is read
+ * (record, detect).
+ */
+#define CLI_GVISOR_MAX_ROOTS 8
+struct cli_gvisor {
+	const char *sink; /* --gvisor-sink; NULL: no gVisor source */
+	const char *roots[CLI_GVISOR_MAX_ROOTS + 1]; /* --gvisor-root, NULL-ended */
+	unsigned int nroots;
+};
 #define GVISOR_SINK_LONG_OPT { "gvisor-sink", required_argument, NULL, OPT_GVISOR_SINK }
+#define GVISOR_LONG_OPTS GVISOR_SINK_LONG_OPT, { "gvisor-root", required_argument, NULL, OPT_GVISOR_ROOT }
 #define GVISOR_SINK_HELP                                                                 \
 	"      --gvisor-sink PATH listen on the unix socket PATH (created mode 0600,\n"    \
 	"                         removed at exit) for gVisor sandboxes' trace sinks\n"    \
 	"                         (runsc --pod-init-config; kcap gvisor session-config)\n" \
 	"                         and merge their events with the kernel's; without\n"     \
 	"                         /dev/kcap, the sandboxes' events alone\n"
+#define GVISOR_ROOT_HELP                                                               \
+	"      --gvisor-root DIR  runsc's state root (runsc --root), for the container\n" \
+	"                         metadata of sandboxed containers; several allowed,\n"   \
+	"                         at most 8; default /var/run/runsc and containerd's\n"   \
+	"                         runsc shim roots /run/containerd/runsc/{k8s.io,default}\n"
+#define GVISOR_HELP GVISOR_SINK_HELP GVISOR_ROOT_HELP
+
+/* A --gvisor-* option @c into @g: CLI_CONTINUE, or EXIT_USAGE after a message. */
+int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g);
 
 /*
  * The live source of a command: the driver's session (@o), with
- * @gvisor_sink also the gVisor sink merged with it, or the sink alone when
+ * @g->sink also the gVisor sink merged with it, or the sink alone when
  * the driver is not loaded (said on stderr). NULL after printing why.
  * Then the reader's priority (--nice, reader_priority()).
  */
-struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink);
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
+			       const struct cli_gvisor *g);
 
 /*
  * --nice N (record, detect, export, stats): the live reader's nice value.
@@ -123,8 +146,9 @@ void reader_priority(const char *cmd);
 int parse_container_root(const char *cmd, const char *arg);
 
 /* The thread table of a command that evaluates fields; container metadata
- * of live events read under @container_root (NULL: /). NULL with errno. */
-struct kcap_state *cli_state_new(const char *container_root);
+ * of live events read under @container_root (NULL: /), runsc's roots from
+ * @g (NULL or none given: the defaults). NULL with errno. */
+struct kcap_state *cli_state_new(const char *container_root, const struct cli_gvisor *g);
 
 /* Their entries in a command's getopt_long() table (with -e and -s). */
 #define CAPTURE_LONG_OPTS                                                   \

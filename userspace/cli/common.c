@@ -630,16 +630,40 @@ int parse_container_root(const char *cmd, const char *arg)
 	return CLI_CONTINUE;
 }
 
-struct kcap_state *cli_state_new(const char *container_root)
+struct kcap_state *cli_state_new(const char *container_root, const struct cli_gvisor *g)
 {
 	struct kcap_state_opts o = { .sz = sizeof(o), .container_root = container_root };
 
+	if (g && g->nroots)
+		o.runsc_roots = g->roots;
 	return kcap_state_new(&o);
 }
 
-struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink)
+int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g)
 {
-	struct kcap *h = open_sources(cmd, o, gvisor_sink);
+	struct stat sb;
+
+	switch (c) {
+	case OPT_GVISOR_SINK:
+		g->sink = arg;
+		break;
+	case OPT_GVISOR_ROOT:
+		if (g->nroots == CLI_GVISOR_MAX_ROOTS)
+			return usage_error(cmd, "at most %d --gvisor-root", CLI_GVISOR_MAX_ROOTS);
+		/* a root that does not exist yet is fine: runsc creates it */
+		if (!stat(arg, &sb) && !S_ISDIR(sb.st_mode))
+			return usage_error(cmd, "--gvisor-root %s: not a directory", arg);
+		g->roots[g->nroots++] = arg;
+		g->roots[g->nroots] = NULL;
+		break;
+	}
+	return CLI_CONTINUE;
+}
+
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
+			       const struct cli_gvisor *g)
+{
+	struct kcap *h = open_sources(cmd, o, g ? g->sink : NULL);
 
 	if (h)
 		reader_priority(cmd);

@@ -98,7 +98,7 @@ struct export_args {
 	bool live_opts; /* a live capture option other than -e was given */
 	bool keep_partial;
 	const char *split_dir; /* --split */
-	const char *gvisor_sink; /* --gvisor-sink */
+	struct cli_gvisor gv; /* --gvisor-sink */
 	bool split_failed;     /* split_drain() failed (and said why) */
 	struct export_split split;
 	char *syscalls; /* -e: kernel-side live, syscall_filter on a file */
@@ -122,8 +122,7 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 		a->in = optarg;
 		return 0;
 	case OPT_GVISOR_SINK:
-		a->gvisor_sink = optarg;
-		return 0;
+		return parse_gvisor_opt("export", c, optarg, &a->gv) == CLI_CONTINUE ? 0 : EXIT_USAGE;
 	case 'j':
 		a->xo.format = KCAP_EXPORT_JSON;
 		return 0;
@@ -211,7 +210,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	if (a->split_dir && a->xo.format != KCAP_EXPORT_PB)
 		return usage_error("export",
 				   "--split writes protobuf messages; JSON is one per line already");
-	if (a->in && a->gvisor_sink)
+	if (a->in && a->gv.sink)
 		return usage_error("export", "--gvisor-sink is for live capture, not -r");
 	if (a->in && a->live_opts)
 		return usage_error("export",
@@ -247,7 +246,7 @@ static struct kcap *open_source(struct export_args *a)
 
 		return open_capture("export", a->in, &fo);
 	}
-	return open_live_sources("export", &a->open, a->gvisor_sink);
+	return open_live_sources("export", &a->open, &a->gv);
 }
 
 /*
