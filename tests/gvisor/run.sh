@@ -18,7 +18,11 @@
 # sensitive-file and terminal-shell rules of rules/kcap_rules.yaml on the
 # sandboxed processes, and the container table of the file has the
 # annotations read from runsc's state file; then live, kcap detect
-# --gvisor-sink --gvisor-root while the first bundle runs again. Skipped, with the reason, where runsc cannot run
+# --gvisor-sink --gvisor-root while the first bundle runs again; then a
+# sandbox started before kcap (no session, waiting for a trigger file on a
+# bind mount) and kcap record --gvisor-attach: the session is created in
+# it, its cat /etc/shadow after the trigger is recorded, and the session
+# is removed at exit. Skipped, with the reason, where runsc cannot run
 # (not root, no runsc, a kernel or container that refuses its sandbox).
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
@@ -48,6 +52,7 @@ cleanup() {
 	[ -n "$rec" ] && kill "$rec" 2>/dev/null && wait "$rec" 2>/dev/null
 	timeout 30 runsc --root "$rroot" delete -force "$id1" >/dev/null 2>&1
 	timeout 30 runsc --root "$rroot" delete -force "$id1-live" >/dev/null 2>&1
+	timeout 30 runsc --root "$rroot" delete -force "$id1-att" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -226,6 +231,61 @@ has "live: the terminal-shell rule fires" \
 	"A shell was spawned in a container with an attached terminal .*proc=sh .*container_id=${id3:0:12}" live-alerts.txt
 has "live: container and pod fields of the sandboxed process, from runsc's state (--gvisor-root)" \
 	"meta name=shop-web image=registry.example.org/shop/web tag=1.4.2 pod=web-7d4b9c6f5-x2x9k ns=shop id=${id3:0:12}" live-alerts.txt
+
+# --gvisor-attach: a sandbox already running when kcap starts.
+id4=$id1-att
+mkdir trig bundle-att && cp bundle/config.json bundle-att/
+python3 - bundle-att/config.json "$tmp/trig" <<'EOF' 2>err
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["mounts"].append({"destination": "/trig", "type": "bind", "source": sys.argv[2],
+                    "options": ["rbind", "ro"]})
+c["process"]["args"] = ["sh", "-c",
+    "while [ ! -e /trig/go ]; do sleep 0.2; done; cat /etc/shadow >/dev/null; "
+    "touch /trig/done 2>/dev/null; sleep 120"]
+json.dump(c, open(p, "w"))
+EOF
+result $? "bundle-att: waits for /trig/go, then reads /etc/shadow"
+timeout 60 runsc --root "$rroot" --network=none --ignore-cgroups run --bundle "$tmp/bundle-att" \
+	-detach "$id4" >sb4.out 2>&1
+result $? "sandbox 4 started before kcap, without a trace session"
+sock4=$tmp/gvisor-att.sock
+"$kcap" record --gvisor-sink "$sock4" --gvisor-root "$rroot" --gvisor-attach -w att.kcap \
+	>att.out 2>att.err &
+rec=$!
+for _ in $(seq 300); do grep -q "gvisor attach: sandbox $id4 .*: trace session created" att.err && break; sleep 0.1; done
+cp att.err err
+has "kcap record --gvisor-attach created the session in the running sandbox" \
+	"gvisor attach: sandbox $id4 \($rroot\): trace session created" att.err
+timeout 10 runsc --root "$rroot" trace list "$id4" >tl1.txt 2>&1
+has "runsc trace list shows the session" '"Default"' tl1.txt
+touch trig/go
+sleep 2
+kill -INT "$rec"
+for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+wait "$rec"
+st=$?
+rec=
+cp att.err err
+[ "$st" = 0 ]
+result $? "kcap record --gvisor-attach stopped cleanly (status $st)"
+has "the session was removed at exit" "gvisor attach: trace session removed from 1 of 1 sandboxes" att.err
+timeout 10 runsc --root "$rroot" trace list "$id4" >tl2.txt 2>&1
+has "runsc trace list: no session left" 'SESSIONS \(0\)' tl2.txt
+"$kcap" read -r att.kcap >att.txt 2>err
+has "the attached sandbox's cat /etc/shadow is recorded, with its container id" \
+	"openat\(dirfd=AT_FDCWD, name=\"/etc/shadow\".* = [0-9]+ flags=gvisor" att.txt
+has "... and cat's exec, in the sandbox's container" \
+	"execve\(filename=\"/usr/bin/cat\", argv=\[\"cat\", \"/etc/shadow\"\].*cgroup=\"gvisor:$id4\"" att.txt
+"$kcap" detect -R "$top/rules/kcap_rules.yaml" -r att.kcap >att-alerts.txt 2>err
+has "the sensitive-file rule fires on the attached sandbox" \
+	"Sensitive file opened for reading .*program=cat .*container_id=${id4:0:12}" att-alerts.txt
+timeout 30 runsc --root "$rroot" delete -force "$id4" >/dev/null 2>&1
+"$kcap" record --gvisor-attach -n 1 >/dev/null 2>err
+[ $? = 2 ] && grep -q "needs --gvisor-sink" err
+result $? "--gvisor-attach without --gvisor-sink is a usage error"
 
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

@@ -647,6 +647,9 @@ int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor 
 	case OPT_GVISOR_SINK:
 		g->sink = arg;
 		break;
+	case OPT_GVISOR_ATTACH:
+		g->attach = true;
+		break;
 	case OPT_GVISOR_ROOT:
 		if (g->nroots == CLI_GVISOR_MAX_ROOTS)
 			return usage_error(cmd, "at most %d --gvisor-root", CLI_GVISOR_MAX_ROOTS);
@@ -660,10 +663,43 @@ int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor 
 	return CLI_CONTINUE;
 }
 
+/* The --gvisor-attach of this process's one live source. */
+static struct gvisor_attach *live_attach;
+
+void close_live_sources(struct kcap *h)
+{
+	gvisor_attach_end(live_attach);
+	live_attach = NULL;
+	kcap_close(h);
+}
+
+int check_gvisor_opts(const char *cmd, const struct cli_gvisor *g)
+{
+	const char *problem;
+
+	if (!g->attach)
+		return CLI_CONTINUE;
+	if (!g->sink)
+		return usage_error(cmd, "--gvisor-attach needs --gvisor-sink PATH");
+	/* the session names the sink for runsc, which runs elsewhere */
+	problem = gvisor_sink_problem(g->sink);
+	if (problem)
+		return usage_error(cmd, "--gvisor-attach: --gvisor-sink %s: %s", g->sink, problem);
+	return CLI_CONTINUE;
+}
+
 struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
 			       const struct cli_gvisor *g)
 {
 	struct kcap *h = open_sources(cmd, o, g ? g->sink : NULL);
+
+	if (h && g && g->sink && g->attach) {
+		live_attach = gvisor_attach_start(cmd, g);
+		if (!live_attach) {
+			kcap_close(h);
+			return NULL;
+		}
+	}
 
 	if (h)
 		reader_priority(cmd);

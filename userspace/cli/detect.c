@@ -21,7 +21,7 @@
 
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
-	"                   [--gvisor-sink PATH] [--gvisor-root DIR]\n"
+	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -443,6 +443,7 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			break;
 		case OPT_GVISOR_SINK:
 		case OPT_GVISOR_ROOT:
+		case OPT_GVISOR_ATTACH:
 			if ((i = parse_gvisor_opt("detect", c, optarg, &a->gv)) != CLI_CONTINUE)
 				return i;
 			break;
@@ -526,6 +527,8 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
 	if (a->in && a->gv.sink)
 		return usage_error("detect", "--gvisor-sink is for live capture, not -r");
+	if (check_gvisor_opts("detect", &a->gv) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (a->in && a->all_syscalls)
 		return usage_error("detect", "--all-syscalls is for live capture, not -r");
 	if (a->flight_secs && a->flight_mb < 1)
@@ -880,7 +883,7 @@ out:
 	kcap_flight_free(run.flight);
 	free(run.line);
 	kcap_writer_close(w);
-	kcap_close(h);
+	close_live_sources(h);
 	kcap_state_free(st);
 	kcap_rules_free(r);
 	return ret;

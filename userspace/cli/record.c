@@ -13,7 +13,8 @@ static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
 	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter] [--nice N]\n"
 	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
-	"                   [--gvisor-sink PATH] [--gvisor-root DIR] [FILTER]\n"
+	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
+	"                   [FILTER]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -95,6 +96,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_GVISOR_SINK:
 		case OPT_GVISOR_ROOT:
+		case OPT_GVISOR_ATTACH:
 			if ((status = parse_gvisor_opt("record", c, optarg, &gv)) != CLI_CONTINUE)
 				return status;
 			status = 0;
@@ -121,6 +123,8 @@ int cmd_record(int argc, char **argv)
 				return err;
 		}
 	}
+	if (check_gvisor_opts("record", &gv) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (!ro.path && (ro.level || ro.rotate_bytes || ro.rotate_secs || ro.keep))
 		return usage_error("record", "-z, -C, -G and -W need -w FILE");
 	if (ro.keep && !ro.rotate_bytes && !ro.rotate_secs)
@@ -196,7 +200,7 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)drops[KCAP_DROP_FAULT],
 			(unsigned long long)drops[KCAP_DROP_OTHER]);
 out:
-	kcap_close(h);
+	close_live_sources(h);
 	kcap_state_free(st);
 	kcap_filter_free(expr);
 	return status;
