@@ -65,7 +65,8 @@ has() {
 }
 
 sock=$tmp/gvisor.sock
-"$kcap" gvisor session-config --sink "$sock" --points openat,connect,socket,getpid,execve \
+"$kcap" gvisor session-config --sink "$sock" \
+	--points openat,connect,socket,getpid,execve,read,write,fchdir,socketpair \
 	-o session.json 2>err
 result $? "kcap gvisor session-config writes the session"
 python3 -c 'import json,sys; s=json.load(open("session.json"))["trace_session"];
@@ -117,7 +118,9 @@ sed 's/^/# sandbox 1: /' sb1.out | tr -d '\r' | head -5
 
 # Sandbox 2: runsc do, no terminal, a raw point.
 timeout 120 runsc --network=none --pod-init-config="$tmp/session.json" do \
-	python3 -c 'import os; print("pid", os.getpid())' >sb2.out 2>&1 </dev/null
+	python3 -c 'import os, socket; print("pid", os.getpid()); a, b = socket.socketpair()
+os.fchdir(os.open("/etc", os.O_RDONLY)); os.write(a.fileno(), b"hello"); print(os.read(b.fileno(), 5))' \
+	>sb2.out 2>&1 </dev/null
 result $? "sandbox 2 (runsc do) ran"
 
 sleep 0.5
@@ -145,6 +148,11 @@ has "a failed open: no path, the errno" 'openat\(.*path=""\) = -[0-9]+ E[A-Z]+ f
 has "socket(AF_INET, SOCK_STREAM)" "socket\(domain=AF_INET, type=SOCK_STREAM.*\) = [0-9]+ flags=gvisor" events.txt
 has "connect to 10.1.2.3:80 with its result" "connect\(fd=[0-9]+, addr=10\.1\.2\.3:80.*\) = -?[0-9]+" events.txt
 has "getpid through the raw point: a generic syscall" "syscall getpid\(.*\) = [0-9]+ flags=gvisor" events.txt
+has "socketpair through its named point: both descriptors" \
+	"socketpair\(domain=AF_UNIX, type=SOCK_STREAM.*\) = 0 flags=gvisor" events.txt
+has "fchdir: the descriptor's path" 'fchdir\(fd=[0-9]+, path="/etc"\) = 0 flags=gvisor' events.txt
+has "write: the count, no data, truncated" 'write\(fd=[0-9]+, size=5, data=""\) = 5 flags=truncated,gvisor' events.txt
+has "read: the result, no data, truncated" 'read\(fd=[0-9]+, size=5, data=""\) = 5 flags=truncated,gvisor' events.txt
 has "fork and exit events" "proc_fork child_tid=[0-9]+ child_pid=[0-9]+ comm=" events.txt
 has "exit events" "proc_exit code=0 comm=\"cat\"" events.txt
 # every event is flagged, and its ids are mapped out of the host's range

@@ -14,9 +14,9 @@
 
 #define DEFAULT_POINTS_HELP                                                               \
 	"open,openat,creat,\n"                                                             \
-	"                       close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,\n"  \
-	"                       bind,accept,accept4,execve,setuid,setgid,setresuid,\n"     \
-	"                       setresgid"
+	"                       close,dup,dup2,dup3,fcntl,chdir,fchdir,chroot,socket,\n"  \
+	"                       connect,bind,accept,accept4,socketpair,execve,\n"         \
+	"                       execveat,setuid,setgid,setresuid,setresgid"
 
 static const char gvisor_usage[] =
 	"Usage: kcap gvisor session-config --sink PATH [--points LIST] [--no-lifecycle]\n"

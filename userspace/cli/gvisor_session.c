@@ -14,8 +14,8 @@
 #include "cli.h"
 
 #define DEFAULT_POINTS                                                                    \
-	"open,openat,creat,close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,bind,"   \
-	"accept,accept4,execve,setuid,setgid,setresuid,setresgid"
+	"open,openat,creat,close,dup,dup2,dup3,fcntl,chdir,fchdir,chroot,socket,connect,"  \
+	"bind,accept,accept4,socketpair,execve,execveat,setuid,setgid,setresuid,setresgid"
 
 /* Named points whose messages the sink converts, with their optional
  * fields (as runsc 20221219 and later list them: runsc trace metadata). */
@@ -43,6 +43,13 @@ static const struct named {
 	{ "setgid", "" },
 	{ "setresuid", "" },
 	{ "setresgid", "" },
+	{ "read", "\"fd_path\"" },
+	{ "write", "\"fd_path\"" },
+	{ "pread64", "\"fd_path\"" },
+	{ "pwrite64", "\"fd_path\"" },
+	{ "socketpair", "" },
+	{ "fchdir", "\"fd_path\"" },
+	{ "execveat", "\"fd_path\"" },
 };
 
 static const char context[] = "\"context_fields\":[\"time\",\"thread_id\",\"task_start_time\","
