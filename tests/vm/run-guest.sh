@@ -171,6 +171,12 @@ if [[ " $expected " == *" 16-container "* ]] || [[ " $expected " == *" 45-profil
 		fi
 	done
 fi
+# Debian's runsc (a static binary, about 24 MB) for the merged stream of
+# kcap.ko and the gVisor sink in one boot.
+if [[ " $expected " == *" 17-gvisor "* ]]; then
+	command -v runsc >/dev/null || die "runsc missing: run packaging/build-deps.sh host"
+	add_bin "$(command -v runsc)" runsc
+fi
 # Debian's apparmor_parser (it links only libc) and the policy ABI file the
 # generated profiles name, for the profile case: it loads them in the guest.
 if [[ " $expected " == *" 45-profile "* ]]; then
