@@ -57,6 +57,11 @@
 #define CRIO_RUNC "9b1d3f5a7c9e2b4d6f8a0c2e4b6d8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d"
 #define CRIO_POD "shop-api-6c9f7d8b4-q8kzt"
 #define CRIO_UID "3b8f2c1d-6e4a-4f9b-8c7d-1a2b3c4d5e6f"
+/* Debian's runsc 20221219 (fixtures README): a plain container, a pod's
+ * sandbox and a container of that pod (its file names the sandbox) */
+#define RUNSC_PLAIN "5e7a9c1b3d5f7a9c1b3d5f7a9c1b3d5f7a9c1b3d5f7a9c1b3d5f7a9c1b3d5f7a"
+#define RUNSC_SB "a3c1e5f7092b4d6f8a1c3e5f7092b4d6f8a1c3e5f7092b4d6f8a1c3e5f7092b4d"
+#define RUNSC_CT "d4e6f8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d4e6"
 
 static struct kcap_ct_paths fixture_paths(const char *root)
 {
@@ -179,6 +184,43 @@ static void test_ct_runc(void **state)
 	meta_free(m);
 	m = lookup(FIX, RUNC_BIND, 0);
 	expect_bind(m);
+	meta_free(m);
+}
+
+static void test_ct_runsc(void **state)
+{
+	struct kcap_ct_meta *m;
+
+	(void)state;
+	m = lookup(FIX, RUNSC_PLAIN, 0);
+	assert_string_equal(m->runtime, "runsc");
+	assert_string_equal(m->name, "");
+	assert_string_equal(m->image, "");
+	assert_string_equal(m->pod_name, "");
+	assert_int_equal(m->start_ts, ts("2026-12-01T00:15:03.537372226Z"));
+	assert_string_equal(m->cmdline, "sleep 600");
+	/* runsc spec's three: /proc, /dev, /sys */
+	assert_int_equal(m->nr_mounts, 3);
+	expect_mount(m, "/sys", "/run/kcap-test/runsc/pl/sysfs", false, "");
+	assert_false(m->privileged);
+	meta_free(m);
+	m = lookup(FIX, RUNSC_SB, 0);
+	assert_string_equal(m->container_type, "sandbox");
+	assert_string_equal(m->pod_name, "shop-web-7d4b9c6f5-x2x9k");
+	meta_free(m);
+	/* not "<id>_sandbox:<id>.state": found by the scan of the root */
+	m = lookup(FIX, RUNSC_CT, 0);
+	assert_string_equal(m->runtime, "runsc");
+	assert_string_equal(m->name, "web");
+	assert_string_equal(m->container_type, "container");
+	assert_string_equal(m->sandbox_id, RUNSC_SB);
+	assert_string_equal(m->pod_name, "shop-web-7d4b9c6f5-x2x9k");
+	assert_string_equal(m->pod_namespace, "shop");
+	assert_string_equal(m->pod_uid, "0f6e7a52-3c1d-4a7e-9b8f-2d5c6e7f8a9b");
+	assert_string_equal(m->image, "registry.example.org/shop/web:1.4.2");
+	assert_string_equal(m->image_repository, "registry.example.org/shop/web");
+	assert_string_equal(m->image_tag, "1.4.2");
+	assert_int_equal(m->start_ts, ts("2026-12-01T00:15:03.404708124Z"));
 	meta_free(m);
 }
 
@@ -1698,8 +1740,93 @@ static void test_ct_docker_extras(void **state)
 	meta_free(m);
 }
 
+#define RUNSC_STATE "var/run/runsc/" ID64 "_sandbox:" ID64 ".state"
+#define RUNSC_OTHER "var/run/runsc/" ID64 "_sandbox:other-sandbox.state"
+#define RUNSC_HEAD "{\"id\": \"" ID64 "\", \"createdAt\": \"2026-12-01T00:15:03Z\""
+
+static void test_ct_runsc_bad(void **state)
+{
+	static const struct {
+		const char *json, *needle;
+	} bad[] = {
+	    {"[]", "not a JSON object"},
+	    {"{\"id\": 3}", "id"},
+	    {"{\"id\": \"someone-else\", \"createdAt\": \"2026-12-01T00:15:03Z\"}", "is not"},
+	    {"{\"id\": \"" ID64 "\"}", "no \"createdAt\""},
+	    {"{\"id\": \"" ID64 "\", \"createdAt\": 17}", "createdAt"},
+	    {"{\"id\": \"" ID64 "\", \"createdAt\": \"noon\"}", "RFC 3339"},
+	    {RUNSC_HEAD ", \"spec\": []}", "\"spec\" is an array"},
+	    {RUNSC_HEAD "}", "neither"},
+	    {RUNSC_HEAD ", \"bundleDir\": 5}", "bundle"},
+	    {RUNSC_HEAD ", \"spec\": {\"annotations\": {\"io.kubernetes.cri.sandbox-name\": 1}}}",
+	     "annotation"},
+	    {RUNSC_HEAD ", \"spec\": {\"mounts\": [{\"source\": \"/x\"}]}}", "destination"},
+	    {RUNSC_HEAD ", \"spec\": {}, \"spec\": {}}", "duplicate"},
+	};
+	char path[PATH_MAX], *real, *big;
+	struct kcap_ct_meta *m;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		puts_file(RUNSC_STATE, bad[i].json);
+		expect_err(-EINVAL, bad[i].needle);
+	}
+	/* the real file, cut anywhere */
+	real = slurp("var/run/runsc/" RUNSC_PLAIN "_sandbox:" RUNSC_PLAIN ".state", &n);
+	for (i = 0; i < n; i += n / 7) {
+		put(RUNSC_STATE, real, i);
+		expect_err(-EINVAL, NULL);
+	}
+	free(real);
+	/* no spec in the state: the bundle's config.json (under the host root) */
+	puts_file(RUNSC_STATE, RUNSC_HEAD ", \"bundleDir\": \"/run/kcap-test/bundle/gone\"}");
+	expect_err(-ENOENT, "no config.json");
+	real = slurp("run/kcap-test/bundle/pod/config.json", &n);
+	put("run/kcap-test/bundle/gone/config.json", real, n);
+	free(real);
+	m = lookup(scratch, ID64, 0);
+	assert_string_equal(m->runtime, "runsc");
+	assert_string_equal(m->pod_name, "web-7d4b9c6f5-x2x9k");
+	meta_free(m);
+	/* a FIFO, a directory and a symlink loop in the state file's place */
+	scratch_path(RUNSC_STATE, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect_err(-EINVAL, "not a regular file");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(path, path), 0);
+	expect_err(-ELOOP, ".state");
+	assert_int_equal(unlink(path), 0);
+	/* a file over KCAP_CT_MAX_FILE */
+	big = malloc(KCAP_CT_MAX_FILE + 16);
+	assert_non_null(big);
+	memset(big, ' ', KCAP_CT_MAX_FILE + 16);
+	memcpy(big, "{}", 2);
+	put(RUNSC_OTHER, big, KCAP_CT_MAX_FILE + 16);
+	free(big);
+	expect_err(-EFBIG, "larger than");
+	scratch_path(RUNSC_OTHER, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	/* names that only look like the id's: none of them is its file */
+	puts_file("var/run/runsc/" ID64 "_sandbox:a:b.state", RUNSC_HEAD ", \"spec\": {}}");
+	puts_file("var/run/runsc/" ID64 "_sandbox:.state", RUNSC_HEAD ", \"spec\": {}}");
+	puts_file("var/run/runsc/" ID64 "x_sandbox:" ID64 ".state", RUNSC_HEAD ", \"spec\": {}}");
+	puts_file("var/run/runsc/" ID64 "_sandbox:" ID64 ".lock", "");
+	expect_err(-ENOENT, "no runtime knows");
+	/* the container of another sandbox, found by the scan */
+	puts_file(RUNSC_OTHER, RUNSC_HEAD ", \"spec\": {}}");
+	expect_err(0, NULL);
+	/* a root that is a file, not a directory: nothing there */
+	scratch_path("var/run/runsc", path, sizeof(path));
+	assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	puts_file("var/run/runsc", "");
+	expect_err(-ENOENT, "no runtime knows");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ct_runc),
+    cmocka_unit_test(test_ct_runsc),
     cmocka_unit_test(test_ct_crun),
     cmocka_unit_test(test_ct_docker),
     cmocka_unit_test(test_ct_podman),
@@ -1718,6 +1845,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ct_storage_bad, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_annotations_bad, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_docker_extras, scratch_setup, scratch_teardown),
+    cmocka_unit_test_setup_teardown(test_ct_runsc_bad, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_appear, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_root_again, scratch_setup, scratch_teardown),
     cmocka_unit_test_setup_teardown(test_ct_watch_rescan, scratch_setup, scratch_teardown),

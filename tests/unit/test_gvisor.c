@@ -585,6 +585,142 @@ static void test_gvisor_convert_more(void **state)
 	close(fd);
 }
 
+/* The raw bytes of parameter @name: its length, the bytes in *@p. */
+static __u16 bytes_param(const struct kcap_event_hdr *ev, const char *name, const void **p)
+{
+	int i = kcap_event_param_index(ev, name);
+	__u16 len;
+
+	assert_true(i >= 0);
+	assert_int_equal(kcap_event_param(ev, (unsigned int)i, p, &len), 0);
+	return len;
+}
+
+/* read/write without data (truncated), socketpair, fchdir, a failed
+ * execveat; the vector reads, setsid and a successful execveat counted. */
+static void test_gvisor_convert_io(void **state)
+{
+	struct gv_test *t = *state;
+	Kcap__Gvisor__ContextData cd = ctx(NULL, 4, 4, (__s64)now_ns(CLOCK_REALTIME));
+	Kcap__Gvisor__Exit ok = KCAP__GVISOR__EXIT__INIT, zero = KCAP__GVISOR__EXIT__INIT,
+			   enoent = KCAP__GVISOR__EXIT__INIT;
+	Kcap__Gvisor__Read rd = KCAP__GVISOR__READ__INIT;
+	Kcap__Gvisor__SocketPair sp = KCAP__GVISOR__SOCKET_PAIR__INIT;
+	Kcap__Gvisor__Chdir fc = KCAP__GVISOR__CHDIR__INIT;
+	Kcap__Gvisor__Execve ex = KCAP__GVISOR__EXECVE__INIT;
+	Kcap__Gvisor__Setid si = KCAP__GVISOR__SETID__INIT;
+	char *argv[] = { "x", "-y" };
+	struct kcap_gvisor_stats gs;
+	const struct kcap_event_hdr *ev;
+	const void *p;
+	__s32 fds[2];
+	__u64 skipped;
+	int fd;
+
+	sink_open(t, 0);
+	fd = client(t);
+	ok.result = 12;
+	enoent.errorno = 2;
+	rd.context_data = sp.context_data = fc.context_data = ex.context_data = &cd;
+	si.context_data = &cd;
+
+	rd.exit = &ok;
+	rd.sysno = 0;
+	rd.fd = 5;
+	rd.count = 4096;
+	send_msg(fd, T(SYSCALL_READ), 0, &rd.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_READ);
+	assert_int_equal(num_param(ev, "res"), 12);
+	assert_int_equal(num_param(ev, "fd"), 5);
+	assert_int_equal(num_param(ev, "size"), 4096);
+	assert_int_equal(bytes_param(ev, "data", &p), 0);
+	assert_int_equal(ev->flags, KCAP_EVF_GVISOR | KCAP_EVF_TRUNCATED);
+	/* end of file: nothing was read, nothing was cut */
+	rd.exit = &zero;
+	send_msg(fd, T(SYSCALL_READ), 0, &rd.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_READ);
+	assert_int_equal(ev->flags, KCAP_EVF_GVISOR);
+	/* pwrite64: the offset; a write's data is its count, cut even when it failed */
+	rd.exit = &enoent;
+	rd.sysno = 18;
+	rd.count = 10;
+	rd.has_offset = 1;
+	rd.offset = 512;
+	send_msg(fd, T(SYSCALL_WRITE), 0, &rd.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_PWRITE64);
+	assert_int_equal(num_param(ev, "res"), -2);
+	assert_int_equal(num_param(ev, "pos"), 512);
+	assert_int_equal(num_param(ev, "size"), 10);
+	assert_int_equal(bytes_param(ev, "data", &p), 0);
+	assert_int_equal(ev->flags, KCAP_EVF_GVISOR | KCAP_EVF_TRUNCATED);
+	rd.sysno = 1;
+	rd.count = 0;
+	rd.exit = &zero;
+	send_msg(fd, T(SYSCALL_WRITE), 0, &rd.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_WRITE);
+	assert_int_equal(ev->flags, KCAP_EVF_GVISOR);
+
+	/* counted, not converted: readv, setsid, a successful execveat */
+	assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+	skipped = gs.skipped;
+	rd.sysno = 19;
+	send_msg(fd, T(SYSCALL_READ), 0, &rd.base);
+	si.exit = &ok;
+	si.sysno = 112;
+	send_msg(fd, T(SYSCALL_SETID), 0, &si.base);
+	ex.exit = &zero;
+	ex.sysno = 322;
+	ex.pathname = "x";
+	send_msg(fd, T(SYSCALL_EXECVE), 0, &ex.base);
+
+	sp.exit = &zero;
+	sp.domain = 1;
+	sp.type = 1;
+	sp.socket1 = 6;
+	sp.socket2 = 7;
+	send_msg(fd, T(SYSCALL_SOCKETPAIR), 0, &sp.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_SOCKETPAIR);
+	assert_int_equal(num_param(ev, "domain"), 1);
+	assert_int_equal(bytes_param(ev, "fds", &p), 8);
+	memcpy(fds, p, 8);
+	assert_int_equal(fds[0], 6);
+	assert_int_equal(fds[1], 7);
+	assert_int_equal(kcap_gvisor_stats(t->h, &gs), 0);
+	assert_int_equal(gs.skipped, skipped + 3);
+
+	fc.exit = &zero;
+	fc.sysno = 81;
+	fc.fd = 3;
+	fc.fd_path = "/var/tmp";
+	send_msg(fd, T(SYSCALL_CHDIR), 0, &fc.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_FCHDIR);
+	assert_int_equal(num_param(ev, "fd"), 3);
+	str_param(ev, "path", "/var/tmp");
+
+	ex.exit = &enoent;
+	ex.fd = 9;
+	ex.flags = 0x1000; /* AT_EMPTY_PATH */
+	ex.argv = argv;
+	ex.n_argv = 2;
+	send_msg(fd, T(SYSCALL_EXECVE), 0, &ex.base);
+	ev = next_ev(t->h);
+	assert_int_equal(ev->type, KCAP_EVT_EXECVEAT);
+	assert_int_equal(num_param(ev, "res"), -2);
+	assert_int_equal(num_param(ev, "dirfd"), 9);
+	assert_int_equal(num_param(ev, "flags"), 0x1000);
+	str_param(ev, "filename", "x");
+	argv_param(ev, "argv", "x -y");
+	str_param(ev, "cgroup", "gvisor:sandbox-one");
+	no_more(t->h);
+	close(fd);
+}
+
 struct hits {
 	char rules[8][64];
 	char ct[8][80];
@@ -1263,6 +1399,7 @@ static void test_gvisor_sandbox_numbers(void **state)
 static const struct CMUnitTest gvisor_tests[] = {
 	cmocka_unit_test_setup_teardown(test_gvisor_convert, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_convert_more, gv_setup, gv_teardown),
+	cmocka_unit_test_setup_teardown(test_gvisor_convert_io, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_rules, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_order, gv_setup, gv_teardown),
 	cmocka_unit_test_setup_teardown(test_gvisor_drops, gv_setup, gv_teardown),

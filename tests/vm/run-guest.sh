@@ -171,6 +171,12 @@ if [[ " $expected " == *" 16-container "* ]] || [[ " $expected " == *" 45-profil
 		fi
 	done
 fi
+# Debian's runsc (a static binary, about 24 MB) for the merged stream of
+# kcap.ko and the gVisor sink in one boot.
+if [[ " $expected " == *" 17-gvisor "* ]]; then
+	command -v runsc >/dev/null || die "runsc missing: run packaging/build-deps.sh host"
+	add_bin "$(command -v runsc)" runsc
+fi
 # Debian's apparmor_parser (it links only libc) and the policy ABI file the
 # generated profiles name, for the profile case: it loads them in the guest.
 if [[ " $expected " == *" 45-profile "* ]]; then
@@ -178,11 +184,6 @@ if [[ " $expected " == *" 45-profile "* ]]; then
 	add_bin "$(command -v apparmor_parser)" apparmor_parser
 	mkdir -p "$root/etc/apparmor.d/abi"
 	cp /etc/apparmor.d/abi/3.0 "$root/etc/apparmor.d/abi/3.0"
-fi
-# Debian's runsc (one static binary, about 24 MB) for the gVisor case.
-if [[ " $expected " == *" 17-gvisor "* ]]; then
-	command -v runsc >/dev/null || die "runsc missing: run packaging/build-deps.sh host"
-	add_bin "$(command -v runsc)" runsc
 fi
 # stress-ng and its libraries (about 30 MB) only for the storm case.
 if [[ " $expected " == *" 90-storm "* ]] && command -v stress-ng >/dev/null; then

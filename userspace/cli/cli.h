@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kcap.h"
@@ -70,27 +71,90 @@ enum {
 	OPT_ENTER,
 	OPT_CONTAINER_ROOT,
 	OPT_GVISOR_SINK,
+	OPT_GVISOR_ROOT,
+	OPT_GVISOR_ATTACH,
 	OPT_NICE,
 	OPT_COMMAND
 };
 
-/* --gvisor-sink PATH (record, detect, export): gVisor sandboxes' events
- * too, merged in time order with the kernel's (docs/gvisor.md). */
+/*
+ * gVisor (record, detect, export; docs/gvisor.md): --gvisor-sink PATH
+ * listens for sandboxes' trace sinks, their events merged in time order
+ * with the kernel's; --gvisor-root DIR (several) names runsc's state
+ * roots, where container metadata of sandboxed containers is read
+ * (record, detect).
+ */
+#define CLI_GVISOR_MAX_ROOTS 8
+struct cli_gvisor {
+	const char *sink; /* --gvisor-sink; NULL: no gVisor source */
+	const char *roots[CLI_GVISOR_MAX_ROOTS + 1]; /* --gvisor-root, NULL-ended */
+	unsigned int nroots;
+	bool attach; /* --gvisor-attach */
+};
 #define GVISOR_SINK_LONG_OPT { "gvisor-sink", required_argument, NULL, OPT_GVISOR_SINK }
+#define GVISOR_ATTACH_LONG_OPTS                                                  \
+	{ "gvisor-root", required_argument, NULL, OPT_GVISOR_ROOT },             \
+	{ "gvisor-attach", no_argument, NULL, OPT_GVISOR_ATTACH }
+#define GVISOR_LONG_OPTS GVISOR_SINK_LONG_OPT, GVISOR_ATTACH_LONG_OPTS
 #define GVISOR_SINK_HELP                                                                 \
 	"      --gvisor-sink PATH listen on the unix socket PATH (created mode 0600,\n"    \
 	"                         removed at exit) for gVisor sandboxes' trace sinks\n"    \
 	"                         (runsc --pod-init-config; kcap gvisor session-config)\n" \
 	"                         and merge their events with the kernel's; without\n"     \
 	"                         /dev/kcap, the sandboxes' events alone\n"
+#define GVISOR_ROOT_HELP                                                               \
+	"      --gvisor-root DIR  runsc's state root (runsc --root), for the container\n" \
+	"                         metadata of sandboxed containers and --gvisor-attach;\n" \
+	"                         several allowed, at most 8; default /var/run/runsc\n"   \
+	"                         and containerd's runsc shim roots\n"                    \
+	"                         /run/containerd/runsc/{k8s.io,default}\n"
+#define GVISOR_ATTACH_HELP                                                               \
+	"      --gvisor-attach    also watch the sandboxes already running in the runsc\n" \
+	"                         roots: runsc trace create --force of the session\n"     \
+	"                         \"Default\" (kcap gvisor session-config's points, the\n"  \
+	"                         sink PATH) in each, removed again at exit\n"
+#define GVISOR_HELP GVISOR_SINK_HELP GVISOR_ROOT_HELP GVISOR_ATTACH_HELP
+
+/* A --gvisor-* option @c into @g: CLI_CONTINUE, or EXIT_USAGE after a message. */
+int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g);
+/* The --gvisor-* options together: CLI_CONTINUE, or EXIT_USAGE after a message. */
+int check_gvisor_opts(const char *cmd, const struct cli_gvisor *g);
 
 /*
  * The live source of a command: the driver's session (@o), with
- * @gvisor_sink also the gVisor sink merged with it, or the sink alone when
+ * @g->sink also the gVisor sink merged with it, or the sink alone when
  * the driver is not loaded (said on stderr). NULL after printing why.
  * Then the reader's priority (--nice, reader_priority()).
  */
-struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink);
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
+			       const struct cli_gvisor *g);
+
+/* Closes @h (NULL allowed); after open_live_sources() with --gvisor-attach,
+ * first removes the trace sessions it created (gvisor_attach_end()). */
+void close_live_sources(struct kcap *h);
+
+/*
+ * --gvisor-attach (gvisor_attach.c): a thread lists the running sandboxes
+ * of @g's runsc roots (runsc list) and creates kcap's trace session in
+ * each (runsc trace create), saying so on stderr, while the caller reads
+ * the sink: a sandbox connects and waits for the sink's handshake before
+ * runsc returns. NULL after printing why (nothing started).
+ */
+struct gvisor_attach;
+struct gvisor_attach *gvisor_attach_start(const char *cmd, const struct cli_gvisor *g);
+/* Joins the thread (a runsc still running is killed), deletes the sessions
+ * it created (runsc trace delete), frees @a; NULL allowed. */
+void gvisor_attach_end(struct gvisor_attach *a);
+
+/* kcap gvisor's session JSON (gvisor_session.c): the session "Default" with points
+ * for syscalls @nrs[@n] (and the lifecycle points) and a remote sink on
+ * @sink, to @f. */
+void gvisor_session_write(FILE *f, const char *sink, const unsigned int *nrs, int n,
+			  bool lifecycle);
+/* kcap gvisor session-config's default syscalls into @nrs; their count. */
+int gvisor_default_points(unsigned int *nrs);
+/* Why @sink cannot be a sink path in the session JSON, or NULL. */
+const char *gvisor_sink_problem(const char *sink);
 
 /*
  * --nice N (record, detect, export, stats): the live reader's nice value.
@@ -123,8 +187,9 @@ void reader_priority(const char *cmd);
 int parse_container_root(const char *cmd, const char *arg);
 
 /* The thread table of a command that evaluates fields; container metadata
- * of live events read under @container_root (NULL: /). NULL with errno. */
-struct kcap_state *cli_state_new(const char *container_root);
+ * of live events read under @container_root (NULL: /), runsc's roots from
+ * @g (NULL or none given: the defaults). NULL with errno. */
+struct kcap_state *cli_state_new(const char *container_root, const struct cli_gvisor *g);
 
 /* Their entries in a command's getopt_long() table (with -e and -s). */
 #define CAPTURE_LONG_OPTS                                                   \

@@ -630,16 +630,76 @@ int parse_container_root(const char *cmd, const char *arg)
 	return CLI_CONTINUE;
 }
 
-struct kcap_state *cli_state_new(const char *container_root)
+struct kcap_state *cli_state_new(const char *container_root, const struct cli_gvisor *g)
 {
 	struct kcap_state_opts o = { .sz = sizeof(o), .container_root = container_root };
 
+	if (g && g->nroots)
+		o.runsc_roots = g->roots;
 	return kcap_state_new(&o);
 }
 
-struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o, const char *gvisor_sink)
+int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g)
 {
-	struct kcap *h = open_sources(cmd, o, gvisor_sink);
+	struct stat sb;
+
+	switch (c) {
+	case OPT_GVISOR_SINK:
+		g->sink = arg;
+		break;
+	case OPT_GVISOR_ATTACH:
+		g->attach = true;
+		break;
+	case OPT_GVISOR_ROOT:
+		if (g->nroots == CLI_GVISOR_MAX_ROOTS)
+			return usage_error(cmd, "at most %d --gvisor-root", CLI_GVISOR_MAX_ROOTS);
+		/* a root that does not exist yet is fine: runsc creates it */
+		if (!stat(arg, &sb) && !S_ISDIR(sb.st_mode))
+			return usage_error(cmd, "--gvisor-root %s: not a directory", arg);
+		g->roots[g->nroots++] = arg;
+		g->roots[g->nroots] = NULL;
+		break;
+	}
+	return CLI_CONTINUE;
+}
+
+/* The --gvisor-attach of this process's one live source. */
+static struct gvisor_attach *live_attach;
+
+void close_live_sources(struct kcap *h)
+{
+	gvisor_attach_end(live_attach);
+	live_attach = NULL;
+	kcap_close(h);
+}
+
+int check_gvisor_opts(const char *cmd, const struct cli_gvisor *g)
+{
+	const char *problem;
+
+	if (!g->attach)
+		return CLI_CONTINUE;
+	if (!g->sink)
+		return usage_error(cmd, "--gvisor-attach needs --gvisor-sink PATH");
+	/* the session names the sink for runsc, which runs elsewhere */
+	problem = gvisor_sink_problem(g->sink);
+	if (problem)
+		return usage_error(cmd, "--gvisor-attach: --gvisor-sink %s: %s", g->sink, problem);
+	return CLI_CONTINUE;
+}
+
+struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
+			       const struct cli_gvisor *g)
+{
+	struct kcap *h = open_sources(cmd, o, g ? g->sink : NULL);
+
+	if (h && g && g->sink && g->attach) {
+		live_attach = gvisor_attach_start(cmd, g);
+		if (!live_attach) {
+			kcap_close(h);
+			return NULL;
+		}
+	}
 
 	if (h)
 		reader_priority(cmd);

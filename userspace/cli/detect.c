@@ -21,7 +21,7 @@
 
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
-	"                   [--gvisor-sink PATH]\n"
+	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -44,7 +44,7 @@ static const char detect_usage[] =
 	"                         rules and the process table need\n"
 	CONTAINER_ROOT_HELP
 	NICE_HELP
-	GVISOR_SINK_HELP
+	GVISOR_HELP
 	"      --flight-recorder SECONDS[,MB]\n"
 	"                         keep the last SECONDS of events in memory (at most\n"
 	"                         MB, default 256, compressed); when an alert fires,\n"
@@ -109,7 +109,7 @@ static const struct option detect_opts[] = {
 	{ "write", required_argument, NULL, 'w' },
 	CONTAINER_ROOT_LONG_OPT,
 	NICE_LONG_OPT,
-	GVISOR_SINK_LONG_OPT,
+	GVISOR_LONG_OPTS,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "print-interest", no_argument, NULL, OPT_PRINT_INTEREST },
@@ -386,7 +386,7 @@ struct detect_args {
 	const char *in; /* -r */
 	const char *out; /* -w */
 	const char *container_root; /* --container-root */
-	const char *gvisor_sink; /* --gvisor-sink */
+	struct cli_gvisor gv; /* --gvisor-* */
 	unsigned long long count;
 	int prio; /* -1: all */
 	bool json;
@@ -442,7 +442,10 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			a->container_root = optarg;
 			break;
 		case OPT_GVISOR_SINK:
-			a->gvisor_sink = optarg;
+		case OPT_GVISOR_ROOT:
+		case OPT_GVISOR_ATTACH:
+			if ((i = parse_gvisor_opt("detect", c, optarg, &a->gv)) != CLI_CONTINUE)
+				return i;
 			break;
 		case 'R':
 			if (a->nrules == sizeof(a->rules) / sizeof(a->rules[0]))
@@ -522,8 +525,10 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
 	if (a->in && a->out)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
-	if (a->in && a->gvisor_sink)
+	if (a->in && a->gv.sink)
 		return usage_error("detect", "--gvisor-sink is for live capture, not -r");
+	if (check_gvisor_opts("detect", &a->gv) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (a->in && a->all_syscalls)
 		return usage_error("detect", "--all-syscalls is for live capture, not -r");
 	if (a->flight_secs && a->flight_mb < 1)
@@ -570,7 +575,7 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run,
 			lo.syscalls = nrs;
 			lo.nr_syscalls = (size_t)n;
 		}
-		h = open_live_sources("detect", &lo, a->gvisor_sink);
+		h = open_live_sources("detect", &lo, &a->gv);
 	}
 	if (!h)
 		return NULL;
@@ -857,7 +862,7 @@ int cmd_detect(int argc, char **argv)
 	ret = load_rules(r, a.rules, a.nrules, false);
 	if (ret)
 		goto out;
-	st = cli_state_new(a.container_root);
+	st = cli_state_new(a.container_root, &a.gv);
 	if (!st) {
 		fprintf(stderr, "kcap detect: out of memory\n");
 		ret = EXIT_RUNTIME;
@@ -878,7 +883,7 @@ out:
 	kcap_flight_free(run.flight);
 	free(run.line);
 	kcap_writer_close(w);
-	kcap_close(h);
+	close_live_sources(h);
 	kcap_state_free(st);
 	kcap_rules_free(r);
 	return ret;

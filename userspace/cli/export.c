@@ -25,7 +25,8 @@ static const char export_usage[] =
 	"                   [-w OUT | --split DIR | --listen ADDR] [-n N] [--queue SIZE]\n"
 	"                   [--linger SECONDS] [--keep-partial]\n"
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
-	"                   [--no-lifecycle] [--enter] [--nice N] [--gvisor-sink PATH]\n"
+	"                   [--no-lifecycle] [--enter] [--nice N]\n"
+	"                   [--gvisor-sink PATH [--gvisor-root DIR]... [--gvisor-attach]]\n"
 	"                   [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
@@ -59,6 +60,8 @@ static const char export_usage[] =
 	"                         kernel; -r: lifecycle and drop events are kept)\n"
 	"  -s, --buffer-size, --no-lifecycle, --enter, --nice   live capture, as kcap record\n"
 	GVISOR_SINK_HELP
+	"      --gvisor-root DIR, --gvisor-attach   as kcap record: the runsc roots\n"
+	"                         whose running sandboxes --gvisor-attach watches\n"
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
 	"line (kcap read --help): only matching events are exported; live without\n"
@@ -86,7 +89,7 @@ static const struct option export_opts[] = {
 	{ "keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	CAPTURE_LONG_OPTS,
-	GVISOR_SINK_LONG_OPT,
+	GVISOR_LONG_OPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,7 +101,7 @@ struct export_args {
 	bool live_opts; /* a live capture option other than -e was given */
 	bool keep_partial;
 	const char *split_dir; /* --split */
-	const char *gvisor_sink; /* --gvisor-sink */
+	struct cli_gvisor gv; /* --gvisor-sink */
 	bool split_failed;     /* split_drain() failed (and said why) */
 	struct export_split split;
 	char *syscalls; /* -e: kernel-side live, syscall_filter on a file */
@@ -122,8 +125,9 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 		a->in = optarg;
 		return 0;
 	case OPT_GVISOR_SINK:
-		a->gvisor_sink = optarg;
-		return 0;
+	case OPT_GVISOR_ROOT:
+	case OPT_GVISOR_ATTACH:
+		return parse_gvisor_opt("export", c, optarg, &a->gv) == CLI_CONTINUE ? 0 : EXIT_USAGE;
 	case 'j':
 		a->xo.format = KCAP_EXPORT_JSON;
 		return 0;
@@ -211,8 +215,10 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	if (a->split_dir && a->xo.format != KCAP_EXPORT_PB)
 		return usage_error("export",
 				   "--split writes protobuf messages; JSON is one per line already");
-	if (a->in && a->gvisor_sink)
+	if (a->in && a->gv.sink)
 		return usage_error("export", "--gvisor-sink is for live capture, not -r");
+	if (check_gvisor_opts("export", &a->gv) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (a->in && a->live_opts)
 		return usage_error("export",
 				   "-s, --buffer-size, --no-lifecycle, --enter and --nice are for live "
@@ -247,7 +253,7 @@ static struct kcap *open_source(struct export_args *a)
 
 		return open_capture("export", a->in, &fo);
 	}
-	return open_live_sources("export", &a->open, a->gvisor_sink);
+	return open_live_sources("export", &a->open, &a->gv);
 }
 
 /*
@@ -536,7 +542,7 @@ int cmd_export(int argc, char **argv)
 	}
 	kcap_exporter_close(x);
 	kcap_state_free(threads);
-	kcap_close(h);
+	close_live_sources(h);
 out:
 	status = commit_output(&a, out, status);
 	if (a.split.dir)

@@ -2,11 +2,8 @@
 /*
  * kcap gvisor session-config: the trace session runsc needs to send its
  * sandboxes' events to kcap's gVisor sink (kcap record|detect|export
- * --gvisor-sink), as the JSON runsc --pod-init-config reads. Points are
- * chosen from the syscalls kcap captures: the named point where gVisor has
- * one whose message kcap converts, the raw syscall points otherwise; every
- * point asks for all context fields (time, ids, container, credentials,
- * cwd, name), which kcap's events and rules need.
+ * --gvisor-sink), as the JSON runsc --pod-init-config reads (written by
+ * gvisor_session.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,14 +12,11 @@
 
 #include "cli.h"
 
-#define DEFAULT_POINTS                                                                    \
-	"open,openat,creat,close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,bind,"   \
-	"accept,accept4,execve,setuid,setgid,setresuid,setresgid"
 #define DEFAULT_POINTS_HELP                                                               \
 	"open,openat,creat,\n"                                                             \
-	"                       close,dup,dup2,dup3,fcntl,chdir,chroot,socket,connect,\n"  \
-	"                       bind,accept,accept4,execve,setuid,setgid,setresuid,\n"     \
-	"                       setresgid"
+	"                       close,dup,dup2,dup3,fcntl,chdir,fchdir,chroot,socket,\n"  \
+	"                       connect,bind,accept,accept4,socketpair,execve,\n"         \
+	"                       execveat,setuid,setgid,setresuid,setresgid"
 
 static const char gvisor_usage[] =
 	"Usage: kcap gvisor session-config --sink PATH [--points LIST] [--no-lifecycle]\n"
@@ -64,91 +58,16 @@ static const struct option gvisor_opts[] = {
 };
 
 
-/* Named points whose messages the sink converts, with their optional
- * fields (as runsc 20221219 and later list them: runsc trace metadata). */
-static const struct named {
-	const char *name;
-	const char *optional;
-} named[] = {
-	{ "open", "" },
-	{ "openat", "\"fd_path\"" },
-	{ "creat", "\"fd_path\"" },
-	{ "close", "\"fd_path\"" },
-	{ "dup", "\"fd_path\"" },
-	{ "dup2", "\"fd_path\"" },
-	{ "dup3", "\"fd_path\"" },
-	{ "fcntl", "\"fd_path\"" },
-	{ "chdir", "" },
-	{ "chroot", "" },
-	{ "socket", "" },
-	{ "connect", "\"fd_path\"" },
-	{ "bind", "\"fd_path\"" },
-	{ "accept", "\"fd_path\"" },
-	{ "accept4", "\"fd_path\"" },
-	{ "execve", "" },
-	{ "setuid", "" },
-	{ "setgid", "" },
-	{ "setresuid", "" },
-	{ "setresgid", "" },
-};
-
-static const char context[] = "\"context_fields\":[\"time\",\"thread_id\",\"task_start_time\","
-			      "\"group_id\",\"thread_group_start_time\",\"container_id\","
-			      "\"credentials\",\"cwd\",\"process_name\"]";
-
-static const struct named *find_named(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
-		if (!strcmp(named[i].name, name))
-			return &named[i];
-	return NULL;
-}
-
-static void point(FILE *f, bool *first, const char *name, const char *optional)
-{
-	fprintf(f, "%s\n    {\"name\":\"%s\",%s%s%s%s}", *first ? "" : ",", name,
-		*optional ? "\"optional_fields\":[" : "", optional, *optional ? "]," : "", context);
-	*first = false;
-}
-
 static int session_config(const char *sink, const unsigned int *nrs, int n, bool lifecycle,
 			  const char *out)
 {
 	FILE *f = out ? fopen(out, "w") : stdout;
-	bool first = true;
-	char pt[64];
-	int i;
 
 	if (!f) {
 		fprintf(stderr, "kcap gvisor: %s: %s\n", out, strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	fprintf(f, "{\"trace_session\":{\"name\":\"Default\",\"points\":[");
-	if (lifecycle) {
-		point(f, &first, "container/start", "\"env\"");
-		point(f, &first, "sentry/clone", "");
-		point(f, &first, "sentry/execve", "");
-		point(f, &first, "sentry/task_exit", "");
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = kcap_syscall_name(nrs[i], KCAP_SC_X86_64);
-		const struct named *nm = name ? find_named(name) : NULL;
-
-		if (nm) {
-			snprintf(pt, sizeof(pt), "syscall/%s/exit", name);
-			point(f, &first, pt, nm->optional);
-			continue;
-		}
-		/* a raw exit point has context data only with its entry point */
-		snprintf(pt, sizeof(pt), "syscall/sysno/%u/enter", nrs[i]);
-		point(f, &first, pt, "");
-		snprintf(pt, sizeof(pt), "syscall/sysno/%u/exit", nrs[i]);
-		point(f, &first, pt, "");
-	}
-	fprintf(f, "\n  ],\n  \"sinks\":[{\"name\":\"remote\",\"config\":{\"endpoint\":\"%s\"}}]}}\n",
-		sink);
+	gvisor_session_write(f, sink, nrs, n, lifecycle);
 	if (out ? fclose(f) : fflush(f)) {
 		fprintf(stderr, "kcap gvisor: %s: %s\n", out ? out : "stdout", strerror(errno));
 		return EXIT_RUNTIME;
@@ -159,8 +78,7 @@ static int session_config(const char *sink, const unsigned int *nrs, int n, bool
 int cmd_gvisor(int argc, char **argv)
 {
 	static unsigned int nrs[KCAP_SYSCALL_MAX];
-	char defpoints[] = DEFAULT_POINTS;
-	const char *sink = NULL, *out = NULL, *bad, *p;
+	const char *sink = NULL, *out = NULL, *bad, *problem;
 	char *points = NULL;
 	bool lifecycle = true;
 	int c, n;
@@ -199,16 +117,10 @@ int cmd_gvisor(int argc, char **argv)
 		return usage_error("gvisor", "unexpected argument '%s'", argv[optind]);
 	if (!sink)
 		return usage_error("gvisor", "--sink PATH is required");
-	if (sink[0] != '/')
-		return usage_error("gvisor", "--sink %s: an absolute path is needed (runsc "
-					     "connects from its own directory)", sink);
-	if (strlen(sink) > 107)
-		return usage_error("gvisor", "--sink: a unix socket path has at most 107 bytes");
-	for (p = sink; *p; p++)
-		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-			return usage_error("gvisor", "--sink: quotes, backslashes and control "
-						     "characters are not supported in the path");
-	n = parse_syscalls(points ? points : defpoints, nrs, &bad);
+	problem = gvisor_sink_problem(sink);
+	if (problem)
+		return usage_error("gvisor", "--sink %s: %s", sink, problem);
+	n = points ? parse_syscalls(points, nrs, &bad) : gvisor_default_points(nrs);
 	if (n < 0)
 		return usage_error("gvisor", "--points: unknown syscall '%s' (see kcap list-syscalls)",
 				   bad);

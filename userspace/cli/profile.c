@@ -130,7 +130,7 @@ static int read_events(struct prof_run *r)
 	r->h = open_capture("profile", r->in, &fo);
 	if (!r->h)
 		return EXIT_RUNTIME;
-	r->st = cli_state_new(NULL);
+	r->st = cli_state_new(NULL, NULL);
 	r->fdname = kcap_output_compile("%fd.typechar %fd.name", NULL);
 	r->pids = calloc(PROF_PID_LIMIT / 8, 1);
 	r->pidprof = calloc(PROF_PID_LIMIT, 1);

@@ -13,7 +13,8 @@ static const char record_usage[] =
 	"Usage: kcap record [-n N] [-e SYSCALL[,SYSCALL..]] [-s SNAPLEN]\n"
 	"                   [--buffer-size BYTES|NK|NM] [--no-lifecycle] [--enter] [--nice N]\n"
 	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
-	"                   [--gvisor-sink PATH] [FILTER]\n"
+	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
+	"                   [FILTER]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -52,13 +53,13 @@ static const char record_usage[] =
 	"  -W N                   with -C/-G: keep only the last N files\n"
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
 	CONTAINER_ROOT_HELP
-	GVISOR_SINK_HELP
+	GVISOR_HELP
 	"  -h, --help             show this help\n";
 
 static const struct option record_opts[] = {
 	{"count", required_argument, NULL, 'n'}, CAPTURE_LONG_OPTS,
 	{"write", required_argument, NULL, 'w'}, {"level", required_argument, NULL, 'z'},
-	CONTAINER_ROOT_LONG_OPT,		     GVISOR_SINK_LONG_OPT,
+	CONTAINER_ROOT_LONG_OPT,		     GVISOR_LONG_OPTS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -78,7 +79,8 @@ int cmd_record(int argc, char **argv)
 	int c, err, status = 0;
 	KCAP_OPTS(kcap_open_opts, o, .errbuf = errbuf, .errbuf_sz = sizeof(errbuf));
 	struct write_opts ro = { 0 };
-	const char *container_root = NULL, *gvisor_sink = NULL;
+	const char *container_root = NULL;
+	struct cli_gvisor gv = { 0 };
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
@@ -93,7 +95,11 @@ int cmd_record(int argc, char **argv)
 			container_root = optarg;
 			break;
 		case OPT_GVISOR_SINK:
-			gvisor_sink = optarg;
+		case OPT_GVISOR_ROOT:
+		case OPT_GVISOR_ATTACH:
+			if ((status = parse_gvisor_opt("record", c, optarg, &gv)) != CLI_CONTINUE)
+				return status;
+			status = 0;
 			break;
 		case 'n':
 			if (!parse_u64(optarg, 1, ~0ULL, &count))
@@ -117,6 +123,8 @@ int cmd_record(int argc, char **argv)
 				return err;
 		}
 	}
+	if (check_gvisor_opts("record", &gv) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (!ro.path && (ro.level || ro.rotate_bytes || ro.rotate_secs || ro.keep))
 		return usage_error("record", "-z, -C, -G and -W need -w FILE");
 	if (ro.keep && !ro.rotate_bytes && !ro.rotate_secs)
@@ -127,7 +135,7 @@ int cmd_record(int argc, char **argv)
 	filter_interest(expr, &o, nrs);
 
 	stop = install_stop_signals();
-	h = open_live_sources("record", &o, gvisor_sink);
+	h = open_live_sources("record", &o, &gv);
 	if (!h) {
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
@@ -136,7 +144,7 @@ int cmd_record(int argc, char **argv)
 		/* proc.* fields: threads from /proc now, then from the events;
 		 * with -w, the containers' metadata for the file (its
 		 * container table) */
-		st = cli_state_new(container_root);
+		st = cli_state_new(container_root, &gv);
 		if (!st || kcap_state_seed(st, h) < 0)
 			fprintf(stderr,
 				"kcap record: process snapshot: %s (%s fill in as events "
@@ -192,7 +200,7 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)drops[KCAP_DROP_FAULT],
 			(unsigned long long)drops[KCAP_DROP_OTHER]);
 out:
-	kcap_close(h);
+	close_live_sources(h);
 	kcap_state_free(st);
 	kcap_filter_free(expr);
 	return status;

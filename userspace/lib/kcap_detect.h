@@ -127,9 +127,14 @@ struct kcap_state_opts {
 	 * directories (inotify) and looks up containers as they appear;
 	 * KCAP_CT_WATCH_OFF: only when their events ask */
 	int container_watch;
+	/* gVisor's runsc roots (runsc --root), NULL-ended, at most 8, for
+	 * sandboxed containers (container.id of a KCAP_EVF_GVISOR event);
+	 * NULL: /var/run/runsc, /run/containerd/runsc/k8s.io,
+	 * /run/containerd/runsc/default */
+	const char *const *runsc_roots;
 	size_t : 0;
 };
-#define kcap_state_opts__last_field container_watch
+#define kcap_state_opts__last_field runsc_roots
 
 /* kcap_state_opts.container_watch */
 #define KCAP_CT_WATCH_ON 0

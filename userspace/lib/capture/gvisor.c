@@ -430,17 +430,29 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* An execve record: a container's first process or an exec in it. */
+/* execveat's own parameters (a failed execveat) */
+struct gv_execat {
+	__s64 dirfd;
+	__u32 flags;
+};
+
+/* An execve record (execveat with @at): a container's first process or an
+ * exec in it. */
 static int put_exec(struct gv_ctx *x, __s64 res, const char *filename, char *const *argv,
 		    size_t argc, char *const *env, size_t envc, const char *cwd,
-		    const char *exe, const char *comm, const char *ctid)
+		    const char *exe, const char *comm, const char *ctid,
+		    const struct gv_execat *at)
 {
 	struct rb *const b = &x->g->rb;
 	const Kcap__Gvisor__ContextData *cd = x->cd;
 	char cg[160];
 	struct gv_ct *ct;
 
-	rb_init(b, KCAP_EVT_EXECVE);
+	rb_init(b, at ? KCAP_EVT_EXECVEAT : KCAP_EVT_EXECVE);
+	if (at) {
+		rb_num(b, "dirfd", (__u64)at->dirfd);
+		rb_num(b, "flags", at->flags);
+	}
 	rb_num(b, "res", (__u64)res);
 	rb_str(b, "filename", filename, strlen(filename));
 	rb_strarray(b, "argv", argv, argc);
@@ -485,7 +497,7 @@ static int conv_container_start(struct gv_ctx *x, const Kcap__Gvisor__ContainerS
 	return put_exec(x, 0, file, m->args, m->n_args, m->env, m->n_env,
 			*ctx_str(m->cwd) ? m->cwd : x->cd ? ctx_str(x->cd->cwd) : "", file,
 			x->cd && *ctx_str(x->cd->process_name) ? x->cd->process_name : base_name(file),
-			ctid);
+			ctid, NULL);
 }
 
 static int conv_exec(struct gv_ctx *x, const Kcap__Gvisor__ExecveInfo *m)
@@ -496,7 +508,7 @@ static int conv_exec(struct gv_ctx *x, const Kcap__Gvisor__ExecveInfo *m)
 	 * one is the file's base name, as the kernel sets it */
 	return put_exec(x, 0, path, m->argv, m->n_argv, m->n_env ? m->env : NULL, m->n_env,
 			x->cd ? ctx_str(x->cd->cwd) : "", path, base_name(path),
-			x->cd ? ctx_str(x->cd->container_id) : NULL);
+			x->cd ? ctx_str(x->cd->container_id) : NULL, NULL);
 }
 
 static int conv_clone(struct gv_ctx *x, const Kcap__Gvisor__CloneInfo *m)
@@ -619,13 +631,82 @@ static int conv_chdir(struct gv_ctx *x, const Kcap__Gvisor__Chdir *m)
 	struct rb *const b = &x->g->rb;
 	const char *p = ctx_str(m->pathname);
 
-	if (m->sysno != 80) { /* fchdir: not converted yet */
-		x->g->st.skipped++;
-		return 1;
+	if (m->sysno == 81) { /* fchdir: the descriptor's path, if sent */
+		p = ctx_str(m->fd_path);
+		rb_init(b, KCAP_EVT_FCHDIR);
+		rb_num(b, "res", (__u64)exit_res(m->exit));
+		rb_num(b, "fd", (__u64)m->fd);
+		rb_str(b, "path", p, strlen(p));
+		return emit(x, b);
 	}
 	rb_init(b, KCAP_EVT_CHDIR);
 	rb_num(b, "res", (__u64)exit_res(m->exit));
 	rb_str(b, "path", p, strlen(p));
+	return emit(x, b);
+}
+
+/*
+ * read, pread64, write, pwrite64: gVisor sends the descriptor and the
+ * count, never the data, so "data" is empty and, when the driver would
+ * have carried bytes (read: the result; write: the count), the record is
+ * KCAP_EVF_TRUNCATED, as a parameter cut to a snaplen of 0. The vector
+ * calls (readv, preadv, preadv2, writev, ...) share the message with no
+ * iovec count kcap's readv/writev carry: counted, not converted.
+ */
+static int conv_rw(struct gv_ctx *x, const Kcap__Gvisor__Read *m, bool write)
+{
+	struct rb *const b = &x->g->rb;
+	__s64 res = exit_res(m->exit);
+	unsigned int type;
+
+	switch (m->sysno) {
+	case 0:
+	case 1:
+		type = write ? KCAP_EVT_WRITE : KCAP_EVT_READ;
+		break;
+	case 17:
+	case 18:
+		type = write ? KCAP_EVT_PWRITE64 : KCAP_EVT_PREAD64;
+		break;
+	default:
+		x->g->st.skipped++;
+		return 1;
+	}
+	rb_init(b, type);
+	rb_num(b, "res", (__u64)res);
+	rb_num(b, "fd", (__u64)m->fd);
+	rb_num(b, "size", m->count);
+	if (type == KCAP_EVT_PREAD64 || type == KCAP_EVT_PWRITE64)
+		rb_num(b, "pos", (__u64)m->offset);
+	if (write ? m->count > 0 : res > 0)
+		b->flags |= KCAP_EVF_TRUNCATED;
+	return emit(x, b);
+}
+
+static int conv_read(struct gv_ctx *x, const Kcap__Gvisor__Read *m)
+{
+	return conv_rw(x, m, false);
+}
+
+static int conv_write(struct gv_ctx *x, const Kcap__Gvisor__Read *m)
+{
+	return conv_rw(x, m, true);
+}
+
+/* socketpair: the two descriptors as the driver reads them, two s32 */
+static int conv_socketpair(struct gv_ctx *x, const Kcap__Gvisor__SocketPair *m)
+{
+	struct rb *const b = &x->g->rb;
+	__s64 res = exit_res(m->exit);
+	__s32 fds[2] = { m->socket1, m->socket2 };
+
+	rb_init(b, KCAP_EVT_SOCKETPAIR);
+	rb_num(b, "res", (__u64)res);
+	rb_num(b, "domain", (__u32)m->domain);
+	rb_num(b, "type", (__u32)m->type);
+	rb_num(b, "protocol", (__u32)m->protocol);
+	if (res >= 0)
+		rb_put(b, "fds", fds, sizeof(fds));
 	return emit(x, b);
 }
 
@@ -724,19 +805,27 @@ static int conv_accept(struct gv_ctx *x, const Kcap__Gvisor__Accept *m)
 	return emit(x, b);
 }
 
-/* A failed execve (a successful one is sentry/execve). */
+/*
+ * A failed execve or execveat. A successful one is sentry/execve's
+ * execve record: gVisor reports the new image there (binary path, argv,
+ * env), and one exec record per exec is what the process table counts on,
+ * so the syscall's successful exit is skipped, execveat's too (its
+ * execve record then stands for it, without dirfd and flags).
+ */
 static int conv_sys_execve(struct gv_ctx *x, const Kcap__Gvisor__Execve *m)
 {
+	struct gv_execat at = { .dirfd = m->fd, .flags = m->flags };
 	__s64 res = exit_res(m->exit);
 
-	if (res >= 0 || m->sysno != 59) {
+	if (res >= 0 || (m->sysno != 59 && m->sysno != 322)) {
 		x->g->st.skipped++;
 		return 1;
 	}
 	return put_exec(x, res, ctx_str(m->pathname), m->argv, m->n_argv, NULL, 0,
 			x->cd ? ctx_str(x->cd->cwd) : "", "",
 			x->cd ? ctx_str(x->cd->process_name) : "",
-			x->cd ? ctx_str(x->cd->container_id) : NULL);
+			x->cd ? ctx_str(x->cd->container_id) : NULL,
+			m->sysno == 322 ? &at : NULL);
 }
 
 static int conv_raw(struct gv_ctx *x, const Kcap__Gvisor__Syscall *m)
@@ -869,6 +958,15 @@ static int convert(struct gv_ctx *x, unsigned int type, const unsigned char *dat
 	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_ACCEPT:
 		CONVERT_SC(Kcap__Gvisor__Accept, kcap__gvisor__accept__unpack,
 			   kcap__gvisor__accept__free_unpacked, conv_accept);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_READ:
+		CONVERT_SC(Kcap__Gvisor__Read, kcap__gvisor__read__unpack,
+			   kcap__gvisor__read__free_unpacked, conv_read);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_WRITE:
+		CONVERT_SC(Kcap__Gvisor__Read, kcap__gvisor__read__unpack,
+			   kcap__gvisor__read__free_unpacked, conv_write);
+	case KCAP__GVISOR__MESSAGE_TYPE__MESSAGE_SYSCALL_SOCKETPAIR:
+		CONVERT_SC(Kcap__Gvisor__SocketPair, kcap__gvisor__socket_pair__unpack,
+			   kcap__gvisor__socket_pair__free_unpacked, conv_socketpair);
 	default:
 		/* a type kcap has no event for, or a newer release's */
 		x->g->st.skipped++;

@@ -59,11 +59,19 @@ struct kcap_ct_paths {
 	 */
 	const char *storage_root;
 	const char *storage_runroot;
+	/*
+	 * gVisor's runsc roots (runsc --root), NULL-ended: a file
+	 * "<id>_sandbox:<sandbox id>.state" per container (runsc.c). Searched
+	 * last; not watched (a sandboxed container is looked up at its first
+	 * event).
+	 */
+	const char *runsc_roots[KCAP_CT_MAX_ROOTS + 1];
 };
 
 /* Debian's defaults: docker.io's data root, runc's and crun's root as root,
  * the roots containerd's runc shim uses for the k8s.io and default
- * namespaces, and containers/storage's roots as root (podman, CRI-O). */
+ * namespaces, containers/storage's roots as root (podman, CRI-O), and
+ * runsc's root as root and those of containerd's runsc shim. */
 KCAP_HIDDEN extern const struct kcap_ct_paths kcap__ct_default_paths;
 
 struct kcap_ct_mount {
@@ -75,7 +83,7 @@ struct kcap_ct_mount {
 
 struct kcap_ct_meta {
 	char id[KCAP_CT_ID_LEN];
-	char runtime[16];	       /* "docker", "podman", "cri-o", "runc", "crun" */
+	char runtime[16];	       /* "docker", "podman", "cri-o", "runc", "crun", "runsc" */
 	char name[KCAP_CT_NAME_LEN];   /* container.name */
 	char image[KCAP_CT_IMAGE_LEN]; /* container.image, as the runtime recorded it */
 	char image_repository[KCAP_CT_IMAGE_LEN];
@@ -120,8 +128,8 @@ KCAP_HIDDEN const char *kcap__ct_pod_label(const struct kcap_ct_meta *m, const c
 
 /*
  * kcap__ct_lookup() - fills @out with the metadata of container @id from the
- * first runtime that knows it: docker's data root, then each OCI root in
- * order. @paths NULL means kcap__ct_default_paths. @out is overwritten
+ * first runtime that knows it: docker's data root, containers/storage,
+ * each OCI root in order, then each runsc root. @paths NULL means kcap__ct_default_paths. @out is overwritten
  * (release a previous result first); on success it owns its mounts
  * (kcap__ct_meta_release()), on failure it owns nothing. Returns 0, or a negative
  * errno with one sentence in @out->err: -ENOENT no runtime knows @id,

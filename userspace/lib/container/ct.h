@@ -75,6 +75,8 @@ int ct_oci_spec(struct kcap_ct_meta *m, json_t *spec);
 /* The readers: 0, 1 when @dir holds no container of theirs, or an error. */
 int ct_docker(const struct kcap_ct_paths *p, const char *dir, struct kcap_ct_meta *m);
 int ct_oci(const struct kcap_ct_paths *p, const char *dir, struct kcap_ct_meta *m);
+/* gVisor's runsc: @m->id's state file in runsc root @dir. */
+int ct_runsc(const struct kcap_ct_paths *p, const char *dir, struct kcap_ct_meta *m);
 /* containers/storage (podman, CRI-O): @id under p->storage_root/_runroot. */
 int ct_storage(const struct kcap_ct_paths *p, const char *id, struct kcap_ct_meta *m);
 

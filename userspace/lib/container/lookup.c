@@ -3,7 +3,8 @@
  * kcap__ct_lookup(): a container id to its metadata, asking each runtime's
  * state directory in turn: docker first, then containers/storage (podman,
  * CRI-O), then the OCI runtimes' roots, since a container of the first
- * three also has an OCI state directory, with less in it.
+ * three also has an OCI state directory, with less in it; gVisor's runsc
+ * roots last (docker's files know more of a docker container runsc ran).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,13 @@ const struct kcap_ct_paths kcap__ct_default_paths = {
 	},
     .storage_root = "/var/lib/containers/storage", /* containers/storage's graphroot */
     .storage_runroot = "/run/containers/storage",  /* and runroot, as root */
+    .runsc_roots =
+	{
+	    "/var/run/runsc",		     /* runsc's --root as root */
+	    "/run/containerd/runsc/k8s.io",  /* containerd's runsc shim, CRI namespace */
+	    "/run/containerd/runsc/default", /* ctr's namespace */
+	    NULL,
+	},
 };
 
 bool ct_valid_id(const char *id)
@@ -135,6 +143,13 @@ static int lookup(const struct kcap_ct_paths *p, const char *id, struct kcap_ct_
 		err = try_dir(p, id, dir, ct_oci, out);
 		if (err <= 0)
 			return sandbox_labels(p, out, err, follow);
+	}
+	for (i = 0; i < KCAP_CT_MAX_ROOTS && p->runsc_roots[i]; i++) {
+		if ((err = ct_path(p, out, dir, "%s", p->runsc_roots[i])))
+			return err;
+		err = try_dir(p, id, dir, ct_runsc, out);
+		if (err <= 0)
+			return err;
 	}
 	kcap__ct_meta_release(out);
 	memset(out, 0, sizeof(*out));

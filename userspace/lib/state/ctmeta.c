@@ -55,7 +55,7 @@ struct ctwait {
 
 struct kst_ct {
 	struct kcap_ct_paths paths;
-	char *strs[4 + KCAP_CT_MAX_ROOTS]; /* the copied path strings */
+	char *strs[4 + 2 * KCAP_CT_MAX_ROOTS]; /* the copied path strings */
 	bool watch;			   /* KCAP_CT_WATCH_ON */
 	struct kcap_ct_worker *worker;	   /* started at the first lookup */
 	struct kcap_ct_cache *cache;
@@ -119,6 +119,7 @@ static char *dup_opt(struct kst_ct *ct, unsigned int slot, const char *s)
 int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 {
 	const char *const *roots = OPTS_GET(opts, oci_roots, NULL);
+	const char *const *runsc = OPTS_GET(opts, runsc_roots, NULL);
 	const char *docker = OPTS_GET(opts, docker_root, NULL);
 	const char *sroot = OPTS_GET(opts, storage_root, NULL);
 	const char *srun = OPTS_GET(opts, storage_runroot, NULL);
@@ -134,6 +135,10 @@ int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 		return -EINVAL;
 	if (roots)
 		for (i = 0; roots[i]; i++)
+			if (i == KCAP_CT_MAX_ROOTS)
+				return -EINVAL;
+	if (runsc)
+		for (i = 0; runsc[i]; i++)
 			if (i == KCAP_CT_MAX_ROOTS)
 				return -EINVAL;
 	ct = calloc(1, sizeof(*ct));
@@ -160,6 +165,13 @@ int kst_ct_init(struct kcap_state *st, const struct kcap_state_opts *opts)
 			if (!(ct->paths.oci_roots[i] = dup_opt(ct, 4 + i, roots[i])))
 				goto nomem;
 		ct->paths.oci_roots[i] = NULL;
+	}
+	if (runsc) {
+		for (i = 0; runsc[i]; i++)
+			if (!(ct->paths.runsc_roots[i] =
+				  dup_opt(ct, 4 + KCAP_CT_MAX_ROOTS + i, runsc[i])))
+				goto nomem;
+		ct->paths.runsc_roots[i] = NULL;
 	}
 	st->ct = ct;
 	return 0;
