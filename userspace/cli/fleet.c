@@ -52,7 +52,7 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 	switch (c) {
 	case OPT_FLEET_TO:
 		if (strncmp(arg, "nats://", 7) && strncmp(arg, "tls://", 6))
-			return usage_error(cmd, "--to %s: need nats://HOST:PORT[,HOST:PORT...]", arg);
+			return usage_error(cmd, "%s: need nats://HOST:PORT[,HOST:PORT...]", arg);
 		o->url = arg;
 		return 0;
 	case OPT_FLEET_STREAM:
@@ -79,6 +79,17 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 	case OPT_FLEET_TLS_CA:
 		o->tls_ca = arg;
 		return 0;
+	case OPT_FLEET_DURABLE:
+		o->durable = arg;
+		return 0;
+	case OPT_FLEET_IDLE: {
+		unsigned long long v;
+
+		if (!parse_u64(arg, 1, 86400, &v))
+			return usage_error(cmd, "--idle-exit %s: need 1 to 86400 seconds", arg);
+		o->idle_ms = (__u32)v * 1000;
+		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -229,6 +240,146 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
 		t > 0 ? (double)n / t : 0.0);
 	kcap_publisher_close(p);
+	return status;
+#endif
+}
+
+struct kcap *fleet_open_source(const char *cmd, struct kcap_fleet_opts *o)
+{
+#ifdef KCAP_NO_NATS
+	(void)o;
+	no_nats(cmd);
+	return NULL;
+#else
+	char errbuf[512];
+	struct kcap *h;
+
+	o->errbuf = errbuf;
+	o->errbuf_sz = sizeof(errbuf);
+	h = kcap_open_nats(o);
+	if (!h)
+		fprintf(stderr, "kcap %s: %s\n", cmd, errbuf);
+	o->errbuf = NULL;
+	o->errbuf_sz = 0;
+	return h;
+#endif
+}
+
+/* The thread tables of the nodes, by kcap_nats_node() index. */
+static struct kcap_state **node_states;
+static unsigned int nr_node_states;
+
+struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first)
+{
+#ifdef KCAP_NO_NATS
+	(void)h;
+	return first;
+#else
+	int node = kcap_nats_node(h, NULL);
+	struct kcap_state_opts so = { .sz = sizeof(so), .container_lookup = KCAP_CT_LOOKUP_NEVER };
+
+	if (node < 0)
+		return first;
+	if ((unsigned int)node >= nr_node_states) {
+		unsigned int n = (unsigned int)node + 16;
+		struct kcap_state **a = realloc(node_states, n * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		memset(a + nr_node_states, 0, (n - nr_node_states) * sizeof(*a));
+		node_states = a;
+		nr_node_states = n;
+	}
+	if (!node_states[node]) {
+		/* node 0 is the caller's table; each node's is seeded from its
+		 * snapshot, at its first event */
+		node_states[node] = node ? kcap_state_new(&so) : first;
+		if (!node_states[node])
+			return NULL;
+		kcap_state_seed(node_states[node], h);
+	}
+	return node_states[node];
+#endif
+}
+
+void fleet_node_states_free(struct kcap_state *first)
+{
+	for (unsigned int i = 0; i < nr_node_states; i++)
+		if (node_states[i] != first)
+			kcap_state_free(node_states[i]);
+	free(node_states);
+	node_states = NULL;
+	nr_node_states = 0;
+}
+
+int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop)
+{
+#ifdef KCAP_NO_NATS
+	(void)h, (void)path, (void)count, (void)stop;
+	return no_nats("record");
+#else
+	const struct kcap_event_hdr *ev;
+	struct kcap_writer *w = NULL;
+	struct kcap_nats_stats ns;
+	unsigned long long n = 0;
+	const char *node = NULL, *first = NULL;
+	char errbuf[512];
+	int err = 0, status = 0;
+
+	while (!*stop && (!count || n < count)) {
+		err = kcap_next(h, &ev);
+		if (err == -EAGAIN) {
+			if (w)
+				kcap_writer_tick(w);
+			continue;
+		}
+		if (err)
+			break;
+		kcap_nats_node(h, &node);
+		if (!w) {
+			KCAP_OPTS(kcap_writer_opts, wo, .source = h, .errbuf = errbuf,
+				  .errbuf_sz = sizeof(errbuf));
+
+			/* opened at the first event: the node's snapshot is known */
+			w = kcap_writer_open(path, &wo);
+			if (!w) {
+				fprintf(stderr, "kcap record: %s\n", errbuf);
+				return EXIT_RUNTIME;
+			}
+			first = node;
+		} else if (strcmp(first, node)) {
+			fprintf(stderr,
+				"kcap record: events of nodes %s and %s: a capture file holds one "
+				"machine's (--node NAME)\n",
+				first, node);
+			status = EXIT_RUNTIME;
+			break;
+		}
+		if (kcap_writer_write(w, ev)) {
+			fprintf(stderr, "kcap record: %s\n", kcap_writer_errmsg(w));
+			status = EXIT_RUNTIME;
+			break;
+		}
+		n++;
+	}
+	if (err && err != -ENODATA && err != -EAGAIN && !status) {
+		fprintf(stderr, "kcap record: %s\n", kcap_errmsg(h));
+		status = EXIT_RUNTIME;
+	}
+	if (w && kcap_writer_finish(w) && !status) {
+		fprintf(stderr, "kcap record: %s\n", kcap_writer_errmsg(w));
+		status = EXIT_RUNTIME;
+	}
+	kcap_writer_close(w);
+	kcap_nats_stats(h, &ns, sizeof(ns));
+	fprintf(stderr,
+		"kcap record: %llu events from %u node runs; %llu messages, %llu duplicates "
+		"dropped, %llu reordered, %llu lost in gaps, %llu dropped by publishers\n",
+		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
+		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
+		(unsigned long long)ns.drops);
+	if (!w && !status)
+		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;
 #endif
 }
