@@ -67,7 +67,7 @@ GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.
 GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
 	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit test-cli test-gvisor guest-bins install-userspace docs docs-check layers-check
+.PHONY: lib cli test-unit test-cli test-gvisor test-fleet guest-bins install-userspace docs docs-check layers-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
@@ -92,6 +92,11 @@ test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 # (packaging/build-deps.sh host); skipped, saying why, where runsc cannot run.
 test-gvisor: $(BUILD)/bin/kcap
 	$(TOP)/tests/gvisor/run.sh $(BUILD)/bin/kcap
+
+# The fleet transport against real nats-server processes on loopback
+# (tests/fleet/run.sh; skipped, saying why, without nats-server).
+test-fleet: $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
+	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.

@@ -58,9 +58,13 @@ void pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *c
 
 	(void)js;
 	(void)pae;
-	if (natsMsgHeader_Get(msg, FLEET_HDR_SEQ, &v) != NATS_OK || !v)
+	/* the message is ours to free, whatever the outcome */
+	if (natsMsgHeader_Get(msg, FLEET_HDR_SEQ, &v) != NATS_OK || !v) {
+		natsMsg_Destroy(msg);
 		return;
+	}
 	seq = strtoull(v, NULL, 10);
+	natsMsg_Destroy(msg);
 	pthread_mutex_lock(&p->lock);
 	s = &p->win[seq % p->nwin];
 	if (s->seq == seq && s->state == SLOT_SENT) {

@@ -22,6 +22,10 @@
 
 #define MAX_NODES 1024
 #define MAX_HELD 4096 /* messages waiting for an earlier one, all nodes */
+#define FETCH_BATCH 64
+/* the ready queue: fetched only when empty, so at most one fetch and
+ * every held message */
+#define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
 
 struct node {
 	char name[FLEET_TOKEN_MAX];
@@ -108,7 +112,7 @@ static int node_of(struct nats_src *s, natsMsg *m)
 
 static void push_ready(struct nats_src *s, natsMsg *m, unsigned int node, __u64 seq)
 {
-	unsigned int i = (s->ready_head + s->ready_len) % MAX_HELD;
+	unsigned int i = (s->ready_head + s->ready_len) % READY_CAP;
 
 	s->ready[i] = (struct held){ m, node, seq };
 	s->ready_len++;
@@ -180,7 +184,7 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 	if (seq > s->nodes[node].next_seq) {
 		s->st.reordered++;
 		s->held[s->nr_held++] = (struct held){ m, (unsigned int)node, seq };
-		if (s->nr_held + s->ready_len >= MAX_HELD - 1)
+		if (s->nr_held >= MAX_HELD)
 			skip_gap(s);
 		return;
 	}
@@ -204,8 +208,10 @@ static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 		n->procs = malloc(sh->procs.len + 1);
 		n->users = malloc(sh->users.len + 1);
 		if (n->procs && n->users) {
-			memcpy(n->procs, sh->procs.data, sh->procs.len);
-			memcpy(n->users, sh->users.data, sh->users.len);
+			if (sh->procs.len)
+				memcpy(n->procs, sh->procs.data, sh->procs.len);
+			if (sh->users.len)
+				memcpy(n->users, sh->users.data, sh->users.len);
 			n->procs_len = sh->procs.len;
 			n->users_len = sh->users.len;
 			n->have_snapshot = true;
@@ -239,7 +245,7 @@ static void take_drops(struct nats_src *s, natsMsg *m)
 static int fetch(struct nats_src *s)
 {
 	natsMsgList list = {0};
-	natsStatus st = natsSubscription_Fetch(&list, s->sub, 64, 200, NULL);
+	natsStatus st = natsSubscription_Fetch(&list, s->sub, FETCH_BATCH, 200, NULL);
 
 	if (st == NATS_TIMEOUT)
 		return 0;
@@ -356,6 +362,11 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			err = fetch(s);
 			if (err)
 				return err;
+			/* nothing came: what is held waits for messages that
+			 * are not in the stream (lost for good, or another
+			 * instance of a shared durable took them) */
+			while (!s->ready_len && s->nr_held)
+				skip_gap(s);
 			if (!s->ready_len) {
 				if (s->idle_ms && now_ms() - s->idle_since_ms >= s->idle_ms)
 					return -ENODATA;
@@ -367,7 +378,7 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			struct held r = s->ready[s->ready_head];
 			const char *kind = hdr(r.m, FLEET_HDR_KIND);
 
-			s->ready_head = (s->ready_head + 1) % MAX_HELD;
+			s->ready_head = (s->ready_head + 1) % READY_CAP;
 			s->ready_len--;
 			if (kind && !strcmp(kind, "snapshot")) {
 				take_snapshot(s, r.node, r.m);
@@ -427,20 +438,30 @@ static int nats_info(struct kcap *h, struct kcap_file_info *info)
 	return 0;
 }
 
+static void give_back(natsMsg *m)
+{
+	natsMsg_Nak(m, NULL);
+	natsMsg_Destroy(m);
+}
+
 static void nats_close(struct kcap *h)
 {
 	struct nats_src *s = to_src(h);
 
+	/* fetched but not handed out (entirely): negative acks, redelivered
+	 * to the durable's other instances now rather than after the ack wait */
 	if (s->cur)
-		natsMsg_Destroy(s->cur); /* not acked: redelivered to the durable */
+		give_back(s->cur);
 	for (unsigned int i = 0; i < s->nr_held; i++)
-		natsMsg_Destroy(s->held[i].m);
-	for (unsigned int i = 0; i < s->ready_len; i++)
-		natsMsg_Destroy(s->ready[(s->ready_head + i) % MAX_HELD].m);
+		give_back(s->held[i].m);
+	for (unsigned int i = 0; s->ready && i < s->ready_len; i++)
+		give_back(s->ready[(s->ready_head + i) % READY_CAP].m);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		free(s->nodes[i].procs);
 		free(s->nodes[i].users);
 	}
+	if (s->c.nc)
+		natsConnection_FlushTimeout(s->c.nc, 1000); /* the acks and naks */
 	if (s->sub)
 		natsSubscription_Destroy(s->sub);
 	fleet_disconnect(&s->c);
@@ -491,7 +512,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	if (s) {
 		s->nodes = calloc(MAX_NODES, sizeof(*s->nodes));
 		s->held = calloc(MAX_HELD, sizeof(*s->held));
-		s->ready = calloc(MAX_HELD, sizeof(*s->ready));
+		s->ready = calloc(READY_CAP, sizeof(*s->ready));
 	}
 	if (!s || !s->nodes || !s->held || !s->ready) {
 		snprintf(errbuf, errlen, "out of memory");
