@@ -374,10 +374,9 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 	kcap_nats_stats(h, &ns, sizeof(ns));
 	fprintf(stderr,
 		"kcap record: %llu events from %u node runs; %llu messages, %llu duplicates "
-		"dropped, %llu reordered, %llu lost in gaps, %llu dropped by publishers\n",
+		"dropped, %llu reordered, %llu lost in gaps\n",
 		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
-		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
-		(unsigned long long)ns.drops);
+		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

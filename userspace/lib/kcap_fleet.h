@@ -4,7 +4,7 @@
  *
  * A node publishes its events (kcap_publisher_*) as kcap.v1 messages on
  * subjects PREFIX.<node>.<family> of one JetStream stream, with publish
- * acknowledgements, retries and a bounded on-disk spool for outages; every
+ * acknowledgements and retries (the publisher waits out an outage); every
  * message carries a Nats-Msg-Id (node, run, sequence) so the stream's
  * duplicate window drops re-sends. Consumers read the stream through a
  * durable pull consumer as an ordinary event source (kcap_open_nats()):
@@ -54,14 +54,6 @@ struct kcap_fleet_opts {
 	/* publisher: a message not acknowledged within this many ms is sent
 	 * again (0: 2000) */
 	__u32 ack_wait_ms;
-	/* publisher: the spool file used while the cluster is unreachable
-	 * (NULL: none: events wait in memory, then are dropped) and its bound
-	 * in bytes (0: 256M) */
-	const char *spool;
-	__u64 spool_bytes;
-	/* publisher: the process snapshot is published again this often (s;
-	 * 0: 60) */
-	__u32 snapshot_secs;
 	/* consumer: durable name (NULL: "kcap"); consumers with the same name
 	 * share its messages */
 	const char *durable;
@@ -106,17 +98,16 @@ KCAP_API struct kcap_publisher *kcap_publisher_open(struct kcap *src,
 						    const struct kcap_fleet_opts *opts);
 
 /* kcap_publisher_event() - queue one event of @h; a full message is
- * published (or spooled while the cluster is unreachable). Blocks while
- * max_pending messages await acknowledgement and the cluster is up. */
+ * published. Blocks while max_pending messages await acknowledgement, and
+ * while the cluster does not answer (reconnecting). */
 KCAP_API int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h,
 				  const struct kcap_event_hdr *ev);
 
 /* kcap_publisher_tick() - call when idle: publishes a message older than
- * 100 ms, sends again what was not acknowledged, drains the spool once the
- * cluster is back, republishes the snapshot when due. */
+ * 100 ms, sends again what was not acknowledged. */
 KCAP_API int kcap_publisher_tick(struct kcap_publisher *p);
 
-/* kcap_publisher_flush() - publish everything queued and spooled and wait
+/* kcap_publisher_flush() - publish everything queued and wait
  * until all of it is acknowledged, at most @timeout_ms (< 0: no limit).
  * -ETIMEDOUT if messages are still unacknowledged then. */
 KCAP_API int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms);
@@ -128,10 +119,7 @@ struct kcap_publisher_stats {
 	__u64 duplicates; /* acknowledged as duplicates (a re-send already stored) */
 	__u64 resent; /* sent again after a failure or timeout */
 	__u64 bytes; /* payload bytes of the messages, each counted once */
-	__u64 spooled; /* events written to the spool */
-	__u64 unspooled; /* events read back from the spool and published */
-	__u64 dropped; /* events lost: the spool was full (sent as drop notices) */
-	__u64 outages; /* times the cluster became unreachable */
+	__u64 outages; /* times the cluster stopped answering */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */

@@ -164,7 +164,7 @@ int fleet_connect(struct fleet_conn *c, const struct kcap_fleet_opts *opts, bool
 		s = natsOptions_SetNoRandomize(c->o, true);
 	if (s == NATS_OK && tls)
 		s = natsOptions_SetSecure(c->o, true);
-	/* the publisher rides out outages (its spool); a consumer gives up
+	/* the publisher rides out outages (it waits); a consumer gives up
 	 * after a while rather than hang */
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(c->o, reconnect ? -1 : 60);

@@ -13,8 +13,8 @@
  * A consumer restores the order of re-sent messages from Kcap-Seq.
  *
  * While the cluster is unreachable (not connected, or nothing acknowledged
- * for ack_wait with a full window) new events go to the spool (spool.c),
- * read back and published, in order, once it is back.
+ * for twice ack_wait with a full window) the caller waits: the open message
+ * keeps its events until it can go (publisher.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -189,7 +189,7 @@ bool pub_window_full(struct kcap_publisher *p)
 /*
  * Publishes @data as the next message (a copy is kept until acknowledged).
  * Waits for room in the window while the cluster answers; returns -EAGAIN
- * (nothing published) when it stopped answering: the caller spools.
+ * (nothing published) when it stopped answering: the caller waits.
  */
 int pub_message(struct kcap_publisher *p, const char *kind, const char *family,
 		const void *data, size_t len, unsigned int events)
@@ -302,8 +302,7 @@ int pub_flush_batch(struct kcap_publisher *p)
 		err = pub_message(p, "events", p->family, p->msg.p, p->msg.len, p->nmsg);
 		if (err != -EAGAIN)
 			break;
-		/* the events are encoded already: they wait here, in order,
-		 * ahead of the spool; the caller's events go to the spool */
+		/* the events are encoded already: they wait here, in order */
 		if (!p->outage) {
 			p->outage = true;
 			p->st.outages++;
@@ -340,7 +339,7 @@ bool pub_batch_old(const struct kcap_publisher *p)
 	return p->nmsg && now_ms() - p->batch_ms >= 100;
 }
 
-/* ---- Snapshot and drop notices -------------------------------------------- */
+/* ---- Snapshot -------------------------------------------- */
 
 static int snap_procs(void *ctx, const void *data, size_t len)
 {
@@ -419,24 +418,4 @@ out:
 	kbuf_free(&users);
 	kbuf_free(&out);
 	return err;
-}
-
-int pub_drop_notice(struct kcap_publisher *p, __u64 count, __u64 first_ns, __u64 last_ns)
-{
-	Kcap__V1__DropNotice d = KCAP__V1__DROP_NOTICE__INIT;
-	Kcap__V1__Event ev = KCAP__V1__EVENT__INIT;
-	unsigned char buf[128];
-	size_t n;
-
-	d.reason = KCAP__V1__DROP_REASON__DROP_REASON_EXPORT_BACKPRESSURE;
-	d.count = count;
-	d.first_mono_ns = first_ns;
-	d.last_mono_ns = last_ns;
-	d.total_dropped = p->st.dropped;
-	ev.name = "drop";
-	ev.mono_ns = last_ns;
-	ev.body_case = KCAP__V1__EVENT__BODY_DROP;
-	ev.drop = &d;
-	n = kcap__v1__event__pack(&ev, buf);
-	return pub_message(p, "drops", "drops", buf, n, 0);
 }

@@ -64,7 +64,5 @@ KCAP_HIDDEN int pub_add_event(struct kcap_publisher *p, struct kcap *h,
 KCAP_HIDDEN int pub_flush_batch(struct kcap_publisher *p);
 KCAP_HIDDEN bool pub_batch_old(const struct kcap_publisher *p);
 KCAP_HIDDEN int pub_snapshot(struct kcap_publisher *p, struct kcap *src);
-KCAP_HIDDEN int pub_drop_notice(struct kcap_publisher *p, __u64 count, __u64 first_ns,
-				__u64 last_ns);
 
 #endif /* KCAP_FLEET_PUBLISH_H */

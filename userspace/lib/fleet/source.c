@@ -23,6 +23,10 @@
 #define MAX_NODES 1024
 #define MAX_HELD 4096 /* messages waiting for an earlier one, all nodes */
 #define FETCH_BATCH 64
+/* per node run, the sequences handed out lately: a message older than
+ * the next expected one is a duplicate only if it is among them (with
+ * instances sharing a durable, or a gap given up, it may come late) */
+#define SEEN_WIN 4096
 /* the ready queue: fetched only when empty, so at most one fetch and
  * every held message */
 #define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
@@ -35,6 +39,7 @@ struct node {
 	void *procs, *users;
 	size_t procs_len, users_len;
 	bool have_snapshot;
+	__u64 *seen; /* SEEN_WIN sequences, by seq % SEEN_WIN */
 };
 
 struct held {
@@ -101,6 +106,9 @@ static int node_of(struct nats_src *s, natsMsg *m)
 		return -1;
 	n = &s->nodes[s->nr_nodes];
 	memset(n, 0, sizeof(*n));
+	n->seen = calloc(SEEN_WIN, sizeof(*n->seen));
+	if (!n->seen)
+		return -1;
 	strcpy(n->name, name);
 	strcpy(n->run, run);
 	/* a consumer that joins mid-stream starts where it joins */
@@ -110,10 +118,17 @@ static int node_of(struct nats_src *s, natsMsg *m)
 	return (int)(s->nr_nodes - 1);
 }
 
+static bool seen(const struct node *n, __u64 seq)
+{
+	/* older than the window: not known, handed out (again) */
+	return n->seen[seq % SEEN_WIN] == seq;
+}
+
 static void push_ready(struct nats_src *s, natsMsg *m, unsigned int node, __u64 seq)
 {
 	unsigned int i = (s->ready_head + s->ready_len) % READY_CAP;
 
+	s->nodes[node].seen[seq % SEEN_WIN] = seq;
 	s->ready[i] = (struct held){ m, node, seq };
 	s->ready_len++;
 }
@@ -171,8 +186,13 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 	}
 	seq = strtoull(seqs, NULL, 10);
 	if (seq < s->nodes[node].next_seq) {
-		s->st.duplicates++;
-		drop_msg(m);
+		if (seen(&s->nodes[node], seq)) {
+			s->st.duplicates++;
+			drop_msg(m);
+		} else {
+			s->st.reordered++; /* late: after its gap was given up */
+			push_ready(s, m, (unsigned int)node, seq);
+		}
 		return;
 	}
 	for (unsigned int i = 0; i < s->nr_held; i++)
@@ -457,6 +477,7 @@ static void nats_close(struct kcap *h)
 	for (unsigned int i = 0; s->ready && i < s->ready_len; i++)
 		give_back(s->ready[(s->ready_head + i) % READY_CAP].m);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
+		free(s->nodes[i].seen);
 		free(s->nodes[i].procs);
 		free(s->nodes[i].users);
 	}
@@ -534,7 +555,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	so.Config.Durable = OPTS_GET(opts, durable, NULL) ?: "kcap";
 	so.Config.AckPolicy = js_AckExplicit;
 	so.Config.DeliverPolicy = js_DeliverAll;
-	so.Config.AckWait = 30LL * 1000000000LL;
+	so.Config.AckWait = 10LL * 1000000000LL;
 	so.Config.MaxAckPending = 4096;
 	so.Config.FilterSubject = filter;
 	st = js_PullSubscribe(&s->sub, s->c.js, filter, so.Config.Durable, NULL, &so, &jerr);
