@@ -195,6 +195,8 @@ t0=$(date +%s.%N)
 k export -r huge.kcap --to "$uc" --node c --batch 64 --max-pending 16 2>xc.err &
 xp=$!
 sleep 0.5
+kill -0 $xp 2>/dev/null
+result $? "the exporter is still publishing when server 2 is killed"
 stop_server c2
 sleep 2
 server c2 -js -p "$c2" -sd "$tmp/c2" -n n2 --cluster_name kcapt \
