@@ -7,6 +7,7 @@
 #   test-unit    build and run the unit tests under ASan and UBSan; layers-check
 #   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
 #   test-gvisor  gVisor sandboxes (runsc) through the gVisor sink (tests/gvisor/run.sh)
+#   test-fleet   the NATS JetStream transport against nats-server (tests/fleet/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table, docs/sdk.md from the headers,
 #                packaging/man/kcap-COMMAND.8 from the help (docs-check: current?)
