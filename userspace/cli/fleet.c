@@ -15,36 +15,35 @@
 #include "fleet.h"
 
 static const char fleet_usage[] =
-	"Usage: kcap fleet init --to URL [--stream NAME] [--subject PREFIX]\n"
-	"                       [--replicas N] [--max-age SECONDS] [--max-bytes SIZE]\n"
-	"                       [--duplicate-window SECONDS] [CONNECTION OPTIONS]\n"
-	"Create the NATS JetStream stream a fleet of kcap exporters publishes into\n"
-	"(subjects PREFIX.>, limits retention, file storage), or check that the\n"
-	"existing one has that configuration: a stream that differs is an error\n"
-	"naming the first difference (exit 1).\n"
-	"\n"
-	"      --to URL           nats://HOST:PORT[,HOST:PORT...] (tls:// for TLS)\n"
-	"      --stream NAME      stream name (default KCAP)\n"
-	"      --subject PREFIX   subject prefix (default kcap)\n"
-	"      --replicas N       copies of each message, 1 to 5 (default 1; 3 for a\n"
-	"                         three-server cluster)\n"
-	"      --max-age SECONDS  discard messages older than this (default: never)\n"
-	"      --max-bytes SIZE   discard the oldest beyond this size (default: no limit)\n"
-	"      --duplicate-window SECONDS  re-sends with a message id seen within this\n"
-	"                         window are dropped (default 120)\n"
-	FLEET_CONN_HELP
-	"  -h, --help             show this help\n";
+    "Usage: kcap fleet init --to URL [--stream NAME] [--subject PREFIX]\n"
+    "                       [--replicas N] [--max-age SECONDS] [--max-bytes SIZE]\n"
+    "                       [--duplicate-window SECONDS] [CONNECTION OPTIONS]\n"
+    "Create the NATS JetStream stream a fleet of kcap exporters publishes into\n"
+    "(subjects PREFIX.>, limits retention, file storage), or check that the\n"
+    "existing one has that configuration: a stream that differs is an error\n"
+    "naming the first difference (exit 1).\n"
+    "\n"
+    "      --to URL           nats://HOST:PORT[,HOST:PORT...] (tls:// for TLS)\n"
+    "      --stream NAME      stream name (default KCAP)\n"
+    "      --subject PREFIX   subject prefix (default kcap)\n"
+    "      --replicas N       copies of each message, 1 to 5 (default 1; 3 for a\n"
+    "                         three-server cluster)\n"
+    "      --max-age SECONDS  discard messages older than this (default: never)\n"
+    "      --max-bytes SIZE   discard the oldest beyond this size (default: no limit)\n"
+    "      --duplicate-window SECONDS  re-sends with a message id seen within this\n"
+    "                         window are dropped (default 120)\n" FLEET_CONN_HELP
+    "  -h, --help             show this help\n";
 
 enum { OPT_REPLICAS = OPT_COMMAND + 40, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_DUP };
 
 static const struct option fleet_opts[] = {
-	FLEET_CONN_LONG_OPTS,
-	{ "replicas", required_argument, NULL, OPT_REPLICAS },
-	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-	{ "duplicate-window", required_argument, NULL, OPT_DUP },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    FLEET_CONN_LONG_OPTS,
+    {"replicas", required_argument, NULL, OPT_REPLICAS},
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"duplicate-window", required_argument, NULL, OPT_DUP},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_opts *o)
@@ -108,7 +107,7 @@ static int no_nats(const char *cmd)
 
 int cmd_fleet(int argc, char **argv)
 {
-	struct kcap_fleet_opts o = { .sz = sizeof(o) };
+	struct kcap_fleet_opts o = {.sz = sizeof(o)};
 	unsigned long long v;
 	char errbuf[512];
 	int c, err;
@@ -144,8 +143,8 @@ int cmd_fleet(int argc, char **argv)
 			break;
 		case OPT_DUP:
 			if (!parse_u64(optarg, 1, 86400, &v))
-				return usage_error("fleet", "--duplicate-window %s: need 1 to 86400",
-						   optarg);
+				return usage_error(
+				    "fleet", "--duplicate-window %s: need 1 to 86400", optarg);
 			o.dup_window_secs = (__u32)v;
 			break;
 		default:
@@ -170,7 +169,8 @@ int cmd_fleet(int argc, char **argv)
 		return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	fprintf(stderr, "kcap fleet: stream %s ready (subjects %s.>)\n",
-		o.stream ? o.stream : KCAP_FLEET_STREAM, o.subject ? o.subject : KCAP_FLEET_SUBJECT);
+		o.stream ? o.stream : KCAP_FLEET_STREAM,
+		o.subject ? o.subject : KCAP_FLEET_SUBJECT);
 	return 0;
 #endif
 }
@@ -276,7 +276,7 @@ struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first)
 	return first;
 #else
 	int node = kcap_nats_node(h, NULL);
-	struct kcap_state_opts so = { .sz = sizeof(so), .container_lookup = KCAP_CT_LOOKUP_NEVER };
+	struct kcap_state_opts so = {.sz = sizeof(so), .container_lookup = KCAP_CT_LOOKUP_NEVER};
 
 	if (node < 0)
 		return first;

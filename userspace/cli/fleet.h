@@ -23,48 +23,51 @@ enum {
 	OPT_FLEET_IDLE,
 };
 
-#define FLEET_CONN_LONG_OPTS                                                     \
-	{ "to", required_argument, NULL, OPT_FLEET_TO },                         \
-	{ "stream", required_argument, NULL, OPT_FLEET_STREAM },                 \
-	{ "subject", required_argument, NULL, OPT_FLEET_SUBJECT },               \
-	{ "node", required_argument, NULL, OPT_FLEET_NODE },                     \
-	{ "creds", required_argument, NULL, OPT_FLEET_CREDS },                   \
-	{ "nkey", required_argument, NULL, OPT_FLEET_NKEY },                     \
-	{ "user", required_argument, NULL, OPT_FLEET_USER },                     \
-	{ "password", required_argument, NULL, OPT_FLEET_PASSWORD },             \
-	{ "tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA }
+#define FLEET_CONN_LONG_OPTS                                                                       \
+	{"to", required_argument, NULL, OPT_FLEET_TO},                                             \
+	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
+	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
+	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
+	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
+	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
+	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
+	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
+	{                                                                                          \
+		"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA                                \
+	}
 
 /* The consumers' options (kcap record, kcap detect): --from URL. */
-#define FLEET_SRC_LONG_OPTS                                                      \
-	{ "from", required_argument, NULL, OPT_FLEET_TO },                       \
-	{ "stream", required_argument, NULL, OPT_FLEET_STREAM },                 \
-	{ "subject", required_argument, NULL, OPT_FLEET_SUBJECT },               \
-	{ "node", required_argument, NULL, OPT_FLEET_NODE },                     \
-	{ "creds", required_argument, NULL, OPT_FLEET_CREDS },                   \
-	{ "nkey", required_argument, NULL, OPT_FLEET_NKEY },                     \
-	{ "user", required_argument, NULL, OPT_FLEET_USER },                     \
-	{ "password", required_argument, NULL, OPT_FLEET_PASSWORD },             \
-	{ "tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA },                 \
-	{ "durable", required_argument, NULL, OPT_FLEET_DURABLE },               \
-	{ "idle-exit", required_argument, NULL, OPT_FLEET_IDLE }
+#define FLEET_SRC_LONG_OPTS                                                                        \
+	{"from", required_argument, NULL, OPT_FLEET_TO},                                           \
+	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
+	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
+	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
+	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
+	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
+	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
+	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
+	    {"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA},                                 \
+	    {"durable", required_argument, NULL, OPT_FLEET_DURABLE},                               \
+	{                                                                                          \
+		"idle-exit", required_argument, NULL, OPT_FLEET_IDLE                               \
+	}
 
-#define FLEET_SRC_HELP                                                            \
-	"      --from URL         read the events of a fleet from NATS JetStream\n"  \
-	"                         (nats://HOST:PORT[,...], docs/fleet.md) through a\n" \
-	"                         durable pull consumer; --stream, --subject as for\n" \
-	"                         kcap export --to\n"                                  \
-	"      --durable NAME     consumer name (default kcap); instances with the\n" \
-	"                         same name share the messages\n"                     \
-	"      --node NAME        only this node's events\n"                          \
-	"      --idle-exit SECONDS  end after this long without a message\n"          \
-	FLEET_CONN_HELP
+#define FLEET_SRC_HELP                                                                             \
+	"      --from URL         read the events of a fleet from NATS JetStream\n"                \
+	"                         (nats://HOST:PORT[,...], docs/fleet.md) through a\n"             \
+	"                         durable pull consumer; --stream, --subject as for\n"             \
+	"                         kcap export --to\n"                                              \
+	"      --durable NAME     consumer name (default kcap); instances with the\n"              \
+	"                         same name share the messages\n"                                  \
+	"      --node NAME        only this node's events\n"                                       \
+	"      --idle-exit SECONDS  end after this long without a message\n" FLEET_CONN_HELP
 
-#define FLEET_CONN_HELP                                                           \
-	"NATS connection (as the NATS tools name them):\n"                        \
-	"      --creds FILE       user credentials (JWT and nkey seed, .creds)\n"   \
-	"      --nkey FILE        nkey seed file, with its public key (U...) on\n"  \
-	"                         a line of its own\n"                              \
-	"      --user NAME, --password PASSWORD   user and password\n"            \
+#define FLEET_CONN_HELP                                                                            \
+	"NATS connection (as the NATS tools name them):\n"                                         \
+	"      --creds FILE       user credentials (JWT and nkey seed, .creds)\n"                  \
+	"      --nkey FILE        nkey seed file, with its public key (U...) on\n"                 \
+	"                         a line of its own\n"                                             \
+	"      --user NAME, --password PASSWORD   user and password\n"                             \
 	"      --tls-ca FILE      CA certificates to verify the servers (TLS)\n"
 
 /* A connection option into @o: 0, -1 if @c is not one, or EXIT_USAGE. */

@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define KCAP_FLEET_STREAM "KCAP" /* default stream name */
+#define KCAP_FLEET_STREAM "KCAP"  /* default stream name */
 #define KCAP_FLEET_SUBJECT "kcap" /* default subject prefix */
 
 struct kcap_fleet_opts {
@@ -113,18 +113,18 @@ KCAP_API int kcap_publisher_tick(struct kcap_publisher *p);
 KCAP_API int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms);
 
 struct kcap_publisher_stats {
-	__u64 events; /* given to kcap_publisher_event() */
-	__u64 messages; /* published, each counted once */
-	__u64 acked; /* acknowledged by the stream */
+	__u64 events;	  /* given to kcap_publisher_event() */
+	__u64 messages;	  /* published, each counted once */
+	__u64 acked;	  /* acknowledged by the stream */
 	__u64 duplicates; /* acknowledged as duplicates (a re-send already stored) */
-	__u64 resent; /* sent again after a failure or timeout */
-	__u64 bytes; /* payload bytes of the messages, each counted once */
-	__u64 outages; /* times the cluster stopped answering */
+	__u64 resent;	  /* sent again after a failure or timeout */
+	__u64 bytes;	  /* payload bytes of the messages, each counted once */
+	__u64 outages;	  /* times the cluster stopped answering */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */
-KCAP_API int kcap_publisher_stats(const struct kcap_publisher *p,
-				  struct kcap_publisher_stats *st, size_t sz);
+KCAP_API int kcap_publisher_stats(const struct kcap_publisher *p, struct kcap_publisher_stats *st,
+				  size_t sz);
 
 /* kcap_publisher_errmsg() - one sentence about the last failure. */
 KCAP_API const char *kcap_publisher_errmsg(const struct kcap_publisher *p);
@@ -155,13 +155,13 @@ KCAP_API struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts);
 KCAP_API int kcap_nats_node(struct kcap *h, const char **name);
 
 struct kcap_nats_stats {
-	__u64 messages; /* fetched from the consumer */
-	__u64 events; /* handed out */
+	__u64 messages;	  /* fetched from the consumer */
+	__u64 events;	  /* handed out */
 	__u64 duplicates; /* messages dropped as already seen */
-	__u64 reordered; /* messages held until an earlier one came */
-	__u64 gaps; /* messages never seen (a sequence skipped after waiting) */
-	__u64 drops; /* events the publishers reported lost (drop notices) */
-	__u32 nodes; /* node runs seen */
+	__u64 reordered;  /* messages held until an earlier one came */
+	__u64 gaps;	  /* messages never seen (a sequence skipped after waiting) */
+	__u64 drops;	  /* events the publishers reported lost (drop notices) */
+	__u32 nodes;	  /* node runs seen */
 };
 
 /* kcap_nats_stats() - counters of a kcap_open_nats() handle. */

@@ -69,7 +69,7 @@ static int set_credentials(natsOptions *o, const struct kcap_fleet_opts *opts, c
 	int e;
 
 	if (!!OPTS_GET(opts, creds, NULL) + !!OPTS_GET(opts, nkey, NULL) +
-		    !!OPTS_GET(opts, user, NULL) >
+		!!OPTS_GET(opts, user, NULL) >
 	    1) {
 		snprintf(err, errlen, "--creds, --nkey and --user exclude each other");
 		return -EINVAL;
@@ -141,8 +141,10 @@ int fleet_connect(struct fleet_conn *c, const struct kcap_fleet_opts *opts, bool
 		return -EINVAL;
 	}
 	if (!fleet_prefix_ok(c->prefix)) {
-		snprintf(err, errlen, "subject prefix %s: dot-separated tokens of letters, "
-			 "digits, _ and -", c->prefix);
+		snprintf(err, errlen,
+			 "subject prefix %s: dot-separated tokens of letters, "
+			 "digits, _ and -",
+			 c->prefix);
 		return -EINVAL;
 	}
 	e = fleet_parse_url(OPTS_GET(opts, url, NULL), &c->servers, &tls, &why);

@@ -77,5 +77,4 @@ KCAP_HIDDEN void fleet_disconnect(struct fleet_conn *c);
 /* fleet_status_errno() - a natsStatus as a negative errno. */
 KCAP_HIDDEN int fleet_status_errno(natsStatus s);
 
-
 #endif /* KCAP_FLEET_FLEET_H */

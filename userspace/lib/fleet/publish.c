@@ -38,7 +38,7 @@ static __u64 now_ms(void)
 }
 
 static void set_err(struct kcap_publisher *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void set_err(struct kcap_publisher *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -47,7 +47,6 @@ static void set_err(struct kcap_publisher *p, const char *fmt, ...)
 	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
 	va_end(ap);
 }
-
 
 void pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
@@ -191,8 +190,8 @@ bool pub_window_full(struct kcap_publisher *p)
  * Waits for room in the window while the cluster answers; returns -EAGAIN
  * (nothing published) when it stopped answering: the caller waits.
  */
-int pub_message(struct kcap_publisher *p, const char *kind, const char *family,
-		const void *data, size_t len, unsigned int events)
+int pub_message(struct kcap_publisher *p, const char *kind, const char *family, const void *data,
+		size_t len, unsigned int events)
 {
 	struct pub_slot *s;
 	int err;

@@ -52,8 +52,7 @@ struct kcap_publisher {
 };
 
 /* libnats' thread: a message was acknowledged or failed (@closure: p). */
-KCAP_HIDDEN void pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
-			    void *closure);
+KCAP_HIDDEN void pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure);
 KCAP_HIDDEN bool pub_connected(struct kcap_publisher *p);
 KCAP_HIDDEN bool pub_window_full(struct kcap_publisher *p);
 KCAP_HIDDEN int pub_retry(struct kcap_publisher *p);

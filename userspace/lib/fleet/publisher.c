@@ -186,8 +186,7 @@ int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms)
 	}
 }
 
-int kcap_publisher_stats(const struct kcap_publisher *p, struct kcap_publisher_stats *st,
-			 size_t sz)
+int kcap_publisher_stats(const struct kcap_publisher *p, struct kcap_publisher_stats *st, size_t sz)
 {
 	if (!p || !st)
 		return -EINVAL;

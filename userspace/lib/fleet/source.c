@@ -63,7 +63,7 @@ struct nats_src {
 	unsigned int cur_node;
 	const unsigned char *pos, *end;
 	int last_node; /* of the last event; -1: none */
-	void *rec; /* the last event's record, 8-byte aligned */
+	void *rec;     /* the last event's record, 8-byte aligned */
 	size_t rec_cap;
 	__u32 idle_ms;
 	__u64 idle_since_ms;
@@ -129,7 +129,7 @@ static void push_ready(struct nats_src *s, natsMsg *m, unsigned int node, __u64 
 	unsigned int i = (s->ready_head + s->ready_len) % READY_CAP;
 
 	s->nodes[node].seen[seq % SEEN_WIN] = seq;
-	s->ready[i] = (struct held){ m, node, seq };
+	s->ready[i] = (struct held){m, node, seq};
 	s->ready_len++;
 }
 
@@ -203,7 +203,7 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 		}
 	if (seq > s->nodes[node].next_seq) {
 		s->st.reordered++;
-		s->held[s->nr_held++] = (struct held){ m, (unsigned int)node, seq };
+		s->held[s->nr_held++] = (struct held){m, (unsigned int)node, seq};
 		if (s->nr_held >= MAX_HELD)
 			skip_gap(s);
 		return;
@@ -216,8 +216,8 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 /* A snapshot message: the node's machine, processes and users. */
 static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 {
-	Kcap__V1__Event *ev = kcap__v1__event__unpack(
-		NULL, (size_t)natsMsg_GetDataLength(m), (const uint8_t *)natsMsg_GetData(m));
+	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+						      (const uint8_t *)natsMsg_GetData(m));
 	struct node *n = &s->nodes[node];
 	Kcap__V1__StreamHeader *sh;
 
@@ -251,8 +251,8 @@ static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 
 static void take_drops(struct nats_src *s, natsMsg *m)
 {
-	Kcap__V1__Event *ev = kcap__v1__event__unpack(
-		NULL, (size_t)natsMsg_GetDataLength(m), (const uint8_t *)natsMsg_GetData(m));
+	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+						      (const uint8_t *)natsMsg_GetData(m));
 
 	if (!ev)
 		return;
@@ -362,8 +362,8 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			memcpy(s->rec, rec, len);
 			/* padded as in a ring, for the record check */
 			memset((char *)s->rec + len, 0, ((len + 7) & ~(size_t)7) - len);
-			err = kcap__record_check(s->rec, (len + 7) & ~(size_t)7,
-						 (const char **)&rec);
+			err =
+			    kcap__record_check(s->rec, (len + 7) & ~(size_t)7, (const char **)&rec);
 			if (err)
 				return kcap__err(h, EBADMSG, "a malformed record from %s: %s",
 						 s->nodes[s->cur_node].name, (const char *)rec);
@@ -494,13 +494,13 @@ static void nats_close(struct kcap *h)
 }
 
 static const struct kcap_source_ops nats_ops = {
-	.kind = "nats",
-	.recorded = true,
-	.next = nats_next,
-	.close = nats_close,
-	.procs = nats_procs,
-	.users = nats_users,
-	.info = nats_info,
+    .kind = "nats",
+    .recorded = true,
+    .next = nats_next,
+    .close = nats_close,
+    .procs = nats_procs,
+    .users = nats_users,
+    .info = nats_info,
 };
 
 struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)

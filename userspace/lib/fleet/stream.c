@@ -11,8 +11,8 @@
 #include "fleet.h"
 
 /* The first difference between the stream's configuration and ours. */
-static const char *differs(const jsStreamConfig *have, const jsStreamConfig *want,
-			   char *buf, size_t len)
+static const char *differs(const jsStreamConfig *have, const jsStreamConfig *want, char *buf,
+			   size_t len)
 {
 	if (have->SubjectsLen != 1 || strcmp(have->Subjects[0], want->Subjects[0])) {
 		snprintf(buf, len, "subjects are %s%s, not %s",
@@ -31,7 +31,8 @@ static const char *differs(const jsStreamConfig *have, const jsStreamConfig *wan
 	}
 	if (have->MaxAge != want->MaxAge) {
 		snprintf(buf, len, "max age is %llds, not %llds",
-			 (long long)(have->MaxAge / 1000000000), (long long)(want->MaxAge / 1000000000));
+			 (long long)(have->MaxAge / 1000000000),
+			 (long long)(want->MaxAge / 1000000000));
 		return buf;
 	}
 	if (have->MaxBytes != want->MaxBytes) {
@@ -53,7 +54,7 @@ int kcap_fleet_init(const struct kcap_fleet_opts *opts)
 	char *errbuf = OPTS_GET(opts, errbuf, NULL), local[KCAP_ERRMSG_LEN], why[160];
 	size_t errlen = errbuf ? OPTS_GET(opts, errbuf_sz, 0) : sizeof(local);
 	char subj[FLEET_SUBJECT_MAX];
-	const char *subjects[1] = { subj };
+	const char *subjects[1] = {subj};
 	struct fleet_conn c;
 	jsStreamInfo *si = NULL;
 	jsStreamConfig sc;

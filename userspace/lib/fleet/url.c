@@ -50,8 +50,7 @@ bool fleet_prefix_ok(const char *p)
 	}
 }
 
-int fleet_subject(char *buf, size_t len, const char *prefix, const char *node,
-		  const char *family)
+int fleet_subject(char *buf, size_t len, const char *prefix, const char *node, const char *family)
 {
 	int n = snprintf(buf, len, "%s.%s.%s", prefix, node, family);
 
