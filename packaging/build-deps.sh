@@ -4,7 +4,9 @@
 # build-deps.sh [host|vm|rt|debug|matrix|bench|pkg]...: install the Debian packages kcap needs.
 #   host    build libkcap, the CLI and the unit tests (default; groff checks
 #           the man pages); make test-export (protoc --decode, /usr/bin/python3
-#           with python3-protobuf); runsc (gVisor) for make test-gvisor
+#           with python3-protobuf); runsc (gVisor) for make test-gvisor;
+#           nats-server and libnats-dev (the NATS JetStream client) for the
+#           fleet transport and make test-fleet
 #   vm      build kcap.ko for the host's kernel and boot it in a QEMU guest
 #   rt      the same for Debian's PREEMPT_RT kernel (its headers)
 #   debug   build the debug kernel from Debian's kernel source (tests/vm/
@@ -19,7 +21,8 @@ set -euo pipefail
 
 HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3 python3-protobuf zstd
-	zlib1g-dev clang libclang-rt-dev libyaml-dev libjansson-dev groff-base libseccomp-dev apparmor runsc"
+	zlib1g-dev clang libclang-rt-dev libyaml-dev libjansson-dev groff-base libseccomp-dev apparmor runsc
+	nats-server libnats-dev"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse runc crun
 	dwarves kmod stress-ng"
 RT_PKGS="linux-headers-rt-amd64"

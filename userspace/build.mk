@@ -7,6 +7,7 @@
 #   test-unit    build and run the unit tests under ASan and UBSan; layers-check
 #   test-cli     the kcap CLI on capture files, on the host (tests/cli/run.sh)
 #   test-gvisor  gVisor sandboxes (runsc) through the gVisor sink (tests/gvisor/run.sh)
+#   test-fleet   the NATS JetStream transport against nats-server (tests/fleet/run.sh)
 #   guest-bins   build/vm/guest/<name> from tests/vm/guest/<name>.c, static
 #   docs         docs/events.md from the event table, docs/sdk.md from the headers,
 #                packaging/man/kcap-COMMAND.8 from the help (docs-check: current?)
@@ -29,10 +30,14 @@ US_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSE
 # kcap.ko's .modinfo (module.c); libyaml reads detection rules (rules_yaml.c).
 # jansson reads container runtimes' state files (container/, docs/containers.md).
 LIB_LIBS := -lelf -lzstd -lz -lyaml -ljansson
+# The fleet transport (lib/fleet/, docs/fleet.md) uses the NATS C client. Debian
+# ships no static libnats: kcap-static and the static guest programs, which never
+# call into fleet/, link without it.
+NATS_LIBS := -lnats
 US_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # One folder per subsystem (userspace/README.md); objects keep the folder.
-LIB_SUBDIRS := capture event format container state detect export driverctl
+LIB_SUBDIRS := capture event format container state detect export driverctl fleet
 LIB_SRCS := $(foreach d,$(LIB_SUBDIRS),$(wildcard $(US_DIR)/lib/$(d)/*.c))
 LIB_NAMES := $(patsubst $(US_DIR)/lib/%.c,%.o,$(LIB_SRCS))
 LIB_PIC_OBJS := $(addprefix $(US_OBJ)/lib-pic/,$(LIB_NAMES))
@@ -63,7 +68,7 @@ GUEST_SRCS := $(filter-out %/ia32_workload.c,$(wildcard $(TOP)/tests/vm/guest/*.
 GUEST_BINS := $(patsubst $(TOP)/tests/vm/guest/%.c,$(BUILD)/vm/guest/%,$(GUEST_SRCS)) \
 	$(BUILD)/vm/guest/ia32_workload
 
-.PHONY: lib cli test-unit test-cli test-gvisor guest-bins install-userspace docs docs-check layers-check
+.PHONY: lib cli test-unit test-cli test-gvisor test-fleet guest-bins install-userspace docs docs-check layers-check
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 cli: $(BUILD)/bin/kcap $(BUILD)/bin/kcap-static
@@ -88,6 +93,11 @@ test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 # (packaging/build-deps.sh host); skipped, saying why, where runsc cannot run.
 test-gvisor: $(BUILD)/bin/kcap
 	$(TOP)/tests/gvisor/run.sh $(BUILD)/bin/kcap
+
+# The fleet transport against real nats-server processes on loopback
+# (tests/fleet/run.sh; skipped, saying why, without nats-server).
+test-fleet: $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
+	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.
@@ -138,7 +148,7 @@ $(LIB_SO_REAL): $(LIB_PIC_OBJS) $(US_DIR)/lib/libkcap.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libkcap.so.$(KCAP_SOMAJOR) \
 		-Wl,--version-script=$(US_DIR)/lib/libkcap.map -Wl,-z,defs -Wl,-z,relro,-z,now \
-		-o $@ $(LIB_PIC_OBJS) $(LIB_LIBS)
+		-o $@ $(LIB_PIC_OBJS) $(LIB_LIBS) $(NATS_LIBS)
 $(LIB_SO): $(LIB_SO_REAL)
 	ln -sf $(notdir $<) $(BUILD)/lib/libkcap.so.$(KCAP_SOMAJOR)
 	ln -sf libkcap.so.$(KCAP_SOMAJOR) $@
@@ -156,10 +166,15 @@ $(US_OBJ)/cli/%.o: $(US_DIR)/cli/%.c
 	$(CC) $(US_CFLAGS) -DKCAP_TOOL_VERSION='"$(KCAP_VERSION)"' -MMD -MP -c -o $@ $<
 $(BUILD)/bin/kcap: $(CLI_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS) $(CLI_LIBS)
-$(BUILD)/bin/kcap-static: $(CLI_OBJS) $(LIB_A)
+	$(CC) -o $@ $(CLI_OBJS) -L$(BUILD)/lib -lkcap '-Wl,-rpath,$$ORIGIN/../lib' $(LIB_LIBS) $(NATS_LIBS) $(CLI_LIBS)
+# Without NATS (no static libnats): cli/fleet.c says so instead.
+CLI_STATIC_OBJS := $(filter-out %/fleet.o,$(CLI_OBJS)) $(US_OBJ)/cli-static/fleet.o
+$(US_OBJ)/cli-static/fleet.o: $(US_DIR)/cli/fleet.c
 	@mkdir -p $(@D)
-	$(CC) -static -o $@ $(CLI_OBJS) $(LIB_A) $(LIB_LIBS) $(CLI_LIBS)
+	$(CC) $(US_CFLAGS) -DKCAP_NO_NATS -MMD -MP -c -o $@ $<
+$(BUILD)/bin/kcap-static: $(CLI_STATIC_OBJS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -static -o $@ $(CLI_STATIC_OBJS) $(LIB_A) $(LIB_LIBS) $(CLI_LIBS)
 
 $(US_OBJ)/unit/%.o: $(TOP)/tests/unit/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
@@ -171,7 +186,7 @@ $(US_OBJ)/unit-cli/%.o: $(US_DIR)/cli/%.c | $(LIB_GEN_HDRS)
 	$(CC) $(US_CFLAGS) $(US_SANITIZE) -MMD -MP -c -o $@ $<
 $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_CLI_OBJS) $(LIB_ASAN_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka $(LIB_LIBS) $(CLI_LIBS)
+	$(CC) $(US_SANITIZE) -o $@ $^ -lcmocka $(LIB_LIBS) $(NATS_LIBS) $(CLI_LIBS)
 
 $(BUILD)/vm/guest/%: $(TOP)/tests/vm/guest/%.c $(LIB_A)
 	@mkdir -p $(@D)
@@ -195,6 +210,7 @@ $(BUILD)/vm/guest/kcap_fuzz: $(TOP)/tests/vm/guest/kcap_fuzz.c $(KFUZZ_SRCS) \
 # the driver and libkcap each compile once) and a pkg-config file whose
 # prefix is the PREFIX of this install, written here rather than at build time.
 SDK_PUBLIC_HEADERS = $(US_DIR)/lib/kcap.h $(US_DIR)/lib/kcap_export.h $(US_DIR)/lib/kcap_detect.h \
+	$(US_DIR)/lib/kcap_fleet.h \
 	$(TOP)/include/kcap/kcap_abi.h $(TOP)/include/kcap/kcap_events.h
 install-userspace: lib cli
 	install -d $(DESTDIR)$(PREFIX)/$(KCAP_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/kcap \

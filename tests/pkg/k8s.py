@@ -78,6 +78,31 @@ def check(path):
     result(all(p in text.split("apiVersion")[0] for p in sorted(paths)),
            f"{name}: every host path is documented in the header comment")
 
+    cmdline = " ".join(map(str, main.get("command", [])))
+    result("kcap detect" in cmdline or "kcap export --to nats://" in cmdline,
+           f"the node container runs kcap detect or kcap export --to ({cmdline})")
+    for dep in [x for x in docs if x.get("kind") == "Deployment"]:
+        dspec = dep["spec"]
+        dlabels = dspec["template"]["metadata"]["labels"]
+        result(dep.get("apiVersion") == "apps/v1" and
+               all(dlabels.get(k) == v for k, v in dspec["selector"]["matchLabels"].items()),
+               f"{name}: Deployment {dep['metadata']['name']}: apiVersion, selector matches")
+        dpod = dspec["template"]["spec"]
+        result(not dpod.get("hostPID") and not any("hostPath" in v for v in dpod.get("volumes", [])),
+               f"{name}: Deployment: no host PID namespace, no host path")
+        for c in dpod["containers"]:
+            csc = c.get("securityContext", {})
+            r = c.get("resources", {})
+            result(not csc.get("privileged") and csc.get("allowPrivilegeEscalation") is False and
+                   csc.get("capabilities", {}).get("drop") == ["ALL"] and
+                   not csc.get("capabilities", {}).get("add"),
+                   f"{c['name']}: unprivileged, every capability dropped")
+            result(all(k in r.get(x, {}) for x in ("requests", "limits") for k in ("cpu", "memory")),
+                   f"{c['name']}: cpu and memory requests and limits")
+            result("--from nats://" in " ".join(map(str, c.get("command", []))),
+                   f"{c['name']}: runs kcap detect --from nats://")
+
+
     cmd = [str(a) for a in main.get("command", [])]
     sink = opt(cmd, "--gvisor-sink")
     if sink is None:

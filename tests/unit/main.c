@@ -19,7 +19,8 @@ int main(void)
 								   unit_out, unit_export, unit_detect,
 								   unit_rules, unit_eval, unit_container,
 								   unit_ctstate, unit_flight, unit_ctfile,
-								   unit_cols, unit_profile, unit_gvisor };
+								   unit_cols, unit_profile, unit_gvisor,
+								   unit_fleet };
 	struct CMUnitTest *all = NULL;
 	size_t total = 0, n, i;
 	int failed;

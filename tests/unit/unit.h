@@ -31,5 +31,6 @@ const struct CMUnitTest *unit_ctfile(size_t *n);
 const struct CMUnitTest *unit_cols(size_t *n);
 const struct CMUnitTest *unit_profile(size_t *n);
 const struct CMUnitTest *unit_gvisor(size_t *n);
+const struct CMUnitTest *unit_fleet(size_t *n);
 
 #endif /* KCAP_TEST_UNIT_H */

@@ -59,6 +59,7 @@ test:
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-cli
 	@$(MAKE) --no-print-directory test-gvisor
+	@$(MAKE) --no-print-directory test-fleet
 	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check
 	@$(TOP)/packaging/build-deps.sh vm matrix rt debug pkg bench
 	@set -u; log=$(BUILD)/test-pkg.log flog=$(BUILD)/test-falco.log; mkdir -p $(BUILD); \

@@ -16,12 +16,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "kcap_detect.h"
 #include "kcap_export.h"
 
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
 	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
+	"       kcap detect --from URL [--durable NAME] [--node NAME] [--idle-exit S]\n"
+	"                   [-R RULES]... [-j] [-n N] [-p PRIORITY]\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -110,6 +113,7 @@ static const struct option detect_opts[] = {
 	CONTAINER_ROOT_LONG_OPT,
 	NICE_LONG_OPT,
 	GVISOR_LONG_OPTS,
+	FLEET_SRC_LONG_OPTS,
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "print-conditions", no_argument, NULL, OPT_PRINT_CONDITIONS },
 	{ "print-interest", no_argument, NULL, OPT_PRINT_INTEREST },
@@ -384,6 +388,7 @@ struct detect_args {
 	const char *rules[64];
 	unsigned int nrules;
 	const char *in; /* -r */
+	struct kcap_fleet_opts fo; /* --from */
 	const char *out; /* -w */
 	const char *container_root; /* --container-root */
 	struct cli_gvisor gv; /* --gvisor-* */
@@ -421,9 +426,10 @@ static bool parse_pair(const char *s, unsigned long long min1, unsigned long lon
 /* Options and arguments into @a; CLI_CONTINUE, or the exit status. */
 static int parse_args(int argc, char **argv, struct detect_args *a)
 {
-	int c, i;
+	int c, i, err;
 
 	memset(a, 0, sizeof(*a));
+	a->fo.sz = sizeof(a->fo);
 	a->prio = -1;
 	a->flight_mb = 256;
 	a->flight_after = 5;
@@ -508,6 +514,11 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 			fputs(detect_usage, stdout);
 			return 0;
 		default:
+			err = fleet_conn_opt("detect", c, optarg, &a->fo);
+			if (err > 0)
+				return err;
+			if (!err)
+				break;
 			return bad_option("detect", argc, argv, "r:R:jn:p:w:h");
 		}
 	}
@@ -525,6 +536,12 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "unexpected argument '%s'", argv[optind]);
 	if (a->in && a->out)
 		return usage_error("detect", "-w records live capture; use kcap read -w for files");
+	if (a->fo.url && (a->in || a->out || a->gv.sink || a->all_syscalls || a->flight_secs))
+		return usage_error("detect", "--from reads a fleet: no -r, -w, --gvisor-sink, "
+				   "--all-syscalls, --flight-recorder");
+	if (!a->fo.url && (a->fo.durable || a->fo.node || a->fo.idle_ms || a->fo.stream ||
+			   a->fo.subject || a->fo.creds || a->fo.nkey || a->fo.user || a->fo.tls_ca))
+		return usage_error("detect", "the NATS options need --from URL");
 	if (a->in && a->gv.sink)
 		return usage_error("detect", "--gvisor-sink is for live capture, not -r");
 	if (check_gvisor_opts("detect", &a->gv) != CLI_CONTINUE)
@@ -552,6 +569,8 @@ static struct kcap *open_source(const struct detect_args *a, struct run *run,
 	struct kcap *h;
 	int n = -1;
 
+	if (a->fo.url)
+		return fleet_open_source("detect", (struct kcap_fleet_opts *)&a->fo);
 	if (a->in) {
 		KCAP_OPTS(kcap_file_opts, fo);
 		struct kcap_file_info fi;
@@ -659,6 +678,9 @@ static int start_source(const struct detect_args *a, struct run *run, struct kca
 	*h = open_source(a, run, r);
 	if (!*h)
 		return EXIT_RUNTIME;
+	/* a fleet's nodes: each table seeded at the node's first event */
+	if (a->fo.url)
+		return 0;
 	err = kcap_state_seed(st, *h);
 	if (err)
 		fprintf(stderr, "kcap detect: process snapshot: %s (continuing)\n", strerror(-err));
@@ -691,7 +713,8 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		      struct kcap_writer *w, const struct detect_args *a, volatile int *stop)
 {
 	const struct kcap_event_hdr *ev;
-	bool file = a->in != NULL, stopping = false;
+	bool file = a->in || a->fo.url, stopping = false;
+	struct kcap_state *first = st;
 	int err;
 
 	for (;;) {
@@ -716,7 +739,7 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 			continue;
 		}
 		if (err == -ENODATA) {
-			if (file)
+			if (a->in)
 				report_file_end("detect", h, a->in, run->events);
 			if (w)
 				kcap_state_write_containers(st, w);
@@ -736,6 +759,13 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		}
 		if (run->flight && kcap_flight_add(run->flight, ev))
 			fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
+		if (a->fo.url) {
+			st = fleet_node_state(h, first);
+			if (!st) {
+				fprintf(stderr, "kcap detect: out of memory for a node's table\n");
+				return EXIT_RUNTIME;
+			}
+		}
 		kcap_state_update(st, h, ev);
 		/* what the state has just learnt goes before the batch this
 		 * event is in: the file has it from where the live rules had it */
@@ -878,7 +908,8 @@ int cmd_detect(int argc, char **argv)
 	run.pr.on = run.pr.on && a.in;
 	ret = run_events(h, st, r, &run, w, &a, stop);
 	progress_end(&run.pr, run.events, false);
-	ret = finish(&run, st, h, !a.in, w, ret);
+	ret = finish(&run, st, h, !a.in && !a.fo.url, w, ret);
+	fleet_node_states_free(st);
 out:
 	kcap_flight_free(run.flight);
 	free(run.line);

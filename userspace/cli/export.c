@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "kcap_detect.h"
 #include "kcap_export.h"
 
@@ -27,7 +28,8 @@ static const char export_usage[] =
 	"                   [-e SYSCALL[,..]] [-s SNAPLEN] [--buffer-size SIZE]\n"
 	"                   [--no-lifecycle] [--enter] [--nice N]\n"
 	"                   [--gvisor-sink PATH [--gvisor-root DIR]... [--gvisor-attach]]\n"
-	"                   [FILTER]\n"
+	"                   [--to nats://H:P[,H:P...] [--stream NAME] [--subject PREFIX]\n"
+	"                    [--node NAME] [--batch N] [--max-pending N]] [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
@@ -62,6 +64,19 @@ static const char export_usage[] =
 	GVISOR_SINK_HELP
 	"      --gvisor-root DIR, --gvisor-attach   as kcap record: the runsc roots\n"
 	"                         whose running sandboxes --gvisor-attach watches\n"
+	"      --to URL           publish to NATS JetStream instead (docs/fleet.md):\n"
+	"                         nats://HOST:PORT[,HOST:PORT...]; the stream must exist\n"
+	"                         (kcap fleet init); each message, on PREFIX.NODE.FAMILY\n"
+	"                         (FAMILY \"mixed\" for several), holds kcap.v1.Event\n"
+	"                         messages with their raw records, length-delimited,\n"
+	"                         and is acknowledged by the stream or sent again with\n"
+	"                         the same Nats-Msg-Id; a snapshot message (processes,\n"
+	"                         users) comes first\n"
+	"      --stream NAME      stream (default KCAP); --subject PREFIX (default kcap)\n"
+	"      --node NAME        node name in subjects and ids (default: host name)\n"
+	"      --batch N          events per message, 1..4096 (default 256)\n"
+	"      --max-pending N    messages awaiting acknowledgement (default 64)\n"
+	FLEET_CONN_HELP
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
 	"line (kcap read --help): only matching events are exported; live without\n"
@@ -76,7 +91,16 @@ static const char export_usage[] =
 	"  $ kcap export -r capture.kcap --split msgs\n"
 	"  $ protoc --decode=kcap.v1.Event -I proto kcap/v1/event.proto <msgs/00000001.pb\n";
 
-enum { OPT_FORMAT = OPT_COMMAND, OPT_LISTEN, OPT_QUEUE, OPT_LINGER, OPT_KEEP_PARTIAL, OPT_SPLIT };
+enum {
+	OPT_FORMAT = OPT_COMMAND,
+	OPT_LISTEN,
+	OPT_QUEUE,
+	OPT_LINGER,
+	OPT_KEEP_PARTIAL,
+	OPT_SPLIT,
+	OPT_BATCH,
+	OPT_MAX_PENDING
+};
 
 static const struct option export_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -90,6 +114,9 @@ static const struct option export_opts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	CAPTURE_LONG_OPTS,
 	GVISOR_LONG_OPTS,
+	FLEET_CONN_LONG_OPTS,
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +137,7 @@ struct export_args {
 	char tmp[PATH_MAX];	    /* -r -w: the file written, renamed to -w at the end */
 	struct kcap_open_opts open; /* live capture */
 	struct kcap_export_opts xo;
+	struct kcap_fleet_opts fo; /* --to */
 	unsigned int nrs[KCAP_SYSCALL_MAX]; /* -e: open.syscalls points here */
 	char errbuf[256]; /* open's and xo's */
 };
@@ -148,6 +176,16 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 	case OPT_SPLIT:
 		a->split_dir = optarg;
 		return 0;
+	case OPT_BATCH:
+		if (!parse_u64(optarg, 1, 4096, &v))
+			return usage_error("export", "--batch %s: need 1 to 4096", optarg);
+		a->fo.batch_events = (__u32)v;
+		return 0;
+	case OPT_MAX_PENDING:
+		if (!parse_u64(optarg, 1, 4096, &v))
+			return usage_error("export", "--max-pending %s: need 1 to 4096", optarg);
+		a->fo.max_pending = (__u32)v;
+		return 0;
 	case 'e':
 		a->syscalls = optarg;
 		return 0;
@@ -178,6 +216,9 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 		*linger_set = true;
 		return 0;
 	default:
+		err = fleet_conn_opt("export", c, optarg, &a->fo);
+		if (err >= 0)
+			return err;
 		err = parse_capture_opt("export", c, optarg, &a->open, a->nrs);
 		a->live_opts = true;
 		return err;
@@ -198,6 +239,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	a->xo.sz = sizeof(a->xo);
 	a->xo.errbuf = a->errbuf;
 	a->xo.errbuf_sz = sizeof(a->errbuf);
+	a->fo.sz = sizeof(a->fo);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+r:jw:n:e:s:h", export_opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -210,8 +252,15 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		if (err)
 			return err;
 	}
-	if (!!a->xo.path + !!a->xo.listen + !!a->split_dir > 1)
-		return usage_error("export", "-w, --split and --listen exclude each other");
+	if (!!a->xo.path + !!a->xo.listen + !!a->split_dir + !!a->fo.url > 1)
+		return usage_error("export", "-w, --split, --listen and --to exclude each other");
+	if (!a->fo.url && (a->fo.batch_events || a->fo.max_pending || a->fo.stream ||
+			   a->fo.subject || a->fo.node || a->fo.creds || a->fo.nkey ||
+			   a->fo.user || a->fo.tls_ca))
+		return usage_error("export", "the NATS options need --to URL");
+	if (a->fo.url && (a->xo.format != KCAP_EXPORT_PB || a->split_dir))
+		return usage_error("export", "--to publishes protobuf messages of its own: "
+				   "no -j, no --split");
 	if (a->split_dir && a->xo.format != KCAP_EXPORT_PB)
 		return usage_error("export",
 				   "--split writes protobuf messages; JSON is one per line already");
@@ -234,6 +283,9 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	a->expr = parse_filter_args("export", argc, argv, optind, &err);
 	if (err)
 		return err;
+	if (a->fo.url && (a->expr || a->syscalls))
+		return usage_error("export", "--to publishes every event (the consumers filter): "
+				   "no FILTER, no -e");
 	if (!a->in)
 		filter_interest(a->expr, &a->open, a->nrs);
 	if (a->in) {
@@ -533,6 +585,12 @@ int cmd_export(int argc, char **argv)
 	h = open_source(&a);
 	if (!h)
 		goto out;
+	if (a.fo.url) {
+		status = fleet_export(h, &a.fo, a.in != NULL, a.count, stop,
+				      a.linger_ms < 0 ? 60000 : a.linger_ms);
+		kcap_close(h);
+		goto out;
+	}
 	threads = new_thread_table(h);
 	if (threads)
 		x = open_exporter(&a, h, threads, &status);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fleet.h"
 
 #ifndef KCAP_TOOL_VERSION
 #define KCAP_TOOL_VERSION "1.0.0"
@@ -32,6 +33,7 @@ static const struct command {
 	{ "detect", cmd_detect, "run detection rules (Falco format) live or on a file" },
 	{ "list-fields", cmd_list_fields, "list the fields detection rules can use" },
 	{ "export", cmd_export, "stream events as protobuf or JSON (file, socket, listener)" },
+	{ "fleet", cmd_fleet, "the NATS JetStream stream of a fleet of exporters" },
 	{ "profile", cmd_profile, "AppArmor and seccomp profiles learned from a recording" },
 	{ "gvisor", cmd_gvisor, "gVisor sandboxes: the trace session runsc needs for kcap" },
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "kcap_detect.h"
 
 static const char record_usage[] =
@@ -15,6 +16,7 @@ static const char record_usage[] =
 	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
 	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
 	"                   [FILTER]\n"
+	"       kcap record --from URL -w FILE [--durable NAME] [--node NAME] [--idle-exit S]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -54,12 +56,14 @@ static const char record_usage[] =
 	"                         (rotated files are FILE.0, FILE.1, ...)\n"
 	CONTAINER_ROOT_HELP
 	GVISOR_HELP
+	FLEET_SRC_HELP
 	"  -h, --help             show this help\n";
 
 static const struct option record_opts[] = {
 	{"count", required_argument, NULL, 'n'}, CAPTURE_LONG_OPTS,
 	{"write", required_argument, NULL, 'w'}, {"level", required_argument, NULL, 'z'},
 	CONTAINER_ROOT_LONG_OPT,		     GVISOR_LONG_OPTS,
+	FLEET_SRC_LONG_OPTS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -81,6 +85,7 @@ int cmd_record(int argc, char **argv)
 	struct write_opts ro = { 0 };
 	const char *container_root = NULL;
 	struct cli_gvisor gv = { 0 };
+	struct kcap_fleet_opts fo = { .sz = sizeof(fo) };
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n:e:s:w:z:C:G:W:h", record_opts, NULL)) != -1) {
@@ -118,6 +123,12 @@ int cmd_record(int argc, char **argv)
 				return err;
 			break;
 		default:
+			err = fleet_conn_opt("record", c, optarg, &fo);
+			if (err >= 0) {
+				if (err)
+					return err;
+				break;
+			}
 			err = parse_capture_opt("record", c, optarg, &o, nrs);
 			if (err)
 				return err;
@@ -133,6 +144,20 @@ int cmd_record(int argc, char **argv)
 	if (status)
 		return status;
 	filter_interest(expr, &o, nrs);
+	if (fo.url) {
+		if (!ro.path || expr || ro.rotate_bytes || ro.rotate_secs)
+			return usage_error("record", "--from needs -w FILE (no FILTER, -C, -G)");
+		stop = install_stop_signals();
+		h = fleet_open_source("record", &fo);
+		if (!h)
+			return EXIT_RUNTIME;
+		status = fleet_record(h, ro.path, count, stop);
+		kcap_close(h);
+		return status;
+	}
+	if (fo.stream || fo.subject || fo.node || fo.durable || fo.idle_ms || fo.creds ||
+	    fo.nkey || fo.user || fo.tls_ca)
+		return usage_error("record", "the NATS options need --from URL");
 
 	stop = install_stop_signals();
 	h = open_live_sources("record", &o, &gv);

@@ -3,7 +3,7 @@
 #
 # check-layers.sh OBJDIR LIBDIR [CLIOBJDIR] - libkcap's folders are its layers:
 #
-#   capture  <-  event  <-  format  <-  state  <-  detect, export
+#   capture  <-  event  <-  format  <-  state  <-  detect, export  <-  fleet
 #   container  <-  capture, state
 #   capture  <-  driverctl
 #
@@ -12,7 +12,7 @@
 # folders below it; detect and export do not use each other. Cycles are
 # therefore possible only inside one folder. With CLIOBJDIR, the kcap
 # tool's command files too: each uses only common.o and the library (and
-# record.o its own record_file.o, export.o its export_split.o, profile.o
+# record.o its own record_file.o, export.o its export_split.o and fleet.o, profile.o
 # and its profile_*.o one another); main.o dispatches to all. Prints every
 # violation and exits 1 if there is one; prints the folder-level graph
 # otherwise.
@@ -29,6 +29,7 @@ declare -A below=(
 	[state]="capture event format container"
 	[detect]="capture event format container state"
 	[export]="capture event format container state"
+	[fleet]="capture event format container state export"
 )
 
 allowed() { # from to
@@ -88,7 +89,8 @@ if [ -n "$cliobj" ]; then
 		END { for (i = 1; i <= n; i++) if (use[i] in def && def[use[i]] != by[i]) print by[i], def[use[i]], use[i] }
 	' | sort -u | while read -r from to sym; do
 		case "$from:$to" in
-		main:* | *:common | record:record_file | export:export_split) ;;
+		main:* | *:common | record:record_file | export:export_split | export:fleet) ;;
+		record:fleet | detect:fleet) ;;
 		profile:profile_* | profile_*:profile_*) ;;
 		common:gvisor_* | gvisor:gvisor_* | gvisor_*:gvisor_*) ;;
 		*) echo "layer violation: cli/$from.c calls $sym in cli/$to.c (use cli/common.c)"; echo x >>"$edges.cli" ;;

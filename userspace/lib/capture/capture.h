@@ -50,6 +50,9 @@ KCAP_HIDDEN int kcap__users_from_files(const char *passwd, const char *group,
 						  const char *name, size_t n),
 				       void *ctx);
 
+/* The USERS payload @h carries, as kcap__procs() its PROCS payloads:
+ * -ENODATA for a recording without, -EOPNOTSUPP for this host's names. */
+KCAP_HIDDEN int kcap__users(const struct kcap *h, const void **p, size_t *len);
 struct kcap_ct_meta;
 /*
  * kcap__container() - the metadata a recording carries for container @id

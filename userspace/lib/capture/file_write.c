@@ -120,7 +120,7 @@ static int werr(struct kcap_writer *w, int err, const char *fmt, ...)
 
 static bool src_is_live(const struct kcap_writer *w)
 {
-	return w->src && !kcap__is(w->src, &kcap__file_ops);
+	return w->src && !kcap__is(w->src, &kcap__file_ops) && !w->src->ops->recorded;
 }
 
 /* Writes one block; on failure cuts the file back and breaks the writer. */
@@ -195,6 +195,13 @@ static int write_header(struct kcap_writer *w)
 	return 0;
 }
 
+/* The source describes the machine its events come from (a capture file,
+ * a fleet stream): the file gets that machine, not this one. */
+static bool src_recorded(const struct kcap_writer *w)
+{
+	return kcap__is(w->src, &kcap__file_ops) || (w->src && w->src->ops->recorded);
+}
+
 static int write_machine(struct kcap_writer *w)
 {
 	struct kcap_file_info fi;
@@ -202,7 +209,7 @@ static int write_machine(struct kcap_writer *w)
 	int err;
 
 	memset(&fi, 0, sizeof(fi));
-	if (kcap__is(w->src, &kcap__file_ops)) {
+	if (src_recorded(w)) {
 		kcap_file_info(w->src, &fi, sizeof(fi));
 	} else {
 		struct utsname u;
@@ -528,7 +535,7 @@ static int open_file(struct kcap_writer *w)
 		err = write_users(w);
 	if (!err && !(w->flags & KCAP_WRITER_NO_PROCS)) {
 		/* a copy keeps the recorded machine's processes, not ours */
-		if (kcap__is(w->src, &kcap__file_ops))
+		if (src_recorded(w))
 			err = copy_source_procs(w);
 		else
 			err = kcapf_procs_snapshot("/proc", emit_procs, w);

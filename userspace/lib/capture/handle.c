@@ -150,6 +150,13 @@ int kcap__procs(const struct kcap *h, const void **p, size_t *len)
 	return h->ops->procs(h, p, len);
 }
 
+int kcap__users(const struct kcap *h, const void **p, size_t *len)
+{
+	if (!h || !h->ops->users)
+		return -EOPNOTSUPP;
+	return h->ops->users(h, p, len);
+}
+
 const struct kcap_ct_meta *kcap__container(struct kcap *h, const char *id)
 {
 	if (!h || !id || !h->ops->container)

@@ -10,7 +10,8 @@
  * touches the others. The live and memory sources share the ring reader
  * (rings.c).
  *
- * Private to capture/ and the unit tests; the layers above only use the
+ * Private to capture/, the unit tests and the sources of layers above
+ * capture (fleet/source.c: a NATS stream); the other layers only use the
  * public API plus kcap__procs() and the kind checks below.
  */
 #ifndef KCAP_CAPTURE_SOURCE_H
@@ -19,7 +20,10 @@
 #include "capture.h"
 
 struct kcap_source_ops {
-	const char *kind; /* "live", "file", "memory", "merge" */
+	const char *kind; /* "live", "file", "memory", "merge", "nats" */
+	/* events of another machine that the source describes (info, procs,
+	 * users): a writer copies those instead of this host's (fleet/) */
+	bool recorded;
 	/* Required: the next event in time order, valid until the next call
 	 * (see kcap_next()); and freeing everything the source holds. */
 	int (*next)(struct kcap *h, const struct kcap_event_hdr **ev);

@@ -16,7 +16,7 @@
 
 /* The schema version written in StreamHeader (proto/README.md). */
 #define KCAP_SCHEMA "kcap.v1"
-#define KCAP_SCHEMA_MINOR 3
+#define KCAP_SCHEMA_MINOR 4
 
 /*
  * Scratch memory for one message: strings, sub-messages and arrays that
@@ -58,6 +58,9 @@ KCAP_HIDDEN int export_alert_msg(const struct kcap_alert *al, const char *hostna
 				 struct export_arena *a, Kcap__V1__Alert *msg);
 
 /* The context of @h: live (now) or a capture file's boot time. */
+/* The kcap.v1 family of an event type, Event's body member name ("exec",
+ * "open", "params" for the other decoded syscalls): NATS subjects. */
+KCAP_HIDDEN const char *kcap__export_family(unsigned int type);
 KCAP_HIDDEN void export_ctx_init(struct export_ctx *c, struct kcap *h);
 
 /* A growing output buffer for JSON. */

@@ -319,6 +319,15 @@ static const unsigned char family_of[KCAP_EVT_NR] = {
 
 #undef F
 
+const char *kcap__export_family(unsigned int type)
+{
+	unsigned int body = type < KCAP_EVT_NR ? family_of[type] : 0;
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+		&kcap__v1__event__descriptor, body ? body : KCAP__V1__EVENT__BODY_PARAMS);
+
+	return f ? f->name : "params";
+}
+
 static int fill_syscall(struct export_arena *a, Kcap__V1__SyscallEvent *m,
 			const struct kcap_event_hdr *ev)
 {

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The NATS options export and fleet share, and export's NATS event loop
+ * (fleet.c). Private to cli/.
+ */
+#ifndef KCAP_CLI_FLEET_H
+#define KCAP_CLI_FLEET_H
+
+#include "kcap_detect.h"
+#include "kcap_fleet.h"
+
+enum {
+	OPT_FLEET_TO = OPT_COMMAND + 20,
+	OPT_FLEET_STREAM,
+	OPT_FLEET_SUBJECT,
+	OPT_FLEET_NODE,
+	OPT_FLEET_CREDS,
+	OPT_FLEET_NKEY,
+	OPT_FLEET_USER,
+	OPT_FLEET_PASSWORD,
+	OPT_FLEET_TLS_CA,
+	OPT_FLEET_DURABLE,
+	OPT_FLEET_IDLE,
+};
+
+#define FLEET_CONN_LONG_OPTS                                                                       \
+	{"to", required_argument, NULL, OPT_FLEET_TO},                                             \
+	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
+	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
+	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
+	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
+	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
+	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
+	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
+	{                                                                                          \
+		"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA                                \
+	}
+
+/* The consumers' options (kcap record, kcap detect): --from URL. */
+#define FLEET_SRC_LONG_OPTS                                                                        \
+	{"from", required_argument, NULL, OPT_FLEET_TO},                                           \
+	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
+	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
+	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
+	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
+	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
+	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
+	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
+	    {"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA},                                 \
+	    {"durable", required_argument, NULL, OPT_FLEET_DURABLE},                               \
+	{                                                                                          \
+		"idle-exit", required_argument, NULL, OPT_FLEET_IDLE                               \
+	}
+
+#define FLEET_SRC_HELP                                                                             \
+	"      --from URL         read the events of a fleet from NATS JetStream\n"                \
+	"                         (nats://HOST:PORT[,...], docs/fleet.md) through a\n"             \
+	"                         durable pull consumer; --stream, --subject as for\n"             \
+	"                         kcap export --to\n"                                              \
+	"      --durable NAME     consumer name (default kcap); instances with the\n"              \
+	"                         same name share the messages\n"                                  \
+	"      --node NAME        only this node's events\n"                                       \
+	"      --idle-exit SECONDS  end after this long without a message\n" FLEET_CONN_HELP
+
+#define FLEET_CONN_HELP                                                                            \
+	"NATS connection (as the NATS tools name them):\n"                                         \
+	"      --creds FILE       user credentials (JWT and nkey seed, .creds)\n"                  \
+	"      --nkey FILE        nkey seed file, with its public key (U...) on\n"                 \
+	"                         a line of its own\n"                                             \
+	"      --user NAME, --password PASSWORD   user and password\n"                             \
+	"      --tls-ca FILE      CA certificates to verify the servers (TLS)\n"
+
+/* A connection option into @o: 0, -1 if @c is not one, or EXIT_USAGE. */
+int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_opts *o);
+
+/* kcap export --to: @h's events (until -n @count, the end of a file or
+ * *@stop) to the publisher of @o; then up to @linger_ms (< 0: no limit)
+ * for the acknowledgements. Returns the exit status. */
+int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned long long count,
+		 volatile int *stop, int linger_ms);
+
+/* --from URL: the stream as a source (kcap_open_nats()); NULL after
+ * printing why. */
+struct kcap *fleet_open_source(const char *cmd, struct kcap_fleet_opts *o);
+
+/* The thread table of the node of @h's last event: @first for the first
+ * node, a new one for each other, seeded from the node's snapshot at its
+ * first event. NULL when out of memory. */
+struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first);
+void fleet_node_states_free(struct kcap_state *first);
+
+/* kcap record --from -w PATH: one node's events into a capture file with
+ * that node's machine and snapshot. Returns the exit status. */
+int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop);
+
+int cmd_fleet(int argc, char **argv);
+
+#endif /* KCAP_CLI_FLEET_H */

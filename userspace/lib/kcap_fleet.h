@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libkcap fleet: events of many nodes through NATS JetStream (docs/fleet.md).
+ *
+ * A node publishes its events (kcap_publisher_*) as kcap.v1 messages on
+ * subjects PREFIX.<node>.<family> of one JetStream stream, with publish
+ * acknowledgements and retries (the publisher waits out an outage); every
+ * message carries a Nats-Msg-Id (node, run, sequence) so the stream's
+ * duplicate window drops re-sends. Consumers read the stream through a
+ * durable pull consumer as an ordinary event source (kcap_open_nats()):
+ * per node in publishing order, each event once, with the node's process
+ * snapshot for its thread state. kcap_fleet_init() creates or checks the
+ * stream.
+ */
+#ifndef KCAP_KCAP_FLEET_H
+#define KCAP_KCAP_FLEET_H
+
+#include "kcap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KCAP_FLEET_STREAM "KCAP"  /* default stream name */
+#define KCAP_FLEET_SUBJECT "kcap" /* default subject prefix */
+
+struct kcap_fleet_opts {
+	/* size of this struct, for forward/backward compatibility */
+	size_t sz;
+	/* nats://HOST:PORT[,HOST:PORT...] (also tls://); required */
+	const char *url;
+	/* stream name (NULL: KCAP_FLEET_STREAM) and subject prefix (NULL:
+	 * KCAP_FLEET_SUBJECT; one or more dot-separated tokens) */
+	const char *stream;
+	const char *subject;
+	/* this node's name in subjects and message ids (publisher; NULL: the
+	 * host name), or the only node read (consumer; NULL: all) */
+	const char *node;
+	/* credentials as NATS names them: a .creds file (JWT and nkey seed),
+	 * an nkey seed file, user and password; a CA file for TLS */
+	const char *creds;
+	const char *nkey;
+	const char *user;
+	const char *password;
+	const char *tls_ca;
+	/* connect and JetStream API timeout, ms (0: 5000) */
+	int timeout_ms;
+	/* publisher: events per message (0: 256; 1: one event per message) and
+	 * bytes per message (0: 64K, at most the server's max_payload) */
+	__u32 batch_events;
+	__u32 batch_bytes;
+	/* publisher: messages awaiting their acknowledgement (0: 64) */
+	__u32 max_pending;
+	/* publisher: a message not acknowledged within this many ms is sent
+	 * again (0: 2000) */
+	__u32 ack_wait_ms;
+	/* consumer: durable name (NULL: "kcap"); consumers with the same name
+	 * share its messages */
+	const char *durable;
+	/* consumer: kcap_next() says -ENODATA (the end) after this many ms
+	 * without a message; 0: never, -EAGAIN when idle */
+	__u32 idle_ms;
+	/* kcap_fleet_init(): replicas (0: 1), maximum age (s, 0: unlimited),
+	 * maximum bytes (0: unlimited), duplicate window (s, 0: 120) */
+	__u32 replicas;
+	__u64 max_age_secs;
+	__u64 max_bytes;
+	__u32 dup_window_secs;
+	/* if non-NULL, receives the error message of a failed open or init */
+	char *errbuf;
+	size_t errbuf_sz;
+	size_t : 0;
+};
+#define kcap_fleet_opts__last_field errbuf_sz
+
+/*
+ * kcap_fleet_init() - create the stream of @opts (subjects PREFIX.>,
+ * limits retention, file storage, replicas, max age and bytes, duplicate
+ * window) or, if it exists, check that its configuration is that one.
+ * 0; -EEXIST when it exists with another configuration, -EHOSTUNREACH when
+ * no server answers, -EACCES for refused credentials, another negative
+ * errno otherwise; the reason in @opts->errbuf.
+ */
+KCAP_API int kcap_fleet_init(const struct kcap_fleet_opts *opts);
+
+/* The publishing side of a node. Not thread-safe. */
+struct kcap_publisher;
+
+/*
+ * kcap_publisher_open() - connect to the cluster, check that the stream
+ * takes the node's subjects and publish the node's snapshot (machine, the
+ * process table of @src: a capture file's PROCS block, else this host's
+ * /proc, and user names). NULL with errno set on error, the reason in
+ * @opts->errbuf (EHOSTUNREACH: no server reachable, EACCES: credentials
+ * refused, ENOENT: no such stream).
+ */
+KCAP_API struct kcap_publisher *kcap_publisher_open(struct kcap *src,
+						    const struct kcap_fleet_opts *opts);
+
+/* kcap_publisher_event() - queue one event of @h; a full message is
+ * published. Blocks while max_pending messages await acknowledgement, and
+ * while the cluster does not answer (reconnecting). */
+KCAP_API int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h,
+				  const struct kcap_event_hdr *ev);
+
+/* kcap_publisher_tick() - call when idle: publishes a message older than
+ * 100 ms, sends again what was not acknowledged. */
+KCAP_API int kcap_publisher_tick(struct kcap_publisher *p);
+
+/* kcap_publisher_flush() - publish everything queued and wait
+ * until all of it is acknowledged, at most @timeout_ms (< 0: no limit).
+ * -ETIMEDOUT if messages are still unacknowledged then. */
+KCAP_API int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms);
+
+struct kcap_publisher_stats {
+	__u64 events;	  /* given to kcap_publisher_event() */
+	__u64 messages;	  /* published, each counted once */
+	__u64 acked;	  /* acknowledged by the stream */
+	__u64 duplicates; /* acknowledged as duplicates (a re-send already stored) */
+	__u64 resent;	  /* sent again after a failure or timeout */
+	__u64 bytes;	  /* payload bytes of the messages, each counted once */
+	__u64 outages;	  /* times the cluster stopped answering */
+};
+
+/* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */
+KCAP_API int kcap_publisher_stats(const struct kcap_publisher *p, struct kcap_publisher_stats *st,
+				  size_t sz);
+
+/* kcap_publisher_errmsg() - one sentence about the last failure. */
+KCAP_API const char *kcap_publisher_errmsg(const struct kcap_publisher *p);
+
+/* kcap_publisher_close() - disconnect and free @p (call
+ * kcap_publisher_flush() first: what is unacknowledged is lost). */
+KCAP_API void kcap_publisher_close(struct kcap_publisher *p);
+
+/*
+ * kcap_open_nats() - an event source reading the stream of @opts through
+ * the durable pull consumer opts->durable (created if missing), acked after
+ * each message's events were handed out. Events come per node in the order
+ * published, each once (re-sends and redeliveries dropped by node, run and
+ * sequence); nodes interleave as their messages arrive. kcap__procs() of
+ * the handle is the snapshot of the node of the last event (see
+ * kcap_nats_node()). NULL with errno set on error, the reason in
+ * opts->errbuf.
+ */
+KCAP_API struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts);
+
+/*
+ * kcap_nats_node() - the node of the event kcap_next() returned last: an
+ * index from 0, stable for the handle's life, one per node and exporter
+ * run (a restarted exporter is a new index: its thread state starts
+ * again); @name, if non-NULL, its name. -EINVAL if @h is not a NATS
+ * source, -ENODATA before the first event.
+ */
+KCAP_API int kcap_nats_node(struct kcap *h, const char **name);
+
+struct kcap_nats_stats {
+	__u64 messages;	  /* fetched from the consumer */
+	__u64 events;	  /* handed out */
+	__u64 duplicates; /* messages dropped as already seen */
+	__u64 reordered;  /* messages held until an earlier one came */
+	__u64 gaps;	  /* messages never seen (a sequence skipped after waiting) */
+	__u64 drops;	  /* events the publishers reported lost (drop notices) */
+	__u32 nodes;	  /* node runs seen */
+};
+
+/* kcap_nats_stats() - counters of a kcap_open_nats() handle. */
+KCAP_API int kcap_nats_stats(const struct kcap *h, struct kcap_nats_stats *st, size_t sz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KCAP_KCAP_FLEET_H */
