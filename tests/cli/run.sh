@@ -487,7 +487,10 @@ for args in "profile" "profile foo" "profile apparmor --exe /a" \
 	"profile apparmor -r a.kcap --exe /a --cx /usr/bin/" \
 	"profile apparmor -r a.kcap --exe /a --cx /a/h --cx /b/h" \
 	"profile apparmor -r a.kcap --exe /a --cx /b/h --px /b/h" \
-	"profile apparmor -r a.kcap --exe /a $(for i in $(seq 17); do printf -- '--cx /b/h%s ' "$i"; done)"; do
+	"profile apparmor -r a.kcap --exe /a $(for i in $(seq 17); do printf -- '--cx /b/h%s ' "$i"; done)" \
+	"record --gvisor-sink /tmp/kcap-cli-gv.sock --gvisor-holdback 0" \
+	"detect --gvisor-sink /tmp/kcap-cli-gv.sock --gvisor-holdback 10001" \
+	"export --gvisor-sink /tmp/kcap-cli-gv.sock --gvisor-holdback 5ms"; do
 	# shellcheck disable=SC2086
 	"$kcap" $args >out 2>err
 	st=$?

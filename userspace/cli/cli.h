@@ -73,6 +73,7 @@ enum {
 	OPT_GVISOR_SINK,
 	OPT_GVISOR_ROOT,
 	OPT_GVISOR_ATTACH,
+	OPT_GVISOR_HOLDBACK,
 	OPT_NICE,
 	OPT_COMMAND
 };
@@ -90,11 +91,13 @@ struct cli_gvisor {
 	const char *roots[CLI_GVISOR_MAX_ROOTS + 1]; /* --gvisor-root, NULL-ended */
 	unsigned int nroots;
 	bool attach; /* --gvisor-attach */
+	long long holdback_ns; /* --gvisor-holdback; 0: the library's default */
 };
 #define GVISOR_SINK_LONG_OPT { "gvisor-sink", required_argument, NULL, OPT_GVISOR_SINK }
 #define GVISOR_ATTACH_LONG_OPTS                                                  \
 	{ "gvisor-root", required_argument, NULL, OPT_GVISOR_ROOT },             \
-	{ "gvisor-attach", no_argument, NULL, OPT_GVISOR_ATTACH }
+	{ "gvisor-attach", no_argument, NULL, OPT_GVISOR_ATTACH },               \
+	{ "gvisor-holdback", required_argument, NULL, OPT_GVISOR_HOLDBACK }
 #define GVISOR_LONG_OPTS GVISOR_SINK_LONG_OPT, GVISOR_ATTACH_LONG_OPTS
 #define GVISOR_SINK_HELP                                                                 \
 	"      --gvisor-sink PATH listen on the unix socket PATH (created mode 0600,\n"    \
@@ -113,7 +116,12 @@ struct cli_gvisor {
 	"                         roots: runsc trace create --force of the session\n"     \
 	"                         \"Default\" (kcap gvisor session-config's points, the\n"  \
 	"                         sink PATH) in each, removed again at exit\n"
-#define GVISOR_HELP GVISOR_SINK_HELP GVISOR_ROOT_HELP GVISOR_ATTACH_HELP
+#define GVISOR_HOLDBACK_HELP                                                             \
+	"      --gvisor-holdback MS  hand out a sandbox's event, and hold the kernel's\n"  \
+	"                         events, until they are MS old (1..10000, default\n"     \
+	"                         50): gVisor's points arrive after their time, and\n"    \
+	"                         within MS the merged stream stays in time order\n"
+#define GVISOR_HELP GVISOR_SINK_HELP GVISOR_ROOT_HELP GVISOR_ATTACH_HELP GVISOR_HOLDBACK_HELP
 
 /* A --gvisor-* option @c into @g: CLI_CONTINUE, or EXIT_USAGE after a message. */
 int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g);

@@ -332,11 +332,11 @@ static void gvisor_log(void *arg, const char *msg)
 }
 
 static struct kcap *open_sources(const char *cmd, struct kcap_open_opts *o,
-				 const char *gvisor_sink)
+				 const char *gvisor_sink, long long holdback_ns)
 {
 	char gerr[256] = "";
 	KCAP_OPTS(kcap_gvisor_opts, go, .log = gvisor_log, .log_arg = (void *)cmd, .errbuf = gerr,
-		  .errbuf_sz = sizeof(gerr));
+		  .errbuf_sz = sizeof(gerr), .holdback_ns = holdback_ns);
 	struct kcap *srcs[2], *m;
 
 	if (!gvisor_sink) {
@@ -650,6 +650,18 @@ int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor 
 	case OPT_GVISOR_ATTACH:
 		g->attach = true;
 		break;
+	case OPT_GVISOR_HOLDBACK: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 1 || v > 10000)
+			return usage_error(cmd, "--gvisor-holdback %s: not a number of ms in 1..10000",
+					   arg);
+		g->holdback_ns = (long long)v * 1000000;
+		break;
+	}
 	case OPT_GVISOR_ROOT:
 		if (g->nroots == CLI_GVISOR_MAX_ROOTS)
 			return usage_error(cmd, "at most %d --gvisor-root", CLI_GVISOR_MAX_ROOTS);
@@ -691,7 +703,7 @@ int check_gvisor_opts(const char *cmd, const struct cli_gvisor *g)
 struct kcap *open_live_sources(const char *cmd, struct kcap_open_opts *o,
 			       const struct cli_gvisor *g)
 {
-	struct kcap *h = open_sources(cmd, o, g ? g->sink : NULL);
+	struct kcap *h = open_sources(cmd, o, g ? g->sink : NULL, g ? g->holdback_ns : 0);
 
 	if (h && g && g->sink && g->attach) {
 		live_attach = gvisor_attach_start(cmd, g);

@@ -450,6 +450,7 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		case OPT_GVISOR_SINK:
 		case OPT_GVISOR_ROOT:
 		case OPT_GVISOR_ATTACH:
+		case OPT_GVISOR_HOLDBACK:
 			if ((i = parse_gvisor_opt("detect", c, optarg, &a->gv)) != CLI_CONTINUE)
 				return i;
 			break;

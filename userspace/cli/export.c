@@ -64,6 +64,7 @@ static const char export_usage[] =
 	GVISOR_SINK_HELP
 	"      --gvisor-root DIR, --gvisor-attach   as kcap record: the runsc roots\n"
 	"                         whose running sandboxes --gvisor-attach watches\n"
+	"      --gvisor-holdback MS  as kcap record (1..10000, default 50)\n"
 	"      --to URL           publish to NATS JetStream instead (docs/fleet.md):\n"
 	"                         nats://HOST:PORT[,HOST:PORT...]; the stream must exist\n"
 	"                         (kcap fleet init); each message, on PREFIX.NODE.FAMILY\n"
@@ -155,6 +156,7 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 	case OPT_GVISOR_SINK:
 	case OPT_GVISOR_ROOT:
 	case OPT_GVISOR_ATTACH:
+	case OPT_GVISOR_HOLDBACK:
 		return parse_gvisor_opt("export", c, optarg, &a->gv) == CLI_CONTINUE ? 0 : EXIT_USAGE;
 	case 'j':
 		a->xo.format = KCAP_EXPORT_JSON;

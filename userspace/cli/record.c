@@ -102,6 +102,7 @@ int cmd_record(int argc, char **argv)
 		case OPT_GVISOR_SINK:
 		case OPT_GVISOR_ROOT:
 		case OPT_GVISOR_ATTACH:
+		case OPT_GVISOR_HOLDBACK:
 			if ((status = parse_gvisor_opt("record", c, optarg, &gv)) != CLI_CONTINUE)
 				return status;
 			status = 0;

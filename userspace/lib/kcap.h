@@ -222,13 +222,13 @@ KCAP_API int kcap_merge_last(const struct kcap *h);
  * the kernel's rings (kcap_open_merge()) holds the kernel's events as long
  * while the sink has nothing to give: events that gVisor delivers within
  * it come out in time order, across sandboxes, threads and the kernel. */
-#define KCAP_GVISOR_HOLDBACK_NS 250000000LL
+#define KCAP_GVISOR_HOLDBACK_NS 50000000LL
 
 struct kcap_gvisor_opts {
 	/* size of this struct, for forward/backward compatibility */
 	size_t sz;
 	/* events are handed out once this old (KCAP_GVISOR_HOLDBACK_NS);
-	 * 0: 250 ms; KCAP_HOLDBACK_NONE: at once */
+	 * 0: 50 ms; KCAP_HOLDBACK_NONE: at once */
 	long long holdback_ns;
 	/* how long kcap_next() waits for data; 0: 100 ms; KCAP_POLL_NONBLOCK */
 	int poll_timeout_ms;

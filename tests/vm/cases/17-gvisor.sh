@@ -47,7 +47,7 @@ chmod +x $d/runsc-root
 
 check "kcap gvisor session-config" \
 	kcap gvisor session-config --sink $d/sink.sock -o $d/session.json
-kcap record --gvisor-sink $d/sink.sock -w $d/merged.kcap >$d/rec.out 2>$d/rec.err &
+kcap record --gvisor-sink $d/sink.sock --gvisor-holdback 1000 -w $d/merged.kcap >$d/rec.out 2>$d/rec.err &
 rec=$!
 i=0
 while [ ! -S $d/sink.sock ] && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
