@@ -26,7 +26,7 @@ FUZZ_GVISOR_SECONDS ?= 60
 FUZZ_GV_BIN := $(BUILD)/fuzz/fuzz_gvisor
 $(FUZZ_GV_BIN): $(FUZZ_DIR)/fuzz_gvisor.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_gvisor.c $(LIB_SRCS) $(LIB_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_gvisor.c $(LIB_SRCS) $(LIB_LIBS) $(NATS_LIBS)
 
 fuzz-gvisor: $(FUZZ_GV_BIN)
 	@mkdir -p $(BUILD)/fuzz/gvisor-corpus
@@ -60,7 +60,7 @@ $(BUILD)/fuzz/seed/colsraw-%: $(BUILD)/fuzz/seed/cols-% $(FUZZ_MKCOLSEED)
 
 $(FUZZ_BIN): $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(wildcard $(US_DIR)/lib/*.h $(US_DIR)/lib/*/*.h) | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_file.c $(LIB_SRCS) $(LIB_LIBS) $(NATS_LIBS)
 
 fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEED) $(FUZZ_SEED_COLS)
 	@mkdir -p $(BUILD)/fuzz/smoke
