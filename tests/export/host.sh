@@ -178,7 +178,7 @@ grep -q 'need tcp:127.0.0.1:PORT, unix:PATH or unixpacket:PATH' "$gen/e3" && ok 
 grep -q 'exclude each other' "$gen/e4" && ok "-w with --listen refused" || notok "-w with --listen"
 "$kcap" export -r "$f" --split "$gen/s1" -w "$gen/x" 2>"$gen/e5"
 st=$?
-grep -q -- '-w, --split and --listen exclude each other' "$gen/e5" && [ $st -eq 2 ] &&
+grep -q -- '-w, --split, --listen and --to exclude each other' "$gen/e5" && [ $st -eq 2 ] &&
 	ok "--split with -w refused (exit 2)" || notok "--split with -w: status $st, $(cat "$gen/e5")"
 "$kcap" export -r "$f" --split "$gen/s1" -j 2>"$gen/e6"
 st=$?
