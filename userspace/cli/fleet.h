@@ -23,34 +23,25 @@ enum {
 	OPT_FLEET_IDLE,
 };
 
-#define FLEET_CONN_LONG_OPTS                                                                       \
-	{"to", required_argument, NULL, OPT_FLEET_TO},                                             \
-	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
-	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
-	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
-	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
-	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
-	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
-	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
-	{                                                                                          \
-		"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA                                \
-	}
+/* The connection options both sides share (after --to or --from). */
+#define FLEET_COMMON_LONG_OPTS                                        \
+	{ "stream", required_argument, NULL, OPT_FLEET_STREAM },      \
+	{ "subject", required_argument, NULL, OPT_FLEET_SUBJECT },    \
+	{ "node", required_argument, NULL, OPT_FLEET_NODE },          \
+	{ "creds", required_argument, NULL, OPT_FLEET_CREDS },        \
+	{ "nkey", required_argument, NULL, OPT_FLEET_NKEY },          \
+	{ "user", required_argument, NULL, OPT_FLEET_USER },          \
+	{ "password", required_argument, NULL, OPT_FLEET_PASSWORD },  \
+	{ "tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA }
+
+#define FLEET_CONN_LONG_OPTS { "to", required_argument, NULL, OPT_FLEET_TO }, FLEET_COMMON_LONG_OPTS
 
 /* The consumers' options (kcap record, kcap detect): --from URL. */
-#define FLEET_SRC_LONG_OPTS                                                                        \
-	{"from", required_argument, NULL, OPT_FLEET_TO},                                           \
-	    {"stream", required_argument, NULL, OPT_FLEET_STREAM},                                 \
-	    {"subject", required_argument, NULL, OPT_FLEET_SUBJECT},                               \
-	    {"node", required_argument, NULL, OPT_FLEET_NODE},                                     \
-	    {"creds", required_argument, NULL, OPT_FLEET_CREDS},                                   \
-	    {"nkey", required_argument, NULL, OPT_FLEET_NKEY},                                     \
-	    {"user", required_argument, NULL, OPT_FLEET_USER},                                     \
-	    {"password", required_argument, NULL, OPT_FLEET_PASSWORD},                             \
-	    {"tls-ca", required_argument, NULL, OPT_FLEET_TLS_CA},                                 \
-	    {"durable", required_argument, NULL, OPT_FLEET_DURABLE},                               \
-	{                                                                                          \
-		"idle-exit", required_argument, NULL, OPT_FLEET_IDLE                               \
-	}
+#define FLEET_SRC_LONG_OPTS                                           \
+	{ "from", required_argument, NULL, OPT_FLEET_TO },            \
+	FLEET_COMMON_LONG_OPTS,                                       \
+	{ "durable", required_argument, NULL, OPT_FLEET_DURABLE },    \
+	{ "idle-exit", required_argument, NULL, OPT_FLEET_IDLE }
 
 #define FLEET_SRC_HELP                                                                             \
 	"      --from URL         read the events of a fleet from NATS JetStream\n"                \
