@@ -47,6 +47,7 @@ module-check: vm-deps
 	@$(VM_DIR)/checkpatch.sh
 
 # In this order, also under make -j: the host build in parallel first, the
+# unit tests beside the CLI tests (each runs on one core), the
 # fuzzer's timed run (one core) beside the module's W=1/sparse build; the
 # packaging tests, then the Falco differential test (one guest of its own),
 # beside the guest matrix at nice 19 (they take the CPU time the guests
@@ -56,8 +57,7 @@ module-check: vm-deps
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(nproc) test-build
-	@$(MAKE) --no-print-directory test-unit
-	@$(MAKE) --no-print-directory test-cli
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-cli
 	@$(MAKE) --no-print-directory test-gvisor
 	@$(MAKE) --no-print-directory test-fleet
 	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
+# kcap-case-only-on: 5.* 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64 6.12.* 7.*
 # Containers of real runtimes: Debian's runc and crun run OCI bundles on a
 # busybox rootfs (ct-bundle.sh) while `kcap detect` runs live with Falco's
 # upstream rules files, unchanged, plus a small rules file of ours that
