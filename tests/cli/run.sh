@@ -97,15 +97,15 @@ for cmd in "read -r a.kcap" "read -r a.kcap -j" "info a.kcap" "detect -r a.kcap 
 done
 
 # A copy of a format 1.0 file (no user and group names, no container table)
-# is format 1.3 and still has neither: the copying machine's names and
+# is format 1.4 and still has neither: the copying machine's names and
 # containers are not the recorded ones.
 "$kcap" info a.kcap >info0.out 2>err && "$kcap" read -r a.kcap -w names.kcap 2>>err &&
 	"$kcap" info names.kcap >info1.out 2>>err
 st=$?
 [ $st = 0 ] && grep -q '^file: .*format 1\.0' info0.out && grep -q '^names: *none recorded' info0.out &&
-	grep -q '^file: .*format 1\.3' info1.out && grep -q '^names: *none recorded' info1.out &&
+	grep -q '^file: .*format 1\.4' info1.out && grep -q '^names: *none recorded' info1.out &&
 	grep -q '^containers: *none recorded' info0.out && grep -q '^containers: *none recorded' info1.out
-result $? "a copy of a format 1.0 file: format 1.3, still no names nor containers (kcap info says so)"
+result $? "a copy of a format 1.0 file: format 1.4, still no names nor containers (kcap info says so)"
 
 # ---- 3. a closed pipe ends every command, at once --------------------------------------
 full_t0=$(date +%s%N)
@@ -368,8 +368,8 @@ YAML
 		result $? "kcap detect -r $f: the recorded container and k8s fields, status $st"
 	done
 	"$kcap" info ct.kcap >out 2>err
-	grep -q '^file: .*format 1\.3' out && grep -q '^containers: *4 ' out
-	result $? "kcap info: format 1.3, 4 containers recorded"
+	grep -q '^file: .*format 1\.4' out && grep -q '^containers: *4 ' out
+	result $? "kcap info: format 1.4, 4 containers recorded"
 	"$kcap" read -r ct.kcap 'k8s.pod.name = web-7d4b9c6f5-x2x9k and container.image.tag = 1.4.2' >out 2>err
 	st=$?
 	[ $st = 0 ] && [ "$(lines out)" = 4 ]

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "kcap.h"
 #include "kcap_detect.h"
@@ -270,7 +271,7 @@ static void check_read(const char *path, __u64 b1_end, __u64 b2_end)
 	}
 	assert_int_equal(n, 3 * NR_THREADS);
 	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
-	assert_int_equal(fi.format_minor, 3);
+	assert_int_equal(fi.format_minor, 4);
 	assert_true(fi.flags & KCAP_FILE_CONTAINERS);
 	assert_int_equal(fi.nr_containers, 4);
 	kcap_state_stats(st, &s, sizeof(s));
@@ -454,21 +455,50 @@ static void spill(const char *path, const unsigned char *p, size_t len)
 	fclose(f);
 }
 
-/* The offset of the CONTAINERS block's header in @p. */
+/* The offset of the CONTAINERS block's header in @p, plain or compressed
+ * (a ZMETA block holding it: format 1.4). */
 static size_t find_block(const unsigned char *p, size_t len)
 {
 	size_t off = KCAPF_HEADER_LEN;
-	__u32 type, blen;
+	__u32 type, blen, inner;
 
 	while (off + KCAPF_BLOCK_HDR_LEN <= len) {
 		memcpy(&type, p + off, 4);
 		memcpy(&blen, p + off + 4, 4);
 		if (type == KCAPF_BLK_CONTAINERS)
 			return off;
+		memcpy(&inner, p + off + KCAPF_BLOCK_HDR_LEN, 4);
+		if (type == KCAPF_BLK_ZMETA && inner == KCAPF_BLK_CONTAINERS)
+			return off;
 		off += KCAPF_BLOCK_HDR_LEN + blen;
 	}
 	fail_msg("no CONTAINERS block");
 	return 0;
+}
+
+/* The payload of the CONTAINERS block at @off of @file, unpacked if it is
+ * a ZMETA block; its length in *plen. free() it. */
+static unsigned char *ct_payload(const unsigned char *file, size_t off, size_t *plen)
+{
+	__u32 type, blen, raw;
+	unsigned char *p;
+
+	memcpy(&type, file + off, 4);
+	memcpy(&blen, file + off + 4, 4);
+	if (type == KCAPF_BLK_CONTAINERS) {
+		p = malloc(blen);
+		assert_non_null(p);
+		memcpy(p, file + off + KCAPF_BLOCK_HDR_LEN, blen);
+		*plen = blen;
+		return p;
+	}
+	memcpy(&raw, file + off + KCAPF_BLOCK_HDR_LEN + 4, 4);
+	p = malloc(raw);
+	assert_non_null(p);
+	assert_int_equal(ZSTD_decompress(p, raw, file + off + KCAPF_BLOCK_HDR_LEN + 8, blen - 8),
+			 raw);
+	*plen = raw;
+	return p;
 }
 
 /* Opening and reading @path fails with one line naming @what. */
@@ -583,7 +613,7 @@ static void test_ctfile_garbage(void **state)
 {
 	char path[PATH_MAX], bad[PATH_MAX];
 	struct kcap_ct_meta m;
-	unsigned char *file, *pl;
+	unsigned char *file, *pl, *orig;
 	size_t len, off, plen, at;
 	__u32 v;
 
@@ -594,8 +624,7 @@ static void test_ctfile_garbage(void **state)
 	write_one(path, &m);
 	file = slurp(path, &len);
 	off = find_block(file, len);
-	memcpy(&v, file + off + 4, 4);
-	plen = v;
+	orig = ct_payload(file, off, &plen);
 	pl = malloc(plen + 8);
 	assert_non_null(pl);
 
@@ -613,30 +642,30 @@ static void test_ctfile_garbage(void **state)
 		kcap_close(h);
 	}
 	/* count above the limit */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	v = KCAPF_MAX_CT_RECORDS + 1;
 	memcpy(pl, &v, 4);
 	rewrite(bad, file, len, off, pl, plen);
 	refused(bad, "4097 records, at most 4096");
 	/* a record longer than the block */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	v = (__u32)plen;
 	memcpy(pl + 4, &v, 4);
 	rewrite(bad, file, len, off, pl, plen);
 	refused(bad, "record 0: its length runs past the block");
 	/* a cut record: the strings run past its end */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	v = 70;
 	memcpy(pl + 4, &v, 4);
 	rewrite(bad, file, len, off, pl, 78);
 	refused(bad, "runs past the record");
 	/* an id that is not one (a '/') */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	pl[8 + 2 + 3] = '/';
 	rewrite(bad, file, len, off, pl, plen);
 	refused(bad, "is not a container id");
 	/* a NUL inside the name */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	at = (size_t)(memmem(pl, plen, "NAMEX", 5) ? (unsigned char *)memmem(pl, plen, "NAMEX", 5) - pl : 0);
 	assert_true(at > 0);
 	pl[at + 2] = '\0';
@@ -651,21 +680,21 @@ static void test_ctfile_garbage(void **state)
 		memcpy(big, pl, nl);
 		memcpy(big + nl, &l, 2);
 		memset(big + nl + 2, 'a', 300);
-		memcpy(big + nl + 2 + 300, file + off + KCAPF_BLOCK_HDR_LEN + at + 5, tail);
+		memcpy(big + nl + 2 + 300, orig + at + 5, tail);
 		v = (__u32)(plen - 8 + 295);
 		memcpy(big + 4, &v, 4);
 		rewrite(bad, file, len, off, big, plen + 295);
 		refused(bad, "name is 300 bytes, at most 255");
 	}
 	/* more mounts than are kept */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	v = 33;
 	memcpy(pl + plen - 24, &v, 4); /* nr_mounts, before the 20-byte empty tail */
 	memcpy(pl + plen - 28, &v, 4); /* nr_mounts_total */
 	rewrite(bad, file, len, off, pl, plen);
 	refused(bad, "33 mounts of 33, at most 32");
 	/* more mounts than the container has */
-	memcpy(pl, file + off + KCAPF_BLOCK_HDR_LEN, plen);
+	memcpy(pl, orig, plen);
 	v = 2;
 	memcpy(pl + plen - 24, &v, 4); /* nr_mounts */
 	rewrite(bad, file, len, off, pl, plen);
@@ -674,6 +703,7 @@ static void test_ctfile_garbage(void **state)
 	rewrite(bad, file, len, off, pl, 2);
 	refused(bad, "no record count");
 	free(pl);
+	free(orig);
 	free(file);
 }
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "capture/file_format.h"
 #include "kcap_detect.h"
@@ -204,7 +205,7 @@ static void test_user_names(void **state)
 
 	h = open_ok(t->path, 0, 0);
 	assert_int_equal(kcap_file_info(h, &fi, sizeof(fi)), 0);
-	assert_int_equal(fi.format_minor, 3);
+	assert_int_equal(fi.format_minor, 4);
 	assert_true(fi.flags & KCAP_FILE_NAMES);
 	assert_int_equal(fi.nr_users, 3);
 	assert_int_equal(fi.nr_groups, 2);
@@ -536,6 +537,82 @@ static void test_unknown_block_skipped(void **state)
 	assert_int_equal(n, 1000);
 	test_free(p);
 	test_free(q);
+}
+
+/*
+ * Format 1.4: metadata blocks of KCAPF_ZMETA_MIN bytes or more (the event
+ * table here) are written zstd-compressed inside a ZMETA block, which the
+ * reader unwraps; a ZMETA block wrong in any way is refused with one line
+ * (checksums recomputed: the parser, not the CRC, must catch it).
+ */
+static void test_zmeta(void **state)
+{
+	static const struct {
+		unsigned int field; /* 0: inner type, 1: raw length, 2: a frame byte */
+		__u32 value;
+		const char *want;
+	} bad[] = {
+		{ 0, KCAPF_BLK_BATCH, "compressed metadata block holds a block of type 4" },
+		{ 0, KCAPF_BLK_ZMETA, "compressed metadata block holds a block of type 9" },
+		{ 1, 1, "compressed metadata block (type 2): " },
+		{ 1, 0, "compressed metadata block (type 2): a length other than its header's" },
+		{ 1, KCAPF_MAX_BLOCK + 1, "is above the limit" },
+		{ 2, 0, "compressed metadata block (type 2): " },
+	};
+	struct ftmp *t = *state;
+	unsigned char *p, *q;
+	size_t len, off, i;
+	__u32 plen, inner, raw, v;
+	char msg[256];
+	unsigned int n;
+
+	write_events(t->path, 1000, 250, NULL);
+	p = slurp(t->path, &len);
+	off = find_block(p, len, KCAPF_BLK_ZMETA, 0);
+	assert_true(off > 0);
+	assert_int_equal(find_block(p, len, KCAPF_BLK_EVENT_TABLE, 0), 0);
+	memcpy(&plen, p + off + 4, 4);
+	memcpy(&inner, p + off + KCAPF_BLOCK_HDR_LEN, 4);
+	memcpy(&raw, p + off + KCAPF_BLOCK_HDR_LEN + 4, 4);
+	assert_int_equal(inner, KCAPF_BLK_EVENT_TABLE);
+	assert_true(plen < raw / 2);
+	/* one standard zstd frame of the table's payload */
+	assert_int_equal(ZSTD_getFrameContentSize(p + off + KCAPF_BLOCK_HDR_LEN + 8, plen - 8),
+			 raw);
+	assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -ENODATA);
+	assert_int_equal(n, 1000);
+	q = test_malloc(len);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned char *pl = q + off + KCAPF_BLOCK_HDR_LEN;
+
+		memcpy(q, p, len);
+		v = bad[i].field == 1 && bad[i].value == 1 ? raw - 1 :
+		    bad[i].field == 1 && bad[i].value == 0 ? raw + 1 : bad[i].value;
+		if (bad[i].field == 2)
+			pl[8] ^= 0xff; /* the frame's magic number */
+		else
+			memcpy(pl + 4 * bad[i].field, &v, 4);
+		kcapf_block_hdr(q + off, KCAPF_BLK_ZMETA, pl, plen);
+		spit(t->path, q, len);
+		assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -EBADMSG);
+		assert_int_equal(n, 0);
+		if (!strstr(msg, bad[i].want) || strchr(msg, '\n'))
+			fail_msg("case %zu: want \"%s\", got \"%s\"", i, bad[i].want, msg);
+	}
+	test_free(p);
+	test_free(q);
+	/* KCAP_WRITER_PLAIN (for older readers): the table stays plain */
+	{
+		KCAP_OPTS(kcap_writer_opts, o, .flags = KCAP_WRITER_NO_PROCS | KCAP_WRITER_PLAIN);
+
+		write_events(t->path, 10, 0, &o);
+		p = slurp(t->path, &len);
+		assert_int_equal(find_block(p, len, KCAPF_BLK_ZMETA, 0), 0);
+		assert_true(find_block(p, len, KCAPF_BLK_EVENT_TABLE, 0) > 0);
+		assert_int_equal(try_read(t->path, msg, sizeof(msg), &n), -ENODATA);
+		assert_int_equal(n, 10);
+		test_free(p);
+	}
 }
 
 /* A file written with another event table decodes with that table. */
@@ -1109,6 +1186,7 @@ static const struct CMUnitTest file_tests[] = {
 	cmocka_unit_test_setup_teardown(test_missing_closing_block, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_oversized_length, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_unknown_block_skipped, ft_setup, ft_teardown),
+	cmocka_unit_test_setup_teardown(test_zmeta, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_own_event_table, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_table_symbols, ft_setup, ft_teardown),
 	cmocka_unit_test_setup_teardown(test_stream, ft_setup, ft_teardown),

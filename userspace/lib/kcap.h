@@ -577,7 +577,8 @@ struct kcap_writer;
  * PATH.partial (no closing block: kcap_file_info() says so) */
 #define KCAP_WRITER_KEEP_PARTIAL 0x4
 /* batches as zstd of the raw records (format 1.2's encoding), not as
- * columns (1.3): for a reader older than format 1.3; files are larger */
+ * columns (1.3), and metadata blocks plain, not compressed (1.4): for a
+ * reader older than format 1.3; files are larger */
 #define KCAP_WRITER_PLAIN 0x8
 
 struct kcap_writer_opts {

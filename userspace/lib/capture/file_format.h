@@ -28,7 +28,7 @@
 #define KCAPF_MAGIC_LEN 8
 #define KCAPF_TRAILER_MAGIC "KCAPEND\n"
 #define KCAPF_VERSION_MAJOR 1
-#define KCAPF_VERSION_MINOR 3
+#define KCAPF_VERSION_MINOR 4
 #define KCAPF_BYTE_ORDER 0x01020304u
 #define KCAPF_HEADER_LEN 32
 #define KCAPF_BLOCK_HDR_LEN 16
@@ -44,7 +44,18 @@ enum kcapf_block_type {
 	KCAPF_BLK_END = 6,
 	KCAPF_BLK_USERS = 7, /* format 1.1 */
 	KCAPF_BLK_CONTAINERS = 8, /* format 1.2 */
+	KCAPF_BLK_ZMETA = 9, /* format 1.4: a metadata block, zstd-compressed */
 };
+
+/*
+ * ZMETA payload: u32 type of the block it holds (EVENT_TABLE, PROCS, USERS
+ * or CONTAINERS), u32 that block's payload length, then one zstd frame of
+ * that payload. A reader unwraps it where it stands and reads the inner
+ * block as if it were written plain. A writer wraps a metadata block of at
+ * least KCAPF_ZMETA_MIN bytes when that makes it smaller.
+ */
+#define KCAPF_ZMETA_HDR_LEN 8
+#define KCAPF_ZMETA_MIN 128
 
 /* BATCH compression. */
 #define KCAPF_COMP_NONE 0

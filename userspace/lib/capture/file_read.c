@@ -49,6 +49,9 @@ struct kcap_file {
 	bool have_table;
 	unsigned char *blk; /* the current block's payload */
 	size_t blk_cap;
+	unsigned char *zblk; /* a ZMETA block's compressed payload (format 1.4) */
+	size_t zblk_cap;
+	__u32 disk_len; /* the payload length of the block last read, on disk */
 	unsigned char *raw; /* the current batch, decompressed */
 	size_t raw_cap;
 	unsigned char *img; /* a column batch's image (format 1.3) */
@@ -257,6 +260,53 @@ static int read_block_stream(struct kcap *h, __u64 off, unsigned char *hdr, __u3
 	return 1;
 }
 
+/*
+ * A ZMETA block (format 1.4) just read: its inner block's payload, unpacked,
+ * takes its place in f->blk, and *type and *len become the inner block's.
+ * 1, or an error naming what is wrong. A stream's cached block is dropped
+ * (the payload it would repeat is gone; read_front() never stops at one).
+ */
+static int unwrap_meta(struct kcap *h, __u64 off, __u32 *type, __u32 *len)
+{
+	struct kcap_file *f = to_file(h);
+	unsigned char *t;
+	__u32 inner, raw;
+	size_t n, tc;
+	int err;
+
+	f->cached = false;
+	if (*len < KCAPF_ZMETA_HDR_LEN)
+		return ferr(h, EBADMSG, off, "compressed metadata block of %u bytes", *len);
+	memcpy(&inner, f->blk, 4);
+	memcpy(&raw, f->blk + 4, 4);
+	if (inner != KCAPF_BLK_EVENT_TABLE && inner != KCAPF_BLK_PROCS &&
+	    inner != KCAPF_BLK_USERS && inner != KCAPF_BLK_CONTAINERS)
+		return ferr(h, EBADMSG, off, "compressed metadata block holds a block of type %u",
+			    inner);
+	if (raw > KCAPF_MAX_BLOCK)
+		return ferr(h, EBADMSG, off,
+			    "compressed metadata block of %u bytes is above the limit of %u", raw,
+			    KCAPF_MAX_BLOCK);
+	err = grow(h, &f->zblk, &f->zblk_cap, raw ? raw : 1);
+	if (err)
+		return err;
+	n = ZSTD_decompressDCtx(f->dctx, f->zblk, raw, f->blk + KCAPF_ZMETA_HDR_LEN,
+				*len - KCAPF_ZMETA_HDR_LEN);
+	if (ZSTD_isError(n) || n != raw)
+		return ferr(h, EBADMSG, off, "compressed metadata block (type %u): %s", inner,
+			    ZSTD_isError(n) ? ZSTD_getErrorName(n) : "a length other than its header's");
+	/* the unpacked payload becomes the current block */
+	t = f->blk;
+	f->blk = f->zblk;
+	f->zblk = t;
+	tc = f->blk_cap;
+	f->blk_cap = f->zblk_cap;
+	f->zblk_cap = tc;
+	*type = inner;
+	*len = raw;
+	return 1;
+}
+
 static int read_block(struct kcap *h, __u64 off, __u32 *type, __u32 *len)
 {
 	struct kcap_file *f = to_file(h);
@@ -306,7 +356,8 @@ check:
 	if (!crc_ok(kcapf_crc(f->blk, *len), crc))
 		return ferr(h, EBADMSG, off, "block checksum mismatch (type %u, %u bytes)", *type,
 			    *len);
-	return 1;
+	f->disk_len = *len;
+	return *type == KCAPF_BLK_ZMETA ? unwrap_meta(h, off, type, len) : 1;
 }
 
 static int parse_machine(struct kcap *h, __u64 off, __u32 len)
@@ -647,13 +698,15 @@ static int skip_to(struct kcap *h, __u64 target)
 		memcpy(&hcrc, hdr + 12, 4);
 		if (!crc_ok(kcapf_crc(hdr, 12), hcrc) || len > target - f->off - KCAPF_BLOCK_HDR_LEN)
 			break;
-		if (type == KCAPF_BLK_CONTAINERS) {
-			r = read_block(h, f->off, &type, &len);
+		if (type == KCAPF_BLK_CONTAINERS || type == KCAPF_BLK_ZMETA) {
+			__u32 ilen;
+
+			r = read_block(h, f->off, &type, &ilen);
 			if (r < 0)
 				return r;
 			if (r == 0)
 				break;
-			r = parse_containers(h, f->off, len);
+			r = type == KCAPF_BLK_CONTAINERS ? parse_containers(h, f->off, ilen) : 0;
 			if (r)
 				return r;
 		}
@@ -680,7 +733,7 @@ static int read_front(struct kcap *h)
 		r = parse_meta(h, type, f->off, len);
 		if (r)
 			return r;
-		f->off += KCAPF_BLOCK_HDR_LEN + len;
+		f->off += KCAPF_BLOCK_HDR_LEN + f->disk_len;
 	}
 	if (r < 0)
 		return r;
@@ -829,7 +882,7 @@ static int next_batch(struct kcap *h)
 		r = read_block(h, off, &type, &len);
 		if (r <= 0)
 			return r ? r : -ENODATA;
-		f->off += KCAPF_BLOCK_HDR_LEN + len;
+		f->off += KCAPF_BLOCK_HDR_LEN + f->disk_len;
 		if (type == KCAPF_BLK_BATCH) {
 			r = load_batch(h, off, len, &skip);
 			if (r)
@@ -918,6 +971,7 @@ static void file_close(struct kcap *h)
 	kbuf_free(&f->ctlog);
 	ZSTD_freeDCtx(f->dctx);
 	free(f->blk);
+	free(f->zblk);
 	free(f->raw);
 	free(f->img);
 	free(f->refs);
