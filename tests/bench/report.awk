@@ -272,6 +272,7 @@ END {
 			       host(wl, "sd_gz") / se, kb / (host(wl, "sd_gz") / se),
 			       host(wl, "kcap_file") / host(wl, "sd_gz")
 			FS_[wl] = kb / (host(wl, "sd_gz") / se)
+			FW[wl] = host(wl, "kcap_file") / host(wl, "sd_gz")
 		}
 		print ""
 	}
@@ -327,6 +328,10 @@ END {
 			       wname[order[i]], DT[order[i]], ok(DT[order[i]] <= 1 / 3)
 	for (wl in FS_)
 		printf "| file bytes/event <= 1/2 of the peer's gzip'd (%s) | %.2f of the peer's | %s |\n", wname[wl], FS_[wl], ok(FS_[wl] <= 0.5)
+	for (i = 1; i <= nwl; i++)
+		if (order[i] in FW)
+			printf "| file <= 1/2 of the peer's gzip'd file, same workload (%s; issue 18) | %.2f of the peer's | %s |\n",
+			       wname[order[i]], FW[order[i]], ok(FW[order[i]] <= 0.5)
 	for (wl in H)
 		if (H[wl] > 0)
 			printf "| host decoding >= 3x the peer's events per instruction (%s) | %.2fx | %s |\n", wname[wl], H[wl], ok(H[wl] >= 3)
