@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,8 +220,51 @@ static void test_format_every_length(void **state)
 				   "type_9999(p0=\"/t\\\"\\x0a\", p1=\"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\")");
 }
 
+/* kcap__put_ip() against glibc's inet_ntop(): every value of each IPv4
+ * byte (in each position), IPv6 forms, and the contract at every length. */
+static void test_ip(void **state)
+{
+	static const __u8 v6[][16] = {
+		{ 0 },
+		{ [15] = 1 },
+		{ 0xfe, 0x80, [15] = 1 },
+		{ [10] = 0xff, [11] = 0xff, 192, 168, 1, 2 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6 },
+	};
+	char buf[MAXLEN + 16], want[INET6_ADDRSTRLEN];
+	struct kcap__out o;
+	__u8 a[4];
+	size_t i, len;
+	unsigned int v, pos;
+
+	(void)state;
+	for (pos = 0; pos < 4; pos++) {
+		for (v = 0; v < 256; v++) {
+			a[0] = 10, a[1] = 0, a[2] = 200, a[3] = 7;
+			a[pos] = (__u8)v;
+			o = cursor(buf, MAXLEN);
+			kcap__put_ip(&o, AF_INET, a);
+			assert_non_null(inet_ntop(AF_INET, a, want, sizeof(want)));
+			assert_contract(buf, MAXLEN, o.pos, want);
+		}
+	}
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		o = cursor(buf, MAXLEN);
+		kcap__put_ip(&o, AF_INET6, v6[i]);
+		assert_non_null(inet_ntop(AF_INET6, v6[i], want, sizeof(want)));
+		assert_contract(buf, MAXLEN, o.pos, want);
+	}
+	a[0] = 255, a[1] = 255, a[2] = 255, a[3] = 255;
+	for (len = 0; len < 20; len++) {
+		o = cursor(buf, len);
+		kcap__put_ip(&o, AF_INET, a);
+		assert_contract(buf, len, o.pos, "255.255.255.255");
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_numbers),
+	cmocka_unit_test(test_ip),
 	cmocka_unit_test(test_strings),
 	cmocka_unit_test(test_every_length),
 	cmocka_unit_test(test_format_every_length),

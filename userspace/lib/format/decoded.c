@@ -24,19 +24,15 @@ static void put_bad_len(struct kcap__out *o, __u16 len)
 
 static void put_sockaddr_parsed(struct kcap__out *o, const struct kcap_sockaddr *sa)
 {
-	char ip[INET6_ADDRSTRLEN];
-
 	switch (sa->family) {
 	case AF_INET_:
-		inet_ntop(AF_INET, sa->addr, ip, sizeof(ip));
-		kcap__put_str(o, ip);
+		kcap__put_ip(o, AF_INET, sa->addr);
 		kcap__put_char(o, ':');
 		kcap__put_u64(o, sa->port);
 		return;
 	case AF_INET6_:
-		inet_ntop(AF_INET6, sa->addr, ip, sizeof(ip));
 		kcap__put_char(o, '[');
-		kcap__put_str(o, ip);
+		kcap__put_ip(o, AF_INET6, sa->addr);
 		if (sa->scope_id) {
 			kcap__put_char(o, '%');
 			kcap__put_u64(o, sa->scope_id);

@@ -4,6 +4,9 @@
  * written backwards into a small array, then copied once; strings are copied
  * in runs of bytes that need no escape.
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "format/out.h"
 
 static char hex_digit(unsigned int v)
@@ -36,6 +39,30 @@ void kcap__put_u64(struct kcap__out *o, __u64 v)
 		v /= 10;
 	} while (v);
 	kcap__put_mem(o, d + i, sizeof(d) - i);
+}
+
+void kcap__put_ip(struct kcap__out *o, unsigned int family, const __u8 *addr)
+{
+	char ip[INET6_ADDRSTRLEN], *p = ip;
+	int i;
+
+	if (family != AF_INET) {
+		if (!inet_ntop(AF_INET6, addr, ip, sizeof(ip)))
+			ip[0] = '\0';
+		kcap__put_str(o, ip);
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		unsigned int v = addr[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = '.';
+	}
+	kcap__put_mem(o, ip, (size_t)(p - ip - 1));
 }
 
 void kcap__put_s64(struct kcap__out *o, __s64 v)

@@ -65,6 +65,13 @@ KCAP_HIDDEN void kcap__put_hex(struct kcap__out *o, __u64 v);
 /* Octal digits without a prefix, like "%llo". */
 KCAP_HIDDEN void kcap__put_oct(struct kcap__out *o, __u64 v);
 
+/*
+ * An IP address as inet_ntop() writes it: "10.0.0.1" for AF_INET (4 bytes
+ * of @addr, network order; without inet_ntop(), whose IPv4 path is a
+ * sprintf() per call), "fe80::1" for AF_INET6 (16 bytes).
+ */
+KCAP_HIDDEN void kcap__put_ip(struct kcap__out *o, unsigned int family, const __u8 *addr);
+
 /* A timestamp in nanoseconds as seconds and nine digits: "12.000000100". */
 KCAP_HIDDEN void kcap__put_ts(struct kcap__out *o, __u64 ns);
 

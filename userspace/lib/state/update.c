@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "format/out.h"
 #include "state.h"
 
 #define NOVAL 0xffffffffu
@@ -94,36 +95,41 @@ static bool p_sockaddr(const struct evp *e, const char *name, struct kcap_sockad
 	return i >= 0 && kcap_event_sockaddr(e->ev, (unsigned int)i, sa) == 0;
 }
 
-/* "1.2.3.4" or "::1" of @sa into @ip, its port into *port. */
+/* "1.2.3.4" or "::1" (with "%SCOPE" if set) of @sa into @ip, its port
+ * into *port. */
 static void sa_ip(const struct kcap_sockaddr *sa, char ip[48], __u16 *port)
 {
-	char buf[160];
-	size_t n;
+	struct kcap__out o = { .buf = ip, .len = 48 };
 
-	kcap_sockaddr_format(sa, buf, sizeof(buf));
+	ip[0] = '\0';
 	*port = sa->port;
-	if (sa->family == AF_INET6 && buf[0] == '[') {
-		n = strcspn(buf + 1, "]");
-		snprintf(ip, 48, "%.*s", (int)n, buf + 1);
-	} else if (sa->family == AF_INET) {
-		n = strcspn(buf, ":");
-		snprintf(ip, 48, "%.*s", (int)n, buf);
-	} else {
-		ip[0] = '\0';
+	if (sa->family != AF_INET && sa->family != AF_INET6)
+		return;
+	kcap__put_ip(&o, sa->family, sa->addr);
+	if (sa->family == AF_INET6 && sa->scope_id) {
+		kcap__put_char(&o, '%');
+		kcap__put_u64(&o, sa->scope_id);
 	}
 }
 
+/* "SIP:SPORT->DIP:DPORT" of an IPv4 or IPv6 socket (0.0.0.0 or :: for an
+ * end not known yet). */
 static void fd_set_name(struct kfd *f)
 {
+	const char *any = f->typechar == '6' ? "::" : "0.0.0.0";
 	char name[160];
+	struct kcap__out o = { .buf = name, .len = sizeof(name) };
 
-	if (f->typechar == '4' || f->typechar == '6')
-		snprintf(name, sizeof(name), f->typechar == '6' ? "%s:%u->%s:%u" : "%s:%u->%s:%u",
-			 f->sip[0] ? f->sip : (f->typechar == '6' ? "::" : "0.0.0.0"), f->sport,
-			 f->dip[0] ? f->dip : (f->typechar == '6' ? "::" : "0.0.0.0"), f->dport);
-	else
+	if (f->typechar != '4' && f->typechar != '6')
 		return;
-	kst_setstr(&f->name, name, strlen(name));
+	kcap__put_str(&o, f->sip[0] ? f->sip : any);
+	kcap__put_char(&o, ':');
+	kcap__put_u64(&o, f->sport);
+	kcap__put_mem(&o, "->", 2);
+	kcap__put_str(&o, f->dip[0] ? f->dip : any);
+	kcap__put_char(&o, ':');
+	kcap__put_u64(&o, f->dport);
+	kst_setstr(&f->name, name, o.pos < sizeof(name) ? o.pos : sizeof(name) - 1);
 }
 
 static char typechar_of_family(unsigned int family)
