@@ -170,9 +170,12 @@ static void test_network_fields(void **state)
 		"fd.rnet = 10.0.0.0/24 and not fd.cnet exists",
 		"fd.connected = true and fd.sockfamily = ip and fd.l4proto = tcp",
 		"fd.sip in (10.0.0.1, ::1) and not fd.sip = 10.0.0.2",
+		"fd.net = 10.0.0.1/32 and fd.snet in (\"172.16.0.0/12\", \"10.0.0.0/30\")",
 	};
 	static const char *const no[] = {
 		"fd.net = 192.168.0.0/16",
+		"fd.net = 10.0.0.2/32",
+		"fd.snet in (\"172.16.0.0/12\", \"10.0.0.2/31\", \"::1/128\")",
 		"fd.snet = 10.0.0.0/31 and fd.sip = 10.0.0.0",
 		"fd.sip.name exists",
 		"fd.name_changed = true",

@@ -391,22 +391,68 @@ static bool pmatch(const char *s, size_t len, const struct cval *v)
 	}
 }
 
-static bool ip_in(const struct kval *x, const struct cval *v)
+/* A plain dotted IPv4 address ("127.0.0.1", the state's socket ends) of
+ * @n bytes of @s into @addr; false for anything else (parse_net() then
+ * decides), so "01.2.3.4" and "1.2.3" go the long way. */
+static bool ip4_fast(const char *s, size_t n, __u8 *addr)
 {
-	__u8 addr[16] = {0}, fam, bits, full, rest;
+	unsigned int part = 0, v = 0, digits = 0;
+	size_t i;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (digits && v == 0)
+				return false; /* a leading zero */
+			v = v * 10 + (unsigned int)(s[i] - '0');
+			if (++digits > 3 || v > 255)
+				return false;
+			continue;
+		}
+		if (!digits || part > 3 || (i < n && (s[i] != '.' || part == 3)))
+			return false;
+		addr[part++] = (__u8)v;
+		v = 0;
+		digits = 0;
+	}
+	return part == 4;
+}
+
+/* The address (and prefix length) text @x holds; false if none. */
+static bool val_net(const struct kval *x, __u8 *fam, __u8 *addr, __u8 *bits)
+{
 	char tmp[64];
 
+	if (ip4_fast(x->s, x->len, addr)) {
+		*fam = 4;
+		*bits = 32;
+		return true;
+	}
 	if (x->len >= sizeof(tmp))
 		return false;
 	memcpy(tmp, x->s, x->len);
 	tmp[x->len] = '\0';
-	if (!parse_net(tmp, &fam, addr, &bits) || fam != v->family)
+	return parse_net(tmp, fam, addr, bits);
+}
+
+/* Is address @addr of family @fam inside network @v? */
+static bool net_has(__u8 fam, const __u8 *addr, const struct cval *v)
+{
+	__u8 full, rest;
+
+	if (fam != v->family)
 		return false;
 	full = v->bits / 8;
 	rest = v->bits % 8;
 	if (memcmp(addr, v->addr, full))
 		return false;
 	return !rest || !((addr[full] ^ v->addr[full]) & (0xff << (8 - rest)));
+}
+
+static bool ip_in(const struct kval *x, const struct cval *v)
+{
+	__u8 addr[16] = {0}, fam, bits;
+
+	return val_net(x, &fam, addr, &bits) && net_has(fam, addr, v);
 }
 
 static int order(const struct kval *x, const struct cval *v)
@@ -560,6 +606,8 @@ static bool in_sorted(const struct kfilter *f, const struct kval *x)
 /* Is text @x equal to one of the values? */
 bool kcap__eq_text(const struct kfilter *f, const struct kval *x)
 {
+	__u8 addr[16] = {0}, fam, bits;
+	int net = 0; /* @x as an address: 0 not parsed yet, 1 parsed, -1 none */
 	size_t i;
 
 	if (f->sorted)
@@ -567,10 +615,16 @@ bool kcap__eq_text(const struct kfilter *f, const struct kval *x)
 	for (i = 0; i < f->nvals; i++) {
 		const struct cval *v = &f->vals[i];
 
-		if (v->is_ip ? ip_in(x, v)
-			     : v->len == x->len && (!v->len || v->s[0] == x->s[0]) &&
-				       !memcmp(x->s, v->s, v->len))
+		if (v->is_ip) {
+			/* parsed once for all the networks of the list */
+			if (!net)
+				net = val_net(x, &fam, addr, &bits) ? 1 : -1;
+			if (net > 0 && net_has(fam, addr, v))
+				return true;
+		} else if (v->len == x->len && (!v->len || v->s[0] == x->s[0]) &&
+			   !memcmp(x->s, v->s, v->len)) {
 			return true;
+		}
 	}
 	return false;
 }
