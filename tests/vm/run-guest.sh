@@ -18,7 +18,8 @@
 # even if the guest never gets to dump its kernel log. The rt kernel boots
 # with noirqdebug (see below).
 #
-# Environment: KCAP_VM_TIMEOUT (seconds per boot, default 240), KCAP_CASES
+# Environment: KCAP_VM_TIMEOUT (seconds per boot, default 300: the 6.1
+# guest's cases take about 200 s, more on a loaded machine), KCAP_CASES
 # (case names to run, e.g. "10-spine 30-busy"; default all), KCAP_KEEP=1
 # (keep the initramfs tree and image under build/vm/RELEASE/), KCAP_FALCO_RULES
 # (directory of Falco's rules files for 16-container, default
@@ -52,7 +53,7 @@ if [ "${1:-}" = --demo ]; then
 fi
 [ $# -eq 1 ] || die "usage: run-guest.sh [--demo] RELEASE"
 rel=$1
-limit=${KCAP_VM_TIMEOUT:-240}
+limit=${KCAP_VM_TIMEOUT:-300}
 mem=1024
 kargs=""
 case "$rel" in

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # kcap-case-not-on: debug
-# kcap-case-only-on: 6.1.0-[0-9][0-9]-amd64 6.1.0-[0-9][0-9][0-9]-amd64
+# kcap-case-only-on: 7.*
 # Both worlds in one stream: one kcap record with the driver (kcap.ko)
 # and a gVisor sink while Debian's runsc (the host's static binary) runs a
 # sandbox in this guest. A host process reads a marker file before and
