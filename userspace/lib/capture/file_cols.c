@@ -323,14 +323,15 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 		if (!get_varint(&c[4], 0xffff, &v))
 			BAD("event %u: bad %s", n, col_name[4]);
 		h.cpu = (__u16)v;
-		if (h.type < KCAPF_COLS_REFS && refs[h.type]) {
+		if (h.type < KCAPF_COLS_REFS && refs[h.type])
 			ref = (const void *)(raw + refs[h.type] - 1);
-			params_of(ref, &q);
-		}
 		if (!get_varint(&c[5], 0x10000, &v))
 			BAD("event %u: bad parameter count", n);
 		if (v == 0) {
-			/* the reference's body */
+			struct kcap_event_hdr *e = (void *)(raw + pos);
+
+			/* the reference's record (an earlier one: no overlap), then
+			 * this event's header fields over it */
 			if (!ref)
 				BAD("event %u: repeats the previous event of type %u, which it "
 				    "does not have", n, h.type);
@@ -338,17 +339,17 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 			if (len > avail)
 				BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len,
 				    raw_len);
-			memmove(raw + pos + HDR_LEN, (const unsigned char *)ref + HDR_LEN,
-				len - HDR_LEN);
-			h.len = ref->len;
-			h.nparams = ref->nparams;
-			h.flags = ref->flags;
-			h.reserved = ref->reserved;
-			memcpy(raw + pos, &h, sizeof(h));
+			memcpy(e, ref, len);
+			e->ts_ns = h.ts_ns;
+			e->tid = h.tid;
+			e->pid = h.pid;
+			e->cpu = h.cpu;
 			refs[h.type] = (__u32)pos + 1;
 			pos += len;
 			continue;
 		}
+		if (ref)
+			params_of(ref, &q);
 		h.nparams = (__u16)(v - 1);
 		if (!get_varint(&c[5], 0xffff, &v))
 			BAD("event %u: bad flags", n);
