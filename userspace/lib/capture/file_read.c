@@ -868,8 +868,9 @@ static void check_trailing(struct kcap *h)
 		f->info.flags |= KCAP_FILE_TRAILING;
 }
 
-/* The next block with events; 0 with raw_len set, -ENODATA at the end. */
-static int next_batch(struct kcap *h)
+/* The next block with events; 0 with raw_len set, -ENODATA at the end.
+ * Not inlined: file_next()'s per-event path stays a leaf without a frame. */
+static __attribute__((noinline)) int next_batch(struct kcap *h)
 {
 	struct kcap_file *f = to_file(h);
 	__u32 type, len;
@@ -904,10 +905,19 @@ static int next_batch(struct kcap *h)
 	return -ENODATA;
 }
 
+/* A batch's record that kcap__record_check() refused: the error. */
+static __attribute__((noinline, cold)) int bad_record(struct kcap *h, int err, const char *why)
+{
+	struct kcap_file *f = to_file(h);
+
+	h->broken = ferr(h, err, f->batch_off, "event batch: event at byte %zu: %s", f->raw_pos,
+			 why);
+	return h->broken;
+}
+
 static int file_next(struct kcap *h, const struct kcap_event_hdr **ev)
 {
 	struct kcap_file *f = to_file(h);
-	const char *why = NULL;
 	int err;
 
 	for (;;) {
@@ -915,11 +925,12 @@ static int file_next(struct kcap *h, const struct kcap_event_hdr **ev)
 			const struct kcap_event_hdr *e = (const void *)(f->raw + f->raw_pos);
 
 			/* records rebuilt from columns are well formed by construction */
-			err = f->raw_checked ? 0 : kcap__record_check(e, f->raw_len - f->raw_pos, &why);
-			if (err) {
-				h->broken = ferr(h, err, f->batch_off, "event batch: event at byte %zu: %s",
-						 f->raw_pos, why);
-				return h->broken;
+			if (!f->raw_checked) {
+				const char *why = NULL;
+
+				err = kcap__record_check(e, f->raw_len - f->raw_pos, &why);
+				if (err)
+					return bad_record(h, err, why);
 			}
 			f->raw_pos += KCAP_ALIGN(e->len);
 			if (f->start_ns && e->ts_ns < f->start_ns)
