@@ -22,7 +22,7 @@ set -euo pipefail
 HOST_PKGS="gcc gcc-multilib libc6-dev linux-libc-dev make pkg-config libcmocka-dev libzstd-dev libelf-dev
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3 python3-protobuf zstd
 	zlib1g-dev clang libclang-rt-dev libyaml-dev libjansson-dev groff-base libseccomp-dev apparmor runsc
-	nats-server libnats-dev"
+	nats-server libnats-dev jq bc"
 VM_PKGS="qemu-system-x86 busybox-static cpio linux-headers-amd64 sparse runc crun
 	dwarves kmod stress-ng"
 RT_PKGS="linux-headers-rt-amd64"
