@@ -89,6 +89,28 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 		o->idle_ms = (__u32)v * 1000;
 		return 0;
 	}
+	case OPT_FLEET_SPOOL:
+		if (!*arg)
+			return usage_error(cmd, "--spool: need a directory");
+		o->spool_dir = arg;
+		return 0;
+	case OPT_FLEET_SPOOL_MAX: {
+		unsigned long long v;
+
+		if (!parse_size(arg, &v) || v < (64ULL << 10))
+			return usage_error(cmd, "--spool-max %s: need a size of at least 64K", arg);
+		o->spool_max = v;
+		return 0;
+	}
+	case OPT_FLEET_SNAPSHOT: {
+		unsigned long long v;
+
+		if (!parse_u64(arg, 0, 86400, &v))
+			return usage_error(cmd, "--snapshot-interval %s: need 0 to 86400 seconds",
+					   arg);
+		o->snapshot_secs = (__u32)v;
+		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -239,6 +261,13 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		n ? (double)st.bytes / (double)n : 0.0, (unsigned long long)st.acked,
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
 		t > 0 ? (double)n / t : 0.0);
+	if (o->spool_dir)
+		fprintf(stderr,
+			"kcap export: spool: %llu outages, %llu events spooled, %llu published from "
+			"it, %llu dropped (spool full), largest %llu bytes; %llu snapshots\n",
+			(unsigned long long)st.outages, (unsigned long long)st.spooled,
+			(unsigned long long)st.unspooled, (unsigned long long)st.spool_drops,
+			(unsigned long long)st.spool_peak, (unsigned long long)st.snapshots);
 	kcap_publisher_close(p);
 	return status;
 #endif
@@ -374,9 +403,10 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 	kcap_nats_stats(h, &ns, sizeof(ns));
 	fprintf(stderr,
 		"kcap record: %llu events from %u node runs; %llu messages, %llu duplicates "
-		"dropped, %llu reordered, %llu lost in gaps\n",
+		"dropped, %llu reordered, %llu lost in gaps, %llu dropped by the exporters\n",
 		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
-		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps);
+		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
+		(unsigned long long)ns.drops);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

@@ -406,15 +406,33 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		goto out;
 	out.len = kcap__v1__event__pack(&ev, out.p);
 	err = pub_message(p, "snapshot", "snapshot", out.p, out.len, 0);
-	if (err == -EAGAIN) {
-		set_err(p, "the stream does not acknowledge the snapshot");
-		err = -ETIMEDOUT;
-	}
+	if (!err)
+		p->st.snapshots++;
 out:
-	if (err && err != -ETIMEDOUT && !p->errmsg[0])
+	if (err && err != -EAGAIN && !p->errmsg[0])
 		set_err(p, "process snapshot: %s", strerror(-err));
 	kbuf_free(&procs);
 	kbuf_free(&users);
 	kbuf_free(&out);
 	return err;
+}
+
+int pub_drop_notice(struct kcap_publisher *p, __u64 count)
+{
+	Kcap__V1__DropNotice dn = KCAP__V1__DROP_NOTICE__INIT;
+	Kcap__V1__Event ev = KCAP__V1__EVENT__INIT;
+	unsigned char buf[128];
+	size_t n;
+
+	/* the exporter's own buffer (the spool) was full */
+	dn.reason = KCAP__V1__DROP_REASON__DROP_REASON_EXPORT_BACKPRESSURE;
+	dn.count = count;
+	ev.name = "drop";
+	ev.body_case = KCAP__V1__EVENT__BODY_DROP;
+	ev.drop = &dn;
+	n = kcap__v1__event__get_packed_size(&ev);
+	if (n > sizeof(buf))
+		return -EMSGSIZE;
+	n = kcap__v1__event__pack(&ev, buf);
+	return pub_message(p, "drops", "drops", buf, n, 0);
 }
