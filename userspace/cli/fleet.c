@@ -256,18 +256,21 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 	kcap_publisher_stats(p, &st, sizeof(st));
 	fprintf(stderr,
 		"kcap export: %llu events, %llu messages (%llu bytes, %.1f bytes/event), "
-		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s\n",
+		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s; %llu snapshots\n",
 		n, (unsigned long long)st.messages, (unsigned long long)st.bytes,
 		n ? (double)st.bytes / (double)n : 0.0, (unsigned long long)st.acked,
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
-		t > 0 ? (double)n / t : 0.0);
+		t > 0 ? (double)n / t : 0.0, (unsigned long long)st.snapshots);
 	if (o->spool_dir)
 		fprintf(stderr,
 			"kcap export: spool: %llu outages, %llu events spooled, %llu published from "
-			"it, %llu dropped (spool full), largest %llu bytes; %llu snapshots\n",
+			"it, %llu dropped (spool full), largest %llu bytes; written at %.0f events/s, "
+			"read back and published at %.0f events/s\n",
 			(unsigned long long)st.outages, (unsigned long long)st.spooled,
 			(unsigned long long)st.unspooled, (unsigned long long)st.spool_drops,
-			(unsigned long long)st.spool_peak, (unsigned long long)st.snapshots);
+			(unsigned long long)st.spool_peak,
+			st.spool_ns ? (double)st.spooled * 1e9 / (double)st.spool_ns : 0.0,
+			st.unspool_ns ? (double)st.unspooled * 1e9 / (double)st.unspool_ns : 0.0);
 	kcap_publisher_close(p);
 	return status;
 #endif
@@ -407,6 +410,11 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
 		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
 		(unsigned long long)ns.drops);
+	if (ns.seeded)
+		fprintf(stderr,
+			"kcap record: %u node runs joined after their start, seeded from their "
+			"latest snapshot\n",
+			ns.seeded);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

@@ -144,6 +144,8 @@ struct kcap_publisher_stats {
 	__u64 spool_drops; /* events dropped, the spool full (drop notices) */
 	__u64 spool_peak; /* the spool's largest size, bytes */
 	__u64 snapshots;  /* snapshot messages published */
+	__u64 spool_ns;	  /* time spent writing to the spool */
+	__u64 unspool_ns; /* time spent reading it back and publishing */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */
@@ -186,6 +188,9 @@ struct kcap_nats_stats {
 	__u64 gaps;	  /* messages never seen (a sequence skipped after waiting) */
 	__u64 drops;	  /* events the publishers reported lost (drop notices) */
 	__u32 nodes;	  /* node runs seen */
+	/* node runs joined after their start, seeded from their latest
+	 * snapshot message */
+	__u32 seeded;
 };
 
 /* kcap_nats_stats() - counters of a kcap_open_nats() handle. */

@@ -117,7 +117,10 @@ static int send_slot(struct kcap_publisher *p, struct pub_slot *s)
 	if (s->state == SLOT_SENT)
 		s->state = SLOT_FAILED;
 	pthread_mutex_unlock(&p->lock);
-	if (st == NATS_MAX_PAYLOAD) {
+	/* while reconnecting libnats knows no max_payload: not the message's fault */
+	if (st == NATS_MAX_PAYLOAD && pub_connected(p) &&
+	    natsConnection_GetMaxPayload(p->c.nc) > 0 &&
+	    s->len > (size_t)natsConnection_GetMaxPayload(p->c.nc)) {
 		set_err(p, "a message of %zu bytes is over the server's max_payload", s->len);
 		return -EMSGSIZE;
 	}
@@ -151,7 +154,9 @@ int pub_retry(struct kcap_publisher *p)
 		bool again;
 
 		pthread_mutex_lock(&p->lock);
-		again = s->state == SLOT_FAILED ||
+		/* a failed one again after 50 ms: a cluster electing a leader
+		 * fails them at once, in a loop otherwise */
+		again = (s->state == SLOT_FAILED && now - s->sent_ms >= 50) ||
 			(s->state == SLOT_SENT && now - s->sent_ms > 2ULL * p->ack_wait_ms);
 		pthread_mutex_unlock(&p->lock);
 		if (!again)

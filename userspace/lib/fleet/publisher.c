@@ -23,12 +23,17 @@
 
 #include "publish.h"
 
-static __u64 mono_ms(void)
+static __u64 mono_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static __u64 mono_ms(void)
+{
+	return mono_ns() / 1000000;
 }
 
 /* The stream exists and takes PREFIX.NODE.*; 0 or -errno with a reason. */
@@ -181,7 +186,7 @@ static int flush_full(struct kcap_publisher *p, bool all)
  * read back to its end (and its last message is out), publishing goes
  * direct again. 0, or a hard error.
  */
-static int unspool(struct kcap_publisher *p, __u64 budget)
+static int unspool_some(struct kcap_publisher *p, __u64 budget)
 {
 	const struct kcap_event_hdr *ev;
 	struct kcap *h;
@@ -221,10 +226,21 @@ static int unspool(struct kcap_publisher *p, __u64 budget)
 	return 0;
 }
 
+static int unspool(struct kcap_publisher *p, __u64 budget)
+{
+	__u64 t0 = mono_ns();
+	int err = unspool_some(p, budget);
+
+	p->st.unspool_ns += mono_ns() - t0;
+	return err;
+}
+
 static int spool_event(struct kcap_publisher *p, const struct kcap_event_hdr *ev)
 {
+	__u64 t0 = mono_ns();
 	int err = spool_put(p->sp, ev, p->errmsg, sizeof(p->errmsg));
 
+	p->st.spool_ns += mono_ns() - t0;
 	if (err < 0)
 		return err;
 	if (err == 1)

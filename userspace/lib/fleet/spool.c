@@ -6,7 +6,9 @@
  * (kcap read -r reads it). Segments are closed at spool_seg_size() so that
  * the oldest can be deleted once read back; the bound counts the closed
  * segments' sizes and the open one's bytes, its pending batch counted
- * uncompressed (an upper bound: the batch is flushed every 256 KiB).
+ * as spool_pending_size() of its raw bytes (an upper bound: the batch is
+ * flushed every spool_flush_size() bytes, and before an event is dropped,
+ * so that an event is dropped only when the files are about full).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -54,6 +56,11 @@ __u64 spool_seg_size(__u64 max)
 bool spool_fits(__u64 used, __u64 max, __u64 len)
 {
 	return used <= max && len <= max - used;
+}
+
+__u64 spool_flush_size(__u64 seg_max)
+{
+	return seg_max / 4 < SPOOL_FLUSH_BYTES ? seg_max / 4 : SPOOL_FLUSH_BYTES;
 }
 
 int spool_seg_cmp(const void *a, const void *b)
@@ -151,13 +158,21 @@ int spool_open(struct fleet_spool *sp, const char *dir, __u64 max, struct kcap *
 	return 0;
 }
 
+__u64 spool_pending_size(__u64 raw)
+{
+	/* columns and zstd can make incompressible events a little larger,
+	 * the batch has a header, the segment a closing block to come */
+	return raw + raw / 16 + SPOOL_CLOSE_RESERVE;
+}
+
 __u64 spool_used(const struct fleet_spool *sp)
 {
 	struct kcap_writer_stats st = {0};
 
-	if (sp->w)
-		kcap_writer_stats(sp->w, &st, sizeof(st));
-	return sp->closed_bytes + st.file_bytes + sp->cur_unflushed;
+	if (!sp->w)
+		return sp->closed_bytes;
+	kcap_writer_stats(sp->w, &st, sizeof(st));
+	return sp->closed_bytes + st.file_bytes + spool_pending_size(sp->cur_unflushed);
 }
 
 /* Closes the segment being written and queues it for reading back. */
@@ -202,7 +217,11 @@ static int open_cur(struct fleet_spool *sp, char *err, size_t errlen)
 {
 	char path[PATH_MAX], werr[256];
 	struct kcap_writer_opts wo = {
-	    .sz = sizeof(wo), .source = sp->src, .errbuf = werr, .errbuf_sz = sizeof(werr)};
+	    .sz = sizeof(wo),
+	    .flags = KCAP_WRITER_NO_PROCS, /* the publisher sent its snapshot */
+	    .source = sp->src,
+	    .errbuf = werr,
+	    .errbuf_sz = sizeof(werr)};
 
 	sp->cur = (struct spool_seg){.no = sp->next_no++, .drops = sp->drops_pending};
 	if (seg_path(sp, &sp->cur, path, sizeof(path))) {
@@ -216,6 +235,12 @@ static int open_cur(struct fleet_spool *sp, char *err, size_t errlen)
 		snprintf(err, errlen, "spool: %s", werr);
 		return -(e ?: EIO);
 	}
+	{
+		struct kcap_writer_stats st = {0};
+
+		kcap_writer_stats(sp->w, &st, sizeof(st));
+		sp->hdr_bytes = st.file_bytes;
+	}
 	sp->drops_pending = 0;
 	sp->segments++;
 	return 0;
@@ -226,7 +251,26 @@ int spool_put(struct fleet_spool *sp, const struct kcap_event_hdr *ev, char *err
 	__u64 used = spool_used(sp);
 	int ret;
 
+	/* full: dropping until a segment was read back (not a smaller
+	 * event squeezed in now and then: one run of drops, one notice) */
+	if (sp->full)
+		goto drop;
+	/* a new segment starts with its header blocks, as large as the last */
+	if (!sp->w)
+		used += sp->hdr_bytes + spool_pending_size(0);
+	if (!spool_fits(used, sp->max, ev->len) && sp->cur_unflushed) {
+		/* the pending batch was counted raw: count it written */
+		ret = kcap_writer_flush(sp->w);
+		if (ret) {
+			snprintf(err, errlen, "spool: %s", kcap_writer_errmsg(sp->w));
+			return ret;
+		}
+		sp->cur_unflushed = 0;
+		used = spool_used(sp);
+	}
 	if (!spool_fits(used, sp->max, ev->len)) {
+		sp->full = true;
+drop:
 		sp->drops_pending++;
 		sp->dropped++;
 		return 1;
@@ -249,7 +293,7 @@ int spool_put(struct fleet_spool *sp, const struct kcap_event_hdr *ev, char *err
 	}
 	sp->written++;
 	sp->cur_unflushed += ev->len;
-	if (sp->cur_unflushed >= SPOOL_FLUSH_BYTES) {
+	if (sp->cur_unflushed >= spool_flush_size(sp->seg_max)) {
 		ret = kcap_writer_flush(sp->w);
 		if (ret) {
 			snprintf(err, errlen, "spool: %s", kcap_writer_errmsg(sp->w));
@@ -334,6 +378,7 @@ int spool_next(struct fleet_spool *sp, struct kcap **h, const struct kcap_event_
 		kcap_close(sp->rd);
 		sp->rd = NULL;
 		sp->closed_bytes -= sp->rd_seg.bytes;
+		sp->full = false;
 		if (unlink(sp->rd_path) && errno != ENOENT) {
 			ret = -errno;
 			snprintf(err, errlen, "spool: removing %s: %s", sp->rd_path, strerror(errno));

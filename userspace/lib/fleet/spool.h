@@ -21,6 +21,7 @@
 #define SPOOL_SEG_MIN (64ULL << 10)
 #define SPOOL_SEG_MAX (16ULL << 20)
 #define SPOOL_NAME_MAX 64
+#define SPOOL_CLOSE_RESERVE 4096 /* a segment's closing block, a batch header */
 
 /* One segment: spool-NO-DROPS.kcap, DROPS the events dropped before it. */
 struct spool_seg {
@@ -43,13 +44,16 @@ struct fleet_spool {
 	struct kcap_writer *w;
 	struct spool_seg cur;
 	__u64 cur_unflushed; /* raw bytes given since the last flush */
+	__u64 hdr_bytes;     /* the header blocks of the last segment opened */
 	__u32 next_no;
 	/* the segment being read back */
 	struct kcap *rd;
 	struct spool_seg rd_seg; /* its drops cleared once told */
 	char rd_path[PATH_MAX];
-	/* events dropped since the last one written */
+	/* events dropped since the last one written; full: dropping until a
+	 * segment is read back */
 	__u64 drops_pending;
+	bool full;
 	/* counters */
 	__u64 written, read, dropped, peak_bytes;
 	__u32 segments;
@@ -64,6 +68,12 @@ KCAP_HIDDEN bool spool_seg_parse(const char *name, __u32 *no, __u64 *drops);
 /* spool_seg_size() - the size at which a segment is closed for @max:
  * an eighth of it, from SPOOL_SEG_MIN to SPOOL_SEG_MAX. */
 KCAP_HIDDEN __u64 spool_seg_size(__u64 max);
+/* spool_flush_size() - raw bytes after which the open segment's batch
+ * is written (a quarter of a segment, at most 256 KiB). */
+KCAP_HIDDEN __u64 spool_flush_size(__u64 seg_max);
+/* spool_pending_size() - what @raw bytes of pending batch take at most
+ * in the file, and the segment's closing block. */
+KCAP_HIDDEN __u64 spool_pending_size(__u64 raw);
 /* spool_fits() - @len more bytes on @used stay within @max. */
 KCAP_HIDDEN bool spool_fits(__u64 used, __u64 max, __u64 len);
 /* spool_seg_cmp() - qsort order of segment names: by NO, oldest first. */
