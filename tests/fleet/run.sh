@@ -337,9 +337,10 @@ k record --from "$u1" --node sd --durable sdrec --idle-exit 1 -w rsd.kcap 2>rsd.
 "$kcap" read -r rsd.kcap >rsd.txt 2>/dev/null
 missing=$(contiguous mid.txt rsd.txt)
 cst=$?
+k detect --from "$u1" --node sd --durable sddet --idle-exit 1 -R rules.yaml >/dev/null 2>dsd.err
 [ $st = 0 ] && [ "${drops:-0}" -gt 0 ] && grep -q ", $drops dropped by the exporters" rsd.err &&
-	[ "$missing" = "$drops" ] && [ $cst = 0 ]
-result $? "spool full: $drops events dropped and reported in a drop notice ($(cat rsd.err)); $missing missing, one run, the rest in order"
+	grep -q ", $drops dropped by the exporters" dsd.err && [ "$missing" = "$drops" ] && [ $cst = 0 ]
+result $? "spool full: $drops events dropped and told in a drop notice, counted by record and detect --from ($(tr '\n' ' ' <rsd.err)); $missing missing, one run, the rest in order"
 
 # a server restarting every second during an export: it finishes, every
 # event arrives, the exporter's memory stays bounded

@@ -344,6 +344,29 @@ void fleet_node_states_free(struct kcap_state *first)
 	nr_node_states = 0;
 }
 
+void fleet_print_stats(const char *cmd, struct kcap *h)
+{
+#ifdef KCAP_NO_NATS
+	(void)cmd, (void)h;
+#else
+	struct kcap_nats_stats ns;
+
+	if (kcap_nats_stats(h, &ns, sizeof(ns)))
+		return;
+	fprintf(stderr,
+		"kcap %s: --from: %u node runs; %llu messages, %llu duplicates dropped, %llu "
+		"reordered, %llu lost in gaps, %llu dropped by the exporters\n",
+		cmd, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
+		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
+		(unsigned long long)ns.drops);
+	if (ns.seeded)
+		fprintf(stderr,
+			"kcap %s: --from: %u node runs joined after their start, seeded from "
+			"their latest snapshot\n",
+			cmd, ns.seeded);
+#endif
+}
+
 int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop)
 {
 #ifdef KCAP_NO_NATS
@@ -352,7 +375,6 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 #else
 	const struct kcap_event_hdr *ev;
 	struct kcap_writer *w = NULL;
-	struct kcap_nats_stats ns;
 	unsigned long long n = 0;
 	const char *node = NULL, *first = NULL;
 	char errbuf[512];
@@ -403,18 +425,8 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 		status = EXIT_RUNTIME;
 	}
 	kcap_writer_close(w);
-	kcap_nats_stats(h, &ns, sizeof(ns));
-	fprintf(stderr,
-		"kcap record: %llu events from %u node runs; %llu messages, %llu duplicates "
-		"dropped, %llu reordered, %llu lost in gaps, %llu dropped by the exporters\n",
-		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
-		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
-		(unsigned long long)ns.drops);
-	if (ns.seeded)
-		fprintf(stderr,
-			"kcap record: %u node runs joined after their start, seeded from their "
-			"latest snapshot\n",
-			ns.seeded);
+	fprintf(stderr, "kcap record: %llu events\n", n);
+	fleet_print_stats("record", h);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

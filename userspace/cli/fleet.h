@@ -107,6 +107,10 @@ void fleet_node_states_free(struct kcap_state *first);
  * that node's machine and snapshot. Returns the exit status. */
 int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop);
 
+/* The counters of a --from source on stderr (one line, and one about
+ * seeded node runs if any); nothing for another source. */
+void fleet_print_stats(const char *cmd, struct kcap *h);
+
 int cmd_fleet(int argc, char **argv);
 
 #endif /* KCAP_CLI_FLEET_H */
