@@ -15,7 +15,17 @@
 #     and in order (record --from equal to the original);
 #   - bad input: an unreachable URL, wrong credentials, a stream of another
 #     configuration, an event over the server's max_payload: one-line
-#     errors, non-zero status, no hang (every command under a timeout).
+#     errors, non-zero status, no hang (every command under a timeout);
+#   - the spool (export --spool, a throttled pipe as a live-like source):
+#     all three cluster servers stopped during an export (the spool's size
+#     printed), then back: record --from equal to the original; a 64 KiB
+#     spool over a long outage: drops counted, told in a drop notice,
+#     counted by record and detect --from, the rest in order; a server
+#     restarting every second: nothing lost, the exporter's peak RSS
+#     bounded; a killed exporter's spool refused at the next start; bad
+#     --spool and --spool-max;
+#   - periodic snapshots: a consumer joining a run after its first messages
+#     expired (max age 2 s) seeds from the run's latest snapshot.
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
 kcap=${1:?usage: run.sh KCAP MKCAPTURE}
