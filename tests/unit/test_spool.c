@@ -292,6 +292,10 @@ static void test_spool_bad_dir(void **state)
 	snprintf(path, sizeof(path), "%s/file/spool", t->dir);
 	assert_int_equal(spool_open(&sp, path, 0, NULL, err, sizeof(err)), -ENOTDIR);
 	assert_non_null(strstr(err, "Not a directory"));
+	/* missing parents are made, as for the live default */
+	snprintf(path, sizeof(path), "%s/a/b/spool", t->dir);
+	assert_int_equal(spool_open(&sp, path, 0, NULL, err, sizeof(err)), 0);
+	spool_close(&sp);
 }
 
 static const struct CMUnitTest spool_tests[] = {

@@ -262,15 +262,16 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
 		t > 0 ? (double)n / t : 0.0, (unsigned long long)st.snapshots);
 	if (o->spool_dir)
-		fprintf(stderr,
-			"kcap export: spool: %llu outages, %llu events spooled, %llu published from "
-			"it, %llu dropped (spool full), largest %llu bytes; written at %.0f events/s, "
-			"read back and published at %.0f events/s\n",
-			(unsigned long long)st.outages, (unsigned long long)st.spooled,
-			(unsigned long long)st.unspooled, (unsigned long long)st.spool_drops,
-			(unsigned long long)st.spool_peak,
-			st.spool_ns ? (double)st.spooled * 1e9 / (double)st.spool_ns : 0.0,
-			st.unspool_ns ? (double)st.unspooled * 1e9 / (double)st.unspool_ns : 0.0);
+		fprintf(
+		    stderr,
+		    "kcap export: spool: %llu outages, %llu events spooled, %llu published from "
+		    "it, %llu dropped (spool full), largest %llu bytes; written at %.0f events/s, "
+		    "read back and published at %.0f events/s\n",
+		    (unsigned long long)st.outages, (unsigned long long)st.spooled,
+		    (unsigned long long)st.unspooled, (unsigned long long)st.spool_drops,
+		    (unsigned long long)st.spool_peak,
+		    st.spool_ns ? (double)st.spooled * 1e9 / (double)st.spool_ns : 0.0,
+		    st.unspool_ns ? (double)st.unspooled * 1e9 / (double)st.unspool_ns : 0.0);
 	kcap_publisher_close(p);
 	return status;
 #endif

@@ -132,20 +132,20 @@ KCAP_API int kcap_publisher_tick(struct kcap_publisher *p);
 KCAP_API int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms);
 
 struct kcap_publisher_stats {
-	__u64 events;	  /* given to kcap_publisher_event() */
-	__u64 messages;	  /* published, each counted once */
-	__u64 acked;	  /* acknowledged by the stream */
-	__u64 duplicates; /* acknowledged as duplicates (a re-send already stored) */
-	__u64 resent;	  /* sent again after a failure or timeout */
-	__u64 bytes;	  /* payload bytes of the messages, each counted once */
-	__u64 outages;	  /* times the cluster stopped answering */
-	__u64 spooled;	  /* events written to the spool */
-	__u64 unspooled;  /* events read back from the spool and published */
+	__u64 events;	   /* given to kcap_publisher_event() */
+	__u64 messages;	   /* published, each counted once */
+	__u64 acked;	   /* acknowledged by the stream */
+	__u64 duplicates;  /* acknowledged as duplicates (a re-send already stored) */
+	__u64 resent;	   /* sent again after a failure or timeout */
+	__u64 bytes;	   /* payload bytes of the messages, each counted once */
+	__u64 outages;	   /* times the cluster stopped answering */
+	__u64 spooled;	   /* events written to the spool */
+	__u64 unspooled;   /* events read back from the spool and published */
 	__u64 spool_drops; /* events dropped, the spool full (drop notices) */
-	__u64 spool_peak; /* the spool's largest size, bytes */
-	__u64 snapshots;  /* snapshot messages published */
-	__u64 spool_ns;	  /* time spent writing to the spool */
-	__u64 unspool_ns; /* time spent reading it back and publishing */
+	__u64 spool_peak;  /* the spool's largest size, bytes */
+	__u64 snapshots;   /* snapshot messages published */
+	__u64 spool_ns;	   /* time spent writing to the spool */
+	__u64 unspool_ns;  /* time spent reading it back and publishing */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */

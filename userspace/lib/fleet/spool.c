@@ -73,8 +73,7 @@ int spool_seg_cmp(const void *a, const void *b)
 	return na < nb ? -1 : na > nb;
 }
 
-static int seg_path(const struct fleet_spool *sp, const struct spool_seg *s, char *buf,
-		    size_t len)
+static int seg_path(const struct fleet_spool *sp, const struct spool_seg *s, char *buf, size_t len)
 {
 	char name[SPOOL_NAME_MAX];
 
@@ -107,6 +106,23 @@ static int leftovers(const struct fleet_spool *sp, __u64 *bytes)
 	return n;
 }
 
+/* mkdir -p @path (mode 0700 for what it creates); 0 or -1 with errno. */
+static int mkdirs(const char *path)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = 0;
+		if (mkdir(p, 0700) && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	return mkdir(p, 0700) && errno != EEXIST ? -1 : 0;
+}
+
 int spool_open(struct fleet_spool *sp, const char *dir, __u64 max, struct kcap *src, char *err,
 	       size_t errlen)
 {
@@ -123,7 +139,7 @@ int spool_open(struct fleet_spool *sp, const char *dir, __u64 max, struct kcap *
 	sp->max = max ?: SPOOL_DEFAULT_MAX;
 	sp->seg_max = spool_seg_size(sp->max);
 	sp->src = src;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (mkdirs(sp->dir)) {
 		n = -errno;
 		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
 		return n;
@@ -246,31 +262,41 @@ static int open_cur(struct fleet_spool *sp, char *err, size_t errlen)
 	return 0;
 }
 
-int spool_put(struct fleet_spool *sp, const struct kcap_event_hdr *ev, char *err, size_t errlen)
+/* Room for @len more bytes: 1, 0, or -errno (a failed flush). */
+static int room(struct fleet_spool *sp, __u64 len, char *err, size_t errlen)
 {
 	__u64 used = spool_used(sp);
 	int ret;
 
-	/* full: dropping until a segment was read back (not a smaller
-	 * event squeezed in now and then: one run of drops, one notice) */
-	if (sp->full)
-		goto drop;
 	/* a new segment starts with its header blocks, as large as the last */
 	if (!sp->w)
 		used += sp->hdr_bytes + spool_pending_size(0);
-	if (!spool_fits(used, sp->max, ev->len) && sp->cur_unflushed) {
-		/* the pending batch was counted raw: count it written */
-		ret = kcap_writer_flush(sp->w);
-		if (ret) {
-			snprintf(err, errlen, "spool: %s", kcap_writer_errmsg(sp->w));
-			return ret;
-		}
-		sp->cur_unflushed = 0;
-		used = spool_used(sp);
+	if (spool_fits(used, sp->max, len) || !sp->cur_unflushed)
+		return spool_fits(used, sp->max, len);
+	/* the pending batch was counted at its largest: count it written */
+	ret = kcap_writer_flush(sp->w);
+	if (ret) {
+		snprintf(err, errlen, "spool: %s", kcap_writer_errmsg(sp->w));
+		return ret;
 	}
-	if (!spool_fits(used, sp->max, ev->len)) {
-		sp->full = true;
-drop:
+	sp->cur_unflushed = 0;
+	return spool_fits(spool_used(sp), sp->max, len);
+}
+
+int spool_put(struct fleet_spool *sp, const struct kcap_event_hdr *ev, char *err, size_t errlen)
+{
+	__u64 used;
+	int ret;
+
+	/* once full, dropping until a segment was read back (not a smaller
+	 * event squeezed in now and then: one run of drops, one notice) */
+	if (!sp->full) {
+		ret = room(sp, ev->len, err, errlen);
+		if (ret < 0)
+			return ret;
+		sp->full = !ret;
+	}
+	if (sp->full) {
 		sp->drops_pending++;
 		sp->dropped++;
 		return 1;
@@ -381,7 +407,8 @@ int spool_next(struct fleet_spool *sp, struct kcap **h, const struct kcap_event_
 		sp->full = false;
 		if (unlink(sp->rd_path) && errno != ENOENT) {
 			ret = -errno;
-			snprintf(err, errlen, "spool: removing %s: %s", sp->rd_path, strerror(errno));
+			snprintf(err, errlen, "spool: removing %s: %s", sp->rd_path,
+				 strerror(errno));
 			return ret;
 		}
 	}

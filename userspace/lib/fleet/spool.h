@@ -33,8 +33,8 @@ struct spool_seg {
 struct fleet_spool {
 	char dir[PATH_MAX - SPOOL_NAME_MAX - 2];
 	int lock_fd;
-	__u64 max;     /* bound of all segments' bytes */
-	__u64 seg_max; /* a segment is closed at this size */
+	__u64 max;	  /* bound of all segments' bytes */
+	__u64 seg_max;	  /* a segment is closed at this size */
 	struct kcap *src; /* the events' source (the writer's machine, table) */
 	/* closed segments, oldest first: q[(head + i) % cap] */
 	struct spool_seg *q;
@@ -82,9 +82,10 @@ KCAP_HIDDEN int spool_seg_cmp(const void *a, const void *b);
 /* ---- The spool ---- */
 
 /*
- * spool_open() - use @dir (created if missing, mode 0700; locked against
- * a second exporter) with the bound @max (0: SPOOL_DEFAULT_MAX). A
- * directory holding segments of an earlier exporter is refused (-EEXIST).
+ * spool_open() - use @dir (created with its parents if missing, mode
+ * 0700; locked against a second exporter) with the bound @max (0:
+ * SPOOL_DEFAULT_MAX). A directory holding segments of an earlier exporter
+ * is refused (-EEXIST).
  * 0 or -errno with the reason in @err.
  */
 KCAP_HIDDEN int spool_open(struct fleet_spool *sp, const char *dir, __u64 max, struct kcap *src,
