@@ -268,6 +268,8 @@ static int room(struct fleet_spool *sp, __u64 len, char *err, size_t errlen)
 	__u64 used = spool_used(sp);
 	int ret;
 
+	/* the event joins the pending batch: counted as spool_pending_size() */
+	len = spool_pending_size(len) - spool_pending_size(0);
 	/* a new segment starts with its header blocks, as large as the last */
 	if (!sp->w)
 		used += sp->hdr_bytes + spool_pending_size(0);
