@@ -299,8 +299,16 @@ int kcap_publisher_tick(struct kcap_publisher *p)
 	if (err)
 		return err;
 	if (p->spooling) {
+		/* idle (a live source polls 100 ms): read back for up to 50 ms
+		 * while it goes, not a fixed few events per poll */
+		__u64 end = mono_ms() + 50, before;
+
 		spool_tick(p->sp);
-		return unspool(p, 4ULL * p->batch_events);
+		do {
+			before = p->st.unspooled;
+			err = unspool(p, p->batch_events);
+		} while (!err && p->spooling && p->st.unspooled > before && mono_ms() < end);
+		return err;
 	}
 	err = snapshot_due(p);
 	if (!err && pub_batch_old(p)) {
