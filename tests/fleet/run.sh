@@ -15,7 +15,17 @@
 #     and in order (record --from equal to the original);
 #   - bad input: an unreachable URL, wrong credentials, a stream of another
 #     configuration, an event over the server's max_payload: one-line
-#     errors, non-zero status, no hang (every command under a timeout).
+#     errors, non-zero status, no hang (every command under a timeout);
+#   - the spool (export --spool, a throttled pipe as a live-like source):
+#     all three cluster servers stopped during an export (the spool's size
+#     printed), then back: record --from equal to the original; a 64 KiB
+#     spool over a long outage: drops counted, told in a drop notice,
+#     counted by record and detect --from, the rest in order; a server
+#     restarting every second: nothing lost, the exporter's peak RSS
+#     bounded; a killed exporter's spool refused at the next start; bad
+#     --spool and --spool-max;
+#   - periodic snapshots: a consumer joining a run after its first messages
+#     expired (max age 2 s) seeds from the run's latest snapshot.
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
 kcap=${1:?usage: run.sh KCAP MKCAPTURE}
@@ -224,6 +234,204 @@ st=$?
 "$kcap" read -r rc.kcap >rc.txt 2>/dev/null
 [ $st = 0 ] && cmp -s huge.txt rc.txt
 result $? "record --from the cluster: every event once, in order ($(lines rc.txt) of $nhuge; $(cat rc.err))"
+
+# ---- the spool (kcap export --spool) ----
+"$mkcapture" a.kcap mid.kcap 100 || { echo "not ok - mkcapture"; exit 1; }
+"$kcap" read -r mid.kcap >mid.txt
+nmid=$(lines mid.txt)
+rm -f err
+# throttle FILE SECONDS: FILE on stdout, its first 16 KiB (the header
+# blocks) at once, the rest in 200 pieces over SECONDS: a live-like source
+# for export -r - (the events come as the file does)
+throttle() {
+	python3 -c '
+import sys, time
+d = open(sys.argv[1], "rb").read()
+out = sys.stdout.buffer
+out.write(d[:16384])
+out.flush()
+step = max(1, (len(d) - 16384 + 199) // 200)
+for i in range(16384, len(d), step):
+    time.sleep(float(sys.argv[2]) / 200)
+    out.write(d[i:i + step])
+    out.flush()
+' "$1" "$2" 2>/dev/null
+}
+# publishing DIR: waits (10 s) until the exporter spooling into DIR is
+# past its start (the spool is opened after the first snapshot is acked)
+publishing() {
+	for _ in $(seq 100); do
+		[ -e "$1/lock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# segs DIR: the spool segments in DIR; spool_bytes DIR: their bytes
+segs() { ls "$1" 2>/dev/null | grep -c '^spool-.*\.kcap$'; }
+spool_bytes() { du -sb "$1" 2>/dev/null | cut -f1; }
+start_cluster() {
+	for i in 1 2 3; do
+		eval "cp=\$c$i rp=\$r$i"
+		server "c$i" -js -p "$cp" -sd "$tmp/c$i" -n "n$i" --cluster_name kcapt \
+			--cluster "nats://127.0.0.1:$rp" --routes "$routes"
+	done
+}
+# contiguous WANT GOT: GOT is WANT with one run of lines left out (or none);
+# prints how many lines are missing
+contiguous() {
+	python3 -c '
+import sys
+a = open(sys.argv[1]).read().splitlines(); b = open(sys.argv[2]).read().splitlines()
+k = 0
+while k < len(b) and a[k] == b[k]: k += 1
+m = 0
+while m < len(b) - k and a[-1 - m] == b[-1 - m]: m += 1
+print(len(a) - len(b))
+sys.exit(0 if k + m == len(b) else 1)
+' "$1" "$2"
+}
+
+# all three servers of the cluster stopped while an export runs: the spool
+# fills, the servers come back, it is published from the spool in order
+throttle mid.kcap 5 | timeout 120 "$kcap" export -r - --to "$uc" --node sp --spool "$tmp/sp" \
+	2>xs.err &
+xp=$!
+publishing "$tmp/sp"
+sleep 1
+for i in 1 2 3; do stop_server "c$i"; done
+sizes=""
+for _ in 1 2 3 4 5; do
+	sleep 0.5
+	sizes="$sizes $(spool_bytes "$tmp/sp")"
+done
+nseg=$(segs "$tmp/sp")
+echo "# spool size every 0.5 s during the outage (bytes):$sizes; $nseg segments"
+start_cluster
+wait $xp
+st=$?
+echo "# all servers stopped for 2.5 s: $(cat xs.err)"
+spooled=$(sed -n 's/.* \([0-9]*\) events spooled, \([0-9]*\) published from it.*/\1 \2/p' xs.err)
+set -- $spooled
+[ $st = 0 ] && grep -q "^kcap export: $nmid events" xs.err && [ "${1:-0}" -gt 0 ] &&
+	[ "$1" = "${2:-}" ] && [ "$(segs "$tmp/sp")" = 0 ] && [ "$nseg" -gt 0 ]
+result $? "export while all servers are stopped: ${1:-0} events spooled ($nseg segments), all published from the spool when they came back, segments removed (status $st)"
+# the cluster may still be electing its leaders: a consumer is created
+# once it answers
+for _ in $(seq 20); do
+	k record --from "$uc" --node sp --durable sprec --idle-exit 3 -w rsp.kcap 2>rsp.err
+	st=$?
+	grep -q 'consumer sprec on stream' rsp.err || break
+	sleep 0.5
+done
+"$kcap" read -r rsp.kcap >rsp.txt 2>/dev/null
+[ $st = 0 ] && cmp -s mid.txt rsp.txt
+result $? "record --from after the outage: kcap read equals the original, in order ($(lines rsp.txt) of $nmid; $(cat rsp.err))"
+
+# a spool too small for the outage: the events beyond it are dropped,
+# counted, told in a drop notice; the consumer counts them; the rest is
+# there, in order, with one run of events missing (those dropped)
+throttle mid.kcap 3.5 | k export -r - --to "$u1" --node sd --spool "$tmp/sd" --spool-max 64K \
+	2>xd.err &
+xp=$!
+publishing "$tmp/sd"
+sleep 0.5
+stop_server one
+sleep 2.5
+server one -js -p "$p1" -sd "$tmp/one"
+wait $xp
+st=$?
+wait_port "$p1"
+echo "# a 64 KiB spool, server stopped for 2.5 s: $(cat xd.err)"
+drops=$(sed -n 's/.* \([0-9]*\) dropped (spool full).*/\1/p' xd.err)
+k record --from "$u1" --node sd --durable sdrec --idle-exit 1 -w rsd.kcap 2>rsd.err
+"$kcap" read -r rsd.kcap >rsd.txt 2>/dev/null
+missing=$(contiguous mid.txt rsd.txt)
+cst=$?
+k detect --from "$u1" --node sd --durable sddet --idle-exit 1 -R rules.yaml >/dev/null 2>dsd.err
+[ $st = 0 ] && [ "${drops:-0}" -gt 0 ] && grep -q ", $drops dropped by the exporters" rsd.err &&
+	grep -q ", $drops dropped by the exporters" dsd.err && [ "$missing" = "$drops" ] && [ $cst = 0 ]
+result $? "spool full: $drops events dropped and told in a drop notice, counted by record and detect --from ($(tr '\n' ' ' <rsd.err)); $missing missing, one run, the rest in order"
+
+# a server restarting every second during an export: it finishes, every
+# event arrives, the exporter's memory stays bounded
+throttle mid.kcap 4.5 | timeout 120 "$kcap" export -r - --to "$u1" --node sl --spool "$tmp/sl" \
+	2>xl.err &
+xp=$!
+publishing "$tmp/sl"
+kp=$(pgrep -P $xp kcap)
+for _ in 1 2 3 4; do
+	sleep 0.5
+	stop_server one
+	sleep 0.5
+	server one -js -p "$p1" -sd "$tmp/one"
+done
+hwm=0
+while kill -0 "$kp" 2>/dev/null; do
+	h=$(awk '/^VmHWM:/ { print $2 }' /proc/"$kp"/status 2>/dev/null)
+	[ -n "$h" ] && hwm=$h
+	sleep 0.2
+done
+wait $xp
+st=$?
+wait_port "$p1"
+echo "# server restarted 4 times: $(cat xl.err); exporter peak RSS ${hwm} kB"
+k record --from "$u1" --node sl --durable slrec --idle-exit 1 -w rsl.kcap 2>rsl.err
+"$kcap" read -r rsl.kcap >rsl.txt 2>/dev/null
+[ $st = 0 ] && cmp -s mid.txt rsl.txt && [ "$hwm" -gt 0 ] && [ "$hwm" -lt 65536 ]
+result $? "a server restarting in a loop: the export finishes, every event once in order, peak RSS ${hwm} kB < 64 MiB ($(cat rsl.err))"
+
+# a spool an exporter left (killed during an outage) is refused at the next
+# start, saying what is there
+throttle mid.kcap 4 | timeout 120 "$kcap" export -r - --to "$u1" --node sk --spool "$tmp/sk" \
+	2>/dev/null &
+xp=$!
+publishing "$tmp/sk"
+sleep 0.3
+stop_server one
+sleep 1
+kp=$(pgrep -P $xp kcap)
+[ -n "$kp" ] && kill -9 "$kp"
+wait $xp 2>/dev/null
+server one -js -p "$p1" -sd "$tmp/one"
+wait_port "$p1"
+left=$(segs "$tmp/sk")
+k export -r b1.kcap --to "$u1" --node sk --spool "$tmp/sk" 2>err
+st=$?
+[ $st = 1 ] && [ "$(lines err)" = 1 ] && [ "$left" -gt 0 ] && grep -q "earlier exporter" err
+result $? "a killed exporter's spool ($left segments) refused at the next start: status $st ($(cat err))"
+
+# periodic snapshots: a consumer that joins a node's run after its first
+# messages expired (max age 2 s) seeds the node's state from the latest
+# snapshot: the recording has the process table
+k fleet init --to "$u1" --stream SNAP --subject snap --max-age 2 --duplicate-window 1 2>err
+throttle mid.kcap 4 | k export -r - --to "$u1" --stream SNAP --subject snap --node sn \
+	--snapshot-interval 1 2>xn.err
+st=$?
+nsnap=$(sed -n "s/.*; \([0-9]*\) snapshots$/\1/p" xn.err)
+k record --from "$u1" --stream SNAP --subject snap --node sn --durable snrec --idle-exit 1 \
+	-w rsn.kcap 2>rsn.err
+"$kcap" read -r rsn.kcap >rsn.txt 2>/dev/null
+"$kcap" info rsn.kcap >rsn.info 2>&1
+echo "# joined late: $(grep snapshot: rsn.info); $(tr '\n' ' ' <rsn.err)"
+[ $st = 0 ] && [ "${nsnap:-0}" -ge 3 ] && grep -q 'seeded from their latest snapshot' rsn.err &&
+	grep -q '^snapshot: *[1-9][0-9]* threads' rsn.info && [ "$(lines rsn.txt)" -lt "$nmid" ] &&
+	[ "$(lines rsn.txt)" -gt 0 ] && tail -n "$(lines rsn.txt)" mid.txt | cmp -s - rsn.txt
+result $? "--snapshot-interval 1: $nsnap snapshots; a consumer joining after the first messages expired seeds from the latest ($(lines rsn.txt) of $nmid events, the last ones, in order)"
+
+for bad in 0 garbage 12Q 1K; do
+	k export -r b1.kcap --to "$u1" --node sb --spool "$tmp/sb" --spool-max "$bad" 2>err
+	st=$?
+	[ $st = 2 ] && [ "$(lines err)" = 1 ] && grep -q -- '--spool-max' err
+	result $? "--spool-max $bad: usage error, status $st ($(cat err))"
+done
+k export -r b1.kcap --to "$u1" --node sb --spool "$tmp/big.kcap/spool" 2>err
+st=$?
+[ $st = 1 ] && [ "$(lines err)" = 1 ] && grep -q 'spool' err
+result $? "--spool under a file: one-line error, status $st ($(cat err))"
+k export -r b1.kcap --spool "$tmp/sb" 2>err
+st=$?
+[ $st = 2 ] && [ "$(lines err)" = 1 ]
+result $? "--spool without --to: usage error, status $st ($(cat err))"
 
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

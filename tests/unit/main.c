@@ -20,7 +20,7 @@ int main(void)
 								   unit_rules, unit_eval, unit_container,
 								   unit_ctstate, unit_flight, unit_ctfile,
 								   unit_cols, unit_profile, unit_gvisor,
-								   unit_fleet };
+								   unit_fleet, unit_spool };
 	struct CMUnitTest *all = NULL;
 	size_t total = 0, n, i;
 	int failed;

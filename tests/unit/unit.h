@@ -32,5 +32,6 @@ const struct CMUnitTest *unit_cols(size_t *n);
 const struct CMUnitTest *unit_profile(size_t *n);
 const struct CMUnitTest *unit_gvisor(size_t *n);
 const struct CMUnitTest *unit_fleet(size_t *n);
+const struct CMUnitTest *unit_spool(size_t *n);
 
 #endif /* KCAP_TEST_UNIT_H */

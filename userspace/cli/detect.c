@@ -835,6 +835,7 @@ static int finish(struct run *run, const struct kcap_state *st, struct kcap *h, 
 	if (!status && !run->out_failed) {
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
+		fleet_print_stats("detect", h);
 		if (live) /* a file's containers are never looked up */
 			print_ct_stats(st);
 	}

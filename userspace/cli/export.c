@@ -29,7 +29,8 @@ static const char export_usage[] =
 	"                   [--no-lifecycle] [--enter] [--nice N]\n"
 	"                   [--gvisor-sink PATH [--gvisor-root DIR]... [--gvisor-attach]]\n"
 	"                   [--to nats://H:P[,H:P...] [--stream NAME] [--subject PREFIX]\n"
-	"                    [--node NAME] [--batch N] [--max-pending N]] [FILTER]\n"
+	"                    [--node NAME] [--batch N] [--max-pending N] [--spool DIR]\n"
+	"                    [--spool-max SIZE] [--snapshot-interval SECONDS]] [FILTER]\n"
 	"Write events as kcap.v1.Event protobuf messages (proto/kcap/v1/), each\n"
 	"preceded by its length as a varint, or as one JSON object per line (the\n"
 	"proto3 JSON mapping). The stream starts with a header message; drops\n"
@@ -77,6 +78,7 @@ static const char export_usage[] =
 	"      --node NAME        node name in subjects and ids (default: host name)\n"
 	"      --batch N          events per message, 1..4096 (default 256)\n"
 	"      --max-pending N    messages awaiting acknowledgement (default 64)\n"
+	FLEET_PUB_HELP
 	FLEET_CONN_HELP
 	"  -h, --help             show this help\n"
 	"FILTER is an expression in Falco's filter syntax, the rest of the command\n"
@@ -116,6 +118,7 @@ static const struct option export_opts[] = {
 	CAPTURE_LONG_OPTS,
 	GVISOR_LONG_OPTS,
 	FLEET_CONN_LONG_OPTS,
+	FLEET_PUB_LONG_OPTS,
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "help", no_argument, NULL, 'h' },
@@ -230,7 +233,7 @@ static int parse_opt(int c, struct export_args *a, bool *linger_set)
 /* Options and arguments into @a; CLI_CONTINUE, or the exit status. */
 static int parse_args(int argc, char **argv, struct export_args *a)
 {
-	bool linger_set = false;
+	bool linger_set = false, snapshot_set = false;
 	int c, err;
 
 	memset(a, 0, sizeof(*a));
@@ -242,6 +245,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 	a->xo.errbuf = a->errbuf;
 	a->xo.errbuf_sz = sizeof(a->errbuf);
 	a->fo.sz = sizeof(a->fo);
+	a->fo.snapshot_secs = 60;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+r:jw:n:e:s:h", export_opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -253,12 +257,14 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		err = parse_opt(c, a, &linger_set);
 		if (err)
 			return err;
+		snapshot_set |= c == OPT_FLEET_SNAPSHOT;
 	}
 	if (!!a->xo.path + !!a->xo.listen + !!a->split_dir + !!a->fo.url > 1)
 		return usage_error("export", "-w, --split, --listen and --to exclude each other");
 	if (!a->fo.url && (a->fo.batch_events || a->fo.max_pending || a->fo.stream ||
 			   a->fo.subject || a->fo.node || a->fo.creds || a->fo.nkey ||
-			   a->fo.user || a->fo.tls_ca))
+			   a->fo.user || a->fo.tls_ca || a->fo.spool_dir || a->fo.spool_max ||
+			   snapshot_set))
 		return usage_error("export", "the NATS options need --to URL");
 	if (a->fo.url && (a->xo.format != KCAP_EXPORT_PB || a->split_dir))
 		return usage_error("export", "--to publishes protobuf messages of its own: "
@@ -290,6 +296,9 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 				   "no FILTER, no -e");
 	if (!a->in)
 		filter_interest(a->expr, &a->open, a->nrs);
+	/* live events cannot wait for the cluster: they spool by default */
+	if (a->fo.url && !a->in && !a->fo.spool_dir)
+		a->fo.spool_dir = FLEET_SPOOL_DIR;
 	if (a->in) {
 		/* A file waits for its consumer instead of dropping. */
 		a->xo.flags |= KCAP_EXPORT_BLOCK;

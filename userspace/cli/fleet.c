@@ -89,6 +89,28 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 		o->idle_ms = (__u32)v * 1000;
 		return 0;
 	}
+	case OPT_FLEET_SPOOL:
+		if (!*arg)
+			return usage_error(cmd, "--spool: need a directory");
+		o->spool_dir = arg;
+		return 0;
+	case OPT_FLEET_SPOOL_MAX: {
+		unsigned long long v;
+
+		if (!parse_size(arg, &v) || v < (64ULL << 10))
+			return usage_error(cmd, "--spool-max %s: need a size of at least 64K", arg);
+		o->spool_max = v;
+		return 0;
+	}
+	case OPT_FLEET_SNAPSHOT: {
+		unsigned long long v;
+
+		if (!parse_u64(arg, 0, 86400, &v))
+			return usage_error(cmd, "--snapshot-interval %s: need 0 to 86400 seconds",
+					   arg);
+		o->snapshot_secs = (__u32)v;
+		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -234,11 +256,22 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 	kcap_publisher_stats(p, &st, sizeof(st));
 	fprintf(stderr,
 		"kcap export: %llu events, %llu messages (%llu bytes, %.1f bytes/event), "
-		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s\n",
+		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s; %llu snapshots\n",
 		n, (unsigned long long)st.messages, (unsigned long long)st.bytes,
 		n ? (double)st.bytes / (double)n : 0.0, (unsigned long long)st.acked,
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
-		t > 0 ? (double)n / t : 0.0);
+		t > 0 ? (double)n / t : 0.0, (unsigned long long)st.snapshots);
+	if (o->spool_dir)
+		fprintf(
+		    stderr,
+		    "kcap export: spool: %llu outages, %llu events spooled, %llu published from "
+		    "it, %llu dropped (spool full), largest %llu bytes; written at %.0f events/s, "
+		    "read back and published at %.0f events/s\n",
+		    (unsigned long long)st.outages, (unsigned long long)st.spooled,
+		    (unsigned long long)st.unspooled, (unsigned long long)st.spool_drops,
+		    (unsigned long long)st.spool_peak,
+		    st.spool_ns ? (double)st.spooled * 1e9 / (double)st.spool_ns : 0.0,
+		    st.unspool_ns ? (double)st.unspooled * 1e9 / (double)st.unspool_ns : 0.0);
 	kcap_publisher_close(p);
 	return status;
 #endif
@@ -312,6 +345,29 @@ void fleet_node_states_free(struct kcap_state *first)
 	nr_node_states = 0;
 }
 
+void fleet_print_stats(const char *cmd, struct kcap *h)
+{
+#ifdef KCAP_NO_NATS
+	(void)cmd, (void)h;
+#else
+	struct kcap_nats_stats ns;
+
+	if (kcap_nats_stats(h, &ns, sizeof(ns)))
+		return;
+	fprintf(stderr,
+		"kcap %s: --from: %u node runs; %llu messages, %llu duplicates dropped, %llu "
+		"reordered, %llu lost in gaps, %llu dropped by the exporters\n",
+		cmd, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
+		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
+		(unsigned long long)ns.drops);
+	if (ns.seeded)
+		fprintf(stderr,
+			"kcap %s: --from: %u node runs joined after their start, seeded from "
+			"their latest snapshot\n",
+			cmd, ns.seeded);
+#endif
+}
+
 int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop)
 {
 #ifdef KCAP_NO_NATS
@@ -320,7 +376,6 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 #else
 	const struct kcap_event_hdr *ev;
 	struct kcap_writer *w = NULL;
-	struct kcap_nats_stats ns;
 	unsigned long long n = 0;
 	const char *node = NULL, *first = NULL;
 	char errbuf[512];
@@ -371,12 +426,8 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 		status = EXIT_RUNTIME;
 	}
 	kcap_writer_close(w);
-	kcap_nats_stats(h, &ns, sizeof(ns));
-	fprintf(stderr,
-		"kcap record: %llu events from %u node runs; %llu messages, %llu duplicates "
-		"dropped, %llu reordered, %llu lost in gaps\n",
-		n, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
-		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps);
+	fprintf(stderr, "kcap record: %llu events\n", n);
+	fleet_print_stats("record", h);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

@@ -21,7 +21,30 @@ enum {
 	OPT_FLEET_TLS_CA,
 	OPT_FLEET_DURABLE,
 	OPT_FLEET_IDLE,
+	OPT_FLEET_SPOOL,
+	OPT_FLEET_SPOOL_MAX,
+	OPT_FLEET_SNAPSHOT,
 };
+
+/* The publisher's own options (kcap export --to). */
+#define FLEET_PUB_LONG_OPTS                                                 \
+	{ "spool", required_argument, NULL, OPT_FLEET_SPOOL },              \
+	{ "spool-max", required_argument, NULL, OPT_FLEET_SPOOL_MAX },      \
+	{ "snapshot-interval", required_argument, NULL, OPT_FLEET_SNAPSHOT }
+
+/* The live export's spool when --spool is not given. */
+#define FLEET_SPOOL_DIR "/var/lib/kcap/spool"
+
+#define FLEET_PUB_HELP                                                                             \
+	"      --spool DIR        while the cluster does not answer, keep the events in\n"         \
+	"                         capture files in DIR and publish them from there, in\n"          \
+	"                         order, when it answers again (live default\n"                    \
+	"                         " FLEET_SPOOL_DIR "; -r: none, the file waits); a DIR\n"      \
+	"                         an earlier exporter left events in is refused\n"               \
+	"      --spool-max SIZE   the spool's bound (default 256M); events beyond it are\n"      \
+	"                         dropped, counted and told in a drop notice\n"                    \
+	"      --snapshot-interval SECONDS  a snapshot message (processes, users) this\n"     \
+	"                         often (default 60; 0: only the first)\n"
 
 /* The connection options both sides share (after --to or --from). */
 #define FLEET_COMMON_LONG_OPTS                                        \
@@ -83,6 +106,10 @@ void fleet_node_states_free(struct kcap_state *first);
 /* kcap record --from -w PATH: one node's events into a capture file with
  * that node's machine and snapshot. Returns the exit status. */
 int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop);
+
+/* The counters of a --from source on stderr (one line, and one about
+ * seeded node runs if any); nothing for another source. */
+void fleet_print_stats(const char *cmd, struct kcap *h);
 
 int cmd_fleet(int argc, char **argv);
 

@@ -4,7 +4,7 @@
  *
  * A node publishes its events (kcap_publisher_*) as kcap.v1 messages on
  * subjects PREFIX.<node>.<family> of one JetStream stream, with publish
- * acknowledgements and retries (the publisher waits out an outage); every
+ * acknowledgements and retries (an outage spools to disk, or is waited out); every
  * message carries a Nats-Msg-Id (node, run, sequence) so the stream's
  * duplicate window drops re-sends. Consumers read the stream through a
  * durable pull consumer as an ordinary event source (kcap_open_nats()):
@@ -69,9 +69,25 @@ struct kcap_fleet_opts {
 	/* if non-NULL, receives the error message of a failed open or init */
 	char *errbuf;
 	size_t errbuf_sz;
+	/* publisher: while the cluster does not answer (not connected, or no
+	 * acknowledgement for twice ack_wait_ms with max_pending messages
+	 * out), events go to capture files in this directory (created if
+	 * missing; one exporter at a time) and are published from there, in
+	 * order and with the message ids they would have had, when it answers
+	 * again. NULL: no spool, the publisher waits (kcap_publisher_event()
+	 * blocks). A directory holding an earlier exporter's unsent spool is
+	 * refused. */
+	const char *spool_dir;
+	/* publisher: the spool's bound in bytes (0: 256 MiB); events beyond it
+	 * are dropped, counted and reported in a drop notice (Kcap-Kind: drops)
+	 * in their place in the sequence */
+	__u64 spool_max;
+	/* publisher: a snapshot message (machine, processes, users) every this
+	 * many seconds besides the first (0: only the first) */
+	__u32 snapshot_secs;
 	size_t : 0;
 };
-#define kcap_fleet_opts__last_field errbuf_sz
+#define kcap_fleet_opts__last_field snapshot_secs
 
 /*
  * kcap_fleet_init() - create the stream of @opts (subjects PREFIX.>,
@@ -98,28 +114,38 @@ KCAP_API struct kcap_publisher *kcap_publisher_open(struct kcap *src,
 						    const struct kcap_fleet_opts *opts);
 
 /* kcap_publisher_event() - queue one event of @h; a full message is
- * published. Blocks while max_pending messages await acknowledgement, and
- * while the cluster does not answer (reconnecting). */
+ * published. Blocks while max_pending messages await acknowledgement;
+ * while the cluster does not answer (reconnecting), spools the event
+ * (opts->spool_dir) or, without a spool, blocks. */
 KCAP_API int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h,
 				  const struct kcap_event_hdr *ev);
 
 /* kcap_publisher_tick() - call when idle: publishes a message older than
- * 100 ms, sends again what was not acknowledged. */
+ * 100 ms, sends again what was not acknowledged, publishes from the spool
+ * and the periodic snapshot. */
 KCAP_API int kcap_publisher_tick(struct kcap_publisher *p);
 
-/* kcap_publisher_flush() - publish everything queued and wait
- * until all of it is acknowledged, at most @timeout_ms (< 0: no limit).
- * -ETIMEDOUT if messages are still unacknowledged then. */
+/* kcap_publisher_flush() - publish everything queued (the spool too) and
+ * wait until all of it is acknowledged, at most @timeout_ms (< 0: no
+ * limit). -ETIMEDOUT if messages are still unacknowledged or spooled then
+ * (the spool's files stay). */
 KCAP_API int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms);
 
 struct kcap_publisher_stats {
-	__u64 events;	  /* given to kcap_publisher_event() */
-	__u64 messages;	  /* published, each counted once */
-	__u64 acked;	  /* acknowledged by the stream */
-	__u64 duplicates; /* acknowledged as duplicates (a re-send already stored) */
-	__u64 resent;	  /* sent again after a failure or timeout */
-	__u64 bytes;	  /* payload bytes of the messages, each counted once */
-	__u64 outages;	  /* times the cluster stopped answering */
+	__u64 events;	   /* given to kcap_publisher_event() */
+	__u64 messages;	   /* published, each counted once */
+	__u64 acked;	   /* acknowledged by the stream */
+	__u64 duplicates;  /* acknowledged as duplicates (a re-send already stored) */
+	__u64 resent;	   /* sent again after a failure or timeout */
+	__u64 bytes;	   /* payload bytes of the messages, each counted once */
+	__u64 outages;	   /* times the cluster stopped answering */
+	__u64 spooled;	   /* events written to the spool */
+	__u64 unspooled;   /* events read back from the spool and published */
+	__u64 spool_drops; /* events dropped, the spool full (drop notices) */
+	__u64 spool_peak;  /* the spool's largest size, bytes */
+	__u64 snapshots;   /* snapshot messages published */
+	__u64 spool_ns;	   /* time spent writing to the spool */
+	__u64 unspool_ns;  /* time spent reading it back and publishing */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */
@@ -162,6 +188,9 @@ struct kcap_nats_stats {
 	__u64 gaps;	  /* messages never seen (a sequence skipped after waiting) */
 	__u64 drops;	  /* events the publishers reported lost (drop notices) */
 	__u32 nodes;	  /* node runs seen */
+	/* node runs joined after their start, seeded from their latest
+	 * snapshot message */
+	__u32 seeded;
 };
 
 /* kcap_nats_stats() - counters of a kcap_open_nats() handle. */

@@ -117,7 +117,10 @@ static int send_slot(struct kcap_publisher *p, struct pub_slot *s)
 	if (s->state == SLOT_SENT)
 		s->state = SLOT_FAILED;
 	pthread_mutex_unlock(&p->lock);
-	if (st == NATS_MAX_PAYLOAD) {
+	/* while reconnecting libnats knows no max_payload: not the message's fault */
+	if (st == NATS_MAX_PAYLOAD && pub_connected(p) &&
+	    natsConnection_GetMaxPayload(p->c.nc) > 0 &&
+	    s->len > (size_t)natsConnection_GetMaxPayload(p->c.nc)) {
 		set_err(p, "a message of %zu bytes is over the server's max_payload", s->len);
 		return -EMSGSIZE;
 	}
@@ -151,7 +154,9 @@ int pub_retry(struct kcap_publisher *p)
 		bool again;
 
 		pthread_mutex_lock(&p->lock);
-		again = s->state == SLOT_FAILED ||
+		/* a failed one again after 50 ms: a cluster electing a leader
+		 * fails them at once, in a loop otherwise */
+		again = (s->state == SLOT_FAILED && now - s->sent_ms >= 50) ||
 			(s->state == SLOT_SENT && now - s->sent_ms > 2ULL * p->ack_wait_ms);
 		pthread_mutex_unlock(&p->lock);
 		if (!again)
@@ -406,15 +411,33 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		goto out;
 	out.len = kcap__v1__event__pack(&ev, out.p);
 	err = pub_message(p, "snapshot", "snapshot", out.p, out.len, 0);
-	if (err == -EAGAIN) {
-		set_err(p, "the stream does not acknowledge the snapshot");
-		err = -ETIMEDOUT;
-	}
+	if (!err)
+		p->st.snapshots++;
 out:
-	if (err && err != -ETIMEDOUT && !p->errmsg[0])
+	if (err && err != -EAGAIN && !p->errmsg[0])
 		set_err(p, "process snapshot: %s", strerror(-err));
 	kbuf_free(&procs);
 	kbuf_free(&users);
 	kbuf_free(&out);
 	return err;
+}
+
+int pub_drop_notice(struct kcap_publisher *p, __u64 count)
+{
+	Kcap__V1__DropNotice dn = KCAP__V1__DROP_NOTICE__INIT;
+	Kcap__V1__Event ev = KCAP__V1__EVENT__INIT;
+	unsigned char buf[128];
+	size_t n;
+
+	/* the exporter's own buffer (the spool) was full */
+	dn.reason = KCAP__V1__DROP_REASON__DROP_REASON_EXPORT_BACKPRESSURE;
+	dn.count = count;
+	ev.name = "drop";
+	ev.body_case = KCAP__V1__EVENT__BODY_DROP;
+	ev.drop = &dn;
+	n = kcap__v1__event__get_packed_size(&ev);
+	if (n > sizeof(buf))
+		return -EMSGSIZE;
+	n = kcap__v1__event__pack(&ev, buf);
+	return pub_message(p, "drops", "drops", buf, n, 0);
 }

@@ -10,6 +10,7 @@
 
 #include "capture/file_format.h"
 #include "fleet.h"
+#include "spool.h"
 
 enum { SLOT_FREE, SLOT_SENT, SLOT_ACKED, SLOT_FAILED };
 
@@ -47,6 +48,14 @@ struct kcap_publisher {
 	unsigned char *scratch;
 	size_t scratch_cap;
 	bool outage;
+	/* the spool (opts->spool_dir): in use from an outage until it is
+	 * read back to its end; events dropped there, told in the sequence */
+	struct fleet_spool *sp;
+	bool spooling;
+	__u64 notice_pending;
+	/* periodic snapshots of src (0: none after the first) */
+	struct kcap *src;
+	__u64 snapshot_ms, last_snapshot_ms;
 	struct kcap_publisher_stats st;
 	char errmsg[KCAP_ERRMSG_LEN];
 };
@@ -63,5 +72,8 @@ KCAP_HIDDEN int pub_add_event(struct kcap_publisher *p, struct kcap *h,
 KCAP_HIDDEN int pub_flush_batch(struct kcap_publisher *p);
 KCAP_HIDDEN bool pub_batch_old(const struct kcap_publisher *p);
 KCAP_HIDDEN int pub_snapshot(struct kcap_publisher *p, struct kcap *src);
+/* pub_drop_notice() - a drops message for @count events lost here;
+ * -EAGAIN (nothing published) while the cluster does not answer. */
+KCAP_HIDDEN int pub_drop_notice(struct kcap_publisher *p, __u64 count);
 
 #endif /* KCAP_FLEET_PUBLISH_H */

@@ -2,9 +2,19 @@
 /*
  * kcap_publisher_*: open (connect, check the stream, publish the
  * snapshot), events, idle ticks, the final flush and the counters. The
- * window and encoding are publish.c's.
+ * window and encoding are publish.c's, the spool spool.c's.
+ *
+ * Order with a spool: an event that found the cluster gone stays in the
+ * open message (encoded, with the window's next sequence to come); the
+ * events after it go to the spool, until the spool has been read back to
+ * its end. Reading back publishes through the same open message and
+ * window, so the messages get the sequences (and Nats-Msg-Id) that follow
+ * those already sent; what the window had sent stays in memory and is
+ * sent again first. Nothing is published around the spool while it holds
+ * anything: per node, the stream's order is the events' order.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +23,17 @@
 
 #include "publish.h"
 
-static __u64 mono_ms(void)
+static __u64 mono_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static __u64 mono_ms(void)
+{
+	return mono_ns() / 1000000;
 }
 
 /* The stream exists and takes PREFIX.NODE.*; 0 or -errno with a reason. */
@@ -110,9 +125,32 @@ struct kcap_publisher *kcap_publisher_open(struct kcap *src, const struct kcap_f
 		goto fail;
 	p->last_ack_ms = mono_ms();
 	err = pub_snapshot(p, src);
+	if (err == -EAGAIN) {
+		snprintf(errbuf, errlen, "the stream does not acknowledge the snapshot");
+		err = -ETIMEDOUT;
+		goto fail;
+	}
 	if (err) {
 		snprintf(errbuf, errlen, "%s", p->errmsg);
 		goto fail;
+	}
+	p->src = src;
+	p->snapshot_ms = (__u64)OPTS_GET(opts, snapshot_secs, 0) * 1000;
+	p->last_snapshot_ms = mono_ms();
+	if (OPTS_GET(opts, spool_dir, NULL)) {
+		p->sp = calloc(1, sizeof(*p->sp));
+		if (!p->sp) {
+			err = -ENOMEM;
+			snprintf(errbuf, errlen, "out of memory");
+			goto fail;
+		}
+		err = spool_open(p->sp, OPTS_GET(opts, spool_dir, NULL),
+				 OPTS_GET(opts, spool_max, 0), src, errbuf, errlen);
+		if (err) {
+			free(p->sp);
+			p->sp = NULL;
+			goto fail;
+		}
 	}
 	return p;
 fail:
@@ -121,7 +159,7 @@ fail:
 	return NULL;
 }
 
-/* Waits (the cluster is gone) until the open message is out. */
+/* Waits (the cluster is gone, no spool) until the open message is out. */
 static int wait_out(struct kcap_publisher *p)
 {
 	int err;
@@ -134,6 +172,101 @@ static int wait_out(struct kcap_publisher *p)
 	}
 }
 
+/* The open message is full (or @all: holds anything): publish it. */
+static int flush_full(struct kcap_publisher *p, bool all)
+{
+	if (!p->nmsg || (!all && p->nmsg < p->batch_events && p->msg.len < p->batch_bytes))
+		return 0;
+	return pub_flush_batch(p);
+}
+
+/*
+ * Publishes from the spool, oldest first, up to @budget events (0: until
+ * it is empty) or until the cluster stops answering again. When it is
+ * read back to its end (and its last message is out), publishing goes
+ * direct again. 0, or a hard error.
+ */
+static int unspool_some(struct kcap_publisher *p, __u64 budget)
+{
+	const struct kcap_event_hdr *ev;
+	struct kcap *h;
+	__u64 drops;
+	int err;
+
+	for (__u64 n = 0; !budget || n < budget; n++) {
+		err = flush_full(p, p->notice_pending != 0);
+		if (!err && p->notice_pending) {
+			err = pub_drop_notice(p, p->notice_pending);
+			if (!err)
+				p->notice_pending = 0;
+		}
+		if (err)
+			return err == -EAGAIN ? 0 : err;
+		err = spool_next(p->sp, &h, &ev, &drops, p->errmsg, sizeof(p->errmsg));
+		if (err == 1) {
+			p->notice_pending = drops;
+			continue;
+		}
+		if (err == -ENODATA) {
+			err = flush_full(p, true);
+			if (err)
+				return err == -EAGAIN ? 0 : err;
+			p->spooling = false;
+			p->outage = false;
+			return 0;
+		}
+		if (err)
+			return err;
+		p->st.unspooled++;
+		/* encoded into the open message even when it cannot go now */
+		err = pub_add_event(p, h, ev);
+		if (err && err != -EAGAIN)
+			return err;
+	}
+	return 0;
+}
+
+static int unspool(struct kcap_publisher *p, __u64 budget)
+{
+	__u64 t0 = mono_ns();
+	int err = unspool_some(p, budget);
+
+	p->st.unspool_ns += mono_ns() - t0;
+	return err;
+}
+
+static int spool_event(struct kcap_publisher *p, const struct kcap_event_hdr *ev)
+{
+	__u64 t0 = mono_ns();
+	int err = spool_put(p->sp, ev, p->errmsg, sizeof(p->errmsg));
+
+	p->st.spool_ns += mono_ns() - t0;
+	if (err < 0)
+		return err;
+	if (err == 1)
+		p->st.spool_drops++;
+	else
+		p->st.spooled++;
+	/* reading back outpaces the events: a message's worth per event */
+	return unspool(p, p->batch_events);
+}
+
+/* The periodic snapshot, in sequence (not while spooling: it would jump
+ * the spooled events; the next one after the spool is read back). */
+static int snapshot_due(struct kcap_publisher *p)
+{
+	int err;
+
+	if (!p->snapshot_ms || p->spooling || mono_ms() - p->last_snapshot_ms < p->snapshot_ms)
+		return 0;
+	err = flush_full(p, true);
+	if (!err)
+		err = pub_snapshot(p, p->src);
+	if (!err)
+		p->last_snapshot_ms = mono_ms();
+	return err == -EAGAIN ? 0 : err;
+}
+
 int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h, const struct kcap_event_hdr *ev)
 {
 	int err;
@@ -141,8 +274,19 @@ int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h, const struct 
 	if (!p || !ev)
 		return -EINVAL;
 	p->st.events++;
+	if (p->spooling)
+		return spool_event(p, ev);
+	err = snapshot_due(p);
+	if (err)
+		return err;
 	err = pub_add_event(p, h, ev);
-	return err == -EAGAIN ? wait_out(p) : err;
+	if (err != -EAGAIN)
+		return err;
+	if (!p->sp)
+		return wait_out(p);
+	/* this event waits in the open message; the next ones in the spool */
+	p->spooling = true;
+	return 0;
 }
 
 int kcap_publisher_tick(struct kcap_publisher *p)
@@ -152,10 +296,25 @@ int kcap_publisher_tick(struct kcap_publisher *p)
 	if (!p)
 		return -EINVAL;
 	err = pub_retry(p);
+	if (err)
+		return err;
+	if (p->spooling) {
+		/* idle (a live source polls 100 ms): read back for up to 50 ms
+		 * while it goes, not a fixed few events per poll */
+		__u64 end = mono_ms() + 50, before;
+
+		spool_tick(p->sp);
+		do {
+			before = p->st.unspooled;
+			err = unspool(p, p->batch_events);
+		} while (!err && p->spooling && p->st.unspooled > before && mono_ms() < end);
+		return err;
+	}
+	err = snapshot_due(p);
 	if (!err && pub_batch_old(p)) {
 		err = pub_flush_batch(p);
 		if (err == -EAGAIN)
-			err = 0;
+			err = p->sp ? (p->spooling = true, 0) : 0;
 	}
 	return err;
 }
@@ -168,18 +327,31 @@ int kcap_publisher_flush(struct kcap_publisher *p, int timeout_ms)
 	if (!p)
 		return -EINVAL;
 	for (;;) {
+		if (p->spooling) {
+			err = unspool(p, 0);
+			if (err)
+				return err;
+		}
 		err = p->nmsg ? pub_flush_batch(p) : 0;
 		if (err && err != -EAGAIN)
 			return err;
 		err = pub_retry(p);
 		if (err)
 			return err;
-		if (!p->nmsg && p->base == p->next_seq)
+		if (!p->spooling && !p->nmsg && p->base == p->next_seq)
 			return 0;
 		if (timeout_ms >= 0 && mono_ms() >= end) {
-			snprintf(p->errmsg, sizeof(p->errmsg),
-				 "%llu messages not acknowledged after %d ms",
-				 (unsigned long long)(p->next_seq - p->base), timeout_ms);
+			if (p->spooling)
+				snprintf(p->errmsg, sizeof(p->errmsg),
+					 "%llu messages not acknowledged and %llu events still "
+					 "spooled (in %.128s) after %d ms",
+					 (unsigned long long)(p->next_seq - p->base),
+					 (unsigned long long)(p->st.spooled - p->st.unspooled),
+					 p->sp->dir, timeout_ms);
+			else
+				snprintf(p->errmsg, sizeof(p->errmsg),
+					 "%llu messages not acknowledged after %d ms",
+					 (unsigned long long)(p->next_seq - p->base), timeout_ms);
 			return -ETIMEDOUT;
 		}
 		usleep(10000);
@@ -192,6 +364,8 @@ int kcap_publisher_stats(const struct kcap_publisher *p, struct kcap_publisher_s
 		return -EINVAL;
 	memset(st, 0, sz);
 	memcpy(st, &p->st, sz < sizeof(p->st) ? sz : sizeof(p->st));
+	if (p->sp && sz >= offsetof(struct kcap_publisher_stats, spool_peak) + sizeof(__u64))
+		st->spool_peak = p->sp->peak_bytes;
 	return 0;
 }
 
@@ -205,6 +379,10 @@ void kcap_publisher_close(struct kcap_publisher *p)
 	if (!p)
 		return;
 	fleet_disconnect(&p->c);
+	if (p->sp) {
+		spool_close(p->sp);
+		free(p->sp);
+	}
 	for (unsigned int i = 0; p->win && i < p->nwin; i++)
 		free(p->win[i].data);
 	free(p->win);

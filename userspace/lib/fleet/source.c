@@ -90,6 +90,8 @@ static const char *hdr(natsMsg *m, const char *key)
 	return natsMsgHeader_Get(m, key, &v) == NATS_OK ? v : NULL;
 }
 
+static void seed_last_snapshot(struct nats_src *s, unsigned int node);
+
 /* The node run of @m, added when new; -1 when @m has no such headers. */
 static int node_of(struct nats_src *s, natsMsg *m)
 {
@@ -115,6 +117,8 @@ static int node_of(struct nats_src *s, natsMsg *m)
 	n->next_seq = strtoull(seq, NULL, 10);
 	snprintf(n->info.hostname, sizeof(n->info.hostname), "%s", name);
 	s->st.nodes = ++s->nr_nodes;
+	if (n->next_seq > 1)
+		seed_last_snapshot(s, s->nr_nodes - 1);
 	return (int)(s->nr_nodes - 1);
 }
 
@@ -247,6 +251,32 @@ static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 		n->info.nr_users = sh->users.len ? 1 : 0;
 	}
 	kcap__v1__event__free_unpacked(ev, NULL);
+}
+
+/*
+ * A node run joined after its start (its first messages expired, or
+ * taken by another instance of the durable): its state is seeded from its
+ * latest snapshot in the stream (the exporter publishes one every
+ * --snapshot-interval), fetched by subject, if it is this run's. Later
+ * snapshot messages of the run are ignored (take_snapshot() takes the
+ * first).
+ */
+static void seed_last_snapshot(struct nats_src *s, unsigned int node)
+{
+	char subj[FLEET_SUBJECT_MAX];
+	const char *run;
+	natsMsg *m = NULL;
+	jsErrCode jerr = 0;
+
+	if (fleet_subject(subj, sizeof(subj), s->c.prefix, s->nodes[node].name, "snapshot") < 0 ||
+	    js_GetLastMsg(&m, s->c.js, s->c.stream, subj, NULL, &jerr) != NATS_OK)
+		return;
+	run = hdr(m, FLEET_HDR_RUN);
+	if (run && !strcmp(run, s->nodes[node].run)) {
+		take_snapshot(s, node, m);
+		s->st.seeded++;
+	}
+	natsMsg_Destroy(m);
 }
 
 static void take_drops(struct nats_src *s, natsMsg *m)
