@@ -62,8 +62,9 @@ static void test_spool_sizes(void **state)
 	assert_int_equal(spool_seg_size(1ULL << 40), SPOOL_SEG_MAX);
 	assert_int_equal(spool_flush_size(SPOOL_SEG_MIN), 16 << 10);
 	assert_int_equal(spool_flush_size(SPOOL_SEG_MAX), 256 << 10);
-	assert_int_equal(spool_pending_size(0), SPOOL_CLOSE_RESERVE);
-	assert_int_equal(spool_pending_size(1600), 1700 + SPOOL_CLOSE_RESERVE);
+	assert_int_equal(spool_pending_size(0), SPOOL_BATCH_OVERHEAD + SPOOL_CLOSE_RESERVE);
+	assert_int_equal(spool_pending_size(1600),
+			 1700 + SPOOL_BATCH_OVERHEAD + SPOOL_CLOSE_RESERVE);
 	assert_true(spool_fits(0, 100, 100));
 	assert_false(spool_fits(1, 100, 100));
 	assert_false(spool_fits(101, 100, 0));

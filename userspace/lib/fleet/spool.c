@@ -176,9 +176,12 @@ int spool_open(struct fleet_spool *sp, const char *dir, __u64 max, struct kcap *
 
 __u64 spool_pending_size(__u64 raw)
 {
-	/* columns and zstd can make incompressible events a little larger,
-	 * the batch has a header, the segment a closing block to come */
-	return raw + raw / 16 + SPOOL_CLOSE_RESERVE;
+	/* columns and zstd can make incompressible events a little larger;
+	 * the batch has its block and batch headers, the columns' prefix and a
+	 * zstd frame (170 bytes for one 108-byte event), and the segment a
+	 * closing block to come: once the batch is written, the reserve still
+	 * counts the closing block, so the overhead must be counted apart */
+	return raw + raw / 16 + SPOOL_BATCH_OVERHEAD + SPOOL_CLOSE_RESERVE;
 }
 
 __u64 spool_used(const struct fleet_spool *sp)

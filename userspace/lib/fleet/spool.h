@@ -21,7 +21,8 @@
 #define SPOOL_SEG_MIN (64ULL << 10)
 #define SPOOL_SEG_MAX (16ULL << 20)
 #define SPOOL_NAME_MAX 64
-#define SPOOL_CLOSE_RESERVE 4096 /* a segment's closing block, a batch header */
+#define SPOOL_CLOSE_RESERVE 4096 /* a segment's closing block */
+#define SPOOL_BATCH_OVERHEAD 256 /* a written batch's bytes beyond its events */
 
 /* One segment: spool-NO-DROPS.kcap, DROPS the events dropped before it. */
 struct spool_seg {
