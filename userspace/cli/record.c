@@ -152,11 +152,12 @@ int cmd_record(int argc, char **argv)
 		h = fleet_open_source("record", &fo);
 		if (!h)
 			return EXIT_RUNTIME;
-		status = fleet_record(h, ro.path, count, stop);
+		status = fleet_record(h, ro.path, count, stop, fo.idle_ms / 1000.0);
 		kcap_close(h);
 		return status;
 	}
-	if (fo.stream || fo.subject || fo.node || fo.durable || fo.idle_ms || fo.creds ||
+	if (fo.stream || fo.subject || fo.node || fo.durable || fo.idle_ms || fo.instance ||
+	    fo.lease_ms || fo.creds ||
 	    fo.nkey || fo.user || fo.tls_ca)
 		return usage_error("record", "the NATS options need --from URL");
 

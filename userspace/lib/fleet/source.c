@@ -9,6 +9,13 @@
  * kcap_next() after its last one. Snapshot messages give the node's
  * process table and user names (the procs and users ops answer for the
  * node of the last event), drop notices are counted.
+ *
+ * Instances sharing a durable share it by node (lease.h): a message of a
+ * node another instance owns is given back (a negative ack with a short
+ * delay, so the server hands it to another instance), messages held for
+ * order are kept alive with in-progress acks, and a held gap is given up
+ * only after a lease time and a second: long enough for a message in
+ * another instance's hands, or in a dead owner's, to come back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +26,7 @@
 #include "capture/source.h"
 #include "export/export.h"
 #include "fleet.h"
+#include "lease.h"
 
 #define MAX_NODES 1024
 #define MAX_HELD 4096 /* messages waiting for an earlier one, all nodes */
@@ -30,6 +38,7 @@
 /* the ready queue: fetched only when empty, so at most one fetch and
  * every held message */
 #define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
+#define GIVE_BACK_DELAY_MS 100
 
 struct node {
 	char name[FLEET_TOKEN_MAX];
@@ -39,13 +48,15 @@ struct node {
 	void *procs, *users;
 	size_t procs_len, users_len;
 	bool have_snapshot;
-	__u64 *seen; /* SEEN_WIN sequences, by seq % SEEN_WIN */
+	bool retired; /* its lease went to another instance */
+	__u64 *seen;  /* SEEN_WIN sequences, by seq % SEEN_WIN */
 };
 
 struct held {
 	natsMsg *m;
 	unsigned int node;
 	__u64 seq;
+	__u64 at_ms; /* fetch_ms when it was fetched */
 };
 
 struct nats_src {
@@ -61,26 +72,25 @@ struct nats_src {
 	/* the message being handed out */
 	natsMsg *cur;
 	unsigned int cur_node;
+	__u64 cur_seq;
 	const unsigned char *pos, *end;
 	int last_node; /* of the last event; -1: none */
 	void *rec;     /* the last event's record, 8-byte aligned */
 	size_t rec_cap;
 	__u32 idle_ms;
 	__u64 idle_since_ms;
+	struct fleet_leases ls;
+	__u64 alive_ms; /* last in-progress acks of what is held */
+	/* the time spent waiting for the server in fetches: what a gap's age
+	 * is measured in (the time spent handing out the events of earlier
+	 * messages says nothing about a missing one) */
+	__u64 fetch_ms;
 	struct kcap_nats_stats st;
 };
 
 static struct nats_src *to_src(const struct kcap *h)
 {
 	return container_of(h, struct nats_src, h);
-}
-
-static __u64 now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
 }
 
 static const char *hdr(natsMsg *m, const char *key)
@@ -90,8 +100,30 @@ static const char *hdr(natsMsg *m, const char *key)
 	return natsMsgHeader_Get(m, key, &v) == NATS_OK ? v : NULL;
 }
 
-/* The node run of @m, added when new; -1 when @m has no such headers. */
-static int node_of(struct nats_src *s, natsMsg *m)
+static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m);
+
+/* A node run that starts after its first message (taken over, or a durable
+ * that went on without a lease): the thread table starts from the node's
+ * latest snapshot in the stream, if it is of this run. */
+static void seed_snapshot(struct nats_src *s, unsigned int node)
+{
+	char subject[FLEET_SUBJECT_MAX];
+	natsMsg *m = NULL;
+	const char *run;
+
+	if (fleet_subject(subject, sizeof(subject), s->c.prefix, s->nodes[node].name,
+			  "snapshot") < 0 ||
+	    js_GetLastMsg(&m, s->c.js, s->c.stream, subject, NULL, NULL) != NATS_OK)
+		return;
+	run = hdr(m, FLEET_HDR_RUN);
+	if (run && !strcmp(run, s->nodes[node].run))
+		take_snapshot(s, node, m);
+	natsMsg_Destroy(m);
+}
+
+/* The node run of @m, of a node this instance owns (@l), added when new;
+ * -1 when @m has no such headers. */
+static int node_of(struct nats_src *s, natsMsg *m, const struct fleet_lease *l)
 {
 	const char *name = hdr(m, FLEET_HDR_NODE), *run = hdr(m, FLEET_HDR_RUN);
 	const char *seq = hdr(m, FLEET_HDR_SEQ);
@@ -100,7 +132,8 @@ static int node_of(struct nats_src *s, natsMsg *m)
 	if (!name || !run || !seq || strlen(name) >= FLEET_TOKEN_MAX || strlen(run) >= 24)
 		return -1;
 	for (unsigned int i = 0; i < s->nr_nodes; i++)
-		if (!strcmp(s->nodes[i].name, name) && !strcmp(s->nodes[i].run, run))
+		if (!s->nodes[i].retired && !strcmp(s->nodes[i].name, name) &&
+		    !strcmp(s->nodes[i].run, run))
 			return (int)i;
 	if (s->nr_nodes >= MAX_NODES)
 		return -1;
@@ -111,10 +144,13 @@ static int node_of(struct nats_src *s, natsMsg *m)
 		return -1;
 	strcpy(n->name, name);
 	strcpy(n->run, run);
-	/* a consumer that joins mid-stream starts where it joins */
-	n->next_seq = strtoull(seq, NULL, 10);
+	/* a run starts at 1 (its snapshot), or where the previous owner of
+	 * the node stopped */
+	n->next_seq = !strcmp(run, l->prev_run) && l->prev_next ? l->prev_next : 1;
 	snprintf(n->info.hostname, sizeof(n->info.hostname), "%s", name);
 	s->st.nodes = ++s->nr_nodes;
+	if (n->next_seq > 1)
+		seed_snapshot(s, s->nr_nodes - 1);
 	return (int)(s->nr_nodes - 1);
 }
 
@@ -129,7 +165,7 @@ static void push_ready(struct nats_src *s, natsMsg *m, unsigned int node, __u64 
 	unsigned int i = (s->ready_head + s->ready_len) % READY_CAP;
 
 	s->nodes[node].seen[seq % SEEN_WIN] = seq;
-	s->ready[i] = (struct held){m, node, seq};
+	s->ready[i] = (struct held){m, node, seq, 0};
 	s->ready_len++;
 }
 
@@ -152,18 +188,30 @@ static void release_held(struct nats_src *s, unsigned int node)
 	}
 }
 
-/* Too many held: the oldest gap of the fullest node is given up. */
-static void skip_gap(struct nats_src *s)
+/* The gap of @node before its lowest held message is given up. */
+static void skip_gap(struct nats_src *s, unsigned int node)
 {
-	struct held *h = &s->held[0];
-	__u64 lowest = h->seq;
+	__u64 lowest = 0;
 
-	for (unsigned int i = 1; i < s->nr_held; i++)
-		if (s->held[i].node == h->node && s->held[i].seq < lowest)
+	for (unsigned int i = 0; i < s->nr_held; i++)
+		if (s->held[i].node == node && (!lowest || s->held[i].seq < lowest))
 			lowest = s->held[i].seq;
-	s->st.gaps += lowest - s->nodes[h->node].next_seq;
-	s->nodes[h->node].next_seq = lowest;
-	release_held(s, h->node);
+	if (!lowest)
+		return;
+	s->st.gaps += lowest - s->nodes[node].next_seq;
+	s->nodes[node].next_seq = lowest;
+	release_held(s, node);
+}
+
+/* Gaps open for a lease time and a second of fetching: what they miss is
+ * not coming (handed out by a previous owner, or no longer in the stream). */
+static void give_up_gaps(struct nats_src *s)
+{
+	for (unsigned int i = 0; i < s->nr_held; i++)
+		if (s->fetch_ms - s->held[i].at_ms >= s->ls.lease_ms + 1000ULL) {
+			skip_gap(s, s->held[i].node);
+			i = (unsigned int)-1; /* the array changed: again */
+		}
 }
 
 static void drop_msg(natsMsg *m)
@@ -172,14 +220,37 @@ static void drop_msg(natsMsg *m)
 	natsMsg_Destroy(m);
 }
 
-/* One fetched message into the order of its node run. */
+/* Another instance's: to the server, which hands it out again. */
+static void give_back(natsMsg *m, __u32 delay_ms)
+{
+	if (delay_ms)
+		natsMsg_NakWithDelay(m, delay_ms, NULL);
+	else
+		natsMsg_Nak(m, NULL);
+	natsMsg_Destroy(m);
+}
+
+/* One fetched message into the order of its node run, if this instance
+ * owns its node; given back otherwise. */
 static void sort_msg(struct nats_src *s, natsMsg *m)
 {
-	const char *seqs = hdr(m, FLEET_HDR_SEQ);
-	int node = node_of(s, m);
+	const char *seqs = hdr(m, FLEET_HDR_SEQ), *name = hdr(m, FLEET_HDR_NODE);
+	struct fleet_lease *l;
+	int node, own;
 	__u64 seq;
 
 	s->st.messages++;
+	if (!name || !fleet_token_ok(name)) {
+		drop_msg(m); /* not a kcap fleet message */
+		return;
+	}
+	own = fleet_lease_get(&s->ls, name, &l);
+	if (own != FLEET_MINE && own != FLEET_CLAIMED) {
+		s->st.given_back++;
+		give_back(m, GIVE_BACK_DELAY_MS);
+		return;
+	}
+	node = node_of(s, m, l);
 	if (node < 0 || !seqs) {
 		drop_msg(m); /* not a kcap fleet message */
 		return;
@@ -203,9 +274,9 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 		}
 	if (seq > s->nodes[node].next_seq) {
 		s->st.reordered++;
-		s->held[s->nr_held++] = (struct held){m, (unsigned int)node, seq};
+		s->held[s->nr_held++] = (struct held){m, (unsigned int)node, seq, s->fetch_ms};
 		if (s->nr_held >= MAX_HELD)
-			skip_gap(s);
+			skip_gap(s, s->held[0].node);
 		return;
 	}
 	push_ready(s, m, (unsigned int)node, seq);
@@ -261,17 +332,98 @@ static void take_drops(struct nats_src *s, natsMsg *m)
 	kcap__v1__event__free_unpacked(ev, NULL);
 }
 
+/* The progress of each owned node for its lease: the latest run and the
+ * first of its sequences not completely handed out (the message being
+ * handed out, those ready, the next expected). */
+static void note_progress(struct nats_src *s)
+{
+	for (unsigned int i = 0; i < s->nr_nodes; i++) {
+		struct node *n = &s->nodes[i];
+		struct fleet_lease *l;
+		__u64 next = n->next_seq;
+
+		if (n->retired || fleet_lease_get(&s->ls, n->name, &l) != FLEET_MINE)
+			continue;
+		if (l->run[0] && strtoull(l->run, NULL, 16) > strtoull(n->run, NULL, 16))
+			continue; /* an older run of the node */
+		if (s->cur && s->cur_node == i && s->cur_seq < next)
+			next = s->cur_seq;
+		for (unsigned int j = 0; j < s->ready_len; j++) {
+			const struct held *r = &s->ready[(s->ready_head + j) % READY_CAP];
+
+			if (r->node == i && r->seq < next)
+				next = r->seq;
+		}
+		snprintf(l->run, sizeof(l->run), "%s", n->run);
+		l->next_seq = next;
+	}
+}
+
+/* Another instance took @l's node: what is held or ready of it goes back
+ * (the message being handed out is finished). */
+static void lost_node(void *ctx, struct fleet_lease *l)
+{
+	struct nats_src *s = ctx;
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < s->nr_nodes; i++)
+		if (!strcmp(s->nodes[i].name, l->node))
+			s->nodes[i].retired = true;
+	for (unsigned int i = 0; i < s->nr_held; i++) {
+		if (s->nodes[s->held[i].node].retired)
+			give_back(s->held[i].m, 0);
+		else
+			s->held[kept++] = s->held[i];
+	}
+	s->nr_held = kept;
+	kept = 0;
+	for (unsigned int i = 0; i < s->ready_len; i++) {
+		struct held r = s->ready[(s->ready_head + i) % READY_CAP];
+
+		if (s->nodes[r.node].retired)
+			give_back(r.m, 0);
+		else
+			s->ready[(s->ready_head + kept++) % READY_CAP] = r;
+	}
+	s->ready_len = kept;
+}
+
+/* Renews the leases, and keeps what is held from being redelivered: an
+ * in-progress ack restarts a message's ack wait (the lease time). */
+static void keep_alive(struct nats_src *s)
+{
+	__u64 now = fleet_now_ms();
+
+	if (fleet_leases_due(&s->ls)) {
+		note_progress(s);
+		fleet_leases_renew(&s->ls, lost_node, s);
+	}
+	if (now - s->alive_ms < s->ls.lease_ms / 3)
+		return;
+	s->alive_ms = now;
+	if (s->cur)
+		natsMsg_InProgress(s->cur, NULL);
+	for (unsigned int i = 0; i < s->nr_held; i++)
+		natsMsg_InProgress(s->held[i].m, NULL);
+	for (unsigned int i = 0; i < s->ready_len; i++)
+		natsMsg_InProgress(s->ready[(s->ready_head + i) % READY_CAP].m, NULL);
+}
+
 /* Fetches what is there (waiting up to 200 ms). 0, or -errno. */
 static int fetch(struct nats_src *s)
 {
 	natsMsgList list = {0};
+	__u64 t0 = fleet_now_ms();
 	natsStatus st = natsSubscription_Fetch(&list, s->sub, FETCH_BATCH, 200, NULL);
 
+	s->fetch_ms += fleet_now_ms() - t0;
 	if (st == NATS_TIMEOUT)
 		return 0;
 	if (st != NATS_OK)
 		return kcap__err(&s->h, -fleet_status_errno(st), "fetching from %s: %s",
 				 s->c.stream, natsStatus_GetText(st));
+	if (list.Count > 0)
+		s->idle_since_ms = fleet_now_ms();
 	for (int i = 0; i < list.Count; i++) {
 		sort_msg(s, list.Msgs[i]);
 		list.Msgs[i] = NULL;
@@ -372,6 +524,7 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			*out = s->rec;
 			return 0;
 		}
+		keep_alive(s);
 		if (s->cur) {
 			/* its events were handed out: processed */
 			natsMsg_Ack(s->cur, NULL);
@@ -382,18 +535,14 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			err = fetch(s);
 			if (err)
 				return err;
-			/* nothing came: what is held waits for messages that
-			 * are not in the stream (lost for good, or another
-			 * instance of a shared durable took them) */
-			while (!s->ready_len && s->nr_held)
-				skip_gap(s);
+			give_up_gaps(s);
 			if (!s->ready_len) {
-				if (s->idle_ms && now_ms() - s->idle_since_ms >= s->idle_ms)
+				if (s->idle_ms && fleet_now_ms() - s->idle_since_ms >= s->idle_ms)
 					return -ENODATA;
 				return -EAGAIN;
 			}
 		}
-		s->idle_since_ms = now_ms();
+		s->idle_since_ms = fleet_now_ms();
 		{
 			struct held r = s->ready[s->ready_head];
 			const char *kind = hdr(r.m, FLEET_HDR_KIND);
@@ -412,6 +561,7 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			}
 			s->cur = r.m;
 			s->cur_node = r.node;
+			s->cur_seq = r.seq;
 			s->pos = (const unsigned char *)natsMsg_GetData(r.m);
 			s->end = s->pos + natsMsg_GetDataLength(r.m);
 		}
@@ -458,24 +608,22 @@ static int nats_info(struct kcap *h, struct kcap_file_info *info)
 	return 0;
 }
 
-static void give_back(natsMsg *m)
-{
-	natsMsg_Nak(m, NULL);
-	natsMsg_Destroy(m);
-}
-
 static void nats_close(struct kcap *h)
 {
 	struct nats_src *s = to_src(h);
 
 	/* fetched but not handed out (entirely): negative acks, redelivered
 	 * to the durable's other instances now rather than after the ack wait */
+	if (s->ls.kv) {
+		note_progress(s);
+		fleet_leases_close(&s->ls);
+	}
 	if (s->cur)
-		give_back(s->cur);
+		give_back(s->cur, 0);
 	for (unsigned int i = 0; i < s->nr_held; i++)
-		give_back(s->held[i].m);
+		give_back(s->held[i].m, 0);
 	for (unsigned int i = 0; s->ready && i < s->ready_len; i++)
-		give_back(s->ready[(s->ready_head + i) % READY_CAP].m);
+		give_back(s->ready[(s->ready_head + i) % READY_CAP].m, 0);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		free(s->nodes[i].seen);
 		free(s->nodes[i].procs);
@@ -509,6 +657,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	size_t errlen = errbuf ? OPTS_GET(opts, errbuf_sz, 0) : sizeof(local);
 	char filter[FLEET_SUBJECT_MAX];
 	const char *node = OPTS_GET(opts, node, NULL);
+	__u32 lease_ms = OPTS_GET(opts, lease_ms, 0) ?: KCAP_FLEET_LEASE_MS;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	struct nats_src *s;
@@ -529,6 +678,17 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (OPTS_GET(opts, durable, NULL) && !fleet_token_ok(opts->durable)) {
+		snprintf(errbuf, errlen, "durable %s: letters, digits, _ and - only",
+			 opts->durable);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (lease_ms < 1000) {
+		snprintf(errbuf, errlen, "lease %u ms: at least 1000", lease_ms);
+		errno = EINVAL;
+		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s) {
 		s->nodes = calloc(MAX_NODES, sizeof(*s->nodes));
@@ -545,7 +705,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	kcap__init(&s->h, &nats_ops);
 	s->last_node = -1;
 	s->idle_ms = OPTS_GET(opts, idle_ms, 0);
-	s->idle_since_ms = now_ms();
+	s->idle_since_ms = fleet_now_ms();
 	err = fleet_connect(&s->c, opts, false, NULL, errbuf, errlen);
 	if (err)
 		goto fail;
@@ -555,7 +715,9 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	so.Config.Durable = OPTS_GET(opts, durable, NULL) ?: "kcap";
 	so.Config.AckPolicy = js_AckExplicit;
 	so.Config.DeliverPolicy = js_DeliverAll;
-	so.Config.AckWait = 10LL * 1000000000LL;
+	/* a message an instance holds gets in-progress acks; one it had
+	 * when it died comes back after this */
+	so.Config.AckWait = (int64_t)lease_ms * 1000000LL;
 	so.Config.MaxAckPending = 4096;
 	so.Config.FilterSubject = filter;
 	st = js_PullSubscribe(&s->sub, s->c.js, filter, so.Config.Durable, NULL, &so, &jerr);
@@ -565,6 +727,10 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 		err = fleet_status_errno(st);
 		goto fail;
 	}
+	err = fleet_leases_open(&s->ls, &s->c, so.Config.Durable, OPTS_GET(opts, instance, NULL),
+				lease_ms, errbuf, errlen);
+	if (err)
+		goto fail;
 	return &s->h;
 fail:
 	nats_close(&s->h);
@@ -588,9 +754,16 @@ int kcap_nats_node(struct kcap *h, const char **name)
 
 int kcap_nats_stats(const struct kcap *h, struct kcap_nats_stats *st, size_t sz)
 {
+	struct nats_src *s;
+
 	if (!kcap__is(h, &nats_ops) || !st)
 		return -EINVAL;
+	s = to_src(h);
+	s->st.owned = s->ls.owned;
+	s->st.claims = s->ls.claims;
+	s->st.takeovers = s->ls.takeovers;
+	s->st.lost = s->ls.lost;
 	memset(st, 0, sz);
-	memcpy(st, &to_src(h)->st, sz < sizeof(*st) ? sz : sizeof(*st));
+	memcpy(st, &s->st, sz < sizeof(*st) ? sz : sizeof(*st));
 	return 0;
 }
