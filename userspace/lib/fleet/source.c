@@ -537,7 +537,9 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 				return err;
 			give_up_gaps(s);
 			if (!s->ready_len) {
-				if (s->idle_ms && fleet_now_ms() - s->idle_since_ms >= s->idle_ms)
+				/* the end, unless a held gap is still to be given up */
+				if (s->idle_ms && !s->nr_held &&
+				    fleet_now_ms() - s->idle_since_ms >= s->idle_ms)
 					return -ENODATA;
 				return -EAGAIN;
 			}
