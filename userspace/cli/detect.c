@@ -23,8 +23,9 @@
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
 	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
-	"       kcap detect --from URL [--durable NAME] [--node NAME] [--idle-exit S]\n"
-	"                   [-R RULES]... [-j] [-n N] [-p PRIORITY]\n"
+	"       kcap detect --from URL [--durable NAME] [--instance ID] [--lease S]\n"
+	"                   [--node NAME] [--idle-exit S] [-R RULES]... [-j] [-n N]\n"
+	"                   [-p PRIORITY]\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -72,6 +73,8 @@ static const char detect_usage[] =
 	"      --print-interest   print the syscalls a live capture selects for the\n"
 	"                         rules files given as arguments (comma-separated, as\n"
 	"                         kcap record -e takes them), or \"all\", and exit\n"
+	FLEET_SRC_HELP
+	"                         With --from, -j alerts name the node as hostname.\n"
 	"  -h, --help             show this help\n"
 	"Live, only the syscalls the enabled rules can match (their evt.type values)\n"
 	"and those the process and descriptor tables need (fork, exec, the calls\n"
