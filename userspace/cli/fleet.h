@@ -58,8 +58,8 @@ enum {
 	"      --instance ID      this instance's name in the leases (default:\n"                  \
 	"                         host name and process id)\n"                                     \
 	"      --lease SECONDS    a node whose instance has not renewed its lease\n"               \
-	"                         for this long goes to another (default 10; also\n"               \
-	"                         the ack wait of a consumer created now)\n"                       \
+	"                         for this long goes to another (default 10); the\n"               \
+	"                         durable's ack wait: the same for all its instances\n"            \
 	"      --node NAME        only this node's events\n"                                       \
 	"      --idle-exit SECONDS  end after this long without a message\n" FLEET_CONN_HELP
 

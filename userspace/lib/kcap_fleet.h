@@ -76,7 +76,8 @@ struct kcap_fleet_opts {
 	const char *instance;
 	/* consumer: lease time, ms (0: KCAP_FLEET_LEASE_MS, at least 1000): a
 	 * node whose owner has not renewed its lease for this long is taken
-	 * over; also the consumer's ack wait when it is created */
+	 * over; also the consumer's ack wait (an existing durable with
+	 * another one is refused: instances of a durable use the same) */
 	__u32 lease_ms;
 	size_t : 0;
 };
