@@ -35,9 +35,10 @@
  * the next expected one is a duplicate only if it is among them (with
  * instances sharing a durable, or a gap given up, it may come late) */
 #define SEEN_WIN 4096
-/* the ready queue: fetched only when empty, so at most one fetch and
- * every held message */
-#define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
+/* the ready queue: fetched into when there is room for a fetch (at most
+ * MAX_FETCH, see fetch()) besides what is ready and held */
+#define MAX_FETCH (4 * FETCH_BATCH)
+#define READY_CAP (MAX_HELD + MAX_FETCH + 1)
 #define GIVE_BACK_DELAY_MS 100
 
 struct node {
@@ -409,15 +410,35 @@ static void keep_alive(struct nats_src *s)
 		natsMsg_InProgress(s->ready[(s->ready_head + i) % READY_CAP].m, NULL);
 }
 
-/* Fetches what is there (waiting up to 200 ms). 0, or -errno. */
-static int fetch(struct nats_src *s)
+/* Fetches what is there, waiting up to 200 ms for something (@nowait: only
+ * what is there now). 0, or -errno. */
+static int fetch(struct nats_src *s, bool nowait)
 {
 	natsMsgList list = {0};
 	__u64 t0 = fleet_now_ms();
-	natsStatus st = natsSubscription_Fetch(&list, s->sub, FETCH_BATCH, 200, NULL);
+	jsFetchRequest req;
+	int pending = 0;
+	natsStatus st;
 
+	jsFetchRequest_Init(&req);
+	/* Messages of an earlier request that came after it ended wait in
+	 * the subscription. libnats 3.4.1 collects those first and then
+	 * loops until its count equals the batch less them: with more than
+	 * half a batch waiting, it writes past its list. So the batch is at
+	 * least twice what waits, or 1 (it stops at the first). */
+	natsSubscription_GetPending(s->sub, &pending, NULL);
+	req.Batch = FETCH_BATCH;
+	if (pending > FETCH_BATCH / 2)
+		req.Batch = 2 * pending <= MAX_FETCH ? 2 * pending : 1;
+	if (s->ready_len + s->nr_held + req.Batch >= READY_CAP)
+		return 0; /* no room now: after the ready ones are handed out */
+	req.NoWait = nowait;
+	/* with no_wait too, so that the server's answer (what there is,
+	 * then 404) is read here and not left for the next request */
+	req.Expires = 200LL * 1000000;
+	st = natsSubscription_FetchRequest(&list, s->sub, &req);
 	s->fetch_ms += fleet_now_ms() - t0;
-	if (st == NATS_TIMEOUT)
+	if (st == NATS_TIMEOUT || st == NATS_NOT_FOUND)
 		return 0;
 	if (st != NATS_OK)
 		return kcap__err(&s->h, -fleet_status_errno(st), "fetching from %s: %s",
@@ -531,8 +552,16 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			natsMsg_Destroy(s->cur);
 			s->cur = NULL;
 		}
+		/* other instances share the durable: fetch before the ready
+		 * queue runs dry, the server hands this instance's nodes'
+		 * messages to whoever asks (room: see READY_CAP) */
+		if (s->ready_len && s->ready_len < FETCH_BATCH && s->st.given_back) {
+			err = fetch(s, true);
+			if (err)
+				return err;
+		}
 		if (!s->ready_len) {
-			err = fetch(s);
+			err = fetch(s, false);
 			if (err)
 				return err;
 			give_up_gaps(s);
