@@ -14,7 +14,7 @@
  * node another instance owns is given back (a negative ack with a short
  * delay, so the server hands it to another instance), messages held for
  * order are kept alive with in-progress acks, and a held gap is given up
- * only after a lease time and a second: long enough for a message in
+ * only after two lease times and a second: long enough for a message in
  * another instance's hands, or in a dead owner's, to come back.
  */
 #include <errno.h>
@@ -35,11 +35,14 @@
  * the next expected one is a duplicate only if it is among them (with
  * instances sharing a durable, or a gap given up, it may come late) */
 #define SEEN_WIN 4096
-/* the ready queue: fetched into when there is room for a fetch (at most
- * MAX_FETCH, see fetch()) besides what is ready and held */
-#define MAX_FETCH (4 * FETCH_BATCH)
-#define READY_CAP (MAX_HELD + MAX_FETCH + 1)
+/* the ready queue: fetched into when there is room for a fetch besides
+ * what is ready and held */
+#define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
 #define GIVE_BACK_DELAY_MS 100
+/* how long a fetch waits for its batch: with an empty ready queue, and
+ * before it runs dry (other instances share the durable) */
+#define FETCH_WAIT_MS 100
+#define PREFETCH_MS 5
 
 struct node {
 	char name[FLEET_TOKEN_MAX];
@@ -204,12 +207,12 @@ static void skip_gap(struct nats_src *s, unsigned int node)
 	release_held(s, node);
 }
 
-/* Gaps open for a lease time and a second of fetching: what they miss is
+/* Gaps open for two lease times and a second of fetching: what they miss is
  * not coming (handed out by a previous owner, or no longer in the stream). */
 static void give_up_gaps(struct nats_src *s)
 {
 	for (unsigned int i = 0; i < s->nr_held; i++)
-		if (s->fetch_ms - s->held[i].at_ms >= s->ls.lease_ms + 1000ULL) {
+		if (s->fetch_ms - s->held[i].at_ms >= 2ULL * s->ls.lease_ms + 1000) {
 			skip_gap(s, s->held[i].node);
 			i = (unsigned int)-1; /* the array changed: again */
 		}
@@ -410,9 +413,19 @@ static void keep_alive(struct nats_src *s)
 		natsMsg_InProgress(s->ready[(s->ready_head + i) % READY_CAP].m, NULL);
 }
 
-/* Fetches what is there, waiting up to 200 ms for something (@nowait: only
- * what is there now). 0, or -errno. */
-static int fetch(struct nats_src *s, bool nowait)
+/*
+ * Fetches what comes within FETCH_WAIT_MS (@wait; that time counts as
+ * waiting for a gap) or PREFETCH_MS. 0, or -errno.
+ *
+ * The server keeps a request until it expires, and messages it sends at
+ * the end may come after the fetch returned: they wait in the
+ * subscription. libnats 3.4.1 collects waiting ones first and then loops
+ * until its count equals the batch less them: with more than half a batch
+ * waiting it writes past its list (heap corruption). So waiting messages
+ * are taken one per fetch (a batch of 1 stops at the first) before a new
+ * request is made.
+ */
+static int fetch(struct nats_src *s, bool wait)
 {
 	natsMsgList list = {0};
 	__u64 t0 = fleet_now_ms();
@@ -421,30 +434,20 @@ static int fetch(struct nats_src *s, bool nowait)
 	natsStatus st;
 
 	jsFetchRequest_Init(&req);
-	/* Messages of an earlier request that came after it ended wait in
-	 * the subscription. libnats 3.4.1 collects those first and then
-	 * loops until its count equals the batch less them: with more than
-	 * half a batch waiting, it writes past its list. So the batch is at
-	 * least twice what waits, or 1 (it stops at the first). */
 	natsSubscription_GetPending(s->sub, &pending, NULL);
-	req.Batch = FETCH_BATCH;
-	if (pending > FETCH_BATCH / 2)
-		req.Batch = 2 * pending <= MAX_FETCH ? 2 * pending : 1;
+	req.Batch = pending ? 1 : FETCH_BATCH;
 	if (s->ready_len + s->nr_held + req.Batch >= READY_CAP)
 		return 0; /* no room now: after the ready ones are handed out */
-	req.NoWait = nowait;
-	/* with no_wait too, so that the server's answer (what there is,
-	 * then 404) is read here and not left for the next request */
-	req.Expires = 200LL * 1000000;
+	req.Expires = (wait ? FETCH_WAIT_MS : PREFETCH_MS) * 1000000LL;
 	st = natsSubscription_FetchRequest(&list, s->sub, &req);
-	s->fetch_ms += fleet_now_ms() - t0;
+	if (wait)
+		s->fetch_ms += fleet_now_ms() - t0;
 	if (st == NATS_TIMEOUT || st == NATS_NOT_FOUND)
 		return 0;
 	if (st != NATS_OK)
 		return kcap__err(&s->h, -fleet_status_errno(st), "fetching from %s: %s",
 				 s->c.stream, natsStatus_GetText(st));
-	if (list.Count > 0)
-		s->idle_since_ms = fleet_now_ms();
+	s->idle_since_ms = fleet_now_ms();
 	for (int i = 0; i < list.Count; i++) {
 		sort_msg(s, list.Msgs[i]);
 		list.Msgs[i] = NULL;
@@ -556,12 +559,12 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 		 * queue runs dry, the server hands this instance's nodes'
 		 * messages to whoever asks (room: see READY_CAP) */
 		if (s->ready_len && s->ready_len < FETCH_BATCH && s->st.given_back) {
-			err = fetch(s, true);
+			err = fetch(s, false);
 			if (err)
 				return err;
 		}
 		if (!s->ready_len) {
-			err = fetch(s, false);
+			err = fetch(s, true);
 			if (err)
 				return err;
 			give_up_gaps(s);
