@@ -191,6 +191,7 @@ node_alerts() {
 summaries() {
 	for i in $(seq "$2"); do
 		echo "# instance $i$([ "$i" = "${3:-}" ] && echo " (killed)"): $(grep -h 'events from' "$1.$i.err")"
+		grep -v 'events from\|events, [0-9]* alerts\|rules (\|^kcap detect:   ' "$1.$i.err" | sed 's/^/#   /'
 	done
 }
 

@@ -89,6 +89,7 @@ struct nats_src {
 	 * is measured in (the time spent handing out the events of earlier
 	 * messages says nothing about a missing one) */
 	__u64 fetch_ms;
+	unsigned int fetch_errors; /* in a row */
 	struct kcap_nats_stats st;
 };
 
@@ -444,9 +445,14 @@ static int fetch(struct nats_src *s, bool wait)
 		s->fetch_ms += fleet_now_ms() - t0;
 	if (st == NATS_TIMEOUT || st == NATS_NOT_FOUND)
 		return 0;
+	/* a status the server answered a request with (409: too many
+	 * requests waiting, ...) passes; the tenth in a row does not */
+	if (st == NATS_ERR && ++s->fetch_errors < 10)
+		return 0;
 	if (st != NATS_OK)
 		return kcap__err(&s->h, -fleet_status_errno(st), "fetching from %s: %s",
-				 s->c.stream, natsStatus_GetText(st));
+				 s->c.stream, nats_GetLastError(NULL));
+	s->fetch_errors = 0;
 	s->idle_since_ms = fleet_now_ms();
 	for (int i = 0; i < list.Count; i++) {
 		sort_msg(s, list.Msgs[i]);
