@@ -10,6 +10,11 @@
 #     --from (kcap read output equal to the original's) and detect --from
 #     (alerts equal to kcap detect -r's); one event per message and batches,
 #     figures printed;
+#   - several instances on one durable: the recording exported as four
+#     nodes, three detect --from sharing the nodes out (each node's alerts
+#     those of detect -r, from one instance), then one instance killed
+#     mid-stream (the others take its nodes over, every alert there, figures
+#     printed); two record --from of one node on one durable;
 #   - a three-server JetStream cluster (R3 stream): one server killed
 #     while the exporter publishes, brought back; every event arrives once
 #     and in order (record --from equal to the original);
@@ -153,6 +158,113 @@ st=$?
 echo "# one event per message: $(cat x3.err)"
 [ $st = 0 ] && grep -q "^kcap export: $nb1 events, $((nb1 + 1)) messages" x3.err
 result $? "export --to --batch 1: one message per event, and the snapshot (status $st)"
+
+# ---- several instances on one durable ----
+# a recording exported as four nodes to a stream of their own; instances on
+# one durable share the nodes out (leases, docs/fleet.md "Work sharing"):
+# every node's events go to one instance, in order; an instance killed
+# mid-stream loses its nodes to the others after the lease time
+t_share=$SECONDS
+"$mkcapture" a.kcap mid.kcap 100 || { echo "not ok - mkcapture"; exit 1; }
+"$kcap" read -r mid.kcap >mid.txt
+sh=(--stream SHARE --subject share)
+k fleet init --to "$u1" "${sh[@]}" 2>/dev/null
+for i in 1 2 3 4; do
+	k export -r mid.kcap --to "$u1" "${sh[@]}" --node "s$i" 2>/dev/null || echo "# export s$i failed"
+done
+jq -c 'del(.hostname)' <("$kcap" detect -r mid.kcap -R rules.yaml -j 2>/dev/null) >want.json
+jq -r .time want.json | sort >want.times
+
+# consume NAME N CMD ARGS...: N instances of kcap CMD --from on durable NAME,
+# stdout in NAME.I.out, stderr in NAME.I.err, pids (of timeout) in ipid[I]
+declare -a ipid
+consume() {
+	local name=$1 n=$2 cmd=$3
+	shift 3
+	for i in $(seq "$n"); do
+		timeout 120 "$kcap" "$cmd" --from "$u1" "${sh[@]}" --durable "$name" --lease 2 \
+			--idle-exit 3 "${@//@I/$i}" >"$name.$i.out" 2>"$name.$i.err" &
+		ipid[$i]=$!
+		pids+=($!)
+	done
+}
+# finished N: waits for the instances; non-zero if one failed
+finished() {
+	local st=0
+	for i in $(seq "$1"); do wait "${ipid[$i]}" || st=1; done
+	return $st
+}
+# node_alerts NAME NODE: that node's alerts of all instances, without hostname
+node_alerts() {
+	cat "$1".*.out | jq -R -c "fromjson? | select(.hostname == \"$2\") | del(.hostname)"
+}
+summaries() {
+	for i in $(seq "$2"); do
+		echo "# instance $i$([ "$i" = "${3:-}" ] && echo " (killed)"): $(grep -h 'events from' "$1.$i.err")"
+		grep -v 'events from\|events, [0-9]* alerts\|rules (\|^kcap detect:   ' "$1.$i.err" | sed 's/^/#   /'
+	done
+}
+
+# two record --from of one node on one durable (one of them gets it all),
+# and three detect --from on another durable, at the same time
+consume share 3 detect -R rules.yaml -j
+share_pids=("${ipid[@]}")
+consume rsh 2 record --node s1 -w rsh.@I.kcap
+finished 2
+st=$?
+for i in 1 2; do [ -s "rsh.$i.kcap" ] && "$kcap" read -r "rsh.$i.kcap" 2>/dev/null; done >rsh.txt
+summaries rsh 2
+[ $st = 0 ] && cmp -s mid.txt rsh.txt
+result $? "two record --from, one node, one durable: one recording has it all, in order ($(lines rsh.txt) of $(lines mid.txt) lines)"
+
+ipid=("" "${share_pids[@]}")
+finished 3
+st=$?
+summaries share 3
+owners=0
+for i in 1 2 3; do grep -q . "share.$i.out" && owners=$((owners + 1)); done
+for s in s1 s2 s3 s4; do
+	node_alerts share "$s" | cmp -s - want.json || st=1
+	[ "$(grep -l "\"hostname\":\"$s\"" share.*.out | lines)" = 1 ] || st=1
+done
+[ $st = 0 ] && [ $owners -ge 2 ]
+result $? "3 detect --from, 4 nodes, one durable: each node's alerts are detect -r's, from one instance; $owners instances had nodes"
+
+# the same, one instance killed (SIGKILL: it gives no lease back) mid-stream
+consume kill 3 detect -R rules.yaml -j
+victim=
+for _ in $(seq 400); do
+	for i in 1 2 3; do
+		[ "$(lines "kill.$i.out")" -ge 1000 ] && { victim=$i; break 2; }
+	done
+	sleep 0.05
+done
+# kcap's pid, under its timeout
+[ -n "$victim" ] && kill -KILL "$(pgrep -P "${ipid[$victim]}")"
+t0=$(date +%s.%N)
+vnodes=$([ -n "$victim" ] && jq -R -r 'fromjson? | .hostname' "kill.$victim.out" | sort -u)
+for _ in $(seq 400); do
+	for i in 1 2 3; do
+		[ "$i" != "$victim" ] && for s in $vnodes; do
+			grep -q "\"hostname\":\"$s\"" "kill.$i.out" && break 3
+		done
+	done
+	sleep 0.05
+done
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+st=0
+for i in 1 2 3; do [ "$i" = "$victim" ] || wait "${ipid[$i]}" || st=1; done
+wait "${ipid[$victim]}"
+summaries kill 3 "$victim"
+for s in s1 s2 s3 s4; do
+	node_alerts kill "$s" | jq -r .time >kill.times
+	sort -u kill.times | cmp -s - want.times || st=1
+	same=$(node_alerts kill "$s" | LC_ALL=C sort -u | LC_ALL=C comm -12 - <(LC_ALL=C sort want.json) | lines)
+	echo "# node $s: $(sort -u kill.times | lines) of $(lines want.times) alerts, $(($(lines kill.times) - $(sort -u kill.times | lines))) twice, $same as detect -r's (the others after a takeover: the table seeded from the snapshot)"
+done
+echo "# several instances on one durable: $((SECONDS - t_share)) s"
+[ $st = 0 ] && [ -n "$vnodes" ]
+result $? "instance ${victim:-?} killed at $(lines "kill.${victim:-1}.out") alerts (nodes $(echo $vnodes)): the others took over after $took s, every alert there (status $st)"
 
 # ---- bad input ----
 dead=$(free_port)
@@ -409,7 +521,7 @@ throttle mid.kcap 4 | k export -r - --to "$u1" --stream SNAP --subject snap --no
 	--snapshot-interval 1 2>xn.err
 st=$?
 nsnap=$(sed -n "s/.*; \([0-9]*\) snapshots$/\1/p" xn.err)
-k record --from "$u1" --stream SNAP --subject snap --node sn --durable snrec --idle-exit 1 \
+k record --from "$u1" --stream SNAP --subject snap --node sn --durable snrec --idle-exit 1 --lease 1 \
 	-w rsn.kcap 2>rsn.err
 "$kcap" read -r rsn.kcap >rsn.txt 2>/dev/null
 "$kcap" info rsn.kcap >rsn.info 2>&1

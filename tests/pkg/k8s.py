@@ -99,8 +99,12 @@ def check(path):
                    f"{c['name']}: unprivileged, every capability dropped")
             result(all(k in r.get(x, {}) for x in ("requests", "limits") for k in ("cpu", "memory")),
                    f"{c['name']}: cpu and memory requests and limits")
-            result("--from nats://" in " ".join(map(str, c.get("command", []))),
+            dcmd = [str(a) for a in c.get("command", [])]
+            result("--from nats://" in " ".join(dcmd),
                    f"{c['name']}: runs kcap detect --from nats://")
+            result(dspec.get("replicas", 1) >= 2 and opt(dcmd, "--durable") is not None,
+                   f"{c['name']}: {dspec.get('replicas', 1)} replicas share one durable "
+                   f"({opt(dcmd, '--durable')})")
 
 
     cmd = [str(a) for a in main.get("command", [])]

@@ -131,6 +131,16 @@ static void test_fleet_bad_opts(void **state) {
   assert_int_equal(errno, EINVAL);
   assert_non_null(strstr(err, "stream"));
   o.stream = NULL;
+  o.durable = "a.b";
+  assert_null(kcap_open_nats(&o));
+  assert_int_equal(errno, EINVAL);
+  assert_non_null(strstr(err, "durable a.b"));
+  o.durable = NULL;
+  o.lease_ms = 999;
+  assert_null(kcap_open_nats(&o));
+  assert_int_equal(errno, EINVAL);
+  assert_non_null(strstr(err, "lease"));
+  o.lease_ms = 0;
   o.node = "a b";
   assert_null(kcap_publisher_open(NULL, &o));
   assert_int_equal(errno, EINVAL);

@@ -23,8 +23,9 @@
 static const char detect_usage[] =
 	"Usage: kcap detect [-r FILE] [-R RULES]... [-j] [-n N] [-p PRIORITY] [-w OUT]\n"
 	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
-	"       kcap detect --from URL [--durable NAME] [--node NAME] [--idle-exit S]\n"
-	"                   [-R RULES]... [-j] [-n N] [-p PRIORITY]\n"
+	"       kcap detect --from URL [--durable NAME] [--instance ID] [--lease S]\n"
+	"                   [--node NAME] [--idle-exit S] [-R RULES]... [-j] [-n N]\n"
+	"                   [-p PRIORITY]\n"
 	"       kcap detect --validate RULES...\n"
 	"       kcap detect --print-conditions RULES...\n"
 	"       kcap detect --print-interest [-p PRIORITY] RULES...\n"
@@ -72,6 +73,8 @@ static const char detect_usage[] =
 	"      --print-interest   print the syscalls a live capture selects for the\n"
 	"                         rules files given as arguments (comma-separated, as\n"
 	"                         kcap record -e takes them), or \"all\", and exit\n"
+	FLEET_SRC_HELP
+	"                         With --from, -j alerts name the node as hostname.\n"
 	"  -h, --help             show this help\n"
 	"Live, only the syscalls the enabled rules can match (their evt.type values)\n"
 	"and those the process and descriptor tables need (fork, exec, the calls\n"
@@ -130,6 +133,7 @@ struct run {
 	bool json;
 	/* the capture file's machine; "" live: the encoder names this one */
 	char hostname[256];
+	const char *node; /* --from: the node of the event, for JSON's hostname */
 	char *line; /* the JSON line, grown to fit */
 	size_t line_cap;
 	bool out_failed; /* a write to stdout failed: stop (main.c says why) */
@@ -151,7 +155,9 @@ static int print_alert_json(struct run *r, const struct kcap_alert *a)
 	struct kcap_alert fa = *a;
 	int n;
 
-	if (r->hostname[0])
+	if (r->node)
+		fa.hostname = r->node;
+	else if (r->hostname[0])
 		fa.hostname = r->hostname;
 	n = kcap_alert_to_json(&fa, r->line, r->line_cap);
 	if (n >= 0 && (size_t)n >= r->line_cap) {
@@ -541,6 +547,7 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		return usage_error("detect", "--from reads a fleet: no -r, -w, --gvisor-sink, "
 				   "--all-syscalls, --flight-recorder");
 	if (!a->fo.url && (a->fo.durable || a->fo.node || a->fo.idle_ms || a->fo.stream ||
+			   a->fo.instance || a->fo.lease_ms ||
 			   a->fo.subject || a->fo.creds || a->fo.nkey || a->fo.user || a->fo.tls_ca))
 		return usage_error("detect", "the NATS options need --from URL");
 	if (a->in && a->gv.sink)
@@ -761,7 +768,7 @@ static int run_events(struct kcap *h, struct kcap_state *st, struct kcap_rules *
 		if (run->flight && kcap_flight_add(run->flight, ev))
 			fprintf(stderr, "kcap detect: %s\n", kcap_flight_errmsg(run->flight));
 		if (a->fo.url) {
-			st = fleet_node_state(h, first);
+			st = fleet_node_state(h, first, &run->node);
 			if (!st) {
 				fprintf(stderr, "kcap detect: out of memory for a node's table\n");
 				return EXIT_RUNTIME;
@@ -835,7 +842,6 @@ static int finish(struct run *run, const struct kcap_state *st, struct kcap *h, 
 	if (!status && !run->out_failed) {
 		fprintf(stderr, "kcap detect: %llu events, %llu alerts\n", run->events,
 			run->alerts);
-		fleet_print_stats("detect", h);
 		if (live) /* a file's containers are never looked up */
 			print_ct_stats(st);
 	}
@@ -865,6 +871,7 @@ int cmd_detect(int argc, char **argv)
 	struct kcap *h = NULL;
 	volatile int *stop;
 	struct run run;
+	double t0;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
@@ -908,8 +915,14 @@ int cmd_detect(int argc, char **argv)
 		goto out;
 	progress_init(&run.pr, "detect", h, 0, 0, true);
 	run.pr.on = run.pr.on && a.in;
+	t0 = mono_seconds();
 	ret = run_events(h, st, r, &run, w, &a, stop);
 	progress_end(&run.pr, run.events, false);
+	if (a.fo.url) /* the end: --idle-exit, unless -n or a signal */
+		fleet_source_summary("detect", h, run.events, mono_seconds() - t0,
+				     *stop || (a.count && run.events >= a.count)
+					 ? 0
+					 : a.fo.idle_ms / 1000.0);
 	ret = finish(&run, st, h, !a.in && !a.fo.url, w, ret);
 	fleet_node_states_free(st);
 out:

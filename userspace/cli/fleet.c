@@ -46,6 +46,18 @@ static const struct option fleet_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* 1 to @max seconds into *@ms: 0 or EXIT_USAGE. */
+static int seconds_opt(const char *cmd, const char *opt, const char *arg, unsigned int max,
+		       __u32 *ms)
+{
+	unsigned long long v;
+
+	if (!parse_u64(arg, 1, max, &v))
+		return usage_error(cmd, "%s %s: need 1 to %u seconds", opt, arg, max);
+	*ms = (__u32)v * 1000;
+	return 0;
+}
+
 int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_opts *o)
 {
 	switch (c) {
@@ -81,14 +93,13 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 	case OPT_FLEET_DURABLE:
 		o->durable = arg;
 		return 0;
-	case OPT_FLEET_IDLE: {
-		unsigned long long v;
-
-		if (!parse_u64(arg, 1, 86400, &v))
-			return usage_error(cmd, "--idle-exit %s: need 1 to 86400 seconds", arg);
-		o->idle_ms = (__u32)v * 1000;
+	case OPT_FLEET_IDLE:
+		return seconds_opt(cmd, "--idle-exit", arg, 86400, &o->idle_ms);
+	case OPT_FLEET_INSTANCE:
+		if (!*arg || strlen(arg) > 100 || strchr(arg, '\n'))
+			return usage_error(cmd, "--instance: 1 to 100 characters, one line");
+		o->instance = arg;
 		return 0;
-	}
 	case OPT_FLEET_SPOOL:
 		if (!*arg)
 			return usage_error(cmd, "--spool: need a directory");
@@ -111,6 +122,8 @@ int fleet_conn_opt(const char *cmd, int c, const char *arg, struct kcap_fleet_op
 		o->snapshot_secs = (__u32)v;
 		return 0;
 	}
+	case OPT_FLEET_LEASE:
+		return seconds_opt(cmd, "--lease", arg, 3600, &o->lease_ms);
 	default:
 		return -1;
 	}
@@ -302,13 +315,13 @@ struct kcap *fleet_open_source(const char *cmd, struct kcap_fleet_opts *o)
 static struct kcap_state **node_states;
 static unsigned int nr_node_states;
 
-struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first)
+struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first, const char **name)
 {
 #ifdef KCAP_NO_NATS
-	(void)h;
+	(void)h, (void)name;
 	return first;
 #else
-	int node = kcap_nats_node(h, NULL);
+	int node = kcap_nats_node(h, name);
 	struct kcap_state_opts so = {.sz = sizeof(so), .container_lookup = KCAP_CT_LOOKUP_NEVER};
 
 	if (node < 0)
@@ -345,21 +358,29 @@ void fleet_node_states_free(struct kcap_state *first)
 	nr_node_states = 0;
 }
 
-void fleet_print_stats(const char *cmd, struct kcap *h)
+void fleet_source_summary(const char *cmd, struct kcap *h, unsigned long long events, double secs,
+			  double idle_secs)
 {
 #ifdef KCAP_NO_NATS
-	(void)cmd, (void)h;
+	(void)cmd, (void)h, (void)events, (void)secs, (void)idle_secs;
 #else
 	struct kcap_nats_stats ns;
 
 	if (kcap_nats_stats(h, &ns, sizeof(ns)))
 		return;
+	if (secs > idle_secs)
+		secs -= idle_secs;
 	fprintf(stderr,
-		"kcap %s: --from: %u node runs; %llu messages, %llu duplicates dropped, %llu "
-		"reordered, %llu lost in gaps, %llu dropped by the exporters\n",
-		cmd, ns.nodes, (unsigned long long)ns.messages, (unsigned long long)ns.duplicates,
-		(unsigned long long)ns.reordered, (unsigned long long)ns.gaps,
-		(unsigned long long)ns.drops);
+		"kcap %s: %llu events from %u node runs; %llu messages, %llu duplicates "
+		"dropped, %llu reordered, %llu lost in gaps, %llu dropped by the exporters; "
+		"%llu given back to other instances, %llu nodes claimed (%llu taken over), "
+		"%llu lost; %.3f s busy, %.0f events/s\n",
+		cmd, events, ns.nodes, (unsigned long long)ns.messages,
+		(unsigned long long)ns.duplicates, (unsigned long long)ns.reordered,
+		(unsigned long long)ns.gaps, (unsigned long long)ns.drops,
+		(unsigned long long)ns.given_back, (unsigned long long)ns.claims,
+		(unsigned long long)ns.takeovers, (unsigned long long)ns.lost, secs,
+		secs > 0 ? (double)events / secs : 0.0);
 	if (ns.seeded)
 		fprintf(stderr,
 			"kcap %s: --from: %u node runs joined after their start, seeded from "
@@ -368,14 +389,16 @@ void fleet_print_stats(const char *cmd, struct kcap *h)
 #endif
 }
 
-int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop)
+int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop,
+		 double idle_secs)
 {
 #ifdef KCAP_NO_NATS
-	(void)h, (void)path, (void)count, (void)stop;
+	(void)h, (void)path, (void)count, (void)stop, (void)idle_secs;
 	return no_nats("record");
 #else
 	const struct kcap_event_hdr *ev;
 	struct kcap_writer *w = NULL;
+	double t0 = mono_seconds();
 	unsigned long long n = 0;
 	const char *node = NULL, *first = NULL;
 	char errbuf[512];
@@ -426,8 +449,8 @@ int fleet_record(struct kcap *h, const char *path, unsigned long long count, vol
 		status = EXIT_RUNTIME;
 	}
 	kcap_writer_close(w);
-	fprintf(stderr, "kcap record: %llu events\n", n);
-	fleet_print_stats("record", h);
+	fleet_source_summary("record", h, n, mono_seconds() - t0,
+			     err == -ENODATA ? idle_secs : 0);
 	if (!w && !status)
 		fprintf(stderr, "kcap record: no events: %s not written\n", path);
 	return status;

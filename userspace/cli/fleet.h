@@ -24,6 +24,8 @@ enum {
 	OPT_FLEET_SPOOL,
 	OPT_FLEET_SPOOL_MAX,
 	OPT_FLEET_SNAPSHOT,
+	OPT_FLEET_INSTANCE,
+	OPT_FLEET_LEASE,
 };
 
 /* The publisher's own options (kcap export --to). */
@@ -64,7 +66,9 @@ enum {
 	{ "from", required_argument, NULL, OPT_FLEET_TO },            \
 	FLEET_COMMON_LONG_OPTS,                                       \
 	{ "durable", required_argument, NULL, OPT_FLEET_DURABLE },    \
-	{ "idle-exit", required_argument, NULL, OPT_FLEET_IDLE }
+	{ "idle-exit", required_argument, NULL, OPT_FLEET_IDLE },      \
+	{ "instance", required_argument, NULL, OPT_FLEET_INSTANCE },  \
+	{ "lease", required_argument, NULL, OPT_FLEET_LEASE }
 
 #define FLEET_SRC_HELP                                                                             \
 	"      --from URL         read the events of a fleet from NATS JetStream\n"                \
@@ -72,7 +76,13 @@ enum {
 	"                         durable pull consumer; --stream, --subject as for\n"             \
 	"                         kcap export --to\n"                                              \
 	"      --durable NAME     consumer name (default kcap); instances with the\n"              \
-	"                         same name share the messages\n"                                  \
+	"                         same name share the nodes out: each node's events\n"             \
+	"                         go to one of them, which holds a lease on it\n"                  \
+	"      --instance ID      this instance's name in the leases (default:\n"                  \
+	"                         host name and process id)\n"                                     \
+	"      --lease SECONDS    a node whose instance has not renewed its lease\n"               \
+	"                         for this long goes to another (default 10); the\n"               \
+	"                         durable's ack wait: the same for all its instances\n"            \
 	"      --node NAME        only this node's events\n"                                       \
 	"      --idle-exit SECONDS  end after this long without a message\n" FLEET_CONN_HELP
 
@@ -99,17 +109,21 @@ struct kcap *fleet_open_source(const char *cmd, struct kcap_fleet_opts *o);
 
 /* The thread table of the node of @h's last event: @first for the first
  * node, a new one for each other, seeded from the node's snapshot at its
- * first event. NULL when out of memory. */
-struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first);
+ * first event; the node's name in *@name. NULL when out of memory. */
+struct kcap_state *fleet_node_state(struct kcap *h, struct kcap_state *first, const char **name);
 void fleet_node_states_free(struct kcap_state *first);
 
-/* kcap record --from -w PATH: one node's events into a capture file with
- * that node's machine and snapshot. Returns the exit status. */
-int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop);
+/* The consumer's counters on stderr: "kcap CMD: ... events/s" over @secs
+ * less @idle_secs (the --idle-exit wait when it ended the run), and a line
+ * about the node runs seeded from a later snapshot if any. */
+void fleet_source_summary(const char *cmd, struct kcap *h, unsigned long long events, double secs,
+			  double idle_secs);
 
-/* The counters of a --from source on stderr (one line, and one about
- * seeded node runs if any); nothing for another source. */
-void fleet_print_stats(const char *cmd, struct kcap *h);
+/* kcap record --from -w PATH: one node's events into a capture file with
+ * that node's machine and snapshot; @idle_secs: --idle-exit. Returns the
+ * exit status. */
+int fleet_record(struct kcap *h, const char *path, unsigned long long count, volatile int *stop,
+		 double idle_secs);
 
 int cmd_fleet(int argc, char **argv);
 

@@ -16,7 +16,8 @@ static const char record_usage[] =
 	"                   [-w FILE [-z LEVEL] [-C MB] [-G SECONDS] [-W N]]\n"
 	"                   [--gvisor-sink PATH [--gvisor-attach]] [--gvisor-root DIR]...\n"
 	"                   [FILTER]\n"
-	"       kcap record --from URL -w FILE [--durable NAME] [--node NAME] [--idle-exit S]\n"
+	"       kcap record --from URL -w FILE [--durable NAME] [--instance ID] [--lease S]\n"
+	"                   [--node NAME] [--idle-exit S]\n"
 	"Capture live events and print one line per event on stdout:\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T syscall NAME(a0=.., .., a5=..) = RESULT\n"
 	"  SECONDS.NANOS cpu=C pid=P tid=T proc_fork|proc_exec|proc_exit|drop NAME=VALUE..\n"
@@ -152,11 +153,12 @@ int cmd_record(int argc, char **argv)
 		h = fleet_open_source("record", &fo);
 		if (!h)
 			return EXIT_RUNTIME;
-		status = fleet_record(h, ro.path, count, stop);
+		status = fleet_record(h, ro.path, count, stop, fo.idle_ms / 1000.0);
 		kcap_close(h);
 		return status;
 	}
-	if (fo.stream || fo.subject || fo.node || fo.durable || fo.idle_ms || fo.creds ||
+	if (fo.stream || fo.subject || fo.node || fo.durable || fo.idle_ms || fo.instance ||
+	    fo.lease_ms || fo.creds ||
 	    fo.nkey || fo.user || fo.tls_ca)
 		return usage_error("record", "the NATS options need --from URL");
 

@@ -23,6 +23,7 @@ extern "C" {
 
 #define KCAP_FLEET_STREAM "KCAP"  /* default stream name */
 #define KCAP_FLEET_SUBJECT "kcap" /* default subject prefix */
+#define KCAP_FLEET_LEASE_MS 10000 /* default lease of a consumer instance on a node */
 
 struct kcap_fleet_opts {
 	/* size of this struct, for forward/backward compatibility */
@@ -54,8 +55,9 @@ struct kcap_fleet_opts {
 	/* publisher: a message not acknowledged within this many ms is sent
 	 * again (0: 2000) */
 	__u32 ack_wait_ms;
-	/* consumer: durable name (NULL: "kcap"); consumers with the same name
-	 * share its messages */
+	/* consumer: durable name (NULL: "kcap"; letters, digits, _ and -);
+	 * consumers with the same name share its messages by node (see
+	 * kcap_open_nats()) */
 	const char *durable;
 	/* consumer: kcap_next() says -ENODATA (the end) after this many ms
 	 * without a message; 0: never, -EAGAIN when idle */
@@ -85,9 +87,17 @@ struct kcap_fleet_opts {
 	/* publisher: a snapshot message (machine, processes, users) every this
 	 * many seconds besides the first (0: only the first) */
 	__u32 snapshot_secs;
+	/* consumer: this instance's name among those sharing the durable
+	 * (NULL: host name and process id) */
+	const char *instance;
+	/* consumer: lease time, ms (0: KCAP_FLEET_LEASE_MS, at least 1000): a
+	 * node whose owner has not renewed its lease for this long is taken
+	 * over; also the consumer's ack wait (an existing durable with
+	 * another one is refused: instances of a durable use the same) */
+	__u32 lease_ms;
 	size_t : 0;
 };
-#define kcap_fleet_opts__last_field snapshot_secs
+#define kcap_fleet_opts__last_field lease_ms
 
 /*
  * kcap_fleet_init() - create the stream of @opts (subjects PREFIX.>,
@@ -166,8 +176,14 @@ KCAP_API void kcap_publisher_close(struct kcap_publisher *p);
  * published, each once (re-sends and redeliveries dropped by node, run and
  * sequence); nodes interleave as their messages arrive. kcap__procs() of
  * the handle is the snapshot of the node of the last event (see
- * kcap_nats_node()). NULL with errno set on error, the reason in
- * opts->errbuf.
+ * kcap_nats_node()). Instances on one durable share it by node: each node
+ * is handed out by one instance, which holds a lease on it in the
+ * key-value bucket STREAM_owners and renews it while kcap_next() is called
+ * (at least every third of opts->lease_ms); messages of other instances'
+ * nodes go back to the server. A node whose owner stopped renewing is
+ * taken over after the lease time, its thread table seeded from the node's
+ * latest snapshot (docs/fleet.md). NULL with errno set on error, the reason
+ * in opts->errbuf.
  */
 KCAP_API struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts);
 
@@ -191,6 +207,11 @@ struct kcap_nats_stats {
 	/* node runs joined after their start, seeded from their latest
 	 * snapshot message */
 	__u32 seeded;
+	__u32 owned;	  /* nodes this instance holds the lease of now */
+	__u64 given_back; /* messages of other instances' nodes given back */
+	__u64 claims;	  /* node leases taken: free ones, and taken over */
+	__u64 takeovers;  /* node leases taken from an instance that stopped renewing */
+	__u64 lost;	  /* node leases another instance took from this one */
 };
 
 /* kcap_nats_stats() - counters of a kcap_open_nats() handle. */

@@ -1,313 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kcap_open_nats(): the fleet's stream as an event source (the ops table
- * of capture/source.h). A durable pull consumer fetches messages; each
- * node run (Kcap-Node, Kcap-Run) has its next expected Kcap-Seq: a lower
- * one is a re-send or a redelivery (acked, dropped), a higher one waits
- * until the gap is filled (a bounded number of them; then the gap counts
- * as lost). A message is acked once its events were handed out: the next
- * kcap_next() after its last one. Snapshot messages give the node's
- * process table and user names (the procs and users ops answer for the
- * node of the last event), drop notices are counted.
+ * of capture/source.h). A durable pull consumer fetches messages, which
+ * order.c puts in each node run's order (and shares out by node among the
+ * instances of the durable). A message is acked once its events were
+ * handed out: the next kcap_next() after its last one. Snapshot messages
+ * give the node's process table and user names (the procs and users ops
+ * answer for the node of the last event), drop notices are counted.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "capture/source.h"
-#include "export/export.h"
-#include "fleet.h"
-
-#define MAX_NODES 1024
-#define MAX_HELD 4096 /* messages waiting for an earlier one, all nodes */
-#define FETCH_BATCH 64
-/* per node run, the sequences handed out lately: a message older than
- * the next expected one is a duplicate only if it is among them (with
- * instances sharing a durable, or a gap given up, it may come late) */
-#define SEEN_WIN 4096
-/* the ready queue: fetched only when empty, so at most one fetch and
- * every held message */
-#define READY_CAP (MAX_HELD + FETCH_BATCH + 1)
-
-struct node {
-	char name[FLEET_TOKEN_MAX];
-	char run[24];
-	__u64 next_seq;
-	struct kcap_file_info info;
-	void *procs, *users;
-	size_t procs_len, users_len;
-	bool have_snapshot;
-	__u64 *seen; /* SEEN_WIN sequences, by seq % SEEN_WIN */
-};
-
-struct held {
-	natsMsg *m;
-	unsigned int node;
-	__u64 seq;
-};
-
-struct nats_src {
-	struct kcap h;
-	struct fleet_conn c;
-	natsSubscription *sub;
-	struct node *nodes;
-	unsigned int nr_nodes;
-	struct held *held; /* out of order */
-	unsigned int nr_held;
-	struct held *ready; /* in order, FIFO */
-	unsigned int ready_head, ready_len;
-	/* the message being handed out */
-	natsMsg *cur;
-	unsigned int cur_node;
-	const unsigned char *pos, *end;
-	int last_node; /* of the last event; -1: none */
-	void *rec;     /* the last event's record, 8-byte aligned */
-	size_t rec_cap;
-	__u32 idle_ms;
-	__u64 idle_since_ms;
-	struct kcap_nats_stats st;
-};
+#include "source.h"
 
 static struct nats_src *to_src(const struct kcap *h)
 {
 	return container_of(h, struct nats_src, h);
-}
-
-static __u64 now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
-}
-
-static const char *hdr(natsMsg *m, const char *key)
-{
-	const char *v = NULL;
-
-	return natsMsgHeader_Get(m, key, &v) == NATS_OK ? v : NULL;
-}
-
-static void seed_last_snapshot(struct nats_src *s, unsigned int node);
-
-/* The node run of @m, added when new; -1 when @m has no such headers. */
-static int node_of(struct nats_src *s, natsMsg *m)
-{
-	const char *name = hdr(m, FLEET_HDR_NODE), *run = hdr(m, FLEET_HDR_RUN);
-	const char *seq = hdr(m, FLEET_HDR_SEQ);
-	struct node *n;
-
-	if (!name || !run || !seq || strlen(name) >= FLEET_TOKEN_MAX || strlen(run) >= 24)
-		return -1;
-	for (unsigned int i = 0; i < s->nr_nodes; i++)
-		if (!strcmp(s->nodes[i].name, name) && !strcmp(s->nodes[i].run, run))
-			return (int)i;
-	if (s->nr_nodes >= MAX_NODES)
-		return -1;
-	n = &s->nodes[s->nr_nodes];
-	memset(n, 0, sizeof(*n));
-	n->seen = calloc(SEEN_WIN, sizeof(*n->seen));
-	if (!n->seen)
-		return -1;
-	strcpy(n->name, name);
-	strcpy(n->run, run);
-	/* a consumer that joins mid-stream starts where it joins */
-	n->next_seq = strtoull(seq, NULL, 10);
-	snprintf(n->info.hostname, sizeof(n->info.hostname), "%s", name);
-	s->st.nodes = ++s->nr_nodes;
-	if (n->next_seq > 1)
-		seed_last_snapshot(s, s->nr_nodes - 1);
-	return (int)(s->nr_nodes - 1);
-}
-
-static bool seen(const struct node *n, __u64 seq)
-{
-	/* older than the window: not known, handed out (again) */
-	return n->seen[seq % SEEN_WIN] == seq;
-}
-
-static void push_ready(struct nats_src *s, natsMsg *m, unsigned int node, __u64 seq)
-{
-	unsigned int i = (s->ready_head + s->ready_len) % READY_CAP;
-
-	s->nodes[node].seen[seq % SEEN_WIN] = seq;
-	s->ready[i] = (struct held){m, node, seq};
-	s->ready_len++;
-}
-
-/* Moves held messages that are now next to the ready queue. */
-static void release_held(struct nats_src *s, unsigned int node)
-{
-	bool moved = true;
-
-	while (moved) {
-		moved = false;
-		for (unsigned int i = 0; i < s->nr_held; i++) {
-			if (s->held[i].node != node || s->held[i].seq != s->nodes[node].next_seq)
-				continue;
-			push_ready(s, s->held[i].m, node, s->held[i].seq);
-			s->nodes[node].next_seq++;
-			s->held[i] = s->held[--s->nr_held];
-			moved = true;
-			break;
-		}
-	}
-}
-
-/* Too many held: the oldest gap of the fullest node is given up. */
-static void skip_gap(struct nats_src *s)
-{
-	struct held *h = &s->held[0];
-	__u64 lowest = h->seq;
-
-	for (unsigned int i = 1; i < s->nr_held; i++)
-		if (s->held[i].node == h->node && s->held[i].seq < lowest)
-			lowest = s->held[i].seq;
-	s->st.gaps += lowest - s->nodes[h->node].next_seq;
-	s->nodes[h->node].next_seq = lowest;
-	release_held(s, h->node);
-}
-
-static void drop_msg(natsMsg *m)
-{
-	natsMsg_Ack(m, NULL);
-	natsMsg_Destroy(m);
-}
-
-/* One fetched message into the order of its node run. */
-static void sort_msg(struct nats_src *s, natsMsg *m)
-{
-	const char *seqs = hdr(m, FLEET_HDR_SEQ);
-	int node = node_of(s, m);
-	__u64 seq;
-
-	s->st.messages++;
-	if (node < 0 || !seqs) {
-		drop_msg(m); /* not a kcap fleet message */
-		return;
-	}
-	seq = strtoull(seqs, NULL, 10);
-	if (seq < s->nodes[node].next_seq) {
-		if (seen(&s->nodes[node], seq)) {
-			s->st.duplicates++;
-			drop_msg(m);
-		} else {
-			s->st.reordered++; /* late: after its gap was given up */
-			push_ready(s, m, (unsigned int)node, seq);
-		}
-		return;
-	}
-	for (unsigned int i = 0; i < s->nr_held; i++)
-		if (s->held[i].node == (unsigned int)node && s->held[i].seq == seq) {
-			s->st.duplicates++;
-			drop_msg(m);
-			return;
-		}
-	if (seq > s->nodes[node].next_seq) {
-		s->st.reordered++;
-		s->held[s->nr_held++] = (struct held){m, (unsigned int)node, seq};
-		if (s->nr_held >= MAX_HELD)
-			skip_gap(s);
-		return;
-	}
-	push_ready(s, m, (unsigned int)node, seq);
-	s->nodes[node].next_seq++;
-	release_held(s, (unsigned int)node);
-}
-
-/* A snapshot message: the node's machine, processes and users. */
-static void take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
-{
-	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
-						      (const uint8_t *)natsMsg_GetData(m));
-	struct node *n = &s->nodes[node];
-	Kcap__V1__StreamHeader *sh;
-
-	if (!ev)
-		return;
-	sh = ev->body_case == KCAP__V1__EVENT__BODY_HEADER ? ev->header : NULL;
-	if (sh && !n->have_snapshot) {
-		n->procs = malloc(sh->procs.len + 1);
-		n->users = malloc(sh->users.len + 1);
-		if (n->procs && n->users) {
-			if (sh->procs.len)
-				memcpy(n->procs, sh->procs.data, sh->procs.len);
-			if (sh->users.len)
-				memcpy(n->users, sh->users.data, sh->users.len);
-			n->procs_len = sh->procs.len;
-			n->users_len = sh->users.len;
-			n->have_snapshot = true;
-		}
-		snprintf(n->info.hostname, sizeof(n->info.hostname), "%s", sh->hostname);
-		snprintf(n->info.kernel_release, sizeof(n->info.kernel_release), "%s",
-			 sh->kernel_release);
-		snprintf(n->info.arch, sizeof(n->info.arch), "%s", sh->arch);
-		n->info.boot_wall_ns = sh->boot_wall_ns;
-		n->info.nr_cpus = sh->nr_cpus;
-		n->info.abi_major = (__u16)sh->abi_major;
-		n->info.abi_minor = (__u16)sh->abi_minor;
-		n->info.nr_users = sh->users.len ? 1 : 0;
-	}
-	kcap__v1__event__free_unpacked(ev, NULL);
-}
-
-/*
- * A node run joined after its start (its first messages expired, or
- * taken by another instance of the durable): its state is seeded from its
- * latest snapshot in the stream (the exporter publishes one every
- * --snapshot-interval), fetched by subject, if it is this run's. Later
- * snapshot messages of the run are ignored (take_snapshot() takes the
- * first).
- */
-static void seed_last_snapshot(struct nats_src *s, unsigned int node)
-{
-	char subj[FLEET_SUBJECT_MAX];
-	const char *run;
-	natsMsg *m = NULL;
-	jsErrCode jerr = 0;
-
-	if (fleet_subject(subj, sizeof(subj), s->c.prefix, s->nodes[node].name, "snapshot") < 0 ||
-	    js_GetLastMsg(&m, s->c.js, s->c.stream, subj, NULL, &jerr) != NATS_OK)
-		return;
-	run = hdr(m, FLEET_HDR_RUN);
-	if (run && !strcmp(run, s->nodes[node].run)) {
-		take_snapshot(s, node, m);
-		s->st.seeded++;
-	}
-	natsMsg_Destroy(m);
-}
-
-static void take_drops(struct nats_src *s, natsMsg *m)
-{
-	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
-						      (const uint8_t *)natsMsg_GetData(m));
-
-	if (!ev)
-		return;
-	if (ev->body_case == KCAP__V1__EVENT__BODY_DROP)
-		s->st.drops += ev->drop->count;
-	kcap__v1__event__free_unpacked(ev, NULL);
-}
-
-/* Fetches what is there (waiting up to 200 ms). 0, or -errno. */
-static int fetch(struct nats_src *s)
-{
-	natsMsgList list = {0};
-	natsStatus st = natsSubscription_Fetch(&list, s->sub, FETCH_BATCH, 200, NULL);
-
-	if (st == NATS_TIMEOUT)
-		return 0;
-	if (st != NATS_OK)
-		return kcap__err(&s->h, -fleet_status_errno(st), "fetching from %s: %s",
-				 s->c.stream, natsStatus_GetText(st));
-	for (int i = 0; i < list.Count; i++) {
-		sort_msg(s, list.Msgs[i]);
-		list.Msgs[i] = NULL;
-	}
-	natsMsgList_Destroy(&list);
-	return 0;
 }
 
 static __u64 get_varint(const unsigned char **p, const unsigned char *end, bool *bad)
@@ -402,46 +112,54 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 			*out = s->rec;
 			return 0;
 		}
+		fleet_src_keep_alive(s);
 		if (s->cur) {
 			/* its events were handed out: processed */
 			natsMsg_Ack(s->cur, NULL);
 			natsMsg_Destroy(s->cur);
 			s->cur = NULL;
 		}
-		if (!s->ready_len) {
-			err = fetch(s);
+		/* other instances share the durable: fetch before the ready
+		 * queue runs dry, the server hands this instance's nodes'
+		 * messages to whoever asks (room: see READY_CAP) */
+		if (s->ready_len && s->ready_len < FETCH_BATCH && s->st.given_back) {
+			err = fleet_src_fetch(s, false);
 			if (err)
 				return err;
-			/* nothing came: what is held waits for messages that
-			 * are not in the stream (lost for good, or another
-			 * instance of a shared durable took them) */
-			while (!s->ready_len && s->nr_held)
-				skip_gap(s);
+		}
+		if (!s->ready_len) {
+			err = fleet_src_fetch(s, true);
+			if (err)
+				return err;
+			fleet_src_give_up_gaps(s);
 			if (!s->ready_len) {
-				if (s->idle_ms && now_ms() - s->idle_since_ms >= s->idle_ms)
+				/* the end, unless a held gap is still to be given up */
+				if (s->idle_ms && !s->nr_held &&
+				    fleet_now_ms() - s->idle_since_ms >= s->idle_ms)
 					return -ENODATA;
 				return -EAGAIN;
 			}
 		}
-		s->idle_since_ms = now_ms();
+		s->idle_since_ms = fleet_now_ms();
 		{
 			struct held r = s->ready[s->ready_head];
-			const char *kind = hdr(r.m, FLEET_HDR_KIND);
+			const char *kind = fleet_hdr(r.m, FLEET_HDR_KIND);
 
 			s->ready_head = (s->ready_head + 1) % READY_CAP;
 			s->ready_len--;
 			if (kind && !strcmp(kind, "snapshot")) {
-				take_snapshot(s, r.node, r.m);
-				drop_msg(r.m);
+				fleet_src_take_snapshot(s, r.node, r.m);
+				fleet_msg_drop(r.m);
 				continue;
 			}
 			if (kind && !strcmp(kind, "drops")) {
-				take_drops(s, r.m);
-				drop_msg(r.m);
+				fleet_src_take_drops(s, r.m);
+				fleet_msg_drop(r.m);
 				continue;
 			}
 			s->cur = r.m;
 			s->cur_node = r.node;
+			s->cur_seq = r.seq;
 			s->pos = (const unsigned char *)natsMsg_GetData(r.m);
 			s->end = s->pos + natsMsg_GetDataLength(r.m);
 		}
@@ -488,24 +206,22 @@ static int nats_info(struct kcap *h, struct kcap_file_info *info)
 	return 0;
 }
 
-static void give_back(natsMsg *m)
-{
-	natsMsg_Nak(m, NULL);
-	natsMsg_Destroy(m);
-}
-
 static void nats_close(struct kcap *h)
 {
 	struct nats_src *s = to_src(h);
 
 	/* fetched but not handed out (entirely): negative acks, redelivered
 	 * to the durable's other instances now rather than after the ack wait */
+	if (s->ls.kv) {
+		fleet_src_note_progress(s);
+		fleet_leases_close(&s->ls);
+	}
 	if (s->cur)
-		give_back(s->cur);
+		fleet_msg_give_back(s->cur, 0);
 	for (unsigned int i = 0; i < s->nr_held; i++)
-		give_back(s->held[i].m);
+		fleet_msg_give_back(s->held[i].m, 0);
 	for (unsigned int i = 0; s->ready && i < s->ready_len; i++)
-		give_back(s->ready[(s->ready_head + i) % READY_CAP].m);
+		fleet_msg_give_back(s->ready[(s->ready_head + i) % READY_CAP].m, 0);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		free(s->nodes[i].seen);
 		free(s->nodes[i].procs);
@@ -539,6 +255,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	size_t errlen = errbuf ? OPTS_GET(opts, errbuf_sz, 0) : sizeof(local);
 	char filter[FLEET_SUBJECT_MAX];
 	const char *node = OPTS_GET(opts, node, NULL);
+	__u32 lease_ms = OPTS_GET(opts, lease_ms, 0) ?: KCAP_FLEET_LEASE_MS;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	struct nats_src *s;
@@ -559,6 +276,17 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (OPTS_GET(opts, durable, NULL) && !fleet_token_ok(opts->durable)) {
+		snprintf(errbuf, errlen, "durable %s: letters, digits, _ and - only",
+			 opts->durable);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (lease_ms < 1000) {
+		snprintf(errbuf, errlen, "lease %u ms: at least 1000", lease_ms);
+		errno = EINVAL;
+		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s) {
 		s->nodes = calloc(MAX_NODES, sizeof(*s->nodes));
@@ -575,7 +303,7 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	kcap__init(&s->h, &nats_ops);
 	s->last_node = -1;
 	s->idle_ms = OPTS_GET(opts, idle_ms, 0);
-	s->idle_since_ms = now_ms();
+	s->idle_since_ms = fleet_now_ms();
 	err = fleet_connect(&s->c, opts, false, NULL, errbuf, errlen);
 	if (err)
 		goto fail;
@@ -585,7 +313,9 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 	so.Config.Durable = OPTS_GET(opts, durable, NULL) ?: "kcap";
 	so.Config.AckPolicy = js_AckExplicit;
 	so.Config.DeliverPolicy = js_DeliverAll;
-	so.Config.AckWait = 10LL * 1000000000LL;
+	/* a message an instance holds gets in-progress acks; one it had
+	 * when it died comes back after this */
+	so.Config.AckWait = (int64_t)lease_ms * 1000000LL;
 	so.Config.MaxAckPending = 4096;
 	so.Config.FilterSubject = filter;
 	st = js_PullSubscribe(&s->sub, s->c.js, filter, so.Config.Durable, NULL, &so, &jerr);
@@ -595,6 +325,10 @@ struct kcap *kcap_open_nats(const struct kcap_fleet_opts *opts)
 		err = fleet_status_errno(st);
 		goto fail;
 	}
+	err = fleet_leases_open(&s->ls, &s->c, so.Config.Durable, OPTS_GET(opts, instance, NULL),
+				lease_ms, errbuf, errlen);
+	if (err)
+		goto fail;
 	return &s->h;
 fail:
 	nats_close(&s->h);
@@ -618,9 +352,16 @@ int kcap_nats_node(struct kcap *h, const char **name)
 
 int kcap_nats_stats(const struct kcap *h, struct kcap_nats_stats *st, size_t sz)
 {
+	struct nats_src *s;
+
 	if (!kcap__is(h, &nats_ops) || !st)
 		return -EINVAL;
+	s = to_src(h);
+	s->st.owned = s->ls.owned;
+	s->st.claims = s->ls.claims;
+	s->st.takeovers = s->ls.takeovers;
+	s->st.lost = s->ls.lost;
 	memset(st, 0, sz);
-	memcpy(st, &to_src(h)->st, sz < sizeof(*st) ? sz : sizeof(*st));
+	memcpy(st, &s->st, sz < sizeof(*st) ? sz : sizeof(*st));
 	return 0;
 }
