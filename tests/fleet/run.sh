@@ -428,12 +428,12 @@ set -- $spooled
 [ $st = 0 ] && grep -q "^kcap export: $nmid events" xs.err && [ "${1:-0}" -gt 0 ] &&
 	[ "$1" = "${2:-}" ] && [ "$(segs "$tmp/sp")" = 0 ] && [ "$nseg" -gt 0 ]
 result $? "export while all servers are stopped: ${1:-0} events spooled ($nseg segments), all published from the spool when they came back, segments removed (status $st)"
-# the cluster may still be electing its leaders: a consumer is created
-# once it answers
+# the cluster may still be electing its leaders: a consumer (and the
+# durable's lease bucket) is created once it answers
 for _ in $(seq 20); do
 	k record --from "$uc" --node sp --durable sprec --idle-exit 3 -w rsp.kcap 2>rsp.err
 	st=$?
-	grep -q 'consumer sprec on stream' rsp.err || break
+	grep -q 'consumer sprec on stream\|lease bucket' rsp.err || break
 	sleep 0.5
 done
 "$kcap" read -r rsp.kcap >rsp.txt 2>/dev/null

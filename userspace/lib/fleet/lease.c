@@ -60,7 +60,10 @@ int fleet_leases_open(struct fleet_leases *ls, struct fleet_conn *c, const char 
 			jsStreamInfo_Destroy(si);
 	}
 	if (st != NATS_OK) {
-		snprintf(err, errlen, "lease bucket %s: %s", bucket, nats_GetLastError(NULL));
+		const char *why = nats_GetLastError(NULL);
+
+		snprintf(err, errlen, "lease bucket %s: %s", bucket,
+			 why && *why ? why : natsStatus_GetText(st));
 		return fleet_status_errno(st) ?: -EIO;
 	}
 	return 0;

@@ -32,7 +32,7 @@ const char *fleet_hdr(natsMsg *m, const char *key)
  * the thread table starts from the node's latest snapshot in the stream,
  * if it is of this run (the exporter publishes one every
  * --snapshot-interval); later snapshot messages of the run are ignored. */
-static void seed_snapshot(struct nats_src *s, unsigned int node)
+static natsMsg *last_snapshot(struct nats_src *s, unsigned int node)
 {
 	char subject[FLEET_SUBJECT_MAX];
 	natsMsg *m = NULL;
@@ -41,9 +41,21 @@ static void seed_snapshot(struct nats_src *s, unsigned int node)
 	if (fleet_subject(subject, sizeof(subject), s->c.prefix, s->nodes[node].name,
 			  "snapshot") < 0 ||
 	    js_GetLastMsg(&m, s->c.js, s->c.stream, subject, NULL, NULL) != NATS_OK)
-		return;
+		return NULL;
 	run = fleet_hdr(m, FLEET_HDR_RUN);
-	if (run && !strcmp(run, s->nodes[node].run) && !s->nodes[node].have_snapshot) {
+	if (run && !strcmp(run, s->nodes[node].run))
+		return m;
+	natsMsg_Destroy(m);
+	return NULL;
+}
+
+static void seed_snapshot(struct nats_src *s, unsigned int node)
+{
+	struct node *n = &s->nodes[node];
+	natsMsg *m = n->early_snap ? n->early_snap : last_snapshot(s, node);
+
+	n->early_snap = NULL;
+	if (m && !n->have_snapshot) {
 		fleet_src_take_snapshot(s, node, m);
 		s->st.seeded++;
 	}
@@ -80,6 +92,8 @@ static int node_of(struct nats_src *s, natsMsg *m, const struct fleet_lease *l)
 	s->st.nodes = ++s->nr_nodes;
 	if (n->next_seq > 1)
 		seed_snapshot(s, s->nr_nodes - 1);
+	else if (strtoull(seq, NULL, 10) > 1)
+		n->early_snap = last_snapshot(s, s->nr_nodes - 1);
 	return (int)(s->nr_nodes - 1);
 }
 

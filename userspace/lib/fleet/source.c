@@ -224,6 +224,7 @@ static void nats_close(struct kcap *h)
 		fleet_msg_give_back(s->ready[(s->ready_head + i) % READY_CAP].m, 0);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		free(s->nodes[i].seen);
+		natsMsg_Destroy(s->nodes[i].early_snap);
 		free(s->nodes[i].procs);
 		free(s->nodes[i].users);
 	}

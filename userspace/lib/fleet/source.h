@@ -36,6 +36,10 @@ struct node {
 	size_t procs_len, users_len;
 	bool have_snapshot;
 	bool retired; /* its lease went to another instance */
+	/* met first at a later message than its start, with no progress from
+	 * a lease: the run's latest snapshot then, in case its start is not
+	 * coming (expired by max age), used if the gap before it is given up */
+	natsMsg *early_snap;
 	__u64 *seen;  /* SEEN_WIN sequences, by seq % SEEN_WIN */
 };
 
