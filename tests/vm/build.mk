@@ -46,9 +46,12 @@ module-check: vm-deps
 	$(VM_DIR)/build-module.sh --check "$$suite" "$$rel"
 	@$(VM_DIR)/checkpatch.sh
 
-# In this order, also under make -j: the host build in parallel first, the
-# unit tests beside the CLI tests (each runs on one core), the
-# fuzzer's timed run (one core) beside the module's W=1/sparse build; the
+# In this order, also under make -j: the host build in parallel first; the
+# fleet tests (real NATS servers: mostly waiting for outages, elections and
+# leases, 40 % of a core over 100 s) in the background, their output
+# printed after the other host tests: the unit tests beside the CLI tests
+# (each runs on one core), the gVisor tests, the fuzzer's timed run (one
+# core) beside the module's W=1/sparse build; the
 # packaging tests, then the Falco differential test (one guest of its own),
 # beside the guest matrix at nice 19 (they take the CPU time the guests
 # leave, e.g. while the debug kernel's lane ends alone), their output
@@ -57,10 +60,16 @@ module-check: vm-deps
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(nproc) test-build
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-cli
-	@$(MAKE) --no-print-directory test-gvisor
-	@$(MAKE) --no-print-directory test-fleet
-	@$(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke module-check
+	@set -u; flog=$(BUILD)/test-fleet.log; mkdir -p $(BUILD); \
+	($(MAKE) --no-print-directory test-fleet >$$flog 2>&1; echo $$? >$$flog.status) & \
+	fl=$$!; st=0; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-cli || st=$$?; \
+	[ $$st != 0 ] || $(MAKE) --no-print-directory test-gvisor || st=$$?; \
+	[ $$st != 0 ] || $(MAKE) --no-print-directory -j2 --output-sync=target fuzz-smoke \
+		module-check || st=$$?; \
+	wait $$fl; cat $$flog; \
+	[ "$$(cat $$flog.status)" = 0 ] || st=1; \
+	exit $$st
 	@$(TOP)/packaging/build-deps.sh vm matrix rt debug pkg bench
 	@set -u; log=$(BUILD)/test-pkg.log flog=$(BUILD)/test-falco.log; mkdir -p $(BUILD); \
 	(nice -n 19 $(MAKE) --no-print-directory test-pkg >$$log 2>&1; echo $$? >$$log.status; \
