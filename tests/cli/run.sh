@@ -393,8 +393,8 @@ YAML
 		result $? "protoc --decode of an exported event: Event.container's runtime fields, status $st"
 		protoc --decode=kcap.v1.Event -I "$top/proto" kcap/v1/event.proto \
 			<ctmsgs/00000000.pb >out 2>>err
-		grep -q 'schema_minor: 4' out
-		result $? "protoc --decode of the stream header: kcap.v1 minor 4"
+		grep -q 'schema_minor: 5' out
+		result $? "protoc --decode of the stream header: kcap.v1 minor 5"
 	else
 		echo "# skipped: protoc not installed"
 	fi

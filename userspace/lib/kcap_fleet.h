@@ -116,7 +116,8 @@ struct kcap_publisher;
  * kcap_publisher_open() - connect to the cluster, check that the stream
  * takes the node's subjects and publish the node's snapshot (machine, the
  * process table of @src: a capture file's PROCS block, else this host's
- * /proc, and user names). NULL with errno set on error, the reason in
+ * /proc, user names, and a capture file's container table as read so
+ * far). NULL with errno set on error, the reason in
  * @opts->errbuf (EHOSTUNREACH: no server reachable, EACCES: credentials
  * refused, ENOENT: no such stream).
  */
@@ -124,7 +125,9 @@ KCAP_API struct kcap_publisher *kcap_publisher_open(struct kcap *src,
 						    const struct kcap_fleet_opts *opts);
 
 /* kcap_publisher_event() - queue one event of @h; a full message is
- * published. Blocks while max_pending messages await acknowledgement;
+ * published. Container records @src read since (a capture file's
+ * CONTAINERS blocks) are published before it, in a containers message
+ * (docs/fleet.md). Blocks while max_pending messages await acknowledgement;
  * while the cluster does not answer (reconnecting), spools the event
  * (opts->spool_dir) or, without a spool, blocks. */
 KCAP_API int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h,
@@ -156,6 +159,8 @@ struct kcap_publisher_stats {
 	__u64 snapshots;   /* snapshot messages published */
 	__u64 spool_ns;	   /* time spent writing to the spool */
 	__u64 unspool_ns;  /* time spent reading it back and publishing */
+	__u64 ct_messages; /* containers messages published (records after a snapshot) */
+	__u64 ct_records;  /* container records published, in snapshots and those */
 };
 
 /* kcap_publisher_stats() - counters since open; @sz: sizeof(*st). */
@@ -176,7 +181,8 @@ KCAP_API void kcap_publisher_close(struct kcap_publisher *p);
  * published, each once (re-sends and redeliveries dropped by node, run and
  * sequence); nodes interleave as their messages arrive. kcap__procs() of
  * the handle is the snapshot of the node of the last event (see
- * kcap_nats_node()). Instances on one durable share it by node: each node
+ * kcap_nats_node()), and the container metadata of its events that node's
+ * container table (from its snapshots and containers messages). Instances on one durable share it by node: each node
  * is handed out by one instance, which holds a lease on it in the
  * key-value bucket STREAM_owners and renews it while kcap_next() is called
  * (at least every third of opts->lease_ms); messages of other instances'
@@ -212,6 +218,10 @@ struct kcap_nats_stats {
 	__u64 claims;	  /* node leases taken: free ones, and taken over */
 	__u64 takeovers;  /* node leases taken from an instance that stopped renewing */
 	__u64 lost;	  /* node leases another instance took from this one */
+	/* container records new or changed, from snapshots and containers
+	 * messages (the nodes' container tables) */
+	__u64 containers;
+	__u64 containers_bad; /* malformed container payloads, skipped */
 };
 
 /* kcap_nats_stats() - counters of a kcap_open_nats() handle. */

@@ -227,8 +227,9 @@ KCAP_HIDDEN int kcapf_ct_foreach(const void *p, size_t len,
 				 int (*fn)(void *ctx, struct kcap_ct_meta *m, const void *rec,
 					   size_t reclen),
 				 void *ctx, char *why, size_t whylen);
-/* The file source's CONTAINERS payloads read so far, each after its u32
- * length (file_read.c); -EOPNOTSUPP for other sources. */
+/* The CONTAINERS payloads a source took in so far (a file's read so far,
+ * a NATS stream's from its snapshot and containers messages), each after
+ * its u32 length (ops->ct_log); -EOPNOTSUPP for other sources. */
 KCAP_HIDDEN int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len);
 
 #endif /* KCAP_FILE_FORMAT_H */

@@ -1044,13 +1044,18 @@ static const struct kcap_ct_meta *file_container(struct kcap *h, const char *id)
 	return f->cts ? kcap__ct_cache_find(f->cts, id) : NULL;
 }
 
-int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len)
+static int file_ct_log(const struct kcap *h, const void **p, size_t *len)
 {
-	if (!kcap__is(h, &kcap__file_ops))
-		return -EOPNOTSUPP;
 	*p = to_file(h)->ctlog.p;
 	*len = to_file(h)->ctlog.len;
 	return 0;
+}
+
+int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len)
+{
+	if (!h || !h->ops->ct_log)
+		return -EOPNOTSUPP;
+	return h->ops->ct_log(h, p, len);
 }
 
 static int file_info(struct kcap *h, struct kcap_file_info *info)
@@ -1070,6 +1075,7 @@ const struct kcap_source_ops kcap__file_ops = {
 	.procs = file_procs,
 	.users = file_users,
 	.container = file_container,
+	.ct_log = file_ct_log,
 	.info = file_info,
 };
 

@@ -50,6 +50,10 @@ struct kcap_source_ops {
 	 * table as far as it was read), NULL if none (kcap__container(); NULL:
 	 * none, this host's runtimes are asked elsewhere) */
 	const struct kcap_ct_meta *(*container)(struct kcap *h, const char *id);
+	/* the CONTAINERS payloads taken in so far, each after its u32
+	 * length, growing at the end only (kcapf_file_containers(): what a
+	 * writer copies; NULL: -EOPNOTSUPP) */
+	int (*ct_log)(const struct kcap *h, const void **p, size_t *len);
 	/* the recording's metadata (kcap_file_info(); NULL: -EINVAL) */
 	int (*info)(struct kcap *h, struct kcap_file_info *info);
 	/* how long after its time (CLOCK_MONOTONIC) an event of this live

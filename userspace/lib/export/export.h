@@ -16,7 +16,7 @@
 
 /* The schema version written in StreamHeader (proto/README.md). */
 #define KCAP_SCHEMA "kcap.v1"
-#define KCAP_SCHEMA_MINOR 4
+#define KCAP_SCHEMA_MINOR 5
 
 /*
  * Scratch memory for one message: strings, sub-messages and arrays that

@@ -232,7 +232,37 @@ static void sort_msg(struct nats_src *s, natsMsg *m)
 	release_held(s, (unsigned int)node);
 }
 
-/* A snapshot message: the node's machine, processes and users. */
+/* The container records of @sh into the node run's table. */
+static void take_ct(struct nats_src *s, unsigned int node, const Kcap__V1__StreamHeader *sh)
+{
+	char why[192];
+	int n;
+
+	if (!sh || !sh->containers.len)
+		return;
+	n = fleet_ct_merge(&s->nodes[node].cts, &s->ctlog, sh->containers.data,
+			   sh->containers.len, why, sizeof(why));
+	if (n > 0)
+		s->st.containers += (__u64)n;
+	else if (n < 0)
+		s->st.containers_bad++; /* the events go on, without those records */
+}
+
+void fleet_src_take_containers(struct nats_src *s, unsigned int node, natsMsg *m)
+{
+	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+						      (const uint8_t *)natsMsg_GetData(m));
+
+	if (!ev)
+		return;
+	if (ev->body_case == KCAP__V1__EVENT__BODY_HEADER)
+		take_ct(s, node, ev->header);
+	kcap__v1__event__free_unpacked(ev, NULL);
+}
+
+/* A snapshot message: the node's machine, processes and users (the run's
+ * first), its container records (every one: a later snapshot has those
+ * of containers started since, if their messages were missed). */
 void fleet_src_take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 {
 	Kcap__V1__Event *ev = kcap__v1__event__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
@@ -243,6 +273,7 @@ void fleet_src_take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m)
 	if (!ev)
 		return;
 	sh = ev->body_case == KCAP__V1__EVENT__BODY_HEADER ? ev->header : NULL;
+	take_ct(s, node, sh);
 	if (sh && !n->have_snapshot) {
 		n->procs = malloc(sh->procs.len + 1);
 		n->users = malloc(sh->users.len + 1);

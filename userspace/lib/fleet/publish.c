@@ -354,16 +354,103 @@ static int snap_procs(void *ctx, const void *data, size_t len)
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* The header Event of the snapshot message (machine, procs, users). */
+/* The source's container payloads read since the last call into the
+ * table (new or changed records pending). 0 or -errno. */
+static int take_containers(struct kcap_publisher *p, struct kcap *src)
+{
+	const void *log;
+	char why[192];
+	size_t len;
+	int err;
+
+	if (kcapf_file_containers(src, &log, &len) || len == p->cts.log_off)
+		return 0;
+	err = fleet_cts_take(&p->cts, log, len, why, sizeof(why));
+	if (err == -ENOMEM)
+		set_err(p, "container table: out of memory");
+	else if (err)
+		set_err(p, "%s", why);
+	return err;
+}
+
+/* An Event with a StreamHeader holding only the schema, the node and
+ * CONTAINERS payload @ct, into @out. 0 or -ENOMEM. */
+static int containers_event(struct kcap_publisher *p, const struct kbuf *ct, struct kbuf *out)
+{
+	Kcap__V1__StreamHeader sh = KCAP__V1__STREAM_HEADER__INIT;
+	Kcap__V1__Event ev = KCAP__V1__EVENT__INIT;
+	size_t n;
+
+	sh.schema = KCAP_SCHEMA;
+	sh.schema_minor = KCAP_SCHEMA_MINOR;
+	sh.node = p->node;
+	sh.containers.data = ct->p;
+	sh.containers.len = ct->len;
+	ev.name = "containers";
+	ev.body_case = KCAP__V1__EVENT__BODY_HEADER;
+	ev.header = &sh;
+	n = kcap__v1__event__get_packed_size(&ev);
+	out->len = 0;
+	if (!kbuf_reserve(out, n))
+		return -ENOMEM;
+	out->len = kcap__v1__event__pack(&ev, out->p);
+	return 0;
+}
+
+int pub_containers(struct kcap_publisher *p, struct kcap *src)
+{
+	struct kbuf ct = {0}, out = {0};
+	size_t off = 0;
+	unsigned int n, sent = 0;
+	int err;
+
+	err = take_containers(p, src);
+	if (err || !p->cts.nr_pending)
+		return err;
+	/* the events before the records came go first, as in a file */
+	err = pub_flush_batch(p);
+	while (!err && off < p->cts.pending.len) {
+		size_t at = off;
+
+		n = fleet_ct_chunk(p->cts.pending.p, p->cts.pending.len, &off, p->batch_bytes, &ct);
+		if (!n) {
+			off = p->cts.pending.len;
+			break;
+		}
+		err = ct.oom ? -ENOMEM : containers_event(p, &ct, &out);
+		if (!err)
+			err = pub_message(p, "containers", "containers", out.p, out.len, 0);
+		if (err) {
+			off = at;
+			break;
+		}
+		p->st.ct_messages++;
+		p->st.ct_records += n;
+		sent += n;
+	}
+	/* what was published leaves the pending records */
+	memmove(p->cts.pending.p, p->cts.pending.p + off, p->cts.pending.len - off);
+	p->cts.pending.len -= off;
+	p->cts.nr_pending -= sent;
+	if (err == -ENOMEM && !p->errmsg[0])
+		set_err(p, "container table: out of memory");
+	kbuf_free(&ct);
+	kbuf_free(&out);
+	return err;
+}
+
+/* The header Event of the snapshot message (machine, procs, users, the
+ * container table or its first part). */
 int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 {
 	Kcap__V1__StreamHeader sh = KCAP__V1__STREAM_HEADER__INIT;
 	Kcap__V1__Event ev = KCAP__V1__EVENT__INIT;
-	struct kbuf procs = {0}, users = {0};
+	struct kbuf procs = {0}, users = {0}, cts = {0}, ct = {0};
 	struct kcap_file_info fi;
 	const void *q;
 	struct kbuf out = {0};
-	size_t n;
+	unsigned int nct = 0, first = 0;
+	size_t n, ct_off = 0;
 	int err;
 
 	sh.schema = KCAP_SCHEMA;
@@ -396,13 +483,25 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		kbuf_put(&users, q, n);
 	if (err && err != -ENODATA)
 		goto out;
+	/* the whole container table: as much as a message's worth here,
+	 * the rest in containers messages right after */
+	err = take_containers(p, src);
+	if (err)
+		goto out;
+	nct = fleet_cts_all(&p->cts, &cts);
+	if (nct)
+		first = fleet_ct_chunk(cts.p, cts.len, &ct_off, p->batch_bytes, &ct);
 	err = -ENOMEM;
-	if (procs.oom || users.oom)
+	if (procs.oom || users.oom || cts.oom || ct.oom)
 		goto out;
 	sh.procs.data = procs.p;
 	sh.procs.len = procs.len;
 	sh.users.data = users.p;
 	sh.users.len = users.len;
+	if (first) {
+		sh.containers.data = ct.p;
+		sh.containers.len = ct.len;
+	}
 	ev.name = "header";
 	ev.body_case = KCAP__V1__EVENT__BODY_HEADER;
 	ev.header = &sh;
@@ -411,13 +510,23 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		goto out;
 	out.len = kcap__v1__event__pack(&ev, out.p);
 	err = pub_message(p, "snapshot", "snapshot", out.p, out.len, 0);
-	if (!err)
+	if (!err) {
 		p->st.snapshots++;
+		p->st.ct_records += first;
+		/* pending now: the records the snapshot had no room for */
+		p->cts.pending.len = 0;
+		kbuf_put(&p->cts.pending, cts.p + ct_off, cts.len - ct_off);
+		p->cts.nr_pending = nct - first;
+		if (p->cts.pending.oom)
+			err = -ENOMEM;
+	}
 out:
 	if (err && err != -EAGAIN && !p->errmsg[0])
 		set_err(p, "process snapshot: %s", strerror(-err));
 	kbuf_free(&procs);
 	kbuf_free(&users);
+	kbuf_free(&cts);
+	kbuf_free(&ct);
 	kbuf_free(&out);
 	return err;
 }

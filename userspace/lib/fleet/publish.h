@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "capture/file_format.h"
+#include "cttable.h"
 #include "fleet.h"
 #include "spool.h"
 
@@ -56,6 +57,8 @@ struct kcap_publisher {
 	/* periodic snapshots of src (0: none after the first) */
 	struct kcap *src;
 	__u64 snapshot_ms, last_snapshot_ms;
+	/* the source's container records published (cttable.h) */
+	struct fleet_cts cts;
 	struct kcap_publisher_stats st;
 	char errmsg[KCAP_ERRMSG_LEN];
 };
@@ -72,6 +75,10 @@ KCAP_HIDDEN int pub_add_event(struct kcap_publisher *p, struct kcap *h,
 KCAP_HIDDEN int pub_flush_batch(struct kcap_publisher *p);
 KCAP_HIDDEN bool pub_batch_old(const struct kcap_publisher *p);
 KCAP_HIDDEN int pub_snapshot(struct kcap_publisher *p, struct kcap *src);
+/* pub_containers() - the container records of the source (@src) not yet
+ * published, in "containers" messages (the open message goes first);
+ * -EAGAIN (what is left waits) while the cluster does not answer. */
+KCAP_HIDDEN int pub_containers(struct kcap_publisher *p, struct kcap *src);
 /* pub_drop_notice() - a drops message for @count events lost here;
  * -EAGAIN (nothing published) while the cluster does not answer. */
 KCAP_HIDDEN int pub_drop_notice(struct kcap_publisher *p, __u64 count);

@@ -200,6 +200,10 @@ static int unspool_some(struct kcap_publisher *p, __u64 budget)
 			if (!err)
 				p->notice_pending = 0;
 		}
+		/* the source is ahead of the spool: its container records
+		 * read since go before the spooled events (early, not late) */
+		if (!err)
+			err = pub_containers(p, p->src);
 		if (err)
 			return err == -EAGAIN ? 0 : err;
 		err = spool_next(p->sp, &h, &ev, &drops, p->errmsg, sizeof(p->errmsg));
@@ -277,6 +281,19 @@ int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h, const struct 
 	if (p->spooling)
 		return spool_event(p, ev);
 	err = snapshot_due(p);
+	if (err)
+		return err;
+	/* container records read before this event: before it, in sequence */
+	err = pub_containers(p, p->src);
+	while (err == -EAGAIN && !p->sp) {
+		usleep(50000);
+		err = pub_containers(p, p->src);
+	}
+	if (err == -EAGAIN) {
+		/* they wait for the spool to be read back, and so does this event */
+		p->spooling = true;
+		return spool_event(p, ev);
+	}
 	if (err)
 		return err;
 	err = pub_add_event(p, h, ev);
@@ -387,6 +404,7 @@ void kcap_publisher_close(struct kcap_publisher *p)
 		free(p->win[i].data);
 	free(p->win);
 	kbuf_free(&p->msg);
+	fleet_cts_free(&p->cts);
 	free(p->scratch);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);

@@ -6,13 +6,16 @@
  * instances of the durable). A message is acked once its events were
  * handed out: the next kcap_next() after its last one. Snapshot messages
  * give the node's process table and user names (the procs and users ops
- * answer for the node of the last event), drop notices are counted.
+ * answer for the node of the last event), snapshots and containers
+ * messages its container table (the container op, the same), drop
+ * notices are counted.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "container/container.h"
 #include "source.h"
 
 static struct nats_src *to_src(const struct kcap *h)
@@ -152,6 +155,11 @@ static int nats_next(struct kcap *h, const struct kcap_event_hdr **out)
 				fleet_msg_drop(r.m);
 				continue;
 			}
+			if (kind && !strcmp(kind, "containers")) {
+				fleet_src_take_containers(s, r.node, r.m);
+				fleet_msg_drop(r.m);
+				continue;
+			}
 			if (kind && !strcmp(kind, "drops")) {
 				fleet_src_take_drops(s, r.m);
 				fleet_msg_drop(r.m);
@@ -196,6 +204,27 @@ static int nats_users(const struct kcap *h, const void **p, size_t *len)
 	return 0;
 }
 
+/* Container @id as the node of the last event knows it. */
+static const struct kcap_ct_meta *nats_container(struct kcap *h, const char *id)
+{
+	struct nats_src *s = to_src(h);
+	struct node *n;
+
+	if (s->last_node < 0)
+		return NULL;
+	n = &s->nodes[s->last_node];
+	return n->cts ? kcap__ct_cache_find(n->cts, id) : NULL;
+}
+
+static int nats_ct_log(const struct kcap *h, const void **p, size_t *len)
+{
+	const struct nats_src *s = to_src(h);
+
+	*p = s->ctlog.p;
+	*len = s->ctlog.len;
+	return 0;
+}
+
 static int nats_info(struct kcap *h, struct kcap_file_info *info)
 {
 	struct nats_src *s = to_src(h);
@@ -203,6 +232,10 @@ static int nats_info(struct kcap *h, struct kcap_file_info *info)
 	if (s->last_node < 0)
 		return kcap__err(h, ENODATA, "no event yet");
 	*info = s->nodes[s->last_node].info;
+	if (s->nodes[s->last_node].cts) {
+		info->flags |= KCAP_FILE_CONTAINERS;
+		info->nr_containers = kcap__ct_cache_size(s->nodes[s->last_node].cts);
+	}
 	return 0;
 }
 
@@ -227,7 +260,9 @@ static void nats_close(struct kcap *h)
 		natsMsg_Destroy(s->nodes[i].early_snap);
 		free(s->nodes[i].procs);
 		free(s->nodes[i].users);
+		kcap__ct_cache_free(s->nodes[i].cts);
 	}
+	kbuf_free(&s->ctlog);
 	if (s->c.nc)
 		natsConnection_FlushTimeout(s->c.nc, 1000); /* the acks and naks */
 	if (s->sub)
@@ -247,6 +282,8 @@ static const struct kcap_source_ops nats_ops = {
     .close = nats_close,
     .procs = nats_procs,
     .users = nats_users,
+    .container = nats_container,
+    .ct_log = nats_ct_log,
     .info = nats_info,
 };
 

@@ -8,6 +8,7 @@
 #define KCAP_FLEET_SOURCE_H
 
 #include "capture/source.h"
+#include "cttable.h"
 #include "fleet.h"
 #include "lease.h"
 
@@ -35,6 +36,9 @@ struct node {
 	void *procs, *users;
 	size_t procs_len, users_len;
 	bool have_snapshot;
+	/* the node run's container table: from every snapshot (later ones
+	 * too) and containers message (ops->container) */
+	struct kcap_ct_cache *cts;
 	bool retired; /* its lease went to another instance */
 	/* met first at a later message than its start, with no progress from
 	 * a lease: the run's latest snapshot then, in case its start is not
@@ -78,6 +82,10 @@ struct nats_src {
 	__u64 fetch_ms;
 	unsigned int fetch_errors; /* in a row */
 	struct kcap_nats_stats st;
+	/* the container records new or changed, all nodes, as CONTAINERS
+	 * payloads each after its u32 length (ops->ct_log: what a writer
+	 * copies; record --from holds one node) */
+	struct kbuf ctlog;
 };
 
 /* fleet_hdr() - the value of header @key of @m, or NULL. */
@@ -101,9 +109,11 @@ KCAP_HIDDEN void fleet_src_give_up_gaps(struct nats_src *s);
 KCAP_HIDDEN void fleet_src_keep_alive(struct nats_src *s);
 KCAP_HIDDEN void fleet_src_note_progress(struct nats_src *s);
 
-/* A snapshot message: the node's machine, processes and users; a drop
- * notice: counted. */
+/* A snapshot message: the node's machine, processes and users (from the
+ * run's first one), its container records (from every one); a containers
+ * message: container records; a drop notice: counted. */
 KCAP_HIDDEN void fleet_src_take_snapshot(struct nats_src *s, unsigned int node, natsMsg *m);
+KCAP_HIDDEN void fleet_src_take_containers(struct nats_src *s, unsigned int node, natsMsg *m);
 KCAP_HIDDEN void fleet_src_take_drops(struct nats_src *s, natsMsg *m);
 
 #endif /* KCAP_FLEET_SOURCE_H */
