@@ -96,8 +96,8 @@ test-gvisor: $(BUILD)/bin/kcap
 
 # The fleet transport against real nats-server processes on loopback
 # (tests/fleet/run.sh; skipped, saying why, without nats-server).
-test-fleet: $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
-	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(BUILD)/tests/cli/mkcapture
+test-fleet: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
+	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN)
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.

@@ -9,6 +9,11 @@
  * runc) and on the host; then each closes a descriptor, after the table.
  * For tests/cli/run.sh: kcap detect/read/export -r on the file must give
  * the containers' fields on a machine whose runtimes know none of them.
+ *
+ * mkctcapture ROOT OUT late: first a batch of host execs, so that the
+ * container table comes after the file's first batch (for
+ * tests/fleet/run.sh: the table is not in the exporter's first snapshot
+ * and goes in a containers message).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +54,8 @@ int main(int argc, char **argv)
 	__u64 ts = 1000000000ull;
 	unsigned int i, waited;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: mkctcapture ROOT OUT\n");
+	if (argc != 3 && (argc != 4 || strcmp(argv[3], "late"))) {
+		fprintf(stderr, "usage: mkctcapture ROOT OUT [late]\n");
 		return 2;
 	}
 	{
@@ -67,6 +72,21 @@ int main(int argc, char **argv)
 		if (!w)
 			return die(argv[2], errbuf);
 	}
+	for (i = 0; argc == 4 && i < NR; i++) {
+		struct p exec[] = { { S64(0) },	  { STR("/bin/sh") }, { args, sizeof(args) },
+				    { STR("/") }, { STR("/bin/sh") }, { STR("sh") },
+				    { U32(0) },	  { U32(0) },	      { U32(0) },
+				    { U32(0) },	  { U32(0) },	      { U32(1) },
+				    { U32(1) },	  { STR(cgroups[NR - 1]) } };
+		const struct kcap_event_hdr *ev =
+		    mk_tid(&e, KCAP_EVT_EXECVE, 800 + i, ts += 1000, 14, exec);
+
+		kcap_state_update(st, NULL, ev);
+		if (kcap_writer_write(w, ev))
+			return die("write", kcap_writer_errmsg(w));
+	}
+	if (argc == 4 && kcap_writer_flush(w))
+		return die("flush", kcap_writer_errmsg(w));
 	for (i = 0; i < NR; i++) {
 		struct p exec[] = { { S64(0) },	  { STR("/bin/sh") }, { args, sizeof(args) },
 				    { STR("/") }, { STR("/bin/sh") }, { STR("sh") },

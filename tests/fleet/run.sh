@@ -10,6 +10,10 @@
 #     --from (kcap read output equal to the original's) and detect --from
 #     (alerts equal to kcap detect -r's); one event per message and batches,
 #     figures printed;
+#   - container tables (MKCTCAPTURE, tests/cli/mkctcapture): a capture
+#     with containers exported, its table in the snapshot or in a
+#     containers message; detect --from prints the container fields as
+#     detect -r does, record --from writes the table into its file;
 #   - several instances on one durable: the recording exported as four
 #     nodes, three detect --from sharing the nodes out (each node's alerts
 #     those of detect -r, from one instance), then one instance killed
@@ -33,9 +37,11 @@
 #     expired (max age 2 s) seeds from the run's latest snapshot.
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
-kcap=${1:?usage: run.sh KCAP MKCAPTURE}
-mkcapture=${2:?usage: run.sh KCAP MKCAPTURE}
+kcap=${1:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE]}
+mkcapture=${2:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE]}
+mkctcapture=${3:-}
 kcap=$(realpath "$kcap") mkcapture=$(realpath "$mkcapture")
+[ -n "$mkctcapture" ] && mkctcapture=$(realpath "$mkctcapture")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/result.sh"
 
@@ -158,6 +164,54 @@ st=$?
 echo "# one event per message: $(cat x3.err)"
 [ $st = 0 ] && grep -q "^kcap export: $nb1 events, $((nb1 + 1)) messages" x3.err
 result $? "export --to --batch 1: one message per event, and the snapshot (status $st)"
+
+# ---- container tables ----
+# A capture with a container table (tests/cli/mkctcapture, as
+# tests/cli/run.sh makes it) through the stream: detect --from prints the
+# recorded container.* and k8s.* fields as detect -r does on the file, and
+# record --from writes the table into its capture file. ct.kcap has the
+# table before its first batch (in the exporter's snapshot), ctlate.kcap
+# after it (a containers message, before the events that need it).
+t_ct=$SECONDS
+cat >ctrules.yaml <<'YAML'
+- rule: container exec
+  desc: test rule, one alert per exec in a container
+  condition: evt.type = execve and container.id != host
+  output: "ct=%container.id type=%container.type name=%container.name repo=%container.image.repository tag=%container.image.tag priv=%container.privileged pod=%k8s.pod.name ns=%k8s.ns.name mount0=%container.mount[0]"
+  priority: WARNING
+YAML
+if [ -z "$mkctcapture" ]; then
+	result 1 "container tables: run.sh needs MKCTCAPTURE (tests/cli/mkctcapture)"
+elif ! "$mkctcapture" "$top/tests/unit/fixtures/ct" ct.kcap 2>err ||
+	! "$mkctcapture" "$top/tests/unit/fixtures/ct" ctlate.kcap late 2>>err; then
+	result 1 "mkctcapture: $(head -1 err)"
+else
+	for c in ct ctlate; do
+		"$kcap" detect -r $c.kcap -R ctrules.yaml >$c.want 2>/dev/null
+		k export -r $c.kcap --to "$u1" --node $c 2>$c.xerr
+		st=$?
+		echo "# $c.kcap: $(cat $c.xerr)"
+		recs=$(sed -n 's/.* \([0-9]*\) container records (\([0-9]*\) containers messages)$/\1 \2/p' $c.xerr)
+		# every record once; ctlate's in a containers message
+		if [ $c = ct ]; then want_recs="4 0"; else want_recs="4 1"; fi
+		[ $st = 0 ] && [ "$recs" = "$want_recs" ]
+		result $? "export --to of $c.kcap: 4 container records, in the snapshot or a containers message after the first batch ($recs; status $st)"
+		k detect --from "$u1" --node $c --durable ctd-$c --idle-exit 1 -R ctrules.yaml \
+			>$c.got 2>$c.derr
+		st=$?
+		[ $st = 0 ] && [ "$(lines $c.want)" = 4 ] && grep -q 'name=web repo=nginx tag=1.25' $c.want &&
+			cmp -s $c.want $c.got
+		result $? "detect --from of $c.kcap: container and k8s fields as detect -r prints them ($(grep -c '<NA> repo=<NA> tag=<NA>' $c.got) of $(lines $c.got) without name and image, $(grep -c '<NA> repo=<NA> tag=<NA>' $c.want) in detect -r's; status $st)"
+		k record --from "$u1" --node $c --durable ctr-$c --idle-exit 1 -w $c.rec.kcap 2>$c.rerr
+		st=$?
+		"$kcap" info $c.rec.kcap >$c.info 2>&1
+		"$kcap" detect -r $c.rec.kcap -R ctrules.yaml >$c.rgot 2>/dev/null
+		[ $st = 0 ] && grep -q '^containers: *4 ' $c.info && cmp -s $c.want $c.rgot &&
+			"$kcap" read -r $c.kcap | cmp -s - <("$kcap" read -r $c.rec.kcap)
+		result $? "record --from of $c.kcap: kcap info shows the 4 containers ($(grep '^containers:' $c.info)), detect -r on the recording as on the original, status $st"
+	done
+fi
+echo "# container tables: $((SECONDS - t_ct)) s"
 
 # ---- several instances on one durable ----
 # a recording exported as four nodes to a stream of their own; instances on
@@ -520,7 +574,7 @@ k fleet init --to "$u1" --stream SNAP --subject snap --max-age 2 --duplicate-win
 throttle mid.kcap 4 | k export -r - --to "$u1" --stream SNAP --subject snap --node sn \
 	--snapshot-interval 1 2>xn.err
 st=$?
-nsnap=$(sed -n "s/.*; \([0-9]*\) snapshots$/\1/p" xn.err)
+nsnap=$(sed -n "s/.*; \([0-9]*\) snapshots, .*/\1/p" xn.err)
 k record --from "$u1" --stream SNAP --subject snap --node sn --durable snrec --idle-exit 1 --lease 1 \
 	-w rsn.kcap 2>rsn.err
 "$kcap" read -r rsn.kcap >rsn.txt 2>/dev/null

@@ -269,11 +269,13 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 	kcap_publisher_stats(p, &st, sizeof(st));
 	fprintf(stderr,
 		"kcap export: %llu events, %llu messages (%llu bytes, %.1f bytes/event), "
-		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s; %llu snapshots\n",
+		"%llu acked, %llu resent, %llu duplicates; %.3f s, %.0f events/s; %llu snapshots, "
+		"%llu container records (%llu containers messages)\n",
 		n, (unsigned long long)st.messages, (unsigned long long)st.bytes,
 		n ? (double)st.bytes / (double)n : 0.0, (unsigned long long)st.acked,
 		(unsigned long long)st.resent, (unsigned long long)st.duplicates, t,
-		t > 0 ? (double)n / t : 0.0, (unsigned long long)st.snapshots);
+		t > 0 ? (double)n / t : 0.0, (unsigned long long)st.snapshots,
+		(unsigned long long)st.ct_records, (unsigned long long)st.ct_messages);
 	if (o->spool_dir)
 		fprintf(
 		    stderr,
@@ -386,6 +388,12 @@ void fleet_source_summary(const char *cmd, struct kcap *h, unsigned long long ev
 			"kcap %s: --from: %u node runs joined after their start, seeded from "
 			"their latest snapshot\n",
 			cmd, ns.seeded);
+	if (ns.containers || ns.containers_bad)
+		fprintf(stderr,
+			"kcap %s: --from: %llu container records taken in (the nodes' container "
+			"tables)%s\n",
+			cmd, (unsigned long long)ns.containers,
+			ns.containers_bad ? "; malformed container payloads skipped" : "");
 #endif
 }
 
