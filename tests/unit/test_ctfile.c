@@ -389,7 +389,7 @@ static void test_ctfile_export(void **state)
 	assert_non_null(text);
 	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
-	assert_non_null(strstr(text, "\"schemaMinor\":4"));
+	assert_non_null(strstr(text, "\"schemaMinor\":5"));
 	assert_non_null(strstr(text, "\"podName\":\"web-7d4b9c6f5-x2x9k\""));
 	assert_non_null(strstr(text, "\"podNamespace\":\"shop\""));
 	assert_non_null(strstr(text, "\"imageRepository\":\"registry.example.org/shop/web\""));

@@ -2,8 +2,9 @@
 /*
  * The pure parts of the fleet transport (userspace/lib/fleet/url.c): NATS
  * URL lists, subject tokens and prefixes, subjects, message ids, node
- * names; and the options' checks of the calls that connect, without a
- * server (tests/fleet/run.sh runs real servers).
+ * names; the container records' table, payloads and merge (cttable.c);
+ * and the options' checks of the calls that connect, without a server
+ * (tests/fleet/run.sh runs real servers).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "container/container.h"
+#include "fleet/cttable.h"
 #include "fleet/fleet.h"
 #include "unit.h"
 
@@ -149,11 +152,158 @@ static void test_fleet_bad_opts(void **state) {
   assert_int_equal(kcap_nats_node(NULL, NULL), -EINVAL);
 }
 
+/* A record of container @id named @name, its u32 length first. */
+static void ct_rec(struct kbuf *b, const char *id, const char *name) {
+  struct kcap_ct_meta m;
+
+  memset(&m, 0, sizeof(m));
+  snprintf(m.id, sizeof(m.id), "%s", id);
+  snprintf(m.runtime, sizeof(m.runtime), "runc");
+  snprintf(m.name, sizeof(m.name), "%s", name);
+  kcapf_ct_encode(b, &m);
+}
+
+/* A CONTAINERS payload of @n records into @log, after its u32 length. */
+static void ct_payload(struct kbuf *log, const struct kbuf *recs, __u32 n) {
+  kbuf_u32(log, (__u32)(4 + recs->len));
+  kbuf_u32(log, n);
+  kbuf_put(log, recs->p, recs->len);
+}
+
+static int ct_names(void *ctx, struct kcap_ct_meta *m, const void *rec,
+                    size_t len) {
+  struct kbuf *b = ctx;
+
+  (void)rec;
+  (void)len;
+  kbuf_put(b, m->id, strlen(m->id));
+  kbuf_put(b, "=", 1);
+  kbuf_put(b, m->name, strlen(m->name) + 1);
+  b->len--;
+  kbuf_put(b, ",", 1);
+  return 0;
+}
+
+static const char *ct_list(const struct kbuf *payload, struct kbuf *out) {
+  char why[192];
+
+  out->len = 0;
+  assert_int_equal(
+      kcapf_ct_foreach(payload->p, payload->len, ct_names, out, why, sizeof(why)),
+      0);
+  kbuf_put(out, "", 1);
+  return (const char *)out->p;
+}
+
+/* The container records through the fleet (cttable.c): the publisher's
+ * table takes a source's payloads as they grow and keeps what changed
+ * pending; payloads are cut to a budget; the consumer merges them into a
+ * node's cache and logs what is new or changed. */
+static void test_fleet_containers(void **state) {
+  struct kbuf recs = {0}, log = {0}, all = {0}, chunk = {0}, names = {0},
+              clog = {0};
+  struct fleet_cts t = {0};
+  struct kcap_ct_cache *cache = NULL;
+  const struct kcap_ct_meta *m;
+  char why[192];
+  size_t off;
+
+  (void)state;
+  ct_rec(&recs, "a1", "web");
+  ct_rec(&recs, "b2", "db");
+  ct_payload(&log, &recs, 2);
+  /* half a payload is not taken yet */
+  assert_int_equal(fleet_cts_take(&t, log.p, log.len - 3, why, sizeof(why)), 0);
+  assert_int_equal(t.n, 0);
+  assert_int_equal(fleet_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
+  assert_int_equal(t.n, 2);
+  assert_int_equal(t.nr_pending, 2);
+  assert_int_equal(t.log_off, log.len);
+  /* published: a1 again as it is, b2 changed, c3 new */
+  t.pending.len = 0;
+  t.nr_pending = 0;
+  recs.len = 0;
+  ct_rec(&recs, "a1", "web");
+  ct_rec(&recs, "b2", "db2");
+  ct_rec(&recs, "c3", "cache");
+  ct_payload(&log, &recs, 3);
+  assert_int_equal(fleet_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
+  assert_int_equal(t.n, 3);
+  assert_int_equal(t.nr_pending, 2);
+  off = 0;
+  assert_int_equal(
+      fleet_ct_chunk(t.pending.p, t.pending.len, &off, 1 << 16, &chunk), 2);
+  assert_string_equal(ct_list(&chunk, &names), "b2=db2,c3=cache,");
+  /* the whole table, oldest change first; one record per payload when
+   * the budget is small, and at least one */
+  assert_int_equal(fleet_cts_all(&t, &all), 3);
+  off = 0;
+  assert_int_equal(fleet_ct_chunk(all.p, all.len, &off, 1 << 16, &chunk), 3);
+  assert_string_equal(ct_list(&chunk, &names), "a1=web,b2=db2,c3=cache,");
+  assert_int_equal(off, all.len);
+  off = 0;
+  assert_int_equal(fleet_ct_chunk(all.p, all.len, &off, 8, &chunk), 1);
+  assert_string_equal(ct_list(&chunk, &names), "a1=web,");
+  assert_int_equal(fleet_ct_chunk(all.p, all.len, &off, 8, &chunk), 1);
+  assert_int_equal(fleet_ct_chunk(all.p, all.len, &off, 8, &chunk), 1);
+  assert_string_equal(ct_list(&chunk, &names), "c3=cache,");
+  assert_int_equal(fleet_ct_chunk(all.p, all.len, &off, 8, &chunk), 0);
+
+  /* the consumer: all three new, then nothing new, then one changed */
+  off = 0;
+  fleet_ct_chunk(all.p, all.len, &off, 1 << 16, &chunk);
+  assert_int_equal(
+      fleet_ct_merge(&cache, &clog, chunk.p, chunk.len, why, sizeof(why)), 3);
+  assert_non_null(cache);
+  assert_int_equal(clog.len, 4 + chunk.len);
+  assert_int_equal(
+      fleet_ct_merge(&cache, &clog, chunk.p, chunk.len, why, sizeof(why)), 0);
+  assert_int_equal(clog.len, 4 + chunk.len);
+  recs.len = 0;
+  ct_rec(&recs, "a1", "web");
+  ct_rec(&recs, "c3", "cache2");
+  chunk.len = 0;
+  kbuf_u32(&chunk, 2);
+  kbuf_put(&chunk, recs.p, recs.len);
+  assert_int_equal(
+      fleet_ct_merge(&cache, &clog, chunk.p, chunk.len, why, sizeof(why)), 1);
+  m = kcap__ct_cache_find(cache, "c3");
+  assert_non_null(m);
+  assert_string_equal(m->name, "cache2");
+  assert_string_equal(kcap__ct_cache_find(cache, "b2")->name, "db2");
+  /* the log: what a writer copies, payloads after their length */
+  {
+    struct fleet_cts copy = {0};
+
+    assert_int_equal(fleet_cts_take(&copy, clog.p, clog.len, why, sizeof(why)),
+                     0);
+    assert_int_equal(copy.n, 3);
+    assert_int_equal(copy.nr_pending, 4);
+    fleet_cts_free(&copy);
+  }
+  /* a malformed payload: refused whole, nothing taken */
+  chunk.p[0] = 9;
+  assert_int_equal(
+      fleet_ct_merge(&cache, &clog, chunk.p, chunk.len, why, sizeof(why)),
+      -EBADMSG);
+  assert_string_equal(kcap__ct_cache_find(cache, "c3")->name, "cache2");
+
+  kcap__ct_cache_free(cache);
+  fleet_cts_free(&t);
+  kbuf_free(&recs);
+  kbuf_free(&log);
+  kbuf_free(&all);
+  kbuf_free(&chunk);
+  kbuf_free(&names);
+  kbuf_free(&clog);
+}
+
 static const struct CMUnitTest fleet_tests[] = {
     cmocka_unit_test(test_fleet_url),
     cmocka_unit_test(test_fleet_tokens),
     cmocka_unit_test(test_fleet_subject_id),
     cmocka_unit_test(test_fleet_bad_opts),
+    cmocka_unit_test(test_fleet_containers),
 };
 
 UNIT_GROUP(fleet, fleet_tests)
