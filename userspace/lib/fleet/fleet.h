@@ -20,7 +20,7 @@
 #define FLEET_HDR_NODE "Kcap-Node"
 #define FLEET_HDR_RUN "Kcap-Run"
 #define FLEET_HDR_SEQ "Kcap-Seq"
-#define FLEET_HDR_KIND "Kcap-Kind" /* "events", "snapshot", "drops" */
+#define FLEET_HDR_KIND "Kcap-Kind" /* "events", "snapshot", "containers", "drops" */
 
 /* The servers of a nats:// URL list, each as "nats://HOST:PORT". */
 struct fleet_servers {

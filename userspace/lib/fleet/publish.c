@@ -483,14 +483,20 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		kbuf_put(&users, q, n);
 	if (err && err != -ENODATA)
 		goto out;
-	/* the whole container table: as much as a message's worth here,
-	 * the rest in containers messages right after */
+	/* the whole container table: as much as the server's max_payload
+	 * leaves room for here (a consumer that joins late seeds from this
+	 * message alone), the rest in containers messages right after */
 	err = take_containers(p, src);
 	if (err)
 		goto out;
 	nct = fleet_cts_all(&p->cts, &cts);
-	if (nct)
-		first = fleet_ct_chunk(cts.p, cts.len, &ct_off, p->batch_bytes, &ct);
+	if (nct) {
+		size_t room = (size_t)natsConnection_GetMaxPayload(p->c.nc), budget = p->batch_bytes;
+
+		if (room > procs.len + users.len + 8192 + budget)
+			budget = room - procs.len - users.len - 8192;
+		first = fleet_ct_chunk(cts.p, cts.len, &ct_off, budget, &ct);
+	}
 	err = -ENOMEM;
 	if (procs.oom || users.oom || cts.oom || ct.oom)
 		goto out;
