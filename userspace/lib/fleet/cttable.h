@@ -34,7 +34,7 @@ struct fleet_cts {
 	struct fleet_ct *e;
 	unsigned int n;
 	__u64 seq;
-	size_t log_off; /* source payload bytes taken so far */
+	size_t log_off;	     /* source payload bytes taken so far */
 	struct kbuf pending; /* records new or changed, not yet published */
 	unsigned int nr_pending;
 };

@@ -240,8 +240,8 @@ static void take_ct(struct nats_src *s, unsigned int node, const Kcap__V1__Strea
 
 	if (!sh || !sh->containers.len)
 		return;
-	n = fleet_ct_merge(&s->nodes[node].cts, &s->ctlog, sh->containers.data,
-			   sh->containers.len, why, sizeof(why));
+	n = fleet_ct_merge(&s->nodes[node].cts, &s->ctlog, sh->containers.data, sh->containers.len,
+			   why, sizeof(why));
 	if (n > 0)
 		s->st.containers += (__u64)n;
 	else if (n < 0)

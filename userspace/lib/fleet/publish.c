@@ -491,7 +491,8 @@ int pub_snapshot(struct kcap_publisher *p, struct kcap *src)
 		goto out;
 	nct = fleet_cts_all(&p->cts, &cts);
 	if (nct) {
-		size_t room = (size_t)natsConnection_GetMaxPayload(p->c.nc), budget = p->batch_bytes;
+		size_t room = (size_t)natsConnection_GetMaxPayload(p->c.nc);
+		size_t budget = p->batch_bytes;
 
 		if (room > procs.len + users.len + 8192 + budget)
 			budget = room - procs.len - users.len - 8192;
