@@ -96,8 +96,14 @@ test-gvisor: $(BUILD)/bin/kcap
 
 # The fleet transport against real nats-server processes on loopback
 # (tests/fleet/run.sh; skipped, saying why, without nats-server).
-test-fleet: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
-	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN)
+# tests/fleet/ctpublish publishes as a live exporter does, container
+# metadata from a thread table's lookups (kcap_fleet_opts.state).
+$(BUILD)/tests/fleet/ctpublish: $(TOP)/tests/fleet/ctpublish.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) $(NATS_LIBS)
+test-fleet: $(BUILD)/bin/kcap $(CLI_TEST_BIN) $(BUILD)/tests/fleet/ctpublish
+	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN) \
+		$(BUILD)/tests/fleet/ctpublish
 
 # The library's folders are layers (userspace/README.md): no call or include
 # from a folder to one above it, so no cycle across folders.

@@ -13,7 +13,8 @@
  * mkctcapture ROOT OUT late: first a batch of host execs, so that the
  * container table comes after the file's first batch (for
  * tests/fleet/run.sh: the table is not in the exporter's first snapshot
- * and goes in a containers message).
+ * and goes in a containers message). mkctcapture ROOT OUT none: the same
+ * events without the table (tests/fleet/ctpublish looks them up).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,11 +54,14 @@ int main(int argc, char **argv)
 	struct evb e;
 	__u64 ts = 1000000000ull;
 	unsigned int i, waited;
+	bool late, none;
 
-	if (argc != 3 && (argc != 4 || strcmp(argv[3], "late"))) {
-		fprintf(stderr, "usage: mkctcapture ROOT OUT [late]\n");
+	if (argc != 3 && (argc != 4 || (strcmp(argv[3], "late") && strcmp(argv[3], "none")))) {
+		fprintf(stderr, "usage: mkctcapture ROOT OUT [late|none]\n");
 		return 2;
 	}
+	late = argc == 4 && !strcmp(argv[3], "late");
+	none = argc == 4 && !strcmp(argv[3], "none");
 	{
 		struct kcap_state_opts so = { .sz = sizeof(so),
 					      .container_lookup = KCAP_CT_LOOKUP_ALWAYS,
@@ -72,7 +76,7 @@ int main(int argc, char **argv)
 		if (!w)
 			return die(argv[2], errbuf);
 	}
-	for (i = 0; argc == 4 && i < NR; i++) {
+	for (i = 0; late && i < NR; i++) {
 		struct p exec[] = { { S64(0) },	  { STR("/bin/sh") }, { args, sizeof(args) },
 				    { STR("/") }, { STR("/bin/sh") }, { STR("sh") },
 				    { U32(0) },	  { U32(0) },	      { U32(0) },
@@ -85,7 +89,7 @@ int main(int argc, char **argv)
 		if (kcap_writer_write(w, ev))
 			return die("write", kcap_writer_errmsg(w));
 	}
-	if (argc == 4 && kcap_writer_flush(w))
+	if (late && kcap_writer_flush(w))
 		return die("flush", kcap_writer_errmsg(w));
 	for (i = 0; i < NR; i++) {
 		struct p exec[] = { { S64(0) },	  { STR("/bin/sh") }, { args, sizeof(args) },
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	/* the lookups answer in the background: hand each result over as it
 	 * comes, as a recorder does between events (10 s at most) */
-	for (waited = 0;; waited++) {
+	for (waited = 0; !none; waited++) {
 		if (kcap_state_write_containers(st, w))
 			return die("kcap_state_write_containers", "failed");
 		kcap_state_stats(st, &s, sizeof(s));

@@ -13,7 +13,9 @@
 #   - container tables (MKCTCAPTURE, tests/cli/mkctcapture): a capture
 #     with containers exported, its table in the snapshot or in a
 #     containers message; detect --from prints the container fields as
-#     detect -r does, record --from writes the table into its file;
+#     detect -r does, record --from writes the table into its file; a
+#     publisher given a thread table's lookups (CTPUBLISH, as a live
+#     exporter) publishes the metadata they find;
 #   - several instances on one durable: the recording exported as four
 #     nodes, three detect --from sharing the nodes out (each node's alerts
 #     those of detect -r, from one instance), then one instance killed
@@ -37,11 +39,12 @@
 #     expired (max age 2 s) seeds from the run's latest snapshot.
 # TAP lines, then "N passed, M failed"; non-zero exit on any failure.
 set -uo pipefail
-kcap=${1:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE]}
-mkcapture=${2:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE]}
-mkctcapture=${3:-}
+kcap=${1:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE CTPUBLISH]}
+mkcapture=${2:?usage: run.sh KCAP MKCAPTURE [MKCTCAPTURE CTPUBLISH]}
+mkctcapture=${3:-} ctpublish=${4:-}
 kcap=$(realpath "$kcap") mkcapture=$(realpath "$mkcapture")
 [ -n "$mkctcapture" ] && mkctcapture=$(realpath "$mkctcapture")
+[ -n "$ctpublish" ] && ctpublish=$(realpath "$ctpublish")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/result.sh"
 
@@ -210,6 +213,23 @@ else
 			"$kcap" read -r $c.kcap | cmp -s - <("$kcap" read -r $c.rec.kcap)
 		result $? "record --from of $c.kcap: kcap info shows the 4 containers ($(grep '^containers:' $c.info)), detect -r on the recording as on the original, status $st"
 	done
+	# as a live exporter: the same events without a table, the metadata
+	# from a thread table's lookups (tests/fleet/ctpublish)
+	if [ -z "$ctpublish" ]; then
+		result 1 "container lookups: run.sh needs CTPUBLISH (tests/fleet/ctpublish)"
+	elif "$mkctcapture" "$top/tests/unit/fixtures/ct" ctnone.kcap none 2>err; then
+		"$kcap" detect -r ctnone.kcap -R ctrules.yaml >ctnone.want 2>/dev/null
+		timeout 60 "$ctpublish" "$top/tests/unit/fixtures/ct" ctnone.kcap "$u1" ctlive >ctnone.out 2>&1
+		st=$?
+		k detect --from "$u1" --node ctlive --durable ctd-live --idle-exit 1 -R ctrules.yaml \
+			>ctnone.got 2>/dev/null
+		# the file's own detect -r has none; the stream's are ct.kcap's
+		[ $st = 0 ] && [ "$(grep -c 'name=<NA> repo=<NA>' ctnone.want)" = 4 ] &&
+			cmp -s <(cut -d' ' -f2- ct.want) <(cut -d' ' -f2- ctnone.got)
+		result $? "publisher with a thread table's lookups (kcap_fleet_opts.state): detect --from prints the looked-up container fields, as detect -r on ct.kcap ($(cat ctnone.out); status $st)"
+	else
+		result 1 "mkctcapture none: $(head -1 err)"
+	fi
 fi
 echo "# container tables: $((SECONDS - t_ct)) s"
 

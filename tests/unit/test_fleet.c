@@ -234,6 +234,26 @@ static void test_fleet_containers(void **state) {
   assert_int_equal(
       fleet_ct_chunk(t.pending.p, t.pending.len, &off, 1 << 16, &chunk), 2);
   assert_string_equal(ct_list(&chunk, &names), "b2=db2,c3=cache,");
+  /* from a thread table's metadata (fleet_cts_put()): as it is, nothing
+   * pending; changed, pending */
+  {
+    struct kcap_ct_meta m;
+
+    memset(&m, 0, sizeof(m));
+    snprintf(m.id, sizeof(m.id), "c3");
+    snprintf(m.runtime, sizeof(m.runtime), "runc");
+    snprintf(m.name, sizeof(m.name), "cache");
+    t.pending.len = 0;
+    t.nr_pending = 0;
+    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(t.nr_pending, 0);
+    snprintf(m.name, sizeof(m.name), "cache3");
+    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(t.nr_pending, 1);
+    snprintf(m.name, sizeof(m.name), "cache");
+    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(t.nr_pending, 2);
+  }
   /* the whole table, oldest change first; one record per payload when
    * the budget is small, and at least one */
   assert_int_equal(fleet_cts_all(&t, &all), 3);

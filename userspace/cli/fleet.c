@@ -219,6 +219,7 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 #else
 	const struct kcap_event_hdr *ev;
 	struct kcap_publisher_stats st;
+	struct kcap_state *threads = NULL;
 	struct kcap_publisher *p;
 	unsigned long long n = 0;
 	char errbuf[512];
@@ -227,14 +228,35 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 
 	o->errbuf = errbuf;
 	o->errbuf_sz = sizeof(errbuf);
+	if (!file) {
+		/* live: a thread table whose container lookups give the
+		 * metadata the snapshots and containers messages carry (a
+		 * capture file has its own table) */
+		struct kcap_state_opts so = {.sz = sizeof(so)};
+
+		threads = kcap_state_new(&so);
+		if (!threads) {
+			fprintf(stderr, "kcap export: thread table: %s\n", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		err = kcap_state_seed(threads, h);
+		if (err)
+			fprintf(stderr,
+				"kcap export: process snapshot: %s (containers of processes "
+				"started before are learnt from their next events)\n",
+				strerror(-err));
+		o->state = threads;
+	}
 	p = kcap_publisher_open(h, o);
 	if (!p) {
 		fprintf(stderr, "kcap export: %s\n", errbuf);
+		kcap_state_free(threads);
 		return errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (!file && kcap_start(h)) {
 		fprintf(stderr, "kcap export: %s\n", kcap_errmsg(h));
 		kcap_publisher_close(p);
+		kcap_state_free(threads);
 		return EXIT_RUNTIME;
 	}
 	t0 = mono_seconds();
@@ -248,6 +270,12 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		}
 		if (err)
 			break;
+		if (threads && (err = kcap_state_update(threads, h, ev))) {
+			fprintf(stderr, "kcap export: thread table: %s\n", strerror(-err));
+			status = EXIT_RUNTIME;
+			err = 0;
+			break;
+		}
 		err = kcap_publisher_event(p, h, ev);
 		if (err)
 			break;
@@ -288,6 +316,7 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		    st.spool_ns ? (double)st.spooled * 1e9 / (double)st.spool_ns : 0.0,
 		    st.unspool_ns ? (double)st.unspooled * 1e9 / (double)st.unspool_ns : 0.0);
 	kcap_publisher_close(p);
+	kcap_state_free(threads);
 	return status;
 #endif
 }

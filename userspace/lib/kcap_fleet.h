@@ -17,6 +17,8 @@
 
 #include "kcap.h"
 
+struct kcap_state;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -95,9 +97,15 @@ struct kcap_fleet_opts {
 	 * over; also the consumer's ack wait (an existing durable with
 	 * another one is refused: instances of a durable use the same) */
 	__u32 lease_ms;
+	/* publisher: a thread table (kcap_detect.h) the caller keeps current
+	 * with the events it publishes, with container lookups (live export):
+	 * the container metadata it learns is published as a capture file's
+	 * container table is, in snapshots and containers messages (see
+	 * docs/fleet.md). NULL: the source's table only (a capture file's). */
+	struct kcap_state *state;
 	size_t : 0;
 };
-#define kcap_fleet_opts__last_field lease_ms
+#define kcap_fleet_opts__last_field state
 
 /*
  * kcap_fleet_init() - create the stream of @opts (subjects PREFIX.>,
@@ -116,8 +124,8 @@ struct kcap_publisher;
  * kcap_publisher_open() - connect to the cluster, check that the stream
  * takes the node's subjects and publish the node's snapshot (machine, the
  * process table of @src: a capture file's PROCS block, else this host's
- * /proc, user names, and a capture file's container table as read so
- * far). NULL with errno set on error, the reason in
+ * /proc, user names, and the container table: a capture file's as read
+ * so far, and what @opts->state learnt). NULL with errno set on error, the reason in
  * @opts->errbuf (EHOSTUNREACH: no server reachable, EACCES: credentials
  * refused, ENOENT: no such stream).
  */
@@ -126,8 +134,8 @@ KCAP_API struct kcap_publisher *kcap_publisher_open(struct kcap *src,
 
 /* kcap_publisher_event() - queue one event of @h; a full message is
  * published. Container records @src read since (a capture file's
- * CONTAINERS blocks) are published before it, in a containers message
- * (docs/fleet.md). Blocks while max_pending messages await acknowledgement;
+ * CONTAINERS blocks) or opts->state learnt are published before it, in a
+ * containers message (docs/fleet.md). Blocks while max_pending messages await acknowledgement;
  * while the cluster does not answer (reconnecting), spools the event
  * (opts->spool_dir) or, without a spool, blocks. */
 KCAP_API int kcap_publisher_event(struct kcap_publisher *p, struct kcap *h,

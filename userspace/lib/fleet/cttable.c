@@ -76,6 +76,17 @@ int fleet_cts_take(struct fleet_cts *t, const void *log, size_t len, char *why, 
 	return 0;
 }
 
+int fleet_cts_put(struct fleet_cts *t, const struct kcap_ct_meta *m)
+{
+	struct kbuf b = {0};
+	int err;
+
+	kcapf_ct_encode(&b, m);
+	err = b.oom ? -ENOMEM : cts_put(t, m->id, b.p, b.len);
+	kbuf_free(&b);
+	return err;
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct fleet_ct *x = *(const struct fleet_ct *const *)a;

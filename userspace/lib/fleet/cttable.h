@@ -49,6 +49,13 @@ KCAP_HIDDEN int fleet_cts_take(struct fleet_cts *t, const void *log, size_t len,
 			       size_t whylen);
 
 /*
+ * fleet_cts_put() - container @m's record into the table (and @pending if
+ * new or changed). 0 or -ENOMEM.
+ */
+struct kcap_ct_meta;
+KCAP_HIDDEN int fleet_cts_put(struct fleet_cts *t, const struct kcap_ct_meta *m);
+
+/*
  * fleet_cts_all() - every record of the table, oldest change first, into
  * @recs (records only, no count); their number.
  */

@@ -28,6 +28,7 @@
 #include "export/export.h"
 #include "fleet.h"
 #include "publish.h"
+#include "state/state.h"
 
 static __u64 now_ms(void)
 {
@@ -354,8 +355,14 @@ static int snap_procs(void *ctx, const void *data, size_t len)
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* The source's container payloads read since the last call into the
- * table (new or changed records pending). 0 or -errno. */
+static int put_meta(void *ctx, const struct kcap_ct_meta *m)
+{
+	return fleet_cts_put(ctx, m);
+}
+
+/* The source's container payloads read since the last call, and what the
+ * caller's thread table learnt, into the table (new or changed records
+ * pending). 0 or -errno. */
 static int take_containers(struct kcap_publisher *p, struct kcap *src)
 {
 	const void *log;
@@ -363,6 +370,13 @@ static int take_containers(struct kcap_publisher *p, struct kcap *src)
 	size_t len;
 	int err;
 
+	if (p->state) {
+		err = kcap__state_new_containers(p->state, put_meta, &p->cts);
+		if (err) {
+			set_err(p, "container table: %s", strerror(-err));
+			return err;
+		}
+	}
 	if (kcapf_file_containers(src, &log, &len) || len == p->cts.log_off)
 		return 0;
 	err = fleet_cts_take(&p->cts, log, len, why, sizeof(why));

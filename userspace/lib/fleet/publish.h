@@ -57,8 +57,10 @@ struct kcap_publisher {
 	/* periodic snapshots of src (0: none after the first) */
 	struct kcap *src;
 	__u64 snapshot_ms, last_snapshot_ms;
-	/* the source's container records published (cttable.h) */
+	/* the container records published (cttable.h): the source's, and
+	 * those the caller's thread table learns (opts->state) */
 	struct fleet_cts cts;
+	struct kcap_state *state;
 	struct kcap_publisher_stats st;
 	char errmsg[KCAP_ERRMSG_LEN];
 };

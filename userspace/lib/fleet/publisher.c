@@ -124,6 +124,7 @@ struct kcap_publisher *kcap_publisher_open(struct kcap *src, const struct kcap_f
 	if (err)
 		goto fail;
 	p->last_ack_ms = mono_ms();
+	p->state = OPTS_GET(opts, state, NULL);
 	err = pub_snapshot(p, src);
 	if (err == -EAGAIN) {
 		snprintf(errbuf, errlen, "the stream does not acknowledge the snapshot");

@@ -446,9 +446,10 @@ static void retry_due(struct kcap_state *st)
 		}
 }
 
-/* Every container a thread of @st is in, as cached now, to @w (which skips
- * those it has as they are). */
-static int write_table(struct kcap_state *st, struct kcap_writer *w)
+/* Every container a thread of @st is in, as cached now, to @fn (a writer
+ * skips those it has as they are). */
+static int write_table(struct kcap_state *st,
+		       int (*fn)(void *ctx, const struct kcap_ct_meta *m), void *ctx)
 {
 	const struct kcap_ct_meta *m;
 	struct kthread *t;
@@ -458,20 +459,31 @@ static int write_table(struct kcap_state *st, struct kcap_writer *w)
 	for (b = 0; b < st->nbuckets; b++)
 		for (t = st->buckets[b]; t; t = t->next)
 			if (t->ct.id[0] && (m = kcap__ct_cache_find(st->ct->cache, t->ct.id)) &&
-			    (err = kcap__writer_container(w, m)))
+			    (err = fn(ctx, m)))
 				return err;
 	return 0;
 }
 
+static int to_writer(void *ctx, const struct kcap_ct_meta *m)
+{
+	return kcap__writer_container(ctx, m);
+}
+
 int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
+{
+	if (!st || !w)
+		return -EINVAL;
+	return kcap__state_new_containers(st, to_writer, w);
+}
+
+int kcap__state_new_containers(struct kcap_state *st,
+			       int (*fn)(void *ctx, const struct kcap_ct_meta *m), void *ctx)
 {
 	struct kst_ct *ct;
 	const struct kcap_ct_meta *m;
 	unsigned int i;
 	int err;
 
-	if (!st || !w)
-		return -EINVAL;
 	ct = st->ct;
 	if (!ct || !ct->worker)
 		return 0;
@@ -486,14 +498,13 @@ int kcap_state_write_containers(struct kcap_state *st, struct kcap_writer *w)
 	if (ct->fresh_lost) {
 		/* too many to list: every container of the table (the writer
 		 * skips those it has as they are) */
-		err = write_table(st, w);
+		err = write_table(st, fn, ctx);
 		if (err)
 			return err;
 		ct->fresh_lost = false;
 	}
 	for (i = 0; i < ct->nfresh; i++)
-		if ((m = kcap__ct_cache_find(ct->cache, ct->fresh[i])) &&
-		    (err = kcap__writer_container(w, m)))
+		if ((m = kcap__ct_cache_find(ct->cache, ct->fresh[i])) && (err = fn(ctx, m)))
 			return err;
 	ct->nfresh = 0;
 	return 0;
@@ -506,5 +517,5 @@ int kcap_state_write_all_containers(struct kcap_state *st, struct kcap_writer *w
 	if (!st->ct || !st->ct->cache)
 		return 0;
 	/* no drain(): callable from an alert callback, nothing taken in */
-	return write_table(st, w);
+	return write_table(st, to_writer, w);
 }

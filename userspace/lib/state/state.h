@@ -141,6 +141,15 @@ KCAP_HIDDEN void kst_ct_seeded(struct kcap_state *st);
  */
 KCAP_HIDDEN const struct kcap_ct_meta *kcap__ct_meta(struct kcap_state *st, struct kcap *h,
 						     const struct kthread *t);
+/*
+ * kcap__state_new_containers() - kcap_state_write_containers() for any
+ * taker: @fn gets the metadata @st learnt since the last call (takes in
+ * finished lookups, retries those due; a thread table too large to list
+ * what is new: every container of it). 0 or @fn's negative return.
+ */
+KCAP_HIDDEN int kcap__state_new_containers(struct kcap_state *st,
+					   int (*fn)(void *ctx, const struct kcap_ct_meta *m),
+					   void *ctx);
 /* kcap__ct_waited() - events of container @id (64 hex) counted before its
  * metadata arrived; *@known: whether it has. */
 KCAP_HIDDEN __u64 kcap__ct_waited(const struct kcap_state *st, const char *id, bool *known);
