@@ -27,8 +27,7 @@ static int die(const char *what, const char *why)
 }
 
 /* The events of @path (@max, 0: all) through @st; @p: published too. */
-static int pass(const char *path, struct kcap_state *st, struct kcap_publisher *p,
-		unsigned int max)
+static int pass(const char *path, struct kcap_state *st, struct kcap_publisher *p, unsigned int max)
 {
 	const struct kcap_event_hdr *ev;
 	struct kcap *h = kcap_open_file(path, NULL);
@@ -63,9 +62,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	{
-		struct kcap_state_opts so = { .sz = sizeof(so),
-					      .container_lookup = KCAP_CT_LOOKUP_ALWAYS,
-					      .container_root = argv[1] };
+		struct kcap_state_opts so = {.sz = sizeof(so),
+					     .container_lookup = KCAP_CT_LOOKUP_ALWAYS,
+					     .container_root = argv[1]};
 
 		st = kcap_state_new(&so);
 		if (!st)
