@@ -256,7 +256,7 @@ consume() {
 	local name=$1 n=$2 cmd=$3
 	shift 3
 	for i in $(seq "$n"); do
-		timeout 120 "$kcap" "$cmd" --from "$u1" "${sh[@]}" --durable "$name" --lease 2 \
+		timeout 120 "$kcap" "$cmd" --from "$u1" "${sh[@]}" --durable "$name" --lease 3 \
 			--idle-exit 3 "${@//@I/$i}" >"$name.$i.out" 2>"$name.$i.err" &
 		ipid[$i]=$!
 		pids+=($!)
