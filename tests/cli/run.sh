@@ -349,13 +349,7 @@ result $? "rules/kcap_rules.yaml: no list item longer than 15 characters ($(tr '
 # fixtures are not under this machine's /), kcap detect, read and export
 # give the recorded container.* and k8s.* fields; so does a copy.
 if "$mkctcapture" "$top/tests/unit/fixtures/ct" ct.kcap 2>err; then
-	cat >ctrules.yaml <<'YAML'
-- rule: container exec
-  desc: test rule, one alert per exec in a container
-  condition: evt.type = execve and container.id != host
-  output: "ct=%container.id type=%container.type name=%container.name repo=%container.image.repository tag=%container.image.tag priv=%container.privileged pod=%k8s.pod.name ns=%k8s.ns.name mount0=%container.mount[0]"
-  priority: WARNING
-YAML
+	cp "$top/tests/cli/fixtures/ctrules.yaml" ctrules.yaml
 	for f in ct.kcap ctcopy.kcap; do
 		[ $f = ctcopy.kcap ] && "$kcap" read -r ct.kcap -w ctcopy.kcap 2>err
 		"$kcap" detect -r $f -R ctrules.yaml >out 2>err

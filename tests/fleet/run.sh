@@ -176,13 +176,7 @@ result $? "export --to --batch 1: one message per event, and the snapshot (statu
 # table before its first batch (in the exporter's snapshot), ctlate.kcap
 # after it (a containers message, before the events that need it).
 t_ct=$SECONDS
-cat >ctrules.yaml <<'YAML'
-- rule: container exec
-  desc: test rule, one alert per exec in a container
-  condition: evt.type = execve and container.id != host
-  output: "ct=%container.id type=%container.type name=%container.name repo=%container.image.repository tag=%container.image.tag priv=%container.privileged pod=%k8s.pod.name ns=%k8s.ns.name mount0=%container.mount[0]"
-  priority: WARNING
-YAML
+cp "$top/tests/cli/fixtures/ctrules.yaml" ctrules.yaml
 if [ -z "$mkctcapture" ]; then
 	result 1 "container tables: run.sh needs MKCTCAPTURE (tests/cli/mkctcapture)"
 elif ! "$mkctcapture" "$top/tests/unit/fixtures/ct" ct.kcap 2>err ||
