@@ -25,6 +25,7 @@
 #include "ring.h"
 #include "record.h"
 #include "fill.h"
+#include "syscall_arity.h"
 
 /* The reader's own events would feed back into its rings: none of them. */
 static inline bool kcap_skip_task(const struct kcap_session *s)
@@ -37,14 +38,32 @@ static inline bool kcap_syscall_wanted(const unsigned long *bits, long nr)
 	return nr >= 0 && nr < KCAP_SYSCALL_MAX && test_bit(nr, bits);
 }
 
+/* Arguments syscall @nr takes (syscall_arity.h); all six if unknown. */
+static __always_inline unsigned int kcap_arity(long nr, bool compat)
+{
+#ifdef CONFIG_IA32_EMULATION
+	if (compat)
+		return (unsigned long)nr < ARRAY_SIZE(kcap_arity_32) ?
+		       kcap_arity_32[nr] : 6;
+#endif
+	return (unsigned long)nr < ARRAY_SIZE(kcap_arity_64) ? kcap_arity_64[nr] : 6;
+}
+
+/*
+ * A generic syscall record (ABI 3): the number, the arguments the syscall
+ * takes, then at exit the result, each number in the fewest bytes that
+ * sign-extend back to it (0 bytes for 0). Room for eight full numbers is
+ * reserved; the record is committed at the length written.
+ */
 static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
 			       long nr, long ret, bool enter, bool compat)
 {
-	const u16 np = enter ? 7 : 8;
-	const u32 len = KCAP_REC_LEN(np, sizeof(u32) + (np - 1) * sizeof(u64));
+	const unsigned int nargs = kcap_arity(nr, compat);
+	const u16 np = 1 + nargs + !enter;
+	const u32 len = KCAP_REC_LEN(np, np * sizeof(u64));
 	unsigned long args[6] kcap_noinit;	/* all six set below */
 	struct kcap_rec w kcap_noinit;	/* set by kcap_rec_begin() */
-	u32 nr32 = nr;
+	unsigned int i;
 
 	BUILD_BUG_ON(sizeof(args[0]) != sizeof(u64));
 	syscall_get_arguments(current, regs, args);
@@ -56,13 +75,11 @@ static void kcap_write_syscall(struct kcap_session *s, struct pt_regs *regs,
 			w.hdr->flags |= KCAP_EVF_COMPAT;
 		if (enter)
 			w.hdr->flags |= KCAP_EVF_ENTER;
-		kcap_rec_put(&w, &nr32, sizeof(nr32));
-		kcap_rec_put_u64s(&w, (const u64 *)args, 6);
-		if (!enter) {
-			s64 res = ret;
-
-			kcap_rec_put(&w, &res, sizeof(res));
-		}
+		kcap_rec_put_sint(&w, nr);
+		for (i = 0; i < nargs; i++)
+			kcap_rec_put_sint(&w, args[i]);
+		if (!enter)
+			kcap_rec_put_sint(&w, ret);
 		kcap_rec_commit(&w);
 	}
 	preempt_enable_notrace();

@@ -8,6 +8,7 @@
 
 #include <linux/timekeeping.h>
 #include <linux/smp.h>
+#include <linux/bitops.h>
 
 #include "kcap.h"
 #include "ring.h"
@@ -167,6 +168,22 @@ static __always_inline void kcap_rec_put_u64s(struct kcap_rec *w,
 	memcpy(w->p, src, n * sizeof(u64));
 	w->i += n;
 	w->p += n * sizeof(u64);
+}
+
+/*
+ * A number in the fewest bytes that sign-extend back to it: 0 bytes for
+ * 0, 8 at most (generic syscall records, ABI 3). Eight bytes are stored
+ * and the record advances by the length: the caller reserved 8 bytes for
+ * each number. The bytes past the record's length are padding, which
+ * readers ignore (docs/abi.md).
+ */
+static __always_inline void kcap_rec_put_sint(struct kcap_rec *w, u64 v)
+{
+	u16 n = v ? (fls64(v ^ (u64)((s64)v >> 63)) + 8) >> 3 : 0;
+
+	memcpy(w->p, &v, sizeof(v));	/* x86: little-endian */
+	w->lens[w->i++] = n;
+	w->p += n;
 }
 
 /* A parameter written in place at w->p: close it with its length. */

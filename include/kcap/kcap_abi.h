@@ -15,8 +15,8 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define KCAP_ABI_MAJOR 2
-#define KCAP_ABI_MINOR 4
+#define KCAP_ABI_MAJOR 3
+#define KCAP_ABI_MINOR 0
 
 #define KCAP_DEVICE_NAME "kcap"		/* /dev/kcap, a misc device, mode 0600 */
 
@@ -26,7 +26,10 @@
  * Every record in a ring starts with this header, at an 8-byte aligned
  * position. It is followed by nparams __u16 parameter lengths, then the
  * parameter bytes concatenated in table order (no alignment, read with
- * memcpy). A record occupies KCAP_ALIGN(len) bytes of the ring.
+ * memcpy). A record occupies KCAP_ALIGN(len) bytes of the ring; the
+ * padding's bytes are unspecified. Generic syscall records (ABI 3) carry
+ * only the arguments their syscall takes, each number in 0 to 8 bytes,
+ * sign-extended (docs/abi.md).
  */
 struct kcap_event_hdr {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC, nanoseconds */

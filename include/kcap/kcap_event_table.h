@@ -71,6 +71,11 @@ static const struct kcap_event_desc kcap_event_table[KCAP_EVT_NR] = {
 			KCAP_P("lost_protected", U64, DEC),
 		},
 	},
+	/*
+	 * ABI 3: a record carries nr, the arguments the syscall takes (0 to
+	 * 6, so nparams is 2..8 here, 1..7 for the entry side), then res;
+	 * every number in 0 to 8 bytes, sign-extended (docs/abi.md).
+	 */
 	[KCAP_EVT_SYSCALL] = {
 		.name = "syscall",
 		.flags = KCAP_EDF_SYSCALL,

@@ -14,8 +14,8 @@
 enum kcap_event_type {
 	KCAP_EVT_INVALID = 0,
 	KCAP_EVT_DROP = 1,		/* marker: events lost since the last one */
-	KCAP_EVT_SYSCALL = 2,		/* generic syscall, exit side */
-	KCAP_EVT_SYSCALL_ENTER = 3,	/* generic syscall, entry side */
+	KCAP_EVT_SYSCALL = 2,		/* generic syscall, exit side: nr, args, res */
+	KCAP_EVT_SYSCALL_ENTER = 3,	/* generic syscall, entry side: nr, args */
 	KCAP_EVT_PROC_FORK = 4,		/* sched_process_fork */
 	KCAP_EVT_PROC_EXEC = 5,		/* sched_process_exec */
 	KCAP_EVT_PROC_EXIT = 6,		/* sched_process_exit */

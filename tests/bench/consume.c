@@ -7,7 +7,7 @@
  *   MODE  fill   the test producer only (subtracted)
  *         next   + kcap_next(): the live source's ring reader
  *         write  + kcap_writer_write() into a capture file (kcap record -w)
- *   KIND  getppid  a generic syscall record (112 bytes, as the driver's)
+ *   KIND  getppid  a generic syscall record (39 bytes, as the ABI 3 driver's)
  *         read1    read() of 1 byte (decoded read event)
  *         write256 write() of 256 bytes (a pipe write at the default snaplen)
  * CPUS rings (default 1) of 8 MiB, written in turn (one event each, in time
@@ -28,7 +28,6 @@
 
 static int produce(struct tring *r, int kind, __u64 ts, unsigned int *made)
 {
-	static const __u64 args[6] = { 0x7ffd0000, 1, 2, 0, 0, 0 };
 	static unsigned char data[256];
 	__s64 res = kind == 'r' ? 1 : kind == 'w' ? 256 : 1234;
 	__u64 fd = 3, size = kind == 'r' ? 1 : 4096;
@@ -38,7 +37,7 @@ static int produce(struct tring *r, int kind, __u64 ts, unsigned int *made)
 
 	(*made)++;
 	if (kind == 'g')
-		return tring_syscall(r, ts, 4242, 4242, 110, args, res);
+		return tring_syscall3(r, ts, 4242, 4242, true, 110, 0, NULL, res);
 	return tring_write(r, kind == 'r' ? KCAP_EVT_READ : KCAP_EVT_WRITE, ts, 4242, 4242, 0,
 			   4, p);
 }

@@ -45,7 +45,7 @@ per() {
 	for k in getppid read1 write256; do
 		f=$(per fill $k 1) n=$(per next $k 1) w=$(per write $k 1)
 		case $k in
-		getppid) name="getppid (generic record, 112 B)" ;;
+		getppid) name="getppid (generic record, 39 B)" ;;
 		read1) name="read of 1 B (decoded read)" ;;
 		write256) name="write of 4 KiB (256 B of data at the default snaplen)" ;;
 		esac

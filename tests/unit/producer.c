@@ -109,6 +109,38 @@ int tring_syscall(struct tring *r, __u64 ts, __u32 tid, __u32 pid, __u32 nr,
 	return tring_write(r, KCAP_EVT_SYSCALL, ts, tid, pid, 0, 8, p);
 }
 
+unsigned int tsint_len(__u64 v)
+{
+	unsigned int n;
+
+	for (n = 0; n < 8; n++) {
+		__u64 low = n ? v & (~0ULL >> (64 - 8 * n)) : 0;
+		__u64 ext = n && (low >> (8 * n - 1)) ? low | (~0ULL << (8 * n)) : low;
+
+		if (ext == v)
+			return n;
+	}
+	return 8;
+}
+
+int tring_syscall3(struct tring *r, __u64 ts, __u32 tid, __u32 pid, bool exit, long nr,
+		   unsigned int nargs, const __u64 *args, __s64 res)
+{
+	__u64 v[8];
+	struct tparam p[8];
+	unsigned int i, n = 0;
+
+	v[n++] = (__u64)nr;
+	for (i = 0; i < nargs && i < 6; i++)
+		v[n++] = args[i];
+	if (exit)
+		v[n++] = (__u64)res;
+	for (i = 0; i < n; i++)
+		p[i] = (struct tparam){ &v[i], (__u16)tsint_len(v[i]) };
+	return tring_write(r, exit ? KCAP_EVT_SYSCALL : KCAP_EVT_SYSCALL_ENTER, ts, tid, pid,
+			   exit ? 0 : KCAP_EVF_ENTER, n, p);
+}
+
 int tring_drop(struct tring *r, __u64 ts, __u64 lost_bulk, __u64 lost_protected)
 {
 	struct tparam p[2] = { { &lost_bulk, 8 }, { &lost_protected, 8 } };

@@ -42,6 +42,17 @@ void tring_write_raw(struct tring *r, const void *rec, size_t len, __u64 advance
 int tring_syscall(struct tring *r, __u64 ts, __u32 tid, __u32 pid, __u32 nr,
 		  const __u64 args[6], __s64 res);
 
+/*
+ * A generic syscall event as the ABI 3 driver writes it: nr, @nargs
+ * arguments, res if @exit, each number in the fewest bytes that
+ * sign-extend back to it (found here by trying every width).
+ */
+int tring_syscall3(struct tring *r, __u64 ts, __u32 tid, __u32 pid, bool exit, long nr,
+		   unsigned int nargs, const __u64 *args, __s64 res);
+
+/* Bytes tring_syscall3() gives @v. */
+unsigned int tsint_len(__u64 v);
+
 /* A drop marker. */
 int tring_drop(struct tring *r, __u64 ts, __u64 lost_bulk, __u64 lost_protected);
 

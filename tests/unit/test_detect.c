@@ -237,6 +237,28 @@ static void test_fields_and_operators(void **state)
  * capset's capability sets. (The world above is an ABI 2.1 recording:
  * these fields are missing there, not zero.)
  */
+/* A generic syscall as the ABI 3 driver writes it: dup2(-1, 0x80) = -9,
+ * numbers in the bytes they need. */
+static void test_abi3_generic_fields(void **state)
+{
+	static const unsigned char nr = 33, a0 = 0xff, a1[2] = { 0x80, 0 }, res = 0xf7;
+	struct p ps[] = { { &nr, 1 }, { &a0, 1 }, { a1, 2 }, { &res, 1 } };
+	struct world w;
+	struct evb e;
+	const struct kcap_event_hdr *ev;
+
+	(void)state;
+	world_init(&w);
+	ev = mk_ev(&e, KCAP_EVT_SYSCALL, 101, 101, 70, 4, ps);
+	assert_true(matches(&w, ev, "evt.type = dup2 and evt.dir = <"));
+	assert_true(matches(&w, ev, "evt.rawres = -9 and evt.failed = true and evt.res = EBADF"));
+	assert_true(matches(&w, ev, "evt.rawarg.a0 = -1 and evt.rawarg.a1 = 128"));
+	assert_true(matches(&w, ev, "evt.rawarg.res = -9"));
+	assert_false(matches(&w, ev, "evt.rawarg.a2 exists"));
+	assert_true(matches(&w, ev, "proc.name = cat"));
+	kcap_state_free(w.st);
+}
+
 static void test_abi_2_2_fields(void **state)
 {
 	static const char argv[] = "payload\0-x";
@@ -683,6 +705,7 @@ static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),
 	cmocka_unit_test(test_abi_2_2_fields),
+	cmocka_unit_test(test_abi3_generic_fields),
 	cmocka_unit_test(test_older_falco_rules),
 	cmocka_unit_test(test_lists_macros_exceptions),
 	cmocka_unit_test(test_malformed),

@@ -232,6 +232,106 @@ static void test_param_getters(void **state)
 	assert_int_equal(kcap_event_syscall_nr(ev), -EINVAL);
 }
 
+/* ABI 3 generic records: only the syscall's arguments, numbers in the
+ * bytes they need; kcap_event_syscall(), the getters and the line. */
+static void test_abi3_generic(void **state)
+{
+	struct efix *f = *state;
+	const __u64 rd[3] = { 3, 0x7ffc12345678ULL, 1 };
+	const __u64 neg[2] = { ~0ULL, 0x80 };
+	const struct kcap_event_hdr *ev;
+	struct kcap_syscall sc;
+	__u64 u;
+	__s64 s;
+
+	/* the widths: 0 for 0, sign-extension decides where 0x80 needs two */
+	assert_int_equal(tsint_len(0), 0);
+	assert_int_equal(tsint_len(0x7f), 1);
+	assert_int_equal(tsint_len(0x80), 2);
+	assert_int_equal(tsint_len(~0ULL), 1);
+	assert_int_equal(tsint_len((__u64)-129), 2);
+	assert_int_equal(tsint_len(0x7ffc12345678ULL), 6);
+	assert_int_equal(tsint_len(0x8000000000000000ULL), 8);
+
+	/* getppid: no arguments; 32 header + 2 lengths + 1 + 2 bytes */
+	assert_int_equal(tring_syscall3(&f->r, 1, 7, 7, true, 110, 0, NULL, 1234), 0);
+	ev = next_line(f);
+	assert_int_equal(ev->len, 32 + 4 + 1 + 2);
+	assert_string_equal(f->line, "0.000000001 cpu=1 pid=7 tid=7 syscall getppid() = 1234");
+	assert_int_equal(kcap_event_syscall(ev, &sc), 0);
+	assert_int_equal(sc.nr, 110);
+	assert_int_equal(sc.nargs, 0);
+	assert_true(sc.has_res);
+	assert_int_equal(sc.res, 1234);
+	assert_int_equal(kcap_event_param_index(ev, "res"), 1);
+	assert_int_equal(kcap_event_param_index(ev, "a0"), -ENOENT);
+
+	/* read(3, buf, 1) = 1: nr 0 in no bytes, a pointer in six */
+	assert_int_equal(tring_syscall3(&f->r, 2, 7, 7, true, 0, 3, rd, 1), 0);
+	ev = next_line(f);
+	assert_int_equal(ev->len, 32 + 10 + 0 + 1 + 6 + 1 + 1);
+	assert_string_equal(f->line, "0.000000002 cpu=1 pid=7 tid=7 syscall read(a0=0x3, "
+				     "a1=0x7ffc12345678, a2=0x1) = 1");
+	assert_int_equal(kcap_event_syscall_nr(ev), 0);
+	assert_int_equal(kcap_event_param_index(ev, "a2"), 3);
+	assert_int_equal(kcap_event_param_index(ev, "a3"), -ENOENT);
+	assert_int_equal(kcap_event_param_index(ev, "res"), 4);
+	assert_int_equal(kcap_event_u64(ev, 2, &u), 0);
+	assert_int_equal(u, 0x7ffc12345678ULL);
+
+	/* negative numbers: -1 in one byte, -9 EBADF as the result */
+	assert_int_equal(tring_syscall3(&f->r, 3, 7, 7, true, 33, 2, neg, -9), 0);
+	ev = next_line(f);
+	assert_string_equal(f->line, "0.000000003 cpu=1 pid=7 tid=7 syscall dup2(a0=0xffffffffffffffff, "
+				     "a1=0x80) = -9 EBADF");
+	assert_int_equal(kcap_event_s64(ev, 1, &s), 0);
+	assert_int_equal(s, -1);
+	assert_int_equal(kcap_event_u64(ev, 2, &u), 0);
+	assert_int_equal(u, 0x80);
+	assert_int_equal(kcap_event_syscall(ev, &sc), 0);
+	assert_int_equal(sc.res, -9);
+	assert_int_equal(sc.args[0], ~0ULL);
+
+	/* the entry side: no result */
+	assert_int_equal(tring_syscall3(&f->r, 4, 7, 7, false, 1, 3, rd, 0), 0);
+	ev = next_line(f);
+	assert_string_equal(f->line, "0.000000004 cpu=1 pid=7 tid=7 syscall_enter write(a0=0x3, "
+				     "a1=0x7ffc12345678, a2=0x1) flags=enter");
+	assert_int_equal(kcap_event_syscall(ev, &sc), 0);
+	assert_false(sc.has_res);
+	assert_int_equal(sc.nargs, 3);
+	assert_int_equal(kcap_event_param_index(ev, "res"), -ENOENT);
+}
+
+/* Generic records that no driver writes: refused, one bad line, no crash. */
+static void test_abi3_generic_bad(void **state)
+{
+	struct efix *f = *state;
+	__u64 v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	struct tparam nine[9], wide[2] = { { &v[0], 1 }, { v, 9 } }, none[1] = { { v, 0 } };
+	const struct kcap_event_hdr *ev;
+	struct kcap_syscall sc;
+	unsigned int i;
+
+	for (i = 0; i < 9; i++)
+		nine[i] = (struct tparam){ &v[i], 1 };
+	/* seven arguments */
+	assert_int_equal(tring_write(&f->r, KCAP_EVT_SYSCALL, 1, 1, 1, 0, 9, nine), 0);
+	ev = next_line(f);
+	assert_int_equal(kcap_event_syscall(ev, &sc), -EBADMSG);
+	assert_non_null(strstr(f->line, " syscall syscall_?(?)"));
+	/* a nine-byte number */
+	assert_int_equal(tring_write(&f->r, KCAP_EVT_SYSCALL, 2, 1, 1, 0, 2, wide), 0);
+	ev = next_line(f);
+	assert_int_equal(kcap_event_syscall(ev, &sc), -EBADMSG);
+	assert_int_equal(kcap_event_u64(ev, 1, &v[9]), -EMSGSIZE);
+	/* an exit record without its result */
+	assert_int_equal(tring_write(&f->r, KCAP_EVT_SYSCALL, 3, 1, 1, 0, 1, none), 0);
+	ev = next_line(f);
+	assert_int_equal(kcap_event_syscall(ev, &sc), -EBADMSG);
+	assert_int_equal(kcap_event_syscall(NULL, &sc), -EINVAL);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_event_desc),
 	cmocka_unit_test(test_syscall_names),
@@ -241,6 +341,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_format_lifecycle, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_format_unknown_and_short, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_param_getters, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_abi3_generic, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_abi3_generic_bad, setup, teardown),
 };
 
 UNIT_GROUP(event, tests)

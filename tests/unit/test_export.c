@@ -240,6 +240,29 @@ static void test_family_fields(void **state)
 	assert_int_equal(m->syscall->n_args, 6);
 	kcap__v1__event__free_unpacked(m, NULL);
 
+	{
+		/* ABI 3: read(3, 0x7ffc12345678, 1) = 1, nr 0 in no bytes */
+		static const __u16 lens[5] = { 0, 1, 6, 1, 1 };
+		static const unsigned char data[9] = { 3, 0x78, 0x56, 0x34, 0x12, 0xfc, 0x7f, 1, 1 };
+		union {
+			struct kcap_event_hdr h;
+			unsigned char b[64];
+		} r = { .h = { .ts_ns = 1, .tid = 2, .pid = 2, .type = KCAP_EVT_SYSCALL,
+			       .nparams = 5 } };
+
+		memcpy(r.b + sizeof(r.h), lens, sizeof(lens));
+		memcpy(r.b + sizeof(r.h) + sizeof(lens), data, sizeof(data));
+		r.h.len = (__u32)(sizeof(r.h) + sizeof(lens) + sizeof(data));
+		m = roundtrip(&r.h);
+		assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_SYSCALL);
+		assert_int_equal(m->syscall->nr, 0);
+		assert_string_equal(m->syscall->name, "read");
+		assert_int_equal(m->syscall->n_args, 3);
+		assert_int_equal(m->syscall->args[1], 0x7ffc12345678ULL);
+		assert_int_equal(m->syscall->res, 1);
+		kcap__v1__event__free_unpacked(m, NULL);
+	}
+
 	m = roundtrip(build(&b, KCAP_EVT_DROP));
 	assert_int_equal(m->body_case, KCAP__V1__EVENT__BODY_DROP);
 	assert_int_equal(m->drop->count, 1000 + 1001);

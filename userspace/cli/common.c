@@ -490,7 +490,18 @@ bool syscall_filter_slow(struct kcap *h, struct syscall_filter *f, const struct 
 	/* The number is parameter 0 (docs/abi.md: the lengths, then the
 	 * bytes); kcap_next() checked that the lengths add up. */
 	lens = (const __u16 *)(ev + 1);
-	if (ev->nparams >= 1 && lens[0] == sizeof(__u32)) {
+	if (ev->nparams >= 1 && lens[0] == 1) {
+		/* ABI 3: the number in the bytes it needs, sign-extended */
+		__s8 nr8;
+
+		memcpy(&nr8, lens + ev->nparams, 1);
+		nr = nr8;
+	} else if (ev->nparams >= 1 && lens[0] == 2) {
+		__s16 nr16;
+
+		memcpy(&nr16, lens + ev->nparams, 2);
+		nr = nr16;
+	} else if (ev->nparams >= 1 && lens[0] == sizeof(__u32)) {
 		__u32 nr32;
 
 		memcpy(&nr32, lens + ev->nparams, sizeof(nr32));

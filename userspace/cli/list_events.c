@@ -120,7 +120,11 @@ static const char md_head[] =
 	"snaplen; sockaddr the raw `struct sockaddr`; strarray NUL-terminated strings\n"
 	"back to back. A parameter the driver could not read is empty and the event\n"
 	"has `KCAP_EVF_FAULT`; one that was cut sets `KCAP_EVF_TRUNCATED`.\n"
-	"32-bit callers' syscalls come as the same types with `KCAP_EVF_COMPAT`.\n";
+	"32-bit callers' syscalls come as the same types with `KCAP_EVF_COMPAT`.\n"
+	"Generic syscall records (`syscall`, `syscall_enter`; ABI 3) are the\n"
+	"exception: they carry `nr`, only the arguments the syscall takes, then\n"
+	"`res`, and each of these numbers in 0 to 8 bytes, sign-extended\n"
+	"(docs/abi.md); the rows below name every parameter they can have.\n";
 
 static void markdown(void)
 {

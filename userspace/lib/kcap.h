@@ -321,7 +321,8 @@ KCAP_API int kcap_event_param_index(const struct kcap_event_hdr *ev, const char 
 /*
  * kcap_event_u64() / kcap_event_s64() - parameter @i as a number. A 2, 4
  * or 8 byte parameter is widened (kcap_event_s64() sign-extends);
- * -EMSGSIZE for other lengths.
+ * -EMSGSIZE for other lengths. A generic syscall's numbers take 0 to 8
+ * bytes and are always sign-extended (ABI 3).
  */
 KCAP_API int kcap_event_u64(const struct kcap_event_hdr *ev, unsigned int i, __u64 *out);
 KCAP_API int kcap_event_s64(const struct kcap_event_hdr *ev, unsigned int i, __s64 *out);
@@ -338,6 +339,23 @@ KCAP_API int kcap_event_str(const struct kcap_event_hdr *ev, unsigned int i, cha
  * SYSCALL_ENTER event, -EINVAL for other events.
  */
 KCAP_API int kcap_event_syscall_nr(const struct kcap_event_hdr *ev);
+
+/* A generic syscall event taken apart (kcap_event_syscall()). */
+struct kcap_syscall {
+	int nr; /* syscall number (ia32 if the event is KCAP_EVF_COMPAT) */
+	unsigned int nargs; /* arguments recorded: the syscall's own (ABI 3), or 6 */
+	__u64 args[6]; /* the registers as the syscall got them; 0 past nargs */
+	bool has_res; /* exit side (KCAP_EVT_SYSCALL) */
+	__s64 res; /* the result at exit, -errno on failure */
+};
+
+/*
+ * kcap_event_syscall() - number, arguments and result of a SYSCALL or
+ * SYSCALL_ENTER event, for records of any ABI (docs/abi.md: since ABI 3
+ * the driver records only the arguments a syscall takes, each number in
+ * the bytes it needs). -EINVAL for other events, -EBADMSG if malformed.
+ */
+KCAP_API int kcap_event_syscall(const struct kcap_event_hdr *ev, struct kcap_syscall *sc);
 
 /*
  * kcap_event_format() - @ev as one line of text, without a newline:
@@ -362,8 +380,8 @@ KCAP_API int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr
 /*
  * kcap_event_res() - the result of a decoded syscall event (parameter 0,
  * "res"): a file descriptor, a byte count, a child tid, or -errno.
- * -EINVAL for events without one (generic syscalls: parameter 7), -EMSGSIZE
- * if its length is not 4 or 8 bytes.
+ * -EINVAL for events without one (generic syscalls: kcap_event_syscall()),
+ * -EMSGSIZE if its length is not 4 or 8 bytes.
  */
 KCAP_API int kcap_event_res(const struct kcap_event_hdr *ev, __s64 *res);
 

@@ -120,6 +120,7 @@ static int workload(const char *path)
 struct seen {
 	int getppid, bad_getppid;
 	__u64 getppid_res;
+	unsigned int getppid_len, getppid_np;
 	bool openat, write, close, fork, exec, exit;
 	__s64 fd;
 	__s64 openat_dirfd, openat_flags, openat_mode, write_fd, write_size, close_fd;
@@ -213,6 +214,7 @@ static void note_decoded(struct seen *s, const struct kcap_event_hdr *ev)
 static void note_event(struct seen *s, const struct kcap_event_hdr *ev, pid_t launcher,
 		       pid_t child)
 {
+	struct kcap_syscall sc;
 	__s64 res = 0;
 	int nr;
 
@@ -237,11 +239,13 @@ static void note_event(struct seen *s, const struct kcap_event_hdr *ev, pid_t la
 	if (ev->type != KCAP_EVT_SYSCALL)
 		return;
 	nr = kcap_event_syscall_nr(ev);
-	kcap_event_s64(ev, 7, &res);
+	res = kcap_event_syscall(ev, &sc) ? -1 : sc.res;
 	if (nr == SYS_getppid) {
 		if (!s->getppid++)
 			s->ts_first_getppid = ev->ts_ns;
 		s->getppid_res = (__u64)res;
+		s->getppid_len = ev->len;
+		s->getppid_np = ev->nparams;
 		if (res != launcher)
 			s->bad_getppid++;
 	} else {
@@ -310,6 +314,10 @@ static int test_events(const char *self)
 	snprintf(d, sizeof(d), "saw %d, %d with res != %d (last res %lld)", s.getppid,
 		 s.bad_getppid, launcher, (long long)s.getppid_res);
 	tap(s.getppid == 3 && !s.bad_getppid, d, "getppid x3 from the workload, res = its parent");
+	snprintf(d, sizeof(d), "%u parameters, %u bytes", s.getppid_np, s.getppid_len);
+	/* 32 header + 2 lengths + nr (1 byte) + a pid (at most 4 bytes) */
+	tap(s.getppid_np == 2 && s.getppid_len <= 41, d,
+	    "getppid is an ABI 3 generic record: nr and res only, in the bytes they need");
 	snprintf(d, sizeof(d), "seen %d dirfd=%lld name='%s' flags=0x%llx mode=0%llo res=%lld path='%s'",
 		 s.openat, (long long)s.openat_dirfd, s.openat_name,
 		 (unsigned long long)s.openat_flags, (unsigned long long)s.openat_mode,
@@ -583,7 +591,9 @@ static void hp_workload(struct hp_shared *sh)
 			if (!sched_setaffinity(0, sizeof(set), &set))
 				sh->pin = -1;
 		}
-		syscall(SYS_getppid, MARK, sh->phase);
+		/* lseek (3 arguments, a bad fd): the tags are recorded (ABI 3
+		 * records only the arguments a syscall takes) */
+		syscall(SYS_lseek, MARK, sh->phase, 0);
 		usleep(2000);
 	}
 	_exit(0);
@@ -615,7 +625,7 @@ static int hp_read(struct kcap *h, pid_t child, int phase, int cpu, int want, do
 
 static int test_hotplug(void)
 {
-	static const unsigned int nrs[] = { SYS_getppid };
+	static const unsigned int nrs[] = { SYS_lseek };
 	unsigned long counts[6] = { 0 }; /* [phase * 2 + on_cpu1] */
 	struct kcap_cpu_stats st;
 	struct kcap_config cfg;

@@ -355,12 +355,24 @@ static char *scratch(struct kevctx *c)
 	return c->buf[c->nbuf++ % 4];
 }
 
+/* The table row describing record parameter @i: a generic syscall's
+ * result is the record's last parameter and the row's last (ABI 3). */
+static unsigned int desc_idx(const struct kevctx *c, unsigned int i)
+{
+	if (c->ev->type == KCAP_EVT_SYSCALL && i + 1 == c->ev->nparams && c->desc->nparams)
+		return c->desc->nparams - 1;
+	return i;
+}
+
 static int param_idx(const struct kevctx *c, const char *name)
 {
 	unsigned int i;
 
 	if (!c->desc)
 		return -1;
+	/* A generic syscall: nr, the arguments it takes (ABI 3), res last. */
+	if (kcap__generic(c->ev))
+		return kcap__generic_idx(c->ev, name);
 	/* the first letter spares most strcmp() calls */
 	for (i = 0; i < c->desc->nparams && i < c->ev->nparams; i++)
 		if (c->desc->params[i].name[0] == name[0] && !strcmp(c->desc->params[i].name, name))
@@ -396,9 +408,12 @@ const char *kcap__evt_type(struct kevctx *c)
 static bool evt_res(const struct kevctx *c, __s64 *res)
 {
 	if (c->ev->type == KCAP_EVT_SYSCALL) {
-		int i = param_idx(c, "res");
+		struct kcap_syscall sc;
 
-		return i >= 0 && kcap_event_s64(c->ev, (unsigned int)i, res) == 0;
+		if (kcap_event_syscall(c->ev, &sc) || !sc.has_res)
+			return false;
+		*res = sc.res;
+		return true;
 	}
 	return c->desc && (c->desc->flags & KCAP_EDF_DECODED) && kcap_event_res(c->ev, res) == 0;
 }
@@ -619,7 +634,7 @@ static bool evt_arg(struct kevctx *c, const struct kfieldref *ref, bool raw, str
 	if (i < 0 || !c->desc || (unsigned int)i >= c->ev->nparams ||
 	    (unsigned int)i >= c->desc->nparams)
 		return false;
-	pd = &c->desc->params[i];
+	pd = &c->desc->params[desc_idx(c, (unsigned int)i)];
 	switch (pd->type) {
 	case KCAP_PT_STR:
 	case KCAP_PT_PATH:
@@ -678,7 +693,7 @@ static bool evt_args(struct kevctx *c, struct kval *v)
 		if (!evt_arg(c, &r, false, &a))
 			continue;
 		pos += (size_t)snprintf(tmp + pos, sizeof(tmp) - pos, "%s%s=%.*s", pos ? " " : "",
-					c->desc->params[i].name, (int)a.len, a.s);
+					c->desc->params[desc_idx(c, i)].name, (int)a.len, a.s);
 		if (pos >= sizeof(tmp) - 1)
 			break;
 	}

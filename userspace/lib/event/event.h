@@ -23,6 +23,32 @@ static inline bool kcap__type_signed(unsigned int type)
 	       type == KCAP_PT_FD;
 }
 
+/*
+ * A generic syscall event's number (ABI 3): 0 to 8 bytes, little-endian,
+ * sign-extended; 0 bytes is 0. ABI 2's full-width numbers read the same.
+ */
+static inline bool kcap__read_sint(const void *p, __u16 len, __u64 *v)
+{
+	__u64 x = 0;
+	unsigned int sh;
+
+	if (len > 8)
+		return false;
+	if (len)
+		memcpy(&x, p, len);
+	if (len && len < 8) {
+		sh = 64 - 8 * len;
+		x = (__u64)((__s64)(x << sh) >> sh);
+	}
+	*v = x;
+	return true;
+}
+
+static inline bool kcap__generic(const struct kcap_event_hdr *ev)
+{
+	return ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER;
+}
+
 /* A @size-byte number (2, 4 or 8) at @p, sign-extended if @sign; false if
  * @len is not @size. */
 static inline bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)
@@ -50,6 +76,8 @@ static inline bool kcap__read_num(const void *p, __u16 len, unsigned int size, b
 }
 
 /* The result (parameter 0) of a decoded event described by @d. */
+KCAP_HIDDEN int kcap__generic_idx(const struct kcap_event_hdr *ev, const char *name);
+
 KCAP_HIDDEN int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
 			       __s64 *res);
 

@@ -37,6 +37,22 @@ int kcap_event_param(const struct kcap_event_hdr *ev, unsigned int i, const void
 	return 0;
 }
 
+/* A generic syscall's parameter @name: nr, a0.. as many as the record has
+ * arguments (ABI 3), res last; -ENOENT if it has none such. */
+int kcap__generic_idx(const struct kcap_event_hdr *ev, const char *name)
+{
+	unsigned int res = ev->type == KCAP_EVT_SYSCALL, n = ev->nparams;
+
+	if (!strcmp(name, "nr"))
+		return n ? 0 : -ENOENT;
+	if (res && !strcmp(name, "res"))
+		return n >= 2 ? (int)n - 1 : -ENOENT;
+	if (name[0] == 'a' && name[1] >= '0' && name[1] <= '5' && !name[2] &&
+	    (unsigned int)(name[1] - '0') + 1 + res < n)
+		return name[1] - '0' + 1;
+	return -ENOENT;
+}
+
 int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name)
 {
 	const struct kcap_event_desc *d = ev ? kcap_event_desc(ev->type) : NULL;
@@ -44,6 +60,8 @@ int kcap_event_param_index(const struct kcap_event_hdr *ev, const char *name)
 
 	if (!d || !name)
 		return -ENOENT;
+	if (kcap__generic(ev))
+		return kcap__generic_idx(ev, name);
 	for (i = 0; i < d->nparams && i < ev->nparams; i++)
 		if (!strcmp(d->params[i].name, name))
 			return (int)i;
@@ -85,6 +103,9 @@ static int param_number(const struct kcap_event_hdr *ev, unsigned int i, __u64 *
 
 	if (err)
 		return err;
+	/* A generic syscall's numbers take only the bytes they need (ABI 3). */
+	if (kcap__generic(ev))
+		return kcap__read_sint(p, len, u) ? 0 : -EMSGSIZE;
 	return kcap__read_num(p, len, len, sign, u) ? 0 : -EMSGSIZE;
 }
 
@@ -130,11 +151,55 @@ int kcap_event_syscall_nr(const struct kcap_event_hdr *ev)
 {
 	__u64 nr;
 
-	if (!ev || (ev->type != KCAP_EVT_SYSCALL && ev->type != KCAP_EVT_SYSCALL_ENTER))
+	if (!ev || !kcap__generic(ev))
 		return -EINVAL;
 	if (param_number(ev, 0, &nr, false) || nr > 0x7fffffff)
 		return -EBADMSG;
 	return (int)nr;
+}
+
+/*
+ * A generic syscall event (docs/abi.md): the number, the arguments the
+ * syscall takes (ABI 3; all six in ABI 2 records), then, at exit, the
+ * result. One pass over the lengths.
+ */
+int kcap_event_syscall(const struct kcap_event_hdr *ev, struct kcap_syscall *sc)
+{
+	const unsigned char *lens, *p;
+	unsigned int i, n, nargs;
+	__u64 off, v;
+	__u16 l;
+
+	if (!ev || !sc || !kcap__generic(ev))
+		return -EINVAL;
+	memset(sc, 0, sizeof(*sc));
+	sc->has_res = ev->type == KCAP_EVT_SYSCALL;
+	n = ev->nparams;
+	if (n < 1u + sc->has_res || n - 1 - sc->has_res > 6)
+		return -EBADMSG;
+	nargs = n - 1 - sc->has_res;
+	if (sizeof(*ev) + 2ULL * n > ev->len)
+		return -EBADMSG;
+	lens = (const unsigned char *)(ev + 1);
+	off = sizeof(*ev) + 2ULL * n;
+	p = (const unsigned char *)ev;
+	for (i = 0; i < n; i++) {
+		memcpy(&l, lens + 2 * i, sizeof(l));
+		if (off + l > ev->len || !kcap__read_sint(p + off, l, &v))
+			return -EBADMSG;
+		off += l;
+		if (i == 0) {
+			if (v > 0x7fffffff)
+				return -EBADMSG;
+			sc->nr = (int)v;
+		} else if (i <= nargs) {
+			sc->args[i - 1] = v;
+		} else {
+			sc->res = (__s64)v;
+		}
+	}
+	sc->nargs = nargs;
+	return 0;
 }
 
 /* ---- String arrays --------------------------------------------------------- */

@@ -332,34 +332,29 @@ static int fill_syscall(struct export_arena *a, Kcap__V1__SyscallEvent *m,
 			const struct kcap_event_hdr *ev)
 {
 	enum kcap_syscall_abi abi = ev->flags & KCAP_EVF_COMPAT ? KCAP_SC_IA32 : KCAP_SC_X86_64;
-	int nr = kcap_event_syscall_nr(ev);
+	struct kcap_syscall sc;
 	const char *name;
 	char buf[32];
 	unsigned int i;
-	__s64 res;
 
-	if (nr < 0)
+	if (kcap_event_syscall(ev, &sc))
 		return 0;
-	m->nr = (uint32_t)nr;
-	name = kcap_syscall_name((unsigned int)nr, abi);
+	m->nr = (uint32_t)sc.nr;
+	name = kcap_syscall_name((unsigned int)sc.nr, abi);
 	if (!name) {
-		snprintf(buf, sizeof(buf), "syscall_%d", nr);
+		snprintf(buf, sizeof(buf), "syscall_%d", sc.nr);
 		name = buf;
 	}
 	m->name = export_utf8(a, name, strlen(name));
 	m->args = export_alloc(a, 6 * sizeof(*m->args));
 	if (!m->name || !m->args)
 		return -ENOMEM;
-	for (i = 0; i < 6 && i + 1 < ev->nparams; i++) {
-		__u64 v;
-
-		if (kcap_event_u64(ev, i + 1, &v) == 0)
-			m->args[m->n_args++] = v;
-	}
+	for (i = 0; i < sc.nargs; i++)
+		m->args[m->n_args++] = sc.args[i];
 	m->enter = ev->type == KCAP_EVT_SYSCALL_ENTER || (ev->flags & KCAP_EVF_ENTER);
 	m->ia32 = !!(ev->flags & KCAP_EVF_COMPAT);
-	if (!m->enter && ev->nparams > 7 && kcap_event_s64(ev, 7, &res) == 0)
-		m->res = res;
+	if (sc.has_res)
+		m->res = sc.res;
 	return 0;
 }
 

@@ -74,38 +74,36 @@ static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsi
 	kcap__put_quoted(o, p, len);
 }
 
-static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev,
-			const struct kcap_event_desc *d)
+static void put_syscall(struct kcap__out *o, const struct kcap_event_hdr *ev)
 {
-	bool compat = ev->flags & KCAP_EVF_COMPAT;
-	int nr = kcap_event_syscall_nr(ev);
-	const char *name = nr >= 0 ? kcap_syscall_name((unsigned int)nr,
-						       compat ? KCAP_SC_IA32 : KCAP_SC_X86_64)
-				   : NULL;
-	unsigned int i, last = ev->nparams < d->nparams ? ev->nparams : d->nparams;
-	bool has_res = ev->type == KCAP_EVT_SYSCALL && last == d->nparams;
+	struct kcap_syscall sc;
+	const char *name = NULL;
+	unsigned int i;
 
 	kcap__put_char(o, ' ');
+	if (kcap_event_syscall(ev, &sc)) {
+		kcap__put_str(o, "syscall_?(?)");
+		return;
+	}
+	name = kcap_syscall_name((unsigned int)sc.nr,
+				 ev->flags & KCAP_EVF_COMPAT ? KCAP_SC_IA32 : KCAP_SC_X86_64);
 	if (name) {
 		kcap__put_str(o, name);
 	} else {
 		kcap__put_str(o, "syscall_");
-		kcap__put_s64(o, nr);
+		kcap__put_s64(o, sc.nr);
 	}
 	kcap__put_char(o, '(');
-	if (has_res)
-		last--;
-	for (i = 1; i < last; i++) {
-		if (i > 1)
-			kcap__put_str(o, ", ");
-		kcap__put_str(o, d->params[i].name);
-		kcap__put_char(o, '=');
-		put_param(o, ev, i, &d->params[i]);
+	for (i = 0; i < sc.nargs; i++) {
+		kcap__put_str(o, i ? ", a" : "a");
+		kcap__put_char(o, (char)('0' + i));
+		kcap__put_str(o, "=0x");
+		kcap__put_hex(o, sc.args[i]);
 	}
 	kcap__put_char(o, ')');
-	if (has_res) {
+	if (sc.has_res) {
 		kcap__put_str(o, " = ");
-		put_param(o, ev, last, &d->params[last]);
+		kcap__put_errno(o, sc.res);
 	}
 }
 
@@ -150,9 +148,9 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 			const struct kcap__row_aux *aux = kcap__fmt_aux(h, ev->type, d, &scratch);
 
 			o.pos += kcap__format_decoded(ev, d, aux, room ? o.buf + o.pos : NULL, room);
-		} else if (d->flags & KCAP_EDF_SYSCALL && ev->nparams >= 1) {
+		} else if (d->flags & KCAP_EDF_SYSCALL && kcap__generic(ev)) {
 			kcap__put_str(&o, d->name);
-			put_syscall(&o, ev, d);
+			put_syscall(&o, ev);
 		} else {
 			/* The built-in table's unused rows (types 7..15) have no
 			 * name; printf("%s") showed them as "(null)", kept so. */

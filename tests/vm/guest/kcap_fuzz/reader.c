@@ -153,6 +153,20 @@ static bool record_sane(struct reader *rd, unsigned int c, uint64_t t,
 			  c, (unsigned long long)t, hd.type, fixed + sum, hd.len);
 		return false;
 	}
+	/* ABI 3 generic records: nr, 0..6 arguments, res at exit; numbers of
+	 * at most 8 bytes */
+	if (hd.type == KCAP_EVT_SYSCALL || hd.type == KCAP_EVT_SYSCALL_ENTER) {
+		unsigned int min = hd.type == KCAP_EVT_SYSCALL ? 2 : 1;
+
+		for (i = 0; i < hd.nparams && lens[i] <= 8; i++)
+			;
+		if (hd.nparams < min || hd.nparams > min + 6 || i < hd.nparams) {
+			violation("ring %u at tail %llu: generic record of %u params (a length over 8: %s)",
+				  c, (unsigned long long)t, hd.nparams,
+				  i < hd.nparams ? "yes" : "no");
+			return false;
+		}
+	}
 	return true;
 }
 
