@@ -10,7 +10,7 @@
 
 mode=${kcap_bench:-full}
 only=$(echo "${kcap_bench_only:-}" | tr , ' ')
-configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,kcap-detect,ftrace,peer,none}" | tr , ' ')
+configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-lifecycle,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,kcap-detect,ftrace,peer,none}" | tr , ' ')
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 
 # Operations per workload: about 20 to 60 million guest instructions each
@@ -83,6 +83,11 @@ for s in $sizes; do
 			;;
 		kcap-producer+1small)
 			kbench producer $w $n $ring 2 small
+			;;
+		kcap-lifecycle)
+			# the fork, exec and exit events alone (a session
+			# of getsid only, a syscall no workload makes)
+			kbench producer $w $n $ring 1 lifecycle
 			;;
 		kcap-record | kcap-record-s*)
 			# kcap-record-sN (not in the default list): snaplen N
@@ -173,7 +178,7 @@ done
 if [ "${kcap_bench_drop:-1}" = 0 ]; then
 	rounds=0
 elif [ "$mode" = quick ]; then
-	rounds=3 burst=200
+	rounds=3 burst=600
 else
 	rounds=10 burst=2000
 fi

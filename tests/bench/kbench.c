@@ -7,7 +7,7 @@
  *
  *   kbench list                          workload names and syscalls per op
  *   kbench run CFG WORKLOAD N            time N operations (after a warm-up)
- *   kbench producer WORKLOAD N RING [SESSIONS [same|small]]
+ *   kbench producer WORKLOAD N RING [SESSIONS [same|small|lifecycle]]
  *                                        capture on (libkcap, every syscall,
  *                                        lifecycle events), the workload in
  *                                        a child, the ring drained after it;
@@ -473,10 +473,11 @@ static void release_gated(int go_fd)
  * @nsess sessions (ABI 2.3) capture at once: the first every syscall and the
  * lifecycle events; the others the same (@small false) or only getsid, a
  * syscall no workload makes (@small true). The first session's events are
- * the ones reported.
+ * the ones reported. @lifecycle: one session of getsid only, that is the
+ * fork, exec and exit events alone (issue 18, row 2).
  */
 static int cmd_producer(const char *wname, unsigned long n, unsigned long long ring,
-			unsigned int nsess, bool small)
+			unsigned int nsess, bool small, bool lifecycle)
 {
 	static const unsigned int only_getsid[] = { SYS_getsid };
 	const struct workload *w = find_workload(wname);
@@ -493,7 +494,9 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 		fprintf(stderr, "kbench: 1 to 4 sessions\n");
 		return 2;
 	}
-	if (nsess == 1)
+	if (lifecycle)
+		snprintf(cfg, sizeof(cfg), "kcap-lifecycle");
+	else if (nsess == 1)
 		snprintf(cfg, sizeof(cfg), "kcap-producer");
 	else if (small)
 		snprintf(cfg, sizeof(cfg), "kcap-producer+%usmall", nsess - 1);
@@ -505,7 +508,8 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 		_exit(0);
 	}
 	for (unsigned int i = 0; i < nsess; i++)
-		h[i] = i && small ? open_capture(ring, only_getsid, 1) : open_capture(ring, NULL, 0);
+		h[i] = (i && small) || lifecycle ? open_capture(ring, only_getsid, 1) :
+						   open_capture(ring, NULL, 0);
 	release_gated(go);
 	wait_child(pid);
 	drain(h[0], pid, w, NULL, 0, &c);
@@ -620,7 +624,7 @@ static unsigned long long parse_num(const char *s)
 static int usage(void)
 {
 	fprintf(stderr, "usage: kbench list | run CFG WORKLOAD N |\n"
-			"       producer WORKLOAD N RING [SESSIONS [same|small]] |\n"
+			"       producer WORKLOAD N RING [SESSIONS [same|small|lifecycle]] |\n"
 			"       dropproof RING ROUNDS BURST [LABEL]\n");
 	return 2;
 }
@@ -643,7 +647,8 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6 || argc == 7) && !strcmp(argv[1], "producer"))
 		return cmd_producer(argv[2], parse_num(argv[3]), parse_num(argv[4]),
 				    argc >= 6 ? (unsigned int)parse_num(argv[5]) : 1,
-				    argc == 7 && !strcmp(argv[6], "small"));
+				    argc == 7 && !strcmp(argv[6], "small"),
+				    argc == 7 && !strcmp(argv[6], "lifecycle"));
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "dropproof"))
 		return cmd_dropproof(parse_num(argv[2]), parse_num(argv[3]), parse_num(argv[4]),
 				     argc == 6 ? argv[5] : "all");

@@ -41,11 +41,11 @@ for a in "4 same" "2 small"; do
 	fi
 done
 # An overloaded 64 KiB ring: captured + lost adds up to generated.
-# 2 x 1000 getppid records (224 KiB) overflow even two 64 KiB rings.
+# 2 x 3000 getppid records (40 bytes each, 240 KiB) overflow even two 64 KiB rings.
 # kbench counts only its workload's processes' events (lifecycle events
 # come from every process, kernel threads too) and says how many they made.
-kbench dropproof 64M 2 1000 >/tmp/ref.out 2>&1
-kbench dropproof 64K 2 1000 >/tmp/drop.out 2>&1
+kbench dropproof 64M 2 3000 >/tmp/ref.out 2>&1
+kbench dropproof 64K 2 3000 >/tmp/drop.out 2>&1
 val() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$2"; }
 gen=$(val generated /tmp/drop.out)
 ref=$(val events /tmp/ref.out)
