@@ -399,9 +399,17 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 		kcap_count_oversized(s);
 		goto out;
 	}
-	if (!kcap_rec_begin_staged(&w, s, type, d->nparams,
-				   d->flags & KCAP_EDF_PROTECTED))
+	/* A small bound (read, write: the snaplen) is reserved in the ring
+	 * and written in place, one copy fewer; a large one is built aside.
+	 */
+	if (len <= KCAP_DIRECT_MAX) {
+		if (!kcap_rec_begin(&w, s, type, d->nparams, len,
+				    d->flags & KCAP_EDF_PROTECTED))
+			goto out;
+	} else if (!kcap_rec_begin_staged(&w, s, type, d->nparams,
+					  d->flags & KCAP_EDF_PROTECTED)) {
 		goto out;
+	}
 	if (c->compat)
 		w.hdr->flags |= KCAP_EVF_COMPAT;
 	for (i = 0; i < d->nparams; i++)

@@ -48,6 +48,13 @@ static __always_inline bool kcap_count_noring(struct kcap_session *s)
 	return false;
 }
 
+/*
+ * Records whose upper bound is at most this are reserved in the ring at
+ * the bound and written in place; larger bounds (paths, argv) are staged
+ * and reserved at their exact size.
+ */
+#define KCAP_DIRECT_MAX 1024
+
 /* Bytes of a drop marker record. */
 #define KCAP_MARKER_LEN KCAP_REC_LEN(2, 2 * sizeof(u64))
 
