@@ -32,7 +32,8 @@ check "driver load --module $KO --param ring_size=1048576" \
 	kcap driver load --module $KO --param ring_size=1048576
 kcap driver status >/tmp/st.out 2>&1
 st=$?
-if [ $st -eq 0 ] && grep -q '^driver: *loaded, version 2\.' /tmp/st.out &&
+if [ $st -eq 0 ] && grep -qE '^driver: *loaded, version [0-9]+\.[0-9]+' /tmp/st.out &&
+   grep -q '^abi: *\([0-9.]*\) (libkcap \1)' /tmp/st.out &&
    grep -q 'ring_size=1048576' /tmp/st.out && grep -q '^holder: *none' /tmp/st.out &&
    grep -qE '^0 +yes ' /tmp/st.out; then
 	pass "driver status: loaded, version, ring_size parameter, free device, per-CPU rows"
@@ -44,7 +45,7 @@ fi
 kcap driver load --module $KO >/tmp/ld.out 2>&1
 st=$?
 if [ $st -eq 1 ] && [ "$(wc -l </tmp/ld.out)" -eq 1 ] &&
-   grep -q 'already loaded (version 2\.[0-9.]*, srcversion' /tmp/ld.out; then
+   grep -qE 'already loaded \(version [0-9]+\.[0-9.]*, srcversion' /tmp/ld.out; then
 	pass "driver load twice: one line, already loaded with its version"
 else
 	fail "driver load twice (status $st)"

@@ -420,9 +420,16 @@ static void cmd_ia32enter(void)
 	run_child(h, do_ia32, NULL);
 	kcap_close(h);
 	compat_enters(&all, &writes);
-	tap(writes == 1 && all == 1, NULL,
-	    "write selected with entry events: the ia32 write has one (%d of %d compat entries)",
-	    writes, all);
+	if (!tap(writes == 1 && all == 1, NULL,
+		 "write selected with entry events: the ia32 write has one (%d of %d compat entries)",
+		 writes, all)) {
+		int i;
+
+		for (i = 0; i < nevs; i++)
+			tap_diag("event %d: type %u flags %#x nparams %u len %u nr %lld", i,
+				 evs[i]->type, evs[i]->flags, evs[i]->nparams, evs[i]->len,
+				 num(evs[i], "nr"));
+	}
 
 	/* x86_64 stat is number 4, ia32 write's number: not the same call. */
 	h = open_capture(stat_only, KCAP_OPEN_ENTER | KCAP_OPEN_NO_LIFECYCLE);

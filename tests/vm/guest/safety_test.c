@@ -49,9 +49,10 @@
 #include "tap.h"
 
 #define DEV "/dev/kcap"
-/* A generic exit-side syscall record: header, 8 lengths, nr, 6 args, res. */
+/* A getppid record (ABI 3): header, 2 lengths, nr (1 byte), the parent's
+ * pid (at most 4 bytes): 40 bytes of ring. */
 #define KCAP_EVENT_HDR_SYSCALL_LEN \
-	(sizeof(struct kcap_event_hdr) + 8 * sizeof(__u16) + 4 + 7 * 8)
+	(sizeof(struct kcap_event_hdr) + 2 * sizeof(__u16) + 1 + 4)
 
 static long page;
 
