@@ -83,7 +83,8 @@ CLI_TEST_BIN := $(BUILD)/tests/cli/mkcapture $(BUILD)/tests/cli/mkctcapture
 $(BUILD)/tests/cli/mkcapture: $(TOP)/tests/cli/mkcapture.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
-$(BUILD)/tests/cli/mkctcapture: $(TOP)/tests/cli/mkctcapture.c $(TOP)/tests/unit/evbuild.h $(LIB_A)
+$(BUILD)/tests/cli/mkctcapture: $(TOP)/tests/cli/mkctcapture.c $(TOP)/tests/cli/ctwait.h \
+		$(TOP)/tests/unit/evbuild.h $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -I$(TOP)/tests/unit -o $@ $< $(LIB_A) $(LIB_LIBS)
 test-cli: $(BUILD)/bin/kcap $(CLI_TEST_BIN)
@@ -98,9 +99,9 @@ test-gvisor: $(BUILD)/bin/kcap
 # (tests/fleet/run.sh; skipped, saying why, without nats-server).
 # tests/fleet/ctpublish publishes as a live exporter does, container
 # metadata from a thread table's lookups (kcap_fleet_opts.state).
-$(BUILD)/tests/fleet/ctpublish: $(TOP)/tests/fleet/ctpublish.c $(LIB_A)
+$(BUILD)/tests/fleet/ctpublish: $(TOP)/tests/fleet/ctpublish.c $(TOP)/tests/cli/ctwait.h $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(US_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) $(NATS_LIBS)
+	$(CC) $(US_CFLAGS) -I$(TOP)/tests/cli -o $@ $< $(LIB_A) $(LIB_LIBS) $(NATS_LIBS)
 test-fleet: $(BUILD)/bin/kcap $(CLI_TEST_BIN) $(BUILD)/tests/fleet/ctpublish
 	timeout 300 $(TOP)/tests/fleet/run.sh $(BUILD)/bin/kcap $(CLI_TEST_BIN) \
 		$(BUILD)/tests/fleet/ctpublish

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kcap.h"
 #include "kcap_detect.h"
+#include "ctwait.h"
 #include "evbuild.h"
 
 static const char *const cgroups[] = {
@@ -44,16 +44,23 @@ static int die(const char *what, const char *why)
 	return 1;
 }
 
+/* The lookups that finished, to writer @w. */
+static int hand_over(struct kcap_state *st, void *w)
+{
+	if (kcap_state_write_containers(st, w))
+		return die("kcap_state_write_containers", "failed");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char args[] = "sh";
 	char errbuf[256] = "";
-	struct kcap_state_stats s;
 	struct kcap_state *st;
 	struct kcap_writer *w;
 	struct evb e;
 	__u64 ts = 1000000000ull;
-	unsigned int i, waited;
+	unsigned int i;
 	bool late, none;
 
 	if (argc != 3 && (argc != 4 || (strcmp(argv[3], "late") && strcmp(argv[3], "none")))) {
@@ -106,16 +113,8 @@ int main(int argc, char **argv)
 	}
 	/* the lookups answer in the background: hand each result over as it
 	 * comes, as a recorder does between events (10 s at most) */
-	for (waited = 0; !none; waited++) {
-		if (kcap_state_write_containers(st, w))
-			return die("kcap_state_write_containers", "failed");
-		kcap_state_stats(st, &s, sizeof(s));
-		if (s.ct_found == 4)
-			break;
-		if (waited == 10000)
-			return die("lookups", "the fixture containers were not all found");
-		usleep(1000);
-	}
+	if (!none && ct_fixtures_wait("mkctcapture", st, hand_over, w))
+		return 1;
 	for (i = 0; i < NR; i++) {
 		struct p clos[] = { { S64(0) }, { S64(3) } };
 		const struct kcap_event_hdr *ev = mk_tid(&e, KCAP_EVT_CLOSE, 900 + i, ts += 1000, 2,

@@ -14,11 +14,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcap.h"
 #include "kcap_detect.h"
 #include "kcap_fleet.h"
+#include "ctwait.h"
 
 static int die(const char *what, const char *why)
 {
@@ -48,14 +48,19 @@ static int pass(const char *path, struct kcap_state *st, struct kcap_publisher *
 	return max || err == -ENODATA ? 0 : die(path, strerror(-err));
 }
 
+/* An event of a container thread takes in the lookups that finished (the
+ * file's first: an exec, the same again). */
+static int first_event(struct kcap_state *st, void *path)
+{
+	return pass(path, st, NULL, 1);
+}
+
 int main(int argc, char **argv)
 {
 	char errbuf[256] = "";
-	struct kcap_state_stats s;
 	struct kcap_state *st;
 	struct kcap_publisher *p;
 	struct kcap *h;
-	unsigned int waited;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: ctpublish ROOT FILE URL NODE\n");
@@ -72,18 +77,8 @@ int main(int argc, char **argv)
 	}
 	if (pass(argv[2], st, NULL, 0))
 		return 1;
-	for (waited = 0;; waited++) {
-		/* an event of a container thread takes in the lookups that
-		 * finished (the first: an exec, the same again) */
-		if (pass(argv[2], st, NULL, 1))
-			return 1;
-		kcap_state_stats(st, &s, sizeof(s));
-		if (s.ct_found == 4)
-			break;
-		if (waited == 10000)
-			return die("lookups", "the fixture containers were not all found");
-		usleep(1000);
-	}
+	if (ct_fixtures_wait("ctpublish", st, first_event, argv[2]))
+		return 1;
 	h = kcap_open_file(argv[2], NULL);
 	if (!h)
 		return die(argv[2], strerror(errno));

@@ -196,13 +196,14 @@ static const char *ct_list(const struct kbuf *payload, struct kbuf *out) {
 }
 
 /* The container records through the fleet (cttable.c): the publisher's
- * table takes a source's payloads as they grow and keeps what changed
- * pending; payloads are cut to a budget; the consumer merges them into a
- * node's cache and logs what is new or changed. */
+ * table (capture/file_containers.c) takes a source's payloads as they grow
+ * and keeps what changed pending; payloads are cut to a budget; the
+ * consumer merges them into a node's cache and logs what is new or
+ * changed. */
 static void test_fleet_containers(void **state) {
   struct kbuf recs = {0}, log = {0}, all = {0}, chunk = {0}, names = {0},
               clog = {0};
-  struct fleet_cts t = {0};
+  struct kcapf_cts t = {0};
   struct kcap_ct_cache *cache = NULL;
   const struct kcap_ct_meta *m;
   char why[192];
@@ -213,9 +214,9 @@ static void test_fleet_containers(void **state) {
   ct_rec(&recs, "b2", "db");
   ct_payload(&log, &recs, 2);
   /* half a payload is not taken yet */
-  assert_int_equal(fleet_cts_take(&t, log.p, log.len - 3, why, sizeof(why)), 0);
+  assert_int_equal(kcapf_cts_take(&t, log.p, log.len - 3, why, sizeof(why)), 0);
   assert_int_equal(t.n, 0);
-  assert_int_equal(fleet_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
+  assert_int_equal(kcapf_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
   assert_int_equal(t.n, 2);
   assert_int_equal(t.nr_pending, 2);
   assert_int_equal(t.log_off, log.len);
@@ -227,14 +228,14 @@ static void test_fleet_containers(void **state) {
   ct_rec(&recs, "b2", "db2");
   ct_rec(&recs, "c3", "cache");
   ct_payload(&log, &recs, 3);
-  assert_int_equal(fleet_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
+  assert_int_equal(kcapf_cts_take(&t, log.p, log.len, why, sizeof(why)), 0);
   assert_int_equal(t.n, 3);
   assert_int_equal(t.nr_pending, 2);
   off = 0;
   assert_int_equal(
       fleet_ct_chunk(t.pending.p, t.pending.len, &off, 1 << 16, &chunk), 2);
   assert_string_equal(ct_list(&chunk, &names), "b2=db2,c3=cache,");
-  /* from a thread table's metadata (fleet_cts_put()): as it is, nothing
+  /* from a thread table's metadata (kcapf_cts_put()): as it is, nothing
    * pending; changed, pending */
   {
     struct kcap_ct_meta m;
@@ -245,13 +246,13 @@ static void test_fleet_containers(void **state) {
     snprintf(m.name, sizeof(m.name), "cache");
     t.pending.len = 0;
     t.nr_pending = 0;
-    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(kcapf_cts_put(&t, &m), 0);
     assert_int_equal(t.nr_pending, 0);
     snprintf(m.name, sizeof(m.name), "cache3");
-    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(kcapf_cts_put(&t, &m), 0);
     assert_int_equal(t.nr_pending, 1);
     snprintf(m.name, sizeof(m.name), "cache");
-    assert_int_equal(fleet_cts_put(&t, &m), 0);
+    assert_int_equal(kcapf_cts_put(&t, &m), 0);
     assert_int_equal(t.nr_pending, 2);
   }
   /* the whole table, oldest change first; one record per payload when
@@ -293,13 +294,13 @@ static void test_fleet_containers(void **state) {
   assert_string_equal(kcap__ct_cache_find(cache, "b2")->name, "db2");
   /* the log: what a writer copies, payloads after their length */
   {
-    struct fleet_cts copy = {0};
+    struct kcapf_cts copy = {0};
 
-    assert_int_equal(fleet_cts_take(&copy, clog.p, clog.len, why, sizeof(why)),
+    assert_int_equal(kcapf_cts_take(&copy, clog.p, clog.len, why, sizeof(why)),
                      0);
     assert_int_equal(copy.n, 3);
     assert_int_equal(copy.nr_pending, 4);
-    fleet_cts_free(&copy);
+    kcapf_cts_free(&copy);
   }
   /* a malformed payload: refused whole, nothing taken */
   chunk.p[0] = 9;
@@ -309,7 +310,7 @@ static void test_fleet_containers(void **state) {
   assert_string_equal(kcap__ct_cache_find(cache, "c3")->name, "cache2");
 
   kcap__ct_cache_free(cache);
-  fleet_cts_free(&t);
+  kcapf_cts_free(&t);
   kbuf_free(&recs);
   kbuf_free(&log);
   kbuf_free(&all);

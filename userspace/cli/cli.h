@@ -199,6 +199,11 @@ int parse_container_root(const char *cmd, const char *arg);
  * @g (NULL or none given: the defaults). NULL with errno. */
 struct kcap_state *cli_state_new(const char *container_root, const struct cli_gvisor *g);
 
+/* kcap export's thread table (also with --to), container lookups
+ * @ct_lookup (KCAP_CT_LOOKUP_*), seeded from @h (a failure only said on
+ * stderr); NULL after printing why. */
+struct kcap_state *export_thread_table(struct kcap *h, int ct_lookup);
+
 /* Their entries in a command's getopt_long() table (with -e and -s). */
 #define CAPTURE_LONG_OPTS                                                   \
 	{ "syscalls", required_argument, NULL, 'e' },                       \

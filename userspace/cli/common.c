@@ -650,6 +650,31 @@ struct kcap_state *cli_state_new(const char *container_root, const struct cli_gv
 	return kcap_state_new(&o);
 }
 
+/*
+ * kcap export's thread table, where every event's process and container
+ * come from, seeded before the capture starts: threads born later come
+ * from fork events, threads missed in between from /proc on first sight.
+ */
+struct kcap_state *export_thread_table(struct kcap *h, int ct_lookup)
+{
+	struct kcap_state_opts o = { .sz = sizeof(o), .container_lookup = ct_lookup };
+	struct kcap_state *threads = kcap_state_new(&o);
+	int err;
+
+	if (!threads) {
+		fprintf(stderr, "kcap export: thread table: %s\n", strerror(errno));
+		return NULL;
+	}
+	err = kcap_state_seed(threads, h);
+	if (err)
+		fprintf(stderr, "kcap export: process snapshot: %s (%s)\n", strerror(-err),
+			ct_lookup == KCAP_CT_LOOKUP_NEVER ?
+				"process fields fill in as events come" :
+				"containers of processes started before are learnt from their "
+				"next events");
+	return threads;
+}
+
 int parse_gvisor_opt(const char *cmd, int c, const char *arg, struct cli_gvisor *g)
 {
 	struct stat sb;

@@ -320,32 +320,6 @@ static struct kcap *open_source(struct export_args *a)
 }
 
 /*
- * The thread table every event's process and container come from, seeded
- * before the capture starts: threads born later come from fork events,
- * threads missed in between from /proc on first sight. NULL after
- * printing why.
- */
-static struct kcap_state *new_thread_table(struct kcap *h)
-{
-	/* the export schema carries no container metadata yet: no lookups */
-	struct kcap_state_opts o = { .sz = sizeof(o), .container_lookup = KCAP_CT_LOOKUP_NEVER };
-	struct kcap_state *threads = kcap_state_new(&o);
-	int err;
-
-	if (!threads) {
-		fprintf(stderr, "kcap export: thread table: %s\n", strerror(errno));
-		return NULL;
-	}
-	err = kcap_state_seed(threads, h);
-	if (err)
-		fprintf(stderr,
-			"kcap export: process snapshot: %s (process fields fill in as events "
-			"come)\n",
-			strerror(-err));
-	return threads;
-}
-
-/*
  * -r FILE -w OUT: OUT appears when the export is complete. The exporter
  * writes a temporary file beside OUT (.OUT.XXXXXX), renamed over OUT at
  * the end (commit_output()). Writing onto FILE itself, also through a
@@ -602,7 +576,8 @@ int cmd_export(int argc, char **argv)
 		kcap_close(h);
 		goto out;
 	}
-	threads = new_thread_table(h);
+	/* the export schema carries no container metadata yet: no lookups */
+	threads = export_thread_table(h, KCAP_CT_LOOKUP_NEVER);
 	if (threads)
 		x = open_exporter(&a, h, threads, &status);
 	if (x) {

@@ -232,19 +232,9 @@ int fleet_export(struct kcap *h, struct kcap_fleet_opts *o, bool file, unsigned 
 		/* live: a thread table whose container lookups give the
 		 * metadata the snapshots and containers messages carry (a
 		 * capture file has its own table) */
-		struct kcap_state_opts so = {.sz = sizeof(so)};
-
-		threads = kcap_state_new(&so);
-		if (!threads) {
-			fprintf(stderr, "kcap export: thread table: %s\n", strerror(errno));
+		threads = export_thread_table(h, KCAP_CT_LOOKUP_LIVE);
+		if (!threads)
 			return EXIT_RUNTIME;
-		}
-		err = kcap_state_seed(threads, h);
-		if (err)
-			fprintf(stderr,
-				"kcap export: process snapshot: %s (containers of processes "
-				"started before are learnt from their next events)\n",
-				strerror(-err));
 		o->state = threads;
 	}
 	p = kcap_publisher_open(h, o);

@@ -288,3 +288,93 @@ int kcapf_ct_foreach(const void *p, size_t len,
 	free(m);
 	return err;
 }
+
+/* Record @rec (@len bytes, its u32 length first) of container @id. */
+static int cts_put(struct kcapf_cts *t, const char *id, const void *rec, size_t len)
+{
+	struct kcapf_ct *e = NULL;
+	unsigned int i, old = 0;
+
+	if (!t->e) {
+		t->e = calloc(KCAPF_MAX_CONTAINERS, sizeof(*t->e));
+		if (!t->e)
+			return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		if (!strcmp(t->e[i].id, id)) {
+			e = &t->e[i];
+			break;
+		}
+		if (t->e[i].seq < t->e[old].seq)
+			old = i;
+	}
+	if (e && e->len == len && !memcmp(e->rec, rec, len))
+		return 0; /* known as it is */
+	if (!e)
+		e = t->n < KCAPF_MAX_CONTAINERS ? &t->e[t->n++] : &t->e[old];
+	free(e->rec);
+	free(e->id);
+	e->rec = malloc(len);
+	e->id = strdup(id);
+	if (!e->rec || !e->id) {
+		/* the entry leaves: the last takes its place */
+		free(e->rec);
+		free(e->id);
+		*e = t->e[--t->n];
+		memset(&t->e[t->n], 0, sizeof(*e));
+		return -ENOMEM;
+	}
+	memcpy(e->rec, rec, len);
+	e->len = len;
+	e->seq = ++t->seq;
+	kbuf_put(&t->pending, rec, len);
+	t->nr_pending++;
+	return t->pending.oom ? -ENOMEM : 0;
+}
+
+int kcapf_cts_put(struct kcapf_cts *t, const struct kcap_ct_meta *m)
+{
+	struct kbuf b = { 0 };
+	int err;
+
+	kcapf_ct_encode(&b, m);
+	err = b.oom ? -ENOMEM : cts_put(t, m->id, b.p, b.len);
+	kbuf_free(&b);
+	return err;
+}
+
+static int take_one(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
+{
+	return cts_put(ctx, m->id, rec, len);
+}
+
+int kcapf_cts_take(struct kcapf_cts *t, const void *log, size_t len, char *why, size_t whylen)
+{
+	const unsigned char *p = log;
+	__u32 n;
+	int err;
+
+	while (t->log_off + 4 <= len) {
+		memcpy(&n, p + t->log_off, 4);
+		if (n > len - t->log_off - 4)
+			break;
+		err = kcapf_ct_foreach(p + t->log_off + 4, n, take_one, t, why, whylen);
+		if (err == -ENOMEM)
+			snprintf(why, whylen, "container table: out of memory");
+		if (err)
+			return err;
+		t->log_off += 4 + (size_t)n;
+	}
+	return 0;
+}
+
+void kcapf_cts_free(struct kcapf_cts *t)
+{
+	for (unsigned int i = 0; i < t->n; i++) {
+		free(t->e[i].rec);
+		free(t->e[i].id);
+	}
+	free(t->e);
+	kbuf_free(&t->pending);
+	memset(t, 0, sizeof(*t));
+}

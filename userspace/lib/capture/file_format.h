@@ -232,4 +232,47 @@ KCAP_HIDDEN int kcapf_ct_foreach(const void *p, size_t len,
  * its u32 length (ops->ct_log); -EOPNOTSUPP for other sources. */
 KCAP_HIDDEN int kcapf_file_containers(const struct kcap *h, const void **p, size_t *len);
 
+/*
+ * A container table: the latest record of each container id (at most
+ * KCAPF_MAX_CONTAINERS, the least recently changed dropped first), and in
+ * @pending the records new or changed since its holder last emptied it.
+ * A writer's (file_write.c: the CONTAINERS block before the next batch,
+ * the whole table again in each rotated file) and a fleet publisher's
+ * (fleet/cttable.h: containers messages, the table in each snapshot).
+ * All zeroes: empty.
+ */
+struct kcapf_ct {
+	char *id;
+	unsigned char *rec; /* the record, its u32 length first */
+	size_t len;
+	__u64 seq; /* when it last changed */
+};
+
+struct kcapf_cts {
+	struct kcapf_ct *e; /* room for KCAPF_MAX_CONTAINERS once one is in */
+	unsigned int n;
+	__u64 seq;
+	size_t log_off;	     /* source payload bytes taken so far (kcapf_cts_take()) */
+	struct kbuf pending; /* records new or changed, each after its u32 length */
+	unsigned int nr_pending;
+};
+
+/*
+ * Container @m's record (kcapf_ct_encode()) into @t, and into @t->pending
+ * unless @t holds it as it is. 0 or -ENOMEM (the container then leaves
+ * @t; @t->pending may have its oom set).
+ */
+KCAP_HIDDEN int kcapf_cts_put(struct kcapf_cts *t, const struct kcap_ct_meta *m);
+/*
+ * The records of the payloads of @log (@len bytes, each after its u32
+ * length, as kcapf_file_containers() gives them) past @t->log_off into @t
+ * as kcapf_cts_put() puts one; @t->log_off moves past each payload taken
+ * whole (not past one cut short at the end). 0, or -ENOMEM or -EBADMSG with
+ * one sentence in @why.
+ */
+KCAP_HIDDEN int kcapf_cts_take(struct kcapf_cts *t, const void *log, size_t len, char *why,
+			       size_t whylen);
+/* Frees what @t holds and empties it. */
+KCAP_HIDDEN void kcapf_cts_free(struct kcapf_cts *t);
+
 #endif /* KCAP_FILE_FORMAT_H */

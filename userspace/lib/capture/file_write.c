@@ -78,21 +78,11 @@ struct kcap_writer {
 	unsigned int nr_cpus;
 	struct kbuf drops;
 	__u32 nr_drops;
-	/* the container table: the last record of each container (at most
-	 * KCAPF_MAX_CONTAINERS, the least recently given one dropped first),
-	 * written again at the start of each rotated file; and the records
-	 * for the CONTAINERS block before the next batch */
-	struct wct {
-		char id[KCAP_CT_ID_LEN];
-		unsigned char *rec;
-		size_t len;
-		__u64 seq;
-	} *cts;
-	unsigned int nr_cts;
-	__u64 ct_seq;
-	struct kbuf ct_pending;
-	__u32 nr_ct_pending;
-	size_t ct_src_off; /* a file source's container payloads copied so far */
+	/* the container table (file_format.h), written again at the start
+	 * of each rotated file; its pending records go in the CONTAINERS
+	 * block before the next batch; a file source's payloads copied so
+	 * far: cts.log_off */
+	struct kcapf_cts cts;
 	struct kcap_writer_stats st;
 	int broken;
 	char errmsg[KCAP_ERRMSG_LEN];
@@ -302,86 +292,26 @@ static int emit_procs(void *ctx, const void *p, size_t len)
 	return write_meta(ctx, KCAPF_BLK_PROCS, p, len);
 }
 
-/* Queues record @rec (@len bytes, its u32 length first) of container @id. */
-static int ct_queue(struct kcap_writer *w, const char *id, const void *rec, size_t len)
-{
-	struct wct *e = NULL;
-	unsigned int i, old = 0;
-
-	if (!w->cts) {
-		w->cts = calloc(KCAPF_MAX_CONTAINERS, sizeof(*w->cts));
-		if (!w->cts)
-			return -ENOMEM;
-	}
-	for (i = 0; i < w->nr_cts; i++) {
-		if (!strcmp(w->cts[i].id, id)) {
-			e = &w->cts[i];
-			break;
-		}
-		if (w->cts[i].seq < w->cts[old].seq)
-			old = i;
-	}
-	if (e && e->len == len && !memcmp(e->rec, rec, len))
-		return 0; /* known as it is */
-	if (!e)
-		e = w->nr_cts < KCAPF_MAX_CONTAINERS ? &w->cts[w->nr_cts++] : &w->cts[old];
-	free(e->rec);
-	e->rec = malloc(len);
-	if (!e->rec) {
-		e->id[0] = '\0';
-		e->len = 0;
-		return -ENOMEM;
-	}
-	memcpy(e->rec, rec, len);
-	e->len = len;
-	e->seq = ++w->ct_seq;
-	snprintf(e->id, sizeof(e->id), "%s", id);
-	kbuf_put(&w->ct_pending, rec, len);
-	w->nr_ct_pending++;
-	return w->ct_pending.oom ? -ENOMEM : 0;
-}
-
 int kcap__writer_container(struct kcap_writer *w, const struct kcap_ct_meta *m)
 {
-	struct kbuf b = { 0 };
-	int err;
-
 	if (!w || !m || !m->id[0])
 		return -EINVAL;
-	kcapf_ct_encode(&b, m);
-	err = b.oom ? -ENOMEM : ct_queue(w, m->id, b.p, b.len);
-	kbuf_free(&b);
-	return err;
-}
-
-static int copy_one_container(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
-{
-	return ct_queue(ctx, m->id, rec, len);
+	return kcapf_cts_put(&w->cts, m);
 }
 
 /* A file source's container payloads read since the last call. */
 static int copy_source_containers(struct kcap_writer *w)
 {
-	const unsigned char *p;
 	const void *all;
 	char why[192];
 	size_t len;
-	__u32 n;
 	int err;
 
 	if (kcapf_file_containers(w->src, &all, &len))
 		return 0;
-	p = all;
-	while (w->ct_src_off + 4 <= len) {
-		memcpy(&n, p + w->ct_src_off, 4);
-		if (n > len - w->ct_src_off - 4)
-			break;
-		err = kcapf_ct_foreach(p + w->ct_src_off + 4, n, copy_one_container, w, why,
-				       sizeof(why));
-		if (err)
-			return w->broken = werr(w, -err, "%s: %s", w->path, why);
-		w->ct_src_off += 4 + (size_t)n;
-	}
+	err = kcapf_cts_take(&w->cts, all, len, why, sizeof(why));
+	if (err)
+		return w->broken = werr(w, -err, "%s: %s", w->path, why);
 	return 0;
 }
 
@@ -394,20 +324,20 @@ static int flush_containers(struct kcap_writer *w)
 	err = copy_source_containers(w);
 	if (err)
 		return err;
-	if (!w->nr_ct_pending)
+	if (!w->cts.nr_pending)
 		return 0;
-	if (w->ct_pending.oom)
+	if (w->cts.pending.oom)
 		return w->broken = werr(w, ENOMEM, "out of memory for the container table");
-	kbuf_u32(&b, w->nr_ct_pending);
-	kbuf_put(&b, w->ct_pending.p, w->ct_pending.len);
+	kbuf_u32(&b, w->cts.nr_pending);
+	kbuf_put(&b, w->cts.pending.p, w->cts.pending.len);
 	err = b.oom ? (w->broken = werr(w, ENOMEM, "out of memory for the container table")) :
 		      write_meta(w, KCAPF_BLK_CONTAINERS, b.p, b.len);
 	kbuf_free(&b);
 	if (err)
 		return err;
-	w->st.containers += w->nr_ct_pending;
-	w->ct_pending.len = 0;
-	w->nr_ct_pending = 0;
+	w->st.containers += w->cts.nr_pending;
+	w->cts.pending.len = 0;
+	w->cts.nr_pending = 0;
 	return 0;
 }
 
@@ -416,13 +346,11 @@ static void ct_requeue_all(struct kcap_writer *w)
 {
 	unsigned int i;
 
-	w->ct_pending.len = 0;
-	w->nr_ct_pending = 0;
-	for (i = 0; i < w->nr_cts; i++) {
-		if (!w->cts[i].rec)
-			continue;
-		kbuf_put(&w->ct_pending, w->cts[i].rec, w->cts[i].len);
-		w->nr_ct_pending++;
+	w->cts.pending.len = 0;
+	w->cts.nr_pending = 0;
+	for (i = 0; i < w->cts.n; i++) {
+		kbuf_put(&w->cts.pending, w->cts.e[i].rec, w->cts.e[i].len);
+		w->cts.nr_pending++;
 	}
 }
 
@@ -1102,11 +1030,7 @@ void kcap_writer_close(struct kcap_writer *w)
 	free(w->last);
 	kbuf_free(&w->index);
 	kbuf_free(&w->drops);
-	kbuf_free(&w->ct_pending);
-	if (w->cts)
-		for (unsigned int i = 0; i < w->nr_cts; i++)
-			free(w->cts[i].rec);
-	free(w->cts);
+	kcapf_cts_free(&w->cts);
 	free(w->passwd);
 	free(w->group);
 	free(w);

@@ -12,92 +12,17 @@
 #include "container/container.h"
 #include "cttable.h"
 
-/* Record @rec (@len bytes, its u32 length first) of container @id. */
-static int cts_put(struct fleet_cts *t, const char *id, const void *rec, size_t len)
-{
-	struct fleet_ct *e = NULL;
-	unsigned int i, old = 0;
-
-	if (!t->e) {
-		t->e = calloc(KCAPF_MAX_CONTAINERS, sizeof(*t->e));
-		if (!t->e)
-			return -ENOMEM;
-	}
-	for (i = 0; i < t->n; i++) {
-		if (!strcmp(t->e[i].id, id)) {
-			e = &t->e[i];
-			break;
-		}
-		if (t->e[i].seq < t->e[old].seq)
-			old = i;
-	}
-	if (e && e->len == len && !memcmp(e->rec, rec, len))
-		return 0; /* published as it is */
-	if (!e)
-		e = t->n < KCAPF_MAX_CONTAINERS ? &t->e[t->n++] : &t->e[old];
-	free(e->rec);
-	free(e->id);
-	e->rec = malloc(len);
-	e->id = strdup(id);
-	if (!e->rec || !e->id) {
-		free(e->rec);
-		free(e->id);
-		*e = t->e[--t->n];
-		return -ENOMEM;
-	}
-	memcpy(e->rec, rec, len);
-	e->len = len;
-	e->seq = ++t->seq;
-	kbuf_put(&t->pending, rec, len);
-	t->nr_pending++;
-	return t->pending.oom ? -ENOMEM : 0;
-}
-
-static int take_one(void *ctx, struct kcap_ct_meta *m, const void *rec, size_t len)
-{
-	return cts_put(ctx, m->id, rec, len);
-}
-
-int fleet_cts_take(struct fleet_cts *t, const void *log, size_t len, char *why, size_t whylen)
-{
-	const unsigned char *p = log;
-	__u32 n;
-	int err;
-
-	while (t->log_off + 4 <= len) {
-		memcpy(&n, p + t->log_off, 4);
-		if (n > len - t->log_off - 4)
-			break;
-		err = kcapf_ct_foreach(p + t->log_off + 4, n, take_one, t, why, whylen);
-		if (err)
-			return err;
-		t->log_off += 4 + (size_t)n;
-	}
-	return 0;
-}
-
-int fleet_cts_put(struct fleet_cts *t, const struct kcap_ct_meta *m)
-{
-	struct kbuf b = {0};
-	int err;
-
-	kcapf_ct_encode(&b, m);
-	err = b.oom ? -ENOMEM : cts_put(t, m->id, b.p, b.len);
-	kbuf_free(&b);
-	return err;
-}
-
 static int by_seq(const void *a, const void *b)
 {
-	const struct fleet_ct *x = *(const struct fleet_ct *const *)a;
-	const struct fleet_ct *y = *(const struct fleet_ct *const *)b;
+	const struct kcapf_ct *x = *(const struct kcapf_ct *const *)a;
+	const struct kcapf_ct *y = *(const struct kcapf_ct *const *)b;
 
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-unsigned int fleet_cts_all(const struct fleet_cts *t, struct kbuf *recs)
+unsigned int fleet_cts_all(const struct kcapf_cts *t, struct kbuf *recs)
 {
-	const struct fleet_ct **v;
+	const struct kcapf_ct **v;
 	unsigned int i;
 
 	if (!t->n)
@@ -138,17 +63,6 @@ unsigned int fleet_ct_chunk(const void *recs, size_t len, size_t *off, size_t bu
 	if (!out->oom)
 		memcpy(out->p, &n, 4);
 	return n;
-}
-
-void fleet_cts_free(struct fleet_cts *t)
-{
-	for (unsigned int i = 0; i < t->n; i++) {
-		free(t->e[i].rec);
-		free(t->e[i].id);
-	}
-	free(t->e);
-	kbuf_free(&t->pending);
-	memset(t, 0, sizeof(*t));
 }
 
 struct merge {

@@ -5,12 +5,13 @@
  * (capture/file_containers.c: each after its u32 length), so a payload
  * sent is a CONTAINERS payload: u32 count, then the records.
  *
- * Publisher side: the table of what was published, the latest record of
- * each container id (at most KCAPF_MAX_CONTAINERS, the least recently
- * changed dropped first), fed from the source's CONTAINERS payloads
- * (kcapf_file_containers()) as they grow; records new or changed since
- * the last call wait in @pending for a "containers" message, and a
- * snapshot carries the whole table.
+ * Publisher side: the table of what was published, a struct kcapf_cts
+ * (capture/file_format.h: the latest record of each container id, at most
+ * KCAPF_MAX_CONTAINERS, the least recently changed dropped first), fed
+ * with kcapf_cts_take() from the source's CONTAINERS payloads
+ * (kcapf_file_containers()) as they grow and with kcapf_cts_put() from a
+ * thread table; records new or changed wait in its @pending for a
+ * "containers" message, and a snapshot carries the whole table.
  *
  * Consumer side: fleet_ct_merge() puts a payload's records into a node
  * run's container cache, and the new or changed ones into the source's
@@ -23,43 +24,11 @@
 
 struct kcap_ct_cache;
 
-struct fleet_ct {
-	char *id;
-	unsigned char *rec; /* the record, its u32 length first */
-	size_t len;
-	__u64 seq; /* when it last changed */
-};
-
-struct fleet_cts {
-	struct fleet_ct *e;
-	unsigned int n;
-	__u64 seq;
-	size_t log_off;	     /* source payload bytes taken so far */
-	struct kbuf pending; /* records new or changed, not yet published */
-	unsigned int nr_pending;
-};
-
 /*
- * fleet_cts_take() - the payloads of @log (@len bytes, each after its u32
- * length, as kcapf_file_containers() gives them) past what was taken:
- * records new or changed into the table and @pending. 0, -ENOMEM, or
- * -EBADMSG with a reason in @why.
- */
-KCAP_HIDDEN int fleet_cts_take(struct fleet_cts *t, const void *log, size_t len, char *why,
-			       size_t whylen);
-
-/*
- * fleet_cts_put() - container @m's record into the table (and @pending if
- * new or changed). 0 or -ENOMEM.
- */
-struct kcap_ct_meta;
-KCAP_HIDDEN int fleet_cts_put(struct fleet_cts *t, const struct kcap_ct_meta *m);
-
-/*
- * fleet_cts_all() - every record of the table, oldest change first, into
+ * fleet_cts_all() - every record of table @t, oldest change first, into
  * @recs (records only, no count); their number.
  */
-KCAP_HIDDEN unsigned int fleet_cts_all(const struct fleet_cts *t, struct kbuf *recs);
+KCAP_HIDDEN unsigned int fleet_cts_all(const struct kcapf_cts *t, struct kbuf *recs);
 
 /*
  * fleet_ct_chunk() - a CONTAINERS payload into @out (emptied first) of the
@@ -69,8 +38,6 @@ KCAP_HIDDEN unsigned int fleet_cts_all(const struct fleet_cts *t, struct kbuf *r
  */
 KCAP_HIDDEN unsigned int fleet_ct_chunk(const void *recs, size_t len, size_t *off, size_t budget,
 					struct kbuf *out);
-
-KCAP_HIDDEN void fleet_cts_free(struct fleet_cts *t);
 
 /*
  * fleet_ct_merge() - the records of CONTAINERS payload @p (@len bytes)

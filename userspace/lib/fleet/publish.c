@@ -357,7 +357,7 @@ static int snap_procs(void *ctx, const void *data, size_t len)
 
 static int put_meta(void *ctx, const struct kcap_ct_meta *m)
 {
-	return fleet_cts_put(ctx, m);
+	return kcapf_cts_put(ctx, m);
 }
 
 /* The source's container payloads read since the last call, and what the
@@ -379,10 +379,8 @@ static int take_containers(struct kcap_publisher *p, struct kcap *src)
 	}
 	if (kcapf_file_containers(src, &log, &len) || len == p->cts.log_off)
 		return 0;
-	err = fleet_cts_take(&p->cts, log, len, why, sizeof(why));
-	if (err == -ENOMEM)
-		set_err(p, "container table: out of memory");
-	else if (err)
+	err = kcapf_cts_take(&p->cts, log, len, why, sizeof(why));
+	if (err)
 		set_err(p, "%s", why);
 	return err;
 }

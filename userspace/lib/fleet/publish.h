@@ -59,7 +59,7 @@ struct kcap_publisher {
 	__u64 snapshot_ms, last_snapshot_ms;
 	/* the container records published (cttable.h): the source's, and
 	 * those the caller's thread table learns (opts->state) */
-	struct fleet_cts cts;
+	struct kcapf_cts cts;
 	struct kcap_state *state;
 	struct kcap_publisher_stats st;
 	char errmsg[KCAP_ERRMSG_LEN];

@@ -405,7 +405,7 @@ void kcap_publisher_close(struct kcap_publisher *p)
 		free(p->win[i].data);
 	free(p->win);
 	kbuf_free(&p->msg);
-	fleet_cts_free(&p->cts);
+	kcapf_cts_free(&p->cts);
 	free(p->scratch);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
