@@ -42,6 +42,7 @@
 static struct kcap_event_hdr *evs[MAX_EVENTS];
 static int nevs;
 static int child_status;	/* of the last run_child() */
+static int nall;		/* events of any process in the last run_child() */
 
 static double now_s(void)
 {
@@ -108,6 +109,7 @@ static pid_t run_child(struct kcap *h, void (*fn)(const void *), const void *arg
 
 	while (nevs)
 		free(evs[--nevs]);
+	nall = 0;
 	if (pipe(go))
 		return -1;
 	pid = fork();
@@ -131,9 +133,12 @@ static pid_t run_child(struct kcap *h, void (*fn)(const void *), const void *arg
 				quiet = now_s() + 0.15;
 			continue;
 		}
-		if (err)
+		if (err) {
+			tap_diag("kcap_next: %s", kcap_errmsg(h));
 			break;
+		}
 		quiet = 0;
+		nall++;
 		if (ev->pid == (__u32)pid && nevs < MAX_EVENTS && (evs[nevs] = malloc(ev->len)))
 			memcpy(evs[nevs++], ev, ev->len);
 	}
@@ -425,6 +430,7 @@ static void cmd_ia32enter(void)
 		 writes, all)) {
 		int i;
 
+		tap_diag("child status %#x, %d events of any process", child_status, nall);
 		for (i = 0; i < nevs; i++)
 			tap_diag("event %d: type %u flags %#x nparams %u len %u nr %lld", i,
 				 evs[i]->type, evs[i]->flags, evs[i]->nparams, evs[i]->len,

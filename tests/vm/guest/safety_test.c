@@ -50,9 +50,9 @@
 
 #define DEV "/dev/kcap"
 /* A getppid record (ABI 3): header, 2 lengths, nr (1 byte), the parent's
- * pid (at most 4 bytes): 40 bytes of ring. */
+ * pid (below PID_MAX_LIMIT, 2^22: at most 3 bytes): 40 bytes of ring. */
 #define KCAP_EVENT_HDR_SYSCALL_LEN \
-	(sizeof(struct kcap_event_hdr) + 2 * sizeof(__u16) + 1 + 4)
+	(sizeof(struct kcap_event_hdr) + 2 * sizeof(__u16) + 1 + 3)
 
 static long page;
 

@@ -104,7 +104,6 @@ static int check_version(struct kcap *h)
 static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
 			  struct kcap_interest *in)
 {
-	struct kcap_live *l = to_live(h);
 	const unsigned int *list = OPTS_GET(opts, syscalls, NULL);
 	size_t n = OPTS_GET(opts, nr_syscalls, 0), i;
 	__u32 flags = OPTS_GET(opts, flags, 0);
@@ -125,9 +124,8 @@ static int build_interest(struct kcap *h, const struct kcap_open_opts *opts,
 	}
 	if (flags & KCAP_OPEN_ENTER) {
 		memcpy(in->enter_bits, in->exit_bits, sizeof(in->enter_bits));
-		/* 2.0 drivers have no ia32 entry events (and refuse the flag). */
-		if (l->version.minor >= 1)
-			in->flags |= KCAP_INTEREST_IA32_ENTER;
+		/* every driver of this major has ia32 entry events (2.1 on) */
+		in->flags |= KCAP_INTEREST_IA32_ENTER;
 	}
 	if (!(flags & KCAP_OPEN_NO_LIFECYCLE))
 		in->flags |= KCAP_INTEREST_LIFECYCLE;
