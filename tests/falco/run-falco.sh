@@ -79,12 +79,15 @@ rm -rf "$out/export"
 : >"$serial"
 : >"$exports"
 start=$(date +%s)
+# loglevel=5 (not quiet): should a soft lockup or RCU stall ever show up
+# here again (once, on a loaded machine: both vCPUs, during the benign
+# workload), its report comes with every CPU's stack.
 qemu_pid=""
 trap '[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; exit 130' INT TERM
 timeout -k 5 "$limit" qemu-system-x86_64 -m 1024 -smp 2 \
 	-display none -serial "file:$serial" -serial "file:$exports" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$case_limit" \
+	-append "console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 panic=-1 panic_on_warn=1 oops=panic kcap_case_limit=$case_limit" \
 	${KCAP_QEMU_ARGS:-} </dev/null >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
 rc=0

@@ -336,9 +336,18 @@ static inline bool syscall_filter_keep(struct kcap *h, struct syscall_filter *f,
 	if (v == SC_TYPE_KEEP || v == SC_TYPE_DROP)
 		return v == SC_TYPE_KEEP;
 	if (v == SC_TYPE_BY_NR && !(ev->flags & KCAP_EVF_COMPAT) && ev->nparams >= 1) {
+		const unsigned char *p = (const unsigned char *)(ev + 1) + 2 * ev->nparams;
+
 		memcpy(&len0, ev + 1, sizeof(len0));
+		/* ABI 3: numbers below 128 in one byte (most syscalls) */
+		if (len0 == 1)
+			return p[0] < 0x80 && f->nrs[p[0]];
+		if (len0 == 2) {
+			nr = (__u32)p[0] | (__u32)p[1] << 8;
+			return nr < KCAP_SYSCALL_MAX && f->nrs[nr];
+		}
 		if (len0 == sizeof(nr)) {
-			memcpy(&nr, (const unsigned char *)(ev + 1) + 2 * ev->nparams, sizeof(nr));
+			memcpy(&nr, p, sizeof(nr));
 			return nr < KCAP_SYSCALL_MAX && f->nrs[nr];
 		}
 	}
