@@ -85,9 +85,21 @@ for s in $sizes; do
 			kbench producer $w $n $ring 2 small
 			;;
 		kcap-lifecycle)
-			# the fork, exec and exit events alone (a session
-			# of getsid only, a syscall no workload makes)
-			kbench producer $w $n $ring 1 lifecycle
+			# the fork, exec and exit events alone: kcap record of
+			# getsid only (a syscall no workload makes), which
+			# keeps the lifecycle events, the workload timed as
+			# in the other kbench run configurations
+			rm -f /tmp/lc.kcap
+			kcap record -e getsid -w /tmp/lc.kcap >/tmp/rec.out 2>/tmp/rec.err &
+			rec=$!
+			wait_file /tmp/lc.kcap
+			kbench run kcap-lifecycle $w $n
+			kill -INT $rec
+			wait $rec
+			kcap info /tmp/lc.kcap >/tmp/info.out 2>&1
+			ev=$(awk '$1 == "events:" { print $2; exit }' /tmp/info.out)
+			echo "RESULT kind=capture cfg=kcap-lifecycle wl=$w n=$n events=$ev"
+			rm -f /tmp/lc.kcap
 			;;
 		kcap-record | kcap-record-s*)
 			# kcap-record-sN (not in the default list): snaplen N

@@ -318,8 +318,13 @@ END {
 		lg = run("kcap-lifecycle", wl)
 		if (fg > 0 && lg != "") {
 			lg -= base[wl]
-			printf "| producer, %s: the fork, exec and exit events no dearer than ftrace's raw_syscalls (issue 18) | %s vs %s instructions (%.2fx ftrace's; drift of no tracing %s) | %s |\n",
-			       wname[wl], f1(lg), f1(fg), lg / fg, pct(none_last[wl], none_first[wl]), ok(lg <= fg)
+			dr = none_last[wl] - none_first[wl]
+			if (dr < 0) dr = -dr
+			# an overhead within the two no-tracing runs' difference
+			# is not measured: no verdict
+			printf "| the fork, exec and exit events alone (kcap record -e getsid), %s: no dearer than ftrace's raw_syscalls (issue 18) | %s vs %s instructions (%.2fx ftrace's; the no-tracing runs differ by %s) | %s |\n",
+			       wname[wl], f1(lg), f1(fg), lg / fg, f1(dr),
+			       (lg < dr && lg > -dr) ? "not resolved (within the drift)" : ok(lg <= fg)
 		}
 		pg = run("kcap-producer", wl) - base[wl]
 		if (fg > 0)
