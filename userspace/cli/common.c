@@ -472,7 +472,6 @@ static unsigned char type_verdict(const struct syscall_filter *f, const struct k
 bool syscall_filter_slow(struct kcap *h, struct syscall_filter *f, const struct kcap_event_hdr *ev)
 {
 	const size_t ntypes = sizeof(f->by_type);
-	const __u16 *lens;
 	const char *name;
 	unsigned char v;
 	int nr;
@@ -487,28 +486,8 @@ bool syscall_filter_slow(struct kcap *h, struct syscall_filter *f, const struct 
 	}
 	if (v != SC_TYPE_BY_NR)
 		return v == SC_TYPE_KEEP;
-	/* The number is parameter 0 (docs/abi.md: the lengths, then the
-	 * bytes); kcap_next() checked that the lengths add up. */
-	lens = (const __u16 *)(ev + 1);
-	if (ev->nparams >= 1 && lens[0] == 1) {
-		/* ABI 3: the number in the bytes it needs, sign-extended */
-		__s8 nr8;
-
-		memcpy(&nr8, lens + ev->nparams, 1);
-		nr = nr8;
-	} else if (ev->nparams >= 1 && lens[0] == 2) {
-		__s16 nr16;
-
-		memcpy(&nr16, lens + ev->nparams, 2);
-		nr = nr16;
-	} else if (ev->nparams >= 1 && lens[0] == sizeof(__u32)) {
-		__u32 nr32;
-
-		memcpy(&nr32, lens + ev->nparams, sizeof(nr32));
-		nr = nr32 > 0x7fffffff ? -1 : (int)nr32;
-	} else {
-		nr = kcap_event_syscall_nr(ev);
-	}
+	/* syscall_filter_keep() read the usual widths in place already */
+	nr = kcap_event_syscall_nr(ev);
 	if (nr >= 0 && (ev->flags & KCAP_EVF_COMPAT)) {
 		name = kcap_syscall_name((unsigned int)nr, KCAP_SC_IA32);
 		nr = name ? kcap_syscall_nr(name, KCAP_SC_X86_64) : -1;
