@@ -164,19 +164,6 @@ static __always_inline void kcap_rec_put(struct kcap_rec *w, const void *src, u1
 	w->p += n;
 }
 
-/* @n u64 parameters in a row, from an array (syscall arguments). */
-static __always_inline void kcap_rec_put_u64s(struct kcap_rec *w,
-					      const u64 *src, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		w->lens[w->i + i] = sizeof(u64);
-	memcpy(w->p, src, n * sizeof(u64));
-	w->i += n;
-	w->p += n * sizeof(u64);
-}
-
 /*
  * A number in the fewest bytes that sign-extend back to it: 0 bytes for
  * 0, 8 at most (generic syscall records, ABI 3). Eight bytes are stored

@@ -75,9 +75,10 @@ static inline bool kcap__read_num(const void *p, __u16 len, unsigned int size, b
 	}
 }
 
-/* The result (parameter 0) of a decoded event described by @d. */
+/* A generic syscall's parameter @name: its index in @ev, or -ENOENT. */
 KCAP_HIDDEN int kcap__generic_idx(const struct kcap_event_hdr *ev, const char *name);
 
+/* The result (parameter 0) of a decoded event described by @d. */
 KCAP_HIDDEN int kcap__read_res(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
 			       __s64 *res);
 
