@@ -98,12 +98,22 @@ secs=$(( $(date +%s) - start ))
 split_exports "$exports" "$out/export" "$rel"
 [ "${KCAP_KEEP:-0}" = 1 ] || rm -rf "$root" "$out/initrd.gz"
 log "$rel: falco guest ran ${secs} s; serial log: ${serial#"$top"/}"
+tr -d '\r' <"$serial" >"$out/serial.txt"
+# A failed boot shows the end of its serial log here: CI keeps no files.
+show_tail() {
+	echo "run-falco.sh: the last 80 lines of the guest's serial log:" >&2
+	tail -n 80 "$out/serial.txt" | sed 's/^/  | /' >&2
+}
 if [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $secs -ge "$limit" ]; then
+	show_tail
 	die "falco guest timed out after $limit s"
 fi
-tr -d '\r' <"$serial" >"$out/serial.txt"
-grep -q '^### KCAP-GUEST DONE' "$out/serial.txt" || die "falco guest did not finish (qemu status $rc)"
+if ! grep -q '^### KCAP-GUEST DONE' "$out/serial.txt"; then
+	show_tail
+	die "falco guest did not finish (qemu status $rc)"
+fi
 if grep -qE 'Kernel panic|WARNING:|BUG:|Oops|Call Trace' "$out/serial.txt"; then
+	show_tail
 	die "kernel problem in the falco guest: $(grep -m1 -E 'Kernel panic|WARNING:|BUG:|Oops|Call Trace' "$out/serial.txt")"
 fi
 if grep -E '^not ok' "$out/serial.txt" >&2; then
