@@ -450,7 +450,8 @@ static void test_cols_corrupt(void **state)
 	unsigned char *p, *img, *bad, *raw;
 	size_t len, boff, ilen, i;
 	unsigned int by[3];
-	__u32 l32, refs[KCAPF_COLS_REFS];
+	struct kcapf_cols_rd rd = { 0 };
+	__u32 l32;
 	char why[160];
 
 	write_varied(t, t->path, false, 0);
@@ -523,7 +524,7 @@ static void test_cols_corrupt(void **state)
 
 		memcpy(&first_ts, p + boff + KCAPF_BLOCK_HDR_LEN, 8);
 		raw = test_malloc(t->raw_len);
-		r = kcapf_cols_decode(img, ilen, t->nr, first_ts, raw, t->raw_len, refs, why,
+		r = kcapf_cols_decode(&rd, img, ilen, t->nr, first_ts, raw, t->raw_len, why,
 				      sizeof(why));
 		if (r)
 			fail_msg("decode: %s", why);
@@ -531,27 +532,28 @@ static void test_cols_corrupt(void **state)
 		for (i = 0; i < ilen; i += 1 + i / 64) {
 			memcpy(bad, img, ilen);
 			bad[i] ^= (unsigned char)(0x5a + i);
-			r = kcapf_cols_decode(bad, ilen, t->nr, first_ts, raw, t->raw_len, refs,
+			r = kcapf_cols_decode(&rd, bad, ilen, t->nr, first_ts, raw, t->raw_len,
 					      why, sizeof(why));
 			assert_true(r == 0 || r == -EBADMSG);
 			if (!r)
 				check_records(raw, t->raw_len);
-			r = kcapf_cols_decode(img, i, t->nr, first_ts, raw, t->raw_len, refs, why,
+			r = kcapf_cols_decode(&rd, img, i, t->nr, first_ts, raw, t->raw_len, why,
 					      sizeof(why));
 			assert_int_equal(r, -EBADMSG);
 		}
 		/* one event more or fewer than the columns hold */
-		assert_int_equal(kcapf_cols_decode(img, ilen, t->nr + 1, first_ts, raw, t->raw_len,
-						   refs, why, sizeof(why)),
+		assert_int_equal(kcapf_cols_decode(&rd, img, ilen, t->nr + 1, first_ts, raw, t->raw_len,
+						    why, sizeof(why)),
 				 -EBADMSG);
-		assert_int_equal(kcapf_cols_decode(img, ilen, t->nr - 1, first_ts, raw, t->raw_len,
-						   refs, why, sizeof(why)),
+		assert_int_equal(kcapf_cols_decode(&rd, img, ilen, t->nr - 1, first_ts, raw, t->raw_len,
+						    why, sizeof(why)),
 				 -EBADMSG);
 		/* a batch shorter than its events */
-		assert_int_equal(kcapf_cols_decode(img, ilen, t->nr, first_ts, raw, t->raw_len - 8,
-						   refs, why, sizeof(why)),
+		assert_int_equal(kcapf_cols_decode(&rd, img, ilen, t->nr, first_ts, raw, t->raw_len - 8,
+						    why, sizeof(why)),
 				 -EBADMSG);
 		test_free(raw);
+		kcapf_cols_rd_free(&rd);
 	}
 	test_free(bad);
 	test_free(img);

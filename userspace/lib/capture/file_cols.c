@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "file_format.h"
@@ -218,11 +219,7 @@ int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 	return 0;
 }
 
-/* A bounds-checked stream of the image. */
-struct col {
-	const unsigned char *p; /* next byte */
-	const unsigned char *end;
-};
+#define col kcapf_col
 
 /* A LEB128 value of at most @max; false if it runs past the stream, is
  * longer than 10 bytes or above @max. Inlined: the streams' cursors stay
@@ -272,16 +269,15 @@ static const char *const col_name[KCAPF_COLS_NR] = {
 		return -EBADMSG;                                                            \
 	} while (0)
 
-int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
-		      unsigned char *raw, size_t raw_len, __u32 *refs, char *why, size_t whylen)
+int kcapf_cols_begin(struct kcapf_cols_rd *r, const void *img, size_t img_len, __u32 nev,
+		     __u64 first, size_t raw_len, char *why, size_t whylen)
 {
 	const unsigned char *im = img;
-	struct col c[KCAPF_COLS_NR];
-	size_t pos = 0, off = KCAPF_COLS_HDR_LEN;
-	__u64 pts = first, v;
-	__u32 ptid = 0, n, l32;
+	size_t off = KCAPF_COLS_HDR_LEN;
 	unsigned int k;
+	__u32 l32;
 
+	r->n = r->nev = 0; /* a failed start leaves no event to read */
 	if (img_len < KCAPF_COLS_HDR_LEN)
 		BAD("column image of %zu bytes is shorter than its header", img_len);
 	for (k = 0; k < KCAPF_COLS_NR; k++) {
@@ -289,126 +285,266 @@ int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
 		if (l32 > img_len - off)
 			BAD("%s column of %u bytes runs past the image (%zu bytes)", col_name[k], l32,
 			    img_len);
-		c[k].p = im + off;
-		c[k].end = im + off + l32;
+		r->c[k].p = im + off;
+		r->c[k].end = im + off + l32;
 		off += l32;
 	}
 	if (off != img_len)
 		BAD("columns take %zu bytes of a %zu-byte image", off, img_len);
-	memset(refs, 0, KCAPF_COLS_REFS * sizeof(*refs));
-	for (n = 0; n < nev; n++) {
-		struct kcap_event_hdr h;
-		const struct kcap_event_hdr *ref = NULL;
-		struct params q = { 0 };
-		const unsigned char *rd;
-		unsigned char *lens, *d;
-		size_t avail = raw_len - pos, len;
-		unsigned int i;
-
-		if (!get_varint(&c[0], ~0ULL, &v))
-			BAD("event %u: bad %s", n, col_name[0]);
-		pts += (__u64)unzigzag64(v);
-		memset(&h, 0, sizeof(h));
-		h.ts_ns = pts;
-		if (!get_varint(&c[1], 0xffff, &v))
-			BAD("event %u: bad %s", n, col_name[1]);
-		h.type = (__u16)v;
-		if (!get_varint(&c[2], 0xffffffffu, &v))
-			BAD("event %u: bad %s", n, col_name[2]);
-		h.tid = ptid + (__u32)unzigzag32((__u32)v);
-		ptid = h.tid;
-		if (!get_varint(&c[3], 0xffffffffu, &v))
-			BAD("event %u: bad %s", n, col_name[3]);
-		h.pid = h.tid + (__u32)unzigzag32((__u32)v);
-		if (!get_varint(&c[4], 0xffff, &v))
-			BAD("event %u: bad %s", n, col_name[4]);
-		h.cpu = (__u16)v;
-		if (h.type < KCAPF_COLS_REFS && refs[h.type])
-			ref = (const void *)(raw + refs[h.type] - 1);
-		if (!get_varint(&c[5], 0x10000, &v))
-			BAD("event %u: bad parameter count", n);
-		if (v == 0) {
-			struct kcap_event_hdr *e = (void *)(raw + pos);
-
-			/* the reference's record (an earlier one: no overlap), then
-			 * this event's header fields over it */
-			if (!ref)
-				BAD("event %u: repeats the previous event of type %u, which it "
-				    "does not have", n, h.type);
-			len = KCAP_ALIGN(ref->len);
-			if (len > avail)
-				BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len,
-				    raw_len);
-			memcpy(e, ref, len);
-			e->ts_ns = h.ts_ns;
-			e->tid = h.tid;
-			e->pid = h.pid;
-			e->cpu = h.cpu;
-			refs[h.type] = (__u32)pos + 1;
-			pos += len;
-			continue;
-		}
-		if (ref)
-			params_of(ref, &q);
-		h.nparams = (__u16)(v - 1);
-		if (!get_varint(&c[5], 0xffff, &v))
-			BAD("event %u: bad flags", n);
-		h.flags = (__u16)(v ^ (ref ? ref->flags : 0));
-		if (!get_varint(&c[5], 0xffffffffu, &v))
-			BAD("event %u: bad reserved field", n);
-		h.reserved = (__u32)v ^ (ref ? ref->reserved : 0);
-		len = HDR_LEN + 2 * (size_t)h.nparams;
-		if (len > KCAP_EVENT_MAX_LEN || len > avail)
-			BAD("event %u: %u parameters do not fit (%zu bytes left of %zu)", n, h.nparams,
-			    avail, raw_len);
-		lens = raw + pos + HDR_LEN;
-		d = lens + 2 * (size_t)h.nparams;
-		rd = q.data;
-		for (i = 0; i < h.nparams; i++) {
-			__u16 l;
-
-			if (!get_varint(&c[6], KCAP_EVENT_MAX_LEN + 1, &v))
-				BAD("event %u: bad length of parameter %u", n, i);
-			if (v == 0) {
-				if (i >= q.n)
-					BAD("event %u: parameter %u refers to a parameter the previous "
-					    "event of type %u does not have", n, i, h.type);
-				l = len_at(q.lens, i);
-			} else {
-				l = (__u16)(v - 1);
-			}
-			if (l > KCAP_EVENT_MAX_LEN - len || l > avail - len)
-				BAD("event %u: parameter %u (%u bytes) runs past the event or batch",
-				    n, i, l);
-			if (v == 0) {
-				memcpy(d, rd, l);
-			} else {
-				if (l > (size_t)(c[7].end - c[7].p))
-					BAD("event %u: parameter %u: %s column is short", n, i,
-					    col_name[7]);
-				memcpy(d, c[7].p, l);
-				c[7].p += l;
-			}
-			memcpy(lens + 2 * (size_t)i, &l, 2);
-			d += l;
-			len += l;
-			if (i < q.n)
-				rd += len_at(q.lens, i);
-		}
-		if (KCAP_ALIGN(len) > avail)
-			BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len, raw_len);
-		h.len = (__u32)len;
-		memcpy(raw + pos, &h, sizeof(h));
-		memset(raw + pos + len, 0, KCAP_ALIGN(len) - len);
-		if (h.type < KCAPF_COLS_REFS)
-			refs[h.type] = (__u32)pos + 1;
-		pos += KCAP_ALIGN(len);
+	r->pts = first;
+	r->ptid = 0;
+	r->nev = nev;
+	r->pos = 0;
+	r->raw_len = raw_len;
+	/* A file of many types of long events keeps at most this much
+	 * between batches. */
+	if (r->mem > KCAPF_COLS_KEEP)
+		kcapf_cols_rd_free(r);
+	/* a new batch: no event has a reference yet (a new generation; the
+	 * slots start over when the count wraps) */
+	if (++r->gen == 0) {
+		for (k = 0; k < r->nslots; k++)
+			r->slots[k].gen = 0;
+		r->gen = 1;
 	}
-	if (pos != raw_len)
-		BAD("%u events make %zu bytes, the batch has %zu", nev, pos, raw_len);
-	for (k = 0; k < KCAPF_COLS_NR; k++)
-		if (c[k].p != c[k].end)
-			BAD("%zu bytes left over in the %s column", (size_t)(c[k].end - c[k].p),
-			    col_name[k]);
 	return 0;
+}
+
+void kcapf_cols_rd_free(struct kcapf_cols_rd *r)
+{
+	unsigned int t;
+
+	if (r->slots)
+		for (t = 0; t < r->nslots; t++) {
+			free(r->slots[t].buf[0]);
+			free(r->slots[t].buf[1]);
+		}
+	free(r->slots);
+	free(r->tmp);
+	r->slots = NULL;
+	r->nslots = 0;
+	r->tmp = NULL;
+	r->tmp_cap = 0;
+	r->mem = 0;
+}
+
+/* Buffer @b of @s (or the reader's scratch, @s NULL) grown to @need
+ * bytes; NULL if out of memory. */
+static __attribute__((noinline)) unsigned char *grow_room(struct kcapf_cols_rd *r,
+							   struct kcapf_cols_slot *s,
+							   unsigned int b, size_t need)
+{
+	unsigned char **buf = s ? &s->buf[b] : &r->tmp;
+	size_t cap = s ? s->cap[b] : r->tmp_cap, ncap;
+	unsigned char *p;
+
+	if (need <= cap)
+		return *buf;
+	ncap = cap ? cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*buf, ncap);
+	if (!p)
+		return NULL;
+	*buf = p;
+	r->mem += ncap - cap;
+	if (s)
+		s->cap[b] = (__u32)ncap;
+	else
+		r->tmp_cap = ncap;
+	return p;
+}
+
+/* Slots up to type @type (< KCAPF_COLS_REFS): -ENOMEM or 0. */
+static __attribute__((noinline)) int grow_slots(struct kcapf_cols_rd *r, unsigned int type)
+{
+	unsigned int n = r->nslots ? r->nslots : 64;
+	struct kcapf_cols_slot *p;
+
+	while (n <= type)
+		n *= 2;
+	p = realloc(r->slots, n * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memset(p + r->nslots, 0, (n - r->nslots) * sizeof(*p));
+	r->slots = p;
+	r->nslots = n;
+	return 0;
+}
+
+/* ... with room for @need bytes. */
+static inline unsigned char *room(struct kcapf_cols_rd *r, struct kcapf_cols_slot *s,
+				  unsigned int b, size_t need)
+{
+	if (s && need <= s->cap[b])
+		return s->buf[b];
+	return grow_room(r, s, b, need);
+}
+
+int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **ev, char *why,
+			 size_t whylen)
+{
+	struct col *c = r->c, cl, cd;
+	struct kcapf_cols_slot *s = NULL;
+	const struct kcap_event_hdr *ref = NULL;
+	struct kcap_event_hdr h;
+	struct params q = { 0 };
+	const unsigned char *rd;
+	unsigned char *out, *d;
+	size_t avail = r->raw_len - r->pos, len;
+	__u32 n = r->n;
+	unsigned int i, b = 0, k;
+	__u64 v;
+
+	if (n == r->nev) {
+		if (r->pos != r->raw_len)
+			BAD("%u events make %zu bytes, the batch has %zu", r->nev, r->pos,
+			    r->raw_len);
+		for (k = 0; k < KCAPF_COLS_NR; k++)
+			if (c[k].p != c[k].end)
+				BAD("%zu bytes left over in the %s column",
+				    (size_t)(c[k].end - c[k].p), col_name[k]);
+		return 0;
+	}
+	if (!get_varint(&c[0], ~0ULL, &v))
+		BAD("event %u: bad %s", n, col_name[0]);
+	r->pts += (__u64)unzigzag64(v);
+	if (!get_varint(&c[1], 0xffff, &v))
+		BAD("event %u: bad %s", n, col_name[1]);
+	h.type = (__u16)v;
+	if (!get_varint(&c[2], 0xffffffffu, &v))
+		BAD("event %u: bad %s", n, col_name[2]);
+	h.tid = r->ptid + (__u32)unzigzag32((__u32)v);
+	r->ptid = h.tid;
+	if (!get_varint(&c[3], 0xffffffffu, &v))
+		BAD("event %u: bad %s", n, col_name[3]);
+	h.pid = h.tid + (__u32)unzigzag32((__u32)v);
+	if (!get_varint(&c[4], 0xffff, &v))
+		BAD("event %u: bad %s", n, col_name[4]);
+	h.cpu = (__u16)v;
+	if (h.type < KCAPF_COLS_REFS) {
+		if (h.type >= r->nslots && grow_slots(r, h.type))
+			return -ENOMEM;
+		s = &r->slots[h.type];
+		if (s->gen == r->gen)
+			ref = (const void *)s->buf[s->cur];
+	}
+	if (!get_varint(&c[5], 0x10000, &v))
+		BAD("event %u: bad parameter count", n);
+	if (v == 0) {
+		struct kcap_event_hdr *e;
+
+		/* the reference itself, this event's header fields over it */
+		if (!ref)
+			BAD("event %u: repeats the previous event of type %u, which it "
+			    "does not have", n, h.type);
+		len = KCAP_ALIGN(ref->len);
+		if (len > avail)
+			BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len,
+			    r->raw_len);
+		e = (void *)s->buf[s->cur];
+		e->ts_ns = r->pts;
+		e->tid = h.tid;
+		e->pid = h.pid;
+		e->cpu = h.cpu;
+		r->pos += len;
+		r->n++;
+		*ev = e;
+		return 1;
+	}
+	if (ref) {
+		params_of(ref, &q);
+		b = s->cur ^ 1;
+	}
+	h.ts_ns = r->pts;
+	h.nparams = (__u16)(v - 1);
+	if (!get_varint(&c[5], 0xffff, &v))
+		BAD("event %u: bad flags", n);
+	h.flags = (__u16)(v ^ (ref ? ref->flags : 0));
+	if (!get_varint(&c[5], 0xffffffffu, &v))
+		BAD("event %u: bad reserved field", n);
+	h.reserved = (__u32)v ^ (ref ? ref->reserved : 0);
+	len = HDR_LEN + 2 * (size_t)h.nparams;
+	if (len > KCAP_EVENT_MAX_LEN || len > avail)
+		BAD("event %u: %u parameters do not fit (%zu bytes left of %zu)", n, h.nparams,
+		    avail, r->raw_len);
+	out = room(r, s, b, KCAP_ALIGN(len));
+	if (!out)
+		return -ENOMEM;
+	rd = q.data;
+	/* the two streams the loop reads, in registers */
+	cl = c[6];
+	cd = c[7];
+	for (i = 0; i < h.nparams; i++) {
+		__u16 l;
+
+		if (!get_varint(&cl, KCAP_EVENT_MAX_LEN + 1, &v))
+			BAD("event %u: bad length of parameter %u", n, i);
+		if (v == 0) {
+			if (i >= q.n)
+				BAD("event %u: parameter %u refers to a parameter the previous "
+				    "event of type %u does not have", n, i, h.type);
+			l = len_at(q.lens, i);
+		} else {
+			l = (__u16)(v - 1);
+		}
+		if (l > KCAP_EVENT_MAX_LEN - len || l > avail - len)
+			BAD("event %u: parameter %u (%u bytes) runs past the event or batch", n,
+			    i, l);
+		/* room for the bytes and the padding (the reference is in the
+		 * other buffer: it does not move) */
+		out = room(r, s, b, KCAP_ALIGN(len + l));
+		if (!out)
+			return -ENOMEM;
+		d = out + len;
+		if (v == 0) {
+			memcpy(d, rd, l);
+		} else {
+			if (l > (size_t)(cd.end - cd.p))
+				BAD("event %u: parameter %u: %s column is short", n, i,
+				    col_name[7]);
+			memcpy(d, cd.p, l);
+			cd.p += l;
+		}
+		memcpy(out + HDR_LEN + 2 * (size_t)i, &l, 2);
+		len += l;
+		if (i < q.n)
+			rd += len_at(q.lens, i);
+	}
+	c[6] = cl;
+	c[7] = cd;
+	if (KCAP_ALIGN(len) > avail)
+		BAD("event %u: %zu bytes run past the batch (%zu bytes)", n, len, r->raw_len);
+	h.len = (__u32)len;
+	memcpy(out, &h, sizeof(h));
+	memset(out + len, 0, KCAP_ALIGN(len) - len);
+	if (s) {
+		s->cur = b;
+		s->gen = r->gen;
+	}
+	r->pos += KCAP_ALIGN(len);
+	r->n++;
+	*ev = (const void *)out;
+	return 1;
+}
+
+int kcapf_cols_decode(struct kcapf_cols_rd *r, const void *img, size_t img_len, __u32 nev,
+		      __u64 first, unsigned char *raw, size_t raw_len, char *why, size_t whylen)
+{
+	const struct kcap_event_hdr *e;
+	size_t pos = 0, len;
+	int ret;
+
+	ret = kcapf_cols_begin(r, img, img_len, nev, first, raw_len, why, whylen);
+	if (ret)
+		return ret;
+	while ((ret = kcapf_cols_next(r, &e, why, whylen)) == 1) {
+		len = KCAP_ALIGN(e->len);
+		/* kcapf_cols_next() checked that the events fit in raw_len */
+		memcpy(raw + pos, e, len);
+		pos += len;
+	}
+	if (ret == -ENOMEM)
+		snprintf(why, whylen, "out of memory");
+	return ret;
 }

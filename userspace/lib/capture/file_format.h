@@ -137,6 +137,7 @@ KCAP_HIDDEN void kcapf_block_hdr(unsigned char hdr[KCAPF_BLOCK_HDR_LEN], __u32 t
 #define KCAPF_COLS_HDR_LEN (4 * KCAPF_COLS_NR)
 #define KCAPF_COLS_LENS 6 /* the parameter-length stream; DATA is 7 */
 #define KCAPF_COLS_REFS 4096 /* event types below this have a reference */
+#define KCAPF_COLS_KEEP (8u << 20) /* a reader's buffers kept between batches */
 
 /* The largest image of a batch of @raw_len bytes (a reader's limit). */
 KCAP_HIDDEN size_t kcapf_cols_bound(size_t raw_len);
@@ -155,13 +156,144 @@ static inline size_t kcapf_cols_scratch(size_t raw_len, size_t nev)
 KCAP_HIDDEN int kcapf_cols_encode(const void *raw, size_t raw_len, __u32 nev, __u64 first,
 				  unsigned char *out, size_t cap, size_t *out_len, __u32 *refs);
 /*
- * Rebuilds the @nev raw records (exactly @raw_len bytes) from an image;
- * 0, or -EBADMSG with one sentence in @why. Never reads or writes outside
- * @img and @raw.
+ * Reading a column batch one event at a time (file_read.c): no batch of raw
+ * records is built. An event of type T is rebuilt in one of two buffers
+ * kept for T (the previous event of T, its reference, in the other); an
+ * event that repeats the previous one of its type is that buffer with the
+ * new header fields written over it, not a copy. The event handed out
+ * stays valid until the next call.
  */
-KCAP_HIDDEN int kcapf_cols_decode(const void *img, size_t img_len, __u32 nev, __u64 first,
-				  unsigned char *raw, size_t raw_len, __u32 *refs, char *why,
-				  size_t whylen);
+struct kcapf_cols_slot {
+	unsigned char *buf[2];
+	__u32 cap[2];
+	__u32 gen; /* the batch whose event of this type buf[cur] holds */
+	unsigned int cur;
+};
+
+/* A bounds-checked stream of the image. */
+struct kcapf_col {
+	const unsigned char *p; /* next byte */
+	const unsigned char *end;
+};
+
+struct kcapf_cols_rd {
+	struct kcapf_col c[KCAPF_COLS_NR];
+	__u64 pts;
+	__u32 ptid;
+	__u32 n, nev; /* events rebuilt, events in the batch */
+	size_t pos, raw_len; /* raw bytes of the events so far, of the batch */
+	__u32 gen; /* batch number, from 1 */
+	struct kcapf_cols_slot *slots; /* by type: the types seen, grown on use */
+	unsigned int nslots;
+	size_t mem; /* bytes in the slots' buffers */
+	unsigned char *tmp; /* types without a reference */
+	size_t tmp_cap;
+};
+
+/* Starts on a batch's image of @nev events, @raw_len raw bytes, first
+ * timestamp @first; 0, or -EBADMSG with one sentence in @why. */
+KCAP_HIDDEN int kcapf_cols_begin(struct kcapf_cols_rd *r, const void *img, size_t img_len,
+				 __u32 nev, __u64 first, size_t raw_len, char *why, size_t whylen);
+/*
+ * The next event: 1 with *ev set, 0 after the last one (the image and the
+ * raw length checked to end there), -EBADMSG with one sentence in @why,
+ * -ENOMEM. Never reads outside the image. kcapf_cols_next() takes the
+ * usual event inline (one that repeats the previous event of its type)
+ * and hands every other case to kcapf_cols_next_slow().
+ */
+KCAP_HIDDEN int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **ev,
+				     char *why, size_t whylen);
+
+/* A LEB128 value of one to three bytes; false (the slow path decides) if
+ * it runs past the stream or is longer. */
+static inline __attribute__((always_inline)) bool kcapf_varint3(const unsigned char **pp,
+								const unsigned char *end,
+								__u64 *v)
+{
+	const unsigned char *p = *pp;
+
+	if (p < end && p[0] < 0x80) {
+		*v = p[0];
+		*pp = p + 1;
+		return true;
+	}
+	if (p + 1 < end && p[1] < 0x80) {
+		*v = (__u64)(p[0] & 0x7f) | (__u64)p[1] << 7;
+		*pp = p + 2;
+		return true;
+	}
+	if (p + 2 < end && p[2] < 0x80 && (p[1] & 0x80)) {
+		*v = (__u64)(p[0] & 0x7f) | (__u64)(p[1] & 0x7f) << 7 | (__u64)p[2] << 14;
+		*pp = p + 3;
+		return true;
+	}
+	return false;
+}
+
+static inline int kcapf_cols_next(struct kcapf_cols_rd *r, const struct kcap_event_hdr **ev,
+				  char *why, size_t whylen)
+{
+	const unsigned char *p0, *p1, *p2, *p3, *p4, *p5 = r->c[5].p;
+	struct kcapf_cols_slot *s;
+	struct kcap_event_hdr *e;
+	__u64 dt, type, dtid, dpid, cpu;
+	size_t len;
+	__u32 tid;
+
+	/* a repeat's parameter count is 0: anything else goes the slow way
+	 * before its header columns are read */
+	if (p5 >= r->c[5].end || *p5 != 0 || r->n == r->nev)
+		return kcapf_cols_next_slow(r, ev, why, whylen);
+	p0 = r->c[0].p;
+	p1 = r->c[1].p;
+	p2 = r->c[2].p;
+	p3 = r->c[3].p;
+	p4 = r->c[4].p;
+	if (!kcapf_varint3(&p0, r->c[0].end, &dt) || !kcapf_varint3(&p1, r->c[1].end, &type) ||
+	    type >= r->nslots || !kcapf_varint3(&p2, r->c[2].end, &dtid) || dtid > 0xffffffffu ||
+	    !kcapf_varint3(&p3, r->c[3].end, &dpid) || dpid > 0xffffffffu ||
+	    !kcapf_varint3(&p4, r->c[4].end, &cpu) || cpu > 0xffff)
+		return kcapf_cols_next_slow(r, ev, why, whylen);
+	s = &r->slots[type];
+	if (s->gen != r->gen)
+		return kcapf_cols_next_slow(r, ev, why, whylen);
+	e = (struct kcap_event_hdr *)s->buf[s->cur];
+	len = KCAP_ALIGN(e->len);
+	if (len > r->raw_len - r->pos)
+		return kcapf_cols_next_slow(r, ev, why, whylen);
+	/* the reference itself, this event's header fields over it (zigzag
+	 * deltas: time from the previous event, tid from the previous
+	 * event's, pid from the tid) */
+	r->pts += (__u64)((__s64)(dt >> 1) ^ -(__s64)(dt & 1));
+	tid = r->ptid + ((__u32)(dtid >> 1) ^ -(__u32)(dtid & 1));
+	r->ptid = tid;
+	e->ts_ns = r->pts;
+	e->tid = tid;
+	e->pid = tid + ((__u32)(dpid >> 1) ^ -(__u32)(dpid & 1));
+	e->cpu = (__u16)cpu;
+	r->c[0].p = p0;
+	r->c[1].p = p1;
+	r->c[2].p = p2;
+	r->c[3].p = p3;
+	r->c[4].p = p4;
+	r->c[5].p = p5 + 1;
+	r->pos += len;
+	r->n++;
+	*ev = e;
+	return 1;
+}
+
+KCAP_HIDDEN void kcapf_cols_rd_free(struct kcapf_cols_rd *r);
+
+/*
+ * Rebuilds the @nev raw records (exactly @raw_len bytes) from an image into
+ * @raw with a reader @r (zeroed before its first use, freed by the caller);
+ * 0, or -EBADMSG with one sentence in @why, -ENOMEM. Never reads or writes
+ * outside @img and @raw.
+ */
+KCAP_HIDDEN int kcapf_cols_decode(struct kcapf_cols_rd *r, const void *img, size_t img_len,
+				  __u32 nev, __u64 first, unsigned char *raw, size_t raw_len,
+				  char *why, size_t whylen);
 
 /* ---- Event tables (table.c) ------------------------------------------------ */
 

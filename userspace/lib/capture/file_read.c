@@ -42,6 +42,7 @@ struct kcap_file {
 	__u64 cached_off;
 	unsigned char cached_hdr[KCAPF_BLOCK_HDR_LEN];
 	char name[256];
+	char why[160]; /* a column batch's error */
 	__u64 size;
 	__u64 off; /* next block */
 	struct kcap_file_info info;
@@ -56,8 +57,8 @@ struct kcap_file {
 	size_t raw_cap;
 	unsigned char *img; /* a column batch's image (format 1.3) */
 	size_t img_cap;
-	__u32 *refs; /* its decoder's scratch */
-	bool raw_checked; /* the batch's records were built well formed (columns) */
+	struct kcapf_cols_rd cols; /* its reader */
+	bool in_cols; /* the current batch is read from cols, not raw */
 	size_t raw_len;
 	size_t raw_pos;
 	__u64 batch_off;
@@ -772,11 +773,6 @@ static int load_cols(struct kcap *h, __u64 off, const unsigned char *data, size_
 	err = grow(h, &f->img, &f->img_cap, ilen);
 	if (err)
 		return err;
-	if (!f->refs) {
-		f->refs = malloc(KCAPF_COLS_REFS * sizeof(*f->refs));
-		if (!f->refs)
-			return kcap__err(h, ENOMEM, "out of memory");
-	}
 	n = ZSTD_decompressDCtx(f->dctx, f->img, ilen, data + KCAPF_COLS_PREFIX,
 				dlen - KCAPF_COLS_PREFIX);
 	if (ZSTD_isError(n))
@@ -784,8 +780,7 @@ static int load_cols(struct kcap *h, __u64 off, const unsigned char *data, size_
 	if (n != ilen)
 		return ferr(h, EBADMSG, off,
 			    "event batch: %zu bytes after decompression, %u expected", n, ilen);
-	if (kcapf_cols_decode(f->img, ilen, nev, first, f->raw, raw_len, f->refs, why,
-			      sizeof(why)))
+	if (kcapf_cols_begin(&f->cols, f->img, ilen, nev, first, raw_len, why, sizeof(why)))
 		return ferr(h, EBADMSG, off, "event batch: %s", why);
 	return 0;
 }
@@ -821,6 +816,15 @@ static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 		return 0;
 	dlen = len - k.pos;
 	data = kp_bytes(&k, dlen);
+	if (comp == KCAPF_COMP_ZSTD_COLS) {
+		/* its events are rebuilt one at a time (file_next()) */
+		err = load_cols(h, off, data, dlen, first, nev, raw_len);
+		if (err)
+			return err;
+		f->in_cols = true;
+		f->batch_off = off;
+		return 0;
+	}
 	err = grow(h, &f->raw, &f->raw_cap, raw_len ? raw_len : 1);
 	if (err)
 		return err;
@@ -836,14 +840,9 @@ static int load_batch(struct kcap *h, __u64 off, __u32 len, bool *skip)
 		if (n != raw_len)
 			return ferr(h, EBADMSG, off, "event batch: %zu bytes after decompression, %u expected",
 				    n, raw_len);
-	} else if (comp == KCAPF_COMP_ZSTD_COLS) {
-		err = load_cols(h, off, data, dlen, first, nev, raw_len);
-		if (err)
-			return err;
 	} else {
 		return ferr(h, EBADMSG, off, "event batch: unknown compression %u", comp);
 	}
-	f->raw_checked = comp == KCAPF_COMP_ZSTD_COLS;
 	f->raw_len = raw_len;
 	f->raw_pos = 0;
 	f->batch_off = off;
@@ -915,23 +914,46 @@ static __attribute__((noinline, cold)) int bad_record(struct kcap *h, int err, c
 	return h->broken;
 }
 
+/* A column batch that kcapf_cols_next() refused at event @n. */
+static __attribute__((noinline, cold)) int bad_cols(struct kcap *h, int err)
+{
+	struct kcap_file *f = to_file(h);
+
+	if (err == -ENOMEM)
+		h->broken = kcap__err(h, ENOMEM, "out of memory");
+	else
+		h->broken = ferr(h, -err, f->batch_off, "event batch: %s", f->why);
+	f->in_cols = false;
+	return h->broken;
+}
+
 static int file_next(struct kcap *h, const struct kcap_event_hdr **ev)
 {
 	struct kcap_file *f = to_file(h);
 	int err;
 
 	for (;;) {
+		/* a column batch: its records are well formed by construction */
+		while (f->in_cols) {
+			err = kcapf_cols_next(&f->cols, ev, f->why, sizeof(f->why));
+			if (err == 1) {
+				if (f->start_ns && (*ev)->ts_ns < f->start_ns)
+					continue;
+				if (f->end_ns && (*ev)->ts_ns > f->end_ns)
+					continue;
+				return 0;
+			}
+			if (err)
+				return bad_cols(h, err);
+			f->in_cols = false;
+		}
 		while (f->raw_pos < f->raw_len) {
 			const struct kcap_event_hdr *e = (const void *)(f->raw + f->raw_pos);
+			const char *why = NULL;
 
-			/* records rebuilt from columns are well formed by construction */
-			if (!f->raw_checked) {
-				const char *why = NULL;
-
-				err = kcap__record_check(e, f->raw_len - f->raw_pos, &why);
-				if (err)
-					return bad_record(h, err, why);
-			}
+			err = kcap__record_check(e, f->raw_len - f->raw_pos, &why);
+			if (err)
+				return bad_record(h, err, why);
 			f->raw_pos += KCAP_ALIGN(e->len);
 			if (f->start_ns && e->ts_ns < f->start_ns)
 				continue;
@@ -985,7 +1007,7 @@ static void file_close(struct kcap *h)
 	free(f->zblk);
 	free(f->raw);
 	free(f->img);
-	free(f->refs);
+	kcapf_cols_rd_free(&f->cols);
 	free(f->index);
 	free(f->cpustats);
 	free(f->type_counts);
