@@ -474,6 +474,26 @@ static void test_cols_corrupt(void **state)
 		assert_int_equal(n, NR_EV);
 		kcap_close(h);
 	}
+	/* the batch's raw length 8 bytes short of its events, or 8 over: the
+	 * reader (one event at a time) says so at the batch's end at the
+	 * latest */
+	{
+		unsigned char *q = test_malloc(len);
+		size_t at = boff + KCAPF_BLOCK_HDR_LEN + 20;
+		__u32 rl;
+
+		memcpy(q, p, len);
+		memcpy(&rl, q + at, 4);
+		rl -= 8;
+		memcpy(q + at, &rl, 4);
+		put_batch(t, q, boff, img, ilen, (__u32)ilen);
+		expect_bad(t, boff, "the batch has");
+		rl += 16;
+		memcpy(q + at, &rl, 4);
+		put_batch(t, q, boff, img, ilen, (__u32)ilen);
+		expect_bad(t, boff, "the batch has");
+		test_free(q);
+	}
 	/* the image length field disagrees with the frame */
 	put_batch(t, p, boff, img, ilen, (__u32)ilen + 8);
 	expect_bad(t, boff, "after decompression");

@@ -391,7 +391,7 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 	struct params q = { 0 };
 	const unsigned char *rd;
 	unsigned char *out, *d;
-	size_t avail = r->raw_len - r->pos, len;
+	size_t avail = r->pos < r->raw_len ? r->raw_len - r->pos : 0, len, cap, lim;
 	__u32 n = r->n;
 	unsigned int i, b = 0, k;
 	__u64 v;
@@ -471,6 +471,8 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 	out = room(r, s, b, KCAP_ALIGN(len));
 	if (!out)
 		return -ENOMEM;
+	cap = s ? s->cap[b] : r->tmp_cap;
+	lim = avail < KCAP_EVENT_MAX_LEN ? avail : KCAP_EVENT_MAX_LEN;
 	rd = q.data;
 	/* the two streams the loop reads, in registers */
 	cl = c[6];
@@ -488,14 +490,17 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 		} else {
 			l = (__u16)(v - 1);
 		}
-		if (l > KCAP_EVENT_MAX_LEN - len || l > avail - len)
+		if (l > lim - len)
 			BAD("event %u: parameter %u (%u bytes) runs past the event or batch", n,
 			    i, l);
 		/* room for the bytes and the padding (the reference is in the
 		 * other buffer: it does not move) */
-		out = room(r, s, b, KCAP_ALIGN(len + l));
-		if (!out)
-			return -ENOMEM;
+		if (KCAP_ALIGN(len + l) > cap) {
+			out = grow_room(r, s, b, KCAP_ALIGN(len + l));
+			if (!out)
+				return -ENOMEM;
+			cap = s ? s->cap[b] : r->tmp_cap;
+		}
 		d = out + len;
 		if (v == 0) {
 			memcpy(d, rd, l);
@@ -540,7 +545,10 @@ int kcapf_cols_decode(struct kcapf_cols_rd *r, const void *img, size_t img_len, 
 		return ret;
 	while ((ret = kcapf_cols_next(r, &e, why, whylen)) == 1) {
 		len = KCAP_ALIGN(e->len);
-		/* kcapf_cols_next() checked that the events fit in raw_len */
+		/* a repeat is checked against raw_len at the batch's end only */
+		if (len > raw_len - pos)
+			BAD("event %u: %zu bytes run past the batch (%zu bytes)", r->n - 1, len,
+			    raw_len);
 		memcpy(raw + pos, e, len);
 		pos += len;
 	}

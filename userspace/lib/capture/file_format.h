@@ -259,8 +259,8 @@ static inline int kcapf_cols_next(struct kcapf_cols_rd *r, const struct kcap_eve
 		return kcapf_cols_next_slow(r, ev, why, whylen);
 	e = (struct kcap_event_hdr *)s->buf[s->cur];
 	len = KCAP_ALIGN(e->len);
-	if (len > r->raw_len - r->pos)
-		return kcapf_cols_next_slow(r, ev, why, whylen);
+	/* r->pos may pass r->raw_len here (nothing is written there): the
+	 * slow path and the batch's end report it */
 	/* the reference itself, this event's header fields over it (zigzag
 	 * deltas: time from the previous event, tid from the previous
 	 * event's, pid from the tid) */

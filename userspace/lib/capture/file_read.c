@@ -937,6 +937,8 @@ static int file_next(struct kcap *h, const struct kcap_event_hdr **ev)
 		while (f->in_cols) {
 			err = kcapf_cols_next(&f->cols, ev, f->why, sizeof(f->why));
 			if (err == 1) {
+				if (!(f->start_ns | f->end_ns))
+					return 0;
 				if (f->start_ns && (*ev)->ts_ns < f->start_ns)
 					continue;
 				if (f->end_ns && (*ev)->ts_ns > f->end_ns)
