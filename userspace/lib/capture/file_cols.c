@@ -389,9 +389,9 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 	const struct kcap_event_hdr *ref = NULL;
 	struct kcap_event_hdr h;
 	struct params q = { 0 };
-	const unsigned char *rd;
-	unsigned char *out, *d;
-	size_t avail = r->pos < r->raw_len ? r->raw_len - r->pos : 0, len, cap, lim;
+	const unsigned char *rd, *run_src;
+	unsigned char *out;
+	size_t avail = r->pos < r->raw_len ? r->raw_len - r->pos : 0, len, cap, lim, run_at;
 	__u32 n = r->n;
 	unsigned int i, b = 0, k;
 	__u64 v;
@@ -477,7 +477,12 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 	/* the two streams the loop reads, in registers */
 	cl = c[6];
 	cd = c[7];
+	/* Parameters whose bytes lie back to back in their source (the
+	 * reference's, or the data stream) are copied as one run. */
+	run_src = NULL;
+	run_at = len;
 	for (i = 0; i < h.nparams; i++) {
+		const unsigned char *from;
 		__u16 l;
 
 		if (!get_varint(&cl, KCAP_EVENT_MAX_LEN + 1, &v))
@@ -487,35 +492,42 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 				BAD("event %u: parameter %u refers to a parameter the previous "
 				    "event of type %u does not have", n, i, h.type);
 			l = len_at(q.lens, i);
+			from = rd;
 		} else {
 			l = (__u16)(v - 1);
+			if (l > (size_t)(cd.end - cd.p))
+				BAD("event %u: parameter %u: %s column is short", n, i,
+				    col_name[7]);
+			from = cd.p;
+			cd.p += l;
 		}
 		if (l > lim - len)
 			BAD("event %u: parameter %u (%u bytes) runs past the event or batch", n,
 			    i, l);
 		/* room for the bytes and the padding (the reference is in the
-		 * other buffer: it does not move) */
+		 * other buffer: it does not move; the run so far goes first) */
 		if (KCAP_ALIGN(len + l) > cap) {
+			if (run_src)
+				memcpy(out + run_at, run_src, len - run_at);
+			run_src = NULL;
 			out = grow_room(r, s, b, KCAP_ALIGN(len + l));
 			if (!out)
 				return -ENOMEM;
 			cap = s ? s->cap[b] : r->tmp_cap;
 		}
-		d = out + len;
-		if (v == 0) {
-			memcpy(d, rd, l);
-		} else {
-			if (l > (size_t)(cd.end - cd.p))
-				BAD("event %u: parameter %u: %s column is short", n, i,
-				    col_name[7]);
-			memcpy(d, cd.p, l);
-			cd.p += l;
+		if (!run_src || run_src + (len - run_at) != from) {
+			if (run_src)
+				memcpy(out + run_at, run_src, len - run_at);
+			run_src = from;
+			run_at = len;
 		}
 		memcpy(out + HDR_LEN + 2 * (size_t)i, &l, 2);
 		len += l;
 		if (i < q.n)
 			rd += len_at(q.lens, i);
 	}
+	if (run_src)
+		memcpy(out + run_at, run_src, len - run_at);
 	c[6] = cl;
 	c[7] = cd;
 	if (KCAP_ALIGN(len) > avail)
