@@ -77,6 +77,33 @@ static void test_numbers(void **state)
 			 (uint64_t)u[i] % 1000000000);
 		assert_contract(buf, MAXLEN, o.pos, want);
 	}
+	/* the two-digit writer: both sides of every power of ten, and a
+	 * pseudo-random sweep, against printf */
+	{
+		__u64 p10 = 1, x = 0x9e3779b97f4a7c15ULL, v;
+		unsigned int k;
+
+		for (k = 0; k < 20 + 4000; k++) {
+			if (k < 20) {
+				v = p10 - 1 + (k & 1) * 2; /* 10^n - 1 and 10^n + 1 */
+				p10 *= 10;
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				v = x >> (k % 64);
+			}
+			o = cursor(buf, MAXLEN);
+			kcap__put_u64(&o, v);
+			snprintf(want, sizeof(want), "%" PRIu64, (uint64_t)v);
+			assert_contract(buf, MAXLEN, o.pos, want);
+			o = cursor(buf, MAXLEN);
+			kcap__put_ts(&o, v);
+			snprintf(want, sizeof(want), "%" PRIu64 ".%09" PRIu64, (uint64_t)v / 1000000000,
+				 (uint64_t)v % 1000000000);
+			assert_contract(buf, MAXLEN, o.pos, want);
+		}
+	}
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		o = cursor(buf, MAXLEN);
 		kcap__put_s64(&o, s[i]);

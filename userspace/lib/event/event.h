@@ -29,16 +29,38 @@ static inline bool kcap__type_signed(unsigned int type)
  */
 static inline bool kcap__read_sint(const void *p, __u16 len, __u64 *v)
 {
+	const unsigned char *b = p;
 	__u64 x = 0;
-	unsigned int sh;
+	__s16 x16;
+	__s32 x32;
+	unsigned int sh, i;
 
-	if (len > 8)
-		return false;
-	if (len)
-		memcpy(&x, p, len);
-	if (len && len < 8) {
+	/* the usual widths with fixed-size loads (no memcpy call) */
+	switch (len) {
+	case 0:
+		break;
+	case 1:
+		x = (__u64)(__s64)(signed char)b[0];
+		break;
+	case 2:
+		memcpy(&x16, b, 2);
+		x = (__u64)(__s64)x16;
+		break;
+	case 4:
+		memcpy(&x32, b, 4);
+		x = (__u64)(__s64)x32;
+		break;
+	case 8:
+		memcpy(&x, b, 8);
+		break;
+	default:
+		if (len > 8)
+			return false;
+		for (i = 0; i < len; i++)
+			x |= (__u64)b[i] << (8 * i);
 		sh = 64 - 8 * len;
 		x = (__u64)((__s64)(x << sh) >> sh);
+		break;
 	}
 	*v = x;
 	return true;

@@ -151,9 +151,21 @@ int kcap_event_syscall_nr(const struct kcap_event_hdr *ev)
 {
 	__u64 nr;
 
+	const unsigned char *b;
+	__u64 off;
+	__u16 l;
+
 	if (!ev || !kcap__generic(ev))
 		return -EINVAL;
-	if (param_number(ev, 0, &nr, false) || nr > 0x7fffffff)
+	/* parameter 0, read in place: the filters and the rules' type index
+	 * ask for it on every generic event */
+	off = sizeof(*ev) + 2ULL * ev->nparams;
+	if (!ev->nparams || off > ev->len)
+		return -EBADMSG;
+	b = (const unsigned char *)(ev + 1);
+	memcpy(&l, b, sizeof(l));
+	if (off + l > ev->len || !kcap__read_sint((const unsigned char *)ev + off, l, &nr) ||
+	    nr > 0x7fffffff)
 		return -EBADMSG;
 	return (int)nr;
 }

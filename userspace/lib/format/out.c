@@ -29,16 +29,38 @@ void kcap__put_mem_truncated(struct kcap__out *o, const void *p, size_t n)
 	o->pos += n;
 }
 
+/* "00" to "99": two digits per division (a pid, a timestamp's nine
+ * fraction digits: four divisions instead of nine). */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930"
+			      "31323334353637383940414243444546474849505152535455565758596061"
+			      "62636465666768697071727374757677787980818283848586878889909192"
+			      "93949596979899";
+
+/* @v in decimal, its last digit just before @end; returns its first. */
+static inline char *dec_u64(char *end, __u64 v)
+{
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digits2 + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 void kcap__put_u64(struct kcap__out *o, __u64 v)
 {
 	char d[20]; /* 18446744073709551615 */
-	size_t i = sizeof(d);
+	char *p = dec_u64(d + sizeof(d), v);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	kcap__put_mem(o, d + i, sizeof(d) - i);
+	kcap__put_mem(o, p, (size_t)(d + sizeof(d) - p));
 }
 
 void kcap__put_ip(struct kcap__out *o, unsigned int family, const __u8 *addr)
@@ -102,17 +124,20 @@ void kcap__put_oct(struct kcap__out *o, __u64 v)
 
 void kcap__put_ts(struct kcap__out *o, __u64 ns)
 {
-	char d[10]; /* ".000000100" */
-	__u32 frac = (__u32)(ns % 1000000000ULL);
-	size_t i;
+	char d[30]; /* "18446744073.709551615" */
+	__u32 frac = (__u32)(ns % 1000000000ULL), r;
+	char *p;
 
-	kcap__put_u64(o, ns / 1000000000ULL);
-	d[0] = '.';
-	for (i = 9; i > 0; i--) {
-		d[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	kcap__put_mem(o, d, sizeof(d));
+	/* seconds, '.', then nine fraction digits: one, then four pairs */
+	d[20] = '.';
+	d[21] = (char)('0' + frac / 100000000u);
+	r = frac % 100000000u;
+	memcpy(d + 22, digits2 + 2 * (r / 1000000u), 2);
+	memcpy(d + 24, digits2 + 2 * (r / 10000u % 100u), 2);
+	memcpy(d + 26, digits2 + 2 * (r / 100u % 100u), 2);
+	memcpy(d + 28, digits2 + 2 * (r % 100u), 2);
+	p = dec_u64(d + 20, ns / 1000000000ULL);
+	kcap__put_mem(o, p, (size_t)(d + sizeof(d) - p));
 }
 
 static bool needs_escape(unsigned char c)
