@@ -386,10 +386,15 @@ bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
 {
 	char line[4096];
 	int n = kcap_event_format(h, ev, line, sizeof(line));
+	size_t len;
 
 	if (n < 0)
 		return true;
-	return output_ok(fputs(line, stdout) >= 0 && putchar('\n') != EOF);
+	/* the line as cut to fit, its NUL made the newline: one write, no
+	 * strlen (the text escapes every control byte, so it holds no NUL) */
+	len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	line[len] = '\n';
+	return output_ok(fwrite(line, 1, len + 1, stdout) == len + 1);
 }
 
 struct kcap *open_capture(const char *cmd, const char *path, const struct kcap_file_opts *o)

@@ -225,7 +225,7 @@ static void put_enum_bits(struct kcap__out *o, __u64 v, __u64 mask, const struct
 	put_rest(o, v, any);
 }
 
-void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
+static void put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
 {
 	const char *n;
 	bool any = false;
@@ -437,4 +437,63 @@ enum kcap__sym kcap__sym_of(unsigned int type, const char *param)
 		    !strcmp(rules[i].param, param))
 			return rules[i].sym;
 	return KCAP__SYM_NONE;
+}
+
+/*
+ * The text of the last value written for each decoding that walks a table
+ * of bits, per thread: a workload's events repeat their flags (every clone
+ * of a fork loop, every open's O_RDONLY|O_CLOEXEC), and the walk of
+ * clone's thirty names costs about 500 instructions.
+ */
+static __thread struct {
+	__u64 v;
+	unsigned char len; /* 0: nothing kept */
+	char text[119];
+} sym_cache[KCAP__SYM_MODE + 1];
+
+static bool walks_bits(enum kcap__sym sym)
+{
+	switch (sym) {
+	case KCAP__SYM_OPEN_FLAGS:
+	case KCAP__SYM_FD_FLAGS:
+	case KCAP__SYM_AT_FLAGS:
+	case KCAP__SYM_RENAME_FLAGS:
+	case KCAP__SYM_PROT:
+	case KCAP__SYM_MAP_FLAGS:
+	case KCAP__SYM_CLONE_FLAGS:
+	case KCAP__SYM_NS_FLAGS:
+	case KCAP__SYM_SOCK_FLAGS:
+	case KCAP__SYM_MSG_FLAGS:
+	case KCAP__SYM_MFD_FLAGS:
+	case KCAP__SYM_MODE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v)
+{
+	char buf[sizeof(sym_cache[0].text)];
+	struct kcap__out t = { .buf = buf, .len = sizeof(buf), .pos = 0 };
+	unsigned int s = (unsigned int)sym;
+
+	if (!walks_bits(sym) || s >= sizeof(sym_cache) / sizeof(sym_cache[0])) {
+		put_sym(o, sym, v);
+		return;
+	}
+	if (sym_cache[s].len && sym_cache[s].v == v) {
+		kcap__put_mem(o, sym_cache[s].text, sym_cache[s].len);
+		return;
+	}
+	put_sym(&t, sym, v);
+	if (!t.pos || t.pos >= sizeof(buf)) {
+		/* longer than the cache keeps: written directly */
+		put_sym(o, sym, v);
+		return;
+	}
+	memcpy(sym_cache[s].text, buf, t.pos);
+	sym_cache[s].len = (unsigned char)t.pos;
+	sym_cache[s].v = v;
+	kcap__put_mem(o, buf, t.pos);
 }
