@@ -247,6 +247,35 @@ static void test_format_every_length(void **state)
 				   "type_9999(p0=\"/t\\\"\\x0a\", p1=\"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\")");
 }
 
+/* kcap__put_sym() keeps the last text of each bit-table decoding: the
+ * kept text is the text, whatever came between, cut like any other at every
+ * length; a text too long to keep (every clone flag) is written whole. */
+static void test_sym_cache(void **state)
+{
+	static const __u64 vals[] = { 0x1200011, 0x3d0f00, 0x1200011, ~0ULL, 0, ~0ULL, 0x3d0f00 };
+	char first[sizeof(vals) / sizeof(vals[0])][MAXLEN], buf[MAXLEN + 16];
+	struct kcap__out o;
+	size_t i, j, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		o = cursor(buf, MAXLEN);
+		kcap__put_sym(&o, KCAP__SYM_CLONE_FLAGS, vals[i]);
+		assert_true(o.pos > 0 && o.pos < MAXLEN);
+		memcpy(first[i], buf, o.pos + 1);
+		for (j = 0; j < i; j++)
+			if (vals[j] == vals[i])
+				assert_string_equal(first[j], first[i]);
+		for (len = 0; len <= strlen(first[i]) + 1; len++) {
+			o = cursor(buf, len);
+			kcap__put_sym(&o, KCAP__SYM_CLONE_FLAGS, vals[i]);
+			assert_contract(buf, len, o.pos, first[i]);
+		}
+	}
+	assert_true(strlen(first[3]) > 118); /* every flag: not kept */
+	assert_string_equal(first[0], "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+}
+
 /* kcap__put_ip() against glibc's inet_ntop(): every value of each IPv4
  * byte (in each position), IPv6 forms, and the contract at every length. */
 static void test_ip(void **state)
@@ -292,6 +321,7 @@ static void test_ip(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_numbers),
 	cmocka_unit_test(test_ip),
+	cmocka_unit_test(test_sym_cache),
 	cmocka_unit_test(test_strings),
 	cmocka_unit_test(test_every_length),
 	cmocka_unit_test(test_format_every_length),
