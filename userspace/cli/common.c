@@ -394,7 +394,7 @@ bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
 	 * strlen (the text escapes every control byte, so it holds no NUL) */
 	len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	line[len] = '\n';
-	return output_ok(fwrite(line, 1, len + 1, stdout) == len + 1);
+	return output_ok(fwrite_unlocked(line, 1, len + 1, stdout) == len + 1);
 }
 
 struct kcap *open_capture(const char *cmd, const char *path, const struct kcap_file_opts *o)

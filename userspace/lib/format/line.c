@@ -25,14 +25,42 @@ static void put_strings(struct kcap__out *o, const unsigned char *p, size_t len)
 	kcap__put_str(o, "\"]");
 }
 
-static void put_param(struct kcap__out *o, const struct kcap_event_hdr *ev, unsigned int i,
+/*
+ * Parameter @i of @ev, the parameters taken in order (i = 0, 1, ...) in one
+ * walk of their lengths: its bytes with *@l set, or NULL (with *@l 0) if
+ * the lengths run past the record, as kcap_event_param() says. @at: the
+ * walk's offset, 0 before parameter 0.
+ */
+static const void *param_next(const struct kcap_event_hdr *ev, unsigned int i, __u64 *at,
+			      __u16 *l)
+{
+	__u16 n;
+
+	if (i == 0)
+		*at = sizeof(*ev) + 2ULL * ev->nparams;
+	else if (*at != ~0ULL)
+		*at += *l;
+	*l = 0;
+	if (*at == ~0ULL || *at > ev->len)
+		goto bad;
+	memcpy(&n, (const unsigned char *)(ev + 1) + 2 * i, sizeof(n));
+	if (*at + n > ev->len)
+		goto bad;
+	*l = n;
+	return (const unsigned char *)ev + *at;
+bad:
+	*at = ~0ULL;
+	return NULL;
+}
+
+/* A parameter of @len bytes at @p (NULL: its lengths run past the record,
+ * printed "?"). */
+static void put_param(struct kcap__out *o, const void *p, __u16 len,
 		      const struct kcap_param_desc *pd)
 {
-	const void *p;
-	__u16 len;
 	__u64 u;
 
-	if (kcap_event_param(ev, i, &p, &len)) {
+	if (!p) {
 		kcap__put_char(o, '?');
 		return;
 	}
@@ -115,6 +143,9 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 	const struct kcap_event_desc *d;
 	struct kcap__out o = { .buf = buf, .len = len };
 	unsigned int i, sep = 0;
+	const void *pp;
+	__u64 at = 0;
+	__u16 l = 0;
 
 	if (!ev || (!buf && len))
 		return -EINVAL;
@@ -137,7 +168,8 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 			kcap__put_str(&o, i ? ", p" : "p");
 			kcap__put_u64(&o, i);
 			kcap__put_char(&o, '=');
-			put_param(&o, ev, i, NULL);
+			pp = param_next(ev, i, &at, &l);
+			put_param(&o, pp, l, NULL);
 		}
 		kcap__put_char(&o, ')');
 	} else {
@@ -158,11 +190,12 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 			for (i = 0; i < ev->nparams; i++) {
 				kcap__put_char(&o, ' ');
 				kcap__put_param_label(&o, d, i);
-				put_param(&o, ev, i, i < d->nparams ? &d->params[i] : NULL);
+				pp = param_next(ev, i, &at, &l);
+				put_param(&o, pp, l, i < d->nparams ? &d->params[i] : NULL);
 			}
 		}
 	}
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+	for (i = 0; ev->flags && i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
 		if (ev->flags & (1u << i)) {
 			kcap__put_str(&o, sep ? "," : " flags=");
 			kcap__put_str(&o, flag_names[i]);

@@ -58,8 +58,18 @@ static inline char *dec_u64(char *end, __u64 v)
 void kcap__put_u64(struct kcap__out *o, __u64 v)
 {
 	char d[20]; /* 18446744073709551615 */
-	char *p = dec_u64(d + sizeof(d), v);
+	char *p;
 
+	/* short numbers (a pid, a CPU) straight into the buffer when they fit */
+	if (v < 100000 && o->pos + 6 < o->len) {
+		unsigned int n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+
+		dec_u64(o->buf + o->pos + n, v);
+		o->pos += n;
+		o->buf[o->pos] = '\0';
+		return;
+	}
+	p = dec_u64(d + sizeof(d), v);
 	kcap__put_mem(o, p, (size_t)(d + sizeof(d) - p));
 }
 
