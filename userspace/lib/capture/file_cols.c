@@ -355,6 +355,19 @@ static __attribute__((noinline)) unsigned char *grow_room(struct kcapf_cols_rd *
 	return p;
 }
 
+/* Do the parameter lengths at @cl (a copy: not consumed) say that each
+ * of the event's parameters is its reference's @q, or as long as it? */
+static bool same_shape(struct col cl, const struct params *q)
+{
+	unsigned int i;
+	__u64 v;
+
+	for (i = 0; i < q->n; i++)
+		if (!get_varint(&cl, KCAP_EVENT_MAX_LEN + 1, &v) || (v && v - 1 != len_at(q->lens, i)))
+			return false;
+	return true;
+}
+
 /* Slots up to type @type (< KCAPF_COLS_REFS): -ENOMEM or 0. */
 static __attribute__((noinline)) int grow_slots(struct kcapf_cols_rd *r, unsigned int type)
 {
@@ -464,6 +477,36 @@ int kcapf_cols_next_slow(struct kcapf_cols_rd *r, const struct kcap_event_hdr **
 	if (!get_varint(&c[5], 0xffffffffu, &v))
 		BAD("event %u: bad reserved field", n);
 	h.reserved = (__u32)v ^ (ref ? ref->reserved : 0);
+	if (ref && h.nparams == q.n && KCAP_ALIGN(ref->len) <= avail && same_shape(c[6], &q)) {
+		/* Every parameter the reference's or as long as it: the
+		 * reference's buffer with the new bytes written over it
+		 * (nothing else is copied). */
+		unsigned char *e = s->buf[s->cur], *d = e + HDR_LEN + 2 * (size_t)h.nparams;
+
+		cl = c[6];
+		cd = c[7];
+		for (i = 0; i < h.nparams; i++) {
+			__u16 l = len_at(q.lens, i);
+
+			get_varint(&cl, KCAP_EVENT_MAX_LEN + 1, &v); /* same_shape() read it */
+			if (v) {
+				if (l > (size_t)(cd.end - cd.p))
+					BAD("event %u: parameter %u: %s column is short", n, i,
+					    col_name[7]);
+				memcpy(d, cd.p, l);
+				cd.p += l;
+			}
+			d += l;
+		}
+		c[6] = cl;
+		c[7] = cd;
+		h.len = ref->len;
+		memcpy(e, &h, sizeof(h));
+		r->pos += KCAP_ALIGN(h.len);
+		r->n++;
+		*ev = (const void *)e;
+		return 1;
+	}
 	len = HDR_LEN + 2 * (size_t)h.nparams;
 	if (len > KCAP_EVENT_MAX_LEN || len > avail)
 		BAD("event %u: %u parameters do not fit (%zu bytes left of %zu)", n, h.nparams,
