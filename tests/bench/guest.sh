@@ -59,6 +59,38 @@ for s in $sizes; do
 done
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
+# kcap record of the fork, exec and exit events alone (getsid only, a
+# syscall no workload makes; the lifecycle events are always kept), the
+# workload timed as in the other kbench run configurations: LABEL W N.
+run_lifecycle() {
+	rm -f /tmp/lc.kcap
+	kcap record -e getsid -w /tmp/lc.kcap >/tmp/rec.out 2>/tmp/rec.err &
+	rec=$!
+	wait_file /tmp/lc.kcap
+	kbench run "$1" "$2" "$3"
+	kill -INT $rec
+	wait $rec
+	kcap info /tmp/lc.kcap >/tmp/info.out 2>&1
+	ev=$(awk '$1 == "events:" { print $2; exit }' /tmp/info.out)
+	echo "RESULT kind=capture cfg=$1 wl=$2 n=$3 events=$ev"
+	rm -f /tmp/lc.kcap
+}
+
+# ftrace's raw_syscalls events into its ring: LABEL W N.
+run_ftrace() {
+	t=/sys/kernel/tracing
+	echo >$t/trace
+	echo 1 >$t/events/raw_syscalls/enable
+	kbench run "$1" "$2" "$3"
+	echo 0 >$t/events/raw_syscalls/enable
+	echo "RESULT kind=capture cfg=$1 wl=$2 n=$3" \
+	     "$(awk '$1 == "entries:" { e = $2 } $1 == "overrun:" { o = $2 }
+		     $1 == "bytes:" { b = $2 }
+		     END { printf "events=%d dropped=%d ring_bytes=%d", e + o, o, b }' \
+		     $t/per_cpu/cpu0/stats)"
+	echo >$t/trace
+}
+
 # Workload by workload, every configuration back to back (no tracing first
 # and last), so that slow drifts of kernel state (TIME_WAIT sockets, slab)
 # hit all configurations of a workload alike.
@@ -85,21 +117,7 @@ for s in $sizes; do
 			kbench producer $w $n $ring 2 small
 			;;
 		kcap-lifecycle)
-			# the fork, exec and exit events alone: kcap record of
-			# getsid only (a syscall no workload makes), which
-			# keeps the lifecycle events, the workload timed as
-			# in the other kbench run configurations
-			rm -f /tmp/lc.kcap
-			kcap record -e getsid -w /tmp/lc.kcap >/tmp/rec.out 2>/tmp/rec.err &
-			rec=$!
-			wait_file /tmp/lc.kcap
-			kbench run kcap-lifecycle $w $n
-			kill -INT $rec
-			wait $rec
-			kcap info /tmp/lc.kcap >/tmp/info.out 2>&1
-			ev=$(awk '$1 == "events:" { print $2; exit }' /tmp/info.out)
-			echo "RESULT kind=capture cfg=kcap-lifecycle wl=$w n=$n events=$ev"
-			rm -f /tmp/lc.kcap
+			run_lifecycle kcap-lifecycle $w $n
 			;;
 		kcap-record | kcap-record-s*)
 			# kcap-record-sN (not in the default list): snaplen N
@@ -145,17 +163,7 @@ for s in $sizes; do
 			[ -n "$ev" ] || diag /tmp/det.err
 			;;
 		ftrace)
-			t=/sys/kernel/tracing
-			echo >$t/trace
-			echo 1 >$t/events/raw_syscalls/enable
-			kbench run ftrace $w $n
-			echo 0 >$t/events/raw_syscalls/enable
-			echo "RESULT kind=capture cfg=ftrace wl=$w n=$n" \
-			     "$(awk '$1 == "entries:" { e = $2 } $1 == "overrun:" { o = $2 }
-				     $1 == "bytes:" { b = $2 }
-				     END { printf "events=%d dropped=%d ring_bytes=%d", e + o, o, b }' \
-				     $t/per_cpu/cpu0/stats)"
-			echo >$t/trace
+			run_ftrace ftrace $w $n
 			;;
 		peer)
 			[ $peer = 1 ] || continue
@@ -184,6 +192,41 @@ for s in $sizes; do
 			;;
 		esac
 	done
+done
+
+# ---- lifecycle events against ftrace, round by round (issue 18, row 2) ----
+# One run of fork or exec costs thousands of instructions more or less than
+# the next (the two no-tracing runs of the loop above differ by that much),
+# as much as the difference measured. So: ROUNDS rounds of no tracing, kcap's
+# lifecycle events and ftrace's raw_syscalls, the two in turn first, each
+# round compared within itself (report.awk: medians, and how many rounds
+# agree).
+if [ -n "${kcap_bench_ab:-}" ]; then
+	ab=$kcap_bench_ab
+elif [ "$mode" = quick ]; then
+	ab=1
+else
+	ab=7
+fi
+case " $configs " in *" kcap-lifecycle "*) ;; *) ab=0 ;; esac
+case " $configs " in *" ftrace "*) ;; *) ab=0 ;; esac
+for s in $sizes; do
+	w=${s%%:*}
+	n=${s#*:}
+	case $w in fork | exec) ;; *) continue ;; esac
+	r=1
+	while [ $r -le "$ab" ]; do
+		kbench run "ab$r-none" $w $n
+		if [ $((r % 2)) = 1 ]; then
+			run_lifecycle "ab$r-lifecycle" $w $n
+			run_ftrace "ab$r-ftrace" $w $n
+		else
+			run_ftrace "ab$r-ftrace" $w $n
+			run_lifecycle "ab$r-lifecycle" $w $n
+		fi
+		r=$((r + 1))
+	done
+	echo "RESULT kind=ab wl=$w rounds=$ab"
 done
 
 # ---- the drop policy: a 64 KiB ring overloaded while the reader waits ------
