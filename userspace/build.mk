@@ -143,7 +143,7 @@ $(US_GEN)/kcap_syscalls_32.h: $(KCAP_UNISTD_DIR)/unistd_32.h $(US_DIR)/lib/captu
 
 $(US_OBJ)/lib-pic/%.o: $(US_DIR)/lib/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(US_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(CC) $(US_CFLAGS) -fPIC -fvisibility=hidden -fno-semantic-interposition -MMD -MP -c -o $@ $<
 $(US_OBJ)/lib-static/%.o: $(US_DIR)/lib/%.c | $(LIB_GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(US_CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
