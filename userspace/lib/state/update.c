@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "event/event.h"
 #include "format/out.h"
 #include "state.h"
 
@@ -19,10 +20,38 @@
 #define F_DUPFD_CMD 0
 #define F_DUPFD_CLOEXEC_CMD 1030
 
+/* An event being applied, its parameters found once (update_begin()). */
 struct evp {
 	const struct kcap_event_hdr *ev;
 	const struct kcap_event_desc *d;
+	unsigned int n; /* parameters below n lie within the record */
+	const unsigned char *ptr[KCAP_MAX_PARAMS];
+	__u16 len[KCAP_MAX_PARAMS];
 };
+
+/* One walk of @e's lengths, as kcap_event_param() checks them: the
+ * parameters that lie within the record are a prefix. */
+static void walk(struct evp *e)
+{
+	const struct kcap_event_hdr *ev = e->ev;
+	const unsigned char *lens = (const unsigned char *)(ev + 1);
+	unsigned int n = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS, i;
+	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
+	__u16 l;
+
+	e->n = 0;
+	if (off > ev->len)
+		return;
+	for (i = 0; i < n; i++) {
+		memcpy(&l, lens + 2 * i, sizeof(l));
+		if (off + l > ev->len)
+			break;
+		e->ptr[i] = (const unsigned char *)ev + off;
+		e->len[i] = l;
+		off += l;
+	}
+	e->n = i;
+}
 
 static int pidx(const struct evp *e, const char *name)
 {
@@ -38,8 +67,17 @@ static int pidx(const struct evp *e, const char *name)
 static bool p_s64(const struct evp *e, const char *name, __s64 *v)
 {
 	int i = pidx(e, name);
+	__u64 u;
 
-	return i >= 0 && kcap_event_s64(e->ev, (unsigned int)i, v) == 0;
+	/* kcap_event_s64()'s reading: a generic syscall's numbers take the
+	 * bytes they need (ABI 3), a decoded event's 2, 4 or 8 */
+	if (i < 0 || (unsigned int)i >= e->n)
+		return false;
+	if (kcap__generic(e->ev) ? !kcap__read_sint(e->ptr[i], e->len[i], &u)
+				 : !kcap__read_num(e->ptr[i], e->len[i], e->len[i], true, &u))
+		return false;
+	*v = (__s64)u;
+	return true;
 }
 
 static bool p_u32(const struct evp *e, const char *name, __u32 *v)
@@ -81,11 +119,11 @@ static void on_caps(struct kthread *t, const struct evp *e)
 static const char *p_bytes(const struct evp *e, const char *name, __u16 *len)
 {
 	int i = pidx(e, name);
-	const void *p;
 
-	if (i < 0 || kcap_event_param(e->ev, (unsigned int)i, &p, len))
+	if (i < 0 || (unsigned int)i >= e->n)
 		return NULL;
-	return p;
+	*len = e->len[i];
+	return (const char *)e->ptr[i];
 }
 
 static bool p_sockaddr(const struct evp *e, const char *name, struct kcap_sockaddr *sa)
@@ -579,8 +617,22 @@ static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
 		return NULL;
 	}
 	t->last_ts = ev->ts_ns;
-	if (e->d->flags & KCAP_EDF_DECODED)
-		kcap_event_res(ev, res);
+	/* no case below reads a generic syscall's parameters */
+	if (kcap__generic(ev)) {
+		e->n = 0;
+		return t;
+	}
+	walk(e);
+	if (e->d->flags & KCAP_EDF_DECODED) {
+		const struct kcap_event_desc *b = kcap_event_desc(ev->type);
+		__u64 v;
+
+		/* kcap_event_res(): parameter 0 of a type the built-in table
+		 * decodes, a 4-byte result (a pid) signed too */
+		if (b && (b->flags & KCAP_EDF_DECODED) && b->nparams && e->n &&
+		    kcap__read_num(e->ptr[0], e->len[0], e->len[0] == 4 ? 4 : 8, true, &v))
+			*res = (__s64)v;
+	}
 	return t;
 }
 
@@ -603,10 +655,14 @@ const unsigned short kcap__state_types[] = {
 /* What each event type changes: one case, one handler. */
 int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_event_hdr *ev)
 {
-	struct evp e = { .ev = ev };
+	struct evp e; /* not zeroed: update_begin() sets what is read */
 	struct kthread *t;
 	__s64 res = -1, v = 0, w = 0;
 	int err;
+
+	e.ev = ev;
+	e.d = NULL;
+	e.n = 0;
 
 	if (!st || !ev)
 		return -EINVAL;
