@@ -71,6 +71,33 @@ static inline bool kcap__generic(const struct kcap_event_hdr *ev)
 	return ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER;
 }
 
+/*
+ * The first @max (at most) parameters of @ev found in one walk of their
+ * lengths, as kcap_event_param() checks them: @ptr and @len of those that
+ * lie within the record (a prefix); returns how many do.
+ */
+static inline unsigned int kcap__param_walk(const struct kcap_event_hdr *ev,
+					    const unsigned char **ptr, __u16 *len,
+					    unsigned int max)
+{
+	const unsigned char *lens = (const unsigned char *)(ev + 1);
+	unsigned int n = ev->nparams < max ? ev->nparams : max, i;
+	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
+	__u16 l;
+
+	if (off > ev->len)
+		return 0;
+	for (i = 0; i < n; i++) {
+		memcpy(&l, lens + 2 * i, sizeof(l));
+		if (off + l > ev->len)
+			break;
+		ptr[i] = (const unsigned char *)ev + off;
+		len[i] = l;
+		off += l;
+	}
+	return i;
+}
+
 /* A @size-byte number (2, 4 or 8) at @p, sign-extended if @sign; false if
  * @len is not @size. */
 static inline bool kcap__read_num(const void *p, __u16 len, unsigned int size, bool sign, __u64 *v)

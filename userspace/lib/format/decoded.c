@@ -123,24 +123,9 @@ struct dctx {
 static void find_params(struct dctx *c)
 {
 	const struct kcap_event_hdr *ev = c->ev;
-	const unsigned char *lens = (const unsigned char *)(ev + 1);
-	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
-	unsigned int n = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS, j;
-	__u16 l;
 
-	c->ncached = n;
-	c->nok = 0;
-	if (off > ev->len)
-		return;
-	for (j = 0; j < n; j++) {
-		memcpy(&l, lens + 2 * j, sizeof(l));
-		if (off + l > ev->len)
-			break;
-		c->pp[j] = (const unsigned char *)ev + off;
-		c->pl[j] = l;
-		off += l;
-	}
-	c->nok = j;
+	c->ncached = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS;
+	c->nok = kcap__param_walk(ev, c->pp, c->pl, KCAP_MAX_PARAMS);
 }
 
 /* kcap_event_param() of the event, from find_params(). */

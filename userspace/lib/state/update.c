@@ -29,29 +29,6 @@ struct evp {
 	__u16 len[KCAP_MAX_PARAMS];
 };
 
-/* One walk of @e's lengths, as kcap_event_param() checks them: the
- * parameters that lie within the record are a prefix. */
-static void walk(struct evp *e)
-{
-	const struct kcap_event_hdr *ev = e->ev;
-	const unsigned char *lens = (const unsigned char *)(ev + 1);
-	unsigned int n = ev->nparams < KCAP_MAX_PARAMS ? ev->nparams : KCAP_MAX_PARAMS, i;
-	__u64 off = sizeof(*ev) + 2ULL * ev->nparams;
-	__u16 l;
-
-	e->n = 0;
-	if (off > ev->len)
-		return;
-	for (i = 0; i < n; i++) {
-		memcpy(&l, lens + 2 * i, sizeof(l));
-		if (off + l > ev->len)
-			break;
-		e->ptr[i] = (const unsigned char *)ev + off;
-		e->len[i] = l;
-		off += l;
-	}
-	e->n = i;
-}
 
 static int pidx(const struct evp *e, const char *name)
 {
@@ -622,7 +599,7 @@ static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
 		e->n = 0;
 		return t;
 	}
-	walk(e);
+	e->n = kcap__param_walk(ev, e->ptr, e->len, KCAP_MAX_PARAMS);
 	if (e->d->flags & KCAP_EDF_DECODED) {
 		const struct kcap_event_desc *b = kcap_event_desc(ev->type);
 		__u64 v;
