@@ -914,7 +914,7 @@ static __attribute__((noinline, cold)) int bad_record(struct kcap *h, int err, c
 	return h->broken;
 }
 
-/* A column batch that kcapf_cols_next() refused at event @n. */
+/* A column batch that kcapf_cols_next() refused: its error, the handle broken. */
 static __attribute__((noinline, cold)) int bad_cols(struct kcap *h, int err)
 {
 	struct kcap_file *f = to_file(h);
