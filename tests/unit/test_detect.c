@@ -666,6 +666,92 @@ static void test_filter_api(void **state)
 	kcap_state_free(w.st);
 }
 
+/*
+ * evt.type checks are answered from the event's key (kcap__evt_key()) when
+ * the key names the event: the same answers as comparing the extracted
+ * name, which tolower() (no key test: a transformer) still does.
+ */
+static void test_evt_type_keys(void **state)
+{
+	static const char *const sets[] = {
+		"openat", "open", "execve", "procexit", "proc_exec", "proc_exit", "proc_fork",
+		"syscall", "dup2", "getppid", "openat, close", "open, openat, openat2",
+		"execve, execveat", "syscall, dup2", "reboot", "socketcall",
+	};
+	static const unsigned char nr_dup2 = 33, nr_unnamed[2] = { 0xe8, 0x03 }; /* 1000 */
+	static const unsigned char nr_open32 = 5, res0 = 0;
+	static const unsigned char nr_gpp = 110, nr_sockcall32 = 102;
+	const struct p dup2[] = { { &nr_dup2, 1 }, { &res0, 1 } };
+	const struct p unnamed[] = { { nr_unnamed, 2 }, { &res0, 1 } };
+	const struct p open32[] = { { &nr_open32, 1 }, { &res0, 1 } };
+	const struct p gpp[] = { { &nr_gpp, 1 }, { &res0, 1 } };
+	const struct p sockcall32[] = { { &nr_sockcall32, 1 }, { &res0, 1 } };
+	const struct p none[] = { { NULL, 0 } };
+	struct evb e[9];
+	const struct kcap_event_hdr *evs[9];
+	const char *const want[9] = { "dup2", "syscall", "open", "getppid", "execve", "procexit",
+				      "proc_fork", "socketcall", NULL };
+	struct world w;
+	unsigned int i, j, k, n = 0;
+	char c1[128], c2[128];
+
+	(void)state;
+	world_init(&w);
+	evs[n++] = mk_ev(&e[0], KCAP_EVT_SYSCALL, 101, 101, 10, 2, dup2);
+	evs[n++] = mk_ev(&e[1], KCAP_EVT_SYSCALL, 101, 101, 11, 2, unnamed);
+	evs[n] = mk_ev(&e[2], KCAP_EVT_SYSCALL, 101, 101, 12, 2, open32);
+	e[2].u.h.flags |= KCAP_EVF_COMPAT; /* ia32's open: 5 */
+	n++;
+	evs[n++] = mk_ev(&e[3], KCAP_EVT_SYSCALL_ENTER, 101, 101, 13, 2, gpp);
+	evs[n++] = mk_ev(&e[4], KCAP_EVT_PROC_EXEC, 101, 101, 14, 0, none);
+	evs[n++] = mk_ev(&e[5], KCAP_EVT_PROC_EXIT, 101, 101, 15, 0, none);
+	evs[n++] = mk_ev(&e[6], KCAP_EVT_PROC_FORK, 101, 101, 16, 0, none);
+	evs[n] = mk_ev(&e[7], KCAP_EVT_SYSCALL, 101, 101, 17, 2, sockcall32);
+	e[7].u.h.flags |= KCAP_EVF_COMPAT;
+	n++;
+	evs[n++] = w.open_ev;
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		for (k = 0; k < 3; k++) {
+			struct kcap_filter *f1, *f2;
+			static const char *const fmt[3][2] = {
+				{ "evt.type in (%s)", "tolower(evt.type) in (%s)" },
+				{ "not evt.type in (%s)", "not tolower(evt.type) in (%s)" },
+				{ "evt.type = %s", "tolower(evt.type) = %s" },
+			};
+
+			if (k == 2 && strchr(sets[i], ','))
+				continue;
+			snprintf(c1, sizeof(c1), fmt[k][0], sets[i]);
+			snprintf(c2, sizeof(c2), fmt[k][1], sets[i]);
+			f1 = kcap_filter_compile(c1, NULL);
+			f2 = kcap_filter_compile(c2, NULL);
+			assert_non_null(f1);
+			assert_non_null(f2);
+			for (j = 0; j < n; j++) {
+				int a = kcap_filter_match(f1, w.st, NULL, evs[j]);
+				int b = kcap_filter_match(f2, w.st, NULL, evs[j]);
+
+				if (a != b)
+					fail_msg("%s: %d, %s: %d (event %u)", c1, a, c2, b, j);
+				/* and the name itself, where it is one of the set */
+				if (k == 0 && want[j] && !strcmp(sets[i], want[j]))
+					assert_int_equal(a, 1);
+			}
+			kcap_filter_free(f1);
+			kcap_filter_free(f2);
+		}
+	}
+	/* != of one name */
+	{
+		struct kcap_filter *f = kcap_filter_compile("evt.type != openat", NULL);
+
+		assert_int_equal(kcap_filter_match(f, w.st, NULL, w.open_ev), 0);
+		assert_int_equal(kcap_filter_match(f, w.st, NULL, evs[0]), 1);
+		kcap_filter_free(f);
+	}
+	kcap_state_free(w.st);
+}
+
 /* kcap_output_*: Falco-style output formats rendered with the fields. */
 static void test_output_api(void **state)
 {
@@ -701,6 +787,7 @@ static void test_output_api(void **state)
 
 static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_filter_api),
+	cmocka_unit_test(test_evt_type_keys),
 	cmocka_unit_test(test_output_api),
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),

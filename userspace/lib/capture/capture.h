@@ -12,6 +12,25 @@
 /* The event table row of @type for the event @h handed out last: a file's
  * own table, the built-in one otherwise (also for @h NULL). */
 KCAP_HIDDEN const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type);
+/* The built-in table itself (kcap_event_desc(t) is kcap__builtin_rows + t). */
+KCAP_HIDDEN extern const struct kcap_event_desc *const kcap__builtin_rows;
+
+/*
+ * The parameters the thread table (state/) and the rule fields (detect/)
+ * read by name: their index in a row is looked up once per table
+ * (kcap__row_aux.pidx), not with strcmp() per event. kcap__pnames[] (format/
+ * names.c) holds the names, in this order.
+ */
+enum kcap__pname {
+	KP_FD, KP_PATH, KP_NAME, KP_FLAGS, KP_MODE, KP_COMM, KP_ADDR, KP_LOCAL, KP_PEER,
+	KP_OLDFD, KP_CMD, KP_DOMAIN, KP_TYPE, KP_FDS, KP_EXE, KP_FILENAME, KP_ARGV, KP_CWD,
+	KP_UID, KP_EUID, KP_GID, KP_LOGINUID, KP_TTY, KP_VPID, KP_VTID, KP_CGROUP, KP_ENV,
+	KP_EXE_INO, KP_EXE_CTIME, KP_EXE_MTIME, KP_EXE_FLAGS, KP_SID, KP_VPGID,
+	KP_CHILD_TID, KP_CHILD_PID, KP_CAP_INHERITABLE, KP_CAP_PERMITTED, KP_CAP_EFFECTIVE,
+	KP_RUID, KP_SUID, KP_RGID, KP_EGID, KP_SGID,
+	KP_NR
+};
+KCAP_HIDDEN extern const char *const kcap__pnames[KP_NR];
 
 /*
  * What the formatter (format/) works out from a table row's parameter
@@ -22,6 +41,8 @@ struct kcap__row_aux {
 	bool done;
 	__u32 size_mask;	   /* parameters named "size" */
 	__u8 sym[KCAP_MAX_PARAMS]; /* enum kcap__sym of each parameter */
+	signed char pidx[KP_NR];   /* the parameter named kcap__pnames[n], -1: none */
+	bool builtin_name;	   /* named as the built-in table's row of its type */
 };
 
 /* The row aux of @type for the event @h handed out last (as kcap__desc());

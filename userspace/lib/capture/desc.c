@@ -8,6 +8,8 @@
 
 #include "capture.h"
 
+const struct kcap_event_desc *const kcap__builtin_rows = kcap_event_table;
+
 const struct kcap_event_desc *kcap_event_desc(unsigned int type)
 {
 	if (type == KCAP_EVT_INVALID || type >= KCAP_EVT_NR)

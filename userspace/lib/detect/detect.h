@@ -6,6 +6,7 @@
 #ifndef KCAP_DETECT_H
 #define KCAP_DETECT_H
 
+#include "capture/capture.h"
 #include "state/state.h"
 
 /* ---- Fields (fields.c) --------------------------------------------------------- */
@@ -162,6 +163,15 @@ struct kevctx {
 	const char *type_name; /* evt.type */
 	size_t type_len;
 	signed char open_rw; /* -1 unknown, else bit 0 read, bit 1 write */
+	/* the row's aux (parameters by name: kcap__row_aux.pidx), once asked */
+	const struct kcap__row_aux *aux;
+	struct kcap__row_aux pscratch; /* for a row nobody stores */
+	/* kcap__evt_key() of the event, and whether evt.type is the name the
+	 * key stands for (kcap__key_names()): key_state 0 not worked out yet,
+	 * 1 the key is known, 2 exactness known too */
+	unsigned int key;
+	unsigned char key_state;
+	bool key_exact;
 	__u64 num;
 	char buf[4][4096]; /* scratch, one per value in use */
 	unsigned int nbuf;
@@ -222,6 +232,19 @@ KCAP_HIDDEN size_t kcap__field_render(struct kevctx *c, const struct kfieldref *
 
 /* The evt.type names of an event (one or two: "openat" decoded, syscall). */
 KCAP_HIDDEN const char *kcap__evt_type(struct kevctx *c);
+
+/* Whether evt.type of the event is kcap__key_names()[c->key] (sets
+ * c->key and c->key_exact). */
+KCAP_HIDDEN bool kcap__evctx_key_exact(struct kevctx *c);
+
+/* The evt.type every event of key k has (kcap__evt_key()), NULL for none,
+ * with its length: decoded types by the built-in table, syscalls by the
+ * x86_64 table ("syscall" for a number it does not name). */
+struct kkeyname {
+	const char *s;
+	size_t len;
+};
+KCAP_HIDDEN const struct kkeyname *kcap__key_names(void);
 
 /* ---- Conditions (filter.c) ------------------------------------------------------- */
 

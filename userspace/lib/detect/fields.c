@@ -5,6 +5,7 @@
  * evt.dir is "<" for every syscall event (">" only for syscall_enter).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,8 @@ void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struct kcap *h,
 	c->fd_done = false;
 	c->type_name = NULL;
 	c->open_rw = -1;
+	c->aux = NULL;
+	c->key_state = 0;
 	c->num = num;
 	c->nbuf = 0;
 	memset(c->fc_done, 0, sizeof(c->fc_done));
@@ -380,6 +383,28 @@ static int param_idx(const struct kevctx *c, const char *name)
 	return -1;
 }
 
+/* The parameter named kcap__pnames[@k] (a name the row's aux looked up
+ * once), -1 if the event has none. */
+static int pidx_of(struct kevctx *c, enum kcap__pname k)
+{
+	int i;
+
+	if (!c->desc)
+		return -1;
+	if (kcap__generic(c->ev))
+		return kcap__generic_idx(c->ev, kcap__pnames[k]);
+	if (!c->aux)
+		c->aux = kcap__fmt_aux(c->h, c->ev->type, c->desc, &c->pscratch);
+	i = c->aux->pidx[k];
+	return i < (int)c->ev->nparams ? i : -1;
+}
+
+/* kcap_event_s64() of parameter @i, false if there is none (@i < 0). */
+static bool ev_s64(const struct kevctx *c, int i, __s64 *v)
+{
+	return i >= 0 && !kcap_event_s64(c->ev, (unsigned int)i, v);
+}
+
 const char *kcap__evt_type(struct kevctx *c)
 {
 	int nr;
@@ -403,6 +428,63 @@ const char *kcap__evt_type(struct kevctx *c)
 	default:
 		return c->desc ? c->desc->name : "unknown";
 	}
+}
+
+static struct kkeyname key_names[KEVT_KEYS];
+static pthread_once_t key_names_once = PTHREAD_ONCE_INIT;
+
+static void key_names_init(void)
+{
+	const struct kcap_event_desc *d;
+	unsigned int k;
+
+	/* as kcap__evt_type() names an event of each key */
+	for (k = 1; k < 256 && k < KCAP_EVT_NR; k++) {
+		if (k == KCAP_EVT_SYSCALL || k == KCAP_EVT_SYSCALL_ENTER)
+			continue; /* their events have the keys of their numbers */
+		if (k == KCAP_EVT_PROC_EXEC)
+			key_names[k].s = "execve";
+		else if (k == KCAP_EVT_PROC_EXIT)
+			key_names[k].s = "procexit";
+		else if ((d = kcap_event_desc(k)) && d->name)
+			key_names[k].s = d->name;
+	}
+	for (k = 256; k < KEVT_KEYS; k++)
+		key_names[k].s = kcap_syscall_name(k - 256, KCAP_SC_X86_64) ?: "syscall";
+	for (k = 0; k < KEVT_KEYS; k++)
+		if (key_names[k].s)
+			key_names[k].len = strlen(key_names[k].s);
+}
+
+const struct kkeyname *kcap__key_names(void)
+{
+	pthread_once(&key_names_once, key_names_init);
+	return key_names;
+}
+
+bool kcap__evctx_key_exact(struct kevctx *c)
+{
+	const struct kcap_event_hdr *ev = c->ev;
+	bool exact;
+
+	if (c->key_state == 0)
+		c->key = kcap__evt_key(ev);
+	if (!c->key) {
+		exact = false; /* not a key of one name */
+	} else if (ev->type == KCAP_EVT_SYSCALL || ev->type == KCAP_EVT_SYSCALL_ENTER) {
+		/* the x86_64 name of the number (an ia32 call is named from its table) */
+		exact = !(ev->flags & KCAP_EVF_COMPAT);
+	} else if (ev->type == KCAP_EVT_PROC_EXEC || ev->type == KCAP_EVT_PROC_EXIT) {
+		exact = true;
+	} else {
+		/* a decoded type is named by the row it is read with */
+		if (!c->aux && c->desc)
+			c->aux = kcap__fmt_aux(c->h, ev->type, c->desc, &c->pscratch);
+		exact = c->desc && c->aux->builtin_name;
+	}
+	c->key_exact = exact;
+	c->key_state = 2;
+	return exact;
 }
 
 static bool evt_res(const struct kevctx *c, __s64 *res)
@@ -446,22 +528,22 @@ static struct kfd *event_fd(struct kevctx *c)
 		memset(&c->tmpfd, 0, sizeof(c->tmpfd));
 		c->tmpfd.fd = -1;
 		c->tmpfd.typechar = 'f';
-		i = param_idx(c, "path");
+		i = pidx_of(c, KP_PATH);
 		if (i < 0 || kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) <= 0)
-			i = param_idx(c, "name");
+			i = pidx_of(c, KP_NAME);
 		if (i >= 0 && kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) >= 0)
 			c->tmpfd.name = c->tmpname;
 		return c->fd = &c->tmpfd;
 	}
-	i = param_idx(c, "fd");
-	if (i < 0 || kcap_event_s64(c->ev, (unsigned int)i, &fd))
+	i = pidx_of(c, KP_FD);
+	if (!ev_s64(c, i, &fd))
 		return NULL;
 	c->fd = kcap__fd(c->th, (__s32)fd);
 	if (!c->fd && fd >= 0) {
 		memset(&c->tmpfd, 0, sizeof(c->tmpfd));
 		c->tmpfd.fd = (__s32)fd;
 		c->tmpfd.typechar = 'o';
-		i = param_idx(c, "path");
+		i = pidx_of(c, KP_PATH);
 		if (i >= 0 && kcap_event_str(c->ev, (unsigned int)i, c->tmpname, sizeof(c->tmpname)) > 0) {
 			c->tmpfd.name = c->tmpname;
 			c->tmpfd.typechar = 'f';
@@ -703,7 +785,7 @@ static bool evt_args(struct kevctx *c, struct kval *v)
 }
 
 /* Bit 0: the open reads, bit 1: it writes (its access mode). */
-static int open_rw(const struct kevctx *c)
+static int open_rw(struct kevctx *c)
 {
 	int i;
 	__s64 flags = 0;
@@ -712,8 +794,8 @@ static int open_rw(const struct kevctx *c)
 		return 0;
 	if (c->ev->type == KCAP_EVT_CREAT)
 		return 2;
-	i = param_idx(c, "flags");
-	if (i < 0 || kcap_event_s64(c->ev, (unsigned int)i, &flags))
+	i = pidx_of(c, KP_FLAGS);
+	if (!ev_s64(c, i, &flags))
 		return 0;
 	switch (flags & 3) {
 	case 0:
@@ -735,13 +817,13 @@ static bool open_mode(struct kevctx *c, bool write)
 /* An open creating a file with an execute bit. */
 static bool open_exec(struct kevctx *c)
 {
-	int fi = param_idx(c, "flags"), mi = param_idx(c, "mode");
+	int fi = pidx_of(c, KP_FLAGS), mi = pidx_of(c, KP_MODE);
 	__s64 flags = 0, mode = 0;
 
-	if (!is_open(c->ev->type) || mi < 0 || kcap_event_s64(c->ev, (unsigned int)mi, &mode))
+	if (!is_open(c->ev->type) || !ev_s64(c, mi, &mode))
 		return false;
 	if (c->ev->type != KCAP_EVT_CREAT &&
-	    (fi < 0 || kcap_event_s64(c->ev, (unsigned int)fi, &flags) || !(flags & O_CREAT)))
+	    (!ev_s64(c, fi, &flags) || !(flags & O_CREAT)))
 		return false;
 	return (mode & 0111) != 0;
 }
@@ -1281,7 +1363,7 @@ static bool fd_tuple(const struct kfd *f, enum kfield_id id, unsigned int nth, s
 /* The path as the open named it; else the descriptor's name. */
 static bool fd_nameraw(struct kevctx *c, const struct kfd *f, struct kval *v)
 {
-	int i = param_idx(c, "name");
+	int i = pidx_of(c, KP_NAME);
 	char *buf;
 
 	if (is_open(c->ev->type) && i >= 0) {

@@ -80,6 +80,7 @@ void kcap__filter_free(struct kfilter *f)
 	operand_free(f->rhs);
 	free(f->rhs);
 	free(f->types);
+	free(f->tkeys);
 	free(f->prog);
 	free(f);
 }
@@ -758,6 +759,16 @@ static void add_type_name(struct ktypeset *ts, const char *name)
 	nr = kcap_syscall_nr(name, KCAP_SC_X86_64);
 	if (nr >= 0 && nr < KEVT_KEYS - 256)
 		set_key(ts, 256 + (unsigned int)nr);
+	/* an ia32 call x86_64 has not (socketcall): key 0 */
+	if (nr < 0 && kcap_syscall_nr(name, KCAP_SC_IA32) >= 0)
+		set_key(ts, 0);
+	/* a number no table names: key 0 past the keys, else its own */
+	if (!strcmp(name, "syscall")) {
+		set_key(ts, 0);
+		for (t = 0; t < KEVT_KEYS - 256; t++)
+			if (!kcap_syscall_name(t, KCAP_SC_X86_64))
+				set_key(ts, 256 + t);
+	}
 }
 
 static void types_of(const struct kfilter *f, struct ktypeset *ts);

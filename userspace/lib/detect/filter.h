@@ -90,6 +90,10 @@ struct kfilter {
 	bool num1;		/* ... and = != < <= > >= on a number, one value */
 	__u64 lens;		/* eq_text: bit min(len, 63) of each value's length */
 	bool str1;		/* ... and (b)startswith, endswith, (b)contains one text */
+	/* evt.type =, != or in: the event keys (kcap__evt_key()) whose name is
+	 * one of the values, tested instead when the key names the event
+	 * (kcap__evctx_key_exact()); NULL for other checks */
+	__u64 *tkeys;
 	struct koperand *rhs;	/* val(field): compared with another field */
 	struct ktypeset *types; /* kcap__filter_types() of a shared node, once */
 	struct kmemo memo; /* a shared node's result for the event */
@@ -150,6 +154,10 @@ static inline bool kcap__eval_cmp(const struct kfilter *f, struct kevctx *c)
 
 	if (!f->simple)
 		return kcap__eval_general(f, c);
+	if (f->tkeys && (c->key_state == 2 ? c->key_exact : kcap__evctx_key_exact(c))) {
+		any = (f->tkeys[c->key / 64] >> (c->key % 64)) & 1;
+		return f->op == OP_NE ? !any : any;
+	}
 	if (!kcap__field_value(c, &f->lhs.ref, &x))
 		return false; /* a missing field matches nothing, != included */
 	if (f->num1 && (x.type == KCAP_FT_INT || x.type == KCAP_FT_BOOL))

@@ -75,6 +75,8 @@ int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, struct kcap 
 	if (!f->types.all && !(f->types.bits[key / 64] & (1ULL << (key % 64))))
 		return 0;
 	kcap__evctx_init(f->ctx, st, h, ev, f->nevents);
+	f->ctx->key = key;
+	f->ctx->key_state = 1;
 	return kcap__filter_eval(f->f, f->ctx) ? 1 : 0;
 }
 

@@ -663,6 +663,21 @@ void kcap__cmp_prepare(struct kfilter *f)
 	f->str1 = f->simple && f->nvals == 1 && kcap__operand_type(&f->lhs) == KCAP_FT_STR &&
 		  (f->op == OP_STARTSWITH || f->op == OP_BSTARTSWITH || f->op == OP_ENDSWITH ||
 		   f->op == OP_CONTAINS || f->op == OP_BCONTAINS);
+	free(f->tkeys);
+	f->tkeys = NULL;
+	if (f->eq_text && f->op != OP_INTERSECTS && f->lhs.ref.id == F_EVT_TYPE &&
+	    f->lhs.ref.idx < 0 && !f->lhs.ref.arg && (f->tkeys = calloc(KEVT_KEYS / 64, 8))) {
+		const struct kkeyname *kn = kcap__key_names();
+		unsigned int k;
+
+		/* the keys whose name is a value, by the check's own comparison */
+		for (k = 1; k < KEVT_KEYS; k++) {
+			struct kval x = { .type = KCAP_FT_STR, .s = kn[k].s, .len = kn[k].len };
+
+			if (x.s && (f->lens & (1ULL << (x.len < 63 ? x.len : 63))) && kcap__eq_text(f, &x))
+				f->tkeys[k / 64] |= 1ULL << (k % 64);
+		}
+	}
 	f->num1 = f->simple && f->nvals == 1 && !f->vals[0].is_ip &&
 		  (kcap__operand_type(&f->lhs) == KCAP_FT_INT ||
 		   kcap__operand_type(&f->lhs) == KCAP_FT_BOOL) &&

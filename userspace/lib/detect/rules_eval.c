@@ -120,7 +120,7 @@ int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 		    const struct kcap_event_hdr *ev, kcap_alert_fn fn, void *ctx)
 {
 	const struct kidx *ix;
-	unsigned int i;
+	unsigned int i, key;
 	int matches = 0, ret;
 
 	if (!r || !ev)
@@ -128,10 +128,13 @@ int kcap_rules_eval(struct kcap_rules *r, struct kcap_state *st, struct kcap *h,
 	if (!r->compiled)
 		return -EINVAL;
 	r->nevents++;
-	ix = &r->idx[kcap__evt_key(ev)];
+	key = kcap__evt_key(ev);
+	ix = &r->idx[key];
 	if (!ix->n)
 		return 0;
 	kcap__evctx_init(r->ctx, st, h, ev, r->nevents);
+	r->ctx->key = key;
+	r->ctx->key_state = 1;
 	for (i = 0; i < ix->n; i++) {
 		const struct krule *ru = &r->rules[ix->v[i]];
 

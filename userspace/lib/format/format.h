@@ -54,9 +54,23 @@ KCAP_HIDDEN enum kcap__sym kcap__sym_of(unsigned int type, const char *param);
  * so formatting an event compares no names. @scratch holds it for a row
  * nobody stores.
  */
-KCAP_HIDDEN const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, unsigned int type,
-						      const struct kcap_event_desc *d,
-						      struct kcap__row_aux *scratch);
+KCAP_HIDDEN const struct kcap__row_aux *kcap__fmt_aux_slow(const struct kcap *h, unsigned int type,
+							   const struct kcap_event_desc *d,
+							   struct kcap__row_aux *scratch);
+/* names.c: the built-in table's, filled on first use (ready then) */
+KCAP_HIDDEN extern struct kcap__row_aux kcap__builtin_aux[KCAP_EVT_NR];
+KCAP_HIDDEN extern int kcap__builtin_aux_ready;
+
+static inline const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, unsigned int type,
+							const struct kcap_event_desc *d,
+							struct kcap__row_aux *scratch)
+{
+	/* a row of the built-in table, once worked out: no call */
+	if (type < KCAP_EVT_NR && type != KCAP_EVT_INVALID && d == kcap__builtin_rows + type &&
+	    __atomic_load_n(&kcap__builtin_aux_ready, __ATOMIC_ACQUIRE))
+		return &kcap__builtin_aux[type];
+	return kcap__fmt_aux_slow(h, type, d, scratch);
+}
 
 /* Writes @v decoded as @sym ("O_WRONLY|O_CREAT", "AT_FDCWD", "SIGKILL"). */
 KCAP_HIDDEN void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v);

@@ -379,20 +379,49 @@ static const struct {
 	{ KCAP_EVT_PTRACE, "request", KCAP__SYM_PTRACE_REQ },
 };
 
+const char *const kcap__pnames[KP_NR] = {
+	[KP_FD] = "fd", [KP_PATH] = "path", [KP_NAME] = "name", [KP_FLAGS] = "flags",
+	[KP_MODE] = "mode", [KP_COMM] = "comm", [KP_ADDR] = "addr", [KP_LOCAL] = "local",
+	[KP_PEER] = "peer", [KP_OLDFD] = "oldfd", [KP_CMD] = "cmd", [KP_DOMAIN] = "domain",
+	[KP_TYPE] = "type", [KP_FDS] = "fds", [KP_EXE] = "exe", [KP_FILENAME] = "filename",
+	[KP_ARGV] = "argv", [KP_CWD] = "cwd", [KP_UID] = "uid", [KP_EUID] = "euid",
+	[KP_GID] = "gid", [KP_LOGINUID] = "loginuid", [KP_TTY] = "tty", [KP_VPID] = "vpid",
+	[KP_VTID] = "vtid", [KP_CGROUP] = "cgroup", [KP_ENV] = "env",
+	[KP_EXE_INO] = "exe_ino", [KP_EXE_CTIME] = "exe_ctime", [KP_EXE_MTIME] = "exe_mtime",
+	[KP_EXE_FLAGS] = "exe_flags", [KP_SID] = "sid", [KP_VPGID] = "vpgid",
+	[KP_CHILD_TID] = "child_tid", [KP_CHILD_PID] = "child_pid",
+	[KP_CAP_INHERITABLE] = "cap_inheritable", [KP_CAP_PERMITTED] = "cap_permitted",
+	[KP_CAP_EFFECTIVE] = "cap_effective", [KP_RUID] = "ruid", [KP_SUID] = "suid",
+	[KP_RGID] = "rgid", [KP_EGID] = "egid", [KP_SGID] = "sgid",
+};
+
 static void aux_fill(struct kcap__row_aux *a, unsigned int type, const struct kcap_event_desc *d)
 {
-	unsigned int i;
+	unsigned int i, k;
+
+	const struct kcap_event_desc *b = kcap_event_desc(type);
 
 	memset(a, 0, sizeof(*a));
+	memset(a->pidx, -1, sizeof(a->pidx));
+	a->builtin_name = b && b->name && d->name && !strcmp(b->name, d->name);
 	for (i = 0; i < d->nparams && i < KCAP_MAX_PARAMS; i++) {
-		a->sym[i] = (__u8)kcap__sym_of(type, d->params[i].name);
-		if (d->params[i].name && !strcmp(d->params[i].name, "size"))
+		const char *name = d->params[i].name;
+
+		a->sym[i] = (__u8)kcap__sym_of(type, name);
+		if (!name)
+			continue;
+		if (!strcmp(name, "size"))
 			a->size_mask |= 1u << i;
+		/* the first parameter of a name, as a search from the start */
+		for (k = 0; k < KP_NR; k++)
+			if (a->pidx[k] < 0 && !strcmp(name, kcap__pnames[k]))
+				a->pidx[k] = (signed char)i;
 	}
 	a->done = true;
 }
 
-static struct kcap__row_aux builtin_aux[KCAP_EVT_NR];
+struct kcap__row_aux kcap__builtin_aux[KCAP_EVT_NR];
+int kcap__builtin_aux_ready;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
 static void builtin_init(void)
@@ -402,20 +431,23 @@ static void builtin_init(void)
 
 	for (t = 1; t < KCAP_EVT_NR; t++)
 		if ((d = kcap_event_desc(t)))
-			aux_fill(&builtin_aux[t], t, d);
+			aux_fill(&kcap__builtin_aux[t], t, d);
+	__atomic_store_n(&kcap__builtin_aux_ready, 1, __ATOMIC_RELEASE);
 }
 
-const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, unsigned int type,
-					  const struct kcap_event_desc *d,
-					  struct kcap__row_aux *scratch)
+const struct kcap__row_aux *kcap__fmt_aux_slow(const struct kcap *h, unsigned int type,
+					       const struct kcap_event_desc *d,
+					       struct kcap__row_aux *scratch)
 {
-	struct kcap__row_aux *a;
+	/* a file's own row (its table stores the aux), else the built-in one */
+	struct kcap__row_aux *a = kcap__row_aux(h, type);
 
-	if (type < KCAP_EVT_NR && d == kcap_event_desc(type)) {
+	if (a && a->done)
+		return a;
+	if (!a && type < KCAP_EVT_NR && d == kcap_event_desc(type)) {
 		pthread_once(&builtin_once, builtin_init);
-		return &builtin_aux[type];
+		return &kcap__builtin_aux[type];
 	}
-	a = kcap__row_aux(h, type);
 	if (!a) {
 		a = scratch;
 		a->done = false;

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "event/event.h"
+#include "format/format.h"
 #include "format/out.h"
 #include "state.h"
 
@@ -27,21 +28,20 @@ struct evp {
 	unsigned int n; /* parameters below n lie within the record */
 	const unsigned char *ptr[KCAP_MAX_PARAMS];
 	__u16 len[KCAP_MAX_PARAMS];
+	const signed char *pi; /* the row's kcap__row_aux.pidx */
+	struct kcap__row_aux scratch; /* for a row nobody stores */
 };
 
 
-static int pidx(const struct evp *e, const char *name)
+/* The parameter named kcap__pnames[@k], -1 if the event has none. */
+static int pidx(const struct evp *e, enum kcap__pname k)
 {
-	unsigned int i;
+	int i = e->pi[k];
 
-	/* the first letter spares most strcmp() calls */
-	for (i = 0; i < e->d->nparams && i < e->ev->nparams; i++)
-		if (e->d->params[i].name[0] == name[0] && !strcmp(e->d->params[i].name, name))
-			return (int)i;
-	return -1;
+	return i < (int)e->ev->nparams ? i : -1;
 }
 
-static bool p_s64(const struct evp *e, const char *name, __s64 *v)
+static bool p_s64(const struct evp *e, enum kcap__pname name, __s64 *v)
 {
 	int i = pidx(e, name);
 	__u64 u;
@@ -57,7 +57,7 @@ static bool p_s64(const struct evp *e, const char *name, __s64 *v)
 	return true;
 }
 
-static bool p_u32(const struct evp *e, const char *name, __u32 *v)
+static bool p_u32(const struct evp *e, enum kcap__pname name, __u32 *v)
 {
 	__s64 x;
 
@@ -67,7 +67,7 @@ static bool p_u32(const struct evp *e, const char *name, __u32 *v)
 	return true;
 }
 
-static bool p_u64(const struct evp *e, const char *name, __u64 *v)
+static bool p_u64(const struct evp *e, enum kcap__pname name, __u64 *v)
 {
 	__s64 x;
 
@@ -80,8 +80,8 @@ static bool p_u64(const struct evp *e, const char *name, __u64 *v)
 /* The capability sets an exec, capset or setuid event reports (ABI 2.2). */
 static void on_caps(struct kthread *t, const struct evp *e)
 {
-	static const char *const names[3] = {
-		"cap_inheritable", "cap_permitted", "cap_effective",
+	static const enum kcap__pname names[3] = {
+		KP_CAP_INHERITABLE, KP_CAP_PERMITTED, KP_CAP_EFFECTIVE,
 	};
 	__u64 v[3];
 	int i;
@@ -93,7 +93,7 @@ static void on_caps(struct kthread *t, const struct evp *e)
 	t->has_caps = true;
 }
 
-static const char *p_bytes(const struct evp *e, const char *name, __u16 *len)
+static const char *p_bytes(const struct evp *e, enum kcap__pname name, __u16 *len)
 {
 	int i = pidx(e, name);
 
@@ -103,7 +103,7 @@ static const char *p_bytes(const struct evp *e, const char *name, __u16 *len)
 	return (const char *)e->ptr[i];
 }
 
-static bool p_sockaddr(const struct evp *e, const char *name, struct kcap_sockaddr *sa)
+static bool p_sockaddr(const struct evp *e, enum kcap__pname name, struct kcap_sockaddr *sa)
 {
 	int i = pidx(e, name);
 
@@ -217,34 +217,34 @@ static void on_exec(struct kcap_state *st, struct kthread *t, const struct evp *
 	const char *s;
 	__u16 n;
 
-	if ((s = p_bytes(e, "exe", &n)) && n)
+	if ((s = p_bytes(e, KP_EXE, &n)) && n)
 		kst_setstr(&t->exe, s, n);
-	else if ((s = p_bytes(e, "filename", &n)))
+	else if ((s = p_bytes(e, KP_FILENAME, &n)))
 		kst_setstr(&t->exe, s, n);
-	if ((s = p_bytes(e, "argv", &n)))
+	if ((s = p_bytes(e, KP_ARGV, &n)))
 		kst_setmem(&t->argv, &t->argv_len, s, n);
 	else if (e->ev->type == KCAP_EVT_PROC_EXEC && t->exe)
 		kst_setmem(&t->argv, &t->argv_len, t->exe, strlen(t->exe));
-	if ((s = p_bytes(e, "cwd", &n)) && n)
+	if ((s = p_bytes(e, KP_CWD, &n)) && n)
 		kst_setstr(&t->cwd, s, n);
-	if ((s = p_bytes(e, "comm", &n))) {
+	if ((s = p_bytes(e, KP_COMM, &n))) {
 		if (n >= sizeof(t->comm))
 			n = sizeof(t->comm) - 1;
 		memcpy(t->comm, s, n);
 		t->comm[n] = '\0';
 	}
-	p_u32(e, "uid", &t->uid);
-	p_u32(e, "euid", &t->euid);
-	p_u32(e, "gid", &t->gid);
-	p_u32(e, "loginuid", &t->loginuid);
-	p_u32(e, "tty", &t->tty);
-	p_u32(e, "vpid", &t->vpid);
-	p_u32(e, "vtid", &t->vtid);
-	if ((s = p_bytes(e, "cgroup", &n)) && n)
+	p_u32(e, KP_UID, &t->uid);
+	p_u32(e, KP_EUID, &t->euid);
+	p_u32(e, KP_GID, &t->gid);
+	p_u32(e, KP_LOGINUID, &t->loginuid);
+	p_u32(e, KP_TTY, &t->tty);
+	p_u32(e, KP_VPID, &t->vpid);
+	p_u32(e, KP_VTID, &t->vtid);
+	if ((s = p_bytes(e, KP_CGROUP, &n)) && n)
 		kst_set_cgroup(t, s, n);
 	/* ABI 2.2; a proc_exec event (no credentials) keeps what the
 	 * execve event of the same exec set. */
-	if ((s = p_bytes(e, "env", &n)))
+	if ((s = p_bytes(e, KP_ENV, &n)))
 		kst_setmem(&t->env, &t->env_len, s, n);
 	else if (e->ev->type != KCAP_EVT_PROC_EXEC) {
 		free(t->env);
@@ -252,13 +252,13 @@ static void on_exec(struct kcap_state *st, struct kthread *t, const struct evp *
 		t->env_len = 0;
 	}
 	on_caps(t, e);
-	if (p_u64(e, "exe_ino", &t->exe_ino)) {
+	if (p_u64(e, KP_EXE_INO, &t->exe_ino)) {
 		t->has_exe_info = true;
-		p_u64(e, "exe_ctime", &t->exe_ctime);
-		p_u64(e, "exe_mtime", &t->exe_mtime);
-		p_u32(e, "exe_flags", &t->exe_flags);
-		p_u32(e, "sid", &t->sid);
-		p_u32(e, "vpgid", &t->vpgid);
+		p_u64(e, KP_EXE_CTIME, &t->exe_ctime);
+		p_u64(e, KP_EXE_MTIME, &t->exe_mtime);
+		p_u32(e, KP_EXE_FLAGS, &t->exe_flags);
+		p_u32(e, KP_SID, &t->sid);
+		p_u32(e, KP_VPGID, &t->vpgid);
 		t->exec_ts = e->ev->ts_ns + (__u64)st->boot_wall_ns;
 	} else if (e->ev->type != KCAP_EVT_PROC_EXEC) {
 		t->has_exe_info = false;
@@ -272,16 +272,16 @@ static void on_open(struct kcap_state *st, struct kthread *t, const struct evp *
 	__s64 flags = 0;
 	struct kfd *f;
 
-	p_s64(e, "flags", &flags);
+	p_s64(e, KP_FLAGS, &flags);
 	f = kst_fd_add(st, t, (__s32)res, flags & O_DIRECTORY_FLAG ? 'd' : 'f');
 	if (!f)
 		return;
 	/* The kernel's absolute path; a pseudo file's ("net:[4026531840]",
 	 * "anon_inode:[...]") is not a path: the name it was opened by is
 	 * what Falco calls it (/proc/self/ns/net). */
-	s = p_bytes(e, "path", &n);
+	s = p_bytes(e, KP_PATH, &n);
 	if (!s || !n || s[0] != '/')
-		s = p_bytes(e, "name", &n);
+		s = p_bytes(e, KP_NAME, &n);
 	if (s)
 		kst_setstr(&f->name, s, n);
 }
@@ -291,8 +291,8 @@ static void on_socket(struct kcap_state *st, struct kthread *t, const struct evp
 	__s64 dom = 0, type = 0;
 	struct kfd *f;
 
-	p_s64(e, "domain", &dom);
-	p_s64(e, "type", &type);
+	p_s64(e, KP_DOMAIN, &dom);
+	p_s64(e, KP_TYPE, &type);
 	f = kst_fd_add(st, t, (__s32)res, typechar_of_family((unsigned int)dom));
 	if (!f)
 		return;
@@ -322,9 +322,9 @@ static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *
 		    const struct kfd *listener)
 {
 	struct kcap_sockaddr sa, lo, pe;
-	bool has_sa = p_sockaddr(e, "addr", &sa) && sa.family;
-	bool has_lo = p_sockaddr(e, "local", &lo) && lo.family;
-	bool has_pe = p_sockaddr(e, "peer", &pe) && pe.family;
+	bool has_sa = p_sockaddr(e, KP_ADDR, &sa) && sa.family;
+	bool has_lo = p_sockaddr(e, KP_LOCAL, &lo) && lo.family;
+	bool has_pe = p_sockaddr(e, KP_PEER, &pe) && pe.family;
 	unsigned int family;
 	struct kfd *f = kcap__fd(t, fd);
 
@@ -413,7 +413,7 @@ static void on_chdir(struct kthread *t, const struct evp *e)
 	__u16 n;
 	char *joined;
 
-	if (!(s = p_bytes(e, "path", &n)) || !n)
+	if (!(s = p_bytes(e, KP_PATH, &n)) || !n)
 		return;
 	if (s[0] == '/' || !t->cwd) {
 		kst_setstr(&t->cwd, s, n);
@@ -427,9 +427,9 @@ static void on_chdir(struct kthread *t, const struct evp *e)
 
 static void cred_later(struct kcap_state *st, struct kthread *t, const struct evp *e, int kind)
 {
-	static const char *const names[2][3] = {
-		{ "ruid", "euid", "suid" },
-		{ "rgid", "egid", "sgid" },
+	static const enum kcap__pname names[2][3] = {
+		{ KP_RUID, KP_EUID, KP_SUID },
+		{ KP_RGID, KP_EGID, KP_SGID },
 	};
 	int i;
 
@@ -445,7 +445,7 @@ static void cred_later(struct kcap_state *st, struct kthread *t, const struct ev
 	if (e->ev->type == KCAP_EVT_SETUID || e->ev->type == KCAP_EVT_SETGID) {
 		__u32 v = NOVAL;
 
-		p_u32(e, kind == 1 ? "uid" : "gid", &v);
+		p_u32(e, kind == 1 ? KP_UID : KP_GID, &v);
 		st->pending_cred[1] = v;
 		if (t->euid == 0)
 			st->pending_cred[0] = v;
@@ -484,11 +484,11 @@ static void on_proc_fork(struct kcap_state *st, struct kthread *t, struct evp *e
 	const char *s;
 	__u16 n;
 
-	if (!t->comm[0] && (s = p_bytes(e, "comm", &n)) && n < sizeof(t->comm)) {
+	if (!t->comm[0] && (s = p_bytes(e, KP_COMM, &n)) && n < sizeof(t->comm)) {
 		memcpy(t->comm, s, n);
 		t->comm[n] = '\0';
 	}
-	if (p_u32(e, "child_tid", &a) && p_u32(e, "child_pid", &b) && !kcap__thread(st, a))
+	if (p_u32(e, KP_CHILD_TID, &a) && p_u32(e, KP_CHILD_PID, &b) && !kcap__thread(st, a))
 		on_fork(st, t, a, b, e->ev->ts_ns);
 }
 
@@ -498,7 +498,7 @@ static void on_clone(struct kcap_state *st, struct kthread *t, struct evp *e, __
 	__s64 v = 0;
 
 	if (res > 0 && !kcap__thread(st, (__u32)res)) {
-		p_s64(e, "flags", &v);
+		p_s64(e, KP_FLAGS, &v);
 		on_fork(st, t, (__u32)res, v & CLONE_THREAD_FLAG ? t->pid : (__u32)res,
 			e->ev->ts_ns);
 	}
@@ -508,7 +508,7 @@ static void on_memfd(struct kcap_state *st, struct kthread *t, struct evp *e, __
 {
 	struct kfd *f = kst_fd_add(st, t, (__s32)res, 'm');
 	__u16 n;
-	const char *s = p_bytes(e, "name", &n);
+	const char *s = p_bytes(e, KP_NAME, &n);
 	char name[300];
 
 	if (f && s) {
@@ -520,7 +520,7 @@ static void on_memfd(struct kcap_state *st, struct kthread *t, struct evp *e, __
 static void on_socketpair(struct kcap_state *st, struct kthread *t, struct evp *e)
 {
 	__u16 n;
-	const char *s = p_bytes(e, "fds", &n);
+	const char *s = p_bytes(e, KP_FDS, &n);
 	__s32 fds[2];
 
 	if (s && n == 8) {
@@ -557,7 +557,7 @@ static void on_bind(struct kthread *t, struct evp *e, __s32 fd)
 	struct kfd *f = kcap__fd(t, fd);
 	struct kcap_sockaddr sa;
 
-	if (f && p_sockaddr(e, "addr", &sa)) {
+	if (f && p_sockaddr(e, KP_ADDR, &sa)) {
 		if (sa.family == AF_UNIX) {
 			kst_setstr(&f->name, sa.path, strlen(sa.path));
 		} else if (sa.family == AF_INET || sa.family == AF_INET6) {
@@ -596,10 +596,14 @@ static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
 	t->last_ts = ev->ts_ns;
 	/* no case below reads a generic syscall's parameters */
 	if (kcap__generic(ev)) {
+		static const signed char none[KP_NR] = { [0 ... KP_NR - 1] = -1 };
+
 		e->n = 0;
+		e->pi = none;
 		return t;
 	}
 	e->n = kcap__param_walk(ev, e->ptr, e->len, KCAP_MAX_PARAMS);
+	e->pi = kcap__fmt_aux(h, ev->type, e->d, &e->scratch)->pidx;
 	if (e->d->flags & KCAP_EDF_DECODED) {
 		const struct kcap_event_desc *b = kcap_event_desc(ev->type);
 		__u64 v;
@@ -688,35 +692,35 @@ int kcap_state_update(struct kcap_state *st, struct kcap *h, const struct kcap_e
 			on_socketpair(st, t, &e);
 		break;
 	case KCAP_EVT_CONNECT:
-		if ((res == 0 || res == -EINPROGRESS) && p_s64(&e, "fd", &v))
+		if ((res == 0 || res == -EINPROGRESS) && p_s64(&e, KP_FD, &v))
 			on_peer(st, t, &e, (__s32)v, NULL);
 		break;
 	case KCAP_EVT_SENDTO:
-		if (res >= 0 && p_s64(&e, "fd", &v))
+		if (res >= 0 && p_s64(&e, KP_FD, &v))
 			on_sendto(st, t, &e, (__s32)v);
 		break;
 	case KCAP_EVT_ACCEPT:
 	case KCAP_EVT_ACCEPT4:
-		if (res >= 0 && p_s64(&e, "fd", &v))
+		if (res >= 0 && p_s64(&e, KP_FD, &v))
 			on_accept(st, t, &e, (__s32)v, (__s32)res);
 		break;
 	case KCAP_EVT_BIND:
-		if (res == 0 && p_s64(&e, "fd", &v))
+		if (res == 0 && p_s64(&e, KP_FD, &v))
 			on_bind(t, &e, (__s32)v);
 		break;
 	case KCAP_EVT_DUP:
 	case KCAP_EVT_DUP2:
 	case KCAP_EVT_DUP3:
-		if (res >= 0 && p_s64(&e, "oldfd", &v))
+		if (res >= 0 && p_s64(&e, KP_OLDFD, &v))
 			on_dup(st, t, (__s32)v, (__s32)res);
 		break;
 	case KCAP_EVT_FCNTL:
-		if (res >= 0 && p_s64(&e, "cmd", &w) &&
-		    (w == F_DUPFD_CMD || w == F_DUPFD_CLOEXEC_CMD) && p_s64(&e, "fd", &v))
+		if (res >= 0 && p_s64(&e, KP_CMD, &w) &&
+		    (w == F_DUPFD_CMD || w == F_DUPFD_CLOEXEC_CMD) && p_s64(&e, KP_FD, &v))
 			on_dup(st, t, (__s32)v, (__s32)res);
 		break;
 	case KCAP_EVT_CLOSE:
-		if (res == 0 && p_s64(&e, "fd", &v)) {
+		if (res == 0 && p_s64(&e, KP_FD, &v)) {
 			st->pending_close_tid = t->tid;
 			st->pending_close_fd = (__s32)v;
 		}
