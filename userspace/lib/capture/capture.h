@@ -45,6 +45,19 @@ struct kcap__row_aux {
 	bool builtin_name;	   /* named as the built-in table's row of its type */
 };
 
+/* A number no other handle opened by this process has (0 for NULL): with a
+ * row's address, what identifies a row a reader may have remembered (a
+ * closed handle's table can be allocated again at the same address). */
+KCAP_HIDDEN __u64 kcap__serial(const struct kcap *h);
+
+/* Row auxes (kcap__fmt_aux()) a long-lived reader remembers per event type:
+ * the thread table, the rule engine's context (kcap__aux_cached()). */
+struct kcap__aux_cache {
+	__u64 serial[KCAP_EVT_NR];
+	const struct kcap_event_desc *d[KCAP_EVT_NR];
+	const struct kcap__row_aux *a[KCAP_EVT_NR];
+};
+
 /* The row aux of @type for the event @h handed out last (as kcap__desc());
  * NULL when that row is the built-in table's or has no storage. */
 KCAP_HIDDEN struct kcap__row_aux *kcap__row_aux(const struct kcap *h, unsigned int type);

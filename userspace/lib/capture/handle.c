@@ -13,7 +13,10 @@
 
 void kcap__init(struct kcap *h, const struct kcap_source_ops *ops)
 {
+	static __u64 serials;
+
 	h->ops = ops;
+	h->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	h->broken = 0;
 	h->errmsg[0] = '\0';
 }
@@ -111,6 +114,11 @@ const struct kcap_event_desc *kcap__desc(const struct kcap *h, unsigned int type
 	if (h && h->ops->desc)
 		return h->ops->desc(h, type);
 	return kcap_event_desc(type);
+}
+
+__u64 kcap__serial(const struct kcap *h)
+{
+	return h ? h->serial : 0;
 }
 
 struct kcap__row_aux *kcap__row_aux(const struct kcap *h, unsigned int type)

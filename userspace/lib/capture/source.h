@@ -65,6 +65,7 @@ struct kcap_source_ops {
 
 struct kcap {
 	const struct kcap_source_ops *ops;
+	__u64 serial; /* unique per handle opened (kcap__serial()) */
 	int broken; /* sticky error after a malformed record */
 	char errmsg[KCAP_ERRMSG_LEN];
 };

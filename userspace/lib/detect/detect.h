@@ -166,6 +166,7 @@ struct kevctx {
 	/* the row's aux (parameters by name: kcap__row_aux.pidx), once asked */
 	const struct kcap__row_aux *aux;
 	struct kcap__row_aux pscratch; /* for a row nobody stores */
+	struct kcap__aux_cache auxc; /* across events */
 	/* kcap__evt_key() of the event, and whether evt.type is the name the
 	 * key stands for (kcap__key_names()): key_state 0 not worked out yet,
 	 * 1 the key is known, 2 exactness known too */

@@ -394,7 +394,7 @@ static int pidx_of(struct kevctx *c, enum kcap__pname k)
 	if (kcap__generic(c->ev))
 		return kcap__generic_idx(c->ev, kcap__pnames[k]);
 	if (!c->aux)
-		c->aux = kcap__fmt_aux(c->h, c->ev->type, c->desc, &c->pscratch);
+		c->aux = kcap__aux_cached(&c->auxc, c->h, c->ev->type, c->desc, &c->pscratch);
 	i = c->aux->pidx[k];
 	return i < (int)c->ev->nparams ? i : -1;
 }
@@ -479,7 +479,7 @@ bool kcap__evctx_key_exact(struct kevctx *c)
 	} else {
 		/* a decoded type is named by the row it is read with */
 		if (!c->aux && c->desc)
-			c->aux = kcap__fmt_aux(c->h, ev->type, c->desc, &c->pscratch);
+			c->aux = kcap__aux_cached(&c->auxc, c->h, ev->type, c->desc, &c->pscratch);
 		exact = c->desc && c->aux->builtin_name;
 	}
 	c->key_exact = exact;

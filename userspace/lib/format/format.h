@@ -72,6 +72,29 @@ static inline const struct kcap__row_aux *kcap__fmt_aux(const struct kcap *h, un
 	return kcap__fmt_aux_slow(h, type, d, scratch);
 }
 
+/* kcap__fmt_aux(), remembered in @ac for the next events of @type. */
+static inline const struct kcap__row_aux *kcap__aux_cached(struct kcap__aux_cache *ac,
+							   const struct kcap *h, unsigned int type,
+							   const struct kcap_event_desc *d,
+							   struct kcap__row_aux *scratch)
+{
+	const struct kcap__row_aux *a;
+	__u64 s;
+
+	if (type >= KCAP_EVT_NR)
+		return kcap__fmt_aux(h, type, d, scratch);
+	s = kcap__serial(h);
+	if (ac->d[type] == d && ac->serial[type] == s)
+		return ac->a[type];
+	a = kcap__fmt_aux(h, type, d, scratch);
+	if (a != scratch) {
+		ac->d[type] = d;
+		ac->serial[type] = s;
+		ac->a[type] = a;
+	}
+	return a;
+}
+
 /* Writes @v decoded as @sym ("O_WRONLY|O_CREAT", "AT_FDCWD", "SIGKILL"). */
 KCAP_HIDDEN void kcap__put_sym(struct kcap__out *o, enum kcap__sym sym, __u64 v);
 

@@ -58,6 +58,18 @@ void kst_setmem(char **dst, size_t *dlen, const char *s, size_t n)
 
 /* ---- Descriptor tables ---------------------------------------------------------- */
 
+void kst_fd_setname(struct kcap_state *st, struct kfd *f, const char *s, size_t n)
+{
+	if (!f->name && st->spare && n < st->spare_cap) {
+		memcpy(st->spare, s, n);
+		st->spare[n] = '\0';
+		f->name = st->spare;
+		st->spare = NULL;
+		return;
+	}
+	kst_setstr(&f->name, s, n);
+}
+
 static void fd_clear(struct kfd *f)
 {
 	free(f->name);
@@ -171,7 +183,12 @@ void kst_fd_remove(struct kcap_state *st, __u32 tid, __s32 fd)
 	if (!f)
 		return;
 	t = th->fdt;
-	free(f->name);
+	if (f->name && !st->spare) {
+		st->spare = f->name;
+		st->spare_cap = strlen(f->name) + 1;
+	} else {
+		free(f->name);
+	}
 	memmove(f, f + 1, (size_t)(t->v + t->n - (f + 1)) * sizeof(*f));
 	t->n--;
 }
@@ -524,6 +541,7 @@ void kcap_state_free(struct kcap_state *st)
 		}
 	clear_names(st);
 	free(st->buckets);
+	free(st->spare);
 	free(st);
 }
 

@@ -7,6 +7,7 @@
 #define KCAP_STATE_H
 
 #include "internal.h"
+#include "capture/capture.h"
 #include "kcap_detect.h"
 #include "container/container.h"
 
@@ -75,6 +76,11 @@ struct kcap_state {
 	__u32 max_threads;
 	__u32 max_fds;
 	struct kcap_state_stats stats;
+	/* the name buffer of the last descriptor closed, for the next open's
+	 * (kst_fd_setname()): an open+close loop allocates nothing */
+	char *spare;
+	size_t spare_cap;
+	struct kcap__aux_cache auxc; /* the rows' parameters by name */
 	__s64 boot_wall_ns;
 	bool live; /* threads the table misses are looked up in /proc */
 	/* deferred to the next update: see kcap_state_update() */
@@ -111,6 +117,8 @@ KCAP_HIDDEN extern const unsigned short kcap__state_types[];
 
 /* Table primitives (state.c) for the event handlers (state_events.c). */
 KCAP_HIDDEN void kst_setstr(char **dst, const char *s, size_t n);
+/* kst_setstr() of @f's name, in the spare buffer if it fits. */
+KCAP_HIDDEN void kst_fd_setname(struct kcap_state *st, struct kfd *f, const char *s, size_t n);
 KCAP_HIDDEN void kst_setmem(char **dst, size_t *dlen, const char *s, size_t n);
 KCAP_HIDDEN void kst_set_cgroup(struct kthread *t, const char *cg, size_t n);
 KCAP_HIDDEN struct kfdtab *kst_fdt_copy(const struct kfdtab *src);

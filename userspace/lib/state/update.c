@@ -283,7 +283,7 @@ static void on_open(struct kcap_state *st, struct kthread *t, const struct evp *
 	if (!s || !n || s[0] != '/')
 		s = p_bytes(e, KP_NAME, &n);
 	if (s)
-		kst_setstr(&f->name, s, n);
+		kst_fd_setname(st, f, s, n);
 }
 
 static void on_socket(struct kcap_state *st, struct kthread *t, const struct evp *e, __s64 res)
@@ -603,7 +603,7 @@ static struct kthread *update_begin(struct kcap_state *st, struct kcap *h,
 		return t;
 	}
 	e->n = kcap__param_walk(ev, e->ptr, e->len, KCAP_MAX_PARAMS);
-	e->pi = kcap__fmt_aux(h, ev->type, e->d, &e->scratch)->pidx;
+	e->pi = kcap__aux_cached(&st->auxc, h, ev->type, e->d, &e->scratch)->pidx;
 	if (e->d->flags & KCAP_EDF_DECODED) {
 		const struct kcap_event_desc *b = kcap_event_desc(ev->type);
 		__u64 v;
