@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -247,6 +248,66 @@ static void test_format_every_length(void **state)
 				   "type_9999(p0=\"/t\\\"\\x0a\", p1=\"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\")");
 }
 
+struct fresh {
+	const struct kcap_event_hdr *ev;
+	char out[MAXLEN];
+};
+
+/* kcap_event_format() in a thread of its own: nothing kept from before. */
+static void *format_fresh(void *arg)
+{
+	struct fresh *f = arg;
+
+	kcap_event_format(NULL, f->ev, f->out, sizeof(f->out));
+	return NULL;
+}
+
+/*
+ * The formatter keeps each parameter's text for the next event of the row
+ * (format/decoded.c): a run of openat events whose parameters repeat,
+ * change once, change all the time (the result) or are too long to keep
+ * formats as a thread that kept nothing does, at every buffer length too;
+ * an event cut short (truncated) between them neither uses nor spoils it.
+ */
+static void test_param_cache(void **state)
+{
+	static const __s64 fds[] = { -100, 3, 7 }, res[] = { 3, -2, 5, 4 };
+	static const __u32 flags[] = { 0, 01101, 02000000 }, modes[] = { 0, 0644 };
+	static const char *const names[] = {
+		"/etc/passwd", "/tmp/a", "/0123456789/0123456789/0123456789/01234", /* 39 */
+		"/0123456789/0123456789/0123456789/0123456", /* 41: not kept */
+	};
+	_Alignas(8) unsigned char b[1024];
+	char full[MAXLEN], buf[MAXLEN + 16];
+	unsigned int i;
+	size_t len;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		const char *name = names[(i / 3) % 4];
+		const void *p[] = { &res[i % 4], &fds[(i / 7) % 3], name, &flags[(i / 11) % 3],
+				    &modes[(i / 2) % 2] };
+		const __u16 l[] = { 8, 8, (__u16)strlen(name), 4, 4 };
+		const struct kcap_event_hdr *ev =
+			build(b, KCAP_EVT_OPENAT, i % 37 == 36 ? KCAP_EVF_TRUNCATED : 0, 5, p, l);
+		struct fresh f = { .ev = ev };
+		pthread_t t;
+		int n = kcap_event_format(NULL, ev, full, sizeof(full));
+
+		assert_true(n > 0 && n < MAXLEN);
+		assert_int_equal(pthread_create(&t, NULL, format_fresh, &f), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_string_equal(full, f.out);
+		if (i % 10)
+			continue;
+		for (len = 0; len <= strlen(full) + 1; len++) {
+			memset(buf, GUARD, sizeof(buf));
+			n = kcap_event_format(NULL, ev, len ? buf : NULL, len);
+			assert_contract(buf, len, (size_t)n, full);
+		}
+	}
+}
+
 /* kcap__put_sym() keeps the last text of each bit-table decoding: the
  * kept text is the text, whatever came between, cut like any other at every
  * length; a text too long to keep (every clone flag) is written whole. */
@@ -322,6 +383,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_numbers),
 	cmocka_unit_test(test_ip),
 	cmocka_unit_test(test_sym_cache),
+	cmocka_unit_test(test_param_cache),
 	cmocka_unit_test(test_strings),
 	cmocka_unit_test(test_every_length),
 	cmocka_unit_test(test_format_every_length),

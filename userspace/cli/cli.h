@@ -285,8 +285,11 @@ void live_open_error(const char *cmd, const char *errbuf);
 /* Seconds on the monotonic clock, for rates and durations. */
 double mono_seconds(void);
 
-/* Prints @ev as one line (kcap_event_format()); false if stdout is gone. */
+/* Prints @ev as one line (kcap_event_format()); false if stdout is gone.
+ * The lines go to stdout in blocks (at once on a terminal): print_flush()
+ * writes what is pending (check_output() does); false if that failed. */
 bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev);
+bool print_flush(void);
 
 /* ---- Capture files as input ----------------------------------------------------- */
 

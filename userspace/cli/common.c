@@ -304,6 +304,8 @@ int check_output(const char *cmd)
 {
 	int err = 0;
 
+	if (!print_flush() && !out_errno)
+		out_errno = EIO;
 	if (fflush(stdout))
 		err = errno;
 	else if (ferror(stdout))
@@ -382,19 +384,47 @@ double mono_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * print_event()'s lines, formatted straight into a block that goes to
+ * stdout when the next line might not fit (one stdio call per block, not
+ * per line); on a terminal, at every line. A line is cut at LINE_MAX - 1
+ * bytes as before.
+ */
+#define LINE_MAX_ 4096
+static struct {
+	char b[4 * LINE_MAX_];
+	size_t pos;
+	int tty; /* -1: not known yet */
+} ob = { .tty = -1 };
+
+bool print_flush(void)
+{
+	size_t n = ob.pos;
+
+	ob.pos = 0;
+	return !n || output_ok(fwrite_unlocked(ob.b, 1, n, stdout) == n);
+}
+
 bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
 {
-	char line[4096];
-	int n = kcap_event_format(h, ev, line, sizeof(line));
+	char *line;
 	size_t len;
+	int n;
 
+	if (ob.pos + LINE_MAX_ > sizeof(ob.b) && !print_flush())
+		return false;
+	line = ob.b + ob.pos;
+	n = kcap_event_format(h, ev, line, LINE_MAX_);
 	if (n < 0)
 		return true;
-	/* the line as cut to fit, its NUL made the newline: one write, no
-	 * strlen (the text escapes every control byte, so it holds no NUL) */
-	len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	/* the line as cut to fit, its NUL made the newline (the text escapes
+	 * every control byte, so it holds no NUL) */
+	len = (size_t)n < LINE_MAX_ ? (size_t)n : LINE_MAX_ - 1;
 	line[len] = '\n';
-	return output_ok(fwrite_unlocked(line, 1, len + 1, stdout) == len + 1);
+	ob.pos += len + 1;
+	if (ob.tty < 0)
+		ob.tty = isatty(STDOUT_FILENO);
+	return !ob.tty || print_flush();
 }
 
 struct kcap *open_capture(const char *cmd, const char *path, const struct kcap_file_opts *o)
@@ -423,6 +453,10 @@ void report_file_end(const char *cmd, struct kcap *h, const char *path, unsigned
 {
 	struct kcap_file_info fi;
 
+	/* the events first: a warning about the file's end comes after them
+	 * in a log that takes both streams */
+	print_flush();
+	fflush(stdout);
 	if (!strcmp(path, "-"))
 		path = "standard input";
 	if (kcap_file_info(h, &fi, sizeof(fi)))

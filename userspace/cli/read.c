@@ -426,6 +426,8 @@ static int run(struct read_args *a, struct kcap *h, struct kcap_state *st, struc
 	}
 	progress_end(&pr, total, true);
 	if (err && err != -ENODATA) {
+		print_flush(); /* the events read before the error, then the error */
+		fflush(stdout);
 		fprintf(stderr, "kcap read: %s\n", kcap_errmsg(h));
 		status = EXIT_RUNTIME;
 	} else if (err == -ENODATA) {

@@ -192,6 +192,7 @@ int cmd_record(int argc, char **argv)
 	while (out_ok && !*stop && (!count || seen < count)) {
 		err = kcap_next(h, &ev);
 		if (err == -EAGAIN) {
+			print_flush();
 			fflush(stdout);
 			check_stdout_reader();
 			continue;

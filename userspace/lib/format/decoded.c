@@ -246,8 +246,8 @@ static void put_size(struct kcap__out *o, __u16 len)
 	kcap__put_str(o, " bytes>");
 }
 
-static void put_dparam(struct kcap__out *o, const struct dctx *c, unsigned int i,
-		       const struct kcap_param_desc *pd)
+static __attribute__((noinline)) void put_dparam(struct kcap__out *o, const struct dctx *c,
+						  unsigned int i, const struct kcap_param_desc *pd)
 {
 	const unsigned char *p;
 	__u16 len;
@@ -310,28 +310,164 @@ static void scan_context(struct dctx *c)
 	}
 }
 
+/*
+ * The text of each parameter of the last event of a row, kept per thread:
+ * a parameter whose bytes are the same as there (an execve's credentials,
+ * capabilities, executable and cgroup; an open's path and flags) is that
+ * text again, label included, with no decoding. Only what depends on the
+ * bytes alone is kept: not an event cut short (its texts show the cut),
+ * not a data parameter (BYTES: shown by the size next to it), not a text
+ * the buffer cut. Rows are told apart by their address and the handle's
+ * serial (a table freed and allocated again at the same address is not
+ * the same row), PC_ROWS of them by type.
+ */
+#define PC_ROWS 16
+#define PC_BYTES 40
+#define PC_TEXT 72
+#define PC_SKIP 64
+
+struct pc_row {
+	const struct kcap_event_desc *d;
+	__u64 serial;
+	bool ok[KCAP_MAX_PARAMS];
+	/* a parameter that changed twice in a row (a pid, a port) is not
+	 * compared or kept for the next PC_SKIP events of the row */
+	unsigned char changed[KCAP_MAX_PARAMS], skip[KCAP_MAX_PARAMS];
+	struct {
+		unsigned char blen, tlen;
+		unsigned char b[PC_BYTES];
+		char t[PC_TEXT];
+	} p[KCAP_MAX_PARAMS];
+};
+
+static __thread struct pc_row pc[PC_ROWS];
+
+static struct pc_row *pc_row_of(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
+				__u64 serial)
+{
+	struct pc_row *r = &pc[ev->type % PC_ROWS];
+
+	if (r->d != d || r->serial != serial) {
+		r->d = d;
+		r->serial = serial;
+		memset(r->ok, 0, sizeof(r->ok));
+		memset(r->changed, 0, sizeof(r->changed));
+		memset(r->skip, 0, sizeof(r->skip));
+	}
+	return r;
+}
+
+/* @len bytes at @a and @b the same? Numbers (4, 8) without a call. */
+static inline bool same_bytes(const unsigned char *a, const unsigned char *b, __u16 len)
+{
+	__u64 x, y;
+	__u32 u, v;
+
+	switch (len) {
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 4:
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	default:
+		return !memcmp(a, b, len);
+	}
+}
+
+/* Parameter @i as @pre, "name=" when @label, and its value. */
+static void put_param(struct kcap__out *o, struct dctx *c, struct pc_row *row, unsigned int i,
+		      const char *pre, size_t npre, bool label)
+{
+	static const struct kcap_param_desc raw = { .name = "", .type = KCAP_PT_BYTES };
+	const struct kcap_param_desc *pd = i < c->d->nparams ? &c->d->params[i] : &raw;
+	const unsigned char *p = NULL;
+	size_t start = o->pos, n;
+	__u16 len = 0;
+	bool keep = i < KCAP_MAX_PARAMS && pd->type != KCAP_PT_BYTES && !dparam(c, i, &p, &len) &&
+		    len <= PC_BYTES;
+
+	if (keep && row->skip[i]) {
+		row->skip[i]--;
+		keep = false;
+	} else if (keep && row->ok[i]) {
+		if (row->p[i].blen == len && same_bytes(row->p[i].b, p, len)) {
+			const char *t = row->p[i].t;
+			size_t k;
+
+			row->changed[i] = 0;
+			n = row->p[i].tlen;
+			if (o->pos + PC_TEXT >= o->len) {
+				kcap__put_mem(o, t, n);
+				return;
+			}
+			/* eight bytes at a time, past the end within t[] and the room */
+			for (k = 0; k < n; k += 8)
+				memcpy(o->buf + o->pos + k, t + k, 8);
+			o->pos += n;
+			o->buf[o->pos] = '\0';
+			return;
+		}
+		if (++row->changed[i] >= 2) {
+			row->changed[i] = 0;
+			row->skip[i] = PC_SKIP;
+			row->ok[i] = false;
+			keep = false;
+		}
+	}
+	kcap__put_mem(o, pre, npre);
+	if (label)
+		kcap__put_param_label(o, c->d, i);
+	put_dparam(o, c, i, pd);
+	if (!keep)
+		return;
+	n = o->pos - start;
+	row->ok[i] = o->pos < o->len && n <= PC_TEXT;
+	if (row->ok[i]) {
+		memcpy(row->p[i].b, p, len);
+		row->p[i].blen = (unsigned char)len;
+		memcpy(row->p[i].t, o->buf + start, n);
+		row->p[i].tlen = (unsigned char)n;
+	}
+}
+
 size_t kcap__format_decoded(const struct kcap_event_hdr *ev, const struct kcap_event_desc *d,
-			    const struct kcap__row_aux *aux, char *buf, size_t len)
+			    const struct kcap__row_aux *aux, __u64 serial, char *buf, size_t len)
 {
 	struct kcap__out o = { .buf = buf, .len = len };
-	struct dctx c = { .ev = ev, .d = d, .aux = aux };
-	unsigned int i, k = 0;
+	struct dctx c; /* not zeroed: find_params() fills the arrays it reads */
+	struct pc_row *row = NULL;
+	unsigned int i;
 
+	c.ev = ev;
+	c.d = d;
+	c.aux = aux;
+	c.res = 0;
+	c.has_res = false;
+	c.cut_explained = false;
 	find_params(&c);
 	scan_context(&c);
 	kcap__put_str(&o, d->name);
 	kcap__put_char(&o, '(');
+	if (buf && !(ev->flags & KCAP_EVF_TRUNCATED)) {
+		row = pc_row_of(ev, d, serial);
+		/* ", " before every parameter but the first: part of its kept text */
+		for (i = 1; i < ev->nparams; i++)
+			put_param(&o, &c, row, i, ", ", i > 1 ? 2 : 0, true);
+		kcap__put_char(&o, ')');
+		if (ev->nparams >= 1 && d->nparams >= 1)
+			put_param(&o, &c, row, 0, " = ", 3, false);
+		return o.pos;
+	}
 	for (i = 1; i < ev->nparams; i++) {
-		if (k++)
+		static const struct kcap_param_desc raw = { .name = "", .type = KCAP_PT_BYTES };
+
+		if (i > 1)
 			kcap__put_str(&o, ", ");
 		kcap__put_param_label(&o, d, i);
-		if (i < d->nparams) {
-			put_dparam(&o, &c, i, &d->params[i]);
-		} else {
-			static const struct kcap_param_desc raw = { .name = "", .type = KCAP_PT_BYTES };
-
-			put_dparam(&o, &c, i, &raw);
-		}
+		put_dparam(&o, &c, i, i < d->nparams ? &d->params[i] : &raw);
 	}
 	kcap__put_char(&o, ')');
 	if (ev->nparams >= 1 && d->nparams >= 1) {

@@ -103,7 +103,8 @@ KCAP_HIDDEN const char *kcap__name_of(const struct kcap__name *t, __u64 v);
 
 /*
  * kcap__format_decoded() - "NAME(p=v, ...) = RES" for a decoded syscall
- * event described by @d; returns the length like snprintf().
+ * event described by @d (of the handle with kcap__serial() @serial);
+ * returns the length like snprintf().
  */
 /* "name=" of parameter @i of an event described by @d ("pN=" past the table). */
 static inline void kcap__put_param_label(struct kcap__out *o, const struct kcap_event_desc *d,
@@ -120,7 +121,8 @@ static inline void kcap__put_param_label(struct kcap__out *o, const struct kcap_
 
 KCAP_HIDDEN size_t kcap__format_decoded(const struct kcap_event_hdr *ev,
 					const struct kcap_event_desc *d,
-					const struct kcap__row_aux *aux, char *buf, size_t len);
+					const struct kcap__row_aux *aux, __u64 serial, char *buf,
+					size_t len);
 
 
 #endif /* KCAP_FORMAT_H */

@@ -179,7 +179,8 @@ int kcap_event_format(const struct kcap *h, const struct kcap_event_hdr *ev, cha
 			struct kcap__row_aux scratch;
 			const struct kcap__row_aux *aux = kcap__fmt_aux(h, ev->type, d, &scratch);
 
-			o.pos += kcap__format_decoded(ev, d, aux, room ? o.buf + o.pos : NULL, room);
+			o.pos += kcap__format_decoded(ev, d, aux, kcap__serial(h),
+						      room ? o.buf + o.pos : NULL, room);
 		} else if (d->flags & KCAP_EDF_SYSCALL && kcap__generic(ev)) {
 			kcap__put_str(&o, d->name);
 			put_syscall(&o, ev);
