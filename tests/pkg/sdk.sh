@@ -8,7 +8,8 @@
 # `pkg-config --cflags --libs` and with `--static`, both binaries give the
 # same answer on the sample captures, and the library exports exactly the
 # functions the installed headers declare, all in version node KCAP_1.0
-# (KCAP_1.1: kcap_event_syscall()).
+# (KCAP_1.1: kcap_event_syscall(); KCAP_1.2: kcap_filter_needs_state(),
+# kcap_output_needs_state()).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -136,11 +137,14 @@ else
 	diff <(sed 's/@.*//' "$work/exported") "$work/declared" >"$work/d.out"
 	diag "$work/d.out"
 fi
-# KCAP_1.1 added kcap_event_syscall() (ABI 3's generic records).
-if ! grep -v -e '@@KCAP_1.0$' -e '^kcap_event_syscall@@KCAP_1.1$' "$work/exported" >"$work/other"; then
-	pass "every exported function is in version node KCAP_1.0, or KCAP_1.1 for what 1.1 added"
+# KCAP_1.1 added kcap_event_syscall() (ABI 3's generic records), KCAP_1.2
+# the filters' and output formats' needs_state().
+if ! grep -v -e '@@KCAP_1.0$' -e '^kcap_event_syscall@@KCAP_1.1$' \
+	-e '^kcap_filter_needs_state@@KCAP_1.2$' -e '^kcap_output_needs_state@@KCAP_1.2$' \
+	"$work/exported" >"$work/other"; then
+	pass "every exported function is in version node KCAP_1.0, or the node that added it (1.1, 1.2)"
 else
-	fail "functions outside KCAP_1.0 and KCAP_1.1's list"
+	fail "functions outside KCAP_1.0 and the lists of KCAP_1.1 and 1.2"
 	diag "$work/other"
 fi
 finish

@@ -654,6 +654,40 @@ static void test_filter_api(void **state)
 					 matches(&w, evs[j], conds[i]) ? 1 : 0);
 		kcap_filter_free(f);
 	}
+	/* what needs the thread table, and the same answers without it when
+	 * nothing does */
+	{
+		static const struct {
+			const char *cond;
+			bool state;
+		} ns[] = {
+			{ "evt.type = openat", false },
+			{ "evt.type in (openat, connect) and evt.res = SUCCESS", false },
+			{ "evt.rawarg.flags > 0 or evt.num > 2", false },
+			{ "not evt.is_open_read = true", false },
+			{ "evt.type = openat and proc.name = cat", true },
+			{ "fd.name startswith /etc/", true },
+			{ "evt.type = openat and (evt.num = 0 or user.uid = 0)", true },
+			{ "evt.rawtime > 0", true },
+			{ "evt.type = val(proc.name)", true },
+		};
+		const struct kcap_event_hdr *evs[] = { w.open_ev, w.connect_ev, w.exec_ev };
+
+		for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+			struct kcap_filter *f = kcap_filter_compile(ns[i].cond, &o), *g;
+
+			assert_non_null(f);
+			if (kcap_filter_needs_state(f) != ns[i].state)
+				fail_msg("%s: needs state %d", ns[i].cond, !ns[i].state);
+			g = kcap_filter_compile(ns[i].cond, &o);
+			for (j = 0; !ns[i].state && j < 3; j++)
+				assert_int_equal(kcap_filter_match(f, NULL, NULL, evs[j]),
+						 kcap_filter_match(g, w.st, NULL, evs[j]));
+			kcap_filter_free(f);
+			kcap_filter_free(g);
+		}
+		assert_false(kcap_filter_needs_state(NULL));
+	}
 	errno = 0;
 	assert_null(kcap_filter_compile("fd.name = ", &o));
 	assert_int_equal(errno, EINVAL);
@@ -775,7 +809,25 @@ static void test_output_api(void **state)
 	/* without state: no process or descriptor */
 	kcap_output_render(out, NULL, NULL, w.open_ev, buf, sizeof(buf));
 	assert_string_equal(buf, "<NA> opened <NA> (openat) 100% fd=<NA>");
+	assert_true(kcap_output_needs_state(out));
 	kcap_output_free(out);
+	/* evt.* but the time: the same text without the thread table */
+	out = kcap_output_compile("%evt.type %evt.res %evt.arg.flags %evt.num", &o);
+	assert_non_null(out);
+	assert_false(kcap_output_needs_state(out));
+	{
+		char with[256];
+
+		kcap_output_render(out, w.st, NULL, w.open_ev, with, sizeof(with));
+		kcap_output_render(out, NULL, NULL, w.open_ev, buf, sizeof(buf));
+		/* evt.num counts the renders: one more the second time */
+		assert_int_equal(strncmp(with, buf, strrchr(with, ' ') - with), 0);
+	}
+	kcap_output_free(out);
+	out = kcap_output_compile("%evt.time %evt.type", &o);
+	assert_true(kcap_output_needs_state(out));
+	kcap_output_free(out);
+	assert_false(kcap_output_needs_state(NULL));
 	errno = 0;
 	assert_null(kcap_output_compile("x %foo.bar y", &o));
 	assert_int_equal(errno, EINVAL);

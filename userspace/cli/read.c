@@ -472,8 +472,10 @@ int cmd_read(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (a.expr || a.format) {
-		/* proc.* and fd.* fields: the thread table, from the snapshot on */
+	if ((a.expr && kcap_filter_needs_state(a.expr)) ||
+	    (o.fmt && kcap_output_needs_state(o.fmt))) {
+		/* proc.* and fd.* fields: the thread table, from the snapshot on
+		 * (evt.* fields without it: the events alone) */
 		st = kcap_state_new(NULL);
 		if (!st || kcap_state_seed(st, h) < 0)
 			fprintf(stderr,

@@ -168,7 +168,7 @@ int cmd_record(int argc, char **argv)
 		kcap_filter_free(expr);
 		return EXIT_RUNTIME;
 	}
-	if (expr || ro.path) {
+	if ((expr && kcap_filter_needs_state(expr)) || ro.path) {
 		/* proc.* fields: threads from /proc now, then from the events;
 		 * with -w, the containers' metadata for the file (its
 		 * container table) */

@@ -319,6 +319,15 @@ KCAP_API int kcap_filter_match(struct kcap_filter *f, struct kcap_state *st, str
 KCAP_API int kcap_filter_syscalls(const struct kcap_filter *f, unsigned int *nrs, size_t max,
 				  bool *all);
 
+/*
+ * kcap_filter_needs_state() - whether matching @f reads what a struct
+ * kcap_state keeps: process, thread, descriptor, user, container fields,
+ * or evt.time/evt.rawtime (the wall clock of the recording). When it does
+ * not, kcap_filter_match() with a NULL state gives the same answers, and a
+ * tool can skip kcap_state_update() for its events. False for NULL.
+ */
+KCAP_API bool kcap_filter_needs_state(const struct kcap_filter *f);
+
 /* kcap_filter_free() - NULL is allowed. */
 KCAP_API void kcap_filter_free(struct kcap_filter *f);
 
@@ -354,6 +363,10 @@ KCAP_API struct kcap_output *kcap_output_compile(const char *fmt,
  */
 KCAP_API int kcap_output_render(struct kcap_output *o, struct kcap_state *st, struct kcap *h,
 				const struct kcap_event_hdr *ev, char *buf, size_t len);
+
+/* kcap_output_needs_state() - as kcap_filter_needs_state(), for the
+ * fields of format @o. */
+KCAP_API bool kcap_output_needs_state(const struct kcap_output *o);
 
 /* kcap_output_free() - NULL is allowed. */
 KCAP_API void kcap_output_free(struct kcap_output *o);

@@ -203,6 +203,8 @@ KCAP_HIDDEN void kcap__evctx_init(struct kevctx *c, struct kcap_state *st, struc
 /* Parses "proc.aname[2]", "evt.arg.uid" at @s; returns bytes used, 0 if no field. */
 KCAP_HIDDEN size_t kcap__field_parse(const char *s, struct kfieldref *ref, const char **err);
 KCAP_HIDDEN bool kcap__field_multi(const struct kfieldref *ref);
+/* Does @ref read the thread table (or the recording's wall clock)? */
+KCAP_HIDDEN bool kcap__field_stateful(const struct kfieldref *ref);
 
 /*
  * Value number @nth of a field (more than one only for kcap__field_multi()
@@ -311,6 +313,8 @@ KCAP_HIDDEN int kcap__filter_syscalls(const struct ktypeset *ts, unsigned int *n
 #define KCAP_GUARDS 4
 KCAP_HIDDEN unsigned int kcap__filter_guards(const struct kfilter *f, const struct kmemo **g);
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
+/* Does any check of @f read a kcap__field_stateful() field? */
+KCAP_HIDDEN bool kcap__filter_stateful(const struct kfilter *f);
 
 /* A comparison node built directly (exceptions): field OP values. */
 KCAP_HIDDEN struct kfilter *kcap__filter_cmp(const char *field, const char *op,

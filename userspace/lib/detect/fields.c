@@ -259,6 +259,13 @@ const struct kcap_field_info *kcap_field_at(unsigned int i)
 	return i < sizeof(fields) / sizeof(fields[0]) ? &fields[i].info : NULL;
 }
 
+bool kcap__field_stateful(const struct kfieldref *ref)
+{
+	/* evt.* read the event (and the handle), but the time fields add the
+	 * recording's boot-to-wall offset the state keeps */
+	return ref->id > F_EVT_HOSTNAME || ref->id == F_EVT_TIME || ref->id == F_EVT_RAWTIME;
+}
+
 bool kcap__field_multi(const struct kfieldref *ref)
 {
 	return (ref->flags & KCAP_FF_ANY) && ref->idx < 0;

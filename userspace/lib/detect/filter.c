@@ -85,6 +85,19 @@ void kcap__filter_free(struct kfilter *f)
 	free(f);
 }
 
+bool kcap__filter_stateful(const struct kfilter *f)
+{
+	size_t i;
+
+	if (f->kind == N_CMP)
+		return kcap__field_stateful(&f->lhs.ref) ||
+		       (f->rhs && kcap__field_stateful(&f->rhs->ref));
+	for (i = 0; i < f->nkids; i++)
+		if (kcap__filter_stateful(f->kids[i]))
+			return true;
+	return false;
+}
+
 struct kfilter *kcap__filter_ref(struct kfilter *f)
 {
 	if (f)

@@ -87,6 +87,11 @@ int kcap_filter_syscalls(const struct kcap_filter *f, unsigned int *nrs, size_t 
 	return kcap__filter_syscalls(&f->types, nrs, max, all);
 }
 
+bool kcap_filter_needs_state(const struct kcap_filter *f)
+{
+	return f && kcap__filter_stateful(f->f);
+}
+
 void kcap_filter_free(struct kcap_filter *f)
 {
 	if (!f)

@@ -156,6 +156,16 @@ int kcap_output_render(struct kcap_output *o, struct kcap_state *st, struct kcap
 	return pos > 0x7fffffff ? -EOVERFLOW : (int)pos;
 }
 
+bool kcap_output_needs_state(const struct kcap_output *o)
+{
+	size_t i;
+
+	for (i = 0; o && i < o->nsegs; i++)
+		if (o->segs[i].field && kcap__field_stateful(&o->segs[i].ref))
+			return true;
+	return false;
+}
+
 void kcap_output_free(struct kcap_output *o)
 {
 	size_t i;
