@@ -150,6 +150,17 @@ for cmd in read export detect; do
 	[ $st = 0 ] && grep -q "killed.kcap: not closed cleanly (no closing block at offset $(stat -c %s killed.kcap)): 1006 events recovered" err
 	result $? "kcap $cmd -r killed.kcap: status $st, warns, 1006 events recovered"
 done
+# in a log of both streams, the events first, then the warning, each whole
+"$kcap" read -r killed.kcap >both 2>&1
+expect "read -r killed.kcap 2>&1: 1006 event lines, then the warning" \
+	"$(grep -c '^[0-9]*\.[0-9]* cpu=' both) $(tail -n 1 both | grep -c 'not closed cleanly')" "1006 1"
+# a filter of event fields only (no thread table) selects what the same
+# filter with a process field that every event has (the thread table) does
+"$kcap" read -r a.kcap 'evt.type in (openat, execve, close)' >nostate.out 2>/dev/null
+"$kcap" read -r a.kcap 'evt.type in (openat, execve, close) and (proc.pid >= 0 or not proc.pid exists)' \
+	>state.out 2>/dev/null
+expect "read FILTER of event fields: the lines the thread table's filter selects" \
+	"$(lines nostate.out) $(cmp -s nostate.out state.out && echo same)" "$(lines state.out) same"
 cat a.kcap a.kcap >cc.kcap
 # the first copy ends before its 16-byte trailer; the rest is trailing
 asz=$(stat -c %s a.kcap)
