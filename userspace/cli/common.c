@@ -304,8 +304,7 @@ int check_output(const char *cmd)
 {
 	int err = 0;
 
-	if (!print_flush() && !out_errno)
-		out_errno = EIO;
+	print_flush(); /* a failure is stdout's error, reported below */
 	if (fflush(stdout))
 		err = errno;
 	else if (ferror(stdout))
@@ -390,9 +389,9 @@ double mono_seconds(void)
  * per line); on a terminal, at every line. A line is cut at LINE_MAX - 1
  * bytes as before.
  */
-#define LINE_MAX_ 4096
+#define LINE_CAP 4096
 static struct {
-	char b[4 * LINE_MAX_];
+	char b[4 * LINE_CAP];
 	size_t pos;
 	int tty; /* -1: not known yet */
 } ob = { .tty = -1 };
@@ -411,15 +410,15 @@ bool print_event(const struct kcap *h, const struct kcap_event_hdr *ev)
 	size_t len;
 	int n;
 
-	if (ob.pos + LINE_MAX_ > sizeof(ob.b) && !print_flush())
+	if (ob.pos + LINE_CAP > sizeof(ob.b) && !print_flush())
 		return false;
 	line = ob.b + ob.pos;
-	n = kcap_event_format(h, ev, line, LINE_MAX_);
+	n = kcap_event_format(h, ev, line, LINE_CAP);
 	if (n < 0)
 		return true;
 	/* the line as cut to fit, its NUL made the newline (the text escapes
 	 * every control byte, so it holds no NUL) */
-	len = (size_t)n < LINE_MAX_ ? (size_t)n : LINE_MAX_ - 1;
+	len = (size_t)n < LINE_CAP ? (size_t)n : LINE_CAP - 1;
 	line[len] = '\n';
 	ob.pos += len + 1;
 	if (ob.tty < 0)

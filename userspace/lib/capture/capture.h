@@ -33,9 +33,10 @@ enum kcap__pname {
 KCAP_HIDDEN extern const char *const kcap__pnames[KP_NR];
 
 /*
- * What the formatter (format/) works out from a table row's parameter
- * names, kept next to the row so that it is done once per table and not
- * per event. capture/ only stores it: zeroed means not worked out yet.
+ * What format/ works out from a table row's parameter names (for itself,
+ * the thread table and the rule fields), kept next to the row so that it
+ * is done once per table and not per event. capture/ only stores it:
+ * zeroed means not worked out yet.
  */
 struct kcap__row_aux {
 	bool done;

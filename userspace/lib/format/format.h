@@ -48,11 +48,12 @@ struct kcap__name {
 KCAP_HIDDEN enum kcap__sym kcap__sym_of(unsigned int type, const char *param);
 
 /*
- * kcap__fmt_aux() - the symbolic decoding of each parameter and which are
- * named "size", for row @d of @type that @h decodes with: worked out once
- * per table (the built-in one on first use, a file's own in its row aux),
- * so formatting an event compares no names. @scratch holds it for a row
- * nobody stores.
+ * kcap__fmt_aux() - what struct kcap__row_aux says of row @d of @type that
+ * @h decodes with (the parameters' symbolic decodings, which are named
+ * "size", where the parameters the thread table and the rule fields read
+ * are): worked out once per table (the built-in one on first use, a
+ * file's own in its row aux), so no event compares names. @scratch holds
+ * it for a row nobody stores. kcap__fmt_aux_slow() is its out-of-line part.
  */
 KCAP_HIDDEN const struct kcap__row_aux *kcap__fmt_aux_slow(const struct kcap *h, unsigned int type,
 							   const struct kcap_event_desc *d,

@@ -397,9 +397,8 @@ const char *const kcap__pnames[KP_NR] = {
 
 static void aux_fill(struct kcap__row_aux *a, unsigned int type, const struct kcap_event_desc *d)
 {
-	unsigned int i, k;
-
 	const struct kcap_event_desc *b = kcap_event_desc(type);
+	unsigned int i, k;
 
 	memset(a, 0, sizeof(*a));
 	memset(a->pidx, -1, sizeof(a->pidx));
