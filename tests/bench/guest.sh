@@ -10,7 +10,7 @@
 
 mode=${kcap_bench:-full}
 only=$(echo "${kcap_bench_only:-}" | tr , ' ')
-configs=$(echo "${kcap_bench_configs:-none,kcap-producer,kcap-lifecycle,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,kcap-detect,ftrace,peer,none}" | tr , ' ')
+configs=$(echo "${kcap_bench_configs:-none,gated-none,kcap-producer,kcap-lifecycle,kcap-producer-2s,kcap-producer-4s,kcap-producer+1small,kcap-record,kcap-detect,ftrace,peer,none}" | tr , ' ')
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 
 # Operations per workload: about 20 to 60 million guest instructions each
@@ -67,7 +67,9 @@ run_lifecycle() {
 	kcap record -e getsid -w /tmp/lc.kcap >/tmp/rec.out 2>/tmp/rec.err &
 	rec=$!
 	wait_file /tmp/lc.kcap
+	rt=$(runtime $rec)
 	kbench run "$1" "$2" "$3"
+	echo "RESULT kind=reader cfg=$1 wl=$2 n=$3 ns=$(($(runtime $rec) - rt))"
 	kill -INT $rec
 	wait $rec
 	kcap info /tmp/lc.kcap >/tmp/info.out 2>&1
@@ -104,6 +106,11 @@ for s in $sizes; do
 			pass_n=$((pass_n + 1))
 			kbench run "none$pass_n" $w $n
 			;;
+		gated-none)
+			# kbench producer's process tree, no capture: the
+			# baseline of the kcap-producer configurations
+			kbench producer $w $n $ring 0
+			;;
 		kcap-producer)
 			kbench producer $w $n $ring
 			;;
@@ -127,7 +134,9 @@ for s in $sizes; do
 			kcap record -w /tmp/$w.kcap $snap >/tmp/rec.out 2>/tmp/rec.err &
 			rec=$!
 			wait_file /tmp/$w.kcap
+			rt=$(runtime $rec)
 			kbench run $cfg $w $n
+			echo "RESULT kind=reader cfg=$cfg wl=$w n=$n ns=$(($(runtime $rec) - rt))"
 			kill -INT $rec
 			wait $rec
 			kcap info /tmp/$w.kcap >/tmp/info.out 2>&1
@@ -150,7 +159,9 @@ for s in $sizes; do
 			wait_text /tmp/det.err "capturing"
 			# start-up digested (the snapshot, the shell's forks)
 			settle $det
+			rt=$(runtime $det)
 			kbench run kcap-detect $w $n
+			echo "RESULT kind=reader cfg=kcap-detect wl=$w n=$n ns=$(($(runtime $det) - rt))"
 			kill -INT $det
 			wait $det
 			ev=$(sed -n 's/^kcap detect: \([0-9]*\) events, .*/\1/p' /tmp/det.err)
@@ -176,7 +187,9 @@ for s in $sizes; do
 			sysdig -v -w /tmp/$w.scap >/tmp/sd.out 2>&1 &
 			rec=$!
 			wait_file /tmp/$w.scap
+			rt=$(runtime $rec)
 			kbench run peer $w $n
+			echo "RESULT kind=reader cfg=peer wl=$w n=$n ns=$(($(runtime $rec) - rt))"
 			kill -INT $rec
 			wait $rec
 			rmmod scap
@@ -200,7 +213,26 @@ done
 # as much as the difference measured. So: ROUNDS rounds of no tracing, kcap's
 # lifecycle events and ftrace's raw_syscalls, the two in turn first, each
 # round compared within itself (report.awk: medians, and how many rounds
-# agree).
+# agree). Row 2 is about the producer: neither ring is read while the
+# workload runs, and all three run in one process tree (kbench producer:
+# the timed process a child forked before any capture, which alone costs a
+# fork or an exec thousands of instructions over kbench run's; 0 sessions
+# for no tracing and for ftrace).
+ab_run() { # LABEL W N [lifecycle]
+	if [ $# = 4 ]; then
+		kbench producer $2 $3 $ring 1 lifecycle
+	else
+		kbench producer $2 $3 $ring 0
+	fi | sed -n "s/^RESULT kind=run cfg=[a-z-]* /RESULT kind=run cfg=$1 /p"
+}
+ab_ftrace() { # LABEL W N
+	t=/sys/kernel/tracing
+	echo >$t/trace
+	echo 1 >$t/events/raw_syscalls/enable
+	ab_run "$@"
+	echo 0 >$t/events/raw_syscalls/enable
+	echo >$t/trace
+}
 if [ -n "${kcap_bench_ab:-}" ]; then
 	ab=$kcap_bench_ab
 elif [ "$mode" = quick ]; then
@@ -216,13 +248,13 @@ for s in $sizes; do
 	case $w in fork | exec) ;; *) continue ;; esac
 	r=1
 	while [ $r -le "$ab" ]; do
-		kbench run "ab$r-none" $w $n
+		ab_run "ab$r-none" $w $n
 		if [ $((r % 2)) = 1 ]; then
-			run_lifecycle "ab$r-lifecycle" $w $n
-			run_ftrace "ab$r-ftrace" $w $n
+			ab_run "ab$r-lifecycle" $w $n lifecycle
+			ab_ftrace "ab$r-ftrace" $w $n
 		else
-			run_ftrace "ab$r-ftrace" $w $n
-			run_lifecycle "ab$r-lifecycle" $w $n
+			ab_ftrace "ab$r-ftrace" $w $n
+			ab_run "ab$r-lifecycle" $w $n lifecycle
 		fi
 		r=$((r + 1))
 	done

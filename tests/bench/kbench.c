@@ -14,7 +14,10 @@
  *                                        with SESSIONS (2 to 4) that many
  *                                        sessions at once, the others alike
  *                                        (same) or selecting only getsid
- *                                        (small)
+ *                                        (small); 0: the same process tree,
+ *                                        no capture (the baseline); 1
+ *                                        lifecycle: only the fork, exec and
+ *                                        exit events (getsid selected)
  *   kbench dropproof RING ROUNDS BURST [all|noexec]
  *                                        overload a RING-byte ring: ROUNDS
  *                                        times BURST getppid calls then a
@@ -490,11 +493,13 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 
 	if (shared == MAP_FAILED)
 		die("mmap");
-	if (nsess < 1 || nsess > 4) {
-		fprintf(stderr, "kbench: 1 to 4 sessions\n");
+	if (nsess > 4) {
+		fprintf(stderr, "kbench: 0 to 4 sessions\n");
 		return 2;
 	}
-	if (lifecycle)
+	if (nsess == 0)
+		snprintf(cfg, sizeof(cfg), "gated-none");
+	else if (lifecycle)
 		snprintf(cfg, sizeof(cfg), "kcap-lifecycle");
 	else if (nsess == 1)
 		snprintf(cfg, sizeof(cfg), "kcap-producer");
@@ -512,6 +517,11 @@ static int cmd_producer(const char *wname, unsigned long n, unsigned long long r
 						   open_capture(ring, NULL, 0);
 	release_gated(go);
 	wait_child(pid);
+	if (nsess == 0) {
+		/* The same process tree, no capture: the baseline of the others. */
+		print_run(cfg, w, n, shared[0]);
+		return 0;
+	}
 	drain(h[0], pid, w, NULL, 0, &c);
 	for (unsigned int i = 1; i < nsess; i++) {
 		drain(h[i], pid, w, NULL, 0, &c2);

@@ -70,27 +70,76 @@ END {
 	wname["exec"] = "fork()+execve(static true)+wait"
 	wname["tcp"] = "TCP connect+accept+close, loopback"
 	for (i = 1; i <= nwl; i++) base[order[i]] = none_sum[order[i]] / none_n[order[i]]
+	# kbench producer times its workload in a child forked before the
+	# capture: its baseline is the same tree with no session (gated-none),
+	# where the bench ran it; no tracing (kbench run) otherwise.
+	havep = 0
+	for (i = 1; i <= nwl; i++) {
+		x = run("gated-none", order[i])
+		pbase[order[i]] = (x == "") ? base[order[i]] : x
+		if (x != "") havep = 1
+	}
 
 	print "## Guest: instructions per operation"
 	print ""
 	print "Each cell: guest instructions per operation (overhead over no tracing, in"
 	print "instructions and in per cent). No tracing ran first and last in the boot;"
 	print "its column is the mean, the next one shows how much the two runs differ."
+	if (havep) {
+		print "kcap producer only (`kbench producer`) times the workload in a child"
+		print "forked before the capture: its overhead is over the same process tree"
+		print "with no capture (the column \"no tracing, in a child\"), which alone"
+		print "costs each fork or exec thousands of instructions."
+	}
 	print ""
-	print "| workload | ops | no tracing | drift | kcap producer only | kcap fork, exec, exit events only | kcap record -w | kcap detect (Falco rules) | ftrace raw_syscalls | peer (scap + sysdig -w) |"
-	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	print "| workload | ops | no tracing | drift | no tracing, in a child | kcap producer only | kcap fork, exec, exit events only | kcap record -w | kcap detect (Falco rules) | ftrace raw_syscalls | peer (scap + sysdig -w) |"
+	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nwl; i++) {
 		wl = order[i]; b = base[wl]
+		x = run("gated-none", wl)
 		line = "| " wname[wl] " | " num(v("run|none1|" wl "||n", 0)) " | " f1(b) " | " \
-		       pct(none_last[wl], none_first[wl])
+		       pct(none_last[wl], none_first[wl]) " | " \
+		       (x == "" ? "-" : f1(x) " (+" f1(x - b) ")")
 		for (c = 1; c <= ncfgs; c++) {
 			x = run(cfgs[c], wl)
+			bb = (cfgs[c] == "kcap-producer") ? pbase[wl] : b
 			if (x == "") { line = line " | -"; continue }
-			line = line " | " f1(x) " (+" f1(x - b) ", " pct(x, b) ")"
+			line = line " | " f1(x) " (+" f1(x - bb) ", " pct(x, bb) ")"
 		}
 		print line " |"
 	}
 	print ""
+
+	have = 0
+	for (i = 1; i <= nwl; i++)
+		if (v("reader|kcap-record|" order[i] "||ns", "") != "") have = 1
+	if (have) {
+		print "## Guest: the readers' share"
+		print ""
+		print "How much of each end-to-end overhead above is the reader's own run time"
+		print "(its threads' /proc/PID/task/*/schedstat, its syscalls included) while"
+		print "the workload ran, per operation of the workload (warm-up included), and"
+		print "the rest: the producer, and the scheduling between the two. A reader that"
+		print "did not wake while the workload ran (its ring below the wake-up mark)"
+		print "shows 0: it read those events after the timed loop."
+		print ""
+		print "| workload | kcap record -w: overhead | its reader | the rest | kcap detect: overhead | its reader | the rest | peer (sysdig -w): overhead | its reader | the rest |"
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		split("kcap-record kcap-detect peer", rcf, " ")
+		for (i = 1; i <= nwl; i++) {
+			wl = order[i]; line = "| " wname[wl]
+			for (c = 1; c <= 3; c++) {
+				x = run(rcf[c], wl); ns = v("reader|" rcf[c] "|" wl "||ns", "")
+				n = v("reader|" rcf[c] "|" wl "||n", 0) + 0
+				if (x == "" || ns == "" || n == 0) { line = line " | - | - | -"; continue }
+				ops = n + ((int(n / 50) < 10) ? 10 : int(n / 50))
+				o = x - base[wl]; rd = ns / ops
+				line = line " | " f1(o) " | " f1(rd) " (" (o > 0 ? sprintf("%.0f%%", 100 * rd / o) : "-") ") | " f1(o - rd)
+			}
+			print line " |"
+		}
+		print ""
+	}
 
 	have = 0
 	for (i = 1; i <= nwl; i++)
@@ -101,14 +150,15 @@ END {
 		print "The producer with 1, 2 and 4 sessions capturing at once, each selecting"
 		print "every syscall and the lifecycle events into a ring of its own, and with"
 		print "a second session that selects only getsid (a syscall no workload makes)."
-		print "Each cell: instructions per operation and the overhead over no tracing;"
+		print "Each cell: instructions per operation and the overhead over no tracing"
+		print "in the same process tree (\"no tracing, in a child\" above);"
 		print "for 2 and 4 sessions also the overhead each session adds, as a multiple"
 		print "of the first session's; for the small second session what it adds."
 		print ""
 		print "| workload | 1 session | 2 sessions | 4 sessions | 1 + getsid-only session |"
 		print "|---|---:|---:|---:|---:|"
 		for (i = 1; i <= nwl; i++) {
-			wl = order[i]; b = base[wl]; x1 = run("kcap-producer", wl)
+			wl = order[i]; b = pbase[wl]; x1 = run("kcap-producer", wl)
 			if (x1 == "") continue
 			o1 = x1 - b
 			line = "| " wname[wl] " | " f1(x1) " (+" f1(o1) ")"
@@ -292,7 +342,7 @@ END {
 	print ""
 	print "| target | measured | met |"
 	print "|---|---|---|"
-	pg = run("kcap-producer", "getppid") - base["getppid"]
+	pg = run("kcap-producer", "getppid") - pbase["getppid"]
 	fg = run("ftrace", "getppid") - base["getppid"]
 	if (fg > 0)
 		printf "| producer only, getppid: overhead <= 1/3 of ftrace's | %s vs %s instructions (%.2f of ftrace's) | %s |\n",
@@ -333,14 +383,18 @@ END {
 			# an overhead within the two no-tracing runs' difference
 			# is not measured: no verdict
 			abn = v("ab||" wl "||rounds", 0) + 0
-			printf "| the fork, exec and exit events alone (kcap record -e getsid), %s: no dearer than ftrace's raw_syscalls (issue 18%s) | %s vs %s instructions (%.2fx ftrace's; the no-tracing runs differ by %s) | %s |\n",
-			       wname[wl], (abn > 0 ? "; one run, the rounds below decide" : ""),
-			       f1(lg), f1(fg), lg / fg, f1(dr),
+			n = v("reader|kcap-lifecycle|" wl "||n", 0) + 0
+			rl = (n > 0) ? "; its reader ran " f1(v("reader|kcap-lifecycle|" wl "||ns", 0) / \
+			     (n + ((int(n / 50) < 10) ? 10 : int(n / 50)))) " per operation meanwhile" : ""
+			printf "| the fork, exec and exit events alone with their reader (kcap record -e getsid), %s: no dearer than ftrace's raw_syscalls, which no reader drains (issue 18%s) | %s vs %s instructions (%.2fx ftrace's; the no-tracing runs differ by %s%s) | %s |\n",
+			       wname[wl], (abn > 0 ? "; one run, not the target: the producer rounds below decide" : ""),
+			       f1(lg), f1(fg), lg / fg, f1(dr), rl,
 			       (abn > 0 ? "-" : ((lg < dr && lg > -dr) ? "not resolved (within the drift)" : ok(lg <= fg)))
 		}
 		# Rounds of no tracing, kcap's lifecycle events and ftrace
-		# (guest.sh), each compared within itself: the medians, and
-		# the verdict only when two thirds of the rounds agree with it.
+		# (guest.sh: the producer, no reader; one process tree), each
+		# compared within itself: the medians, and the verdict only
+		# when two thirds of the rounds agree with it.
 		abn = v("ab||" wl "||rounds", 0) + 0
 		m = 0; le = 0
 		for (r = 1; r <= abn; r++) {
@@ -355,10 +409,10 @@ END {
 			ml = median(alo, m); mf = median(afo, m); md = median(adf, m)
 			verdict = (md <= 0 && 3 * le >= 2 * m) ? "yes" : \
 				  (md > 0 && 3 * (m - le) >= 2 * m) ? "**no**" : "not resolved (the rounds disagree)"
-			printf "| the fork, exec and exit events alone, %s, %d rounds against ftrace's raw_syscalls: no dearer (issue 18) | medians %s vs %s instructions per operation (%.2fx ftrace's; kcap minus ftrace within a round: median %s); kcap no dearer in %d of %d rounds | %s |\n",
+			printf "| the fork, exec and exit events alone, producer (kbench producer, rings read after the run as ftrace's), %s, %d rounds against ftrace's raw_syscalls: no dearer (issue 18) | medians %s vs %s instructions per operation (%.2fx ftrace's; kcap minus ftrace within a round: median %s); kcap no dearer in %d of %d rounds | %s |\n",
 			       wname[wl], m, f1(ml), f1(mf), (mf > 0 ? ml / mf : 0), f1(md), le, m, verdict
 		}
-		pg = run("kcap-producer", wl) - base[wl]
+		pg = run("kcap-producer", wl) - pbase[wl]
 		if (fg > 0)
 			printf "| producer, %s: every syscall and the lifecycle events vs ftrace's raw_syscalls (issue 18; not a target) | %s vs %s instructions (%.2fx ftrace's) | - |\n",
 			       wname[wl], f1(pg), f1(fg), pg / fg
