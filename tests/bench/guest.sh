@@ -67,9 +67,10 @@ run_lifecycle() {
 	kcap record -e getsid -w /tmp/lc.kcap >/tmp/rec.out 2>/tmp/rec.err &
 	rec=$!
 	wait_file /tmp/lc.kcap
-	rt=$(runtime $rec)
+	runtime $rec; rt=$rt_ns
 	kbench run "$1" "$2" "$3"
-	echo "RESULT kind=reader cfg=$1 wl=$2 n=$3 ns=$(($(runtime $rec) - rt))"
+	runtime $rec
+	echo "RESULT kind=reader cfg=$1 wl=$2 n=$3 ns=$((rt_ns - rt))"
 	kill -INT $rec
 	wait $rec
 	kcap info /tmp/lc.kcap >/tmp/info.out 2>&1
@@ -134,9 +135,10 @@ for s in $sizes; do
 			kcap record -w /tmp/$w.kcap $snap >/tmp/rec.out 2>/tmp/rec.err &
 			rec=$!
 			wait_file /tmp/$w.kcap
-			rt=$(runtime $rec)
+			runtime $rec; rt=$rt_ns
 			kbench run $cfg $w $n
-			echo "RESULT kind=reader cfg=$cfg wl=$w n=$n ns=$(($(runtime $rec) - rt))"
+			runtime $rec
+			echo "RESULT kind=reader cfg=$cfg wl=$w n=$n ns=$((rt_ns - rt))"
 			kill -INT $rec
 			wait $rec
 			kcap info /tmp/$w.kcap >/tmp/info.out 2>&1
@@ -159,9 +161,10 @@ for s in $sizes; do
 			wait_text /tmp/det.err "capturing"
 			# start-up digested (the snapshot, the shell's forks)
 			settle $det
-			rt=$(runtime $det)
+			runtime $det; rt=$rt_ns
 			kbench run kcap-detect $w $n
-			echo "RESULT kind=reader cfg=kcap-detect wl=$w n=$n ns=$(($(runtime $det) - rt))"
+			runtime $det
+			echo "RESULT kind=reader cfg=kcap-detect wl=$w n=$n ns=$((rt_ns - rt))"
 			kill -INT $det
 			wait $det
 			ev=$(sed -n 's/^kcap detect: \([0-9]*\) events, .*/\1/p' /tmp/det.err)
@@ -187,9 +190,10 @@ for s in $sizes; do
 			sysdig -v -w /tmp/$w.scap >/tmp/sd.out 2>&1 &
 			rec=$!
 			wait_file /tmp/$w.scap
-			rt=$(runtime $rec)
+			runtime $rec; rt=$rt_ns
 			kbench run peer $w $n
-			echo "RESULT kind=reader cfg=peer wl=$w n=$n ns=$(($(runtime $rec) - rt))"
+			runtime $rec
+			echo "RESULT kind=reader cfg=peer wl=$w n=$n ns=$((rt_ns - rt))"
 			kill -INT $rec
 			wait $rec
 			rmmod scap
