@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include "kcap_detect.h"
+#include "detect/detect.h"
 #include "unit.h"
 #include "evbuild.h"
 
@@ -837,9 +838,57 @@ static void test_output_api(void **state)
 	kcap_state_free(w.st);
 }
 
+/*
+ * The IPv4 text parser the IP checks try first accepts exactly what
+ * inet_pton(AF_INET) accepts, with the same bytes: fixed cases, then
+ * random strings of digits and dots (and a few others).
+ */
+static void test_ip4_fast(void **state)
+{
+	static const char *const cases[] = {
+		"127.0.0.1", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3",
+		"1.2.3.4.", "1..2.3", "1.2.3.4 ", "00.0.0.0", "1.2.3.04", "100.200.10.0",
+		"1.2.3.1000", "999.1.1.1", "", ".1.2.3.4", "10.0.0.1/8", "1.2.3.a", "1.2.3.-1",
+		"1.2.3.4.5", "300.300.300.300", "9.99.199.249", "0.00.0.0",
+	};
+	static const char alphabet[] = "0123456789012345678901234567890123456789....x/";
+	char buf[24];
+	unsigned int seed = 18;
+	__u8 addr[4];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) + 50000; i++) {
+		const char *s = buf;
+		struct in_addr ia;
+		bool want, got;
+
+		if (i < sizeof(cases) / sizeof(cases[0])) {
+			s = cases[i];
+		} else {
+			size_t n = (size_t)(rand_r(&seed) % 17);
+
+			for (size_t k = 0; k < n; k++)
+				buf[k] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+			buf[n] = '\0';
+		}
+		want = inet_pton(AF_INET, s, &ia) == 1;
+		memset(addr, 0xee, sizeof(addr));
+		got = kcap__ip4_fast(s, strlen(s), addr);
+		if (got != want)
+			fail_msg("kcap__ip4_fast(\"%s\") = %d, inet_pton %d", s, got, want);
+		if (got)
+			assert_memory_equal(addr, &ia, 4);
+	}
+	/* the length counts, not a NUL */
+	assert_true(kcap__ip4_fast("1.2.3.45", 7, addr));
+	assert_memory_equal(addr, "\x01\x02\x03\x04", 4);
+	assert_false(kcap__ip4_fast("1.2.3.4", 6, addr));
+}
+
 static const struct CMUnitTest detect_tests[] = {
 	cmocka_unit_test(test_filter_api),
 	cmocka_unit_test(test_evt_type_keys),
+	cmocka_unit_test(test_ip4_fast),
 	cmocka_unit_test(test_output_api),
 	cmocka_unit_test(test_container_ids),
 	cmocka_unit_test(test_fields_and_operators),

@@ -315,6 +315,8 @@ KCAP_HIDDEN unsigned int kcap__filter_guards(const struct kfilter *f, const stru
 KCAP_HIDDEN void kcap__filter_free(struct kfilter *f);
 /* Does any check of @f read a kcap__field_stateful() field? */
 KCAP_HIDDEN bool kcap__filter_stateful(const struct kfilter *f);
+/* filter_cmp.c: "a.b.c.d" (exactly that) of @n bytes of @s into @addr. */
+KCAP_HIDDEN bool kcap__ip4_fast(const char *s, size_t n, __u8 *addr);
 
 /* A comparison node built directly (exceptions): field OP values. */
 KCAP_HIDDEN struct kfilter *kcap__filter_cmp(const char *field, const char *op,

@@ -103,33 +103,59 @@ static const char *p_bytes(const struct evp *e, enum kcap__pname name, __u16 *le
 	return (const char *)e->ptr[i];
 }
 
+/* kcap_event_sockaddr() from the parameters already walked */
 static bool p_sockaddr(const struct evp *e, enum kcap__pname name, struct kcap_sockaddr *sa)
 {
 	int i = pidx(e, name);
 
-	return i >= 0 && kcap_event_sockaddr(e->ev, (unsigned int)i, sa) == 0;
+	if (i < 0 || (unsigned int)i >= e->n)
+		return false;
+	return kcap__parse_sockaddr(e->ptr[i], e->len[i], sa) == 0;
 }
 
 /* "1.2.3.4" or "::1" (with "%SCOPE" if set) of @sa into @ip, its port
  * into *port. */
 static void sa_ip(const struct kcap_sockaddr *sa, char ip[48], __u16 *port)
 {
+	/* The texts of the last few addresses, per thread (a pure function
+	 * of the bytes, so any handle may use them): a connection's two ends
+	 * and the next connection's are mostly the same addresses. */
+	static __thread struct {
+		__u16 family;
+		__u8 len;
+		__u8 addr[16];
+		char text[48];
+	} last[4];
 	struct kcap__out o = { .buf = ip, .len = 48 };
+	size_t n = sa->family == AF_INET ? 4 : 16;
+	unsigned int k = (sa->addr[3] ^ sa->addr[15]) & 3;
 
 	ip[0] = '\0';
 	*port = sa->port;
 	if (sa->family != AF_INET && sa->family != AF_INET6)
 		return;
-	kcap__put_ip(&o, sa->family, sa->addr);
 	if (sa->family == AF_INET6 && sa->scope_id) {
+		kcap__put_ip(&o, sa->family, sa->addr);
 		kcap__put_char(&o, '%');
 		kcap__put_u64(&o, sa->scope_id);
+		return;
 	}
+	if (last[k].family == sa->family && !memcmp(last[k].addr, sa->addr, n)) {
+		memcpy(ip, last[k].text, last[k].len + 1u);
+		return;
+	}
+	kcap__put_ip(&o, sa->family, sa->addr);
+	if (o.pos >= sizeof(last[k].text))
+		return;
+	last[k].family = sa->family;
+	last[k].len = (__u8)o.pos;
+	memcpy(last[k].addr, sa->addr, n);
+	memcpy(last[k].text, ip, o.pos + 1);
 }
 
 /* "SIP:SPORT->DIP:DPORT" of an IPv4 or IPv6 socket (0.0.0.0 or :: for an
  * end not known yet). */
-static void fd_set_name(struct kfd *f)
+static void fd_set_name(struct kcap_state *st, struct kfd *f)
 {
 	const char *any = f->typechar == '6' ? "::" : "0.0.0.0";
 	char name[160];
@@ -144,7 +170,7 @@ static void fd_set_name(struct kfd *f)
 	kcap__put_str(&o, f->dip[0] ? f->dip : any);
 	kcap__put_char(&o, ':');
 	kcap__put_u64(&o, f->dport);
-	kst_setstr(&f->name, name, o.pos < sizeof(name) ? o.pos : sizeof(name) - 1);
+	kst_fd_setname(st, f, name, o.pos < sizeof(name) ? o.pos : sizeof(name) - 1);
 }
 
 static char typechar_of_family(unsigned int family)
@@ -381,7 +407,7 @@ static void on_peer(struct kcap_state *st, struct kthread *t, const struct evp *
 		if (has_lo)
 			sa_ip(&lo, f->sip, &f->sport);
 	}
-	fd_set_name(f);
+	fd_set_name(st, f);
 }
 
 static void on_dup(struct kcap_state *st, struct kthread *t, __s32 oldfd, __s32 newfd)
