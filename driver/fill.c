@@ -21,6 +21,7 @@
 #include <kcap/kcap_event_table.h>
 
 #include "kcap.h"
+#include "compat.h"
 #include "record.h"
 #include "umem.h"
 #include "fill.h"
@@ -224,7 +225,7 @@ static void kcap_put_param(struct kcap_rec *w, const struct kcap_param_desc *p,
 {
 	unsigned long a = c->args[p->arg];
 	bool fault = false, trunc = false;
-	struct kcap_msg m;
+	struct kcap_msg m kcap_noinit;	/* read only once kcap_read_msghdr() set it */
 	u32 n = 0;
 	long len;
 	u64 v;
@@ -376,9 +377,9 @@ static void kcap_prefault_params(const struct kcap_event_desc *d,
 void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 {
 	const struct kcap_event_desc *d = &kcap_event_table[type];
-	u32 max[KCAP_MAX_PARAMS];
+	u32 max[KCAP_MAX_PARAMS] kcap_noinit;	/* [0, nparams) set, read */
 	u32 len = KCAP_REC_LEN(d->nparams, 0);
-	struct kcap_rec w;
+	struct kcap_rec w kcap_noinit;	/* set by kcap_rec_begin*() */
 	unsigned int i;
 
 	for (i = 0; i < d->nparams; i++) {

@@ -144,8 +144,8 @@ static __always_inline void kcap_sys_exit_decoded(struct kcap_session *s,
 						  long ret, bool compat,
 						  u16 type)
 {
-	struct kcap_exec_mark m;
-	struct kcap_sc c;
+	struct kcap_exec_mark m kcap_noinit;	/* written by kcap_exec_take() */
+	struct kcap_sc c kcap_noinit;	/* every field set below */
 
 	syscall_get_arguments(current, regs, c.args);
 	c.ret = ret;

@@ -5,13 +5,14 @@
 #include <linux/string.h>
 #include <linux/kernel.h>
 
+#include "compat.h"
 #include "umem.h"
 
 #define KCAP_BOUNCE 256
 
 int kcap_read_user(void *dst, const void __user *src, u32 len)
 {
-	u8 bounce[KCAP_BOUNCE];
+	u8 bounce[KCAP_BOUNCE] kcap_noinit;	/* n bytes copied, n bytes read */
 	u32 done = 0;
 
 	while (done < len) {
@@ -28,7 +29,7 @@ int kcap_read_user(void *dst, const void __user *src, u32 len)
 
 long kcap_read_ustr(char *dst, const char __user *src, u32 max, bool *trunc)
 {
-	char bounce[KCAP_BOUNCE];
+	char bounce[KCAP_BOUNCE] kcap_noinit;	/* likewise */
 	u32 done = 0;
 	long n;
 
