@@ -85,7 +85,9 @@ struct kcap_open_opts {
 	/*
 	 * Events younger than now - holdback_ns are held back so that a slow
 	 * CPU cannot deliver an older event after a younger one was handed
-	 * out. 0: 1 ms; KCAP_HOLDBACK_NONE: no hold-back.
+	 * out; a reader waiting for held events sleeps until they are 1.5
+	 * hold-backs old, to wake for a batch. 0: 1 ms; KCAP_HOLDBACK_NONE:
+	 * no hold-back.
 	 */
 	long long holdback_ns;
 	/* how long kcap_next() waits for data; 0: 100 ms; KCAP_POLL_NONBLOCK */
