@@ -374,6 +374,83 @@ static void kcap_prefault_params(const struct kcap_event_desc *d,
 	}
 }
 
+/*
+ * Rows whose parameters are 8-byte numbers (the result, arguments) and at
+ * most one user buffer, last: read, write, pread64, pwrite64, ... They take
+ * the short way below; kcap_fill_init() marks them from the table.
+ */
+static DECLARE_BITMAP(kcap_simple_rows, KCAP_EVT_NR);
+
+void kcap_fill_init(void)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < KCAP_EVT_NR; t++) {
+		const struct kcap_event_desc *d = &kcap_event_table[t];
+		bool ok = d->nparams > 0;
+
+		for (i = 0; ok && i < d->nparams; i++) {
+			const struct kcap_param_desc *p = &d->params[i];
+
+			if ((p->src == KCAP_SRC_RES || p->src == KCAP_SRC_ARG) &&
+			    kcap_param_type_size(p->type) == sizeof(u64))
+				continue;
+			ok = i == d->nparams - 1u && (p->src == KCAP_SRC_UBUF_ARG ||
+						      p->src == KCAP_SRC_UBUF_RES);
+		}
+		if (ok)
+			__set_bit(t, kcap_simple_rows);
+	}
+}
+
+/* kcap_fill_syscall() of a kcap_simple_rows row: the same record. */
+static void kcap_fill_simple(struct kcap_session *s, struct kcap_sc *c, u16 type,
+			     const struct kcap_event_desc *d)
+{
+	const unsigned int np = d->nparams;
+	const struct kcap_param_desc *last = &d->params[np - 1];
+	const bool ubuf = last->src == KCAP_SRC_UBUF_ARG ||
+			  last->src == KCAP_SRC_UBUF_RES;
+	const unsigned int nnum = np - ubuf;
+	u32 umax = ubuf ? kcap_param_max(last, c) : 0;
+	u32 len = KCAP_REC_LEN(np, nnum * sizeof(u64) + umax);
+	struct kcap_rec w kcap_noinit;	/* set by kcap_rec_begin*() */
+	unsigned int i;
+
+	if (kcap_tp_may_fault() && umax)
+		kcap_prefault(kcap_uptr(c->args[last->arg]), umax);
+	preempt_disable_notrace();
+	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
+		kcap_count_oversized(s);
+		goto out;
+	}
+	if (len <= KCAP_DIRECT_MAX) {
+		if (!kcap_rec_begin(&w, s, type, np, len,
+				    d->flags & KCAP_EDF_PROTECTED))
+			goto out;
+	} else if (!kcap_rec_begin_staged(&w, s, type, np,
+					  d->flags & KCAP_EDF_PROTECTED)) {
+		goto out;
+	}
+	if (c->compat)
+		w.hdr->flags |= KCAP_EVF_COMPAT;
+	for (i = 0; i < nnum; i++) {
+		const struct kcap_param_desc *p = &d->params[i];
+		unsigned long a = c->args[p->arg];
+		/* fds are C ints: sign-extend, as the kernel reads them */
+		u64 v = p->src == KCAP_SRC_RES ? (u64)c->ret :
+			p->type == KCAP_PT_FD ? (u64)(s64)(int)a : a;
+
+		memcpy(w.p, &v, sizeof(v));
+		kcap_rec_done(&w, sizeof(v));
+	}
+	if (ubuf)
+		kcap_put_param(&w, last, c, umax);
+	kcap_rec_commit(&w);
+out:
+	preempt_enable_notrace();
+}
+
 void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 {
 	const struct kcap_event_desc *d = &kcap_event_table[type];
@@ -381,6 +458,11 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 	u32 len = KCAP_REC_LEN(d->nparams, 0);
 	struct kcap_rec w kcap_noinit;	/* set by kcap_rec_begin*() */
 	unsigned int i;
+
+	if (test_bit(type, kcap_simple_rows)) {
+		kcap_fill_simple(s, c, type, d);
+		return;
+	}
 
 	for (i = 0; i < d->nparams; i++) {
 		max[i] = kcap_param_max(&d->params[i], c);

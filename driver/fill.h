@@ -31,6 +31,8 @@ static inline bool kcap_tp_may_fault(void)
 }
 
 void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type);
+/* Marks the event table rows the filler writes the short way (init). */
+void kcap_fill_init(void);
 u32 kcap_put_fd_path(struct kcap_rec *w, long fd);
 
 /* fill_kobj.c: parameters from the kernel's objects (ABI 2.2). */

@@ -16,6 +16,7 @@ static int __init kcap_init(void)
 	if (ret)
 		return ret;
 	kcap_syscall_map_init();
+	kcap_fill_init();
 	kcap_path_init();
 	ret = kcap_rings_init();
 	if (ret)
