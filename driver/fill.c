@@ -375,6 +375,39 @@ static void kcap_prefault_params(const struct kcap_event_desc *d,
 }
 
 /*
+ * Start a record of row @d with an upper bound of @len bytes; preemption
+ * disabled. False if it is dropped (and counted).
+ */
+static __always_inline bool kcap_fill_begin(struct kcap_rec *w, struct kcap_session *s,
+					    u16 type, const struct kcap_event_desc *d,
+					    u32 len, bool compat)
+{
+	/* The bound grows with the snaplen the reader chose: a row whose
+	 * bound passes the record limit is dropped and counted, never built.
+	 */
+	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
+		kcap_count_oversized(s);
+		return false;
+	}
+	/* A small bound (read, write: the snaplen) is reserved in the ring
+	 * and written in place, one copy fewer; a large one (paths: 8 KiB
+	 * for openat, for a small record) is built aside and reserved at its
+	 * exact size at commit.
+	 */
+	if (len <= KCAP_DIRECT_MAX) {
+		if (!kcap_rec_begin(w, s, type, d->nparams, len,
+				    d->flags & KCAP_EDF_PROTECTED))
+			return false;
+	} else if (!kcap_rec_begin_staged(w, s, type, d->nparams,
+					  d->flags & KCAP_EDF_PROTECTED)) {
+		return false;
+	}
+	if (compat)
+		w->hdr->flags |= KCAP_EVF_COMPAT;
+	return true;
+}
+
+/*
  * Rows whose parameters are 8-byte numbers (the result, arguments) and at
  * most one user buffer, last: read, write, pread64, pwrite64, ... They take
  * the short way below; kcap_fill_init() marks them from the table.
@@ -420,20 +453,8 @@ static void kcap_fill_simple(struct kcap_session *s, struct kcap_sc *c, u16 type
 	if (kcap_tp_may_fault() && umax)
 		kcap_prefault(kcap_uptr(c->args[last->arg]), umax);
 	preempt_disable_notrace();
-	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
-		kcap_count_oversized(s);
+	if (!kcap_fill_begin(&w, s, type, d, len, c->compat))
 		goto out;
-	}
-	if (len <= KCAP_DIRECT_MAX) {
-		if (!kcap_rec_begin(&w, s, type, np, len,
-				    d->flags & KCAP_EDF_PROTECTED))
-			goto out;
-	} else if (!kcap_rec_begin_staged(&w, s, type, np,
-					  d->flags & KCAP_EDF_PROTECTED)) {
-		goto out;
-	}
-	if (c->compat)
-		w.hdr->flags |= KCAP_EVF_COMPAT;
 	for (i = 0; i < nnum; i++) {
 		const struct kcap_param_desc *p = &d->params[i];
 		unsigned long a = c->args[p->arg];
@@ -468,33 +489,12 @@ void kcap_fill_syscall(struct kcap_session *s, struct kcap_sc *c, u16 type)
 		max[i] = kcap_param_max(&d->params[i], c);
 		len += max[i];
 	}
-	/* Paths make the bound large (8 KiB for openat) and the record
-	 * small: build it aside, reserve its exact size at commit.
-	 */
 	if (kcap_tp_may_fault())
 		kcap_prefault_params(d, c);
 
 	preempt_disable_notrace();
-	/* The bound grows with the snaplen the reader chose: a row whose
-	 * bound passes the record limit is dropped and counted, never built.
-	 */
-	if (unlikely(len > KCAP_EVENT_MAX_LEN)) {
-		kcap_count_oversized(s);
+	if (!kcap_fill_begin(&w, s, type, d, len, c->compat))
 		goto out;
-	}
-	/* A small bound (read, write: the snaplen) is reserved in the ring
-	 * and written in place, one copy fewer; a large one is built aside.
-	 */
-	if (len <= KCAP_DIRECT_MAX) {
-		if (!kcap_rec_begin(&w, s, type, d->nparams, len,
-				    d->flags & KCAP_EDF_PROTECTED))
-			goto out;
-	} else if (!kcap_rec_begin_staged(&w, s, type, d->nparams,
-					  d->flags & KCAP_EDF_PROTECTED)) {
-		goto out;
-	}
-	if (c->compat)
-		w.hdr->flags |= KCAP_EVF_COMPAT;
 	for (i = 0; i < d->nparams; i++)
 		kcap_put_param(&w, &d->params[i], c, max[i]);
 	kcap_rec_commit(&w);
